@@ -1,0 +1,228 @@
+"""Build speed: `kb build` side by side with plain Material and the python-markdown floor.
+
+    .venv/bin/python bench/build_bench.py [--corpus generated1000 officedocs cpp] [--runs 1]
+
+For each corpus it prints wall time and peak memory (RSS of the child process) of:
+  kb build (full), kb build after editing one article (incremental),
+  mkdocs build with Material defaults on the same Markdown (skipped above --material-max files:
+  its time grows with the square of the page count), and python-markdown alone rendering
+  every file with the same extensions (the floor for any Python build).
+Every figure comes from the same run on the same machine; ratios are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpora"
+PY = sys.executable
+KB = str(Path(PY).with_name("kb"))
+CORPORA = {
+    "officedocs": SHARED / "officedocs-support",
+    "cpp": SHARED / "cpp-docs" / "docs",
+    "duckduckgo": SHARED / "duckduckgo-help" / "_docs",
+    "plausible": SHARED / "plausible-docs" / "docs",
+}
+EXTENSIONS = textwrap.dedent("""
+    markdown_extensions:
+      - toc: {permalink: true}
+      - admonition
+      - attr_list
+      - md_in_html
+      - tables
+      - def_list
+      - pymdownx.details
+      - pymdownx.superfences
+      - pymdownx.highlight: {anchor_linenums: false}
+      - pymdownx.inlinehilite
+      - pymdownx.tabbed: {alternate_style: true}
+      - pymdownx.tasklist: {custom_checkbox: true}
+""")
+FLOOR = textwrap.dedent("""
+    import sys, pathlib, markdown
+    exts = ["toc", "admonition", "attr_list", "md_in_html", "tables", "def_list",
+            "pymdownx.details", "pymdownx.superfences", "pymdownx.highlight",
+            "pymdownx.inlinehilite", "pymdownx.tabbed", "pymdownx.tasklist"]
+    cfg = {"toc": {"permalink": True}, "pymdownx.tabbed": {"alternate_style": True},
+           "pymdownx.tasklist": {"custom_checkbox": True}}
+    md = markdown.Markdown(extensions=exts, extension_configs=cfg)
+    for p in sorted(pathlib.Path(sys.argv[1]).rglob("*.md")):
+        md.reset().convert(p.read_text(encoding="utf-8", errors="replace"))
+""")
+
+
+def generate(target: Path, n: int) -> Path:
+    """A synthetic KB: n articles of ~300 words in 10 categories x 3 sections."""
+    import random
+
+    rng = random.Random(7)
+    words = (
+        "account billing invoice refund password schedule shift team export sync "
+        "calendar mobile notification payment plan upgrade cancel login security data "
+        "report manager employee clock timesheet holiday approve request error fix"
+    ).split()
+    for i in range(n):
+        cat, sec = f"category-{i % 10}", f"section-{(i // 10) % 3}"
+        d = target / cat / sec
+        d.mkdir(parents=True, exist_ok=True)
+        paras = []
+        for h in range(4):
+            paras.append(f"## {rng.choice(words).title()} step {h}\n")
+            paras.append(" ".join(rng.choice(words) for _ in range(70)) + ".\n")
+            paras.append("1. Open **Settings**.\n2. Choose `Billing`.\n")
+        title = f"How to {rng.choice(words)} {rng.choice(words)} {i}"
+        (d / f"article-{i}.md").write_text(
+            f"---\ntitle: {title}\nsummary: Generated article {i}.\n---\n\n" + "\n".join(paras)
+        )
+    return target
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            parents[int(d)] = int(fields[1])
+            rss[int(d)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += [c for c, p in parents.items() if p == pid and c not in tree]
+    return sum(rss.get(p, 0) for p in tree) / 2**20
+
+
+def peak_of(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of a command, its worker processes included."""
+    import threading
+
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        print(f"  ! {' '.join(cmd[:3])} failed:\n{err[-2000:]}", file=sys.stderr)
+    return wall, peak[0]
+
+
+def material_default(src: Path, work: Path) -> tuple[float, float]:
+    cfg = work / "mkdocs-material.yml"
+    cfg.write_text(
+        f"site_name: bench\ndocs_dir: {src}\nsite_dir: {work / 'material-site'}\n"
+        "theme: {name: material}\n" + EXTENSIONS
+    )
+    return peak_of([PY, "-m", "mkdocs", "build", "-q", "-f", str(cfg)])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--corpus", nargs="+", default=["generated1000", "officedocs", "cpp"])
+    ap.add_argument("--runs", type=int, default=1, help="repeat and report medians")
+    ap.add_argument(
+        "--material-max",
+        type=int,
+        default=3000,
+        help="skip the plain Material build above this many files",
+    )
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
+        tmpd = Path(tmp)
+        for name in args.corpus:
+            if name.startswith("generated"):
+                src = generate(tmpd / name, int(name.removeprefix("generated") or 1000))
+            else:
+                src = CORPORA[name]
+                if not src.exists():
+                    print(f"skip {name}: {src} not found")
+                    continue
+            n = sum(1 for _ in src.rglob("*.md"))
+            print(f"== {name}: {n} Markdown files", flush=True)
+            floor = [peak_of([PY, "-c", FLOOR, str(src)]) for _ in range(args.runs)]
+            out = tmpd / f"{name}-build"
+            full, incr = [], []
+            for _ in range(args.runs):
+                shutil.rmtree(out, ignore_errors=True)
+                full.append(
+                    peak_of(
+                        [KB, "build", "-q", "--content", str(src), "--output", str(out)], cwd=tmpd
+                    )
+                )
+                # edit one article of a copy (the shared corpora are read-only to us)
+                work_src = src
+                if not name.startswith("generated"):
+                    work_src = tmpd / f"{name}-copy"
+                    if not work_src.exists():
+                        shutil.copytree(src, work_src)
+                    shutil.rmtree(out, ignore_errors=True)
+                    peak_of(
+                        [KB, "build", "-q", "--content", str(work_src), "--output", str(out)],
+                        cwd=tmpd,
+                    )
+                victim = sorted(work_src.rglob("*.md"))[len(full) * 7 % n]
+                victim.write_text(victim.read_text(errors="replace") + "\nOne more sentence.\n")
+                incr.append(
+                    peak_of(
+                        [KB, "build", "-q", "--content", str(work_src), "--output", str(out)],
+                        cwd=tmpd,
+                    )
+                )
+            mat = material_default(src, tmpd) if n <= args.material_max else (None, None)
+            med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
+            rows.append(
+                (name, n, med(full, 0), med(full, 1), med(incr, 0), med(floor, 0), mat[0], mat[1])
+            )
+            print(
+                f"   kb build {med(full, 0):.1f}s ({med(full, 1):.0f} MB), "
+                f"incremental {med(incr, 0):.1f}s, floor {med(floor, 0):.1f}s, "
+                f"material {mat[0] if mat[0] is None else round(mat[0], 1)}s",
+                flush=True,
+            )
+    print()
+    print(
+        f"{'corpus':<14}{'files':>7}{'kb build':>10}{'peak MB':>9}{'2nd build':>10}"
+        f"{'md floor':>10}{'Material':>10}{'kb/floor':>9}{'kb/Mat':>8}{'2nd/full':>9}"
+    )
+    for name, n, kb, mb, inc, fl, mat, _mmb in rows:
+        mat_s = f"{mat:.1f}" if mat else "skipped"
+        ratio_m = f"{kb / mat:.2f}" if mat else "-"
+        ratio_i = f"{inc / kb:.2f}" if inc == inc else "-"
+        print(
+            f"{name:<14}{n:>7}{kb:>9.1f}s{mb:>9.0f}{inc:>9.1f}s{fl:>9.1f}s{mat_s:>10}"
+            f"{kb / fl:>9.2f}{ratio_m:>8}{ratio_i:>9}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,404 @@
+"""Benchmark ``kb gaps``: a million logged searches, and grouping quality on banking77.
+
+    .venv/bin/python bench/gaps_bench.py                       # SQLite, 1,000,000 searches
+    .venv/bin/python bench/gaps_bench.py --rows 200000         # smaller
+    .venv/bin/python bench/gaps_bench.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+The log is built from banking77's 13,083 real customer queries (train + test) with realistic
+noise: case, typos (a letter dropped, doubled, swapped or replaced), plurals and trailing
+punctuation. A fixed set of intents has no article (every search for them finds nothing);
+typos sometimes find nothing too. Sessions add result clicks, article views, ratings on two
+revisions, and contact requests (more often after a failed search) with their context.
+Rows go in through the store's own tables and migrations, in big executemany transactions.
+
+Prints the time of ``kb gaps`` report generation (median of 3) over the whole log, and the
+grouping purity on banking77's test split next to exact-normalised-string grouping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from feedback_api import store as st  # noqa: E402
+from feedback_api.gaps_cli import gaps  # noqa: E402
+from feedback_api.gaps_grouping import Grouper  # noqa: E402
+from feedback_api.tables import metadata, searches  # noqa: E402
+from kb_builder.search import normalize_query  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "corpora" / "banking77" / "banking_data"
+DAYS = 120
+TOPICS = ("Cards", "Payments", "Transfers", "Top-ups", "Account", "Something else")
+REASONS = (
+    "It didn't answer my question",
+    "It was hard to follow",
+    "It's out of date",
+    "Something didn't work",
+)
+BATCH = 50_000
+SCHEMA = "gaps_bench"  # PostgreSQL schema of the benchmark's tables
+
+
+def load(split: str) -> list[tuple[str, str]]:
+    with open(DATA / f"{split}.csv", newline="", encoding="utf-8") as f:
+        return [(r["text"], r["category"]) for r in csv.DictReader(f)]
+
+
+# -- noise ------------------------------------------------------------------------------------
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.random()
+    if kind < 0.3:
+        return word[:i] + word[i + 1 :]
+    if kind < 0.5:
+        return word[:i] + word[i] + word[i:]
+    if kind < 0.75:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + rng.choice("aeiourstnl") + word[i + 1 :]
+
+
+def noisy(text: str, rng: random.Random) -> tuple[str, bool]:
+    """A query as a visitor might type it; True when it got a typo."""
+    words = text.split()
+    had_typo = False
+    if rng.random() < 0.12:
+        j = rng.randrange(len(words))
+        words[j], had_typo = typo(words[j], rng), True
+    if rng.random() < 0.06:
+        j = rng.randrange(len(words))
+        if words[j].isalpha() and len(words[j]) > 3:
+            words[j] = words[j][:-1] if words[j].endswith("s") else words[j] + "s"
+    q = " ".join(words)
+    r = rng.random()
+    if r < 0.35:
+        q = q.lower()
+    elif r < 0.40:
+        q = q.upper()
+    if rng.random() < 0.3:
+        q = q.rstrip("?.!")
+    return q, had_typo
+
+
+# -- the log ----------------------------------------------------------------------------------
+
+
+def generate(n_searches: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    corpus = load("train") + load("test")
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for text, intent in corpus:
+        by_intent[intent].append(text)
+    intents = sorted(by_intent)
+    uncovered = set(rng.sample(intents, 10))
+    rising = set(rng.sample(sorted(uncovered), 5))  # searched more and more lately
+    weights = [1 / (i + 3) for i in range(len(intents))]
+    rng.shuffle(weights)
+    now = datetime.now(UTC)
+    start = now - timedelta(days=DAYS)
+    norm_cache: dict[str, str] = {}
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    n_ref = 0
+    while len(out["searches"]) < n_searches:
+        intent = rng.choices(intents, weights)[0]
+        offset = rng.random() * DAYS
+        if intent in rising:
+            offset = DAYS * (1 - rng.random() ** 2.5)
+        ts = start + timedelta(days=offset)
+        visitor = f"{rng.getrandbits(64):016x}"
+        session: list[dict[str, Any]] = []
+        rated = False
+        for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+            raw, had_typo = noisy(rng.choice(by_intent[intent]), rng)
+            raw = raw[:200]
+            q = norm_cache.get(raw)
+            if q is None:
+                q = norm_cache[raw] = normalize_query(raw)[:200]
+            failed = intent in uncovered or (had_typo and rng.random() < 0.3) or rng.random() < 0.02
+            hits = 0 if failed else rng.randint(1, 25)
+            row = {
+                "ts": ts,
+                "query": q,
+                "raw_query": raw,
+                "hits": hits,
+                "category": None,
+                "visitor": visitor,
+                "corrected": had_typo and not failed,
+            }
+            session.append(row)
+            out["searches"].append(row)
+            ts += timedelta(seconds=rng.randint(5, 90))
+            if hits and rng.random() < 0.45:
+                out["clicks"].append(
+                    {
+                        "ts": ts,
+                        "query": raw,
+                        "article_id": intent,
+                        "position": rng.randint(0, 4),
+                        "visitor": visitor,
+                    }
+                )
+                out["article_views"].append(
+                    {"ts": ts, "article_id": intent, "src": "web", "visitor": visitor}
+                )
+                if not rated and rng.random() < 0.15:
+                    rated = True
+                    good = 0.35 if intent in rising or zlib.crc32(intent.encode()) % 9 == 0 else 0.8
+                    revision = "r2" if rng.random() < 0.4 else "r1"
+                    value = int(rng.random() < good)
+                    out["ratings"].append(
+                        {
+                            "created_at": ts,
+                            "updated_at": ts,
+                            "article_id": intent,
+                            "revision": revision,
+                            "value": value,
+                            "scale": "binary",
+                            "reason": None if value else rng.choice(REASONS),
+                            "visitor": visitor,
+                        }
+                    )
+        all_failed = all(r["hits"] == 0 for r in session)
+        if rng.random() < (0.08 if all_failed else 0.01):
+            n_ref += 1
+            ts += timedelta(seconds=rng.randint(30, 300))
+            viewed = [] if all_failed or rng.random() < 0.5 else [intent]
+            context = {
+                "searches": [{"q": r["raw_query"], "hits": r["hits"]} for r in session],
+                "viewed": viewed,
+            }
+            out["contact_requests"].append(
+                {
+                    "reference": f"KB-{n_ref:06d}",
+                    "created_at": ts,
+                    "visitor": visitor,
+                    "email": "someone@example.com",
+                    "topic": TOPICS[zlib.crc32(intent.encode()) % len(TOPICS)],
+                    "subject": session[0]["raw_query"][:200],
+                    "fields": {"subject": session[0]["raw_query"]},
+                    "context": context,
+                }
+            )
+    out["searches"] = out["searches"][:n_searches]
+    out["meta"] = [{"intents": intents, "uncovered": sorted(uncovered)}]
+    return out
+
+
+def insert(url: str, data: dict[str, list[dict[str, Any]]]) -> float:
+    """Create the schema with the store's migrations, then bulk-insert; return seconds."""
+    store = st.Store(url)
+    store.migrate()
+    t0 = time.perf_counter()
+    with store.engine.begin() as conn:
+        for name in ("searches", "clicks", "article_views", "ratings", "contact_requests"):
+            table = metadata.tables[name]
+            rows = data.get(name, [])
+            for i in range(0, len(rows), BATCH):
+                conn.execute(table.insert(), rows[i : i + BATCH])
+    elapsed = time.perf_counter() - t0
+    store.close()
+    return elapsed
+
+
+def write_build(build: Path, intents: list[str], uncovered: set[str]) -> None:
+    """A manifest with one article per covered intent (no search index: that check is skipped)."""
+    rng = random.Random(3)
+    today = datetime.now(UTC).date()
+    articles = []
+    for intent in intents:
+        if intent in uncovered:
+            continue
+        topic = TOPICS[zlib.crc32(intent.encode()) % len(TOPICS)]
+        cat = topic.lower().replace(" ", "-")
+        articles.append(
+            {
+                "id": intent,
+                "title": intent.replace("_", " ").capitalize(),
+                "url": f"{cat}/{intent}/",
+                "category": cat,
+                "category_path": [cat],
+                "category_title": topic,
+                "visibility": "public",
+                "summary": f"All about {intent.replace('_', ' ')}.",
+                "revision": "r2",
+                "updated": (today - timedelta(days=rng.randint(1, 600))).isoformat(),
+                "aliases": [],
+                "faq": None,
+                "tags": [],
+                "keywords": intent.split("_"),
+                "owner": rng.choice(["cards-team", "payments-team", ""]),
+                "review_by": (today + timedelta(days=rng.randint(-90, 300))).isoformat(),
+                "source": f"{cat}/{intent}.md",
+                "headings": [],
+            }
+        )
+    build.mkdir(parents=True, exist_ok=True)
+    manifest = {"format": 1, "articles": articles, "categories": [], "redirects": {}}
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def time_report(
+    url: str, build: Path, fmt: str, out: Path, repeat: int = 3
+) -> tuple[list[float], list[float]]:
+    """Run `kb gaps` in this process ``repeat`` times: (wall seconds, CPU seconds) of each.
+
+    CPU time is this process's (SQLite runs in it; PostgreSQL's own work is not counted):
+    on a busy machine it shows what the report costs, wall time what it took.
+    """
+    runner = CliRunner()
+    times, cpu = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = runner.invoke(
+            gaps,
+            [
+                "--build-dir",
+                str(build),
+                "--content",
+                str(build / "no-content"),
+                "--since",
+                "30d",
+                "--format",
+                fmt,
+                "--output",
+                str(out),
+            ],
+            env={"KB_DATABASE_URL": url},
+        )
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        if result.exit_code != 0:
+            raise SystemExit(f"kb gaps failed: {result.output}\n{result.exception!r}")
+    return times, cpu
+
+
+# -- grouping quality -------------------------------------------------------------------------
+
+
+def purity(assign: dict[str, str], data: list[tuple[str, str]]) -> tuple[float, float, int]:
+    """(purity, inverse purity, groups): majority intent per group / majority group per intent."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    intents: dict[str, list[str]] = defaultdict(list)
+    for text, intent in data:
+        groups[assign[text]].append(intent)
+        intents[intent].append(assign[text])
+    pur = sum(Counter(v).most_common(1)[0][1] for v in groups.values()) / len(data)
+    inv = sum(Counter(v).most_common(1)[0][1] for v in intents.values()) / len(data)
+    return pur, inv, len(groups)
+
+
+def grouping_quality(split: str) -> None:
+    data = load(split)
+    counts = Counter(normalize_query(t) for t, _ in data)
+    t0 = time.perf_counter()
+    grouping = Grouper().group(counts)
+    elapsed = time.perf_counter() - t0
+    key_of = {q: g.key for g in grouping.groups for q in g.queries}
+    ours = purity({t: key_of[normalize_query(t)] for t, _ in data}, data)
+    base = purity({t: normalize_query(t) for t, _ in data}, data)
+    print(f"banking77 {split} ({len(data)} queries, 77 intents), grouped in {elapsed:.2f}s:")
+    print(f"  {'':28} {'groups':>7} {'purity':>7} {'inverse purity':>15}")
+    print(f"  {'exact normalised string':28} {base[2]:>7} {base[0]:>7.3f} {base[1]:>15.3f}")
+    print(f"  {'kb gaps grouping':28} {ours[2]:>7} {ours[0]:>7.3f} {ours[1]:>15.3f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--postgres", default="", help="also load and time a PostgreSQL store")
+    ap.add_argument("--keep", type=Path, default=None, help="keep the SQLite file and build here")
+    ap.add_argument("--no-quality", action="store_true", help="skip the banking77 purity figures")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the report over the store already in --keep (no new rows)",
+    )
+    args = ap.parse_args()
+    if not args.no_quality:
+        grouping_quality("test")
+        grouping_quality("train")
+    with tempfile.TemporaryDirectory(prefix="gaps-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        db = work / "kb.sqlite3"
+        targets = [("SQLite", f"sqlite:///{db}")]
+        if args.postgres:
+            sep = "&" if "?" in args.postgres else "?"
+            targets.append(("PostgreSQL", f"{args.postgres}{sep}options=-csearch_path%3D{SCHEMA}"))
+        if not args.reuse:
+            t0 = time.perf_counter()
+            data = generate(args.rows)
+            meta = data.pop("meta")[0]
+            counts = {k: len(v) for k, v in data.items()}
+            failed = sum(1 for r in data["searches"] if r["hits"] == 0)
+            distinct = len({r["query"] for r in data["searches"]})
+            print(
+                f"\ngenerated in {time.perf_counter() - t0:.1f}s: {counts}; failed searches: "
+                f"{failed}; distinct normalised queries: {distinct}"
+            )
+            write_build(work / "build", meta["intents"], set(meta["uncovered"]))
+            db.unlink(missing_ok=True)
+            if args.postgres:
+                admin = sa.create_engine(args.postgres)
+                with admin.begin() as conn:
+                    conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                    conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+                admin.dispose()
+            for name, url in targets:
+                seconds = insert(url, data)
+                print(f"{name}: inserted {sum(counts.values())} rows in {seconds:.1f}s")
+        for name, url in targets:
+            n = count_searches(url)
+            for fmt in ("json", "html"):
+                times, cpu = time_report(url, work / "build", fmt, work / f"report.{fmt}")
+                print(
+                    f"{name}: kb gaps --since 30d --format {fmt} over {n} searches: "
+                    f"median {statistics.median(times):.2f}s wall, "
+                    f"{statistics.median(cpu):.2f}s CPU in this process "
+                    f"(runs: {', '.join(f'{t:.2f}' for t in times)}; load average "
+                    f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+                )
+            report = json.loads((work / "report.json").read_text(encoding="utf-8"))
+            c = report["counts"]
+            print(
+                f"  report: {c['failed_searches']} failed-search groups "
+                f"({c['new_failed_groups']} new), {c['weak_searches']} weak, "
+                f"{c['unhelpful_articles']} unhelpful, {c['escalations']} escalation topics, "
+                f"{c['stale_articles']} stale; top failed groups: "
+                + "; ".join(
+                    f"{g['label']!r} ({g['searches']})" for g in report["failed_searches"][:5]
+                )
+            )
+
+
+def count_searches(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n = int(conn.execute(sa.select(sa.func.count()).select_from(searches)).scalar() or 0)
+    engine.dispose()
+    return n
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,490 @@
+"""Measure kb-portal search: quality against Material's search and plain BM25, and speed.
+
+    .venv/bin/python bench/search_eval.py [--corpus stackfaq] [--group 1] [--speed]
+
+Quality (stackfaq, ../shared/corpora/stackfaq): our index, Material for MkDocs' own search
+(a real ``mkdocs build`` of the same files, queried through ../shared/tools/material_search.js)
+and plain BM25 over full text (one unstemmed field, OR), all run on the same queries in the
+same run. Tune on group 0 only; group 1 is the held-out set. Also runs bench/queries/*.csv
+(realistic customer queries) against content/ when that example knowledge base is present.
+
+Speed (--speed): index build time and in-process query latency (p50/p99) at 125, 2,459 and
+9,746 articles with a fixed list of 2-3 word queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import frontmatter
+from markdown.extensions.toc import slugify, unique
+from whoosh import index as whoosh_index
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.query import Or, Term
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb_builder.search import IndexDoc, Searcher, Section, build_index  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+MATERIAL_JS = SHARED / "tools" / "material_search.js"
+QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+PYTHON = Path(sys.executable)
+
+Ranker = Callable[[str], list[str]]  # query -> ranked article keys
+
+# --------------------------------------------------------------------------- loading Markdown
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown reduced to plain text, crudely (links keep their words, markup goes)."""
+    text = re.sub(r"<[^>\n]+>", " ", text)
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"^[#>\s|*+-]+|[*_`|~]+|:::.*$", " ", text, flags=re.MULTILINE)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def load_markdown(path: Path, root: Path) -> IndexDoc:
+    """One .md file as an IndexDoc: title from front matter or first heading, ## sections."""
+    post = frontmatter.load(str(path))
+    meta = post.metadata
+    lines = post.content.splitlines()
+    title = str(meta.get("title") or "")
+    seen: set[str] = set()
+    sections: list[tuple[str, str, int, list[str]]] = []
+    body: list[str] = []
+    fenced = False
+    for line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        m = None if fenced else _HEADING.match(line)
+        if m and len(m.group(1)) == 1 and not title:
+            title = m.group(2)
+            continue
+        if m and len(m.group(1)) in (2, 3):
+            heading = strip_markdown(m.group(2))
+            anchor = unique(slugify(heading, "-"), seen)
+            sections.append((anchor, heading, len(m.group(1)), []))
+        elif sections:
+            sections[-1][3].append(line)
+        body.append(line)
+    rel = path.relative_to(root)
+    keywords = meta.get("keywords") or ()
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    return IndexDoc(
+        id=rel.with_suffix("").as_posix().replace("/", "-"),
+        title=title or path.stem.replace("-", " "),
+        url=rel.with_suffix("").as_posix() + "/",
+        category=rel.parts[0] if len(rel.parts) > 1 else "",
+        category_slug=rel.parts[0] if len(rel.parts) > 1 else "",
+        summary=str(meta.get("summary") or meta.get("description") or ""),
+        body=strip_markdown("\n".join(body)),
+        source=rel.as_posix(),
+        keywords=tuple(str(k) for k in keywords),
+        sections=tuple(
+            Section(anchor, heading, strip_markdown("\n".join(text)), level)
+            for anchor, heading, level, text in sections
+        ),
+    )
+
+
+def load_corpus(root: Path) -> tuple[list[IndexDoc], str]:
+    """The public articles under ``root`` as IndexDocs, and which loader read them.
+
+    The project's own loader (kb_builder.content + kb_builder.build.to_index_doc, what
+    ``kb build`` indexes) when it is there, else the crude one above.
+    """
+    try:
+        from kb_builder.build import to_index_doc
+        from kb_builder.config import SiteConfig
+        from kb_builder.content import load_content
+    except ImportError:
+        return [load_markdown(p, root) for p in sorted(root.rglob("*.md"))], "bench loader"
+    kb = load_content(root, SiteConfig())
+    docs = [to_index_doc(a, kb) for a in kb.articles if a.visibility == "public"]
+    return docs, "kb_builder.content"
+
+
+def load_content_kb() -> tuple[list[IndexDoc], tuple[tuple[str, ...], ...]] | None:
+    """The example knowledge base in content/ (public articles) and its synonyms."""
+    content = ROOT / "content"
+    if not content.is_dir() or not any(content.rglob("*.md")):
+        return None
+    try:
+        from kb_builder.build import to_index_doc
+        from kb_builder.config import load_config
+        from kb_builder.content import load_content
+    except ImportError:
+        docs = [d for d in load_corpus(content)[0] if not Path(d.source).name.startswith("_")]
+        return docs, ()
+    config, _problems = load_config(ROOT / "site_config.yml")
+    kb = load_content(content, config)
+    docs = [to_index_doc(a, kb) for a in kb.articles if a.visibility == "public"]
+    return docs, config.search.synonyms
+
+
+def key(path_or_url: str) -> str:
+    """What identifies an article across engines: its file name without extension."""
+    return Path(path_or_url.split("#")[0].rstrip("/")).stem
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def ours(docs: Sequence[IndexDoc], workdir: Path, **kw: object) -> tuple[Ranker, Searcher]:
+    build_index(docs, workdir / "ours")
+    searcher = Searcher(workdir / "ours", **kw)  # type: ignore[arg-type]
+
+    def rank(q: str) -> list[str]:
+        return [key(h.source) for h in searcher.search(q, limit=10).results]
+
+    return rank, searcher
+
+
+def plain_bm25(docs: Sequence[IndexDoc], workdir: Path) -> Ranker:
+    """BM25 over full text: one field, lower-cased words, no stemming or stop words, OR."""
+    analyzer = RegexTokenizer(r"[a-z0-9]+") | LowercaseFilter()
+    (workdir / "bm25").mkdir()
+    schema = Schema(url=ID(stored=True), body=TEXT(analyzer=analyzer))
+    ix = whoosh_index.create_in(str(workdir / "bm25"), schema)
+    with ix.writer() as w:
+        for d in docs:
+            w.add_document(url=key(d.source), body=f"{d.title}\n{d.body}")
+    searcher = ix.searcher()
+
+    def rank(q: str) -> list[str]:
+        terms = sorted({t.text for t in analyzer(q.lower())})
+        if not terms:
+            return []
+        return [h["url"] for h in searcher.search(Or([Term("body", t) for t in terms]), limit=10)]
+
+    return rank
+
+
+def material(
+    root: Path, articles: Sequence[Path], queries: Sequence[tuple[str, str]], workdir: Path
+) -> Ranker:
+    """Material for MkDocs' search on a plain ``mkdocs build`` of the same Markdown files."""
+    site = workdir / "mkdocs"
+    docs_dir = site / "docs"
+    docs_dir.mkdir(parents=True)
+    for p in articles:
+        target = docs_dir / p.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, target)
+    (docs_dir / "index.md").write_text("# Home\n", encoding="utf-8")
+    (site / "mkdocs.yml").write_text(
+        "site_name: eval\ntheme:\n  name: material\nplugins:\n  - search\n", encoding="utf-8"
+    )
+    subprocess.run(
+        [
+            str(PYTHON.parent / "mkdocs"),
+            "build",
+            "-q",
+            "-f",
+            str(site / "mkdocs.yml"),
+            "-d",
+            str(site / "site"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    qfile, out = workdir / "material_queries.csv", workdir / "material.jsonl"
+    with qfile.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["query_id", "query"])
+        w.writerows(queries)
+    env = {**os.environ, "MATERIAL_PYTHON": str(PYTHON)}
+    subprocess.run(
+        [
+            "node",
+            str(MATERIAL_JS),
+            "--index",
+            str(site / "site/search/search_index.json"),
+            "--queries",
+            str(qfile),
+            "--out",
+            str(out),
+            "--k",
+            "10",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    by_query: dict[str, list[str]] = {}
+    for line in out.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        by_query[row["query"]] = [key(p) for p in row["pages"]]
+    return lambda q: by_query.get(q, [])
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class Score:
+    n: int = 0
+    hit1: int = 0
+    hit5: int = 0
+    rr: float = 0.0
+    zero: int = 0
+
+    def add(self, ranked: list[str], relevant: set[str]) -> None:
+        self.n += 1
+        self.zero += not ranked
+        for i, key in enumerate(ranked[:10], 1):
+            if key in relevant:
+                self.hit1 += i == 1
+                self.hit5 += i <= 5
+                self.rr += 1 / i
+                break
+
+    def row(self) -> str:
+        n = max(self.n, 1)
+        return f"{self.hit1 / n:7.3f} {self.hit5 / n:7.3f} {self.rr / n:7.3f} {self.zero:6d}"
+
+
+def evaluate(
+    engines: dict[str, Ranker], queries: Iterable[tuple[str, set[str], str]]
+) -> dict[tuple[str, str], Score]:
+    scores: dict[tuple[str, str], Score] = {}
+    for query, relevant, group in queries:
+        for name, rank in engines.items():
+            ranked = rank(query)
+            scores.setdefault((name, group), Score()).add(ranked, relevant)
+            scores.setdefault((name, "all"), Score()).add(ranked, relevant)
+    return scores
+
+
+def print_table(title: str, scores: dict[tuple[str, str], Score], engines: Sequence[str]) -> None:
+    groups = sorted({g for _, g in scores}, key=lambda g: (g == "all", g))
+    print(f"\n{title}")
+    print(
+        f"{'engine':<14}{'group':>6} {'n':>5} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7} {'zero':>6}"
+    )
+    for name in engines:
+        for g in groups:
+            s = scores.get((name, g))
+            if s:
+                print(f"{name:<14}{g:>6} {s.n:5d} {s.row()}")
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def run_stackfaq(group: str | None, verbose: bool) -> None:
+    base = CORPORA / "stackfaq"
+    articles = sorted((base / "articles").glob("*.md"))
+    docs, loader = load_corpus(base / "articles")
+    with (base / "queries.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if group is None or r["group"] == group]
+    expected = {r["query_id"]: key(r["article"]) for r in rows}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rank, searcher = ours(docs, work)
+        engines: dict[str, Ranker] = {
+            "kb-portal": rank,
+            "material": material(
+                base / "articles", articles, [(r["query_id"], r["query"]) for r in rows], work
+            ),
+            "plain-bm25": plain_bm25(docs, work),
+        }
+        scores = evaluate(
+            engines, ((r["query"], {expected[r["query_id"]]}, r["group"]) for r in rows)
+        )
+        if verbose:
+            for r in rows:
+                got = rank(r["query"])
+                if not got or got[0] != expected[r["query_id"]]:
+                    print(
+                        f"  miss g{r['group']} {r['query']!r}: want {expected[r['query_id']]}"
+                        f" got {got[:3]}"
+                    )
+        searcher.close()
+    print_table(
+        f"stackfaq ({len(docs)} articles read by {loader}; group 0 = tuning, group 1 = held out)",
+        scores,
+        engines,
+    )
+
+
+def run_customer_queries() -> None:
+    """Realistic customer queries (bench/queries/*.csv) against the example KB in content/."""
+    loaded = load_content_kb()
+    files = sorted(QUERIES_DIR.glob("*.csv"))
+    if loaded is None or not files:
+        print("\ncustomer queries: content/ or bench/queries/*.csv not present; skipped")
+        return
+    docs, synonyms = loaded
+    known = {key(d.source) for d in docs}
+    queries: list[tuple[str, set[str], str]] = []
+    for path in files:
+        with path.open(encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                want = {w.strip() for w in r["expected"].split("|")}
+                if want - known:
+                    print(f"  {path.name}: {r['query']!r} expects unknown {want - known}")
+                queries.append((r["query"], want, path.stem))
+    content = ROOT / "content"
+    sources = [content / d.source for d in docs]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rank, searcher = ours(docs, work, synonyms=synonyms)
+        engines: dict[str, Ranker] = {
+            "kb-portal": rank,
+            "material": material(
+                content, sources, [(str(i), q) for i, (q, _, _) in enumerate(queries)], work
+            ),
+            "plain-bm25": plain_bm25(docs, work),
+        }
+        scores = evaluate(engines, queries)
+        for q, want, _ in queries:
+            resp = searcher.search(q)
+            got = [key(h.source) for h in resp.results]
+            mark = (
+                "ok" if got[:1] and got[0] in want else ("top5" if set(got[:5]) & want else "MISS")
+            )
+            extra = f"  (did you mean {resp.did_you_mean!r})" if resp.did_you_mean else ""
+            print(f"  {mark:4} {q!r:42} -> {got[0] if got else '-'}{extra}")
+        searcher.close()
+    print_table(
+        f"customer queries on content/ ({len(docs)} public articles, site_config.yml synonyms)",
+        scores,
+        engines,
+    )
+
+
+SPEED_QUERIES = [
+    "reset password",
+    "outlook crashes",
+    "sign in error",
+    "shared mailbox permissions",
+    "compiler warning",
+    "memory leak",
+    "linker error",
+    "class template",
+    "calendar sync",
+    "meeting recording",
+    "install update",
+    "license activation",
+    "delete account",
+    "string conversion",
+    "exception handling",
+    "file not found",
+    "email attachment size",
+    "teams notifications",
+    "search not working",
+    "performance slow startup",
+]
+
+
+def _percentiles(ms: list[float]) -> tuple[float, float]:
+    ms = sorted(ms)
+    return statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+
+
+def run_speed(rounds: int = 5) -> None:
+    """Index build time and query latency at three sizes.
+
+    Latency is wall-clock per ``Searcher.search`` call; "cpu" is the calling thread's CPU
+    time, which other processes competing for the cores do not inflate (the load average
+    is printed: on a busy 2-core machine the two differ a lot).
+    """
+    corpora = [
+        ("stackfaq", CORPORA / "stackfaq" / "articles"),
+        ("officedocs-support", CORPORA / "officedocs-support"),
+        ("cpp-docs", CORPORA / "cpp-docs" / "docs"),
+    ]
+    print(
+        f"\nspeed: {len(SPEED_QUERIES)} queries x {rounds} rounds after a warm-up round, "
+        "in-process; index built with procs=2 (procs=1 below 500 articles), limitmb=256"
+    )
+    print(
+        f"{'corpus':<19}{'articles':>9}{'load s':>8}{'index s':>8}{'MB':>6}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'cpu p50':>8}{'cpu p99':>8}{'suggest p50':>12}{'load avg':>9}"
+    )
+    for name, root in corpora:
+        t0 = time.perf_counter()
+        docs, _loader = load_corpus(root)
+        t1 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            count = build_index(docs, Path(tmp) / "ix", procs=2, limitmb=256)
+            t2 = time.perf_counter()
+            # Measure searches as a web worker runs them: without 10,000 loaded articles in
+            # memory, whose garbage-collector passes would be charged to random queries.
+            del docs
+            gc.collect()
+            size = sum(f.stat().st_size for f in (Path(tmp) / "ix").iterdir()) / 1e6
+            with Searcher(Path(tmp) / "ix") as searcher:
+                for q in SPEED_QUERIES:
+                    searcher.search(q)
+                wall: list[float] = []
+                cpu: list[float] = []
+                suggest: list[float] = []
+                for _ in range(rounds):
+                    for q in SPEED_QUERIES:
+                        w, c = time.perf_counter(), time.thread_time()
+                        searcher.search(q)
+                        cpu.append((time.thread_time() - c) * 1000)
+                        wall.append((time.perf_counter() - w) * 1000)
+                        for i in (2, 4):
+                            w = time.perf_counter()
+                            searcher.suggest(q[:i])
+                            suggest.append((time.perf_counter() - w) * 1000)
+        p50, p99 = _percentiles(wall)
+        c50, c99 = _percentiles(cpu)
+        s50, _ = _percentiles(suggest)
+        print(
+            f"{name:<19}{count:9d}{t1 - t0:8.1f}{t2 - t1:8.1f}{size:6.0f}{p50:8.2f}"
+            f"{p99:8.2f}{c50:8.2f}{c99:8.2f}{s50:12.2f}{os.getloadavg()[0]:9.1f}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--corpus",
+        choices=["stackfaq", "content", "none"],
+        default=None,
+        help="only this quality benchmark (default: stackfaq and content)",
+    )
+    ap.add_argument("--group", choices=["0", "1"], help="only this stackfaq query group")
+    ap.add_argument("--speed", action="store_true", help="also measure build time and latency")
+    ap.add_argument("--misses", action="store_true", help="list the queries we rank wrong")
+    args = ap.parse_args()
+    if not CORPORA.is_dir():
+        sys.exit(f"{CORPORA} not found: the benchmark corpora live in ../shared")
+    if args.corpus in (None, "stackfaq"):
+        run_stackfaq(args.group, args.misses)
+    if args.corpus in (None, "content"):
+        run_customer_queries()
+    if args.speed:
+        run_speed()
+
+
+if __name__ == "__main__":
+    main()

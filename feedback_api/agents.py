@@ -1,0 +1,350 @@
+"""Agents blueprint: reply-ready links over the API, and the internal portal behind a sign-in.
+
+``GET /api/articles?q=`` ranks with the same ``Searcher`` as ``/api/search`` and ``kb link``
+(``kb_builder.link`` makes the snippets); ``GET /api/articles/<id>`` describes one article.
+Internal articles exist for these only with a valid ``Authorization: Bearer`` agent token:
+without one they are answered exactly like unknown ids (404), so their ids do not leak. Agent
+lookups are not logged as customer searches (they would pollute ``kb gaps``).
+
+``/internal/...`` serves ``build/internal`` to signed-in agents only (``agent_auth``); anything
+else there redirects to ``/internal/login`` before a byte of the tree is read. Sign-in attempts
+are rate limited per visitor (``api.login_rate_limit``, 429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.security import safe_join
+
+from kb_builder.config import AgentToken
+from kb_builder.errors import IndexUnavailable
+from kb_builder.link import Articles, detail, render, search_links
+from kb_builder.link import as_dict as link_dict
+from kb_builder.search import Searcher
+
+from . import agent_auth
+from .agent_login import login_page
+from .catalog import Catalog, redirect_key
+from .errors import ApiError
+from .schemas import Line, parse_args
+from .security import cached_page_csp
+from .services import Services, services
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("agents", __name__)
+
+_NOT_FOUND = "There is nothing at this address."  # the same sentence as any unknown address
+_UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
+_MIMETYPES = {"md": "text/markdown", "html": "text/html", "text": "text/plain"}
+_RECHECK_SECONDS = 1.0
+_FALLBACK_404 = "<!doctype html><title>Page not found</title><h1>Page not found</h1>"
+
+
+class ArticlesParams(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+    q: Line = Field(min_length=1, max_length=200, description="What the agent is looking for.")
+    limit: int = Field(5, ge=1, le=50, description="Most results to return.")
+    format: Literal["json", "md", "html", "text"] = Field("json", description="Answer format.")
+
+
+class AgentBuild:
+    """The agents' view of a build: both manifests and the internal index, reopened on rebuild."""
+
+    def __init__(
+        self,
+        build_dir: Path,
+        *,
+        synonyms: Sequence[Sequence[str]] = (),
+        typo_tolerance: bool = True,
+    ) -> None:
+        self.build_dir = build_dir
+        self.internal_dir = build_dir / "internal"
+        self._synonyms = synonyms
+        self._typo_tolerance = typo_tolerance
+        self._lock = threading.Lock()
+        self._checked = -_RECHECK_SECONDS
+        self._signature: tuple[int, int] | None = None
+        self._articles = Articles()
+        self._redirects: Mapping[str, str] = {}
+        self._searcher: Searcher | None = None
+
+    def _stamp(self) -> tuple[int, int]:
+        stamps = []
+        for name in ("manifest.json", "manifest.internal.json"):
+            try:
+                stamps.append((self.build_dir / name).stat().st_mtime_ns)
+            except OSError:
+                stamps.append(0)
+        return stamps[0], stamps[1]
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < _RECHECK_SECONDS:
+            return
+        with self._lock:
+            if now - self._checked < _RECHECK_SECONDS:
+                return
+            self._checked = now
+            signature = self._stamp()
+            if signature != self._signature:
+                self._signature = signature
+                self._articles = Articles.load(self.build_dir, internal=True)
+                self._redirects = Catalog.load(self.build_dir / "manifest.internal.json").redirects
+                log.info("agents: %d internal articles", len(self._articles.internal))
+
+    def articles(self) -> Articles:
+        self._refresh()
+        return self._articles
+
+    def redirects(self) -> Mapping[str, str]:
+        """Old internal paths (aliases, renames) and their current internal path."""
+        self._refresh()
+        return self._redirects
+
+    def searcher(self) -> Searcher:
+        """The agents' searcher (public + internal articles); raises IndexUnavailable."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(
+                    self.build_dir / "index" / "internal",
+                    synonyms=self._synonyms,
+                    typo_tolerance=self._typo_tolerance,
+                )
+            return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+
+
+def agent_build() -> AgentBuild:
+    found: AgentBuild = current_app.extensions["kb_agents"]
+    return found
+
+
+def _tokens() -> tuple[AgentToken, ...]:
+    return services().config.api.agent_tokens
+
+
+# --- the agent API --------------------------------------------------------------------------
+
+
+@bp.get("/api/articles")
+def articles() -> Response:
+    """Reply-ready links for a query; internal articles too with a valid agent token."""
+    params = parse_args(ArticlesParams)
+    s = services()
+    agent = agent_auth.bearer_agent(s.config.api.agent_tokens)
+    state = agent_build()
+    known = state.articles()
+    try:
+        searcher = state.searcher() if agent is not None else s.build.searcher()
+        found = search_links(
+            searcher,
+            params.q,
+            site_url=s.config.site.url,
+            articles=known.all() if agent is not None else known.public,
+            limit=params.limit,
+        )
+    except IndexUnavailable:
+        log.warning("agent search while the index is unavailable")
+        raise ApiError(503, _UNAVAILABLE) from None
+    if agent is None:  # the public index holds no other kind; never trust that alone
+        found = [k for k in found if k.visibility == "public"]
+    if params.format == "json":
+        response = jsonify(
+            query=params.q,
+            internal=agent is not None,
+            results=[link_dict(k) for k in found],
+        )
+    else:
+        response = Response(render(found, params.format), mimetype=_MIMETYPES[params.format])
+    response.vary.add("Authorization")
+    return response
+
+
+@bp.get("/api/articles/<path:article_id>")
+def article(article_id: str) -> Response:
+    """One article: metadata, permanent URL, headings with anchors, plain-text excerpt."""
+    s = services()
+    agent = agent_auth.bearer_agent(s.config.api.agent_tokens)
+    known = agent_build().articles()
+    found = known.public.get(article_id)
+    if found is None and agent is not None:
+        found = known.internal.get(article_id)
+    if found is None:
+        raise ApiError(404, _NOT_FOUND)
+    response = jsonify(detail(agent_build().build_dir, found, s.config.site.url))
+    response.vary.add("Authorization")
+    return response
+
+
+# --- the internal portal --------------------------------------------------------------------
+
+
+def _redirect(location: str, status: int = 301) -> Response:
+    response = Response(status=status)
+    response.headers["Location"] = location
+    return response
+
+
+def _to_login() -> Response:
+    here = request.path + (
+        "?" + request.query_string.decode("latin-1") if request.query_string else ""
+    )
+    return _redirect(f"{agent_auth.LOGIN_PATH}?next={quote(here, safe='/')}", 302)
+
+
+def _locate(root: Path, path: str) -> Path | None:
+    joined = safe_join(str(root), path) if path else str(root)
+    if joined is None:
+        return None
+    target = Path(joined)
+    try:
+        target.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return target
+
+
+def _send(path: Path) -> Response:
+    if path.suffix == ".html":
+        stat = path.stat()
+        response = send_file(path, mimetype="text/html", max_age=0)
+        response.headers["Content-Security-Policy"] = cached_page_csp(
+            str(path), stat.st_mtime_ns, stat.st_size
+        )
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    response = send_file(path, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _internal_404() -> Response:
+    page = agent_build().internal_dir / "404.html"
+    try:
+        stat = page.stat()
+        body = page.read_bytes()
+    except OSError:
+        return Response(_FALLBACK_404, status=404, mimetype="text/html")
+    response = Response(body, status=404, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = cached_page_csp(
+        str(page), stat.st_mtime_ns, stat.st_size
+    )
+    return response
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    if request.path.startswith(agent_auth.INTERNAL_ROOT):
+        response.headers.setdefault("Cache-Control", "private, no-store")
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.vary.add("Cookie")
+    return response
+
+
+@bp.get(agent_auth.LOGIN_PATH)
+def login_form() -> Response:
+    """The sign-in form; a signed-in agent goes straight on to ``next``."""
+    agent = agent_auth.session_agent(_tokens())
+    wanted = request.args.get("next")
+    if agent is not None and wanted:
+        return _redirect(agent_auth.safe_next(wanted), 303)
+    return login_page(services().config.site.name, agent_auth.safe_next(wanted), agent=agent)
+
+
+@bp.post(agent_auth.LOGIN_PATH)
+def login() -> Response:
+    """Check the token, start a session and go on to ``next`` (a local /internal/ path)."""
+    token = request.form.get("token", "").strip()
+    target = agent_auth.safe_next(request.form.get("next"))
+    agent = agent_auth.match_token(token, _tokens())
+    if agent is None:
+        log.info("agent sign-in refused")
+        response = login_page(
+            services().config.site.name, target, error="That token was not accepted.", status=401
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kb-internal"'
+        return response
+    agent_auth.sign_in(agent)
+    log.info("agent %r signed in", agent.name)
+    return _redirect(target, 303)
+
+
+@bp.post(agent_auth.LOGOUT_PATH)
+def logout() -> Response:
+    """End the agent session."""
+    agent_auth.sign_out()
+    return _redirect(agent_auth.LOGIN_PATH, 303)
+
+
+@bp.get("/internal/a/<path:article_id>")
+def internal_permalink(article_id: str) -> Response:
+    """A permanent link to an internal article: 301 to its current internal address."""
+    if agent_auth.session_agent(_tokens()) is None:
+        return _to_login()
+    known = agent_build().articles()
+    query = "?" + request.query_string.decode("latin-1") if request.query_string else ""
+    key = article_id.strip("/")
+    if key in known.internal:
+        return _redirect(agent_auth.INTERNAL_ROOT + known.internal[key].url + query)
+    if key in known.public:
+        return _redirect("/" + known.public[key].url + query)
+    return _internal_404()
+
+
+@bp.get(agent_auth.INTERNAL_ROOT, defaults={"path": ""})
+@bp.get("/internal/<path:path>")
+def internal_page(path: str) -> Response:
+    """A file of ``build/internal`` for a signed-in agent; everyone else goes to the sign-in."""
+    if agent_auth.session_agent(_tokens()) is None:
+        return _to_login()
+    root = agent_build().internal_dir
+    target = _locate(root, path)
+    if target is not None and target.is_dir():
+        if path and not request.path.endswith("/"):
+            return _redirect(agent_auth.INTERNAL_ROOT + path.strip("/") + "/")
+        target = target / "index.html"
+    if target is not None and target.is_file():
+        return _send(target)
+    moved = agent_build().redirects().get(redirect_key(path))
+    if moved is not None:
+        return _redirect("/internal" + moved)
+    return _internal_404()
+
+
+def init_app(app: Flask, s: Services) -> None:
+    """Register the blueprint, the agent session and the sign-in rate limit."""
+    agent_auth.install_sessions(app, s.config.api)
+    app.extensions["kb_agents"] = AgentBuild(
+        s.build.build_dir,
+        synonyms=s.config.search.synonyms,
+        typo_tolerance=s.config.search.typo_tolerance,
+    )
+    app.register_blueprint(bp)
+    limit = s.limiter.limit(s.config.api.login_rate_limit, override_defaults=False)
+    # Flask-Limiter checks a view's own limits in its wrapper, so the wrapper is the view.
+    view: Any = app.view_functions["agents.login"]
+    app.view_functions["agents.login"] = limit(view)
+
+
+def close(app: Flask) -> None:
+    """Close the agents' searcher (tests, clean exits)."""
+    state: AgentBuild | None = app.extensions.get("kb_agents")
+    if state is not None:
+        state.close()

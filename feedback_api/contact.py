@@ -1,0 +1,119 @@
+"""Contact blueprint: the form's description and live status, and 'contact support' requests.
+
+A request is committed with its outbox rows before the reply, which carries its reference;
+the outbox forwards it afterwards (see ``outbox.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, jsonify
+
+from kb_builder.config import SupportHours
+
+from .errors import ApiError
+from .schemas import parse_json
+from .services import Services, services
+from .store import ContactRequest, DuplicateReference
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("contact", __name__)
+
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
+_DISABLED = "Contact requests are not accepted here."
+_AUTOMATED = (
+    "The request was refused because it looks automated. If you are a person, "
+    "wait a few seconds and send it again."
+)
+
+
+def new_reference() -> str:
+    return "KB-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+def support_online(hours: SupportHours, now: datetime | None = None) -> bool:
+    """Whether support is staffed at ``now`` (default: the current time)."""
+    local = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(hours.timezone))
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+    t = local.time().replace(tzinfo=None)
+    if hours.open < hours.close:
+        return day in hours.days and hours.open <= t < hours.close
+    return day in hours.days and (t >= hours.open or t < hours.close)  # overnight shift
+
+
+@bp.get("/api/contact")
+def describe() -> Response:
+    """The form's fields and topics, support hours, whether support is online, any incident."""
+    c = services().config.contact
+    return jsonify(
+        enabled=c.enabled,
+        fields=[f.model_dump() for f in c.fields],
+        topics=list(c.topics),
+        hours={
+            "timezone": c.hours.timezone,
+            "days": list(c.hours.days),
+            "open": c.hours.open.strftime("%H:%M"),
+            "close": c.hours.close.strftime("%H:%M"),
+        },
+        online=support_online(c.hours),
+        response_time=c.response_time,
+        incident=c.incident or None,
+        mailto=c.mailto or None,
+        min_fill_seconds=c.min_fill_seconds,
+    )
+
+
+def _context(s: Services, body: Any) -> dict[str, Any]:
+    context: dict[str, Any] = body.context.model_dump()
+    articles = s.build.catalog.articles
+    context["viewed_articles"] = [
+        {"id": a.id, "title": a.title, "url": a.url}
+        for a in (articles.get(i) for i in dict.fromkeys(context["viewed"]))
+        if a is not None
+    ]
+    return context
+
+
+def submit_request(s: Services, body: Any, visitor: str) -> ContactRequest:
+    """Store a request with its outbox rows under a fresh reference."""
+    fields, context = body.form_fields(), _context(s, body)
+    for _ in range(8):
+        try:
+            return s.store.create_contact(
+                reference=new_reference(),
+                visitor=visitor,
+                fields=fields,
+                context=context,
+                channels=s.channels,
+            )
+        except DuplicateReference:
+            continue
+    raise RuntimeError("could not draw an unused contact reference")
+
+
+@bp.post("/api/contact")
+def contact() -> tuple[Response, int]:
+    """Accept a contact request: 201 with its reference once it is stored."""
+    s = services()
+    settings = s.config.contact
+    if not settings.enabled:
+        raise ApiError(404, _DISABLED)
+    body = parse_json(s.contact_model)
+    too_fast = body.elapsed_ms is not None and body.elapsed_ms < settings.min_fill_seconds * 1000
+    if body.website or too_fast:
+        log.info("contact refused: %s", "honeypot filled" if body.website else "sent too fast")
+        raise ApiError(400, _AUTOMATED)
+    stored = submit_request(s, body, s.visitors.token())
+    if s.worker is not None:
+        s.worker.wake()
+    message = (
+        f"Thank you. Your request {stored.reference} has been received; "
+        f"we answer {settings.response_time}."
+    )
+    return jsonify(reference=stored.reference, message=message), 201

@@ -1,0 +1,110 @@
+"""Write-behind buffer for the high-volume logs: searches, result clicks and article views.
+
+A search answers in a few milliseconds; committing its log row on the request path would cost
+a sizeable share of that (a transaction per row, a network round trip on PostgreSQL). Rows are
+queued in memory instead and written in batches, one transaction each, by a flusher thread
+every ``flush_seconds`` (or sooner when ``max_rows`` are waiting), and once more at exit.
+
+Trade-off, chosen deliberately: a hard crash (SIGKILL, power loss) loses at most the last
+``flush_seconds`` of these analytics rows. Ratings and contact requests never go through here:
+they are committed before the reply. ``flush_seconds=0`` writes every row synchronously.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from typing import Any
+
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+KINDS = ("searches", "clicks", "views")
+_MAX_BACKLOG = 50_000  # rows kept while the store is unreachable; older ones are dropped
+
+
+class EventLog:
+    """Buffers log rows and writes them in batches; ``flush()`` writes what is waiting now."""
+
+    def __init__(self, store: Store, *, flush_seconds: float = 0.2, max_rows: int = 500) -> None:
+        self.store = store
+        self.flush_seconds = flush_seconds
+        self.max_rows = max_rows
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._rows: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+        self._waiting = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self.last_error: str | None = None
+        if flush_seconds > 0:
+            atexit.register(self.close)
+
+    def add(self, kind: str, row: dict[str, Any]) -> None:
+        """Queue one row of ``kind`` ('searches', 'clicks' or 'views')."""
+        if self.flush_seconds <= 0:
+            self.store.log_events(**{kind: [row]})
+            return
+        if self._pid != os.getpid():  # first use, or a fork (gunicorn --preload) lost the thread
+            self._start()
+        with self._lock:
+            self._rows[kind].append(row)
+            self._waiting += 1
+            full = self._waiting >= self.max_rows
+        if full:
+            self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="kb-eventlog", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_seconds)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> int:
+        """Write every queued row in one transaction; return how many were written."""
+        with self._flush_lock:
+            with self._lock:
+                batch, self._rows = self._rows, {k: [] for k in KINDS}
+                self._waiting = 0
+            count = sum(len(rows) for rows in batch.values())
+            if not count:
+                return 0
+            try:
+                self.store.log_events(**batch)
+            except Exception as exc:  # keep the rows for the next try rather than lose them
+                self.last_error = f"{exc.__class__.__name__}: {exc}"
+                log.warning("event log: %d rows not written yet: %s", count, exc)
+                with self._lock:
+                    for kind in KINDS:
+                        self._rows[kind][:0] = batch[kind][-_MAX_BACKLOG:]
+                    self._waiting = sum(len(r) for r in self._rows.values())
+                return 0
+            self.last_error = None
+            return count
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def close(self) -> None:
+        """Stop the flusher and write what is left."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(5)
+        self.flush()

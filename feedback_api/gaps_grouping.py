@@ -1,0 +1,372 @@
+"""Group search queries that ask for the same thing: the grouping half of ``kb gaps``.
+
+Pure Python, no database: callers aggregate distinct normalised queries in SQL first and hand
+the distinct strings with their counts to :class:`Grouper`. The algorithm is deterministic
+(same input, same groups, whatever the input order) and close to linear in the distinct
+queries:
+
+1. analyse each query: lower-case (NFKC), split into words at anything but letters and
+   digits, stem (Porter), replace configured synonym phrases by one canonical term (before
+   stop words are dropped, so that "log in" is still seen), write negations ("can't",
+   "doesnt") as "not", then drop stop words. "Refunds", "refund" and "money back" with the
+   synonym group ``[refund, money back]`` all become the term ``refund``;
+2. correct typos: a rare term of five or more letters becomes a much more frequent term
+   (or a word of the published articles) one edit away. Candidates come from a
+   deletion-neighbourhood index (SymSpell's blocking: two words one edit apart share a
+   string with one letter deleted), never from comparing all pairs;
+3. key: the sorted set of terms, so word order and repeated words do not matter;
+4. merge keys whose IDF-weighted Jaccard similarity reaches a threshold, leader-style: keys
+   are visited from the most searched down and each joins the most similar existing leader,
+   found through an inverted index over the leaders' rarest terms (prefix filtering), so
+   no chains form and no pair of keys without a rare term in common is ever compared.
+
+The group key is the leader's terms joined by ``-`` (e.g. ``refund`` or ``arriv-card``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.lang.porter import stem as _porter
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Grouper",
+    "Grouping",
+    "QueryGroup",
+    "STOP_WORDS",
+    "one_edit",
+    "terms_of_text",
+    "words_of",
+]
+
+# Function words and help-desk boilerplate: they say nothing about what was looked for.
+# Kept on purpose: not, no, out, off, up, down, back, new, over (they tell "log out" from
+# "log in", "money back" from "money").
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any anyone are as at be because
+    been before being below between both but by can could did do does doing
+    during each else even ever every few for from further get getting got had has have
+    having he her here hers herself him himself his how i id if im in into is it its
+    itself ive just know let like ll me might more most must my myself need needed of on once
+    only or other ought our ours ourselves own please possible re really same shall she should
+    so some someone something such tell than thank thanks that the their theirs them
+    themselves then there these they this those through to too under until us ve very want
+    wanted was way we were what whats when where which while who whom whose why will with
+    would you your yours yourself yourselves help hello hi hey""".split()
+)
+
+MIN_TYPO_LEN = 5  # shorter words are too often other real words one letter away
+TYPO_RATIO = 3  # a term is a typo of another only if the other is this many times as common
+TYPO_MAX_SHARE = 0.002  # ... and if it is rare: in at most this share of the searches (or 2)
+KNOWN_WEIGHT = 1_000_000  # a published word counts as very common: typos go to it
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Porter stem of a lower-case word (cached: logs repeat the same words a lot)."""
+    return word if word.isdigit() else str(_porter(word))
+
+
+# Negations written without their apostrophe: all mean "not", which is kept.
+NEGATIONS = frozenset(
+    """aint arent cant cannot couldnt didnt doesnt dont hadnt hasnt havent havnt isnt mustnt
+    neednt shant shouldnt wasnt werent wont wouldnt""".split()
+)
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def words_of(query: str) -> list[str]:
+    """The lower-case words of a query, split at hyphens and dots, apostrophes dropped.
+
+    Cheap on purpose (it runs over every distinct logged query): the stored queries are
+    already normalised by ``kb_builder.search.normalize_query``; this only re-splits them.
+    """
+    text = query.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).lower()
+    return _WORDS.findall(text.replace("'", "").replace("’", ""))
+
+
+def terms_of_text(text: str) -> set[str]:
+    """Stemmed content words of a text (titles, keywords, summaries), stop words dropped."""
+    return {stem(w) for w in words_of(text) if w not in STOP_WORDS}
+
+
+def _plain(term: str) -> bool:
+    return "_" not in term and not term.isdigit()
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one letter inserted, deleted, changed, or two adjacent
+    letters swapped, the first letter kept (typos rarely hit the first letter)."""
+    if a == b or a[:1] != b[:1] or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (
+        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    )
+
+
+def _deletes(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
+@dataclass(frozen=True)
+class QueryGroup:
+    """Queries that ask for the same thing, most searched first."""
+
+    key: str
+    terms: tuple[str, ...]
+    queries: tuple[str, ...]  # distinct normalised queries, by count (desc), then text
+    count: int
+    corrected: frozenset[str] = frozenset()  # queries in which a typo was corrected
+
+    @property
+    def label(self) -> str:
+        """The most searched query of the group."""
+        return self.queries[0]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Groups of one call of :meth:`Grouper.group`, and a way to place other queries."""
+
+    groups: tuple[QueryGroup, ...]
+    grouper: Grouper
+    fixes: Mapping[str, str]
+    leaders: Mapping[tuple[str, ...], tuple[str, ...]]
+
+    def key_of(self, query: str) -> str | None:
+        """The key of the group a query belongs to (by its exact terms), or None."""
+        terms = tuple(sorted({self.fixes.get(t, t) for t in self.grouper.analyse(query)}))
+        leader = self.leaders.get(terms)
+        if leader is None:
+            return None
+        return "-".join(leader) or "-"
+
+
+class Grouper:
+    """Groups distinct normalised queries; configure once, call :meth:`group` per query set.
+
+    ``synonyms`` are the site's synonym groups (``search.synonyms``); ``known_words`` the
+    words of the published articles (typos are corrected towards them); ``threshold`` the
+    weighted Jaccard similarity at which a key joins a leader (``gaps.group_similarity``).
+    Analyses are cached per query string for the life of the grouper.
+    """
+
+    def __init__(
+        self,
+        synonyms: Sequence[Sequence[str]] = (),
+        *,
+        known_words: Iterable[str] = (),
+        threshold: float = 0.5,
+    ) -> None:
+        self.threshold = threshold
+        self._stems: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, ...]] = {}
+        # synonym phrases by their first stem, longest first: "log in" -> canonical "sign_in"
+        self._synonyms: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        seen: set[tuple[str, ...]] = set()
+        for phrases in synonyms:
+            stemmed = [tuple(self._stem(w) for w in words_of(p)) for p in phrases]
+            stemmed = [s for s in stemmed if s]
+            if len(stemmed) < 2:
+                continue
+            canonical = "_".join(stemmed[0])
+            for s in stemmed:
+                if s not in seen:  # a phrase in two groups belongs to the first
+                    seen.add(s)
+                    self._synonyms[s[0]].append((s, canonical))
+        for entries in self._synonyms.values():
+            entries.sort(key=lambda e: (-len(e[0]), e[0]))
+        self.known = {t for w in known_words for t in self.analyse(w)}
+
+    def _stem(self, word: str) -> str:
+        term = self._stems.get(word)
+        if term is None:
+            term = self._stems[word] = stem(word)
+        return term
+
+    # -- step 1: analysis -------------------------------------------------------------------
+
+    def analyse(self, query: str) -> tuple[str, ...]:
+        """Terms of one query: stems, synonyms made canonical, stop words dropped."""
+        found = self._cache.get(query)
+        if found is not None:
+            return found
+        words = words_of(query)
+        n = len(words)
+        out: list[str] = []
+        i = 0
+        while i < n:
+            word = words[i]
+            term = self._stem(word)
+            matched = False
+            for phrase, canonical in self._synonyms.get(term, ()):
+                size = len(phrase)
+                if i + size <= n and all(
+                    self._stem(words[i + k]) == phrase[k] for k in range(1, size)
+                ):
+                    out.append(canonical)
+                    i += size
+                    matched = True
+                    break
+            if matched:
+                continue
+            if word in NEGATIONS:
+                out.append("not")
+            elif word not in STOP_WORDS:
+                out.append(term)
+            i += 1
+        if not out:  # only common words ("how do i"): keep them, else it groups with nothing
+            out = [self._stem(w) for w in words]
+        result = self._cache[query] = tuple(out)
+        return result
+
+    # -- step 2: typos ----------------------------------------------------------------------
+
+    def _typo_map(self, freq: Mapping[str, int]) -> dict[str, str]:
+        """Map rare terms to a far more common term one edit away (same first letter)."""
+        weight = dict(freq)
+        for t in self.known:
+            weight[t] = weight.get(t, 0) + KNOWN_WEIGHT
+        index: dict[str, list[str]] = defaultdict(list)
+        for t in sorted(weight):
+            if len(t) >= MIN_TYPO_LEN - 1 and _plain(t):
+                index[t].append(t)
+                for d in _deletes(t):
+                    index[d].append(t)
+        fixes: dict[str, str] = {}
+        rare = max(2.0, sum(freq.values()) * TYPO_MAX_SHARE)
+        for t in sorted(freq):
+            if len(t) < MIN_TYPO_LEN or t in self.known or not _plain(t) or freq[t] > rare:
+                continue
+            best, best_w = "", weight[t] * TYPO_RATIO - 1
+            for probe in sorted({t} | _deletes(t)):
+                for cand in index.get(probe, ()):
+                    w = weight[cand]
+                    if (w > best_w or (w == best_w and cand < best)) and one_edit(t, cand):
+                        best, best_w = cand, w
+            if best:
+                fixes[t] = best
+        return fixes
+
+    # -- steps 3 and 4: keys and merging ----------------------------------------------------
+
+    def group(self, counts: Mapping[str, int], *, merge: bool = True) -> Grouping:
+        """Group distinct queries (``query -> searches``); biggest group first.
+
+        Without ``merge`` only queries with the same terms (after typo correction) share a
+        group: cheaper, for the long tail of searches that did find something.
+        """
+        analysed = {q: self.analyse(q) for q in counts}
+        freq: dict[str, int] = defaultdict(int)
+        for q, terms in analysed.items():
+            for t in set(terms):
+                freq[t] += counts[q]
+        fixes = self._typo_map(freq)
+        by_key: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        fixed_queries: set[str] = set()
+        for q, terms in analysed.items():
+            key = tuple(sorted({fixes.get(t, t) for t in terms}))
+            by_key[key].append(q)
+            if any(t in fixes for t in terms):
+                fixed_queries.add(q)
+        key_count = {k: sum(counts[q] for q in qs) for k, qs in by_key.items()}
+        leaders = self._merge(key_count) if merge else {k: k for k in key_count}
+        members: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+        for k, leader in leaders.items():
+            members[leader].append(k)
+        groups = []
+        for leader, keys in members.items():
+            queries = sorted(
+                (q for k in keys for q in by_key[k]), key=lambda q: (-counts[q], len(q), q)
+            )
+            groups.append(
+                QueryGroup(
+                    key="-".join(leader) or "-",
+                    terms=leader,
+                    queries=tuple(queries),
+                    count=sum(key_count[k] for k in keys),
+                    corrected=frozenset(q for q in queries if q in fixed_queries),
+                )
+            )
+        groups.sort(key=lambda g: (-g.count, g.key))
+        return Grouping(tuple(groups), self, fixes, leaders)
+
+    def _merge(
+        self, key_count: Mapping[tuple[str, ...], int]
+    ) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Assign each key to a leader key (itself when no leader is similar enough).
+
+        Keys are visited from the most searched down; each joins the leader with the highest
+        IDF-weighted Jaccard similarity if it reaches the threshold, else leads a new group.
+        Comparing with leaders only (never with followers) keeps groups from chaining.
+        Candidate leaders come from an inverted index of the leaders' rarest terms probed with
+        the key's rarest terms (prefix filtering: two sets this similar must share one of
+        those), then a weight-ratio bound prunes before the exact similarity is computed.
+        """
+        df: dict[str, int] = defaultdict(int)
+        for k in key_count:
+            for t in k:
+                df[t] += 1
+        n = len(key_count) + 1
+        idf = {t: math.log(1 + n / d) for t, d in df.items()}
+        theta = self.threshold - 1e-9
+        index: dict[str, list[int]] = defaultdict(list)
+        leaders: list[tuple[str, ...]] = []
+        leader_sets: list[frozenset[str]] = []
+        leader_weights: list[float] = []
+        leader_of: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for key in sorted(key_count, key=lambda k: (-key_count[k], k)):
+            ordered = sorted(key, key=lambda t: (-idf[t], t))
+            total = sum(idf[t] for t in ordered)
+            prefix: list[str] = []
+            rest = total
+            for t in ordered:
+                if rest < theta * total:
+                    break
+                prefix.append(t)
+                rest -= idf[t]
+            lo, hi = theta * total, total / theta if theta > 0 else math.inf
+            mine = frozenset(key)
+            best, best_sim = -1, theta
+            seen: set[int] = set()
+            for t in prefix:
+                for g in index.get(t, ()):
+                    if g in seen:
+                        continue
+                    seen.add(g)
+                    w = leader_weights[g]
+                    if w < lo or w > hi:
+                        continue
+                    inter = sum(idf[x] for x in mine & leader_sets[g])
+                    sim = inter / (total + w - inter)
+                    if sim > best_sim or (sim == best_sim and g < best):
+                        best, best_sim = g, sim
+            if best >= 0:
+                leader_of[key] = leaders[best]
+                continue
+            leader_of[key] = key
+            for t in prefix:
+                index[t].append(len(leaders))
+            leaders.append(key)
+            leader_sets.append(mine)
+            leader_weights.append(total)
+        return leader_of

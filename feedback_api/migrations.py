@@ -1,0 +1,147 @@
+"""Ordered schema migrations of the feedback store.
+
+Each migration is frozen: it describes the schema as it was when it was written, with its own
+``MetaData``, so that a later change to the live table definitions in ``store.py`` can never
+change what an old migration creates. ``store.Store.migrate`` applies the missing ones in order,
+in one transaction, under a lock, and records each in ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+
+def _id() -> sa.Column[int]:
+    # BIGINT on PostgreSQL; SQLite only auto-increments a column declared exactly INTEGER.
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+
+
+def _ts(name: str, *, nullable: bool = False, index: bool = False) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def _v1(conn: sa.Connection) -> None:
+    """Searches, clicks, ratings, contact requests, their outbox, and the visitor salts."""
+    md = sa.MetaData()
+    sa.Table(
+        "visitor_salts",
+        md,
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("salt", sa.String(64), nullable=False),
+        _ts("created_at"),
+    )
+    sa.Table(
+        "searches",
+        md,
+        _id(),
+        _ts("ts", index=True),
+        sa.Column("query", sa.String(200), nullable=False, index=True),
+        sa.Column("raw_query", sa.String(200), nullable=False),
+        sa.Column("hits", sa.Integer, nullable=False),
+        sa.Column("category", sa.String(100)),
+        sa.Column("visitor", sa.String(16), nullable=False),
+    )
+    sa.Table(
+        "clicks",
+        md,
+        _id(),
+        _ts("ts", index=True),
+        sa.Column("query", sa.String(200), nullable=False),
+        sa.Column("article_id", sa.String(200), nullable=False, index=True),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("visitor", sa.String(16), nullable=False),
+    )
+    sa.Table(
+        "ratings",
+        md,
+        _id(),
+        _ts("created_at", index=True),
+        _ts("updated_at"),
+        sa.Column("article_id", sa.String(200), nullable=False, index=True),
+        sa.Column("revision", sa.String(64), nullable=False),
+        sa.Column("value", sa.SmallInteger, nullable=False),
+        sa.Column("scale", sa.String(8), nullable=False),
+        sa.Column("reason", sa.Text),
+        sa.Column("visitor", sa.String(16), nullable=False),
+        sa.UniqueConstraint("article_id", "revision", "visitor", name="uq_ratings_vote"),
+    )
+    sa.Table(
+        "contact_requests",
+        md,
+        _id(),
+        sa.Column("reference", sa.String(16), nullable=False, unique=True),
+        _ts("created_at", index=True),
+        sa.Column("visitor", sa.String(16), nullable=False),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("topic", sa.String(100), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("fields", sa.JSON, nullable=False),
+        sa.Column("context", sa.JSON, nullable=False),
+    )
+    sa.Table(
+        "outbox",
+        md,
+        _id(),
+        sa.Column(
+            "request_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            sa.ForeignKey("contact_requests.id"),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(16), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        _ts("next_attempt_at", index=True),
+        sa.Column("claimed_by", sa.String(64)),
+        sa.Column("claim_token", sa.String(32)),
+        _ts("lease_until", nullable=True),
+        sa.Column("last_error", sa.Text),
+        _ts("created_at"),
+        _ts("updated_at"),
+        _ts("sent_at", nullable=True),
+        sa.UniqueConstraint("request_id", "channel", name="uq_outbox_channel"),
+    )
+    md.create_all(conn)
+
+
+def _v2(conn: sa.Connection) -> None:
+    """Article views (agent shares, reading before writing) and the search 'corrected' flag."""
+    md = sa.MetaData()
+    sa.Table(
+        "article_views",
+        md,
+        _id(),
+        _ts("ts", index=True),
+        sa.Column("article_id", sa.String(200), nullable=False, index=True),
+        sa.Column("src", sa.String(32), nullable=False),
+        sa.Column("visitor", sa.String(16), nullable=False),
+    )
+    md.create_all(conn)
+    false = "0" if conn.dialect.name == "sqlite" else "false"
+    # Existing rows were searched before did-you-mean existed: they were not corrected.
+    conn.execute(
+        sa.text(f"ALTER TABLE searches ADD COLUMN corrected BOOLEAN NOT NULL DEFAULT {false}")
+    )
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
+
+    version: int
+    apply: Callable[[sa.Connection], None]
+
+    @property
+    def description(self) -> str:
+        return (self.apply.__doc__ or "").strip()
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, _v1), Migration(2, _v2))
+LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,105 @@
+"""Portal blueprint: the static portal from ``build/public``, permanent links and redirects.
+
+Only ``build/public`` is ever served: paths are joined safely (no ``..``, no absolute paths,
+no symlink escapes), so the internal portal next to it is unreachable. Redirect targets come
+from the manifest and are always local paths, never another host.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, request, send_file
+from werkzeug.security import safe_join
+
+from .catalog import redirect_key
+from .errors import not_found_page
+from .schemas import ViewEvent, parse_json
+from .security import cached_page_csp
+from .services import services
+from .tables import view_row
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("portal", __name__)
+
+_HASHED_ASSET = re.compile(r"\.[0-9a-f]{8,}\.(min\.)?(js|css)$")
+_YEAR = 365 * 24 * 3600
+
+
+def _redirect(location: str) -> Response:
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = Response(status=301)
+    response.headers["Location"] = location
+    return response
+
+
+def _send(path: Path) -> Response:
+    if path.suffix == ".html":
+        stat = path.stat()
+        response = send_file(path, mimetype="text/html", max_age=0)
+        response.headers["Content-Security-Policy"] = cached_page_csp(
+            str(path), stat.st_mtime_ns, stat.st_size
+        )
+        response.cache_control.no_cache = True
+        return response
+    hashed = _HASHED_ASSET.search(path.name) is not None
+    response = send_file(path, max_age=_YEAR if hashed else 3600)
+    if hashed:
+        response.cache_control.immutable = True
+    return response
+
+
+def _locate(root: Path, path: str) -> Path | None:
+    joined = safe_join(str(root), path) if path else str(root)
+    if joined is None:
+        return None
+    target = Path(joined)
+    try:
+        target.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return target
+
+
+@bp.route("/", defaults={"path": ""}, methods=["GET", "HEAD"])
+@bp.route("/<path:path>", methods=["GET", "HEAD"])
+def page(path: str) -> Response:
+    """Serve a portal file; a directory answers with its index.html; else redirect or 404."""
+    if path in ("api", "internal") or path.startswith(("api/", "internal/")):
+        abort(404)  # /internal/ is the agents blueprint's, behind a sign-in; never build/public
+    s = services()
+    # An old address (alias, rename) answers 301 here; its page in build/public is a meta-refresh
+    # for static hosts. The catalog never lists an address that is an article's current one.
+    moved = s.build.catalog.redirects.get(redirect_key(path)) if path else None
+    if moved is not None:
+        return _redirect(moved)
+    target = _locate(s.build.public_dir, path)
+    if target is not None and target.is_dir():
+        if path and not request.path.endswith("/"):
+            return _redirect("/" + path.strip("/") + "/")
+        target = target / "index.html"
+    if target is not None and target.is_file():
+        return _send(target)
+    return not_found_page()
+
+
+@bp.get("/a/<path:article_id>")
+def permalink(article_id: str) -> Response:
+    """A permanent link: 301 to the article's current address."""
+    article = services().build.catalog.articles.get(article_id.strip("/"))
+    if article is None:
+        return not_found_page()
+    return _redirect(article.url)
+
+
+@bp.post("/api/events/view")
+def view() -> tuple[str, int]:
+    """Record an article view; ``src`` says where the reader came from (e.g. 'agent')."""
+    event = parse_json(ViewEvent)
+    s = services()
+    s.events.add("views", view_row(article_id=event.id, src=event.src, visitor=s.visitors.token()))
+    return "", 204

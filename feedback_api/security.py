@@ -1,0 +1,153 @@
+"""Response hardening: security headers, the CORS allowlist, and per-visitor rate limits."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+from limits.storage import MemoryStorage
+
+from kb_builder.config import SiteConfig
+
+from .visitor import Visitors
+
+log = logging.getLogger(__name__)
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+_INLINE_SCRIPT = re.compile(
+    rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
+)
+_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def page_csp(html: bytes) -> str:
+    """A CSP for one portal page: its own scripts, plus a hash of each inline script in it.
+
+    Material puts a few small inline scripts in every page (palette, scope); hashing them keeps
+    'unsafe-inline' out of script-src.
+    """
+    hashes = sorted(
+        {
+            "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+            for body in _INLINE_SCRIPT.findall(html)
+            if body.strip()
+        }
+    )
+    return _PAGE_CSP.format(hashes="".join(" " + h for h in hashes))
+
+
+@functools.lru_cache(maxsize=2048)
+def cached_page_csp(path: str, mtime_ns: int, size: int) -> str:
+    """``page_csp`` of a file, cached until the file changes."""
+    return page_csp(Path(path).read_bytes())
+
+
+def _allowed_origin(origins: Sequence[str]) -> str | None:
+    origin = request.headers.get("Origin")
+    if not origin or not origins:
+        return None
+    if "*" in origins:
+        return "*"
+    return origin if origin.rstrip("/") in origins else None
+
+
+def install_headers(app: Flask, config: SiteConfig) -> None:
+    """Add CORS answers for the API and security headers to every response."""
+    origins = tuple(o.rstrip("/") for o in config.api.cors_origins)
+
+    @app.before_request
+    def _preflight() -> Response | None:
+        if request.method != "OPTIONS" or not request.path.startswith("/api/"):
+            return None
+        response = Response(status=204)
+        if _allowed_origin(origins):
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        # One pass over the headers: every lookup in werkzeug's Headers scans the whole list.
+        present = {name.lower() for name in response.headers.keys()}
+        added = [(k, v) for k, v in _HEADERS.items() if k.lower() not in present]
+        if "content-security-policy" not in present:
+            added.append(("Content-Security-Policy", API_CSP))
+        if request.is_secure:
+            added.append(("Strict-Transport-Security", "max-age=31536000"))
+        if request.path.startswith("/api/"):
+            allowed = _allowed_origin(origins)
+            if allowed:
+                added.append(("Access-Control-Allow-Origin", allowed))
+                added.append(("Access-Control-Expose-Headers", "Retry-After"))
+            if "vary" in present:
+                response.vary.add("Origin")
+            else:
+                added.append(("Vary", "Origin"))
+            if "cache-control" not in present:
+                added.append(("Cache-Control", "no-store"))
+        response.headers.extend(added)
+        return response
+
+
+class TimerlessMemoryStorage(MemoryStorage):
+    """``memory://`` without its expiry thread: expired counters are swept inline, once a second.
+
+    limits' MemoryStorage starts a new ``threading.Timer`` 10 ms after the last one ended, so
+    under steady traffic nearly every request pays for creating a thread. Counters already
+    expire lazily on read; the sweep only bounds memory.
+    """
+
+    STORAGE_SCHEME = ["kbmemory"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.timer.cancel()
+        self._swept = time.monotonic()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802  (overrides the private hook)
+        now = time.monotonic()
+        if now - self._swept >= 1.0:
+            self._swept = now
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def make_limiter(app: Flask, config: SiteConfig, visitors: Visitors, storage_uri: str) -> Limiter:
+    """Per-visitor limits on the API (the static portal is not limited)."""
+    if storage_uri.startswith("memory://"):
+        storage_uri = "kb" + storage_uri
+    limiter = Limiter(
+        visitors.limit_key,
+        app=app,
+        default_limits=[config.api.rate_limit],
+        default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
+        storage_uri=storage_uri,
+        # X-RateLimit-* on every answer costs a second storage read per request; a refusal
+        # carries Retry-After (header and body) from the error handler instead.
+        headers_enabled=False,
+        strategy="fixed-window",
+        # A rate-limit store outage degrades to per-process counters instead of failing requests.
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+        key_prefix="kb",
+    )
+    return limiter

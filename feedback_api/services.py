@@ -1,0 +1,41 @@
+"""What ``create_app`` wires together, reachable from views as ``services()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_limiter import Limiter
+
+from kb_builder.config import SiteConfig
+
+from .catalog import BuildState
+from .eventlog import EventLog
+from .outbox import Forwarder, OutboxWorker, Policy
+from .store import Store
+from .visitor import Visitors
+
+
+@dataclass
+class Services:
+    """The app's collaborators: configuration, build, store, limiter and outbox."""
+
+    config: SiteConfig
+    build: BuildState
+    store: Store
+    events: EventLog
+    visitors: Visitors
+    limiter: Limiter
+    forwarder: Forwarder
+    policy: Policy
+    channels: list[str]
+    contact_model: type[Any]
+    rating_model: type[Any]
+    worker: OutboxWorker | None = None
+
+
+def services() -> Services:
+    """The current app's services (inside a request or app context)."""
+    found: Services = current_app.extensions["kb"]
+    return found

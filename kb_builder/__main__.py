@@ -1,0 +1,5 @@
+"""`python -m kb_builder` is `kb`."""
+
+from .cli import main
+
+main()

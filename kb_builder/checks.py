@@ -1,0 +1,261 @@
+"""Checks over a loaded knowledge base: every problem at once, each with its file and line.
+
+``kb check`` reports them all; ``kb build`` refuses only on the problems in ``BLOCKS_BUILD``
+(an article that cannot be built correctly or safely) and builds with the rest as warnings.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from .config import SiteConfig
+from .content import Article, KnowledgeBase
+from .errors import Problem
+
+# Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
+RESERVED = frozenset(
+    {"faq", "contact", "search-results", "a", "internal", "api", "assets", "search"}
+)
+
+# Codes that make `kb build` refuse: the output would be wrong or would leak.
+BLOCKS_BUILD = frozenset(
+    {
+        "front-matter",
+        "unreadable",
+        "duplicate-id",
+        "duplicate-url",
+        "public-links-internal",
+        "category",
+        "missing",
+    }
+)
+
+_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORECASE)
+
+
+def _links(article: Article) -> list[tuple[int, bool, str, str]]:
+    """(line, is_image, text, target) for every Markdown link outside code."""
+    found = []
+    in_fence = False
+    for n, line in enumerate(article.markdown.split("\n")):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        line = _INLINE_CODE.sub("", line)
+        for m in _LINK.finditer(line):
+            found.append((article.body_line + n, m.group(1) == "!", m.group(2), m.group(3)))
+        if _HTML_IMG.search(line):
+            found.append((article.body_line + n, True, "", "<img>"))
+    return found
+
+
+def resolve_link(
+    article: Article, target: str, by_source: dict[str, Article]
+) -> tuple[Article | None, str, bool]:
+    """Resolve a relative ``.md`` link: (target article or None, anchor, is_internal_link)."""
+    path, _, anchor = target.partition("#")
+    if re.match(r"^[a-z][a-z0-9+.-]*:", path, re.I) or path.startswith("/"):
+        return None, anchor, False
+    if not path:
+        return article, anchor, True
+    if not path.endswith(".md"):
+        return None, anchor, False
+    base = posixpath.dirname(article.source)
+    resolved = posixpath.normpath(posixpath.join(base, path))
+    return by_source.get(resolved), anchor, True
+
+
+def check(
+    kb: KnowledgeBase,
+    config: SiteConfig,
+    *,
+    today: date | None = None,
+    previous_manifest: dict[str, Any] | None = None,
+) -> list[Problem]:
+    """Every problem of ``kb``: loading problems first, then the cross-article checks."""
+    today = today or date.today()
+    problems = list(kb.problems)
+    built = [a for a in kb.articles if a.visibility != "draft"]
+    by_source = {a.source: a for a in kb.articles}
+    by_id: dict[str, list[Article]] = defaultdict(list)
+    by_url: dict[str, list[Article]] = defaultdict(list)
+    for a in kb.articles:
+        by_id[a.id].append(a)
+    for a in built:
+        by_url[a.url].append(a)
+    category_urls = {c.url for c in kb.categories.values()}
+    for dupes in by_id.values():
+        for a in dupes[1:]:
+            others = ", ".join(d.where for d in dupes if d is not a)
+            problems.append(
+                Problem(
+                    a.where,
+                    a.line_of("id"),
+                    "error",
+                    f"duplicate id '{a.id}' (also in {others}); set a unique id",
+                    "duplicate-id",
+                )
+            )
+    for url, dupes in by_url.items():
+        if len(dupes) > 1 or url in category_urls:
+            for a in dupes[1:] if len(dupes) > 1 else dupes:
+                problems.append(
+                    Problem(
+                        a.where,
+                        1,
+                        "error",
+                        f"URL /{url} is used twice; rename the file",
+                        "duplicate-url",
+                    )
+                )
+    for a in built:
+        top = a.url.split("/", 1)[0]
+        if top in RESERVED:
+            problems.append(
+                Problem(
+                    a.where,
+                    1,
+                    "error",
+                    f"URL /{a.url} is reserved for the portal's own /{top}/ pages; rename the "
+                    f"{'folder' if a.category_path else 'file'}",
+                    "duplicate-url",
+                )
+            )
+    for a in kb.articles:
+        problems.extend(_article_checks(a, kb, by_source, by_id, config, today))
+    if previous_manifest and previous_manifest.get("content") == kb.root.resolve().as_posix():
+        problems.extend(_removed_urls(kb, previous_manifest))
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+
+
+def _article_checks(
+    a: Article,
+    kb: KnowledgeBase,
+    by_source: dict[str, Article],
+    by_id: dict[str, list[Article]],
+    config: SiteConfig,
+    today: date,
+) -> list[Problem]:
+    out: list[Problem] = []
+    if a.visibility == "draft":
+        return out
+    if not a.summary:
+        out.append(
+            Problem(
+                a.where,
+                1,
+                "warning",
+                "no summary: add 'summary:' (one sentence)",
+                "missing-summary",
+            )
+        )
+    if a.meta.review_by and a.meta.review_by < today:
+        out.append(
+            Problem(
+                a.where,
+                a.line_of("review_by"),
+                "warning",
+                f"review_by {a.meta.review_by.isoformat()} has passed; review it",
+                "stale",
+            )
+        )
+    for rid in a.meta.related:
+        rel = by_id.get(rid)
+        if not rel:
+            out.append(
+                Problem(
+                    a.where,
+                    a.line_of("related"),
+                    "error",
+                    f"related: unknown article id '{rid}'",
+                    "unknown-related",
+                )
+            )
+        elif a.visibility == "public" and rel[0].visibility != "public":
+            out.append(
+                Problem(
+                    a.where,
+                    a.line_of("related"),
+                    "error",
+                    f"related: '{rid}' is {rel[0].visibility}; a public article cannot point at it",
+                    "public-links-internal",
+                )
+            )
+    for line, is_image, text, target in _links(a):
+        if is_image:
+            if not text.strip():
+                out.append(Problem(a.where, line, "warning", "image without alt text", "image-alt"))
+            continue
+        dest, anchor, relative = resolve_link(a, target, by_source)
+        if not relative:
+            continue
+        if dest is None:
+            out.append(Problem(a.where, line, "error", f"broken link: {target}", "broken-link"))
+            continue
+        if a.visibility == "public" and dest.visibility == "internal":
+            out.append(
+                Problem(
+                    a.where,
+                    line,
+                    "error",
+                    f"public article links to internal article: {target}",
+                    "public-links-internal",
+                )
+            )
+            continue
+        if dest.visibility == "draft":
+            out.append(Problem(a.where, line, "error", f"link to a draft: {target}", "broken-link"))
+            continue
+        if anchor and anchor not in {h.anchor for h in dest.headings}:
+            out.append(
+                Problem(
+                    a.where,
+                    line,
+                    "error",
+                    f"broken anchor: {target} (no heading '#{anchor}')",
+                    "broken-anchor",
+                )
+            )
+    return out
+
+
+def _removed_urls(kb: KnowledgeBase, manifest: dict[str, Any]) -> list[Problem]:
+    """A URL the last build published must still resolve (article, alias or redirect)."""
+    live: set[str] = set()
+    for a in kb.articles:
+        if a.visibility == "public":
+            live.add(a.url)
+            live.update(_norm_url(x) for x in a.aliases)
+    live.update(c.url for c in kb.categories.values())
+    out: list[Problem] = []
+    old_urls = [str(x.get("url", "")) for x in manifest.get("articles", [])]
+    old_urls += list(manifest.get("redirects", {}))
+    for url in sorted(set(old_urls)):
+        if url and url not in live:
+            out.append(
+                Problem(
+                    kb.root.as_posix(),
+                    0,
+                    "error",
+                    f"/{url} was published by the last build and would now 404; "
+                    "add it to the new article's 'aliases:'",
+                    "removed-url",
+                )
+            )
+    return out
+
+
+def _norm_url(path: str) -> str:
+    path = path.strip().strip("/")
+    if path.endswith(".md"):
+        path = path[:-3]
+    return path + "/" if path else ""

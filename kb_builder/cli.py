@@ -1,0 +1,365 @@
+"""The ``kb`` command line: parse arguments, call the library, print.
+
+Heavy modules (mkdocs, whoosh, Flask) are imported inside commands so ``kb --help`` is instant.
+Domain errors become ``click.ClickException`` here, at the edge: exit 1 for failure, 2 for usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import KBError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Commands that live in other modules (feedback_api's are Flask-heavy): loaded when invoked.
+LAZY = {
+    "serve": "feedback_api.cli:serve",
+    "outbox": "feedback_api.cli:outbox",
+    "gaps": "feedback_api.gaps_cli:gaps",
+    "link": "kb_builder.cli_agents:link",
+    "export": "kb_builder.cli_agents:export",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY:
+            module, attr = LAZY[name].split(":")
+            try:
+                cmd = getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as exc:
+                raise click.ClickException(f"'kb {name}' cannot start: {exc}") from None
+            return cmd if isinstance(cmd, click.Command) else None
+        return super().get_command(ctx, name)
+
+
+def common_options(f: F) -> F:
+    """--content, --config, -v and -q, shared by every command."""
+
+    @click.option(
+        "--content",
+        "content_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="content",
+        show_default=True,
+        help="Folder of Markdown articles.",
+    )
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Site config (default: site_config.yml if present).",
+    )
+    @click.option("-v", "--verbose", count=True, help="More output.")
+    @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, verbose: int, quiet: bool, **kwargs: Any) -> Any:
+        level = (
+            logging.ERROR
+            if quiet
+            else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+        )
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        try:
+            return f(*args, **kwargs)
+        except KBError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_site_config(config_path: Path | None) -> tuple[Any, list[Problem]]:
+    from .config import load_config
+
+    if config_path is None:
+        default = Path("site_config.yml")
+        return load_config(default if default.exists() else None)
+    return load_config(config_path)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="kb-portal")
+def main() -> None:
+    """kb-portal: build, check, search and serve a git-native help center."""
+
+
+def _print_problems(problems: list[Problem], fmt: str, limit: int | None = None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=1))
+        return
+    shown = problems if limit is None else problems[:limit]
+    for p in shown:
+        color = "red" if p.severity == "error" else "yellow"
+        click.echo(click.style(str(p), fg=color), err=True)
+    if limit is not None and len(problems) > limit:
+        click.echo(f"... and {len(problems) - limit} more (run 'kb check' to see all)", err=True)
+
+
+@main.command()
+@common_options
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Last build: its published URLs must keep working.",
+)
+def check(
+    content_dir: Path, config_path: Path | None, strict: bool, fmt: str, previous: Path
+) -> None:
+    """Report every problem in the content, each with file and line."""
+    from .build import load_and_check
+    from .errors import ConfigError
+    from .manifest import PUBLIC, read_manifest
+
+    try:
+        config, cfg_problems = load_site_config(config_path)
+    except ConfigError as exc:
+        cfg_problems, config = exc.problems, None
+    problems = list(cfg_problems)
+    if config is not None:
+        _, found = load_and_check(content_dir, config, read_manifest(previous / PUBLIC))
+        problems += found
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    _print_problems(problems, fmt)
+    if fmt == "text":
+        click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s)", err=True)
+    if errors or (strict and warnings):
+        raise SystemExit(1)
+
+
+@main.command()
+@common_options
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Where the portals, indexes and manifests go.",
+)
+@click.option("--strict", is_flag=True, help="Fail on any problem, warnings included.")
+def build(content_dir: Path, config_path: Path | None, output: Path, strict: bool) -> None:
+    """Build the public and internal portals, search indexes and manifests."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from .build import build_site
+    from .errors import BuildError
+
+    config, cfg_problems = load_site_config(config_path)
+    console = Console(stderr=True)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(what, total=total)
+                bar.update(tasks[what], completed=done, total=total)
+
+            report = build_site(
+                content_dir,
+                config,
+                output,
+                strict=strict,
+                config_problems=cfg_problems,
+                progress=progress,
+            )
+    except BuildError as exc:
+        _print_problems(exc.problems, "text")
+        raise click.ClickException(str(exc)) from None
+    warnings = report.warnings
+    _print_problems(warnings, "text", limit=20)
+    mode = (
+        f"incremental, {report.pages_rebuilt} page(s) re-rendered" if report.incremental else "full"
+    )
+    click.echo(
+        f"Built {report.public_articles} public and {report.internal_articles} internal "
+        f"article(s) ({report.drafts_skipped} draft(s) skipped) into {output}/ in "
+        f"{report.timings['total']:.1f}s ({mode}); {len(warnings)} warning(s)."
+    )
+
+
+@main.command()
+@common_options
+@click.argument("query")
+@click.option(
+    "--output",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="The build to search.",
+)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--category", default=None, help="Only this top-level category (slug).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def search(
+    content_dir: Path,
+    config_path: Path | None,
+    query: str,
+    build_dir: Path,
+    limit: int,
+    category: str | None,
+    fmt: str,
+) -> None:
+    """Search the built public index, ranked as the portal ranks."""
+    from .search import Searcher
+
+    config, _ = load_site_config(config_path)
+    searcher = Searcher(
+        build_dir / "index" / "public",
+        synonyms=config.search.synonyms,
+        typo_tolerance=config.search.typo_tolerance,
+    )
+    try:
+        resp = searcher.search(query, limit=limit, category=category)
+    finally:
+        searcher.close()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "query": query,
+                    "total": resp.total,
+                    "did_you_mean": resp.did_you_mean,
+                    "results": [
+                        {
+                            "id": h.id,
+                            "title": h.title,
+                            "url": "/" + h.url,
+                            "source": str(content_dir / h.source),
+                            "summary": h.summary,
+                            "score": round(h.score, 4),
+                        }
+                        for h in resp.results
+                    ],
+                },
+                indent=1,
+            )
+        )
+        return
+    if not resp.results:
+        hint = f" Did you mean '{resp.did_you_mean}'?" if resp.did_you_mean else ""
+        click.echo(f"No results for '{query}'.{hint}")
+        return
+    for i, h in enumerate(resp.results, 1):
+        click.echo(f"{i:2}. {h.title}  /{h.url}\n    {h.summary}  [{content_dir / h.source}]")
+
+
+_TEMPLATE = """---
+title: {title}
+summary: One sentence saying what the reader will be able to do.
+id: {id}
+tags: []
+keywords: []
+owner: ""
+review_by: {review}
+---
+
+Start with the answer in one or two sentences.
+
+## Steps
+
+1. First step.
+2. Second step.
+
+## If it doesn't work
+
+Describe the most common problem and its fix.
+"""
+
+
+@main.command()
+@common_options
+@click.argument("title")
+@click.option("--category", required=True, help="Category folder, e.g. billing or billing/plans.")
+@click.option("--id", "article_id", default=None, help="Stable id (default: from the title).")
+def new(
+    content_dir: Path, config_path: Path | None, title: str, category: str, article_id: str | None
+) -> None:
+    """Create an article from the template."""
+    from .content import slug_for
+
+    if ".." in Path(category).parts or Path(category).is_absolute():
+        raise click.BadParameter(
+            "must be a folder inside the content folder", param_hint="--category"
+        )
+    slug = slug_for(title)
+    folder = content_dir / category
+    target = folder / f"{slug}.md"
+    if target.exists():
+        raise click.ClickException(f"{target} already exists")
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "_category.yml").exists():
+        name = Path(category).name.replace("-", " ").capitalize()
+        (folder / "_category.yml").write_text(f'title: {name}\ndescription: ""\n')
+    review = (date.today() + timedelta(days=365)).isoformat()
+    safe_title = json.dumps(title, ensure_ascii=False)
+    target.write_text(
+        _TEMPLATE.format(title=safe_title, id=article_id or slug, review=review), encoding="utf-8"
+    )
+    click.echo(f"Created {target}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Start a new knowledge base in DIRECTORY that builds at once."""
+    if directory.exists() and any(directory.iterdir()):
+        raise click.ClickException(f"{directory} is not empty")
+    content = directory / "content" / "getting-started"
+    content.mkdir(parents=True)
+    (content / "_category.yml").write_text(
+        "title: Getting started\ndescription: First steps.\nicon: material/rocket-launch-outline\n"
+        "order: 1\n"
+    )
+    (content / "welcome.md").write_text(
+        "---\ntitle: Welcome\nsummary: What this help center covers and how to use it.\n"
+        "faq: Where do I start?\n---\n\nThis is your first article. Edit it, then run "
+        '`kb build`.\n\n## Next steps\n\n- Add articles with `kb new "Title" --category '
+        "getting-started`.\n- Check them with `kb check`.\n",
+        encoding="utf-8",
+    )
+    name = re.sub(r"[-_]+", " ", directory.resolve().name).title()
+    (directory / "site_config.yml").write_text(
+        f"site:\n  name: {json.dumps(name + ' Help Center')}\n"
+        "  description: Answers to common questions.\n",
+        encoding="utf-8",
+    )
+    click.echo(f"Created a knowledge base in {directory}. Next:\n  cd {directory} && kb build")

@@ -1,0 +1,415 @@
+"""Load ``content/``: categories from folders, articles from Markdown with front matter.
+
+Loading never raises for a bad file: every problem becomes a :class:`Problem` with the file and
+line, and the rest of the knowledge base still loads. Imports neither mkdocs nor Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+from markdown.extensions.toc import slugify, unique
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import compat
+from .config import SiteConfig, Visibility
+from .errors import Problem
+
+log = logging.getLogger(__name__)
+
+CATEGORY_FILE = "_category.yml"
+INTRO_FILES = ("index.md", "README.md", "readme.md")
+_SKIP_DIRS = {"includes", "_includes", "media", "images", "img", "assets", "node_modules"}
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
+
+
+class ArticleMeta(BaseModel):
+    """Front matter of an article; unknown keys are kept and reported as warnings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    title: str | None = None
+    summary: str | None = Field(None, alias="summary")
+    description: str | None = None  # common in other generators: a summary by another name
+    id: str | None = None
+    visibility: Visibility | None = None
+    tags: list[str] = []
+    keywords: list[str] = []
+    faq: str | None = None
+    related: list[str] = []
+    owner: str | None = None
+    review_by: date | None = None
+    aliases: list[str] = []
+
+    @field_validator("tags", "keywords", "related", "aliases", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        if v is None:
+            return []
+        if isinstance(v, str):
+            return [s.strip() for s in v.split(",") if s.strip()]
+        if isinstance(v, list):
+            return [str(x) for x in v if x is not None]
+        return v
+
+    @field_validator("title", "summary", "description", "faq", "owner", "id", mode="before")
+    @classmethod
+    def _stringify(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", v):
+            raise ValueError("must be letters, digits, '.', '_' or '-' (at most 100)")
+        return v
+
+
+KNOWN_KEYS = set(ArticleMeta.model_fields) | {"updated", "revision"}
+
+
+class CategoryMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str | None = None
+    description: str = ""
+    icon: str = "material/folder-outline"
+    order: int = 1000
+    visibility: Visibility | None = None
+
+
+@dataclass
+class Heading:
+    anchor: str
+    title: str
+    level: int
+    line: int
+
+
+@dataclass
+class Category:
+    path: tuple[str, ...]
+    title: str
+    description: str = ""
+    icon: str = "material/folder-outline"
+    order: int = 1000
+    visibility: Visibility | None = None
+    intro: str = ""
+
+    @property
+    def url(self) -> str:
+        return "/".join(self.path) + "/"
+
+    @property
+    def slug(self) -> str:
+        return self.path[0]
+
+
+@dataclass
+class Article:
+    source: str  # path relative to the content dir, posix
+    id: str
+    title: str
+    category_path: tuple[str, ...]
+    slug: str
+    markdown: str
+    meta: ArticleMeta
+    visibility: Visibility
+    body_line: int  # 1-based line of the body's first line in the file
+    revision: str
+    updated: date | None = None
+    headings: list[Heading] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    explicit_id: bool = False
+    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
+    where: str = ""  # the file as the writer would type it, e.g. "content/billing/x.md"
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, 1)
+
+    @property
+    def url(self) -> str:
+        return "/".join((*self.category_path, self.slug)) + "/"
+
+    @property
+    def summary(self) -> str:
+        return (self.meta.summary or self.meta.description or "").strip()
+
+    @property
+    def stem_path(self) -> str:
+        return self.source.rsplit(".", 1)[0]
+
+
+def _key_lines(fm_text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for n, line in enumerate(fm_text.split("\n")):
+        m = re.match(r"^([A-Za-z_][\w.-]*)\s*:", line)
+        if m:
+            lines.setdefault(m.group(1), n + 1)  # fm_text starts after the opening '---'
+    return lines
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    categories: dict[tuple[str, ...], Category]
+    articles: list[Article]
+    problems: list[Problem]
+
+    def by_id(self) -> dict[str, Article]:
+        return {a.id: a for a in self.articles}
+
+    def visible(self, *levels: str) -> list[Article]:
+        return [a for a in self.articles if a.visibility in levels]
+
+
+def _humanize(stem: str) -> str:
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
+
+
+def slug_for(stem: str) -> str:
+    """The URL slug of a file or folder name."""
+    return slugify(stem, "-") or "article"
+
+
+def parse_headings(markdown: str, first_line: int) -> list[Heading]:
+    """Headings outside code fences, with the anchors Python-Markdown's toc will give them."""
+    found: list[Heading] = []
+    ids: set[str] = set()
+    in_fence = False
+    for n, line in enumerate(markdown.split("\n")):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        m = None if in_fence else _HEADING.match(line)
+        if not m:
+            continue
+        text = _ATTR_LIST.sub("", m.group(2))
+        text = re.sub(r"[*_`]|\[([^\]]*)\]\([^)]*\)", lambda x: x.group(1) or "", text).strip()
+        anchor = unique(slugify(text, "-"), ids) if text else ""
+        found.append(Heading(anchor, text, len(m.group(1)), first_line + n))
+    return found
+
+
+def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Category:
+    rel = folder.relative_to(root)
+    path = tuple(slug_for(p) for p in rel.parts)
+    meta = CategoryMeta()
+    meta_file = folder / CATEGORY_FILE
+    if meta_file.is_file():
+        where = meta_file.as_posix()
+        try:
+            data = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+            meta = CategoryMeta.model_validate(data)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            problems.append(Problem(where, line, "error", f"unreadable: {exc}", "category"))
+        except ValidationError as exc:
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"])
+                problems.append(Problem(where, 0, "error", f"{key}: {err['msg']}", "category"))
+        except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
+            problems.append(Problem(where, 0, "error", f"impossible value: {exc}", "category"))
+    intro = ""
+    for name in INTRO_FILES:
+        f = folder / name
+        if f.is_file():
+            try:
+                intro = compat.to_mkdocs(frontmatter.loads(f.read_text(encoding="utf-8")).content)
+            except Exception as exc:  # a broken intro costs the intro, never the build
+                where = f.as_posix()
+                problems.append(Problem(where, 0, "warning", f"intro skipped: {exc}", "intro"))
+            break
+    return Category(
+        path=path,
+        title=meta.title or _humanize(rel.parts[-1]),
+        description=meta.description,
+        icon=meta.icon,
+        order=meta.order,
+        visibility=meta.visibility,
+        intro=intro,
+    )
+
+
+def _parse_article(
+    path: Path, root: Path, category: tuple[str, ...], problems: list[Problem]
+) -> Article | None:
+    source = path.relative_to(root).as_posix()
+    where = (Path(root.as_posix()) / source).as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(where, 0, "error", f"unreadable: {exc.strerror}", "unreadable"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        msg = f"not UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}); save as UTF-8"
+        problems.append(Problem(where, line, "error", msg, "unreadable"))
+        return None
+    text = text.replace("\r\n", "\n").replace("\x00", "")
+    handler = YAMLHandler()
+    fm_text, body, body_line = "", text, 1
+    data: Any = {}
+    if handler.detect(text):
+        try:
+            fm_text, body = handler.split(text)
+        except ValueError:
+            fm_text, body = "", text
+        body_line = text.count("\n", 0, len(text) - len(body)) + 1
+        try:
+            data = handler.load(fm_text) if fm_text.strip() else {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1  # fm_text starts after '---'
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            problems.append(
+                Problem(where, line, "error", f"front matter: {problem}", "front-matter")
+            )
+            return None
+        except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
+            msg = f"front matter: impossible value: {exc}"
+            problems.append(Problem(where, 1, "error", msg, "front-matter"))
+            return None
+        if not isinstance(data, dict):
+            problems.append(
+                Problem(where, 1, "error", "front matter: must be a mapping", "front-matter")
+            )
+            return None
+    data = {str(k): v for k, v in data.items()}
+    try:
+        meta = ArticleMeta.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            line = _key_lines(fm_text).get(str(err["loc"][0]), 1)
+            problems.append(
+                Problem(where, line, "error", f"front matter: {key}: {msg}", "front-matter")
+            )
+        return None
+    unknown = sorted(k for k in data if k not in KNOWN_KEYS)
+    if unknown:
+        problems.append(
+            Problem(
+                where,
+                2,
+                "warning",
+                f"front matter: unknown keys ignored: {', '.join(unknown)}",
+                "unknown-key",
+            )
+        )
+    markdown = compat.to_mkdocs(body)
+    headings = parse_headings(markdown, body_line)
+    title = (meta.title or "").strip()
+    if not title:
+        h1 = next((h for h in headings if h.level == 1), None)
+        title = h1.title if h1 else _humanize(path.stem)
+    if not markdown.strip() and not fm_text:
+        problems.append(Problem(where, 1, "warning", "empty article", "empty"))
+    return Article(
+        source=source,
+        id=meta.id or slug_for(path.stem),
+        explicit_id=meta.id is not None,
+        title=title,
+        category_path=category,
+        slug=slug_for(path.stem),
+        markdown=markdown,
+        meta=meta,
+        visibility=meta.visibility or "public",  # resolved against categories by the caller
+        body_line=body_line,
+        revision="c" + hashlib.sha1(raw).hexdigest()[:11],
+        headings=headings,
+        aliases=list(meta.aliases),
+        key_lines=_key_lines(fm_text),
+        where=where,
+    )
+
+
+def _resolve_visibility(
+    article: Article, categories: dict[tuple[str, ...], Category], config: SiteConfig
+) -> Visibility:
+    if article.meta.visibility:
+        return article.meta.visibility
+    path = article.category_path
+    while path:
+        cat = categories.get(path)
+        if cat and cat.visibility:
+            return cat.visibility
+        path = path[:-1]
+    return config.site.default_visibility
+
+
+def _disambiguate_ids(articles: list[Article]) -> None:
+    explicit = {a.id for a in articles if a.explicit_id}
+    seen: dict[str, int] = {}
+    for a in articles:
+        if not a.explicit_id:
+            seen[a.id] = seen.get(a.id, 0) + 1
+    for a in articles:
+        if not a.explicit_id and (seen[a.id] > 1 or a.id in explicit):
+            a.id = "-".join((*a.category_path, a.slug))
+
+
+def load_content(
+    root: Path, config: SiteConfig, on_file: Callable[[int, int], None] | None = None
+) -> KnowledgeBase:
+    """Load every category and article below ``root``; problems are collected, not raised.
+
+    ``on_file(done, total)`` is called as files are read (for a progress bar).
+    """
+    problems: list[Problem] = []
+    categories: dict[tuple[str, ...], Category] = {}
+    articles: list[Article] = []
+    if not root.is_dir():
+        problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
+        return KnowledgeBase(root, categories, articles, problems)
+    for folder in sorted(p for p in root.rglob("*") if p.is_dir()):
+        rel = folder.relative_to(root)
+        if any(p.startswith((".", "_")) or p in _SKIP_DIRS for p in rel.parts):
+            continue
+        categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
+    paths = sorted(root.rglob("*.md"))
+    for n, path in enumerate(paths, 1):
+        if on_file is not None and (n % 50 == 0 or n == len(paths)):
+            on_file(n, len(paths))
+        rel = path.relative_to(root)
+        if any(p.startswith((".", "_")) or p in _SKIP_DIRS for p in rel.parts[:-1]):
+            continue
+        if path.name.startswith((".", "_")) or path.name in INTRO_FILES:
+            continue
+        category = tuple(slug_for(p) for p in rel.parts[:-1])
+        article = _parse_article(path, root, category, problems)
+        if article is not None:
+            articles.append(article)
+    for a in articles:
+        a.visibility = _resolve_visibility(a, categories, config)
+    _disambiguate_ids(articles)
+    return KnowledgeBase(root, categories, articles, problems)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown reduced to searchable text (no markup, links keep their words)."""
+    text = re.sub(r"<[^>\n]+>", " ", markdown)
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"^\s*(!!!|\?\?\?\+?)\s*\w+", " ", text, flags=re.MULTILINE)
+    text = re.sub(r"^[#>\s|*+-]+", " ", text, flags=re.MULTILINE)
+    # emphasis marks go without leaving a gap; an underscore inside a word stays
+    text = re.sub(r"(?<!\w)[*_~]+|[*_~]+(?!\w)|`+", "", text.replace("|", " "))
+    return re.sub(r"[ \t]+", " ", text).strip()

@@ -1,0 +1,61 @@
+"""Domain errors and the problem records that checks produce.
+
+The CLI turns these into ``click.ClickException`` at the edge; nothing below the CLI prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the content or the configuration, with where it is."""
+
+    path: str
+    line: int
+    severity: Severity
+    message: str
+    code: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class KBError(Exception):
+    """Base class for every error kb-portal reports to a person."""
+
+
+class ConfigError(KBError):
+    """``site_config.yml`` is unreadable or invalid; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ContentError(KBError):
+    """One content file cannot be used; names the file and line."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+class BuildError(KBError):
+    """The build refused to run or failed; ``problems`` lists every reason."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(message)
+
+
+class IndexUnavailable(KBError):
+    """The search index is missing or unreadable."""

@@ -1,0 +1,276 @@
+"""Plan the MkDocs docs tree of one portal (public or internal) from the loaded content.
+
+Every generated page is a Markdown file whose front matter carries what the theme templates
+need (``kb_kind`` and friends); site-wide data (categories, FAQ, contact settings) goes to one
+JSON file that the theme hook reads. Nothing here imports mkdocs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from .checks import resolve_link
+from .config import SiteConfig
+from .content import INTRO_FILES, Article, Category, KnowledgeBase
+
+Tree = Literal["public", "internal"]
+SIDEBAR_LIMIT = 60
+_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+\.md(?:#[^)\s>]*)?)(>?[^)]*\))")
+
+
+@dataclass
+class TreePlan:
+    tree: Tree
+    files: dict[str, str]  # docs-relative path -> Markdown text
+    data: dict[str, Any]  # site-wide data for the theme hook
+    articles: list[Article]
+    fingerprint: str  # changes when every page must be rebuilt
+
+
+def _fm(meta: dict[str, Any], body: str) -> str:
+    # JSON is YAML, and json.dumps is twenty times faster than yaml.safe_dump.
+    return f"---\n{json.dumps(meta, ensure_ascii=False, default=str)}\n---\n\n{body}\n"
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def _section_key(path: tuple[str, ...]) -> str:
+    return "/".join(path)
+
+
+def _category_chain(kb: KnowledgeBase, path: tuple[str, ...]) -> list[Category]:
+    return [kb.categories[path[:i]] for i in range(1, len(path) + 1) if path[:i] in kb.categories]
+
+
+def _article_ref(a: Article) -> dict[str, str]:
+    return {"id": a.id, "title": a.title, "url": a.url, "summary": a.summary}
+
+
+def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) -> TreePlan:
+    """Decide every page of the ``tree`` portal and the data its templates read."""
+    levels = ("public",) if tree == "public" else ("internal",)
+    articles = sorted(
+        (a for a in kb.articles if a.visibility in levels), key=lambda a: (a.url, a.title.lower())
+    )
+    by_source = {a.source: a for a in kb.articles}
+    by_id = {a.id: a for a in kb.articles}
+    in_section: dict[tuple[str, ...], list[Article]] = defaultdict(list)
+    for a in articles:
+        in_section[a.category_path].append(a)
+    # a category is shown when it (or a section below it) holds an article of this tree
+    shown = {p for path in in_section for p in (path[:i] for i in range(1, len(path) + 1))}
+    cats = sorted(
+        (c for c in kb.categories.values() if c.path in shown),
+        key=lambda c: (c.order, c.title.lower()),
+    )
+
+    def count(path: tuple[str, ...]) -> int:
+        return sum(len(v) for k, v in in_section.items() if k[: len(path)] == path)
+
+    sections: dict[str, Any] = {}
+    for c in cats:
+        children = [s for s in cats if s.path[:-1] == c.path]
+        sections[_section_key(c.path)] = {
+            "title": c.title,
+            "url": c.url,
+            "path": _section_key(c.path),
+            "parent": _section_key(c.path[:-1]),
+            "count": count(c.path),
+            "articles": [_article_ref(a) for a in in_section[c.path]],
+            "children": [_section_key(s.path) for s in children],
+        }
+    root_articles = [_article_ref(a) for a in in_section[()]]
+    top = [c for c in cats if len(c.path) == 1]
+    featured = [by_id[i] for i in config.site.featured if i in by_id and by_id[i] in articles]
+    if not featured:
+        featured = [a for a in articles if a.meta.faq][:6] or articles[:6]
+    faq_groups: list[dict[str, Any]] = []
+    for c in top:
+        items = [
+            {"q": a.meta.faq, "a": a.summary, "url": a.url, "title": a.title}
+            for a in articles
+            if a.meta.faq and a.category_path[:1] == c.path
+        ]
+        if items:
+            faq_groups.append({"title": c.title, "url": c.url, "items": items})
+    general = [
+        {"q": a.meta.faq, "a": a.summary, "url": a.url, "title": a.title}
+        for a in in_section[()]
+        if a.meta.faq
+    ]
+    if general:
+        faq_groups.append({"title": "General", "url": "", "items": general})
+    contact = config.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
+    data: dict[str, Any] = {
+        "tree": tree,
+        "site": config.site.model_dump(mode="json"),
+        "api_base": config.api.base_path,
+        "ratings": config.ratings.model_dump(mode="json"),
+        "contact": contact,
+        "categories": [
+            {
+                "title": c.title,
+                "url": c.url,
+                "description": c.description,
+                "icon": c.icon,
+                "count": count(c.path),
+                "sections": sections[_section_key(c.path)]["children"],
+            }
+            for c in top
+        ],
+        "sections": sections,
+        "root_articles": root_articles,
+        "featured": [_article_ref(a) for a in featured],
+        "faq": faq_groups,
+        "total": len(articles),
+    }
+    if tree == "public" and faq_groups:
+        data["faq_jsonld"] = {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": q["q"],
+                    "acceptedAnswer": {
+                        "@type": "Answer",
+                        "text": f"{q['a']} {config.site.url}/{q['url']}".strip(),
+                    },
+                }
+                for g in faq_groups
+                for q in g["items"]
+            ],
+        }
+    data_digest = _digest(data)
+    nav_digest = {key: _digest(s) for key, s in sections.items()}
+    files: dict[str, str] = {}
+    home_meta = {
+        "title": config.site.name,
+        "kb_kind": "home",
+        "kb_data": data_digest,
+        "hide": ["navigation", "toc"],
+        "description": config.site.description,
+    }
+    files["index.md"] = _fm(home_meta, "")
+    if tree == "public":
+        files["faq.md"] = _fm(
+            {
+                "title": "Frequently asked questions",
+                "kb_kind": "faq",
+                "kb_data": data_digest,
+                "hide": ["navigation"],
+            },
+            "",
+        )
+        if config.contact.enabled:
+            files["contact.md"] = _fm(
+                {
+                    "title": "Contact support",
+                    "kb_kind": "contact",
+                    "kb_data": data_digest,
+                    "hide": ["navigation"],
+                },
+                "",
+            )
+        files["search-results.md"] = _fm(
+            {
+                "title": "Search results",
+                "kb_kind": "results",
+                "kb_data": data_digest,
+                "hide": ["navigation", "toc"],
+            },
+            "",
+        )
+    for c in cats:
+        meta: dict[str, Any] = {
+            "title": c.title,
+            "kb_kind": "category",
+            "kb_section": _section_key(c.path),
+            "kb_data": data_digest,
+            "description": c.description,
+            "kb_crumbs": [
+                {"title": x.title, "url": x.url} for x in _category_chain(kb, c.path)[:-1]
+            ],
+        }
+        files[f"{_section_key(c.path)}/index.md"] = _fm(meta, c.intro)
+    site_url = config.site.url
+    category_sources = {
+        f"{'/'.join(c.path)}/{name}": c for c in kb.categories.values() for name in INTRO_FILES
+    }
+    for a in articles:
+        chain = _category_chain(kb, a.category_path)
+        related = [by_id[r] for r in a.meta.related if r in by_id]
+        related = [r for r in related if r.visibility == "public" or tree == "internal"]
+        stale = bool(a.meta.review_by and a.meta.review_by < today)
+        meta = {
+            "title": a.title,
+            "description": a.summary,
+            "kb_kind": "article",
+            "kb_id": a.id,
+            "kb_revision": a.revision,
+            "kb_visibility": a.visibility,
+            "kb_updated": a.updated.isoformat() if a.updated else None,
+            "kb_stale": stale,
+            "kb_owner": a.meta.owner if tree == "internal" else None,
+            "kb_section": _section_key(a.category_path),
+            "kb_nav": nav_digest.get(_section_key(a.category_path[:1]), ""),
+            "kb_crumbs": [{"title": c.title, "url": c.url} for c in chain],
+            "kb_related": [_article_ref(r) for r in related],
+            "tags": list(a.meta.tags),
+        }
+        body = _resolve_links(a, by_source, tree, site_url, category_sources)
+        files[a.source] = _fm(meta, body)
+    fingerprint = _digest({"tree": tree, "config": config.model_dump(mode="json")})
+    return TreePlan(tree, files, data, articles, fingerprint)
+
+
+def _resolve_links(
+    article: Article,
+    by_source: dict[str, Article],
+    tree: Tree,
+    site_url: str,
+    categories: dict[str, Category],
+) -> str:
+    """Turn relative ``.md`` links into the URLs they will have.
+
+    Pages then link by URL, so a portal can be rendered in parts; in the internal portal, links
+    to public articles point at the public site.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        target = m.group(2)
+        dest, anchor, relative = resolve_link(article, target, by_source)
+        suffix = f"#{anchor}" if anchor else ""
+        if dest is None:
+            path = target.partition("#")[0]
+            base = posixpath.dirname(article.source)
+            cat = (
+                categories.get(posixpath.normpath(posixpath.join(base, path))) if relative else None
+            )
+            if cat is None:
+                return m.group(0)
+            return m.group(1) + relative_url(article.url, cat.url) + suffix + m.group(3)
+        if dest.visibility == "public" and tree == "internal":
+            return m.group(1) + f"{site_url}/{dest.url}{suffix}" + m.group(3)
+        if dest.visibility != article.visibility:
+            return m.group(0)  # reported by the checks; never turned into a working link
+        return m.group(1) + relative_url(article.url, dest.url) + suffix + m.group(3)
+
+    return _LINK.sub(repl, article.markdown) if ".md" in article.markdown else article.markdown
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """Link from one directory-style site URL to another, e.g. 'a/b/' -> 'c/' is '../../c/'."""
+    rel = posixpath.relpath("/" + to_url, "/" + from_url)
+    if rel == ".":
+        return "./"
+    return rel + ("/" if to_url.endswith("/") and not rel.endswith("/") else "")

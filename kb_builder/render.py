@@ -1,0 +1,339 @@
+"""Render a planned docs tree with MkDocs + Material, incrementally when it is safe.
+
+The generated docs tree and the site stay in ``build/.work`` between builds. A file whose text
+did not change keeps its modification time, so MkDocs' dirty mode skips pages that did not change;
+anything that affects every page (config, theme, kb-portal version) forces a clean build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import __version__
+from .config import SiteConfig
+from .errors import BuildError
+from .pages import TreePlan, relative_url
+
+log = logging.getLogger(__name__)
+
+THEME_DIR = Path(__file__).parent / "theme"
+STATE_FILE = "state.json"
+
+
+@dataclass
+class RenderResult:
+    pages: int
+    rebuilt: int
+    incremental: bool
+    warnings: list[str]
+
+
+def _theme_digest() -> str:
+    import hashlib
+
+    h = hashlib.sha1(__version__.encode())
+    for p in sorted(THEME_DIR.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(THEME_DIR).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def sync_tree(files: dict[str, str], docs_dir: Path) -> tuple[set[str], set[str]]:
+    """Write changed files, delete vanished ones; return (written, removed) relative paths."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    existing = {p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md")}
+    written: set[str] = set()
+    for rel, text in files.items():
+        target = docs_dir / rel
+        data = text.encode("utf-8")
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.add(rel)
+    removed = existing - set(files)
+    for rel in removed:
+        (docs_dir / rel).unlink(missing_ok=True)
+    return written, removed
+
+
+def mkdocs_config(
+    plan: TreePlan, config: SiteConfig, docs_dir: Path, site_dir: Path, data_file: Path, dirty: bool
+) -> dict[str, Any]:
+    site = config.site
+    site_url = site.url + ("/internal/" if plan.tree == "internal" else "/")
+    return {
+        "site_name": site.name + (" (internal)" if plan.tree == "internal" else ""),
+        "site_url": site_url,
+        "site_description": site.description,
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+        "use_directory_urls": True,
+        "theme": {
+            "name": "material",
+            "custom_dir": str(THEME_DIR / "overrides"),
+            "language": site.language,
+            "features": ["search.highlight", "content.code.copy", "navigation.top"],
+            "palette": {"primary": site.primary_color, "accent": site.accent_color},
+            "icon": {"logo": "material/lifebuoy"},
+            "favicon": "assets/kb/favicon.svg",
+            "font": False,  # no Google Fonts: the portal loads nothing from other hosts
+        },
+        "plugins": ["search"],
+        "hooks": [str(THEME_DIR / "hooks.py")],
+        "markdown_extensions": [
+            {"toc": {"permalink": True}},
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "tables",
+            "def_list",
+            "pymdownx.details",
+            "pymdownx.superfences",
+            {"pymdownx.highlight": {"anchor_linenums": False}},
+            "pymdownx.inlinehilite",
+            {"pymdownx.tabbed": {"alternate_style": True}},
+            {"pymdownx.tasklist": {"custom_checkbox": True}},
+        ],
+        "extra": {
+            "kb_data": str(data_file),
+            "kb_dirty": dirty,
+            "kb_jinja_cache": str(docs_dir.parent.parent / "jinja-cache"),
+            "generator": False,
+        },
+        "extra_css": [],
+        "validation": {
+            "nav": {"omitted_files": "ignore", "not_found": "ignore", "absolute_links": "ignore"},
+            "links": {
+                "not_found": "ignore",
+                "absolute_links": "ignore",
+                "unrecognized_links": "ignore",
+                "anchors": "ignore",
+            },
+        },
+    }
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if "dirty" not in msg:
+            self.messages.append(msg)
+
+
+def write_search_index(site_dir: Path, entries: list[dict[str, str]]) -> None:
+    """Material's static search index, from the text the build already extracted."""
+    path = site_dir / "search" / "search_index.json"
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {
+            "config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}
+        }
+    index["docs"] = entries
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # a hard link into a shard's site: never write through it
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def preload_mkdocs() -> None:
+    """Import MkDocs, Material and the Markdown extensions before worker processes fork."""
+    import material.plugins.search.plugin  # noqa: F401
+    import mkdocs.commands.build  # noqa: F401
+    import pymdownx.highlight  # noqa: F401
+    import pymdownx.superfences  # noqa: F401
+
+
+def _mkdocs_build(plan_tree_name: str, cfg_path: Path, incremental: bool) -> list[str]:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config as mkdocs_load_config
+    from mkdocs.exceptions import MkDocsException
+
+    collector = _Collect()
+    mk_log = logging.getLogger("mkdocs")
+    old_level, old_propagate = mk_log.level, mk_log.propagate
+    mk_log.addHandler(collector)
+    mk_log.setLevel(logging.WARNING)
+    mk_log.propagate = False
+    try:
+        cfg = mkdocs_load_config(config_file=str(cfg_path))
+        mkdocs_build(cfg, dirty=incremental)
+    except (MkDocsException, OSError) as exc:  # Abort, ConfigurationError, a theme error
+        details = "; ".join(collector.messages[-5:]) or str(exc)
+        raise BuildError(f"MkDocs could not build the {plan_tree_name} portal: {details}") from exc
+    finally:
+        mk_log.removeHandler(collector)
+        mk_log.setLevel(old_level)
+        mk_log.propagate = old_propagate
+    return collector.messages
+
+
+def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult:
+    """Build one shard of a tree into ``work/site``; incremental when its fingerprint matches."""
+    work = work.resolve()  # mkdocs resolves paths from its config file
+    work.mkdir(parents=True, exist_ok=True)
+    docs_dir, site_dir = work / "docs", work / "site"
+    state_path = work / STATE_FILE
+    fingerprint = f"{plan.fingerprint}-{_theme_digest()}"
+    try:
+        state = json.loads(state_path.read_text())
+    except (OSError, ValueError):
+        state = {}
+    incremental = (
+        state.get("fingerprint") == fingerprint
+        and (site_dir / "404.html").is_file()
+        and docs_dir.is_dir()
+    )
+    state_path.unlink(missing_ok=True)  # a build that dies half-way must not look complete
+    if not incremental:
+        shutil.rmtree(docs_dir, ignore_errors=True)
+        shutil.rmtree(site_dir, ignore_errors=True)
+    written, removed = sync_tree(plan.files, docs_dir)
+    for rel in removed:  # dirty builds never delete: remove the pages that went away
+        url = rel[:-3]
+        url = url[: -len("index")] if url.endswith("index") else url + "/"
+        if url:
+            shutil.rmtree(site_dir / url, ignore_errors=True)
+    data_file = work / "kb-data.json"
+    data_file.write_text(json.dumps(plan.data, ensure_ascii=False, sort_keys=True))
+    cfg_dict = mkdocs_config(plan, config, docs_dir, site_dir, data_file, incremental)
+    cfg_path = work / "mkdocs.yml"
+    cfg_path.write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
+    warnings = _mkdocs_build(plan.tree, cfg_path, incremental)
+    state_path.write_text(json.dumps({"fingerprint": fingerprint}))
+    rebuilt = len(written) if incremental else len(plan.files)
+    return RenderResult(len(plan.files), rebuilt, incremental, warnings)
+
+
+def split(plan: TreePlan, shards: int) -> list[TreePlan]:
+    """Split a tree by top-level category into ``shards`` balanced parts (root pages in the first).
+
+    Pages only link to each other by URL (links were resolved when the tree was planned), and the
+    sidebar comes from the shared data, so each part builds on its own.
+    """
+    if shards <= 1:
+        return [plan]
+    groups: dict[str, list[str]] = {}
+    for rel in plan.files:
+        top = rel.split("/", 1)[0] if "/" in rel else ""
+        groups.setdefault(top, []).append(rel)
+    parts: list[list[str]] = [[] for _ in range(shards)]
+    parts[0] += groups.pop("", [])
+    for _top, rels in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        min(parts, key=len).extend(rels)
+    return [
+        TreePlan(
+            plan.tree,
+            {r: plan.files[r] for r in part},
+            plan.data,
+            plan.articles,
+            f"{plan.fingerprint}-{i}-{shards}",
+        )
+        for i, part in enumerate(parts)
+        if part or i == 0
+    ]
+
+
+def assemble(
+    shard_sites: list[Path],
+    site_dir: Path,
+    plan: TreePlan,
+    site_url: str,
+    entries: list[dict[str, str]],
+) -> None:
+    """Publish the shards as one site: hard links into a new folder, then swap it in."""
+    site_dir = site_dir.resolve()
+    new = site_dir.with_name(site_dir.name + ".new")
+    old = site_dir.with_name(site_dir.name + ".old")
+    shutil.rmtree(new, ignore_errors=True)
+    for shard in shard_sites:
+        for root, _dirs, files in os.walk(shard):
+            rel = Path(root).relative_to(shard)
+            (new / rel).mkdir(parents=True, exist_ok=True)
+            for name in files:
+                dst = new / rel / name
+                if dst.exists():  # theme assets are in every shard: the first copy stays
+                    continue
+                try:
+                    os.link(Path(root) / name, dst)
+                except OSError:
+                    shutil.copy2(Path(root) / name, dst)
+    write_redirects(plan, new)
+    write_search_index(new, entries)
+    write_sitemap(new, plan, site_url)
+    shutil.rmtree(old, ignore_errors=True)
+    if site_dir.exists():
+        site_dir.rename(old)
+    new.rename(site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_sitemap(site_dir: Path, plan: TreePlan, site_url: str) -> None:
+    urls = sorted(
+        rel[: -len("index.md")] if rel.endswith("index.md") else rel[:-3] + "/"
+        for rel in plan.files
+    )
+    body = "".join(f"<url><loc>{html.escape(site_url + u)}</loc></url>" for u in urls)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+        '"http://www.sitemaps.org/schemas/sitemap/0.9">' + body + "</urlset>\n"
+    )
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        (site_dir / name).unlink(missing_ok=True)  # a hard link into a shard: never write through
+    (site_dir / "sitemap.xml").write_text(xml, encoding="utf-8")
+    (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml.encode("utf-8"), mtime=0))
+
+
+def redirect_page(target: str) -> str:
+    """A static page that forwards to ``target`` (relative URL) on any static host."""
+    t = html.escape(target, quote=True)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<title>Redirecting…</title><link rel="canonical" href="{t}">'
+        f'<meta http-equiv="refresh" content="0; url={t}">'
+        '<meta name="robots" content="noindex"></head>'
+        f'<body><p>This page has moved: <a href="{t}">{t}</a>.</p></body></html>'
+    )
+
+
+def redirect_map(plan: TreePlan) -> dict[str, str]:
+    """Old or permanent URL -> current URL, for every article of the tree."""
+    live = {a.url for a in plan.articles} | {
+        k[: -len("index.md")] for k in plan.files if k.endswith("index.md")
+    }
+    out: dict[str, str] = {}
+    for a in plan.articles:
+        out[f"a/{a.id}/"] = a.url
+        for old in a.aliases:
+            old = old.strip().strip("/")
+            old = old[:-3] if old.endswith(".md") else old
+            key = old + "/" if old else ""
+            if key and key not in live and ".." not in key.split("/"):
+                out[key] = a.url
+    return out
+
+
+def write_redirects(plan: TreePlan, site_dir: Path) -> None:
+    for old, new in redirect_map(plan).items():
+        target = site_dir / old / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        target.write_text(redirect_page(relative_url(old, new)), encoding="utf-8")

@@ -1,0 +1,310 @@
+"""Whoosh search index: build it from articles and query it.
+
+Shared by the build, the CLI and ``feedback_api``: imports neither mkdocs nor Flask.
+
+One Whoosh document per article. Ranking is BM25F over separately weighted fields (title,
+keywords, headings, summary, body, category), plus the title on its own, with stemming, stop
+words and question boilerplate removed; a phrase bonus when neighbouring query words appear
+together in the title or summary; synonyms applied at query time; spelling correction only
+for words the index has never seen. A hit opens at the section that matched the words its
+title lacks (``url#anchor``), chosen when results are shown: one result per article by
+construction. Prefix matching is for :meth:`Searcher.suggest` only.
+
+The BM25F weights are computed when the index is built, so a search only adds ``idf x
+weight`` over the postings of its terms (see :mod:`kb_builder.search_index` and
+:mod:`kb_builder.search_rank`). Whoosh-Reloaded is the maintained fork of Whoosh (the
+original's last release was 2016 and warns on current Pythons); we use its storage, segments
+and multi-process writer, not its query machinery.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.reading import IndexReader
+
+from . import search_index
+from .errors import IndexUnavailable
+from .search_rank import RankedHit, Ranker
+from .search_spell import Vocabulary
+from .search_text import Analyzer, QueryPlanner, normalize_query
+
+__all__ = [
+    "Hit",
+    "IndexDoc",
+    "Searcher",
+    "SearchResponse",
+    "Section",
+    "Suggestion",
+    "build_index",
+    "normalize_query",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of an article, searchable on its own so a hit can point at ``url#anchor``."""
+
+    anchor: str
+    title: str
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """What the index needs to know about one article (built from the loaded content)."""
+
+    id: str
+    title: str
+    url: str  # site-relative, e.g. "billing/refunds/" (no leading slash)
+    category: str  # display path, e.g. "Billing › Invoices"
+    category_slug: str  # top-level folder, used by the category filter
+    summary: str
+    body: str  # plain text, Markdown removed
+    source: str  # path relative to the content dir
+    visibility: str = "public"
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: an article, pointing at its best-matching section if there is one."""
+
+    id: str
+    title: str
+    url: str  # the article's url, with "#anchor" when ``anchor`` is set
+    category: str
+    category_slug: str
+    summary: str
+    snippet: str  # HTML: escaped text, matched words in <mark>
+    source: str
+    visibility: str
+    anchor: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    normalized: str  # the query after normalize_query(), for logging and grouping
+    total: int
+    results: list[Hit]
+    did_you_mean: str | None = None
+    corrected: bool = False  # typo correction was applied to find these results
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    title: str
+    url: str
+
+
+def build_index(
+    docs: Iterable[IndexDoc],
+    index_dir: Path,
+    *,
+    language: str = "en",
+    procs: int = 1,
+    limitmb: int = 256,
+) -> int:
+    """Write a fresh index of ``docs`` to ``index_dir``; return the number of articles.
+
+    The index is built in a temporary directory beside ``index_dir`` and swapped in at the
+    end, so readers never see half an index. Raises OSError, or BuildError for duplicate ids.
+    """
+    index_dir = Path(index_dir)
+    docs = list(docs)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
+    try:
+        search_index.write(docs, tmp, language, procs, limitmb)
+        meta = {"format": search_index.FORMAT, "language": language, "articles": len(docs)}
+        (tmp / search_index.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        _swap_in(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("search index: %d articles written to %s", len(docs), index_dir)
+    return len(docs)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _stamp(index_dir: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(index_dir)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+class Searcher:
+    """Answers searches and suggestions from an index directory; safe to share across threads.
+
+    Whoosh readers are not thread-safe, so each call borrows one from a pool (as many as
+    calls run at once). When a new build is swapped into the directory, the next call opens
+    it; calls still running finish on the old one.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        synonyms: Sequence[Sequence[str]] = (),
+        typo_tolerance: bool = True,
+    ) -> None:
+        """Open the index in ``index_dir``; raises IndexUnavailable if missing or unreadable."""
+        self.index_dir = Path(index_dir)
+        self.typo_tolerance = typo_tolerance
+        self._synonyms = synonyms
+        self._lock = threading.Lock()
+        self._idle: list[IndexReader] = []
+        self._generation = 0
+        self._closed = False
+        self._stamp = _stamp(self.index_dir)
+        self._ix, self._ranker = self._open()
+
+    def _open(self) -> tuple[whoosh_index.Index, Ranker]:
+        where = self.index_dir
+        error = ""
+        # Whoosh leaves a file open when it cannot read an index; it is released when the
+        # exception is, which happens inside this block, so its ResourceWarning stays quiet.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                meta = json.loads((where / search_index.META_FILE).read_text(encoding="utf-8"))
+                if meta.get("format") != search_index.FORMAT:
+                    raise ValueError(
+                        f"index format {meta.get('format')!r}, expected {search_index.FORMAT}"
+                    )
+                ix = whoosh_index.open_dir(str(where), indexname=search_index.INDEX_NAME)
+                with ix.reader() as reader:
+                    reader.doc_count()
+            except FileNotFoundError as e:
+                error = f"search index {where} is missing ({e.filename}); run `kb build`"
+            except Exception as e:  # whoosh reports a damaged index with many exception types
+                error = (
+                    f"search index {where} is unreadable ({type(e).__name__}: {e}); "
+                    "run `kb build` to rebuild it"
+                )
+        if error:
+            raise IndexUnavailable(error)
+        planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms)
+        return ix, Ranker(planner, Vocabulary(where / search_index.VOCAB_FILE))
+
+    def _acquire(self) -> tuple[IndexReader, Ranker, int]:
+        with self._lock:
+            if self._closed:
+                raise IndexUnavailable(f"search index {self.index_dir} has been closed")
+            stamp = _stamp(self.index_dir)
+            if stamp is not None and stamp != self._stamp:
+                try:
+                    ix, ranker = self._open()
+                except IndexUnavailable as e:  # a build half-way through its swap: keep the old
+                    log.warning("%s; still answering from the previous index", e)
+                else:
+                    log.info("search index %s changed; reopened it", self.index_dir)
+                    for s in self._idle:
+                        s.close()
+                    self._ix, self._ranker, self._stamp = ix, ranker, stamp
+                    self._idle, self._generation = [], self._generation + 1
+            if self._idle:
+                return self._idle.pop(), self._ranker, self._generation
+            try:
+                reader = self._ix.reader()
+            except Exception as e:  # its files were deleted under us, and no new index yet
+                raise IndexUnavailable(
+                    f"search index {self.index_dir} is unreadable ({type(e).__name__}: {e})"
+                ) from e
+            return reader, self._ranker, self._generation
+
+    def _release(self, reader: IndexReader, generation: int) -> None:
+        with self._lock:
+            if not self._closed and generation == self._generation:
+                self._idle.append(reader)
+                return
+        reader.close()
+
+    def search(self, query: str, *, limit: int = 10, category: str | None = None) -> SearchResponse:
+        """Rank articles for ``query`` (at most one result per article), best first."""
+        reader, ranker, generation = self._acquire()
+        try:
+            ranked = ranker.search(
+                reader, query, limit=max(1, limit), category=category, typos=self.typo_tolerance
+            )
+        finally:
+            self._release(reader, generation)
+        hits = [_hit(r) for r in ranked.hits]
+        return SearchResponse(
+            query=query,
+            normalized=ranked.normalized,
+            total=ranked.total,
+            results=hits,
+            did_you_mean=ranked.did_you_mean,
+            corrected=ranked.corrected,
+        )
+
+    def suggest(self, prefix: str, *, limit: int = 8) -> list[Suggestion]:
+        """Articles whose title or keywords have words starting with what was typed."""
+        reader, ranker, generation = self._acquire()
+        try:
+            found = ranker.suggest(reader, prefix, limit=limit)
+        finally:
+            self._release(reader, generation)
+        return [Suggestion(id=f["id"], title=f["title"], url=f["url"]) for f in found]
+
+    def close(self) -> None:
+        """Close every open Whoosh reader; later calls raise IndexUnavailable."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for s in idle:
+            s.close()
+        self._ix.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _hit(r: RankedHit) -> Hit:
+    f = r.fields
+    url = f"{f['url']}#{r.anchor}" if r.anchor else str(f["url"])
+    return Hit(
+        id=f["id"],
+        title=f["title"],
+        url=url,
+        category=f.get("category", ""),
+        category_slug=f.get("category_slug", ""),
+        summary=f.get("summary", ""),
+        snippet=r.snippet,
+        source=f.get("source", ""),
+        visibility=f.get("visibility", "public"),
+        anchor=r.anchor,
+        score=r.score,
+    )

@@ -1,0 +1,289 @@
+"""Query evaluation for :mod:`kb_builder.search`: scores from the postings, proximity rerank,
+typo correction, section anchors and snippets of the hits, and as-you-type suggestions.
+
+Imports neither mkdocs nor Flask. Works on one borrowed Whoosh reader per call.
+
+The postings hold each article's BM25F weight per term (see :mod:`kb_builder.search_index`),
+so a search adds ``idf * weight`` over the postings of its terms, reading them a block at a
+time. Whoosh's matcher tree does the same work one posting at a time, about ten times slower.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from whoosh.reading import IndexReader
+
+from .search_index import SUGGEST_PREFIX
+from .search_spell import Vocabulary
+from .search_text import Clause, QueryPlan, QueryPlanner, WordFinder, fold, snippet
+
+log = logging.getLogger(__name__)
+
+RERANK_DEPTH = 12  # articles whose title and summary are checked for phrases
+# Bonus when two neighbouring query words appear in this order, at most about two words apart,
+# in the title or the summary.
+PHRASE_IN_TITLE = 1.0
+PHRASE_IN_SUMMARY = 0.5
+SECTION_SCAN_CHARS = 4_000  # of section text read to find the section a hit should open at
+# BM25's idf flattened: a word common across the knowledge base ("gmail", "invoice") still
+# says which articles are about it. 1.0 is plain BM25.
+IDF_EXPONENT = 0.6
+TITLE_WEIGHT = 1.0  # of a query word's score in the title alone, added to its BM25F score
+CORRECTED_WEIGHT = 0.8  # a spelling correction counts a little less than what was typed
+
+
+@dataclass
+class RankedHit:
+    fields: dict[str, Any]
+    score: float
+    anchor: str | None
+    snippet: str
+
+
+@dataclass
+class Ranked:
+    normalized: str
+    total: int
+    hits: list[RankedHit] = field(default_factory=list)
+    did_you_mean: str | None = None
+    corrected: bool = False
+
+
+def _blocks(
+    reader: IndexReader, fieldname: str, term: str
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The postings of a term as (document numbers, weights), a block at a time."""
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, term) not in leaf:
+            continue
+        m = leaf.postings(fieldname, term)
+        if not hasattr(m, "_read_weights"):  # not the Whoosh 3 codec: the slow, public way
+            while m.is_active():
+                yield (m.id() + offset,), (m.weight(),)
+                m.next()
+            continue
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            ids = m._ids
+            yield (ids if not offset else [i + offset for i in ids]), m._weights
+            m._next_block()
+
+
+def _docset(reader: IndexReader, fieldname: str, term: str) -> set[int]:
+    found: set[int] = set()
+    for ids, _ in _blocks(reader, fieldname, term):
+        found.update(ids)
+    return found
+
+
+class Ranker:
+    """Everything that turns a query into ranked hits, given an open Whoosh reader."""
+
+    def __init__(self, planner: QueryPlanner, vocabulary: Vocabulary) -> None:
+        self.planner = planner
+        self.vocabulary = vocabulary
+
+    # ------------------------------------------------------------------ search
+
+    def search(
+        self, reader: IndexReader, query: str, *, limit: int, category: str | None, typos: bool
+    ) -> Ranked:
+        plan = self.planner.plan(query)
+        if not plan.clauses:
+            return Ranked(plan.normalized, 0)
+        self._compounds(reader, plan)
+        fixes = self._corrections(reader, plan)
+        did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
+        corrected = typos and self._apply(plan, fixes)
+        scores = self.scores(reader, plan)
+        if category:
+            allowed = _docset(reader, "category_slug", category)
+            scores = {d: s for d, s in scores.items() if d in allowed}
+        top = heapq.nlargest(max(limit, RERANK_DEPTH), scores.items(), key=itemgetter(1))
+        finder = WordFinder([_clause_words(c) for c in plan.clauses])
+        stored = {d: reader.stored_fields(d) for d, _ in top}
+        ranked = sorted(((s + _proximity(stored[d], finder), d) for d, s in top), reverse=True)
+        hits = [_hit(stored[d], score, finder, len(plan.clauses)) for score, d in ranked[:limit]]
+        return Ranked(
+            plan.normalized,
+            len(scores),
+            hits,
+            did_you_mean if fixes else None,
+            corrected and bool(scores),
+        )
+
+    def scores(self, reader: IndexReader, plan: QueryPlan) -> dict[int, float]:
+        """Each matching article's score: the sum over clauses of idf x BM25F weight."""
+        total_docs = reader.doc_count_all()
+        scores: dict[int, float] = {}
+        for clause in plan.clauses:
+            boost = CORRECTED_WEIGHT if clause.corrected else 1.0
+            if len(clause.alternatives) == 1 and len(clause.alternatives[0]) == 1:
+                self._add(reader, clause.alternatives[0][0], boost, total_docs, scores)
+                continue
+            best: dict[int, float] = {}  # the clause counts its best alternative
+            for alt in clause.alternatives:
+                part: dict[int, float] = {}
+                for i, term in enumerate(alt):  # a phrase needs all its words
+                    one: dict[int, float] = {}
+                    self._add(reader, term, boost, total_docs, one)
+                    part = one if i == 0 else {d: s + one[d] for d, s in part.items() if d in one}
+                for d, s in part.items():
+                    if s > best.get(d, 0.0):
+                        best[d] = s
+            for d, s in best.items():
+                scores[d] = scores.get(d, 0.0) + s
+        return scores
+
+    @staticmethod
+    def _add(
+        reader: IndexReader, term: str, boost: float, total_docs: int, scores: dict[int, float]
+    ) -> None:
+        """Add a term's score to every article that has it: its BM25F weight, then its BM25
+        weight in the title alone, each times the term's idf."""
+        n = reader.doc_frequency("terms", term)
+        if not n:
+            return
+        idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
+        get = scores.get
+        for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
+            for ids, weights in _blocks(reader, fieldname, term):
+                for d, w in zip(ids, weights, strict=True):
+                    scores[d] = get(d, 0.0) + factor * w
+
+    def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
+        """Two typed words that the articles write as one ("log in", "back up", "set up")
+        also look for the joined word."""
+        analyzer = self.planner.analyzer
+        have = {t for c in plan.clauses for alt in c.alternatives for t in alt}
+        for a, b in zip(plan.words, plan.words[1:], strict=False):
+            if not (a.isalpha() and b.isalpha()) or a in analyzer.stop_words:
+                continue
+            joined = analyzer.terms(a + b)
+            if len(joined) == 1 and joined[0] not in have:
+                if reader.doc_frequency("terms", joined[0]):
+                    plan.clauses.append(Clause(f"{a} {b}", [(joined[0],)]))
+                    have.add(joined[0])
+
+    # ------------------------------------------------------------------ typos
+
+    def _corrections(self, reader: IndexReader, plan: QueryPlan) -> dict[str, str]:
+        """Words of the query that the index has never seen, mapped to the nearest known word."""
+        fixes: dict[str, str] = {}
+        for clause in plan.clauses:
+            word = fold(clause.surface)
+            if " " in word or any(
+                all(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives
+            ):
+                continue
+            near = self.vocabulary.nearest(word)
+            if near and self.planner.analyzer.terms(near):
+                fixes[clause.surface] = near
+        return fixes
+
+    def _apply(self, plan: QueryPlan, fixes: dict[str, str]) -> bool:
+        for clause in plan.clauses:
+            fix = fixes.get(clause.surface)
+            if fix:
+                clause.alternatives = [tuple(self.planner.analyzer.terms(fix))]
+                clause.surface, clause.corrected = fix, True
+        return bool(fixes)
+
+    # ------------------------------------------------------------------ suggest
+
+    def suggest(self, reader: IndexReader, prefix: str, *, limit: int) -> list[dict[str, Any]]:
+        """Articles whose title or keywords have words starting with each typed word."""
+        words = [w[:SUGGEST_PREFIX] for w in re.findall(r"[^\W_]+", fold(prefix))]
+        if not words or limit < 1:
+            return []
+        stop = self.planner.analyzer.stop_words
+        needed = [w for w in words[:-1] if w not in stop] + [words[-1]]
+        scores: dict[int, float] | None = None
+        for w in sorted(set(needed), key=lambda w: reader.doc_frequency("complete", w)):
+            found: dict[int, float] = {}
+            for ids, weights in _blocks(reader, "complete", w):
+                if scores is None:
+                    found.update(zip(ids, weights, strict=True))
+                else:
+                    found.update(
+                        (d, scores[d] + x) for d, x in zip(ids, weights, strict=True) if d in scores
+                    )
+            scores = found
+            if not scores:
+                return []
+        assert scores is not None
+        # "how to re": "how" and "to" are not required, but titles that have them rank higher
+        for w in set(words[:-1]) - set(needed):
+            for ids, weights in _blocks(reader, "complete", w):
+                for d, x in zip(ids, weights, strict=True):
+                    if d in scores:
+                        scores[d] += x
+        typed = " ".join(words)
+        best = heapq.nlargest(limit * 4, scores.items(), key=itemgetter(1))
+        found_fields = [(score, reader.stored_fields(d)) for d, score in best]
+
+        def key(item: tuple[float, dict[str, Any]]) -> tuple[bool, int, float]:
+            title = fold(item[1]["title"])
+            starts = sum(1 for w in needed if re.search(rf"\b{re.escape(w)}", title))
+            return (not title.startswith(typed), -starts, -item[0])
+
+        return [f for _, f in sorted(found_fields, key=key)[:limit]]
+
+
+def _clause_words(clause: Clause) -> list[str]:
+    return [*fold(clause.surface).split(), *(t for alt in clause.alternatives for t in alt)]
+
+
+def _proximity(fields: dict[str, Any], finder: WordFinder) -> float:
+    """Bonus for neighbouring query words that appear together, in order."""
+    in_title = finder.pairs_in(fields.get("title", ""))
+    in_summary = finder.pairs_in(fields.get("summary", "")) - in_title
+    return PHRASE_IN_TITLE * len(in_title) + PHRASE_IN_SUMMARY * len(in_summary)
+
+
+def _hit(fields: dict[str, Any], score: float, finder: WordFinder, clauses: int) -> RankedHit:
+    anchor, text = _best_section(fields, finder, clauses)
+    if text is None:
+        text = fields.get("text", "")
+    if not finder.clauses_in(text) and fields.get("summary"):
+        text = fields["summary"]
+    return RankedHit(fields, float(score), anchor, snippet(text, finder))
+
+
+def _best_section(
+    fields: dict[str, Any], finder: WordFinder, clauses: int
+) -> tuple[str | None, str | None]:
+    """The section that matches the query words the title does not: (anchor, its text).
+
+    Headings first; section texts are read, in order, only while no heading matched.
+    """
+    missing = set(range(clauses)) - finder.clauses_in(fields.get("title", ""))
+    sections = fields.get("sections") or ()
+    if not missing or not sections:
+        return None, None
+    in_headings = [
+        len(found & missing) for found in finder.clauses_in_each([h for _, h, _ in sections])
+    ]
+    best = max(range(len(sections)), key=lambda i: in_headings[i])
+    if in_headings[best]:
+        return sections[best][0], sections[best][2]
+    budget, read = SECTION_SCAN_CHARS, 0
+    while read < len(sections) and budget > 0:
+        budget -= len(sections[read][2])
+        read += 1
+    texts = finder.clauses_in_each([text for _, _, text in sections[:read]])
+    for (anchor, _, text), found in zip(sections, texts, strict=False):
+        if found >= missing:
+            return anchor, text
+    return None, None

@@ -1,0 +1,86 @@
+"""Spelling correction from the index's own vocabulary ("did you mean").
+
+Used by :mod:`kb_builder.search_rank`; imports neither mkdocs nor Flask. Candidates come from
+a symmetric-delete table (a word and the typo share a one-letter deletion), so a lookup costs a
+few dictionary probes instead of a walk over the whole vocabulary.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring letters as one edit."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+class Vocabulary:
+    """The words of the indexed articles with their document frequencies."""
+
+    def __init__(self, path: Path) -> None:
+        self.df: dict[str, int] = {}
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            log.warning("search vocabulary %s is missing: no spelling corrections", path)
+            text = ""
+        for line in text.splitlines():
+            word, _, n = line.partition("\t")
+            self.df[word] = int(n or 1)
+        self._table: dict[str, list[str]] | None = None
+
+    def _lookup(self) -> dict[str, list[str]]:
+        # Built on first use: most searches never need a correction.
+        if self._table is None:
+            table: dict[str, list[str]] = {}
+            for word in self.df:
+                for d in _deletes(word):
+                    table.setdefault(d, []).append(word)
+            self._table = table
+        return self._table
+
+    def nearest(self, word: str) -> str | None:
+        """The most common known word within one edit (two for words of 6+ letters)."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        maxdist = 2 if len(word) >= 6 else 1
+        table = self._lookup()
+        candidates: set[str] = set()
+        for key in {word} | _deletes(word):
+            if key in self.df:
+                candidates.add(key)
+            candidates.update(table.get(key, ()))
+        candidates.discard(word)
+        scored = ((distance(word, c), -self.df[c], c) for c in candidates)
+        best = min((s for s in scored if s[0] <= maxdist and _plausible(word, s[2])), default=None)
+        return best[2] if best else None
+
+
+def _plausible(typo: str, word: str) -> bool:
+    """Whether ``typo`` looks like a misspelling of ``word`` rather than another word.
+
+    The first letter is rarely mistyped; and in short words one changed letter is as likely
+    another real word (wife, life; mask, mark) as a typo, unlike a doubled, missing or
+    swapped letter.
+    """
+    if typo[0] != word[0]:
+        return False
+    return len(typo) >= 6 or len(typo) != len(word) or sorted(typo) == sorted(word)

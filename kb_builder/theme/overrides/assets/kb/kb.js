@@ -1,0 +1,762 @@
+/* kb-portal: portal behaviour on top of Material (search box, results, rating, contact).
+ *
+ * Plain ES2020 in one IIFE, no build step. It runs under `script-src 'self'`: no inline
+ * handlers, no eval. All text from visitors or the server goes in through textContent; the only
+ * server HTML used is the search snippet, and even that is copied over as text plus <mark>.
+ * Every feature degrades: with the API down the static Material search and a mailto link remain.
+ */
+(() => {
+  "use strict";
+
+  const configEl = document.getElementById("kb-config");
+  const cfg = configEl ? JSON.parse(configEl.textContent) : {};
+  const API = String(cfg.api || "/api").replace(/\/+$/, "");
+  // base_url is relative to the current page ("../.."), or absolute on the 404 page ("/").
+  const BASE = String(cfg.base || ".").replace(/\/*$/, "/");
+  const KEY = {
+    apiDown: "kb.apiDown",
+    searches: "kb.searches",
+    viewed: "kb.viewed",
+    draft: "kb.contactDraft",
+    rated: "kb.rated:",
+  };
+
+  /* ---------- small helpers ---------- */
+
+  // Storage can throw (disabled cookies, private mode, quota): never let that break a page.
+  const storage = {
+    get(area, key, fallback) {
+      try {
+        const raw = window[area].getItem(key);
+        return raw === null ? fallback : JSON.parse(raw);
+      } catch {
+        return fallback;
+      }
+    },
+    set(area, key, value) {
+      try {
+        window[area].setItem(key, JSON.stringify(value));
+      } catch {
+        /* nothing to do: the feature just loses its memory */
+      }
+    },
+    remove(area, key) {
+      try {
+        window[area].removeItem(key);
+      } catch {
+        /* as above */
+      }
+    },
+  };
+
+  const siteUrl = (path) => new URL(BASE + String(path).replace(/^\/+/, ""), location.href).href;
+  const resultsUrl = (q) => siteUrl("search-results/") + "?q=" + encodeURIComponent(q);
+
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else node.setAttribute(k, v);
+    }
+    node.append(...children);
+    return node;
+  }
+
+  function debounce(fn, ms) {
+    let timer;
+    return (...args) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn(...args), ms);
+    };
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /* ---------- the API ---------- */
+
+  // `down` means "the API could not answer" (network, timeout, 5xx, or something that is not our
+  // JSON error shape, e.g. a static host's 404 page): callers then fall back instead of erring.
+  class ApiFailure extends Error {
+    constructor(message, { down = false, status = 0, body = null } = {}) {
+      super(message);
+      this.down = down;
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  // Remember a recent outage for this tab so the header search does not send people to a
+  // results page that can only fall back again.
+  const apiLikelyUp = () => Date.now() - storage.get("sessionStorage", KEY.apiDown, 0) > 60000;
+  const markApi = (up) =>
+    up
+      ? storage.remove("sessionStorage", KEY.apiDown)
+      : storage.set("sessionStorage", KEY.apiDown, Date.now());
+
+  async function api(path, { method = "GET", body, signal, timeout = 10000 } = {}) {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), timeout);
+    if (signal) signal.addEventListener("abort", () => ctrl.abort(), { once: true });
+    let res;
+    try {
+      res = await fetch(API + path, {
+        method,
+        signal: ctrl.signal,
+        credentials: "same-origin",
+        headers: body === undefined ? {} : { "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (signal && signal.aborted) throw err; // superseded by a newer request: not an outage
+      markApi(false);
+      throw new ApiFailure("The help center service could not be reached.", { down: true });
+    } finally {
+      clearTimeout(timer);
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      /* not JSON: judged below */
+    }
+    const ours = data !== null && typeof data === "object" && "error" in data;
+    if (res.status >= 500 || (!res.ok && !ours) || (res.ok && data === null)) {
+      markApi(false);
+      throw new ApiFailure("The help center service is unavailable.", {
+        down: true,
+        status: res.status,
+      });
+    }
+    markApi(true);
+    if (!res.ok) throw new ApiFailure(String(data.error), { status: res.status, body: data });
+    return data;
+  }
+
+  // Fire-and-forget analytics: keepalive lets the request outlive a navigation (a result click).
+  function sendEvent(path, body) {
+    try {
+      fetch(API + path, {
+        method: "POST",
+        keepalive: true,
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      }).catch(() => {});
+    } catch {
+      /* analytics must never break the page */
+    }
+  }
+
+  const suggest = (q, limit, signal) =>
+    api(`/suggest?q=${encodeURIComponent(q)}&limit=${limit}`, { signal }).then(
+      (data) => data.suggestions || []
+    );
+
+  // /api/suggest needs every word of a phrase; a sentence ("I want my money back") rarely
+  // matches whole, so retry with fewer words. Suggestions are not logged, unlike /api/search.
+  async function nearest(q, limit, { fromEnd = true, signal } = {}) {
+    const words = q.trim().split(/\s+/).filter(Boolean);
+    for (let n = words.length; n >= 1 && n > words.length - 4; n--) {
+      const part = fromEnd ? words.slice(words.length - n) : words.slice(0, n);
+      const found = await suggest(part.join(" "), limit, signal);
+      if (found.length) return found;
+    }
+    return [];
+  }
+
+  /* ---------- visit memory (sent with a contact request as deflection data) ---------- */
+
+  function rememberSearch(q, hits) {
+    const list = storage.get("sessionStorage", KEY.searches, []).filter((s) => s.q !== q);
+    list.push({ q: q.slice(0, 200), hits: Math.max(0, hits | 0) });
+    storage.set("sessionStorage", KEY.searches, list.slice(-50));
+  }
+
+  function rememberView(id, title) {
+    const list = storage.get("sessionStorage", KEY.viewed, []).filter((v) => v.id !== id);
+    list.push({ id, title });
+    storage.set("sessionStorage", KEY.viewed, list.slice(-100));
+  }
+
+  /* ---------- Material's own (static) search ---------- */
+
+  const materialToggle = () => document.getElementById("__search");
+  const materialInput = () => document.querySelector("[data-md-component=search-query]");
+
+  function openMaterialSearch(q) {
+    const toggle = materialToggle();
+    const input = materialInput();
+    if (!toggle || !input) return false;
+    input.value = q;
+    if (!toggle.checked) toggle.click();
+    input.focus();
+    input.dispatchEvent(new KeyboardEvent("keyup")); // Material searches on keyup
+    return true;
+  }
+
+  // With the API up, Enter in the header search opens our ranked results page instead of
+  // Material's first static hit. Picking a static result (arrows, click) still works as before.
+  function initHeaderSearch() {
+    const input = materialInput();
+    if (!input || cfg.tree !== "public") return;
+    input.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" || e.isComposing || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey)
+        return;
+      const q = input.value.trim();
+      if (!q || !apiLikelyUp()) return;
+      e.preventDefault();
+      e.stopPropagation(); // Material listens on window
+      location.assign(resultsUrl(q));
+    });
+  }
+
+  /* ---------- search boxes with suggestions (ARIA 1.2 combobox) ---------- */
+
+  function initSearchBox(form) {
+    const input = form.querySelector("input[name=q]");
+    const list = form.querySelector(".kb-suggest");
+    if (!input || !list) return;
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-expanded", "false");
+    list.setAttribute("aria-label", "Suggested articles");
+    let items = [];
+    let active = -1;
+    let pending = null;
+
+    const setActive = (i) => {
+      active = i;
+      items.forEach((li, n) => li.setAttribute("aria-selected", String(n === i)));
+      if (i >= 0) input.setAttribute("aria-activedescendant", items[i].id);
+      else input.removeAttribute("aria-activedescendant");
+    };
+    const close = () => {
+      if (pending) pending.abort(); // a late answer must not reopen the list
+      list.hidden = true;
+      list.replaceChildren();
+      items = [];
+      setActive(-1);
+      input.setAttribute("aria-expanded", "false");
+    };
+    const render = (suggestions) => {
+      items = suggestions.map((s, i) =>
+        el("li", { id: `${list.id}-${i}`, role: "option", "aria-selected": "false", text: s.title })
+      );
+      items.forEach((li, i) => {
+        li.dataset.url = suggestions[i].url;
+      });
+      list.replaceChildren(...items);
+      list.hidden = items.length === 0;
+      input.setAttribute("aria-expanded", String(items.length > 0));
+      setActive(-1);
+    };
+    const go = (li) => location.assign(siteUrl(li.dataset.url));
+
+    const update = debounce(async () => {
+      const q = input.value.trim();
+      if (pending) pending.abort();
+      if (q.length < 2) return close();
+      pending = new AbortController();
+      try {
+        const found = await suggest(q, 6, pending.signal);
+        if (document.activeElement === input) render(found);
+      } catch {
+        close(); // suggestions are a convenience: the form still submits
+      }
+    }, 150);
+
+    input.addEventListener("input", update);
+    input.addEventListener("keydown", (e) => {
+      const open = items.length > 0 && !list.hidden;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (!open) return update(); // reopen after Escape
+        const step = e.key === "ArrowDown" ? 1 : -1;
+        const next = active + step;
+        setActive(next < -1 ? items.length - 1 : next >= items.length ? -1 : next);
+      } else if (e.key === "Enter" && open && active >= 0) {
+        e.preventDefault();
+        go(items[active]);
+      } else if (e.key === "Escape" && open) {
+        e.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", close);
+    // Keep focus in the input while a suggestion is clicked, so blur does not remove it first.
+    list.addEventListener("pointerdown", (e) => e.preventDefault());
+    list.addEventListener("click", (e) => {
+      const li = e.target.closest("[role=option]");
+      if (li) go(li);
+    });
+    form.addEventListener("submit", (e) => {
+      if (!input.value.trim()) {
+        e.preventDefault();
+        input.focus();
+      }
+    });
+  }
+
+  /* ---------- search results page ---------- */
+
+  // The server escapes snippets; parsing them in an inert <template> and keeping only text and
+  // <mark> means even a server bug cannot put markup or script on the page.
+  function snippetNodes(html) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = String(html || "");
+    const copy = (n) =>
+      n.nodeName === "MARK" ? el("mark", { text: n.textContent }) : n.textContent;
+    return [...tpl.content.childNodes].map(copy);
+  }
+
+  function resultItem(r, position) {
+    const href = siteUrl(r.url) + (r.anchor ? "#" + encodeURIComponent(r.anchor) : "");
+    const link = el("a", { href, text: r.title });
+    link.dataset.kbId = r.id;
+    link.dataset.kbPosition = String(position);
+    return el(
+      "li",
+      { class: "kb-result" },
+      el("h2", { class: "kb-result__title" }, link),
+      el("p", { class: "kb-result__category", text: r.category || "" }),
+      el("p", { class: "kb-result__snippet" }, ...snippetNodes(r.snippet || r.summary))
+    );
+  }
+
+  async function showNoResults(body, q) {
+    const none = document.querySelector("[data-kb-noresults]");
+    if (none) none.hidden = false;
+    const tips = "Check the spelling, try fewer or different words, or browse the topics.";
+    body.append(el("p", { text: tips }));
+    let found = [];
+    try {
+      found = await nearest(q, 5, { fromEnd: false });
+    } catch {
+      return;
+    }
+    if (!found.length) return;
+    const links = found.map((s) => el("li", {}, el("a", { href: siteUrl(s.url), text: s.title })));
+    body.append(
+      el("h2", { class: "kb-results__near", text: "You might be looking for" }),
+      el("ul", { class: "kb-list" }, ...links)
+    );
+  }
+
+  // Material opens its own overlay for ?q= on every page and deletes ?q= when it closes. Here
+  // the API answers, so close it and keep ?q= in the address (reload, back, sharing).
+  function keepQueryInUrl(q) {
+    const toggle = materialToggle();
+    if (!toggle) return;
+    const restore = () => {
+      const params = new URLSearchParams(location.search);
+      if (!params.has("q")) history.replaceState(null, "", resultsUrl(q));
+    };
+    toggle.addEventListener("change", () => toggle.checked || restore());
+    if (toggle.checked) toggle.click();
+    const input = materialInput();
+    if (input && document.activeElement === input) input.blur();
+  }
+
+  async function initResults(root) {
+    const q = (new URLSearchParams(location.search).get("q") || "").trim().slice(0, 200);
+    const box = document.querySelector("form[data-kb-search] input[name=q]");
+    if (box) box.value = q;
+    // Only the one-line summary is announced, not every snippet of every result.
+    const summary = el("p", { class: "kb-results__summary", role: "status" });
+    const body = el("div");
+    root.removeAttribute("aria-live");
+    root.replaceChildren(summary, body);
+    if (!q) {
+      summary.textContent = "Type a question in the box above to search.";
+      return;
+    }
+    keepQueryInUrl(q);
+    document.title = `“${q}” – ${document.title}`;
+    summary.textContent = "Searching…";
+    let data;
+    try {
+      data = await api(`/search?q=${encodeURIComponent(q)}&limit=10`);
+    } catch (err) {
+      if (!err.down) {
+        summary.textContent = err.message;
+        return;
+      }
+      summary.textContent = "Our search service isn't responding, so these are quick results.";
+      summary.className = "kb-results__note";
+      if (!openMaterialSearch(q)) location.assign(siteUrl("") + "?q=" + encodeURIComponent(q));
+      return;
+    }
+    rememberSearch(q, data.total);
+    summary.textContent = `${data.total === 1 ? "1 result" : `${data.total} results`} for “${q}”`;
+    const dym = data.did_you_mean;
+    if (dym && dym.toLowerCase() !== q.toLowerCase()) {
+      const link = el("a", { href: resultsUrl(dym), text: dym });
+      body.append(el("p", { class: "kb-results__dym" }, "Did you mean ", link, "?"));
+    }
+    if (data.results.length) {
+      body.append(el("ol", { class: "kb-result-list" }, ...data.results.map(resultItem)));
+    } else {
+      showNoResults(body, q);
+    }
+
+    // position is 0-based (the top result is 0), as the API stores it
+    const onOpen = (e) => {
+      const a = e.target.closest("a[data-kb-id]");
+      if (!a || (e.type === "auxclick" && e.button !== 1)) return;
+      sendEvent("/events/click", { query: q, id: a.dataset.kbId, position: +a.dataset.kbPosition });
+    };
+    body.addEventListener("click", onOpen);
+    body.addEventListener("auxclick", onOpen);
+  }
+
+  /* ---------- article pages ---------- */
+
+  function initArticle() {
+    const article = cfg.article;
+    // Internal pages are read by agents: their reading is not a customer's deflection data.
+    if (!article || !article.id || cfg.tree !== "public") return;
+    rememberView(article.id, article.title);
+    const src = new URLSearchParams(location.search).get("src");
+    const body = { id: article.id };
+    if (src && /^[a-z0-9_-]{1,32}$/.test(src)) body.src = src; // e.g. ?src=agent links
+    sendEvent("/events/view", body);
+  }
+
+  function initRating(section) {
+    const form = section.querySelector("[data-kb-rating-form]");
+    const buttons = [...section.querySelectorAll("button[data-value]")];
+    const reasons = section.querySelector(".kb-rating__reasons");
+    const status = section.querySelector(".kb-rating__status");
+    if (!form || !buttons.length || !status) return;
+    const { articleId, revision } = section.dataset;
+    const key = KEY.rated + articleId + ":" + revision;
+    const best = Math.max(...buttons.map((b) => Number(b.dataset.value)));
+    let chosen = null;
+    let sending = false;
+    status.tabIndex = -1;
+
+    const lock = (locked) => {
+      buttons.forEach((b) => (b.disabled = locked));
+      if (reasons) reasons.disabled = locked;
+    };
+    const thank = (text) => {
+      lock(true);
+      if (reasons) reasons.hidden = true;
+      status.textContent = text;
+    };
+    if (storage.get("localStorage", key, null) !== null) {
+      thank("Thanks for your feedback on this article.");
+      return;
+    }
+
+    async function send(value, reason) {
+      if (sending) return;
+      sending = true;
+      status.textContent = "Sending…";
+      const body = { article_id: articleId, revision, value };
+      if (reason) body.reason = reason;
+      try {
+        await api("/ratings", { method: "POST", body });
+        storage.set("localStorage", key, value);
+        const hadFocus = section.contains(document.activeElement);
+        thank("Thanks for your feedback!");
+        if (hadFocus) status.focus(); // the focused control was just disabled
+      } catch (err) {
+        status.textContent = err.down
+          ? "We couldn't save your feedback right now. Please try again in a moment."
+          : err.message;
+      } finally {
+        sending = false;
+      }
+    }
+
+    buttons.forEach((b) => {
+      b.setAttribute("aria-pressed", "false");
+      b.addEventListener("click", () => {
+        chosen = Number(b.dataset.value);
+        buttons.forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
+        if (chosen === best || !reasons) return send(chosen, null);
+        reasons.hidden = false;
+        status.textContent = "";
+        reasons.querySelector("input, textarea").focus();
+      });
+    });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (chosen === null) return;
+      const picked = form.querySelector("input[name=reason]:checked");
+      const text = form.elements.text ? form.elements.text.value.trim() : "";
+      const reason = [picked && picked.value, text].filter(Boolean).join(": ").slice(0, 500);
+      send(chosen, reason || null);
+    });
+  }
+
+  /* ---------- contact page ---------- */
+
+  function supportOpen(hours, now = new Date()) {
+    const parts = {};
+    const fmt = new Intl.DateTimeFormat("en-US", {
+      timeZone: hours.timezone,
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    for (const p of fmt.formatToParts(now)) parts[p.type] = p.value;
+    const day = parts.weekday.slice(0, 3).toLowerCase();
+    const minutes = (Number(parts.hour) % 24) * 60 + Number(parts.minute);
+    const toMinutes = (hhmm) => {
+      const [h, m] = String(hhmm).split(":");
+      return Number(h) * 60 + Number(m || 0);
+    };
+    const open = toMinutes(hours.open);
+    const close = toMinutes(hours.close);
+    const days = (hours.days || []).map((d) => String(d).slice(0, 3).toLowerCase());
+    if (!days.includes(day)) return false;
+    // same rule as the API: a close before the open time is an overnight shift
+    return open < close ? open <= minutes && minutes < close : minutes >= open || minutes < close;
+  }
+
+  function initHours(target) {
+    if (!cfg.hours) return;
+    const update = () => {
+      try {
+        const online = supportOpen(cfg.hours);
+        target.textContent = online
+          ? "We're online now."
+          : "We're offline now; we'll reply when we're back.";
+        target.classList.toggle("kb-hours__status--online", online);
+        target.classList.toggle("kb-hours__status--offline", !online);
+      } catch {
+        target.textContent = ""; // unknown time zone in this browser: say nothing rather than guess
+      }
+    };
+    update();
+    setInterval(update, 60000);
+  }
+
+  const EMAIL = /^[^@\s<>",;]+@[^@\s<>",;]+\.[^@\s<>",;.]{2,}$/;
+
+  function fieldProblem(field) {
+    const value = field.value.trim();
+    if (!value) {
+      if (!field.required) return "";
+      if (field.tagName === "SELECT") return "Please choose an option.";
+      if (field.type === "email") return "Please enter your email address so we can reply.";
+      return "Please fill in this field.";
+    }
+    if (field.type === "email" && !EMAIL.test(value))
+      return "Please enter a valid email address, like name@example.com.";
+    if (field.maxLength > 0 && value.length > field.maxLength)
+      return `Please shorten this to ${field.maxLength} characters or fewer.`;
+    return "";
+  }
+
+  const labelOf = (f) => (f.labels[0] ? f.labels[0].firstChild.textContent.trim() : f.name);
+
+  function mailtoHref(fields) {
+    const value = (name) => (fields.find((f) => f.name === name) || { value: "" }).value.trim();
+    const lines = fields
+      .filter((f) => f.name !== "message" && f.name !== "subject" && f.value.trim())
+      .map((f) => `${labelOf(f)}: ${f.value.trim()}`);
+    let message = value("message");
+    // mail clients and browsers cut long mailto: URLs; the full text stays in the form
+    if (message.length > 1500) message = message.slice(0, 1500) + "…";
+    const query = new URLSearchParams({
+      subject: value("subject") || "Support request",
+      body: [...lines, "", message].join("\n"),
+    });
+    // URLSearchParams writes spaces as "+", which mail clients show literally
+    return `mailto:${cfg.mailto}?${query.toString().replace(/\+/g, "%20")}`;
+  }
+
+  function setFieldError(field, text) {
+    const box = document.getElementById("kb-e-" + field.name);
+    if (text) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
+    if (text) field.setAttribute("aria-describedby", box.id);
+    else field.removeAttribute("aria-describedby");
+  }
+
+  // A draft survives reloads, crashes and a wander off to a suggested article.
+  function saveDraft(fields) {
+    const values = {};
+    for (const f of fields) values[f.name] = f.value;
+    storage.set("localStorage", KEY.draft, { values, saved: Date.now() });
+  }
+
+  function restoreDraft(fields) {
+    const draft = storage.get("localStorage", KEY.draft, null);
+    if (!draft || !draft.values || Date.now() - (draft.saved || 0) > 30 * 864e5) return;
+    for (const f of fields) {
+      const v = draft.values[f.name];
+      if (typeof v === "string" && !f.value) f.value = v;
+    }
+  }
+
+  // What this visit searched and read: support sees it, content leads learn what failed.
+  const visitContext = () => ({
+    searches: storage.get("sessionStorage", KEY.searches, []).slice(-50),
+    viewed: storage.get("sessionStorage", KEY.viewed, []).map((v) => v.id).slice(-100),
+  });
+
+  function initDeflection(subject, box) {
+    const list = box.querySelector("ul");
+    let pending = null;
+    const update = debounce(async () => {
+      const q = subject.value.trim();
+      if (pending) pending.abort();
+      if (q.length < 3) {
+        box.hidden = true;
+        return;
+      }
+      pending = new AbortController();
+      let found = [];
+      try {
+        found = await nearest(q, 3, { signal: pending.signal });
+      } catch {
+        return; // aborted or API down: keep what is shown
+      }
+      list.replaceChildren(
+        ...found.map((s) => el("li", {}, el("a", { href: siteUrl(s.url), text: s.title })))
+      );
+      box.hidden = found.length === 0;
+    }, 300);
+    subject.addEventListener("input", update);
+    if (subject.value.trim()) update();
+  }
+
+  function initContact(form) {
+    const loadedAt = performance.now();
+    const status = form.querySelector("[data-kb-contact-status]");
+    const submit = form.querySelector("[type=submit]");
+    const honeypot = form.elements.website;
+    const fields = [...form.elements].filter(
+      (f) => f.name && f !== honeypot && f.id && f.id.startsWith("kb-f-")
+    );
+    const deflect = form.querySelector("[data-kb-deflect]");
+    let sending = false;
+    status.tabIndex = -1;
+    restoreDraft(fields);
+    if (form.elements.subject && deflect) initDeflection(form.elements.subject, deflect);
+
+    const say = (kind, ...nodes) => {
+      status.dataset.kind = kind;
+      status.replaceChildren(...nodes);
+    };
+    const sayError = (kind, ...nodes) =>
+      say(kind, el("p", { class: "kb-contact__error" }, ...nodes));
+
+    form.addEventListener("input", (e) => {
+      if (e.target === honeypot) return;
+      saveDraft(fields);
+      if (e.target.getAttribute("aria-invalid")) setFieldError(e.target, "");
+      if (status.dataset.kind === "invalid" && !form.querySelector("[aria-invalid]")) say("");
+    });
+    form.addEventListener("change", () => saveDraft(fields));
+
+    const showOffline = () => {
+      const keep = "Everything you typed is still here. ";
+      if (!cfg.mailto) {
+        sayError("offline", el("strong", { text: "We couldn't send your request." }), " ", keep,
+          "Please try again in a few minutes.");
+        return;
+      }
+      const mail = el("a", { href: mailtoHref(fields), text: `email it to ${cfg.mailto}` });
+      sayError("offline", el("strong", { text: "We couldn't send your request." }), " ", keep,
+        "Try again in a few minutes, or ", mail, " (we've filled in your message).");
+    };
+
+    // Once sent, the reference is the one thing on the page that matters: hide the fields.
+    const showSent = (data) => {
+      const again = el("button", { type: "button", class: "md-button" }, "Send another request");
+      again.addEventListener("click", () => {
+        form.classList.remove("kb-contact--sent");
+        say("");
+        fields[0].focus();
+      });
+      const ref = el("strong", { text: data.reference });
+      say(
+        "sent",
+        el("p", { class: "kb-contact__reference" }, "Your reference number is ", ref),
+        el("p", { text: data.message || "We've received your request." }),
+        again
+      );
+      storage.remove("localStorage", KEY.draft);
+      form.reset();
+      form.classList.add("kb-contact--sent");
+      if (deflect) deflect.hidden = true;
+      status.focus();
+    };
+
+    // 4xx: put each problem the API names next to its field.
+    const showRefused = (err) => {
+      const body = err.body || {};
+      const details = body.details && body.details.length ? body.details : [{ field: body.field }];
+      let first = null;
+      for (const d of details) {
+        const f = fields.find((x) => x.name === d.field);
+        if (!f) continue;
+        setFieldError(f, d.message ? `This ${d.message}.` : err.message);
+        first = first || f;
+      }
+      sayError("refused", err.message);
+      if (first) first.focus();
+    };
+
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (sending) return;
+      const bad = fields.filter((f) => {
+        const problem = fieldProblem(f);
+        setFieldError(f, problem);
+        return problem;
+      });
+      if (bad.length) {
+        sayError("invalid", "Please correct the fields marked above.");
+        bad[0].focus();
+        return;
+      }
+      sending = true;
+      submit.setAttribute("aria-disabled", "true"); // not `disabled`: that would drop focus
+      say("sending", el("p", { text: "Sending your request…" }));
+      const body = { website: honeypot ? honeypot.value : "", context: visitContext() };
+      for (const f of fields) body[f.name] = f.value.trim();
+      // The API refuses forms sent faster than a person types (a bot check); a restored draft
+      // can be sent at once, so wait out the remainder instead of being refused.
+      const early = (cfg.minFillSeconds || 0) * 1000 - (performance.now() - loadedAt);
+      if (early > 0) await sleep(early + 250);
+      body.elapsed_ms = Math.round(performance.now() - loadedAt);
+      try {
+        showSent(await api("/contact", { method: "POST", body, timeout: 20000 }));
+      } catch (err) {
+        if (err.down) showOffline();
+        else showRefused(err);
+      } finally {
+        sending = false;
+        submit.removeAttribute("aria-disabled");
+      }
+    });
+  }
+
+  /* ---------- start ---------- */
+
+  function start() {
+    initHeaderSearch();
+    document.querySelectorAll("form[data-kb-search]").forEach(initSearchBox);
+    const results = document.querySelector("[data-kb-results]");
+    if (results) initResults(results);
+    initArticle();
+    document.querySelectorAll("section[data-kb-rating]").forEach(initRating);
+    const hours = document.querySelector("[data-kb-hours-status]");
+    if (hours) initHours(hours);
+    const contact = document.querySelector("form[data-kb-contact]");
+    if (contact) initContact(contact);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,148 @@
+"""Fixtures of the agents suite: the shipped example really built, real apps on real SQLite.
+
+The build is the session-wide ``example_build`` (``tests/conftest.py``: ``build_site`` on
+``content/`` with ``site_config.yml``). Apps get the example's own configuration plus one agent
+token, a fixed session key (so two apps can share a session, as instances behind a load balancer
+do), generous API limits and a small sign-in limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feedback_api import create_app, shutdown
+from kb_builder.build import BuildReport
+from kb_builder.config import SiteConfig, load_config
+from tests.api.conftest import PG_URL, pg_reachable
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "kb-agent-7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f2a"
+OTHER_TOKEN = "kb-agent-0000000000000000000000000000000b"  # configured too, another desk
+SECRET_KEY = "test-session-key-" + "0123456789abcdef" * 2
+MARKER = "INTERNAL-ONLY"
+BASE_URL = "http://127.0.0.1:8000"  # site.url of the shipped example
+GENEROUS = {"rate_limit": "10000/minute", "write_rate_limit": "10000/minute"}
+
+AppFactory = Callable[..., Flask]
+
+
+def sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def agent_config(tokens: tuple[str, ...] = (TOKEN, OTHER_TOKEN), **api: Any) -> SiteConfig:
+    """The example's site_config.yml with ``tokens`` as agent tokens and ``api`` overrides."""
+    base, _ = load_config(ROOT / "site_config.yml")
+    settings = GENEROUS | {"login_rate_limit": "1000/minute"} | api
+    data = base.model_dump(mode="json")
+    data["api"] |= settings | {
+        "agent_tokens": [
+            {"name": f"desk-{i}", "sha256": sha(t), "scopes": ["internal"]}
+            for i, t in enumerate(tokens)
+        ]
+    }
+    return SiteConfig.model_validate(data)
+
+
+@pytest.fixture(scope="session")
+def build(example_build: tuple[Path, BuildReport]) -> Path:
+    return example_build[0]
+
+
+@pytest.fixture(scope="session")
+def internal_articles(build: Path) -> list[dict[str, Any]]:
+    data = json.loads((build / "manifest.internal.json").read_text(encoding="utf-8"))
+    articles: list[dict[str, Any]] = data["articles"]
+    assert articles, "the example has internal articles"
+    return articles
+
+
+@pytest.fixture(scope="session")
+def public_articles(build: Path) -> list[dict[str, Any]]:
+    articles: list[dict[str, Any]] = json.loads(
+        (build / "manifest.json").read_text(encoding="utf-8")
+    )["articles"]
+    return articles
+
+
+class BufferedClient(FlaskClient):
+    """Reads each response fully, so no served file stays open."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def make_app(build: Path, tmp_path: Path) -> Iterator[AppFactory]:
+    """Apps on one SQLite file in tmp_path; every app made is shut down afterwards."""
+    apps: list[Flask] = []
+
+    def factory(config: SiteConfig | None = None, **settings: Any) -> Flask:
+        base: dict[str, Any] = {
+            "TESTING": True,
+            "BUILD_DIR": str(build),
+            "SITE_CONFIG": config or agent_config(),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+            "OUTBOX_WORKER": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "EVENTLOG_FLUSH_SECONDS": 0,
+            "SECRET_KEY": SECRET_KEY,
+        }
+        app = create_app(base | settings)
+        app.test_client_class = BufferedClient
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        shutdown(app)
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def bearer(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_in(client: FlaskClient, token: str = TOKEN, next_path: str = "/internal/") -> Any:
+    return client.post("/internal/login", data={"token": token, "next": next_path})
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLite file, and a fresh schema on the PostgreSQL server (skipped, visibly, without)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+        return
+    reason = pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    schema = f"kbagents_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

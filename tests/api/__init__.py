@@ -1,0 +1,1 @@
+"""Tests of feedback_api (the Flask app, its store and its outbox)."""

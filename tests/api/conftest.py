@@ -1,0 +1,257 @@
+"""Fixtures of the feedback API suite: a small real build, real stores, real apps.
+
+The build (a few portal pages, a manifest and a real Whoosh index) is made once per session.
+PostgreSQL runs against the server on 127.0.0.1:5432 in a schema of its own, and is skipped,
+with the reason shown, when the server is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feedback_api import create_app, shutdown
+from feedback_api.store import Store
+from feedback_api.tables import metadata
+from kb_builder.config import SiteConfig, parse_config
+from kb_builder.search import IndexDoc, Section, build_index
+
+PG_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+INLINE_SCRIPT = "__md_scope=new URL('.',location)"
+ARTICLES: list[dict[str, Any]] = [
+    {
+        "id": "refunds",
+        "title": "Request a refund",
+        "url": "billing/refunds/",
+        "category": "billing",
+        "category_title": "Billing",
+        "summary": "How to get your money back for an annual plan.",
+        "revision": "abc123",
+        "aliases": ["billing/money-back.md", "/billing/old-refunds/"],
+        "body": "Refunds are paid to the original card within ten days. Annual plans only.",
+        "sections": [("eligibility", "Who can get a refund", "Annual plans bought in 30 days.")],
+    },
+    {
+        "id": "change-plan",
+        "title": "Change your plan",
+        "url": "billing/plans/change-plan/",
+        "category": "billing",
+        "category_title": "Billing › Plans",
+        "summary": "Upgrade or downgrade at any time.",
+        "revision": "def456",
+        "aliases": [],
+        "body": "Open Settings, then Billing, and pick a new plan. Upgrades apply at once.",
+        "sections": [],
+    },
+    {
+        "id": "reset-password",
+        "title": "Reset your password",
+        "url": "account/reset-password/",
+        "category": "account",
+        "category_title": "Account",
+        "summary": "Get back into your account when you forgot the password.",
+        "revision": "0a0b0c",
+        "aliases": [],
+        "body": "Click 'Forgot password' on the sign-in page and follow the email we send.",
+        "sections": [("email", "The reset email", "It arrives within five minutes.")],
+    },
+]
+
+
+def _page(title: str, extra: str = "") -> str:
+    return (
+        f"<!doctype html><html><head><title>{title}</title>"
+        f"<script>{INLINE_SCRIPT}</script>"
+        '<script src="/assets/javascripts/bundle.0123abcd.min.js"></script>'
+        f"</head><body><h1>{title}</h1>{extra}</body></html>"
+    )
+
+
+def write_build(root: Path) -> Path:
+    """Write a tiny build directory like `kb build` makes; return it."""
+    public = root / "public"
+    pages = {
+        "index.html": _page("Help Center"),
+        "404.html": _page("Page not found", "<p>kb-404-page</p>"),
+        "search/search_index.json": '{"docs": []}',
+        "assets/javascripts/bundle.0123abcd.min.js": "console.log('portal');",
+        "assets/stylesheets/main.css": "body{}",
+        "billing/index.html": _page("Billing"),
+    }
+    for a in ARTICLES:
+        pages[a["url"] + "index.html"] = _page(a["title"], f"<p>{a['body']}</p>")
+    for rel, text in pages.items():
+        (public / rel).parent.mkdir(parents=True, exist_ok=True)
+        (public / rel).write_text(text, encoding="utf-8")
+    secret = root / "internal" / "secret-runbook" / "index.html"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("<p>internal-only-secret</p>", encoding="utf-8")
+    manifest = {
+        "format": 1,
+        "built_at": "2025-01-01T00:00:00Z",
+        "site": {"name": "Help Center", "url": "http://127.0.0.1:8000"},
+        "articles": [
+            {k: v for k, v in a.items() if k not in ("body", "sections")}
+            | {"category_path": [a["category"]], "visibility": "public", "source": a["url"]}
+            for a in ARTICLES
+        ],
+        "categories": [],
+        "redirects": {
+            "billing/old-plans/": "billing/plans/change-plan/",
+            "evil/": "https://evil.example/",
+            "evil2/": "//evil.example/x",
+        },
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    docs = [
+        IndexDoc(
+            id=a["id"],
+            title=a["title"],
+            url=a["url"],
+            category=a["category_title"],
+            category_slug=a["category"],
+            summary=a["summary"],
+            body=a["body"],
+            source=a["url"].rstrip("/") + ".md",
+            sections=tuple(Section(anchor, title, text) for anchor, title, text in a["sections"]),
+        )
+        for a in ARTICLES
+    ]
+    build_index(docs, root / "index" / "public")
+    return root
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_build(tmp_path_factory.mktemp("build"))
+
+
+def site_config(**sections: Any) -> SiteConfig:
+    """A SiteConfig from partial sections, e.g. ``site_config(api={"rate_limit": "5/minute"})``."""
+    config, _ = parse_config(json.loads(json.dumps(sections)), "test")
+    return config
+
+
+GENEROUS = {"rate_limit": "10000/minute", "write_rate_limit": "10000/minute"}
+
+
+def pg_reachable() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            pass
+    except OSError as exc:
+        return f"PostgreSQL on 127.0.0.1:5432 is unreachable ({exc})"
+    try:
+        engine = sa.create_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except sa.exc.SQLAlchemyError as exc:
+        return f"PostgreSQL at {PG_URL} refused the test connection ({exc.__class__.__name__})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    reason = pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
+    schema = f"kbtest_{uuid.uuid4().hex[:12]}"
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store(db_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+AppFactory = Callable[..., Flask]
+
+
+class BufferedClient(FlaskClient):
+    """A test client that reads each response fully, so no served file stays open."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def make_app(build_dir: Path, tmp_path: Path) -> Iterator[AppFactory]:
+    """Create apps on a SQLite file in tmp_path (or ``DATABASE_URL=``); shut down afterwards."""
+    apps: list[Flask] = []
+
+    def factory(config: SiteConfig | None = None, **settings: Any) -> Flask:
+        base: dict[str, Any] = {
+            "TESTING": True,
+            "BUILD_DIR": str(build_dir),
+            "SITE_CONFIG": config or site_config(api=GENEROUS),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+            "OUTBOX_WORKER": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        app = create_app(base | settings)
+        app.test_client_class = BufferedClient
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        shutdown(app)
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def rows(app_or_store: Flask | Store, table: str) -> list[dict[str, Any]]:
+    """Every row of a store table, as dicts, in insertion order (queued log rows written first)."""
+    if isinstance(app_or_store, Store):
+        store = app_or_store
+    else:
+        app_or_store.extensions["kb"].events.flush()
+        store = app_or_store.extensions["kb"].store
+    t = metadata.tables[table]
+    with store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(t).order_by(t.c.id))]

@@ -1,0 +1,110 @@
+"""`kb outbox` and `kb serve` (the click commands of feedback_api.cli)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from feedback_api.cli import outbox
+
+from .conftest import AppFactory, site_config
+from .servers import WebhookServer, free_port, wait_for
+from .test_outbox import FORM, deliver, forwarding
+
+
+def _config_file(tmp_path: Path, webhook_url: str) -> Path:
+    path = tmp_path / "site_config.yml"
+    path.write_text(f"contact:\n  webhook_url: {webhook_url}\n", encoding="utf-8")
+    return path
+
+
+def test_outbox_lists_and_retries(make_app: AppFactory, tmp_path: Path) -> None:
+    hook = WebhookServer(status=500).start()
+    try:
+        db = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+        app = make_app(site_config(contact=forwarding(webhook_url=hook.url)), DATABASE_URL=db)
+        reference = app.test_client().post("/api/contact", json=FORM).get_json()["reference"]
+        deliver(app)  # the helpdesk answers 500: the delivery waits for its retry
+        args = ["--config", str(_config_file(tmp_path, hook.url)), "--database-url", db]
+        runner = CliRunner()
+
+        listed = runner.invoke(outbox, [*args, "--format", "json"])
+        assert listed.exit_code == 0, listed.output
+        [row] = json.loads(listed.output)["deliveries"]
+        assert (row["reference"], row["channel"], row["status"], row["attempts"]) == (
+            reference,
+            "webhook",
+            "pending",
+            1,
+        )
+        assert row["last_error"] == "webhook answered HTTP 500"
+
+        table = runner.invoke(outbox, args)
+        assert table.exit_code == 0
+        assert reference in table.output and "pending" in table.output
+
+        still_down = runner.invoke(outbox, [*args, "--retry"])
+        assert still_down.exit_code == 1
+        assert f"{reference} via webhook: failed" in still_down.output
+
+        hook.status = 200
+        retried = runner.invoke(outbox, [*args, "--retry", "--format", "json"])
+        assert retried.exit_code == 0, retried.output
+        report = json.loads(retried.output)
+        assert report["attempted"] == [
+            {
+                "id": row["id"],
+                "reference": reference,
+                "ok": True,
+                "error": None,
+                "channel": "webhook",
+            }
+        ]
+        assert report["deliveries"] == []
+        assert len(hook.received) == 3
+        empty = runner.invoke(outbox, args)
+        assert "The outbox is empty" in empty.output
+    finally:
+        hook.stop()
+
+
+def test_serve_runs_the_portal_and_api(build_dir: Path, tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from feedback_api.cli import serve; serve()",
+        "--port",
+        str(port),
+        "--build-dir",
+        str(build_dir),
+    ]
+    env = {"KB_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                with urllib.request.urlopen(base + "/api/health", timeout=1) as r:
+                    return bool(r.status == 200)
+            except OSError:
+                return False
+
+        assert wait_for(up, timeout=20), "kb serve did not answer"
+        with urllib.request.urlopen(base + "/api/search?q=refund", timeout=5) as r:
+            assert json.load(r)["results"][0]["url"] == "/billing/refunds/"
+        with urllib.request.urlopen(base + "/billing/refunds/", timeout=5) as r:
+            assert b"Request a refund" in r.read()
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stdout:
+            process.stdout.close()

@@ -1,0 +1,176 @@
+"""Browser tests: the real portal and API in a real headless Chromium (Debian's, via Playwright).
+
+One session builds the example KB and serves it with the real app on a free loopback port; a
+second server plays a static host with no API behind it (the "API is down" case). A failing
+test leaves a screenshot of its page in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    ours = Path(__file__).parent in Path(item.fspath).parents
+    if ours and report.failed and report.when == "call" and page is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.nodeid)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # a crashed page must not hide the real failure
+            report.sections.append(("screenshot", f"no screenshot: {exc}"))
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A running portal: its base URL and, when the API runs, the SQLite file it writes."""
+
+    url: str
+    db: Path | None = None
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        assert self.db is not None, "this portal has no API"
+        with sqlite3.connect(self.db) as conn:
+            conn.row_factory = sqlite3.Row
+            return conn.execute(sql, params).fetchall()
+
+    def wait_rows(
+        self, sql: str, params: tuple[Any, ...] = (), timeout: float = 10.0
+    ) -> list[sqlite3.Row]:
+        """Rows of ``sql`` once there are any: beacons arrive a moment after the click."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.rows(sql, params)
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped example, built once: shared with the other suites when they built it."""
+    try:
+        out, _report = request.getfixturevalue("example_build")
+        return Path(out)
+    except pytest.FixtureLookupError:
+        pass
+    from kb_builder.build import build_site
+    from kb_builder.config import load_config
+
+    config, problems = load_config(ROOT / "site_config.yml")
+    out = tmp_path_factory.mktemp("kb-build")
+    build_site(ROOT / "content", config, out, config_problems=problems)
+    return out
+
+
+def _serve(server: Any) -> Callable[[], None]:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+    return stop
+
+
+@pytest.fixture(scope="session")
+def portal(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The real app (portal + API) on 127.0.0.1 and a free port."""
+    from werkzeug.serving import make_server
+
+    import feedback_api
+
+    db = tmp_path_factory.mktemp("kb-store") / "kb.sqlite3"
+    app = feedback_api.create_app(
+        {
+            "BUILD_DIR": str(built_site),
+            "SITE_CONFIG": str(ROOT / "site_config.yml"),
+            "DATABASE_URL": f"sqlite:///{db}",
+            "OUTBOX_WORKER": False,
+            "TESTING": True,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    stop = _serve(server)
+    yield Portal(f"http://127.0.0.1:{server.server_port}", db)
+    stop()
+    shutdown = getattr(feedback_api, "shutdown", None)
+    if shutdown is not None:
+        shutdown(app)
+
+
+class _QuietStatic(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def static_portal(built_site: Path) -> Iterator[Portal]:
+    """The same portal on a plain static host: every /api/ call fails there."""
+    handler = functools.partial(_QuietStatic, directory=str(built_site / "public"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    stop = _serve(server)
+    yield Portal(f"http://127.0.0.1:{server.server_address[1]}")
+    stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import expect, sync_playwright
+
+    # The contact form waits out the minimum fill time before sending; allow for it.
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (empty storage) and page; fails the test on a JS exception."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, "uncaught JavaScript errors:\n" + "\n".join(errors)

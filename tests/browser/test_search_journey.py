@@ -1,0 +1,101 @@
+"""Searching the portal in a real browser: suggestions, API-ranked results, clicks, fallbacks."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from .conftest import Portal
+
+REFUNDS = re.compile(r"/billing/invoices-and-payments/refunds/(#.*)?$")
+
+
+def test_typo_search_on_home_shows_api_results_and_opens_the_article(
+    page: Page, portal: Portal
+) -> None:
+    page.goto(portal.url + "/")
+    page.get_by_role("combobox", name="Search the help center").fill("refnd")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/search-results/\?q=refnd$"))
+    results = page.locator("[data-kb-results]")
+    expect(results.locator(".kb-results__summary")).to_contain_text("for “refnd”")
+    expect(results.get_by_role("link", name="refund", exact=True)).to_be_visible()  # did you mean
+    # Material opens its own overlay for ?q=; the results page closes it and keeps ?q=
+    expect(page.locator("#__search")).not_to_be_checked()
+    expect(page).to_have_url(re.compile(r"\?q=refnd$"))
+
+    results.get_by_role("link", name="Get a refund").click()
+    expect(page).to_have_url(REFUNDS)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Get a refund")
+
+    searched = portal.wait_rows("SELECT hits FROM searches WHERE raw_query = ?", ("refnd",))
+    assert searched and searched[0]["hits"] > 0
+    clicked = portal.wait_rows(
+        "SELECT position FROM clicks WHERE query = ? AND article_id = ?", ("refnd", "refunds")
+    )
+    assert clicked, "the result click was not recorded"
+    viewed = portal.wait_rows("SELECT src FROM article_views WHERE article_id = ?", ("refunds",))
+    assert viewed and viewed[0]["src"] == "web"
+
+
+def test_suggestions_are_a_keyboard_navigable_combobox(page: Page, portal: Portal) -> None:
+    page.goto(portal.url + "/")
+    box = page.get_by_role("combobox", name="Search the help center")
+    box.press_sequentially("refu")
+    option = page.get_by_role("option", name="Get a refund")
+    expect(option).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+
+    box.press("ArrowDown")
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", option.get_attribute("id") or "")
+    box.press("Escape")
+    expect(option).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    box.press_sequentially("n")  # "refun": the list opens again
+    expect(option).to_be_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page).to_have_url(REFUNDS)
+
+
+def test_enter_in_the_header_search_opens_the_ranked_results(page: Page, portal: Portal) -> None:
+    page.goto(portal.url + "/faq/")
+    header = page.locator("[data-md-component=search-query]")
+    header.click()
+    header.fill("invoice")
+    header.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search-results/\?q=invoice$"))
+    expect(page.locator(".kb-result").first).to_be_visible()
+
+
+def test_zero_results_offer_contact_and_nearest_articles(page: Page, portal: Portal) -> None:
+    page.goto(portal.url + "/search-results/?q=payro+flurbo")
+    expect(page.locator(".kb-results__summary")).to_have_text("0 results for “payro flurbo”")
+    expect(page.locator("[data-kb-noresults]")).to_be_visible()
+    expect(page.locator("[data-kb-noresults]").get_by_role("link")).to_have_text("Contact support")
+    # nearest titles come from /api/suggest with the first word ("payro" -> payroll)
+    expect(page.get_by_role("link", name="Send hours to payroll")).to_be_visible()
+    assert portal.wait_rows("SELECT hits FROM searches WHERE raw_query = ?", ("payro flurbo",))
+
+
+def test_query_text_is_shown_as_text_never_markup(page: Page, portal: Portal) -> None:
+    attack = '<img src=x id=pwned onerror="document.title=1">'
+    page.goto(portal.url + "/search-results/?q=" + attack.replace(" ", "+"))
+    expect(page.locator(".kb-results__summary")).to_contain_text(attack)
+    expect(page.locator("#pwned")).to_have_count(0)
+
+
+def test_results_fall_back_to_the_static_search_when_the_api_is_down(
+    page: Page, static_portal: Portal
+) -> None:
+    page.goto(static_portal.url + "/search-results/?q=invoice")
+    expect(page.locator(".kb-results__note")).to_contain_text("isn't responding")
+    expect(page.locator("#__search")).to_be_checked()
+    header = page.locator("[data-md-component=search-query]")
+    expect(header).to_have_value("invoice")
+    # Material's own lunr search answers from the static index
+    expect(page.locator(".md-search-result__item").first).to_be_visible()

@@ -1,0 +1,197 @@
+"""Fixtures of the ``kb gaps`` suite: the shipped example KB built once, and a store filled
+through the real API (Flask test client, real SQLite file, real search index).
+
+The scenario (``visits``) is what customers of the example Tandem help center might do; the
+tests know it by heart. Visitors differ by client address, as in production, where the
+visitor token is a salted hash of address and user agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feedback_api import create_app, shutdown
+from kb_builder.build import BuildReport
+from kb_builder.config import SiteConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Added to the shipped configuration: lets "btc" and "crypto" join the "bitcoin" group.
+EXTRA_SYNONYMS = ["bitcoin", "btc", "crypto", "cryptocurrency"]
+GENEROUS = {"rate_limit": "10000/minute", "write_rate_limit": "10000/minute"}
+XSS = "<script>alert(1)</script>"
+XSS_REASON = "<img src=x onerror=alert(2)>"
+
+
+@pytest.fixture(scope="session")
+def config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped site_config.yml plus a synonym group and generous rate limits."""
+    data = yaml.safe_load((ROOT / "site_config.yml").read_text(encoding="utf-8"))
+    data.setdefault("search", {}).setdefault("synonyms", []).append(EXTRA_SYNONYMS)
+    data.setdefault("api", {}).update(GENEROUS)
+    path = tmp_path_factory.mktemp("config") / "site_config.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def config(config_path: Path) -> SiteConfig:
+    return load_config(config_path)[0]
+
+
+@pytest.fixture(scope="session")
+def site_build(example_build: tuple[Path, BuildReport]) -> Path:
+    """The example KB in content/, built once per session by the real pipeline (shared with
+    the build tests; synonyms apply at query time, so the extra group needs no own build)."""
+    return example_build[0]
+
+
+class BufferedClient(FlaskClient):
+    """Reads each response fully, so no served file stays open (ResourceWarning)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+@dataclass
+class Visitor:
+    """One customer of the portal: a client address, and what the API told them."""
+
+    client: FlaskClient
+    address: str
+    searched: list[tuple[str, int]] = field(default_factory=list)
+
+    def _env(self) -> dict[str, str]:
+        return {"REMOTE_ADDR": self.address}
+
+    def search(self, q: str) -> int:
+        resp = self.client.get("/api/search", query_string={"q": q}, environ_base=self._env())
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        total = int(resp.get_json()["total"])
+        self.searched.append((q, total))
+        return total
+
+    def click(self, q: str, article_id: str) -> None:
+        body = {"query": q, "id": article_id, "position": 0}
+        resp = self.client.post("/api/events/click", json=body, environ_base=self._env())
+        assert resp.status_code == 204, resp.get_data(as_text=True)
+
+    def view(self, article_id: str) -> None:
+        resp = self.client.post(
+            "/api/events/view", json={"id": article_id}, environ_base=self._env()
+        )
+        assert resp.status_code == 204, resp.get_data(as_text=True)
+
+    def rate(self, article_id: str, revision: str, value: int, reason: str | None = None) -> None:
+        body: dict[str, Any] = {"article_id": article_id, "revision": revision, "value": value}
+        if reason:
+            body["reason"] = reason
+        resp = self.client.post("/api/ratings", json=body, environ_base=self._env())
+        assert resp.status_code in (200, 201), resp.get_data(as_text=True)
+
+    def contact(self, topic: str, subject: str, viewed: tuple[str, ...] = ()) -> str:
+        body = {
+            "name": "A customer",
+            "email": "customer@example.com",
+            "topic": topic,
+            "subject": subject,
+            "message": "Please help.",
+            "elapsed_ms": 20_000,
+            "context": {
+                "searches": [{"q": q, "hits": n} for q, n in self.searched],
+                "viewed": list(viewed),
+            },
+        }
+        resp = self.client.post("/api/contact", json=body, environ_base=self._env())
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        return str(resp.get_json()["reference"])
+
+
+@dataclass
+class Scenario:
+    app: Flask
+    database_url: str
+    manifest_revision: dict[str, str]
+    visitors: dict[str, Visitor]
+
+
+def _revision(app: Flask, article_id: str) -> str:
+    return str(app.extensions["kb"].build.catalog.articles[article_id].revision)
+
+
+@pytest.fixture(scope="session")
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
+) -> Iterator[Scenario]:
+    """A store filled through the API with the searches, ratings and requests below."""
+    db = tmp_path_factory.mktemp("store") / "kb.sqlite3"
+    url = f"sqlite:///{db}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "BUILD_DIR": str(site_build),
+            "SITE_CONFIG": str(config_path),
+            "DATABASE_URL": url,
+            "OUTBOX_WORKER": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "EVENTLOG_FLUSH_SECONDS": 0,  # write each log row at once: the test reads next
+        }
+    )
+    app.test_client_class = BufferedClient
+    client = app.test_client()
+    v = {
+        name: Visitor(client, f"10.0.0.{i}")
+        for i, name in enumerate(
+            ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13"], 1
+        )
+    }
+    refunds_rev = _revision(app, "refunds")
+
+    # The "bitcoin" group: variants, a synonym, a typo; v1 then writes to support.
+    assert v["v1"].search("bitcoin") == 0
+    assert v["v1"].search("bitcoins") == 0
+    v["v1"].contact("Billing and invoices", "Can I pay with bitcoin?")
+    assert v["v2"].search("Bitcoin") == 0
+    assert v["v2"].search("btc") == 0
+    assert v["v3"].search("bitcion") == 0
+    v["v3"].view("update-payment-method")  # two of them read this after finding nothing
+    assert v["v4"].search("crypto") == 0
+    v["v4"].view("update-payment-method")
+    # The "payslip" group: nobody reads anything afterwards.
+    assert v["v5"].search("payslip") == 0
+    assert v["v6"].search("Payslip") == 0
+    assert v["v6"].search("payslips") == 0
+    # Below min_searches (2): not listed.
+    assert v["v7"].search("slack") == 0
+    # Markup typed into the search box: a failed group, a weak search and a request subject.
+    assert v["v8"].search("<script>") == 0
+    assert v["v11"].search("<SCRIPT>") == 0
+    for name in ("v8", "v9", "v10", "v11", "v12"):
+        assert v[name].search(XSS) >= 0
+    v["v9"].contact("Scheduling", XSS)  # searched, found results, read nothing
+    # Someone who clicked a result, read it, and still wrote: self-service was tried.
+    assert v["v10"].search("refund") > 0
+    v["v10"].click("refund", "refunds")
+    v["v10"].view("refunds")
+    v["v10"].contact("Billing and invoices", "Refund for last month", viewed=("refunds",))
+    # A request straight away, without searching or reading anything.
+    v["v13"].contact("Scheduling", "Shift swap broken")
+    # Ratings: "refunds" was liked in an earlier revision, and is disliked now.
+    for name in ("v1", "v2", "v3"):
+        v[name].rate("refunds", "0000000old", 1)
+    v["v4"].rate("refunds", refunds_rev, 0, "It's out of date")
+    v["v5"].rate("refunds", refunds_rev, 0, "It's out of date")
+    v["v6"].rate("refunds", refunds_rev, 0, XSS_REASON)
+    v["v7"].rate("refunds", refunds_rev, 1)
+    v["v8"].rate("change-plan", _revision(app, "change-plan"), 1)
+    yield Scenario(app, url, {"refunds": refunds_rev}, v)
+    shutdown(app)

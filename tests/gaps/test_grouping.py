@@ -1,0 +1,140 @@
+"""Grouping of failed queries: hand-checked query sets and their exact groups."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from feedback_api.gaps_grouping import Grouper, one_edit
+
+SYNONYMS = (
+    ("refund", "money back", "reimbursement"),
+    ("sign in", "log in", "login"),
+    ("cancel", "unsubscribe"),
+)
+
+
+def groups_of(queries: list[str], known: tuple[str, ...] = ()) -> list[list[str]]:
+    grouper = Grouper(SYNONYMS, known_words=known)
+    counts: dict[str, int] = {}
+    for q in queries:
+        counts[q] = counts.get(q, 0) + 1
+    return sorted(sorted(g.queries) for g in grouper.group(counts).groups)
+
+
+CASES = [
+    pytest.param(
+        [
+            "refund",
+            "refund",
+            "refund",
+            "refunds",
+            "Refund",
+            "refnd",
+            "money back",
+            "reimbursement",
+            "get my money back",
+        ],
+        [
+            [
+                "Refund",
+                "get my money back",
+                "money back",
+                "refnd",
+                "refund",
+                "refunds",
+                "reimbursement",
+            ]
+        ],
+        id="spelling-plural-case-typo-synonyms",
+    ),
+    pytest.param(
+        ["reset password", "password reset", "how do I reset my password?", "Reset Password"],
+        [["Reset Password", "how do I reset my password?", "password reset", "reset password"]],
+        id="word-order-and-question-words",
+    ),
+    pytest.param(
+        ["log in", "login", "sign in", "can't log in", "cant sign in"],
+        [["can't log in", "cant sign in"], ["log in", "login", "sign in"]],
+        id="synonym-phrase-with-a-stop-word-and-negation",
+    ),
+    pytest.param(
+        ["lost card", "card lost", "stolen card", "card arrival", "card not arrived"],
+        [["card arrival", "card not arrived"], ["card lost", "lost card"], ["stolen card"]],
+        id="similar-merge-different-stay-apart",
+    ),
+    pytest.param(
+        [
+            "cancel subscription",
+            "unsubscribe",
+            "cancelling my subscription",
+            "subscription cancel",
+            "how do i cancel",
+        ],
+        [
+            ["cancel subscription", "cancelling my subscription", "subscription cancel"],
+            ["how do i cancel", "unsubscribe"],
+        ],
+        id="stems-and-synonyms",
+    ),
+    pytest.param(
+        ["how do i", "the", "how do i"],
+        [["how do i"], ["the"]],
+        id="only-stop-words-still-group-exactly",
+    ),
+    pytest.param(
+        ["pasword reset", "password reset"],
+        [["password reset", "pasword reset"]],
+        id="typo-of-a-published-word",
+    ),
+]
+
+
+@pytest.mark.parametrize(("queries", "expected"), CASES)
+def test_exact_groups(queries: list[str], expected: list[list[str]]) -> None:
+    assert groups_of(queries, known=("password",)) == sorted(sorted(g) for g in expected)
+
+
+def test_typos_need_a_much_more_common_word() -> None:
+    # "chang" and "charg" are both common: neither is a typo of the other
+    counts = {"change card": 40, "charge card": 50}
+    assert len(Grouper().group(counts).groups) == 2
+
+
+def test_grouping_is_deterministic() -> None:
+    queries = [
+        f"{w} {x}"
+        for w in ("card", "refund", "pin", "transfer")
+        for x in ("arrival", "arrivals", "declined", "declind", "pending", "status", "fee")
+    ]
+    counts = {q: 1 + i % 3 for i, q in enumerate(queries)}
+    expected = [(g.key, g.queries) for g in Grouper().group(counts).groups]
+    items = list(counts.items())
+    for seed in range(3):
+        random.Random(seed).shuffle(items)
+        got = [(g.key, g.queries) for g in Grouper().group(dict(items)).groups]
+        assert got == expected
+
+
+def test_key_of_places_other_spellings() -> None:
+    grouping = Grouper(SYNONYMS).group({"refund": 3, "refund status": 2})
+    assert grouping.key_of("REFUNDS") == "refund"
+    assert grouping.key_of("money back") == "refund"
+    assert grouping.key_of("something else") is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("refnd", "refund", True),  # deletion
+        ("refuund", "refund", True),  # insertion
+        ("refumd", "refund", True),  # substitution
+        ("refnud", "refund", True),  # transposition
+        ("efund", "refund", False),  # the first letter is kept
+        ("rfenud", "refund", False),  # two edits
+        ("refund", "refund", False),
+    ],
+)
+def test_one_edit(a: str, b: str, expected: bool) -> None:
+    assert one_edit(a, b) is expected

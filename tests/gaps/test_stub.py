@@ -1,0 +1,125 @@
+"""Closing the loop: `kb gaps --stub` writes a draft, `kb build` skips it, and the next
+reports say whether the group's searches find it once it is published."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import frontmatter
+import pytest
+from click.testing import CliRunner, Result
+
+from feedback_api.gaps import FailedGroup, GapReport, build_report
+from feedback_api.gaps_articles import Catalog
+from feedback_api.gaps_cli import gaps
+from feedback_api.gaps_loop import MARKER, write_stub
+from kb_builder.build import build_site
+from kb_builder.config import SiteConfig
+
+from .conftest import ROOT, Scenario
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small knowledge base of its own (the billing category), so it can be rebuilt fast."""
+    root = tmp_path_factory.mktemp("kb")
+    shutil.copytree(ROOT / "content" / "billing", root / "content" / "billing")
+    return root
+
+
+def stub(scenario: Scenario, config_path: Path, site_build: Path, kb: Path, which: str) -> Result:
+    return CliRunner().invoke(
+        gaps,
+        [
+            "--config",
+            str(config_path),
+            "--build-dir",
+            str(site_build),
+            "--content",
+            str(kb / "content"),
+            "--since",
+            "7d",
+            "--stub",
+            which,
+        ],
+        env={"KB_DATABASE_URL": scenario.database_url},
+    )
+
+
+def report(scenario: Scenario, config: SiteConfig, kb: Path) -> GapReport:
+    return build_report(
+        config,
+        database_url=scenario.database_url,
+        build_dir=kb / "build",
+        content_dir=kb / "content",
+        since="7d",
+        now=datetime.now(UTC) + timedelta(minutes=1),
+    )
+
+
+def test_stub_build_publish_and_report(
+    scenario: Scenario, config: SiteConfig, config_path: Path, site_build: Path, kb: Path
+) -> None:
+    res = stub(scenario, config_path, site_build, kb, "2")  # rank 2: "payslip"
+    assert res.exit_code == 0, res.output
+    path = kb / "content" / "drafts" / "payslip.md"  # no article is close: a drafts folder
+    assert f"Wrote {path} (visibility: draft) for group #2 'payslip'" in res.stdout
+    post = frontmatter.load(path)
+    assert post["visibility"] == "draft" and post["title"] == "Payslip"
+    assert post["id"] == "payslip" and post["keywords"] == ["payslips"]
+    assert MARKER in post.content
+    assert "- `payslip` (2 searches)\n- `payslips` (1 search)" in post.content
+
+    # the same group again: refused, the draft untouched
+    before = path.read_text(encoding="utf-8")
+    again = stub(scenario, config_path, site_build, kb, "payslip")
+    assert again.exit_code == 1 and "already has a draft: drafts/payslip.md" in again.stderr
+    assert path.read_text(encoding="utf-8") == before
+
+    # kb build skips the draft...
+    built = build_site(kb / "content", config, kb / "build")
+    assert built.drafts_skipped == 1 and "payslip" not in Catalog.load(kb / "build").articles
+    r = report(scenario, config, kb)
+    [s] = r.stubs
+    assert (s.path, s.group, s.published) == ("drafts/payslip.md", "payslip", False)
+    assert s.loop is not None and (s.loop.checked, s.loop.found) == (2, 0)
+    payslip = r.find_group("payslip")
+    assert payslip is not None and payslip.stub == "drafts/payslip.md"
+    assert payslip.action is not None and payslip.action.text.startswith(
+        "Finish the draft drafts/payslip.md (still a draft)"
+    )
+
+    # ...until the writer publishes it: then its searches find it
+    path.write_text(before.replace("visibility: draft", "visibility: public"), encoding="utf-8")
+    build_site(kb / "content", config, kb / "build")
+    r = report(scenario, config, kb)
+    [s] = r.stubs
+    assert s.published and s.loop is not None and (s.loop.checked, s.loop.found) == (2, 2)
+    payslip = r.find_group("payslip")
+    assert payslip is not None and payslip.loop is not None
+    assert (payslip.loop.found, payslip.loop.top) == (2, "Payslip")
+
+
+def test_write_stub_never_overwrites(tmp_path: Path) -> None:
+    group = FailedGroup(
+        rank=1,
+        key="zell",
+        label="zelle",
+        searches=3,
+        previous=0,
+        visitors=2,
+        first_seen=datetime(2026, 1, 1, tzinfo=UTC),
+        last_seen=None,
+        new=True,
+        queries=[("zelle", 3)],
+        examples=["Zelle"],
+        contacted=0,
+    )
+    target = tmp_path / "drafts" / "zelle.md"
+    target.parent.mkdir()
+    target.write_text("mine", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="already exists"):
+        write_stub(group, tmp_path, Catalog())
+    assert target.read_text(encoding="utf-8") == "mine"

@@ -1,0 +1,277 @@
+"""`kb build` of the shipped example with real MkDocs: pages, visibility, redirects, increments."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kb_builder.build import BuildReport, build_site
+from kb_builder.config import SiteConfig, load_config
+
+from .conftest import ROOT, TODAY, write
+
+Build = tuple[Path, BuildReport]
+
+
+def page(build: Path, url: str, tree: str = "public") -> str:
+    return (build / tree / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_page_kind_exists(example_build: Build) -> None:
+    out, report = example_build
+    assert report.public_articles >= 30 and report.internal_articles >= 1
+    assert report.drafts_skipped == 1
+    for url in [
+        "",
+        "faq/",
+        "contact/",
+        "search-results/",
+        "billing/",
+        "billing/plans/",
+        "billing/invoices-and-payments/refunds/",
+    ]:
+        assert (out / "public" / url / "index.html").is_file(), url
+    assert (out / "public" / "404.html").is_file()
+    assert (out / "public" / "search" / "search_index.json").is_file()
+    assert (out / "index" / "public").is_dir() and (out / "index" / "internal").is_dir()
+
+
+def test_home_page(example_build: Build) -> None:
+    html = page(example_build[0], "")
+    assert "data-kb-search" in html and 'name="q"' in html
+    assert "Billing" in html and "8 articles" in html  # category card with its count
+    assert "Popular articles" in html and "Frequently asked questions" in html
+    assert 'href="contact/"' in html
+    assert "text-message shift reminders" in html  # announcement banner from the config
+
+
+def test_article_page(example_build: Build) -> None:
+    html = page(example_build[0], "billing/invoices-and-payments/refunds/")
+    crumbs = re.search(r'<nav class="kb-crumbs".*?</nav>', html, re.S)
+    assert crumbs and "Billing" in crumbs.group(0) and "Invoices and payments" in crumbs.group(0)
+    assert "Updated <time" in html
+    assert "data-kb-rating" in html and 'data-article-id="refunds"' in html
+    assert "Related articles" in html
+    assert "Contact support" in html
+    sidebar = re.search(r'<nav class="md-nav md-nav--primary kb-sidebar".*?</nav>', html, re.S)
+    assert sidebar, "the sidebar shows the page's category"
+    assert "Failed payments" in sidebar.group(0)  # same category
+    assert "Reset your password" not in sidebar.group(0)  # another category is not listed
+    assert 'aria-current="page"' in sidebar.group(0)
+    assert '<meta name="description" content="When Tandem refunds a payment' in html
+
+
+def test_stale_article_says_so(example_build: Build) -> None:
+    html = page(example_build[0], "security-and-privacy/privacy-and-data-protection/")
+    assert "This article may be outdated" in html
+    fresh = page(example_build[0], "billing/invoices-and-payments/refunds/")
+    assert "This article may be outdated" not in fresh
+
+
+def test_faq_page_has_schema_org_data(example_build: Build) -> None:
+    html = page(example_build[0], "faq/")
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    )  # type: ignore[union-attr]
+    assert data["@type"] == "FAQPage"
+    questions = [q["name"] for q in data["mainEntity"]]
+    assert "Can I get my money back?" in questions or any("refund" in q.lower() for q in questions)
+    assert html.count('<details class="kb-faq__item">') == len(questions) >= 10
+
+
+def test_contact_page_uses_config(example_build: Build) -> None:
+    html = page(example_build[0], "contact/")
+    config, _ = load_config(ROOT / "site_config.yml")
+    for f in config.contact.fields:
+        assert f'name="{f.name}"' in html and f'for="kb-f-{f.name}"' in html
+    assert config.contact.hours.timezone in html
+    assert 'name="website"' in html  # the honeypot
+
+
+def test_404_page_has_search(example_build: Build) -> None:
+    html = (example_build[0] / "public" / "404.html").read_text(encoding="utf-8")
+    assert "couldn't find that page" in html and "data-kb-search" in html
+
+
+def test_redirects_for_aliases_and_permalinks(example_build: Build) -> None:
+    out = example_build[0]
+    alias = page(out, "billing/money-back/")
+    assert 'http-equiv="refresh" content="0; url=../invoices-and-payments/refunds/"' in alias
+    perm = page(out, "a/refunds/")
+    assert 'url=../../billing/invoices-and-payments/refunds/"' in perm
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["redirects"]["billing/money-back/"] == "billing/invoices-and-payments/refunds/"
+
+
+def test_manifest_shape(example_build: Build) -> None:
+    manifest = json.loads((example_build[0] / "manifest.json").read_text())
+    refunds = next(a for a in manifest["articles"] if a["id"] == "refunds")
+    assert set(refunds) >= {
+        "id",
+        "title",
+        "url",
+        "category",
+        "category_path",
+        "visibility",
+        "summary",
+        "revision",
+        "updated",
+        "aliases",
+        "faq",
+        "tags",
+        "keywords",
+        "owner",
+        "review_by",
+        "source",
+        "headings",
+    }
+    assert refunds["category_path"] == ["billing", "invoices-and-payments"]
+    assert refunds["revision"] and refunds["visibility"] == "public"
+    assert {a["visibility"] for a in manifest["articles"]} == {"public"}
+
+
+def _internal_strings(out: Path) -> list[str]:
+    internal = json.loads((out / "manifest.internal.json").read_text())["articles"]
+    assert internal, "the example has internal articles"
+    found = ["INTERNAL-ONLY"]
+    for a in internal:
+        found += [a["title"], a["summary"], f"/{a['url']}"]
+        found += [h["title"] for h in a["headings"] if len(h["title"]) > 12]
+    return found
+
+
+def test_no_internal_or_draft_text_in_any_public_output(example_build: Build) -> None:
+    out = example_build[0]
+    secrets = _internal_strings(out) + [
+        "Fill a week automatically with Auto-schedule",
+        "Let Tandem draft a week of shifts",
+    ]
+    public_files = [p for p in (out / "public").rglob("*") if p.is_file()]
+    public_files += [out / "manifest.json"]
+    public_files += [p for p in (out / "index" / "public").rglob("*") if p.is_file()]
+    assert len(public_files) > 50
+    for p in public_files:
+        data = p.read_bytes()
+        for s in secrets:
+            assert s.encode() not in data, f"{s!r} leaked into {p}"
+    internal_page = next((out / "internal").rglob("index.html"))
+    assert internal_page.is_file()
+    assert any(b"INTERNAL-ONLY" in p.read_bytes() for p in (out / "internal").rglob("*.html"))
+
+
+def test_public_index_cannot_find_internal_articles(example_build: Build) -> None:
+    from kb_builder.search import Searcher
+
+    out = example_build[0]
+    internal = json.loads((out / "manifest.internal.json").read_text())["articles"]
+    pub = Searcher(out / "index" / "public")
+    agents = Searcher(out / "index" / "internal")
+    try:
+        for a in internal:
+            assert a["id"] not in {h.id for h in pub.search(a["title"], limit=50).results}
+            assert a["id"] in {h.id for h in agents.search(a["title"], limit=5).results}
+    finally:
+        pub.close()
+        agents.close()
+
+
+def test_incremental_build_rerenders_only_what_changed(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    for i in range(12):
+        write(
+            content,
+            f"cat{i % 3}/a{i}.md",
+            f"---\ntitle: Article {i}\nsummary: s{i}\n---\nText {i}.\n\n## Part\n\nMore.\n",
+        )
+    config = SiteConfig()
+    out = tmp_path / "build"
+    first = build_site(content, config, out, today=TODAY)
+    assert not first.incremental
+    second = build_site(content, config, out, today=TODAY)
+    assert second.incremental and second.pages_rebuilt == 0
+    write(content, "cat1/a4.md", "---\ntitle: Article 4\nsummary: s4\n---\nNew words here.\n")
+    third = build_site(content, config, out, today=TODAY)
+    assert third.incremental and third.pages_rebuilt == 1
+    assert "New words here." in page(out, "cat1/a4/")
+    index = (out / "public" / "search" / "search_index.json").read_text()
+    assert "New words here." in index and "Text 7." in index  # unchanged pages kept
+    write(content, "cat1/a4.md", "---\ntitle: Renamed title\nsummary: s4\n---\nNew.\n")
+    fourth = build_site(content, config, out, today=TODAY)
+    assert fourth.pages_rebuilt >= 4  # every page of cat1 shows the new title in its sidebar
+    assert "Renamed title" in page(out, "cat1/a1/")
+    assert "Renamed title" not in page(out, "cat0/a0/")
+    (content / "cat2" / "a5.md").unlink()
+    build_site(content, config, out, today=TODAY)
+    assert not (out / "public" / "cat2" / "a5").exists()
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_git_history_gives_dates_revisions_and_rename_redirects(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo, "content/billing/old-name.md", "---\ntitle: Refunds\nsummary: s\n---\nBody.\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "first")
+    _git(repo, "mv", "content/billing/old-name.md", "content/billing/refunds.md")
+    _git(repo, "commit", "-qm", "rename")
+    out = tmp_path / "build"
+    build_site(repo / "content", SiteConfig(), out, today=TODAY)
+    manifest = json.loads((out / "manifest.json").read_text())
+    art = manifest["articles"][0]
+    assert art["url"] == "billing/refunds/" and art["aliases"] == ["billing/old-name/"]
+    assert re.fullmatch(r"[0-9a-f]{12}", art["revision"])
+    assert art["updated"] == date.today().isoformat()
+    assert 'url=../refunds/"' in page(out, "billing/old-name/")
+
+
+@pytest.mark.parametrize("bad", ["billing/../../etc/", "../outside/"])
+def test_aliases_cannot_escape_the_site(tmp_path: Path, bad: str) -> None:
+    write(
+        tmp_path / "c", "billing/a.md", f"---\ntitle: A\nsummary: s\naliases: ['{bad}']\n---\nx\n"
+    )
+    build_site(tmp_path / "c", SiteConfig(), tmp_path / "b", today=TODAY)
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "b" / "outside").exists()
+
+
+def test_two_part_build_equals_one_part_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large KBs render in parts on several cores; the published site must not differ."""
+    from kb_builder import build as build_module
+
+    content = tmp_path / "content"
+    for i in range(16):
+        write(
+            content,
+            f"cat{i % 4}/a{i}.md",
+            f"---\ntitle: Article {i}\nsummary: s{i}\n---\nSee [next](../cat{(i + 1) % 4}/"
+            f"a{(i + 1) % 16}.md#part).\n\n## Part\n\nText {i}.\n",
+        )
+    one = build_site(content, SiteConfig(), tmp_path / "one", today=TODAY, workers=1)
+    monkeypatch.setattr(build_module, "SHARD_ABOVE", 1)
+    two = build_site(content, SiteConfig(), tmp_path / "two", today=TODAY, workers=2)
+    assert (one.public_articles, two.public_articles) == (16, 16)
+    assert len(list((tmp_path / "two" / ".work" / "public").glob("part-*"))) == 2
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
+
+    a, b = files(tmp_path / "one" / "public"), files(tmp_path / "two" / "public")
+    assert sorted(a) == sorted(b)
+    assert [k for k in a if a[k] != b[k]] == []
+    assert 'href="../../cat2/a2/#part"' in page(tmp_path / "two", "cat1/a1/")

@@ -1,0 +1,130 @@
+"""`kb check` and the build's refusal: every problem at once, each with file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb_builder.cli import main
+
+from .conftest import ROOT, write
+
+BROKEN = "tests/fixtures/broken"
+
+
+@pytest.fixture()
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(ROOT)
+    return CliRunner()
+
+
+def test_check_reports_every_problem_with_file_and_line(runner: CliRunner) -> None:
+    res = runner.invoke(main, ["check", "--content", BROKEN])
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    b = f"{BROKEN}/billing"
+    assert lines == [
+        f"{BROKEN}/account/dup-two.md:3: error: duplicate id 'same-id' (also in "
+        f"{BROKEN}/account/dup-one.md); set a unique id",
+        f"{BROKEN}/account/latin1.md:5: error: not UTF-8 (byte 0xef at offset 24); save as UTF-8",
+        f"{b}/bad-yaml.md:4: error: front matter: found unexpected end of stream",
+        f"{b}/plans.md:1: warning: no summary: add 'summary:' (one sentence)",
+        f"{b}/plans.md:3: warning: review_by 2020-01-01 has passed; review it",
+        f"{b}/refunds.md:4: error: related: unknown article id 'no-such-article'",
+        f"{b}/refunds.md:7: error: broken link: missing.md",
+        f"{b}/refunds.md:9: error: broken anchor: plans.md#nowhere (no heading '#nowhere')",
+        f"{b}/refunds.md:11: error: public article links to internal article: ../agents/policy.md",
+        f"{b}/refunds.md:13: warning: image without alt text",
+        "7 error(s), 3 warning(s)",
+    ]
+
+
+def test_check_json(runner: CliRunner) -> None:
+    res = runner.invoke(main, ["check", "--content", BROKEN, "--format", "json"])
+    assert res.exit_code == 1
+    problems = json.loads(res.stdout)
+    assert {p["code"] for p in problems} >= {
+        "duplicate-id",
+        "unreadable",
+        "front-matter",
+        "broken-link",
+        "broken-anchor",
+        "image-alt",
+        "public-links-internal",
+        "unknown-related",
+    }
+    assert all(set(p) == {"path", "line", "severity", "message", "code"} for p in problems)
+
+
+def test_strict_fails_on_warnings_only(runner: CliRunner, tmp_path: Path) -> None:
+    write(tmp_path, "guides/x.md", "---\ntitle: X\n---\nNo summary.\n")
+    assert runner.invoke(main, ["check", "--content", str(tmp_path)]).exit_code == 0
+    res = runner.invoke(main, ["check", "--strict", "--content", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "no summary" in res.output
+
+
+def test_shipped_example_is_clean_but_for_its_stale_article(runner: CliRunner) -> None:
+    res = runner.invoke(main, ["check", "--format", "json"])
+    problems = json.loads(res.stdout)
+    assert [(p["code"], p["path"]) for p in problems] == [
+        ("stale", "content/security-and-privacy/privacy-and-data-protection.md")
+    ]
+    assert res.exit_code == 0
+
+
+def test_build_refuses_unsafe_content_and_lists_why(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(main, ["build", "--content", BROKEN, "--output", str(tmp_path / "b")])
+    assert res.exit_code == 1
+    assert "build refused: 4 problem(s) must be fixed first" in res.output
+    assert "duplicate id 'same-id'" in res.output
+    assert "public article links to internal article" in res.output
+    assert "broken link" not in res.output  # builds with those as warnings, not refusals
+    assert not (tmp_path / "b" / "public").exists()
+
+
+def test_build_warns_but_builds_with_broken_links(runner: CliRunner, tmp_path: Path) -> None:
+    write(tmp_path, "c/page.md", "---\ntitle: A\nsummary: s\n---\nSee [gone](gone.md).\n")
+    res = runner.invoke(
+        main, ["build", "--content", str(tmp_path / "c"), "--output", str(tmp_path / "b")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "broken link: gone.md" in res.output
+    assert (tmp_path / "b" / "public" / "page" / "index.html").is_file()
+    strict = runner.invoke(
+        main,
+        ["build", "--strict", "--content", str(tmp_path / "c"), "--output", str(tmp_path / "b")],
+    )
+    assert strict.exit_code == 1
+
+
+def test_removed_url_fails_check(runner: CliRunner, tmp_path: Path) -> None:
+    content = tmp_path / "c"
+    write(content, "billing/refunds.md", "---\ntitle: R\nsummary: s\n---\nx\n")
+    out = tmp_path / "b"
+    assert (
+        runner.invoke(main, ["build", "--content", str(content), "--output", str(out)]).exit_code
+        == 0
+    )
+    (content / "billing" / "refunds.md").rename(content / "billing" / "money-back.md")
+    res = runner.invoke(main, ["check", "--content", str(content), "--previous", str(out)])
+    assert res.exit_code == 1
+    assert "/billing/refunds/ was published by the last build and would now 404" in res.output
+    write(
+        content,
+        "billing/money-back.md",
+        "---\ntitle: R\nsummary: s\naliases: [billing/refunds/]\n---\nx\n",
+    )
+    ok = runner.invoke(main, ["check", "--content", str(content), "--previous", str(out)])
+    assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize("rel", ["a/huge.md", "faq.md", "internal/x.md", "api/y.md"])
+def test_reserved_urls_are_refused(runner: CliRunner, tmp_path: Path, rel: str) -> None:
+    write(tmp_path, rel, "---\ntitle: T\nsummary: s\n---\nx\n")
+    res = runner.invoke(main, ["check", "--content", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "is reserved for the portal's own" in res.output

@@ -1,0 +1,282 @@
+"""kb_builder.search: real Whoosh indexes built in tmp_path from a handful of articles."""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from kb_builder.errors import IndexUnavailable
+from kb_builder.search import IndexDoc, Searcher, Section, build_index, normalize_query
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+STACKFAQ = SHARED / "corpora" / "stackfaq"
+
+
+def doc(id: str, title: str, body: str, **kw: object) -> IndexDoc:
+    category = str(kw.pop("category", "Account"))
+    return IndexDoc(
+        id=id,
+        title=title,
+        url=f"{category.lower()}/{id}/",
+        category=category,
+        category_slug=category.lower(),
+        summary=str(kw.pop("summary", "")),
+        body=body,
+        source=f"{category.lower()}/{id}.md",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+DOCS = [
+    doc(
+        "reset-password",
+        "Reset your password",
+        "Forgot it? Open the sign-in page, choose Forgot password and follow the link we email.",
+        summary="Get a new password when you cannot sign in.",
+    ),
+    doc(
+        "security-overview",
+        "Security overview",
+        "We store every password hashed. A strong password has twelve characters or more. "
+        "Password managers help you keep a different password for every site.",
+    ),
+    doc(
+        "account-settings",
+        "Account settings",
+        "Your profile, your sign-in address and what we send you. Change your email address: "
+        "open Profile and type the new address. Notifications: choose what we send you.",
+        sections=(
+            Section(
+                "change-your-email-address",
+                "Change your email address",
+                "Open Profile and type the new address. We send a confirmation link.",
+            ),
+            Section("notifications", "Notifications", "Choose what we send you, and how often."),
+        ),
+    ),
+    doc(
+        "refunds",
+        "Refunds",
+        "We refund annual plans within 30 days of purchase. Write to support to ask for a refund.",
+        category="Billing",
+        summary="When and how we return a payment.",
+    ),
+    doc(
+        "cancel-subscription",
+        "Cancel your subscription",
+        "You can cancel your subscription at any time in Settings. Your plan stays active until "
+        "the end of the period you paid for.",
+        category="Billing",
+        keywords=("unsubscribe", "stop plan"),
+    ),
+    doc(
+        "embed-widget",
+        "Embed the booking widget",
+        "Paste <script src=widget.js></script> into your page to embed the booking widget.",
+        category="Integrations",
+    ),
+    doc(
+        "two-step",
+        "Turn on 2FA",
+        "Protect your sign-in with 2FA: after your password, enter the code from your phone.",
+    ),
+    doc(
+        "delete-account",
+        "Delete your account",
+        "Deleting your account removes your data. Cancel your subscription first.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("search") / "index"
+    assert build_index(DOCS, path) == len(DOCS)
+    return path
+
+
+@pytest.fixture
+def searcher(index_dir: Path) -> Iterator[Searcher]:
+    synonyms = [["refund", "money back", "reimbursement"], ["2fa", "two-factor authentication"]]
+    with Searcher(index_dir, synonyms=synonyms) as s:
+        yield s
+
+
+def ids(searcher: Searcher, query: str, **kw: object) -> list[str]:
+    return [h.id for h in searcher.search(query, **kw).results]  # type: ignore[arg-type]
+
+
+def test_a_title_match_beats_a_body_match(searcher: Searcher) -> None:
+    found = ids(searcher, "password")
+    assert found[0] == "reset-password"
+    assert "security-overview" in found
+
+
+def test_question_boilerplate_does_not_change_the_top_hit(searcher: Searcher) -> None:
+    assert ids(searcher, "how do I reset my password?")[0] == "reset-password"
+    assert ids(searcher, "Is there a way to reset password")[0] == "reset-password"
+    assert searcher.search("how do I").total == 0
+
+
+def test_synonyms_apply_at_query_time(index_dir: Path, searcher: Searcher) -> None:
+    assert ids(searcher, "money back")[0] == "refunds"
+    assert ids(searcher, "can I get my money back?")[0] == "refunds"
+    with Searcher(index_dir) as plain:  # without the synonym group nothing says "money back"
+        assert "refunds" not in ids(plain, "money back")
+    # hyphens or not, on either side
+    for query in (
+        "two factor authentication",
+        "two-factor authentication",
+        "twofactor authentication",
+    ):
+        assert ids(searcher, query)[0] == "two-step", query
+
+
+def test_a_typo_is_corrected_only_when_the_word_is_unknown(
+    index_dir: Path, searcher: Searcher
+) -> None:
+    resp = searcher.search("subscripton")
+    assert resp.results[0].id == "cancel-subscription"
+    assert resp.corrected and resp.did_you_mean == "subscription"
+    good = searcher.search("subscription")
+    assert not good.corrected and good.did_you_mean is None
+    with Searcher(index_dir, typo_tolerance=False) as strict:
+        resp = strict.search("subscripton")
+        assert resp.total == 0 and not resp.corrected
+        assert resp.did_you_mean == "subscription"  # still offered, from the vocabulary
+
+
+def test_did_you_mean_keeps_the_rest_of_the_query(searcher: Searcher) -> None:
+    resp = searcher.search("Reset my pasword")
+    assert resp.did_you_mean == "reset my password"
+    assert resp.results[0].id == "reset-password"
+
+
+def test_a_hit_points_at_the_section_that_matched(searcher: Searcher) -> None:
+    hit = searcher.search("change email address").results[0]
+    assert (hit.id, hit.anchor) == ("account-settings", "change-your-email-address")
+    assert hit.url == "account/account-settings/#change-your-email-address"
+    top = searcher.search("reset password").results[0]
+    assert top.anchor is None and top.url == "account/reset-password/"
+
+
+def test_one_result_per_article(searcher: Searcher) -> None:
+    found = ids(searcher, "send address notifications profile change")
+    assert found.count("account-settings") == 1
+    assert len(found) == len(set(found))
+
+
+def test_category_filter(searcher: Searcher) -> None:
+    assert set(ids(searcher, "cancel subscription account")) >= {
+        "cancel-subscription",
+        "delete-account",
+    }
+    in_account = searcher.search("cancel subscription account", category="account").results
+    assert in_account[0].id == "delete-account"
+    assert {h.category_slug for h in in_account} == {"account"}
+    resp = searcher.search("cancel", category="billing")
+    assert [h.category_slug for h in resp.results] == ["billing"] and resp.total == 1
+
+
+def test_snippet_is_escaped_html_with_marks(searcher: Searcher) -> None:
+    hit = searcher.search("booking widget").results[0]
+    assert hit.id == "embed-widget"
+    assert "<script" not in hit.snippet and "&lt;script" in hit.snippet
+    assert "<mark>widget</mark>" in hit.snippet
+    assert re.sub(r"</?mark>", "", hit.snippet).count("<") == 0
+
+
+def test_hit_fields(searcher: Searcher) -> None:
+    hit = searcher.search("refund").results[0]
+    assert (hit.title, hit.category, hit.category_slug) == ("Refunds", "Billing", "billing")
+    assert hit.summary == "When and how we return a payment."
+    assert hit.source == "billing/refunds.md" and hit.visibility == "public"
+    assert hit.score > 0
+
+
+def test_suggest_matches_prefixes_of_titles_and_keywords(searcher: Searcher) -> None:
+    assert [s.id for s in searcher.suggest("res")] == ["reset-password"]
+    assert searcher.suggest("Cancel your sub")[0].title == "Cancel your subscription"
+    assert [s.id for s in searcher.suggest("unsubscr")] == ["cancel-subscription"]
+    assert searcher.suggest("") == [] and searcher.suggest("zzz") == []
+    # prefixes are for suggestions only: a search for a prefix finds nothing
+    assert searcher.search("res").total == 0
+
+
+def test_missing_index_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailable, match=re.escape(str(tmp_path / "nope"))):
+        Searcher(tmp_path / "nope")
+
+
+def test_corrupt_index_is_unavailable(tmp_path: Path) -> None:
+    build_index(DOCS[:2], tmp_path / "ix")
+    for toc in (tmp_path / "ix").glob("*.toc"):
+        toc.write_bytes(b"not a table of contents")
+    with pytest.raises(IndexUnavailable, match="unreadable"):
+        Searcher(tmp_path / "ix")
+
+
+def test_a_rebuild_is_picked_up_by_an_open_searcher(tmp_path: Path) -> None:
+    build_index(DOCS, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        assert ids(s, "refund") == ["refunds"]
+        build_index([d for d in DOCS if d.id != "refunds"], tmp_path / "ix")
+        assert ids(s, "refund") == []
+        assert not list(tmp_path.glob(".ix*"))  # no temporary directories left behind
+
+
+def test_concurrent_searches_share_one_searcher(searcher: Searcher) -> None:
+    expected = {q: ids(searcher, q) for q in ("password", "refund", "cancel plan", "widget")}
+    failures: list[str] = []
+
+    def work() -> None:
+        for _ in range(20):
+            for q, want in expected.items():
+                if ids(searcher, q) != want:
+                    failures.append(q)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("  How do I Reset my Password?? ", "how do i reset my password"),
+        ("Ｒｅｓｅｔ　ＰＡＳＳＷＯＲＤ", "reset password"),
+        ("e-mail   not working!!!", "e-mail not working"),
+        ("Don’t charge me twice", "dont charge me twice"),
+        ("C++ compiler (MSVC)", "c++ compiler msvc"),
+        ("Café crème", "café crème"),
+        ("version 2.5.", "version 2.5"),
+        ("", ""),
+        ("?!…", ""),
+    ],
+)
+def test_normalize_query(raw: str, normalized: str) -> None:
+    assert normalize_query(raw) == normalized
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not STACKFAQ.is_dir(), reason="../shared/corpora/stackfaq is not present")
+def test_stackfaq_group0_hit_at_5_regression_guard(tmp_path: Path) -> None:
+    docs = []
+    for path in sorted((STACKFAQ / "articles").glob("*.md")):
+        post = frontmatter.load(str(path))
+        docs.append(doc(path.stem, str(post["title"]), post.content, category="faq"))
+    build_index(docs, tmp_path / "ix")
+    with (STACKFAQ / "queries.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["group"] == "0"]
+    with Searcher(tmp_path / "ix") as s:
+        hits = sum(Path(r["article"]).stem in ids(s, r["query"], limit=5) for r in rows)
+    assert hits / len(rows) >= 0.90  # measured 0.962 (bench/search_eval.py: same figure)
