@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,7 +36,7 @@ from .outbox import Forwarder, OutboxWorker, Policy, channels
 from .schemas import contact_model, rating_model
 from .security import install_headers, make_limiter
 from .services import Services
-from .store import Store
+from .store import Store, StoreError
 from .visitor import Visitors
 
 __all__ = ["create_app"]
@@ -112,9 +113,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     store = Store(settings["DATABASE_URL"] or config.database_url)
-    store.migrate()
     visitors = Visitors(store)
-    visitors.salt()  # fetched now, while the store is known to be up: reads survive an outage
+    # a worker (re)started during a database outage serves reads and migrates once it can
+    if store.migrate(defer_if_unreachable=True) >= 0:
+        try:  # fetched now, while the store is known to be up: reads survive an outage
+            visitors.salt()
+        except (StoreError, sa.exc.SQLAlchemyError) as exc:  # it went down in between
+            log.warning("visitor salt not fetched at start-up: %s", exc)
     build = BuildState(
         # absolute: Flask resolves relative file paths against the package, not the cwd
         Path(settings["BUILD_DIR"]).resolve(),

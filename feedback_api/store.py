@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -67,6 +69,10 @@ class StoreError(Exception):
     """The database cannot be reached or is in a state this version cannot use."""
 
 
+class StoreUnreachable(StoreError):
+    """The database server did not answer (an outage, not a bad schema): worth retrying."""
+
+
 class DuplicateReference(Exception):
     """A contact reference collided with an existing one (the caller draws another)."""
 
@@ -79,11 +85,18 @@ def _insert(dialect: str, table: sa.Table) -> Any:
 
 
 class Store:
-    """The API's database: create with a SQLAlchemy URL, then ``migrate()`` before use."""
+    """The API's database: create with a SQLAlchemy URL, then ``migrate()`` before use.
+
+    A process that starts while a database server is down (a gunicorn worker restarted during
+    an outage) calls ``migrate(defer_if_unreachable=True)``: it serves reads at once and applies
+    the migrations before its first use of the store once the server answers.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url, StoreError)
+        self._migrated = False
+        self._migrate_lock = threading.Lock()
         vote = _insert(self.dialect, ratings)
         self._upsert_rating = vote.on_conflict_do_update(
             index_elements=["article_id", "revision", "visitor"],
@@ -113,8 +126,31 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot read the schema version: {exc.__class__.__name__}") from exc
 
-    def migrate(self, target: int = LATEST) -> int:
-        """Apply missing migrations up to ``target``; return the version; raises StoreError."""
+    def _begin(self) -> AbstractContextManager[sa.Connection]:
+        """``engine.begin()``, after the migrations a deferred start-up still owes."""
+        if not self._migrated:
+            with self._migrate_lock:
+                if not self._migrated:
+                    self.migrate()
+        return self.engine.begin()
+
+    def migrate(self, target: int = LATEST, *, defer_if_unreachable: bool = False) -> int:
+        """Apply missing migrations up to ``target``; return the version; raises StoreError.
+
+        With ``defer_if_unreachable``, a database server that does not answer is not an error:
+        this returns -1 and the migrations run before the store is next used.
+        """
+        try:
+            current = self._migrate(target)
+        except StoreUnreachable as exc:
+            if not defer_if_unreachable:
+                raise
+            log.warning("store: %s; serving reads, migrating once the database answers", exc)
+            return -1
+        self._migrated = True
+        return current
+
+    def _migrate(self, target: int) -> int:
         try:
             with self.engine.begin() as conn:
                 if self.dialect == "postgresql":
@@ -141,6 +177,10 @@ class Store:
                         )
                         current = step.version
                 return current
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            if self.dialect == "sqlite":  # a local file: no outage to wait out, a real error
+                raise StoreError(f"cannot migrate the store: {exc}") from exc
+            raise StoreUnreachable(f"cannot reach the database: {exc}") from exc
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot migrate the store: {exc}") from exc
 
@@ -150,12 +190,12 @@ class Store:
         """Return the salt of ``day``, creating it; every instance sharing the store agrees."""
         key = day.isoformat()
         query = sa.select(visitor_salts.c.salt).where(visitor_salts.c.day == key)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             found = conn.execute(query).scalar()
             if found:
                 return str(found)
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 salt = secrets.token_hex(32)
                 conn.execute(visitor_salts.insert().values(day=key, salt=salt, created_at=utcnow()))
                 # Forget old salts: then nobody can link yesterday's tokens back to addresses.
@@ -163,7 +203,7 @@ class Store:
                 conn.execute(visitor_salts.delete().where(visitor_salts.c.day < old))
                 return salt
         except sa.exc.IntegrityError:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 return str(conn.execute(query).scalar_one())
 
     # -- events -------------------------------------------------------------------------------
@@ -175,7 +215,7 @@ class Store:
         views: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Write rows made by ``search_row``, ``click_row`` and ``view_row`` in one transaction."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             for statement, rows in (
                 (_LOG_SEARCH, searches),
                 (_LOG_CLICK, clicks),
@@ -218,7 +258,7 @@ class Store:
             "created_at": now,
             "updated_at": now,
         }
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             created_at = conn.execute(self._upsert_rating, row).scalar_one()
         # An update keeps the first vote's created_at; only a new row carries this one's.
         return aware(created_at) == now
@@ -240,7 +280,7 @@ class Store:
         """
         now = utcnow()
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 request_id = conn.execute(
                     contact_requests.insert().returning(contact_requests.c.id),
                     {
@@ -277,7 +317,7 @@ class Store:
 
     def get_contact(self, request_id: int) -> ContactRequest | None:
         """Return a stored request by id, or None."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(
                 contact_requests.select().where(contact_requests.c.id == request_id)
             ).first()
@@ -308,7 +348,7 @@ class Store:
         """
         now = now or utcnow()
         due = self._due(now)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             ids = conn.execute(
                 sa.select(outbox.c.id).where(due).order_by(outbox.c.next_attempt_at).limit(limit)
             ).scalars()
@@ -316,7 +356,7 @@ class Store:
         claimed: list[Delivery] = []
         for delivery_id in candidates:
             token = secrets.token_hex(16)
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 won = conn.execute(
                     outbox.update()
                     .where(outbox.c.id == delivery_id, due)
@@ -349,7 +389,7 @@ class Store:
         else:
             values = {"status": FAILED, "last_error": error}
         values.update(claim_token=None, lease_until=None, updated_at=now)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             changed = conn.execute(
                 outbox.update()
                 .where(outbox.c.id == delivery.id, outbox.c.claim_token == delivery.claim_token)
@@ -364,7 +404,7 @@ class Store:
             .where(outbox.c.status.in_(list(statuses)))
             .order_by(outbox.c.created_at, outbox.c.id)
         )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return [Delivery.from_row(row) for row in conn.execute(query)]
 
     def retry_deliveries(self, ids: Iterable[int] | None = None) -> int:
@@ -373,7 +413,7 @@ class Store:
         if ids is not None:
             query = query.where(outbox.c.id.in_(list(ids)))
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return int(
                 conn.execute(
                     query.values(status=PENDING, next_attempt_at=now, updated_at=now)
@@ -382,7 +422,7 @@ class Store:
 
     def outbox_summary(self) -> dict[str, Any]:
         """Count deliveries by status and give the age of the oldest undelivered one."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             counts: dict[str, int] = dict(
                 conn.execute(
                     sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)

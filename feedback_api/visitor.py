@@ -9,26 +9,39 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import threading
+import time
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from flask import request
 
-from .store import Store
+from .store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 
 class Visitors:
-    """Hands out visitor tokens and rate-limit keys; caches the salt of the day."""
+    """Hands out visitor tokens and rate-limit keys; caches the salt of the day.
 
-    def __init__(self, store: Store) -> None:
+    While the store cannot be reached and today's salt is not cached yet (a worker started
+    during an outage), tokens use a random salt of this process's own, kept in memory only:
+    searches are still answered and counted, and the shared salt is asked for again every
+    ``retry_seconds``.
+    """
+
+    def __init__(self, store: Store, *, retry_seconds: float = 5.0) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._day: date | None = None
         self._salt = ""
+        self._retry_seconds = retry_seconds
+        self._retry_at = 0.0
+        self._stand_in = secrets.token_hex(16)
 
     def salt(self) -> str:
+        """Today's shared salt; raises StoreError (or a SQLAlchemy error) when it cannot be had."""
         today = datetime.now(UTC).date()
         if today != self._day:
             with self._lock:
@@ -37,8 +50,17 @@ class Visitors:
                     self._day = today
         return self._salt
 
+    def _salt_or_stand_in(self) -> str:
+        if self._day == datetime.now(UTC).date() or time.monotonic() >= self._retry_at:
+            try:
+                return self.salt()
+            except (StoreError, sa.exc.SQLAlchemyError) as exc:
+                self._retry_at = time.monotonic() + self._retry_seconds
+                log.warning("visitor salt unavailable, using this process's own: %s", exc)
+        return self._stand_in
+
     def _digest(self, *parts: str) -> str:
-        h = hashlib.sha256(self.salt().encode())
+        h = hashlib.sha256(self._salt_or_stand_in().encode())
         for part in parts:
             h.update(b"\0")
             h.update(part.encode("utf-8", "replace"))
@@ -51,8 +73,4 @@ class Visitors:
 
     def limit_key(self) -> str:
         """The rate-limit key of the current request: the address only (agents are easy to vary)."""
-        try:
-            return self._digest(request.remote_addr or "")
-        except Exception:  # the store being down must not hide the request from the limiter
-            log.warning("visitor salt unavailable; rate limiting by a per-process key")
-            return hashlib.sha256((request.remote_addr or "").encode()).hexdigest()[:16]
+        return self._digest(request.remote_addr or "")
