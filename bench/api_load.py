@@ -444,7 +444,7 @@ def main() -> int:
     runner = run_wrk if use_wrk else run_python
     if use_wrk:
         args.rounds = 1  # wrk's percentiles cannot be merged across slices
-    build = ensure_build(args.build_dir)
+    build = ensure_build(args.build_dir.resolve() if args.build_dir else None)
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=OUT))
     config = bench_config(work)

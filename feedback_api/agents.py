@@ -14,9 +14,7 @@ are rate limited per visitor (``api.login_rate_limit``, 429 with Retry-After).
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -29,11 +27,10 @@ from kb_builder.config import AgentToken
 from kb_builder.errors import IndexUnavailable
 from kb_builder.link import Articles, detail, render, search_links
 from kb_builder.link import as_dict as link_dict
-from kb_builder.search import Searcher
 
 from . import agent_auth
 from .agent_login import login_page
-from .catalog import Catalog, redirect_key
+from .catalog import BuildWatch, Catalog, redirect_key
 from .errors import ApiError
 from .schemas import Line, parse_args
 from .security import cached_page_csp
@@ -46,7 +43,6 @@ bp = Blueprint("agents", __name__)
 _NOT_FOUND = "There is nothing at this address."  # the same sentence as any unknown address
 _UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
 _MIMETYPES = {"md": "text/markdown", "html": "text/html", "text": "text/plain"}
-_RECHECK_SECONDS = 1.0
 _FALLBACK_404 = "<!doctype html><title>Page not found</title><h1>Page not found</h1>"
 
 
@@ -58,76 +54,34 @@ class ArticlesParams(BaseModel):
     format: Literal["json", "md", "html", "text"] = Field("json", description="Answer format.")
 
 
-class AgentBuild:
-    """The agents' view of a build: both manifests and the internal index, reopened on rebuild."""
+class AgentBuild(BuildWatch):
+    """The agents' view of a build: both manifests and the internal index (public + internal).
 
-    def __init__(
-        self,
-        build_dir: Path,
-        *,
-        synonyms: Sequence[Sequence[str]] = (),
-        typo_tolerance: bool = True,
-    ) -> None:
-        self.build_dir = build_dir
-        self.internal_dir = build_dir / "internal"
-        self._synonyms = synonyms
-        self._typo_tolerance = typo_tolerance
-        self._lock = threading.Lock()
-        self._checked = -_RECHECK_SECONDS
-        self._signature: tuple[int, int] | None = None
-        self._articles = Articles()
-        self._redirects: Mapping[str, str] = {}
-        self._searcher: Searcher | None = None
+    Created like ``BuildState``; its articles and redirects are read by ``reload()``.
+    """
 
-    def _stamp(self) -> tuple[int, int]:
-        stamps = []
-        for name in ("manifest.json", "manifest.internal.json"):
-            try:
-                stamps.append((self.build_dir / name).stat().st_mtime_ns)
-            except OSError:
-                stamps.append(0)
-        return stamps[0], stamps[1]
+    STAMPS = ("manifest.json", "manifest.internal.json")
+    INDEX = "internal"
+    _articles = Articles()
+    _redirects: Mapping[str, str] = {}
 
-    def _refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._checked < _RECHECK_SECONDS:
-            return
-        with self._lock:
-            if now - self._checked < _RECHECK_SECONDS:
-                return
-            self._checked = now
-            signature = self._stamp()
-            if signature != self._signature:
-                self._signature = signature
-                self._articles = Articles.load(self.build_dir, internal=True)
-                self._redirects = Catalog.load(self.build_dir / "manifest.internal.json").redirects
-                log.info("agents: %d internal articles", len(self._articles.internal))
+    @property
+    def internal_dir(self) -> Path:
+        return self.build_dir / "internal"
+
+    def reload(self) -> None:
+        self._articles = Articles.load(self.build_dir, internal=True)
+        self._redirects = Catalog.load(self.build_dir / "manifest.internal.json").redirects
+        log.info("agents: %d internal articles", len(self._articles.internal))
 
     def articles(self) -> Articles:
-        self._refresh()
+        self.refresh()
         return self._articles
 
     def redirects(self) -> Mapping[str, str]:
         """Old internal paths (aliases, renames) and their current internal path."""
-        self._refresh()
+        self.refresh()
         return self._redirects
-
-    def searcher(self) -> Searcher:
-        """The agents' searcher (public + internal articles); raises IndexUnavailable."""
-        with self._lock:
-            if self._searcher is None:
-                self._searcher = Searcher(
-                    self.build_dir / "index" / "internal",
-                    synonyms=self._synonyms,
-                    typo_tolerance=self._typo_tolerance,
-                )
-            return self._searcher
-
-    def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = None
 
 
 def agent_build() -> AgentBuild:

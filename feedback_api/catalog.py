@@ -124,8 +124,21 @@ def _article(raw: Any) -> Article | None:
     )
 
 
-class BuildState:
-    """The current catalog and searcher of a build directory, reopened after a rebuild."""
+class BuildWatch:
+    """Files of a build directory and one of its search indexes, reloaded after a rebuild.
+
+    The ``stamps`` files' modification times are checked at most once a second; when one
+    changed, ``reload()`` (a subclass's) runs under the lock. The index is opened once: an open
+    ``Searcher`` follows rebuilds of its directory by itself, so it is never replaced here
+    (replacing it could close it under a request that is using it). Until it opens, each check
+    tries again and ``searcher()`` raises IndexUnavailable with the reason.
+
+    Subclasses name their ``STAMPS`` files and ``INDEX`` and give class-level defaults to what
+    their ``reload()`` fills; ``__init__`` loads everything once.
+    """
+
+    STAMPS: Sequence[str] = ("manifest.json",)
+    INDEX = "public"
 
     def __init__(
         self,
@@ -135,31 +148,32 @@ class BuildState:
         typo_tolerance: bool = True,
     ) -> None:
         self.build_dir = build_dir
-        self.public_dir = build_dir / "public"
+        self.index_path = build_dir / "index" / self.INDEX
+        self._stamp_paths = [build_dir / name for name in self.STAMPS]
         self._synonyms = synonyms
         self._typo_tolerance = typo_tolerance
         self._lock = threading.Lock()
         self._checked = 0.0
-        self._signature: int | None = None
-        self._catalog = Catalog(error="not loaded yet")
+        self._signature: tuple[int | None, ...] | None = None
         self._searcher: Searcher | None = None
         self._index_error: str | None = "not opened yet"
         self.refresh(force=True)
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.build_dir / "manifest.json"
+    def reload(self) -> None:
+        """Read the stamped files again (called under the lock)."""
+        raise NotImplementedError
 
-    @property
-    def index_path(self) -> Path:
-        return self.build_dir / "index" / "public"
+    def _stamps(self) -> tuple[int | None, ...]:
+        found: list[int | None] = []
+        for path in self._stamp_paths:
+            try:
+                found.append(path.stat().st_mtime_ns)
+            except OSError:
+                found.append(None)
+        return tuple(found)
 
     def refresh(self, *, force: bool = False) -> None:
-        """Reload the manifest if it changed, and open the index if it is not open yet.
-
-        An open ``Searcher`` follows rebuilds of its directory by itself, so it is never
-        replaced here (replacing it could close it under a request that is using it).
-        """
+        """Reload the stamped files if they changed, and open the index if it is not open yet."""
         now = time.monotonic()
         if not force and now - self._checked < _RECHECK_SECONDS:
             return
@@ -167,17 +181,10 @@ class BuildState:
             if not force and now - self._checked < _RECHECK_SECONDS:
                 return
             self._checked = now
-            try:
-                signature: int | None = self.manifest_path.stat().st_mtime_ns
-            except OSError:
-                signature = None
+            signature = self._stamps()
             if force or signature != self._signature:
                 self._signature = signature
-                self._catalog = Catalog.load(self.manifest_path)
-                if self._catalog.error:
-                    log.warning("manifest: %s", self._catalog.error)
-                else:
-                    log.info("manifest: %d public articles", len(self._catalog.articles))
+                self.reload()
             if self._searcher is None:
                 try:
                     self._searcher = Searcher(
@@ -190,11 +197,6 @@ class BuildState:
                     if self._index_error != str(exc):
                         log.warning("%s", exc)
                     self._index_error = str(exc) or "the search index is unavailable"
-
-    @property
-    def catalog(self) -> Catalog:
-        self.refresh()
-        return self._catalog
 
     def searcher(self) -> Searcher:
         """Return the open searcher; raises IndexUnavailable when there is none."""
@@ -213,3 +215,25 @@ class BuildState:
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = None
+
+
+class BuildState(BuildWatch):
+    """The public catalog (``manifest.json``) and the public search index."""
+
+    _catalog = Catalog(error="not loaded yet")
+
+    @property
+    def public_dir(self) -> Path:
+        return self.build_dir / "public"
+
+    def reload(self) -> None:
+        self._catalog = Catalog.load(self.build_dir / "manifest.json")
+        if self._catalog.error:
+            log.warning("manifest: %s", self._catalog.error)
+        else:
+            log.info("manifest: %d public articles", len(self._catalog.articles))
+
+    @property
+    def catalog(self) -> Catalog:
+        self.refresh()
+        return self._catalog
