@@ -14,7 +14,13 @@ from pathlib import Path
 
 import click
 
-from kb_builder.cli import common_options, load_site_config
+from kb_builder.cli import (
+    build_dir_option,
+    common_options,
+    format_option,
+    load_site_config,
+    output_file_option,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +30,7 @@ DEFAULT_HTML = "gaps-report.html"
 
 @click.command()
 @common_options
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="The build whose manifest and index to compare with.",
-)
+@build_dir_option("The build whose manifest and index to compare with.")
 @click.option(
     "--since",
     type=click.Choice(["7d", "30d", "90d", "all"]),
@@ -38,20 +38,8 @@ DEFAULT_HTML = "gaps-report.html"
     show_default=True,
     help="Window of searches, ratings and requests to read.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text (tables), md, json, csv, or html (a self-contained page).",
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help=f"Write to this file (html: default {DEFAULT_HTML}; others: stdout).",
-)
+@format_option(FORMATS, "text (tables), md, json, csv, or html (a self-contained page).")
+@output_file_option(f"Write to this file (html: default {DEFAULT_HTML}; others: stdout).")
 @click.option(
     "--stub",
     "stub",

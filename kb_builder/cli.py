@@ -11,7 +11,7 @@ import importlib
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,6 +83,38 @@ def common_options(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def build_dir_option(help: str, *aliases: str) -> Callable[[F], F]:
+    """``--build-dir`` (plus ``aliases``): a folder ``kb build`` wrote, default ``build``."""
+    return click.option(
+        "--build-dir",
+        *aliases,
+        "build_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="build",
+        show_default=True,
+        help=help,
+    )
+
+
+def output_file_option(help: str = "Write to this file (default: stdout).") -> Callable[[F], F]:
+    """``--output FILE``: where a report or an export goes."""
+    return click.option(
+        "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help
+    )
+
+
+def format_option(choices: Sequence[str], help: str | None = None) -> Callable[[F], F]:
+    """``--format``, into the ``fmt`` parameter; the first choice is the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 def load_site_config(config_path: Path | None) -> tuple[Any, list[Problem]]:
     from .config import load_config
 
@@ -113,7 +145,7 @@ def _print_problems(problems: list[Problem], fmt: str, limit: int | None = None)
 @main.command()
 @common_options
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(["text", "json"])
 @click.option(
     "--previous",
     type=click.Path(file_okay=False, path_type=Path),
@@ -218,17 +250,10 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
 @main.command()
 @common_options
 @click.argument("query")
-@click.option(
-    "--output",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="The build to search.",
-)
+@build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--category", default=None, help="Only this top-level category (slug).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@format_option(["text", "json"])
 def search(
     content_dir: Path,
     config_path: Path | None,

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli import common_options, load_site_config
+from .cli import (
+    build_dir_option,
+    common_options,
+    format_option,
+    load_site_config,
+    output_file_option,
+)
 
 if TYPE_CHECKING:
     from feedback_api.shares import ShareReport
@@ -40,13 +46,9 @@ def _emit(text: str, output: Path | None) -> None:
 @click.command()
 @common_options
 @click.argument("query")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "html", "text", "json"]),
-    default="md",
-    show_default=True,
-    help="Markdown, HTML, plain text, or JSON (id, title, url, summary, visibility, snippets).",
+@format_option(
+    ["md", "html", "text", "json"],
+    "Markdown, HTML, plain text, or JSON (id, title, url, summary, visibility, snippets).",
 )
 @click.option("--limit", type=click.IntRange(1, 50), default=3, show_default=True)
 @click.option(
@@ -54,14 +56,7 @@ def _emit(text: str, output: Path | None) -> None:
     is_flag=True,
     help="Include internal articles (marked as such; their links open for signed-in agents).",
 )
-@click.option(
-    "--output",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="The build to search.",
-)
+@build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
 def link(
     content_dir: Path,
     config_path: Path | None,
@@ -101,9 +96,7 @@ def export() -> None:
 
 @export.command()
 @common_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
-)
+@format_option(["json", "csv"])
 @click.option(
     "--body",
     type=click.Choice(["text", "md", "html"]),
@@ -111,19 +104,8 @@ def export() -> None:
     show_default=True,
     help="Markup of each reply's body.",
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (default: stdout).",
-)
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="The build whose public articles to export.",
-)
+@output_file_option()
+@build_dir_option("The build whose public articles to export.")
 def replies(
     content_dir: Path,
     config_path: Path | None,
@@ -145,13 +127,7 @@ def replies(
 
 @export.command()
 @common_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
-)
+@format_option(["text", "json", "csv"])
 @click.option(
     "--since",
     type=click.Choice(list(_SINCE)),
@@ -160,19 +136,8 @@ def replies(
     help="Window of agent visits to count.",
 )
 @click.option("--limit", type=click.IntRange(1, 10_000), default=25, show_default=True)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (default: stdout).",
-)
-@click.option(
-    "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="build",
-    show_default=True,
-    help="The build whose manifests give the titles.",
-)
+@output_file_option()
+@build_dir_option("The build whose manifests give the titles.")
 def shares(
     content_dir: Path,
     config_path: Path | None,
