@@ -18,7 +18,14 @@ queries:
 4. merge keys whose IDF-weighted Jaccard similarity reaches a threshold, leader-style: keys
    are visited from the most searched down and each joins the most similar existing leader,
    found through an inverted index over the leaders' rarest terms (prefix filtering), so
-   no chains form and no pair of keys without a rare term in common is ever compared.
+   no chains form and no pair of keys without a rare term in common is ever compared. Two
+   guards keep groups pure: a negated and a plain key need two shared terms ("can't log in"
+   is a problem, "log in" a how-to), and a key vaguer than the leader (all its terms in the
+   leader's) needs half the leader's weight ("cancel" does not join "cancel subscription").
+
+The default threshold is tuned on banking77's train split (``bench/gaps_bench.py`` prints the
+sweep and the held-out test split): word overlap cannot tell apart intents that share their
+words ("top up failed", "top up reverted"), so completeness is traded for pure groups.
 
 The group key is the leader's terms joined by ``-`` (e.g. ``refund`` or ``arriv-card``).
 """
@@ -39,6 +46,7 @@ from whoosh.lang.porter import stem as _porter
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_SIMILARITY",
     "Grouper",
     "Grouping",
     "QueryGroup",
@@ -48,7 +56,8 @@ __all__ = [
     "words_of",
 ]
 
-# Function words and help-desk boilerplate: they say nothing about what was looked for.
+# Function words, help-desk boilerplate ("how do i", "why is my") and filler ("still", "yet",
+# "already", "yesterday"): they say nothing about what was looked for.
 # Kept on purpose: not, no, out, off, up, down, back, new, over (they tell "log out" from
 # "log in", "money back" from "money").
 STOP_WORDS = frozenset(
@@ -61,9 +70,18 @@ STOP_WORDS = frozenset(
     so some someone something such tell than thank thanks that the their theirs them
     themselves then there these they this those through to too under until us ve very want
     wanted was way we were what whats when where which while who whom whose why will with
-    would you your yours yourself yourselves help hello hi hey""".split()
+    would you your yours yourself yourselves help hello hi hey
+    actually already able ago anymore kindly okay ok pls plz recently still sure today
+    wondering yesterday yet now""".split()
 )
 
+# Tuned on banking77's train split (bench/gaps_bench.py): the highest share of each intent's
+# queries in one group while at least 80% of a group's queries share its intent.
+DEFAULT_SIMILARITY = 0.36
+# A query whose terms are all in the leader's joins only when it carries this share of the
+# leader's weight: a vaguer query ("cancel") fits many groups ("cancel card", "cancel order").
+VAGUE_SIMILARITY = 0.5
+NOT = "not"  # the term of every negation; a negated query is a problem, not a how-to
 MIN_TYPO_LEN = 5  # shorter words are too often other real words one letter away
 TYPO_RATIO = 3  # a term is a typo of another only if the other is this many times as common
 TYPO_MAX_SHARE = 0.002  # ... and if it is rare: in at most this share of the searches (or 2)
@@ -166,7 +184,8 @@ class Grouper:
 
     ``synonyms`` are the site's synonym groups (``search.synonyms``); ``known_words`` the
     words of the published articles (typos are corrected towards them); ``threshold`` the
-    weighted Jaccard similarity at which a key joins a leader (``gaps.group_similarity``).
+    weighted Jaccard similarity at which a key joins a leader (``gaps.group_similarity``;
+    :data:`DEFAULT_SIMILARITY` when not given).
     Analyses are cached per query string for the life of the grouper.
     """
 
@@ -175,7 +194,7 @@ class Grouper:
         synonyms: Sequence[Sequence[str]] = (),
         *,
         known_words: Iterable[str] = (),
-        threshold: float = 0.5,
+        threshold: float = DEFAULT_SIMILARITY,
     ) -> None:
         self.threshold = threshold
         self._stems: dict[str, str] = {}
@@ -230,7 +249,7 @@ class Grouper:
             if matched:
                 continue
             if word in NEGATIONS:
-                out.append("not")
+                out.append(NOT)
             elif word not in STOP_WORDS:
                 out.append(term)
             i += 1
@@ -346,6 +365,7 @@ class Grouper:
                 rest -= idf[t]
             lo, hi = theta * total, total / theta if theta > 0 else math.inf
             mine = frozenset(key)
+            negated = NOT in mine
             best, best_sim = -1, theta
             seen: set[int] = set()
             for t in prefix:
@@ -356,10 +376,17 @@ class Grouper:
                     w = leader_weights[g]
                     if w < lo or w > hi:
                         continue
-                    inter = sum(idf[x] for x in mine & leader_sets[g])
+                    other = leader_sets[g]
+                    shared = mine & other
+                    inter = sum(idf[x] for x in shared)
                     sim = inter / (total + w - inter)
-                    if sim > best_sim or (sim == best_sim and g < best):
-                        best, best_sim = g, sim
+                    if sim < best_sim or (sim == best_sim and g > best):
+                        continue
+                    if (NOT in other) != negated and len(shared) < 2:
+                        continue  # "log in" is a how-to, "can't log in" a problem
+                    if sim < VAGUE_SIMILARITY and mine < other:
+                        continue  # "cancel" is vaguer than "cancel subscription"
+                    best, best_sim = g, sim
             if best >= 0:
                 leader_of[key] = leaders[best]
                 continue

@@ -88,12 +88,36 @@ CASES = [
         [["password reset", "pasword reset"]],
         id="typo-of-a-published-word",
     ),
+    pytest.param(
+        ["cancel card", "cancel card", "cancel card", "cancel"],
+        [["cancel"], ["cancel card"]],
+        id="a-vaguer-query-stays-apart",
+    ),
+    pytest.param(
+        ["why is my refund still pending?", "Pending refunds", "refund pending yet"],
+        [["Pending refunds", "refund pending yet", "why is my refund still pending?"]],
+        id="question-boilerplate-and-filler",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("queries", "expected"), CASES)
 def test_exact_groups(queries: list[str], expected: list[list[str]]) -> None:
     assert groups_of(queries, known=("password",)) == sorted(sorted(g) for g in expected)
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("How do I reset my password?", ("reset", "password")),
+        ("why is my card still not here yet", ("card", "not")),
+        ("I can't see the transfer I made yesterday", ("not", "see", "transfer", "made")),
+        ("Can you tell me why my top-up was declined?", ("top", "up", "declin")),
+        ("how do i", ("how", "do", "i")),
+    ],
+)
+def test_analyse_drops_boilerplate_and_filler(query: str, terms: tuple[str, ...]) -> None:
+    assert Grouper().analyse(query) == terms
 
 
 def test_typos_need_a_much_more_common_word() -> None:
