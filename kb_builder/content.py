@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from markdown.extensions.toc import slugify, unique
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import compat
+from .buildcache import Cache
 from .config import SiteConfig, Visibility
 from .errors import Problem
 
@@ -341,6 +343,33 @@ def _parse_article(
     )
 
 
+def _parse_cached(
+    path: Path,
+    root: Path,
+    category: tuple[str, ...],
+    problems: list[Problem],
+    cache: Cache | None,
+) -> Article | None:
+    if cache is None:
+        return _parse_article(path, root, category, problems)
+    try:
+        st = path.stat()
+    except OSError:
+        return _parse_article(path, root, category, problems)
+    key = path.relative_to(root).as_posix()
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    blob = cache.get(key, stamp)
+    if blob is None:
+        found: list[Problem] = []
+        article = _parse_article(path, root, category, found)
+        blob = pickle.dumps((article, found), protocol=pickle.HIGHEST_PROTOCOL)
+        cache.put(key, stamp, blob)
+    else:  # a fresh copy: the build changes articles (ids, git history)
+        article, found = pickle.loads(blob)
+    problems.extend(found)
+    return article
+
+
 def _resolve_visibility(
     article: Article, categories: dict[tuple[str, ...], Category], config: SiteConfig
 ) -> Visibility:
@@ -367,11 +396,15 @@ def _disambiguate_ids(articles: list[Article]) -> None:
 
 
 def load_content(
-    root: Path, config: SiteConfig, on_file: Callable[[int, int], None] | None = None
+    root: Path,
+    config: SiteConfig,
+    on_file: Callable[[int, int], None] | None = None,
+    cache: Cache | None = None,
 ) -> KnowledgeBase:
     """Load every category and article below ``root``; problems are collected, not raised.
 
-    ``on_file(done, total)`` is called as files are read (for a progress bar).
+    ``on_file(done, total)`` is called as files are read (for a progress bar). With a ``cache``,
+    a file whose size and times did not change is taken from the last build instead of parsed.
     """
     problems: list[Problem] = []
     categories: dict[tuple[str, ...], Category] = {}
@@ -394,7 +427,7 @@ def load_content(
         if path.name.startswith((".", "_")) or path.name in INTRO_FILES:
             continue
         category = tuple(slug_for(p) for p in rel.parts[:-1])
-        article = _parse_article(path, root, category, problems)
+        article = _parse_cached(path, root, category, problems, cache)
         if article is not None:
             articles.append(article)
     for a in articles:

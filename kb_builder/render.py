@@ -139,19 +139,17 @@ class _Collect(logging.Handler):
             self.messages.append(msg)
 
 
-def write_search_index(site_dir: Path, entries: list[dict[str, str]]) -> None:
+def search_index_json(shard_site: Path, entries: list[dict[str, str]]) -> bytes:
     """Material's static search index, from the text the build already extracted."""
-    path = site_dir / "search" / "search_index.json"
     try:
+        path = shard_site / "search" / "search_index.json"
         index = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         index = {
             "config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}
         }
     index["docs"] = entries
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)  # a hard link into a shard's site: never write through it
-    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def preload_mkdocs() -> None:
@@ -207,13 +205,16 @@ def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult
         shutil.rmtree(docs_dir, ignore_errors=True)
         shutil.rmtree(site_dir, ignore_errors=True)
     written, removed = sync_tree(plan.files, docs_dir)
-    for rel in removed:  # dirty builds never delete: remove the pages that went away
-        url = rel[:-3]
-        url = url[: -len("index")] if url.endswith("index") else url + "/"
-        if url:
-            shutil.rmtree(site_dir / url, ignore_errors=True)
+    # Pages that change get a new file (MkDocs would write into the old one, which is hard-linked
+    # into the published site); pages that went away are removed, as dirty builds never delete.
+    for rel in written | removed if incremental else ():
+        (site_dir / page_dest(rel)).unlink(missing_ok=True)
     data_file = work / "kb-data.json"
-    data_file.write_text(json.dumps(plan.data, ensure_ascii=False, sort_keys=True))
+    data = json.dumps(plan.data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    if not publish_file(data_file, data) and incremental and not written and not removed:
+        # Nothing this part shows changed: its site is current without starting MkDocs.
+        state_path.write_text(json.dumps({"fingerprint": fingerprint}))
+        return RenderResult(len(plan.files), 0, True, [])
     cfg_dict = mkdocs_config(plan, config, docs_dir, site_dir, data_file, incremental)
     cfg_path = work / "mkdocs.yml"
     cfg_path.write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
@@ -230,7 +231,7 @@ def split(plan: TreePlan, shards: int) -> list[TreePlan]:
     sidebar comes from the shared data, so each part builds on its own.
     """
     if shards <= 1:
-        return [plan]
+        return [TreePlan(plan.tree, plan.files, plan.data, [], plan.fingerprint)]
     groups: dict[str, list[str]] = {}
     for rel in plan.files:
         top = rel.split("/", 1)[0] if "/" in rel else ""
@@ -244,12 +245,49 @@ def split(plan: TreePlan, shards: int) -> list[TreePlan]:
             plan.tree,
             {r: plan.files[r] for r in part},
             plan.data,
-            plan.articles,
+            [],  # a part renders its files; the articles stay with the caller
             f"{plan.fingerprint}-{i}-{shards}",
         )
         for i, part in enumerate(parts)
         if part or i == 0
     ]
+
+
+def page_dest(rel: str) -> str:
+    """The site file of a docs page: 'a/b.md' -> 'a/b/index.html', 'a/index.md' -> itself."""
+    stem = rel[:-3]
+    if stem == "index" or stem.endswith("/index"):
+        return stem + ".html"
+    return stem + "/index.html"
+
+
+def publish_file(path: Path, data: bytes) -> bool:
+    """Replace ``path`` atomically with ``data`` unless it holds that already; True if written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.kb-tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def _link_in(src: str, dst: Path) -> None:
+    try:
+        if os.path.samestat(os.stat(src), os.stat(dst)):
+            return  # the same file: already published
+    except OSError:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.kb-tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
 
 
 def assemble(
@@ -259,34 +297,43 @@ def assemble(
     site_url: str,
     entries: list[dict[str, str]],
 ) -> None:
-    """Publish the shards as one site: hard links into a new folder, then swap it in."""
+    """Publish the shards as one site, in place: every file is swapped in atomically.
+
+    Shard files are hard-linked, so an unchanged page costs one ``stat``; files that no shard
+    and no generated page holds any more are removed. Deleting and re-creating the whole tree
+    on every build took longer than rendering an edited page.
+    """
     site_dir = site_dir.resolve()
-    new = site_dir.with_name(site_dir.name + ".new")
-    old = site_dir.with_name(site_dir.name + ".old")
-    shutil.rmtree(new, ignore_errors=True)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        **redirect_pages(plan),
+        **sitemap_files(plan, site_url),
+        "search/search_index.json": search_index_json(shard_sites[0], entries),
+    }
+    keep = set(generated)
     for shard in shard_sites:
         for root, _dirs, files in os.walk(shard):
-            rel = Path(root).relative_to(shard)
-            (new / rel).mkdir(parents=True, exist_ok=True)
+            rel = os.path.relpath(root, shard)
+            prefix = "" if rel == "." else rel + "/"
             for name in files:
-                dst = new / rel / name
-                if dst.exists():  # theme assets are in every shard: the first copy stays
+                rp = prefix + name
+                if rp in keep:  # theme assets are in every shard: the first copy stays
                     continue
-                try:
-                    os.link(Path(root) / name, dst)
-                except OSError:
-                    shutil.copy2(Path(root) / name, dst)
-    write_redirects(plan, new)
-    write_search_index(new, entries)
-    write_sitemap(new, plan, site_url)
-    shutil.rmtree(old, ignore_errors=True)
-    if site_dir.exists():
-        site_dir.rename(old)
-    new.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+                keep.add(rp)
+                _link_in(os.path.join(root, name), site_dir / rp)
+    for rp, data in generated.items():
+        publish_file(site_dir / rp, data)
+    for root, _dirs, files in os.walk(site_dir, topdown=False):
+        rel = os.path.relpath(root, site_dir)
+        prefix = "" if rel == "." else rel + "/"
+        for name in files:
+            if prefix + name not in keep:
+                os.unlink(os.path.join(root, name))
+        if rel != "." and not os.listdir(root):
+            os.rmdir(root)
 
 
-def write_sitemap(site_dir: Path, plan: TreePlan, site_url: str) -> None:
+def sitemap_files(plan: TreePlan, site_url: str) -> dict[str, bytes]:
     urls = sorted(
         rel[: -len("index.md")] if rel.endswith("index.md") else rel[:-3] + "/"
         for rel in plan.files
@@ -295,11 +342,8 @@ def write_sitemap(site_dir: Path, plan: TreePlan, site_url: str) -> None:
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
         '"http://www.sitemaps.org/schemas/sitemap/0.9">' + body + "</urlset>\n"
-    )
-    for name in ("sitemap.xml", "sitemap.xml.gz"):
-        (site_dir / name).unlink(missing_ok=True)  # a hard link into a shard: never write through
-    (site_dir / "sitemap.xml").write_text(xml, encoding="utf-8")
-    (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml.encode("utf-8"), mtime=0))
+    ).encode("utf-8")
+    return {"sitemap.xml": xml, "sitemap.xml.gz": gzip.compress(xml, mtime=0)}
 
 
 def redirect_page(target: str) -> str:
@@ -331,9 +375,8 @@ def redirect_map(plan: TreePlan) -> dict[str, str]:
     return out
 
 
-def write_redirects(plan: TreePlan, site_dir: Path) -> None:
-    for old, new in redirect_map(plan).items():
-        target = site_dir / old / "index.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)
-        target.write_text(redirect_page(relative_url(old, new)), encoding="utf-8")
+def redirect_pages(plan: TreePlan) -> dict[str, bytes]:
+    return {
+        f"{old}index.html": redirect_page(relative_url(old, new)).encode("utf-8")
+        for old, new in redirect_map(plan).items()
+    }

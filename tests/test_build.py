@@ -275,3 +275,58 @@ def test_two_part_build_equals_one_part_build(
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
     assert 'href="../../cat2/a2/#part"' in page(tmp_path / "two", "cat1/a1/")
+
+
+def _small_kb(content: Path) -> None:
+    for i in range(6):
+        write(
+            content,
+            f"cat{i % 3}/a{i}.md",
+            f"---\ntitle: Article {i}\nsummary: s{i}\n---\nText {i}.\n\n## Part\n\nMore.\n",
+        )
+
+
+def _search_ids(out: Path, query: str) -> set[str]:
+    from kb_builder.search import Searcher
+
+    searcher = Searcher(out / "index" / "public")
+    try:
+        return {h.id for h in searcher.search(query, limit=10).results}
+    finally:
+        searcher.close()
+
+
+def test_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "build"
+    _small_kb(content)
+    build_site(content, SiteConfig(), out, today=TODAY)
+    a0 = out / "public" / "cat0" / "a0" / "index.html"
+    before = (a0.stat().st_ino, (out / "index" / "public").stat().st_ino)
+    again = build_site(content, SiteConfig(), out, today=TODAY)
+    assert again.pages_rebuilt == 0
+    assert (a0.stat().st_ino, (out / "index" / "public").stat().st_ino) == before
+    write(content, "cat1/a4.md", "---\ntitle: Article 4\nsummary: s4\n---\nZanzibar ferry.\n")
+    (content / "cat2" / "a5.md").rename(content / "cat2" / "b5.md")
+    write(content, "cat2/a6.md", "---\ntitle: Article 6\nsummary: s6\n---\nQuokka.\n")
+    third = build_site(content, SiteConfig(), out, today=TODAY)
+    assert third.incremental
+    assert "Zanzibar ferry." in page(out, "cat1/a4/")
+    assert "Quokka." in page(out, "cat2/a6/") and "Text 5." in page(out, "cat2/b5/")
+    assert not (out / "public" / "cat2" / "a5").exists()
+    assert _search_ids(out, "zanzibar ferry") == {"a4"}
+    assert _search_ids(out, "quokka") == {"a6"}
+    assert a0.stat().st_ino == before[0]  # the pages that did not change were left alone
+
+
+def test_damaged_build_cache_is_ignored(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "build"
+    _small_kb(content)
+    build_site(content, SiteConfig(), out, today=TODAY)
+    caches = sorted((out / ".work").glob("*.cache"))
+    assert [p.name for p in caches] == ["content.cache", "docs.cache"]
+    for p in caches:
+        p.write_bytes(b"\x80\x05not a pickle")
+    write(content, "cat0/a0.md", "---\ntitle: Article 0\nsummary: s0\n---\nWombat.\n")
+    build_site(content, SiteConfig(), out, today=TODAY)
+    assert "Wombat." in page(out, "cat0/a0/")
+    assert _search_ids(out, "wombat") == {"a0"}

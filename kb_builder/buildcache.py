@@ -1,0 +1,78 @@
+"""What a build keeps in ``build/.work`` for the next one, so that unchanged input is not redone.
+
+Every entry is stored under what it was computed from (a file's size and times, or a digest of
+the inputs), and a whole cache is dropped when kb-portal's own code changes, so a stale entry is
+never used. A missing, unreadable or foreign cache only means the work is done again.
+Imports neither mkdocs nor Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_PACKAGE = Path(__file__).parent
+
+
+def code_digest() -> str:
+    """A digest of kb-portal's build code: any edit to it invalidates every cache."""
+    h = hashlib.sha1()
+    for p in sorted(_PACKAGE.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def digest(obj: Any) -> str:
+    """A stable digest of plain data (strings, numbers, tuples, lists)."""
+    return hashlib.sha1(repr(obj).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Cache:
+    """A persistent ``key -> (stamp, value)`` map; entries not used by a build are dropped."""
+
+    def __init__(self, path: Path | None, salt: str) -> None:
+        self.path, self.salt = path, salt
+        self._old: dict[str, tuple[Any, Any]] = {}
+        self._new: dict[str, tuple[Any, Any]] = {}
+        if path is None:
+            return
+        try:
+            with open(path, "rb") as f:
+                saved = pickle.load(f)
+            if isinstance(saved, dict) and saved.get("salt") == salt:
+                self._old = saved["entries"]
+        except Exception as exc:  # a damaged cache can fail in any way unpickling can
+            log.debug("cache %s not used: %s", path, exc)
+
+    def get(self, key: str, stamp: Any) -> Any | None:
+        """The value stored under ``key`` when it was stored with the same ``stamp``."""
+        hit = self._old.get(key)
+        if hit is None or hit[0] != stamp:
+            return None
+        self._new[key] = hit
+        return hit[1]
+
+    def put(self, key: str, stamp: Any, value: Any) -> None:
+        self._new[key] = (stamp, value)
+
+    def save(self) -> None:
+        """Write the entries this build used or added (atomically); errors are only logged."""
+        if self.path is None:
+            return
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                pickle.dump(
+                    {"salt": self.salt, "entries": self._new}, f, protocol=pickle.HIGHEST_PROTOCOL
+                )
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("could not save the build cache %s: %s", self.path, exc)

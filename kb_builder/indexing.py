@@ -1,0 +1,119 @@
+"""From loaded articles to search documents, and the Whoosh indexes kept up to date with them.
+
+A document is computed again only when its article changed, and an index is written again only
+when one of its documents (or the search code) changed: the cache lives in ``build/.work``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .buildcache import Cache, digest
+from .content import Article, KnowledgeBase, plain_text
+from .search import IndexDoc, Section
+
+
+def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
+    titles = [
+        kb.categories[a.category_path[:i]].title
+        for i in range(1, len(a.category_path) + 1)
+        if a.category_path[:i] in kb.categories
+    ]
+    lines = a.markdown.split("\n")
+    sections: list[Section] = []
+    heads = [h for h in a.headings if h.level >= 2]
+    for i, h in enumerate(heads):
+        start = h.line - a.body_line + 1
+        end = heads[i + 1].line - a.body_line if i + 1 < len(heads) else len(lines)
+        text = plain_text("\n".join(lines[start:end]))
+        sections.append(Section(h.anchor, h.title, text, h.level))
+    return IndexDoc(
+        id=a.id,
+        title=a.title,
+        url=a.url,
+        category=" › ".join(titles),
+        category_slug=a.category_path[0] if a.category_path else "",
+        summary=a.summary,
+        body=plain_text(a.markdown),
+        source=a.source,
+        visibility=a.visibility,
+        keywords=tuple(a.meta.keywords),
+        tags=tuple(a.meta.tags),
+        sections=tuple(sections),
+    )
+
+
+def index_docs(articles: list[Article], kb: KnowledgeBase, cache: Cache) -> list[IndexDoc]:
+    """``to_index_doc`` of every article, taken from the cache when its inputs are the same."""
+    out = []
+    for a in articles:
+        titles = tuple(
+            kb.categories[a.category_path[:i]].title
+            for i in range(1, len(a.category_path) + 1)
+            if a.category_path[:i] in kb.categories
+        )
+        heads = tuple((h.anchor, h.title, h.level, h.line) for h in a.headings)
+        key = digest(
+            (a.id, a.title, a.url, titles, a.category_path, a.summary, a.markdown, a.source)
+            + (a.visibility, tuple(a.meta.keywords), tuple(a.meta.tags), heads, a.body_line)
+        )
+        doc = cache.get(key, None)
+        if not isinstance(doc, IndexDoc):
+            doc = to_index_doc(a, kb)
+            cache.put(key, None, doc)
+        out.append(doc)
+    return out
+
+
+def search_entries(docs: list[IndexDoc]) -> list[dict[str, str]]:
+    """Entries of Material's static search index: one per article and one per section."""
+    out: list[dict[str, str]] = []
+    for d in docs:
+        intro = d.body
+        if d.sections:  # the text before the first section heading
+            cut = intro.find(d.sections[0].title)
+            intro = intro[:cut] if cut >= 0 else intro
+        out.append({"location": d.url, "title": d.title, "text": f"{d.summary} {intro}".strip()})
+        for s in d.sections:
+            out.append({"location": f"{d.url}#{s.anchor}", "title": s.title, "text": s.text})
+    return out
+
+
+def _read(stamp: Path) -> str:
+    try:
+        return stamp.read_text()
+    except OSError:
+        return ""
+
+
+def update_index(
+    docs: list[IndexDoc], index_dir: Path, language: str, salt: str, stamp: Path
+) -> str:
+    """Write the index of ``docs`` unless ``stamp`` says ``index_dir`` holds exactly that.
+
+    Returns the key of what the index holds. Raises what ``search.build_index`` raises.
+    """
+    from .search import build_index
+
+    key = digest((salt, language, [digest(d) for d in docs]))
+    if index_dir.is_dir() and _read(stamp) == key:
+        return key
+    stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
+    build_index(docs, index_dir, language=language)
+    stamp.write_text(key)
+    return key
+
+
+def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
+    """Make ``dst`` a copy of the index in ``src`` (built from ``key``), unless it is one."""
+    key = "copy:" + key
+    if dst.is_dir() and _read(stamp) == key:
+        return
+    stamp.unlink(missing_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.rename(dst)
+    stamp.write_text(key)
