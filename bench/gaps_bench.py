@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import yaml
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -274,7 +275,7 @@ def write_build(build: Path, intents: list[str], uncovered: set[str]) -> None:
 
 
 def time_report(
-    url: str, build: Path, fmt: str, out: Path, repeat: int = 3
+    url: str, build: Path, fmt: str, out: Path, config: Path, repeat: int = 3
 ) -> tuple[list[float], list[float]]:
     """Run `kb gaps` in this process ``repeat`` times: (wall seconds, CPU seconds) of each.
 
@@ -288,6 +289,8 @@ def time_report(
         result = runner.invoke(
             gaps,
             [
+                "--config",
+                str(config),
                 "--build-dir",
                 str(build),
                 "--content",
@@ -441,26 +444,43 @@ def main() -> None:
                 f"found searches per normalised query, 30 days) over {n} searches: median "
                 f"{statistics.median(floor):.2f}s (runs: {', '.join(f'{t:.2f}' for t in floor)})"
             )
-            for fmt in ("json", "html"):
-                times, cpu = time_report(url, work / "build", fmt, work / f"report.{fmt}")
-                print(
-                    f"{name}: kb gaps --since 30d --format {fmt} over {n} searches: "
-                    f"median {statistics.median(times):.2f}s wall, "
-                    f"{statistics.median(cpu):.2f}s CPU in this process "
-                    f"(runs: {', '.join(f'{t:.2f}' for t in times)}; load average "
-                    f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
-                )
-            report = json.loads((work / "report.json").read_text(encoding="utf-8"))
-            c = report["counts"]
-            print(
-                f"  report: {c['failed_searches']} failed-search groups "
-                f"({c['new_failed_groups']} new), {c['weak_searches']} weak, "
-                f"{c['unhelpful_articles']} unhelpful, {c['escalations']} escalation topics, "
-                f"{c['stale_articles']} stale; top failed groups: "
-                + "; ".join(
-                    f"{g['label']!r} ({g['searches']})" for g in report["failed_searches"][:5]
-                )
-            )
+            for label, similarity in (("", CONFIGURED), (" (tuned)", DEFAULT_SIMILARITY)):
+                config = site_config(work, similarity)
+                for fmt in ("json", "html") if not label else ("json",):
+                    out = work / f"report{label.strip(' ()')}.{fmt}"
+                    times, cpu = time_report(url, work / "build", fmt, out, config)
+                    print(
+                        f"{name}: kb gaps --since 30d --format {fmt}, similarity {similarity}"
+                        f"{label}, over {n} searches: median {statistics.median(times):.2f}s "
+                        f"wall, {statistics.median(cpu):.2f}s CPU in this process (runs: "
+                        f"{', '.join(f'{t:.2f}' for t in times)}; load average "
+                        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+                    )
+            for similarity, file in (
+                (CONFIGURED, "report.json"),
+                (DEFAULT_SIMILARITY, "reporttuned.json"),
+            ):
+                summarise(similarity, json.loads((work / file).read_text(encoding="utf-8")))
+
+
+def summarise(similarity: float, report: dict[str, Any]) -> None:
+    c = report["counts"]
+    print(
+        f"  report at similarity {similarity}: {c['failed_searches']} failed-search groups "
+        f"({c['new_failed_groups']} new), {c['weak_searches']} weak, "
+        f"{c['unhelpful_articles']} unhelpful, {c['escalations']} escalation topics, "
+        f"{c['stale_articles']} stale; top failed groups: "
+        + "; ".join(f"{g['label']!r} ({g['searches']})" for g in report["failed_searches"][:5])
+    )
+
+
+def site_config(work: Path, similarity: float) -> Path:
+    """The repository's site_config.yml with ``gaps.group_similarity`` set."""
+    data = yaml.safe_load((ROOT / "site_config.yml").read_text(encoding="utf-8")) or {}
+    data.setdefault("gaps", {})["group_similarity"] = similarity
+    path = work / f"site_config_{similarity}.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def sql_floor(url: str) -> float:
