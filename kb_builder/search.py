@@ -213,7 +213,9 @@ class Searcher:
         if error:
             raise IndexUnavailable(error)
         planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms)
-        return ix, Ranker(planner, Vocabulary(where / search_index.VOCAB_FILE))
+        vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
+        vocabulary.warm_up()  # "did you mean" needs it even without typo tolerance
+        return ix, Ranker(planner, vocabulary)
 
     def _acquire(self) -> tuple[IndexReader, Ranker, int]:
         with self._lock:

@@ -19,14 +19,15 @@ from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwo
 from whoosh.support.charset import accent_map
 
 # Function words and the words of question boilerplate ("how do I", "can I", "what is").
-# Deliberately kept: out, off, up, down, all, not, no, new, back, over (they tell "log out"
-# from "log in", "turn off" from "turn on", "money back" from "money").
+# Deliberately kept: out, off, up, down, all, not, no, new, back, over, only, same (they tell
+# "log out" from "log in", "turn off" from "turn on", "money back" from "money", "see only
+# archived mail" from "see archived mail").
 ENGLISH_STOP_WORDS = frozenset(
     """a about above after again against am an and any are as at be because been before being
     below between both but by can could did do does doing during each few for from further had
     has have having he her here hers herself him himself his how i if in into is it its itself
-    just me might more most must my myself of on once only or other ought our ours ourselves own
-    same shall she should so some such than that the their theirs them themselves then there
+    just me might more most must my myself of on once or other ought our ours ourselves own
+    shall she should so some such than that the their theirs them themselves then there
     these they this those through to too under until very was we were what when where which
     while who whom whose why will with would you your yours yourself yourselves
     don dont doesn doesnt didn didnt isn isnt aren arent wasn wasnt weren werent cant couldn

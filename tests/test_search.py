@@ -280,3 +280,25 @@ def test_stackfaq_group0_hit_at_5_regression_guard(tmp_path: Path) -> None:
     with Searcher(tmp_path / "ix") as s:
         hits = sum(Path(r["article"]).stem in ids(s, r["query"], limit=5) for r in rows)
     assert hits / len(rows) >= 0.90  # measured 0.962 (bench/search_eval.py: same figure)
+
+
+def test_only_and_same_are_searchable_words(tmp_path: Path) -> None:
+    docs = [
+        doc("archived", "Find archived mail", "Open the archive and search your archived mail."),
+        doc("only-archived", "Show only archived mail", "Filter the list to archived mail."),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        assert ids(s, "see only archived mail")[0] == "only-archived"
+        assert ids(s, "find archived mail")[0] == "archived"
+
+
+def test_the_spelling_table_is_built_in_the_background(tmp_path: Path) -> None:
+    from kb_builder.search_spell import Vocabulary
+
+    path = tmp_path / "vocabulary.txt"
+    path.write_text("subscription\t3\nsubscribe\t2\n", encoding="utf-8")
+    vocabulary = Vocabulary(path)
+    vocabulary.warm_up().join()
+    assert vocabulary._table is not None and "subscripton" in vocabulary._table
+    assert vocabulary.nearest("subscripton") == "subscription"
