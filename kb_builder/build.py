@@ -24,12 +24,12 @@ from . import gitinfo
 from .buildcache import Cache, code_digest
 from .checks import BLOCKS_BUILD, check
 from .config import SiteConfig
-from .content import Article, KnowledgeBase, load_content, slug_for
+from .content import KnowledgeBase, load_content, slug_for
 from .errors import BuildError, Problem
-from .indexing import copy_index, index_docs, search_entries, to_index_doc, update_index
+from .indexing import index_docs, search_entries, to_index_doc, update_indexes
 from .manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
 from .pages import plan_tree
-from .render import assemble, preload_mkdocs, redirect_map, render_shard, split
+from .render import assemble, redirect_map, render_shard, split
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,10 @@ def build_site(
     t0 = time.perf_counter()
     work = output / ".work"
     salt = f"{code_digest()} {content_dir.as_posix()}"
-    preload_mkdocs()  # imported once here, shared by every forked worker
     # The workers fork now, before the content is loaded: each would otherwise carry a copy
-    # of the whole knowledge base (the memory of a 10,000-article build).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool:
+    # of the whole knowledge base (the memory of a 10,000-article build). Those that render
+    # import MkDocs themselves, in parallel, while this process loads the content.
+    with ProcessPoolExecutor(max_workers=workers + 1, mp_context=_FORK) as pool:
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
         kb, problems = load_and_check(
@@ -148,6 +148,15 @@ def build_site(
         output.mkdir(parents=True, exist_ok=True)
         say("Rendering and indexing", 0, 1)
         t1 = time.perf_counter()
+        # The indexes build in one worker while the others render and this process publishes.
+        docs_cache = Cache(work / "docs.cache", salt)
+        pub_docs = index_docs(public, kb, docs_cache)
+        int_docs = index_docs(internal, kb, docs_cache)
+        docs_cache.save()
+        del docs_cache
+        index_job = pool.submit(
+            update_indexes, pub_docs, int_docs, output / "index", work, config.site.language, salt
+        )
         plan = plan_tree(kb, config, "public", today)
         iplan = plan_tree(kb, config, "internal", today)
         shards = split(plan, shard_count(len(public), workers))
@@ -160,34 +169,34 @@ def build_site(
         if internal:
             ipart = split(iplan, 1)[0]
             jobs.append(pool.submit(render_shard, ipart, config, work / "internal" / "part-0"))
-        # This process indexes while the workers render.
-        pub_entries, int_entries = _update_indexes(
-            kb, public, internal, output, config.site.language, salt
-        )
-        say("Rendering and indexing", 1, len(jobs) + 1)
+        pub_entries, int_entries = search_entries(pub_docs), search_entries(int_docs)
+        del pub_docs, int_docs
         results = []
-        for done, job in enumerate(jobs, 2):
+        for done, job in enumerate(jobs, 1):
             results.append(job.result())
             say("Rendering and indexing", done, len(jobs) + 1)
-    report.timings["render_and_index"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    assemble(
-        [work / "public" / f"part-{i}" / "site" for i in range(len(shards))],
-        output / "public",
-        plan,
-        config.site.url + "/",
-        pub_entries,
-    )
-    if internal:
-        site = work / "internal" / "part-0" / "site"
-        assemble([site], output / "internal", iplan, config.site.url + "/internal/", int_entries)
-    else:
-        shutil.rmtree(output / "internal", ignore_errors=True)
+        report.timings["render"] = time.perf_counter() - t2
+        assemble(
+            [work / "public" / f"part-{i}" / "site" for i in range(len(shards))],
+            output / "public",
+            plan,
+            config.site.url + "/",
+            pub_entries,
+        )
+        if internal:
+            site = work / "internal" / "part-0" / "site"
+            assemble(
+                [site], output / "internal", iplan, config.site.url + "/internal/", int_entries
+            )
+        else:
+            shutil.rmtree(output / "internal", ignore_errors=True)
+        write_json(output / PUBLIC, make_manifest(public, kb, config, redirect_map(plan)))
+        write_json(output / INTERNAL, make_manifest(internal, kb, config, redirect_map(iplan)))
+        report.timings["publish"] = time.perf_counter() - t2 - report.timings["render"]
+        index_job.result()
+        say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)
     report.incremental = all(r.incremental for r in results)
     report.pages_rebuilt = sum(r.rebuilt for r in results)
-    write_json(output / PUBLIC, make_manifest(public, kb, config, redirect_map(plan)))
-    write_json(output / INTERNAL, make_manifest(internal, kb, config, redirect_map(iplan)))
-    report.timings["publish"] = time.perf_counter() - t3
     report.timings["total"] = time.perf_counter() - t0
     log.info("build timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
     return report
@@ -198,29 +207,3 @@ def shard_count(articles: int, workers: int) -> int:
     if articles < SHARD_ABOVE or workers < 2:
         return 1
     return max(workers, -(-articles // SHARD_MAX))
-
-
-def _update_indexes(
-    kb: KnowledgeBase,
-    public: list[Article],
-    internal: list[Article],
-    output: Path,
-    language: str,
-    salt: str,
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Bring both Whoosh indexes up to date; return the static search entries of each tree."""
-    work = output / ".work"
-    root = output / "index"
-    root.mkdir(parents=True, exist_ok=True)
-    cache = Cache(work / "docs.cache", salt)
-    pub_docs = index_docs(public, kb, cache)
-    int_docs = index_docs(internal, kb, cache)
-    cache.save()
-    del cache
-    key = update_index(pub_docs, root / "public", language, salt, work / "index-public.key")
-    if int_docs:  # agents search both trees in one index
-        both = pub_docs + int_docs
-        update_index(both, root / "internal", language, salt, work / "index-internal.key")
-    else:
-        copy_index(root / "public", root / "internal", key, work / "index-internal.key")
-    return search_entries(pub_docs), search_entries(int_docs)

@@ -117,3 +117,21 @@ def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
     shutil.rmtree(dst, ignore_errors=True)
     tmp.rename(dst)
     stamp.write_text(key)
+
+
+def update_indexes(
+    public: list[IndexDoc],
+    internal: list[IndexDoc],
+    root: Path,
+    work: Path,
+    language: str,
+    salt: str,
+) -> None:
+    """Bring the public index and the agents' index (public and internal) up to date."""
+    root.mkdir(parents=True, exist_ok=True)
+    key = update_index(public, root / "public", language, salt, work / "index-public.key")
+    if internal:
+        both = public + internal
+        update_index(both, root / "internal", language, salt, work / "index-internal.key")
+    else:  # no internal articles: the agents' index is the public one
+        copy_index(root / "public", root / "internal", key, work / "index-internal.key")

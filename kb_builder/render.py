@@ -152,14 +152,6 @@ def search_index_json(shard_site: Path, entries: list[dict[str, str]]) -> bytes:
     return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def preload_mkdocs() -> None:
-    """Import MkDocs, Material and the Markdown extensions before worker processes fork."""
-    import material.plugins.search.plugin  # noqa: F401
-    import mkdocs.commands.build  # noqa: F401
-    import pymdownx.highlight  # noqa: F401
-    import pymdownx.superfences  # noqa: F401
-
-
 def _mkdocs_build(plan_tree_name: str, cfg_path: Path, incremental: bool) -> list[str]:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config as mkdocs_load_config
