@@ -35,6 +35,13 @@ ENGLISH_STOP_WORDS = frozenset(
     im ive id ll ve re""".split()
 )
 
+# Negations, apostrophe or not: all index and query as "not", so "can't log in" finds what
+# "cannot sign in" or "not able to log in" says. People report a problem with them.
+ENGLISH_NEGATIONS = frozenset(
+    """cant cannot couldnt dont doesnt didnt isnt arent wasnt werent wont wouldnt shouldnt
+    havent hasnt hadnt""".split()
+)
+
 # Query-only boilerplate: phrases people wrap around what they look for. Removed from queries
 # (never from the index), matched on whole words of the normalised query.
 _BOILERPLATE = re.compile(
@@ -100,6 +107,7 @@ class Analyzer:
         language = language.lower().replace("_", "-").split("-")[0]  # en-US: English
         self.language = language
         self.stop_words = stop_words(language) if stop else frozenset()
+        self._negations = ENGLISH_NEGATIONS if language == "en" else frozenset()
         self._stem = stemmer_for_language(language) if has_stemmer(language) else None
         self._cache: dict[str, tuple[str, ...]] = {}
 
@@ -129,6 +137,8 @@ class Analyzer:
         return tuple(dict.fromkeys([*terms, *self._term("".join(parts))]))
 
     def _term(self, word: str) -> tuple[str, ...]:
+        if word in self._negations:
+            return ("not",)
         if len(word) < 2 or len(word) > _MAX_WORD or word in self.stop_words:
             return ()
         return (self._stem(word),) if self._stem and not word.isdigit() else (word,)

@@ -302,3 +302,16 @@ def test_the_spelling_table_is_built_in_the_background(tmp_path: Path) -> None:
     vocabulary.warm_up().join()
     assert vocabulary._table is not None and "subscripton" in vocabulary._table
     assert vocabulary.nearest("subscripton") == "subscription"
+
+
+@pytest.mark.parametrize(
+    "query", ["can't sign in", "cant sign in", "I don't sign in", "cannot sign in"]
+)
+def test_negations_are_one_word(tmp_path: Path, query: str) -> None:
+    docs = [
+        doc("locked-out", "If you cannot sign in", "Reset your password or ask your admin."),
+        doc("google", "Sign in with Google", "Use your Google account to sign in."),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        assert ids(s, query)[0] == "locked-out"
