@@ -1,6 +1,7 @@
 """Measure kb-portal search: quality against Material's search and plain BM25, and speed.
 
-    .venv/bin/python bench/search_eval.py [--corpus stackfaq] [--group 1] [--speed]
+    .venv/bin/python bench/search_eval.py [--corpus stackfaq] [--group 1] [--misses]
+        [--speed [--baseline REV]]
 
 Quality (stackfaq, ../shared/corpora/stackfaq): our index, Material for MkDocs' own search
 (a real ``mkdocs build`` of the same files, queried through ../shared/tools/material_search.js)
@@ -9,7 +10,8 @@ same run. Tune on group 0 only; group 1 is the held-out set. Also runs bench/que
 (realistic customer queries) against content/ when that example knowledge base is present.
 
 Speed (--speed): index build time and in-process query latency (p50/p99) at 125, 2,459 and
-9,746 articles with a fixed list of 2-3 word queries.
+9,746 articles with a fixed list of 2-3 word queries; ``--baseline REV`` measures a git
+revision's ``kb_builder`` alongside, alternating, so both see the same machine load.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ import frontmatter
 from markdown.extensions.toc import slugify, unique
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# KB_BENCH_CODE: measure another checkout's kb_builder (run_speed's baseline) on the same data
+sys.path.insert(0, os.environ.get("KB_BENCH_CODE", str(ROOT)))
 
 from kb_builder.search import IndexDoc, Searcher, Section, build_index  # noqa: E402
 
@@ -422,64 +425,113 @@ def _percentiles(ms: list[float]) -> tuple[float, float]:
     return statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.99))]
 
 
-def run_speed(rounds: int = 5) -> None:
-    """Index build time and query latency at three sizes.
+SPEED_CORPORA = {
+    "stackfaq": CORPORA / "stackfaq" / "articles",
+    "officedocs-support": CORPORA / "officedocs-support",
+    "cpp-docs": CORPORA / "cpp-docs" / "docs",
+}
+
+
+def measure_speed(root: Path, rounds: int = 5) -> dict[str, float]:
+    """Build an index of the articles under ``root`` and time searches on it.
 
     Latency is wall-clock per ``Searcher.search`` call; "cpu" is the calling thread's CPU
-    time, which other processes competing for the cores do not inflate (the load average
-    is printed: on a busy 2-core machine the two differ a lot).
+    time, which other processes competing for the cores do not inflate.
     """
-    corpora = [
-        ("stackfaq", CORPORA / "stackfaq" / "articles"),
-        ("officedocs-support", CORPORA / "officedocs-support"),
-        ("cpp-docs", CORPORA / "cpp-docs" / "docs"),
-    ]
+    t0 = time.perf_counter()
+    docs, _loader = load_corpus(root)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        count = build_index(docs, Path(tmp) / "ix", procs=2, limitmb=256)
+        t2 = time.perf_counter()
+        # Measure searches as a web worker runs them: without 10,000 loaded articles in
+        # memory, whose garbage-collector passes would be charged to random queries.
+        del docs
+        gc.collect()
+        size = sum(f.stat().st_size for f in (Path(tmp) / "ix").iterdir()) / 1e6
+        with Searcher(Path(tmp) / "ix") as searcher:
+            # An unknown word waits for the spelling table the searcher builds in the
+            # background when it opens, which would otherwise compete with the first rounds.
+            searcher.search("zzkbwarmup")
+            for q in SPEED_QUERIES:
+                searcher.search(q)
+            wall: list[float] = []
+            cpu: list[float] = []
+            suggest: list[float] = []
+            for _ in range(rounds):
+                for q in SPEED_QUERIES:
+                    w, c = time.perf_counter(), time.thread_time()
+                    searcher.search(q)
+                    cpu.append((time.thread_time() - c) * 1000)
+                    wall.append((time.perf_counter() - w) * 1000)
+                    for i in (2, 4):
+                        w = time.perf_counter()
+                        searcher.suggest(q[:i])
+                        suggest.append((time.perf_counter() - w) * 1000)
+    p50, p99 = _percentiles(wall)
+    c50, c99 = _percentiles(cpu)
+    return {
+        "articles": count,
+        "load": t1 - t0,
+        "index": t2 - t1,
+        "mb": size,
+        "p50": p50,
+        "p99": p99,
+        "cpu50": c50,
+        "cpu99": c99,
+        "suggest50": _percentiles(suggest)[0],
+        "loadavg": os.getloadavg()[0],
+    }
+
+
+def _speed_in_subprocess(name: str, code_root: Path | None) -> dict[str, float]:
+    env = dict(os.environ)
+    if code_root is not None:
+        env["KB_BENCH_CODE"] = str(code_root)
+    out = subprocess.run(
+        [str(PYTHON), __file__, "--speed-one", name],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(out.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_speed(baseline: str | None = None) -> None:
+    """Index build time and query latency at three sizes; with ``baseline`` (a git revision),
+    the same measurements of that revision's ``kb_builder``, corpus by corpus, alternating
+    with ours, each in a fresh process: the machine's noise then hits both alike."""
     print(
-        f"\nspeed: {len(SPEED_QUERIES)} queries x {rounds} rounds after a warm-up round, "
+        f"\nspeed: {len(SPEED_QUERIES)} queries x 5 rounds after a warm-up round, "
         "in-process; index built with procs=2 (procs=1 below 500 articles), limitmb=256"
     )
     print(
-        f"{'corpus':<19}{'articles':>9}{'load s':>8}{'index s':>8}{'MB':>6}"
+        f"{'corpus':<19}{'code':>9}{'articles':>9}{'load s':>8}{'index s':>8}{'MB':>6}"
         f"{'p50 ms':>8}{'p99 ms':>8}{'cpu p50':>8}{'cpu p99':>8}{'suggest p50':>12}{'load avg':>9}"
     )
-    for name, root in corpora:
-        t0 = time.perf_counter()
-        docs, _loader = load_corpus(root)
-        t1 = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp:
-            count = build_index(docs, Path(tmp) / "ix", procs=2, limitmb=256)
-            t2 = time.perf_counter()
-            # Measure searches as a web worker runs them: without 10,000 loaded articles in
-            # memory, whose garbage-collector passes would be charged to random queries.
-            del docs
-            gc.collect()
-            size = sum(f.stat().st_size for f in (Path(tmp) / "ix").iterdir()) / 1e6
-            with Searcher(Path(tmp) / "ix") as searcher:
-                # An unknown word waits for the spelling table the searcher builds in the
-                # background when it opens, which would otherwise compete with the first rounds.
-                searcher.search("zzkbwarmup")
-                for q in SPEED_QUERIES:
-                    searcher.search(q)
-                wall: list[float] = []
-                cpu: list[float] = []
-                suggest: list[float] = []
-                for _ in range(rounds):
-                    for q in SPEED_QUERIES:
-                        w, c = time.perf_counter(), time.thread_time()
-                        searcher.search(q)
-                        cpu.append((time.thread_time() - c) * 1000)
-                        wall.append((time.perf_counter() - w) * 1000)
-                        for i in (2, 4):
-                            w = time.perf_counter()
-                            searcher.suggest(q[:i])
-                            suggest.append((time.perf_counter() - w) * 1000)
-        p50, p99 = _percentiles(wall)
-        c50, c99 = _percentiles(cpu)
-        s50, _ = _percentiles(suggest)
-        print(
-            f"{name:<19}{count:9d}{t1 - t0:8.1f}{t2 - t1:8.1f}{size:6.0f}{p50:8.2f}"
-            f"{p99:8.2f}{c50:8.2f}{c99:8.2f}{s50:12.2f}{os.getloadavg()[0]:9.1f}"
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        code: list[tuple[str, Path | None]] = [("this", None)]
+        if baseline:
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", baseline, "kb_builder"],
+                check=True,
+                capture_output=True,
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            code.insert(0, (baseline[:9], Path(tmp)))
+        for name, root in SPEED_CORPORA.items():
+            for label, code_root in code:
+                if baseline:
+                    m = _speed_in_subprocess(name, code_root)
+                else:
+                    m = measure_speed(root)
+                print(
+                    f"{name:<19}{label:>9}{m['articles']:9.0f}{m['load']:8.1f}{m['index']:8.1f}"
+                    f"{m['mb']:6.0f}{m['p50']:8.2f}{m['p99']:8.2f}{m['cpu50']:8.2f}"
+                    f"{m['cpu99']:8.2f}{m['suggest50']:12.2f}{m['loadavg']:9.1f}",
+                    flush=True,
+                )
 
 
 def main() -> None:
@@ -493,7 +545,16 @@ def main() -> None:
     ap.add_argument("--group", choices=["0", "1"], help="only this stackfaq query group")
     ap.add_argument("--speed", action="store_true", help="also measure build time and latency")
     ap.add_argument("--misses", action="store_true", help="list the queries we rank wrong")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --speed: also measure this git revision's kb_builder, side by side",
+    )
+    ap.add_argument("--speed-one", choices=sorted(SPEED_CORPORA), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.speed_one:  # one measurement for run_speed, as a line of JSON
+        print(json.dumps(measure_speed(SPEED_CORPORA[args.speed_one])))
+        return
     if not CORPORA.is_dir():
         sys.exit(f"{CORPORA} not found: the benchmark corpora live in ../shared")
     if args.corpus in (None, "stackfaq"):
@@ -501,7 +562,7 @@ def main() -> None:
     if args.corpus in (None, "content"):
         run_customer_queries()
     if args.speed:
-        run_speed()
+        run_speed(args.baseline)
 
 
 if __name__ == "__main__":
