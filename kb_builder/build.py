@@ -148,7 +148,17 @@ def build_site(
         output.mkdir(parents=True, exist_ok=True)
         say("Rendering and indexing", 0, 1)
         t1 = time.perf_counter()
-        # The indexes build in one worker while the others render and this process publishes.
+        plan = plan_tree(kb, config, "public", today)
+        iplan = plan_tree(kb, config, "internal", today)
+        shards = split(plan, shard_count(len(public), workers))
+        report.timings["prepare"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        parts = [(p, work / "public" / f"part-{i}") for i, p in enumerate(shards)]
+        if internal:
+            parts.append((split(iplan, 1)[0], work / "internal" / "part-0"))
+        # Each worker starts on a part; the indexes build in one more worker meanwhile, and the
+        # parts left over queue behind them.
+        jobs = [pool.submit(render_shard, p, config, w) for p, w in parts[:workers]]
         docs_cache = Cache(work / "docs.cache", salt)
         pub_docs = index_docs(public, kb, docs_cache)
         int_docs = index_docs(internal, kb, docs_cache)
@@ -157,18 +167,7 @@ def build_site(
         index_job = pool.submit(
             update_indexes, pub_docs, int_docs, output / "index", work, config.site.language, salt
         )
-        plan = plan_tree(kb, config, "public", today)
-        iplan = plan_tree(kb, config, "internal", today)
-        shards = split(plan, shard_count(len(public), workers))
-        report.timings["prepare"] = time.perf_counter() - t1
-        t2 = time.perf_counter()
-        jobs = [
-            pool.submit(render_shard, part, config, work / "public" / f"part-{i}")
-            for i, part in enumerate(shards)
-        ]
-        if internal:
-            ipart = split(iplan, 1)[0]
-            jobs.append(pool.submit(render_shard, ipart, config, work / "internal" / "part-0"))
+        jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
         pub_entries, int_entries = search_entries(pub_docs), search_entries(int_docs)
         del pub_docs, int_docs
         results = []

@@ -20,7 +20,7 @@ from typing import Any
 import markdown
 from mkdocs.utils import get_relative_url
 
-_state: dict[str, Any] = {"data": {}, "sidebar": {}, "md": None}
+_state: dict[str, Any] = {"data": {}, "sidebar": {}, "md": None, "strings": {}}
 
 
 def _icons_dir() -> str:
@@ -39,6 +39,7 @@ def on_config(config: Any) -> Any:
     _state["data"] = data
     _state["sidebar"] = {}
     _state["md"] = None  # the Markdown instance belongs to one config
+    _state["strings"] = {}  # translations of the config's language
     # Material's search plugin re-parses every rendered page to build its index. The build
     # already has each section's plain text and writes the same index format itself
     # (kb_builder/render.py), so the per-page handler is dropped: about 15% of build time.
@@ -58,7 +59,16 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
     if cache:
         os.makedirs(cache, exist_ok=True)
         env.bytecode_cache = FileSystemBytecodeCache(cache)
+    env.globals["kb_translate"] = _translate  # overrides/partials/language.html
     return env
+
+
+def _translate(key: str, lang_t: Any, fallback_t: Any) -> str:
+    """Material's ``lang.t(key) or fallback.t(key) or key``, remembered for the build."""
+    strings: dict[str, str] = _state["strings"]
+    if key not in strings:
+        strings[key] = str(lang_t(key)) or str(fallback_t(key)) or key
+    return strings[key]
 
 
 def on_template_context(context: dict[str, Any], template_name: str, config: Any) -> Any:
