@@ -269,7 +269,7 @@ def test_normalize_query(raw: str, normalized: str) -> None:
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not STACKFAQ.is_dir(), reason="../shared/corpora/stackfaq is not present")
-def test_stackfaq_group0_hit_at_5_regression_guard(tmp_path: Path) -> None:
+def test_stackfaq_group0_regression_guard(tmp_path: Path) -> None:
     docs = []
     for path in sorted((STACKFAQ / "articles").glob("*.md")):
         post = frontmatter.load(str(path))
@@ -278,8 +278,10 @@ def test_stackfaq_group0_hit_at_5_regression_guard(tmp_path: Path) -> None:
     with (STACKFAQ / "queries.csv").open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["group"] == "0"]
     with Searcher(tmp_path / "ix") as s:
-        hits = sum(Path(r["article"]).stem in ids(s, r["query"], limit=5) for r in rows)
-    assert hits / len(rows) >= 0.90  # measured 0.962 (bench/search_eval.py: same figure)
+        found = [(Path(r["article"]).stem, ids(s, r["query"], limit=5)) for r in rows]
+    # measured 0.800 and 0.963 (bench/search_eval.py: the same figures)
+    assert sum(want == got[0] for want, got in found) / len(rows) >= 0.78
+    assert sum(want in got for want, got in found) / len(rows) >= 0.95
 
 
 def test_only_and_same_are_searchable_words(tmp_path: Path) -> None:
