@@ -83,18 +83,60 @@ class Vocabulary:
                 candidates.add(key)
             candidates.update(table.get(key, "").split())
         candidates.discard(word)
-        scored = ((distance(word, c), -self.df[c], c) for c in candidates)
-        best = min((s for s in scored if s[0] <= maxdist and _plausible(word, s[2])), default=None)
-        return best[2] if best else None
+        scored = sorted((distance(word, c), -self.df[c], c) for c in candidates)
+        if not scored or scored[0][0] > maxdist:
+            return None
+        # Only the nearest words: when they are all implausible ("threat" is one letter from
+        # "thread"), a word two letters away ("treats") is no better a guess.
+        nearest = (c for d, _, c in scored if d == scored[0][0] and _plausible(word, c))
+        return next(nearest, None)
+
+
+# Letters next to each other on a QWERTY keyboard, whose rows are staggered by a quarter and
+# a half key: the ones a finger slips between.
+_ROWS = (("qwertyuiop", 0.0), ("asdfghjkl", 0.25), ("zxcvbnm", 0.75))
+_NEIGHBOURS = {
+    c: {
+        other
+        for r2, (row2, shift2) in enumerate(_ROWS)
+        for j2, other in enumerate(row2)
+        if other != c and abs(r2 - r) <= 1 and abs(j2 + shift2 - j - shift) < 1.1
+    }
+    for r, (row, shift) in enumerate(_ROWS)
+    for j, c in enumerate(row)
+}
+_VOWELS = frozenset("aeiouy")
 
 
 def _plausible(typo: str, word: str) -> bool:
     """Whether ``typo`` looks like a misspelling of ``word`` rather than another word.
 
-    The first letter is rarely mistyped; and in short words one changed letter is as likely
-    another real word (wife, life; mask, mark) as a typo, unlike a doubled, missing or
-    swapped letter.
+    The first letter is rarely mistyped; and one changed or extra letter is as likely
+    another real word (wife, life; threat, thread; model, mode) as a typo, unless the letters
+    are vowels (recepient), neighbours on the keyboard (organising, mutre) or doubled
+    (cancell). Short words take only a doubled, missing or swapped letter.
     """
     if typo[0] != word[0]:
         return False
-    return len(typo) >= 6 or len(typo) != len(word) or sorted(typo) == sorted(word)
+    if len(typo) == len(word) + 1:
+        return _slipped(typo, word)
+    if len(typo) != len(word) or sorted(typo) == sorted(word):
+        return True
+    if len(typo) < 6:
+        return False
+    changed = [(a, b) for a, b in zip(typo, word, strict=True) if a != b]
+    if len(changed) != 1:
+        return True  # two edits, allowed only to long words by Vocabulary.nearest
+    a, b = changed[0]
+    return (a in _VOWELS and b in _VOWELS) or b in _NEIGHBOURS.get(a, ())
+
+
+def _slipped(typo: str, word: str) -> bool:
+    """Whether ``typo`` is ``word`` with one letter typed twice or by a neighbouring key."""
+    for i, extra in enumerate(typo):
+        if typo[:i] + typo[i + 1 :] != word:
+            continue
+        around = typo[max(0, i - 1) : i] + typo[i + 1 : i + 2]
+        if any(extra == c or extra in _NEIGHBOURS.get(c, ()) for c in around):
+            return True
+    return False

@@ -317,3 +317,26 @@ def test_negations_are_one_word(tmp_path: Path, query: str) -> None:
     build_index(docs, tmp_path / "ix")
     with Searcher(tmp_path / "ix") as s:
         assert ids(s, query)[0] == "locked-out"
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [
+        ("subscripton", "subscription"),  # a missing letter
+        ("recieve", "receive"),  # swapped letters
+        ("recepient", "recipient"),  # one vowel for another
+        ("organising", "organizing"),  # keys side by side
+        ("cancell", "cancel"),  # a doubled letter
+        ("threat", None),  # one letter from "thread", but a word of its own
+        ("scared", None),  # "shared"
+        ("model", None),  # "mode" and one letter more
+        ("threats", None),  # nor a word two letters away: "treats"
+    ],
+)
+def test_a_correction_looks_like_a_typo(tmp_path: Path, typed: str, corrected: str | None) -> None:
+    from kb_builder.search_spell import Vocabulary
+
+    words = "subscription receive recipient organizing cancel thread shared mode treats"
+    path = tmp_path / "vocabulary.txt"
+    path.write_text("".join(f"{w}\t5\n" for w in words.split()), encoding="utf-8")
+    assert Vocabulary(path).nearest(typed) == corrected
