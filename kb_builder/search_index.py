@@ -24,7 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, STORED, FieldType, Schema
 
-from .search_text import Analyzer, spellable
+from .search_text import Analyzer, phrase_terms, spellable
 
 if TYPE_CHECKING:
     from .search import IndexDoc
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
 VOCAB_FILE = "kb_vocabulary.txt"
-FORMAT = 5  # bump when analysis or weights change: old indexes then ask for a rebuild
+FORMAT = 6  # bump when analysis or weights change: old indexes then ask for a rebuild
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
 SECTION_CHARS = 1_000
 SUGGEST_PREFIX = 20  # the suggest field holds each title word's first 1-20 characters
@@ -129,13 +129,13 @@ class TitleWeights(BM25FWeights):
         return {t: _saturate(n * norm, TITLE_K1) for t, n in counts.items()}
 
 
-_ANALYZERS: dict[str, Analyzer] = {}
+_ANALYZERS: dict[tuple[str, bool], Analyzer] = {}
 
 
-def _analyzer(language: str) -> Analyzer:
-    if language not in _ANALYZERS:
-        _ANALYZERS[language] = Analyzer(language)
-    return _ANALYZERS[language]
+def _analyzer(language: str, *, stop: bool = True) -> Analyzer:
+    if (language, stop) not in _ANALYZERS:
+        _ANALYZERS[language, stop] = Analyzer(language, stop=stop)
+    return _ANALYZERS[language, stop]
 
 
 def schema(language: str = "en", average: Mapping[str, float] | None = None) -> Schema:
@@ -155,6 +155,7 @@ def schema(language: str = "en", average: Mapping[str, float] | None = None) -> 
         visibility=STORED,
         text=STORED,
         sections=STORED,
+        phrases=STORED,
     )
 
 
@@ -216,7 +217,16 @@ def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[s
         "visibility": doc.visibility,
         "text": doc.body[:STORED_TEXT_CHARS],
         "sections": [(s.anchor, s.title, s.text[:SECTION_CHARS]) for s in doc.sections],
+        "phrases": keyword_phrases(analyzer.language, doc),
     }
+
+
+def keyword_phrases(language: str, doc: IndexDoc) -> list[str]:
+    """The article's keywords of two words or more, as :func:`phrase_terms`: a query that
+    says one of them word for word ranks the article higher."""
+    keys = _analyzer(language, stop=False)
+    found = (phrase_terms(keys, k) for k in doc.keywords)
+    return list(dict.fromkeys(p for p in found if " " in p))
 
 
 def write(docs: Sequence[IndexDoc], where: Path, language: str, procs: int, limitmb: int) -> None:

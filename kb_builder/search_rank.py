@@ -23,7 +23,15 @@ from whoosh.reading import IndexReader
 
 from .search_index import SUGGEST_PREFIX
 from .search_spell import Vocabulary
-from .search_text import Clause, QueryPlan, QueryPlanner, WordFinder, fold, snippet
+from .search_text import (
+    Clause,
+    QueryPlan,
+    QueryPlanner,
+    WordFinder,
+    fold,
+    phrase_terms,
+    snippet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,9 @@ RERANK_DEPTH = 12  # articles whose title and summary are checked for phrases
 # in the title or the summary.
 PHRASE_IN_TITLE = 1.0
 PHRASE_IN_SUMMARY = 0.5
+# Bonus for each of an article's keywords of two words or more that the query says word for
+# word: writers put the phrases customers use there ("can't log in", "locked out").
+KEYWORD_PHRASE = 2.0
 SECTION_SCAN_CHARS = 4_000  # of section text read to find the section a hit should open at
 # BM25's idf flattened: a word common across the knowledge base ("gmail", "invoice") still
 # says which articles are about it. 1.0 is plain BM25.
@@ -113,7 +124,10 @@ class Ranker:
         top = heapq.nlargest(max(limit, RERANK_DEPTH), scores.items(), key=itemgetter(1))
         finder = WordFinder([_clause_words(c) for c in plan.clauses])
         stored = {d: reader.stored_fields(d) for d, _ in top}
-        ranked = sorted(((s + _proximity(stored[d], finder), d) for d, s in top), reverse=True)
+        said = f" {phrase_terms(self.planner.keys, query)} "
+        ranked = sorted(
+            ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
+        )
         hits = [_hit(stored[d], score, finder, len(plan.clauses)) for score, d in ranked[:limit]]
         return Ranked(
             plan.normalized,
@@ -245,11 +259,17 @@ def _clause_words(clause: Clause) -> list[str]:
     return [*fold(clause.surface).split(), *(t for alt in clause.alternatives for t in alt)]
 
 
-def _proximity(fields: dict[str, Any], finder: WordFinder) -> float:
-    """Bonus for neighbouring query words that appear together, in order."""
+def _proximity(fields: dict[str, Any], finder: WordFinder, said: str) -> float:
+    """Bonus for neighbouring query words that appear together, in order, and for keyword
+    phrases the query (``said``: its phrase terms, space-padded) contains."""
     in_title = finder.pairs_in(fields.get("title", ""))
     in_summary = finder.pairs_in(fields.get("summary", "")) - in_title
-    return PHRASE_IN_TITLE * len(in_title) + PHRASE_IN_SUMMARY * len(in_summary)
+    keywords = sum(1 for p in fields.get("phrases", ()) if f" {p} " in said)
+    return (
+        PHRASE_IN_TITLE * len(in_title)
+        + PHRASE_IN_SUMMARY * len(in_summary)
+        + KEYWORD_PHRASE * keywords
+    )
 
 
 def _hit(fields: dict[str, Any], score: float, finder: WordFinder, clauses: int) -> RankedHit:

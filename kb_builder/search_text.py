@@ -156,6 +156,12 @@ class Analyzer:
         return counts
 
 
+def phrase_terms(keys: Analyzer, text: str) -> str:
+    """A phrase as its terms, stop words kept, space-separated: how an article's keywords
+    are stored and the query is matched against them ("Can't log in" is "not log in")."""
+    return " ".join(keys.terms(_DELIMS.sub(" ", normalize_query(text))))
+
+
 def spellable(words: Iterable[str]) -> set[str]:
     """The words a spelling correction may suggest: letters only, 3-24 of them."""
     return {w for w in words if 3 <= len(w) <= 24 and w.isalpha()}
@@ -185,7 +191,7 @@ class QueryPlanner:
 
     def __init__(self, analyzer: Analyzer, synonyms: Sequence[Sequence[str]] = ()) -> None:
         self.analyzer = analyzer
-        self._keys = Analyzer(analyzer.language, stop=False)
+        self.keys = Analyzer(analyzer.language, stop=False)  # for phrases: stop words kept
         # Synonym groups; each phrase is matched by its terms including stop words ("log in"),
         # and "two-factor" is also "two factor" and "twofactor".
         self._groups: list[list[tuple[tuple[str, ...], tuple[str, ...]]]] = []
@@ -195,7 +201,7 @@ class QueryPlanner:
                 spaced = _DELIMS.sub(" ", fold(phrase))
                 joined = _INNER_DELIMS.sub("", fold(phrase))
                 for form in dict.fromkeys((spaced, joined)):
-                    key, terms = tuple(self._keys.terms(form)), tuple(analyzer.terms(form))
+                    key, terms = tuple(self.keys.terms(form)), tuple(analyzer.terms(form))
                     if key:
                         entries.append((key, terms or key))
             if len({key for key, _ in entries}) > 1:
@@ -208,7 +214,7 @@ class QueryPlanner:
         content = [w for w in stripped if w not in FILLER_WORDS or not english]
         words = content or stripped or normalized.split()
         plan = QueryPlan(normalized, words)
-        keys = [tuple(self._keys.terms(_DELIMS.sub(" ", w))) for w in words]
+        keys = [tuple(self.keys.terms(_DELIMS.sub(" ", w))) for w in words]
         seen: set[tuple[tuple[str, ...], ...]] = set()
         i = 0
         while i < len(words):

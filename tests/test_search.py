@@ -340,3 +340,25 @@ def test_a_correction_looks_like_a_typo(tmp_path: Path, typed: str, corrected: s
     path = tmp_path / "vocabulary.txt"
     path.write_text("".join(f"{w}\t5\n" for w in words.split()), encoding="utf-8")
     assert Vocabulary(path).nearest(typed) == corrected
+
+
+@pytest.mark.parametrize("query", ["locked out", "I'm locked out of my account", "LOCKED-OUT"])
+def test_a_keyword_phrase_said_word_for_word_ranks_first(tmp_path: Path, query: str) -> None:
+    docs = [
+        doc(
+            "reset-password",
+            "Reset your password",
+            "Open the sign-in page and choose Forgot password.",
+            keywords=("locked out", "forgot password"),
+        ),
+        doc(
+            "locked-timesheets",
+            "Locked timesheets",
+            "A locked timesheet cannot be edited: approvers lock timesheets at the end of the "
+            "pay period, and staff are locked out of their locked timesheets.",
+        ),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        assert ids(s, query)[0] == "reset-password"
+        assert ids(s, "locked timesheets")[0] == "locked-timesheets"
