@@ -26,7 +26,7 @@ from .checks import BLOCKS_BUILD, check
 from .config import SiteConfig
 from .content import KnowledgeBase, load_content, slug_for
 from .errors import BuildError, Problem
-from .indexing import index_docs, search_entries, to_index_doc, update_indexes
+from .indexing import DOCS_CACHE, index_docs, search_entries, to_index_doc, update_indexes
 from .manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
 from .pages import plan_tree
 from .render import assemble, redirect_map, render_shard, split
@@ -159,13 +159,19 @@ def build_site(
         # Each worker starts on a part; the indexes build in one more worker meanwhile, and the
         # parts left over queue behind them.
         jobs = [pool.submit(render_shard, p, config, w) for p, w in parts[:workers]]
-        docs_cache = Cache(work / "docs.cache", salt)
-        pub_docs = index_docs(public, kb, docs_cache)
-        int_docs = index_docs(internal, kb, docs_cache)
-        docs_cache.save()
+        docs_cache = Cache(work / DOCS_CACHE, salt)
+        pub_docs, pub_keys = index_docs(public, kb, docs_cache)
+        int_docs, int_keys = index_docs(internal, kb, docs_cache)
+        saved = docs_cache.save()
         del docs_cache
         index_job = pool.submit(
-            update_indexes, pub_docs, int_docs, output / "index", work, config.site.language, salt
+            update_indexes,
+            pub_keys if saved else pub_docs,  # the worker reads them from the saved cache
+            int_keys if saved else int_docs,
+            output / "index",
+            work,
+            config.site.language,
+            salt,
         )
         jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
         pub_entries, int_entries = search_entries(pub_docs), search_entries(int_docs)

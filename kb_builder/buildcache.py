@@ -62,10 +62,10 @@ class Cache:
     def put(self, key: str, stamp: Any, value: Any) -> None:
         self._new[key] = (stamp, value)
 
-    def save(self) -> None:
-        """Write the entries this build used or added (atomically); errors are only logged."""
+    def save(self) -> bool:
+        """Write the entries this build used or added (atomically); False if that failed."""
         if self.path is None:
-            return
+            return False
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,3 +76,5 @@ class Cache:
             os.replace(tmp, self.path)
         except OSError as exc:
             log.warning("could not save the build cache %s: %s", self.path, exc)
+            return False
+        return True

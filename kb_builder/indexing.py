@@ -11,7 +11,10 @@ from pathlib import Path
 
 from .buildcache import Cache, digest
 from .content import Article, KnowledgeBase, plain_text
+from .errors import BuildError
 from .search import IndexDoc, Section
+
+DOCS_CACHE = "docs.cache"  # in build/.work
 
 
 def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
@@ -44,9 +47,12 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
     )
 
 
-def index_docs(articles: list[Article], kb: KnowledgeBase, cache: Cache) -> list[IndexDoc]:
-    """``to_index_doc`` of every article, taken from the cache when its inputs are the same."""
-    out = []
+def index_docs(
+    articles: list[Article], kb: KnowledgeBase, cache: Cache
+) -> tuple[list[IndexDoc], list[str]]:
+    """``to_index_doc`` of every article (taken from the cache when its inputs are the same),
+    and the cache key of each."""
+    out, keys = [], []
     for a in articles:
         titles = tuple(
             kb.categories[a.category_path[:i]].title
@@ -63,7 +69,8 @@ def index_docs(articles: list[Article], kb: KnowledgeBase, cache: Cache) -> list
             doc = to_index_doc(a, kb)
             cache.put(key, None, doc)
         out.append(doc)
-    return out
+        keys.append(key)
+    return out, keys
 
 
 def search_entries(docs: list[IndexDoc]) -> list[dict[str, str]]:
@@ -100,7 +107,8 @@ def update_index(
     if index_dir.is_dir() and _read(stamp) == key:
         return key
     stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
-    build_index(docs, index_dir, language=language)
+    # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
+    build_index(docs, index_dir, language=language, limitmb=256 if len(docs) < 5000 else 128)
     stamp.write_text(key)
     return key
 
@@ -120,18 +128,34 @@ def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
 
 
 def update_indexes(
-    public: list[IndexDoc],
-    internal: list[IndexDoc],
+    public: list[IndexDoc] | list[str],
+    internal: list[IndexDoc] | list[str],
     root: Path,
     work: Path,
     language: str,
     salt: str,
 ) -> None:
-    """Bring the public index and the agents' index (public and internal) up to date."""
+    """Bring the public index and the agents' index (public and internal) up to date.
+
+    The documents come as they are, or as their keys in the saved documents cache (the caller
+    then need not keep a copy of them while the indexes build).
+    """
+    cache = Cache(work / DOCS_CACHE, salt) if str in map(type, public + internal) else None
+    pub = [_doc(cache, d) for d in public]
+    both = pub + [_doc(cache, d) for d in internal]
+    del cache
     root.mkdir(parents=True, exist_ok=True)
-    key = update_index(public, root / "public", language, salt, work / "index-public.key")
-    if internal:
-        both = public + internal
+    key = update_index(pub, root / "public", language, salt, work / "index-public.key")
+    if len(both) > len(pub):  # agents search both trees in one index
         update_index(both, root / "internal", language, salt, work / "index-internal.key")
     else:  # no internal articles: the agents' index is the public one
         copy_index(root / "public", root / "internal", key, work / "index-internal.key")
+
+
+def _doc(cache: Cache | None, item: IndexDoc | str) -> IndexDoc:
+    if isinstance(item, IndexDoc):
+        return item
+    doc = cache.get(item, None) if cache is not None else None
+    if not isinstance(doc, IndexDoc):
+        raise BuildError("the search documents cache changed while the build was running")
+    return doc

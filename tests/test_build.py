@@ -330,3 +330,11 @@ def test_damaged_build_cache_is_ignored(tmp_path: Path) -> None:
     build_site(content, SiteConfig(), out, today=TODAY)
     assert "Wombat." in page(out, "cat0/a0/")
     assert _search_ids(out, "wombat") == {"a0"}
+
+
+def test_build_works_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "build"
+    _small_kb(content)
+    (out / ".work" / "docs.cache").mkdir(parents=True)  # a folder where the file would go
+    build_site(content, SiteConfig(), out, today=TODAY)
+    assert _search_ids(out, "text 4") >= {"a4"}
