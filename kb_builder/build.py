@@ -15,13 +15,14 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import gitinfo
-from .buildcache import Cache, code_digest
+from .buildcache import Cache, code_digest, release_memory
 from .checks import BLOCKS_BUILD, check
 from .config import SiteConfig
 from .content import KnowledgeBase, load_content, slug_for
@@ -29,7 +30,7 @@ from .errors import BuildError, Problem
 from .indexing import DOCS_CACHE, index_docs, search_entries, to_index_doc, update_indexes
 from .manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
 from .pages import plan_tree
-from .render import assemble, redirect_map, render_shard, split
+from .render import RenderResult, assemble, redirect_map, render_shard, split, write_entries
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ __all__ = ["BuildReport", "build_site", "load_and_check", "to_index_doc"]
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SHARD_ABOVE = 200  # below this many articles one MkDocs run beats the cost of starting two
-SHARD_MAX = 2500  # articles in one MkDocs run at most: a run holds all its pages in memory
+SHARD_MAX = 1500  # articles in one MkDocs run at most: a run holds all its pages in memory
 _FORK = multiprocessing.get_context("fork")
 
 
@@ -118,7 +119,11 @@ def build_site(
     # The workers fork now, before the content is loaded: each would otherwise carry a copy
     # of the whole knowledge base (the memory of a 10,000-article build). Those that render
     # import MkDocs themselves, in parallel, while this process loads the content.
-    with ProcessPoolExecutor(max_workers=workers + 1, mp_context=_FORK) as pool:
+    with (
+        ProcessPoolExecutor(max_workers=1, mp_context=_FORK) as index_pool,
+        ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool,
+    ):
+        index_pool.submit(os.getpid)
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
         kb, problems = load_and_check(
@@ -164,7 +169,7 @@ def build_site(
         int_docs, int_keys = index_docs(internal, kb, docs_cache)
         saved = docs_cache.save()
         del docs_cache
-        index_job = pool.submit(
+        index_job = index_pool.submit(
             update_indexes,
             pub_keys if saved else pub_docs,  # the worker reads them from the saved cache
             int_keys if saved else int_docs,
@@ -174,12 +179,21 @@ def build_site(
             salt,
         )
         jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
-        pub_entries, int_entries = search_entries(pub_docs), search_entries(int_docs)
+        pub_entries, int_entries = work / "search-public.json", work / "search-internal.json"
+        write_entries(pub_entries, search_entries(pub_docs))
+        write_entries(int_entries, search_entries(int_docs))
         del pub_docs, int_docs
-        results = []
-        for done, job in enumerate(jobs, 1):
-            results.append(job.result())
-            say("Rendering and indexing", done, len(jobs) + 1)
+        release_memory()
+        results: list[RenderResult] = []
+        waiting: set[Future[Any]] = {*jobs, index_job}
+        while waiting - {index_job}:  # a pool is shut down once its work is done, and its
+            done, waiting = wait(waiting, return_when=FIRST_COMPLETED)  # memory goes with it
+            if index_job in done:
+                index_job.result()
+                index_pool.shutdown()
+            results += [job.result() for job in done if job is not index_job]
+            say("Rendering and indexing", len(results), len(jobs) + 1)
+        pool.shutdown()
         report.timings["render"] = time.perf_counter() - t2
         assemble(
             [work / "public" / f"part-{i}" / "site" for i in range(len(shards))],

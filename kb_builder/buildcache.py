@@ -8,6 +8,7 @@ Imports neither mkdocs nor Flask.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import os
@@ -27,6 +28,14 @@ def code_digest() -> str:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def release_memory() -> None:
+    """Hand memory freed by Python back to the system: glibc keeps it otherwise."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def digest(obj: Any) -> str:

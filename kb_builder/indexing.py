@@ -108,7 +108,7 @@ def update_index(
         return key
     stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
     # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
-    build_index(docs, index_dir, language=language, limitmb=256 if len(docs) < 5000 else 128)
+    build_index(docs, index_dir, language=language, limitmb=256 if len(docs) < 5000 else 64)
     stamp.write_text(key)
     return key
 

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from . import __version__
+from .buildcache import release_memory
 from .config import SiteConfig
 from .errors import BuildError
 from .pages import TreePlan, relative_url
@@ -139,8 +140,12 @@ class _Collect(logging.Handler):
             self.messages.append(msg)
 
 
-def search_index_json(shard_site: Path, entries: list[dict[str, str]]) -> bytes:
-    """Material's static search index, from the text the build already extracted."""
+def search_index_json(shard_site: Path, entries: Path) -> bytes:
+    """Material's static search index, from the text the build already extracted.
+
+    ``entries`` is a file holding the JSON list of the index's documents (see
+    :func:`write_entries`), so the build need not keep them in memory while it renders.
+    """
     try:
         path = shard_site / "search" / "search_index.json"
         index = json.loads(path.read_text(encoding="utf-8"))
@@ -148,8 +153,16 @@ def search_index_json(shard_site: Path, entries: list[dict[str, str]]) -> bytes:
         index = {
             "config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}
         }
-    index["docs"] = entries
-    return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    index.pop("docs", None)
+    head = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return head[:-1] + (b',"docs":' if index else b'"docs":') + entries.read_bytes() + b"}"
+
+
+def write_entries(path: Path, entries: list[dict[str, str]]) -> None:
+    """Keep the documents of a static search index in ``path`` until the site is assembled."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    path.write_bytes(text.encode("utf-8"))
 
 
 def _mkdocs_build(plan_tree_name: str, cfg_path: Path, incremental: bool) -> list[str]:
@@ -211,6 +224,7 @@ def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult
     cfg_path = work / "mkdocs.yml"
     cfg_path.write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
     warnings = _mkdocs_build(plan.tree, cfg_path, incremental)
+    release_memory()  # a worker may render another part next
     state_path.write_text(json.dumps({"fingerprint": fingerprint}))
     rebuilt = len(written) if incremental else len(plan.files)
     return RenderResult(len(plan.files), rebuilt, incremental, warnings)
@@ -287,7 +301,7 @@ def assemble(
     site_dir: Path,
     plan: TreePlan,
     site_url: str,
-    entries: list[dict[str, str]],
+    entries: Path,
 ) -> None:
     """Publish the shards as one site, in place: every file is swapped in atomically.
 
