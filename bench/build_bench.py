@@ -109,10 +109,16 @@ def _tree_rss_mb(root: int) -> float:
     return sum(rss.get(p, 0) for p in tree) / 2**20
 
 
-def peak_of(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of a command, its worker processes included."""
+def peak_of(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak memory (MB) and CPU seconds of a command, its workers included.
+
+    CPU time does not depend on what else the shared machine is running as much as wall time
+    does, so the ratio of CPU seconds is printed too.
+    """
+    import resource
     import threading
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -133,10 +139,12 @@ def peak_of(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
     sampler.join()
     if proc.returncode != 0:
         print(f"  ! {' '.join(cmd[:3])} failed:\n{err[-2000:]}", file=sys.stderr)
-    return wall, peak[0]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak[0], cpu
 
 
-def material_default(src: Path, work: Path) -> tuple[float, float]:
+def material_default(src: Path, work: Path) -> tuple[float, float, float]:
     cfg = work / "mkdocs-material.yml"
     cfg.write_text(
         f"site_name: bench\ndocs_dir: {src}\nsite_dir: {work / 'material-site'}\n"
@@ -198,7 +206,7 @@ def main() -> None:
                         cwd=tmpd,
                     )
                 )
-            mat = material_default(src, tmpd) if n <= args.material_max else (None, None)
+            mat = material_default(src, tmpd) if n <= args.material_max else (None, None, None)
             med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
             rows.append(
                 (name, n, med(full, 0), med(full, 1), med(incr, 0), med(floor, 0), mat[0], mat[1])
@@ -207,6 +215,12 @@ def main() -> None:
                 f"   kb build {med(full, 0):.1f}s ({med(full, 1):.0f} MB), "
                 f"incremental {med(incr, 0):.1f}s, floor {med(floor, 0):.1f}s, "
                 f"material {mat[0] if mat[0] is None else round(mat[0], 1)}s",
+                flush=True,
+            )
+            print(
+                f"   CPU seconds (all processes): kb build {med(full, 2):.1f}, incremental "
+                f"{med(incr, 2):.1f}, floor {med(floor, 2):.1f} (kb/floor "
+                f"{med(full, 2) / med(floor, 2):.2f})",
                 flush=True,
             )
     print()
