@@ -11,9 +11,11 @@ typos sometimes find nothing too. Sessions add result clicks, article views, rat
 revisions, and contact requests (more often after a failed search) with their context.
 Rows go in through the store's own tables and migrations, in big executemany transactions.
 
-Prints grouping quality first: a similarity sweep on banking77's train split (where the
-default is tuned), then the held-out test split next to exact-normalised-string grouping, with
-purity, inverse purity and the share of intents mostly in one group (definitions printed).
+Prints grouping quality first: a word-similarity sweep on banking77's train split (where the
+default is tuned), a sweep of the word-meaning cosines (``gaps_meaning``, learned from the
+train and test queries as an unlabelled log), then the held-out test split next to
+exact-normalised-string grouping, with purity, inverse purity and the share of intents mostly
+in one group (definitions printed).
 Then the same figures over the generated log's failed searches, and the time of ``kb gaps``
 (median of 3) over the whole log next to a baseline: the report's two search-log aggregations
 alone, the SQL any such report must run.
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from feedback_api import store as st  # noqa: E402
 from feedback_api.gaps_cli import gaps  # noqa: E402
 from feedback_api.gaps_grouping import DEFAULT_SIMILARITY, Grouper  # noqa: E402
+from feedback_api.gaps_meaning import CONFIRM_SIMILARITY, MEANING_SIMILARITY  # noqa: E402
 from feedback_api.gaps_quality import Scores, scores  # noqa: E402
 from feedback_api.tables import metadata, searches  # noqa: E402
 from kb_builder.config import GapSettings  # noqa: E402
@@ -63,6 +66,8 @@ REASONS = (
 BATCH = 50_000
 SCHEMA = "gaps_bench"  # PostgreSQL schema of the benchmark's tables
 SWEEP = (0.3, 0.33, 0.36, 0.4, 0.45, 0.5)  # similarity thresholds tried on the train split
+CONFIRM_SWEEP = (0.85, 0.9, 0.95)  # gaps_meaning cosines tried on the train split
+MEANING_SWEEP = (0.78, 0.8, 0.82, 0.85)
 MIN_PURITY = 0.8  # groups must stay this pure
 CONFIGURED = GapSettings().group_similarity  # what `kb gaps` uses unless configured
 
@@ -323,28 +328,44 @@ def quality_table(rows: list[tuple[str, Scores]]) -> None:
         )
 
 
-def split_scores(data: list[tuple[str, str]], threshold: float | None) -> tuple[Scores, float]:
-    """Scores of grouping one split (None: exact normalised string), and seconds taken."""
+def split_scores(
+    data: list[tuple[str, str]],
+    threshold: float | None,
+    log: list[str] | None = None,
+    meaning: tuple[float, float] | None = None,
+) -> tuple[Scores, float]:
+    """Scores of grouping one split (None: exact normalised string), and seconds taken.
+
+    With ``log`` (normalised queries, no labels), word meaning is learned from it too;
+    ``meaning``: (confirm, meaning) cosines, else gaps_meaning's defaults.
+    """
     normal = [normalize_query(t) for t, _ in data]
     if threshold is None:
         return scores(zip(normal, (i for _, i in data), strict=True)), 0.0
+    confirm, joins = meaning or (None, None)
     t0 = time.perf_counter()
-    grouping = Grouper(threshold=threshold).group(Counter(normal))
+    grouper = Grouper(threshold=threshold, confirm=confirm, meaning=joins)
+    grouping = grouper.group(Counter(normal), log=log or ())
     elapsed = time.perf_counter() - t0
     key_of = {q: g.key for g in grouping.groups for q in g.queries}
     return scores(((key_of[q], i) for q, (_, i) in zip(normal, data, strict=True))), elapsed
 
 
 def grouping_quality() -> None:
-    """Tune the similarity on banking77's train split, then report the held-out test split."""
+    """Tune the similarities on banking77's train split, then report the held-out test split.
+
+    Word meaning is learned as a deployment would: from the log (the train split's queries
+    as history, plus the grouped queries themselves), never from the intent labels.
+    """
     print(
         "Grouping quality on banking77 (every query once; labels = its 77 intents):\n"
         "  purity: share of queries that belong to their group's majority intent\n"
         "  inverse purity: share of queries in their intent's largest group (completeness)\n"
         "  majority in one: share of intents with more than half their queries in one group"
     )
-    train = load("train")
-    print(f"\ntrain split ({len(train)} queries), similarity threshold sweep (tuning):")
+    train, test = load("train"), load("test")
+    log = [normalize_query(t) for t, _ in train + test]
+    print(f"\ntrain split ({len(train)} queries), word similarity sweep, words only (tuning):")
     sweep = [(t, split_scores(train, t)[0]) for t in SWEEP]
     best = max(
         (t for t, q in sweep if q.purity >= MIN_PURITY),
@@ -358,12 +379,35 @@ def grouping_quality() -> None:
         f"  rule: highest inverse purity with purity >= {MIN_PURITY}; chosen {best}, "
         f"Grouper default {DEFAULT_SIMILARITY}, site_config default {CONFIGURED}"
     )
-    test = load("test")
+    print(
+        f"\ntrain split, word similarity {CONFIGURED}, meaning learned from the log "
+        f"({len(log)} queries, train + test, unlabelled), sweep of (confirm, join) cosines:"
+    )
+    pairs = [(c, m) for c in CONFIRM_SWEEP for m in MEANING_SWEEP]
+    msweep = {p: split_scores(train, CONFIGURED, log, p)[0] for p in pairs}
+    chosen = max(
+        (p for p, q in msweep.items() if q.purity >= MIN_PURITY),
+        key=lambda p: msweep[p].inverse_purity,
+        default=None,
+    )
+    quality_table(
+        [
+            (f"confirm {c:.2f}, join {m:.2f}" + (" <- chosen" if (c, m) == chosen else ""), q)
+            for (c, m), q in msweep.items()
+        ]
+    )
+    print(
+        f"  rule: as above; chosen {chosen}, gaps_meaning defaults "
+        f"({CONFIRM_SIMILARITY}, {MEANING_SIMILARITY})"
+    )
     rows = [("exact normalised string", split_scores(test, None)[0])]
     timing = ""
-    for name, t in (("configured", CONFIGURED), ("default", DEFAULT_SIMILARITY)):
-        q, elapsed = split_scores(test, t)
-        rows.append((f"kb gaps, {name} similarity {t:.2f}", q))
+    for name, t, history in (
+        ("words only", CONFIGURED, None),
+        ("words + meaning", CONFIGURED, log),
+    ):
+        q, elapsed = split_scores(test, t, history)
+        rows.append((f"kb gaps, {name} {t:.2f}", q))
         timing += f", {name} grouped in {elapsed:.2f}s"
     print(f"\ntest split ({len(test)} queries, held out){timing}:")
     quality_table(rows)
@@ -377,16 +421,18 @@ def log_quality(data: dict[str, list[dict[str, Any]]], labels: list[tuple[str, s
         (q, lab) for (q, lab), r in zip(failed, data["searches"], strict=True) if not r["hits"]
     ]
     counts = Counter(q for q, _ in failed)
-    for name, t in (("configured", CONFIGURED), ("default", DEFAULT_SIMILARITY)):
-        grouping = Grouper(threshold=t).group(counts)
+    found = sorted({r["query"] for r in data["searches"] if r["hits"]})
+    for name, log in (("words only", None), ("words + meaning", found)):
+        grouping = Grouper(threshold=CONFIGURED).group(counts, log=log or ())
         key_of = {q: g.key for g in grouping.groups for q in g.queries}
         by_intent = scores((key_of[q], intent) for q, (intent, _) in failed)
         by_text = scores((key_of[q], text) for q, (_, text) in failed)
         print(
-            f"  failed searches of the log ({len(failed)}, {len(counts)} distinct), {name} "
-            f"similarity {t:.2f}: {by_intent.groups} groups, purity {by_intent.purity:.3f}, "
-            f"inverse purity {by_intent.inverse_purity:.3f} by intent; spellings of one source "
-            f"text in its largest group: {by_text.inverse_purity:.3f}"
+            f"  failed searches of the log ({len(failed)}, {len(counts)} distinct), {name}, "
+            f"similarity {CONFIGURED:.2f}: {by_intent.groups} groups, purity "
+            f"{by_intent.purity:.3f}, inverse purity {by_intent.inverse_purity:.3f}, majority "
+            f"in one {by_intent.majority_share:.3f} by intent; spellings of one source text "
+            f"in its largest group: {by_text.inverse_purity:.3f}"
         )
 
 

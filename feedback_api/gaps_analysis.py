@@ -90,6 +90,13 @@ class Analysis:
                         seen.add((plain, found))
                         self._context.append((plain, int(found), c.id))
         self._failed: Grouping | None = None
+        self._found: dict[str, int] | None = None
+
+    def found(self) -> dict[str, int]:
+        """Searches of the window that found something, per query (read once)."""
+        if self._found is None:
+            self._found = sql.found_stats(self.conn, self.window)
+        return self._found
 
     def _searched_before(self, found: bool) -> Iterable[tuple[str, int]]:
         """(plain query, contact request id) of the searches that found something (or
@@ -104,11 +111,12 @@ class Analysis:
         """Failed searches of the window grouped, most searched first.
 
         A group's first sighting is the first failed search, ever, of any of its queries that
-        failed in this window or the one before.
+        failed in this window or the one before. Word meaning is learned from all the
+        window's searches, those that found something included.
         """
         rows = sql.failed_stats(self.conn, self.window)
         current = {r.query: r.searches for r in rows if r.searches}
-        grouping = self.grouper.group(current)
+        grouping = self.grouper.group(current, log=self.found())
         self._failed = grouping
         key_of = {q: g.key for g in grouping.groups for q in g.queries}
         previous: Counter[str] = Counter()
@@ -188,7 +196,7 @@ class Analysis:
         similarity: the successful long tail is large and these rows are about specific
         queries whose results did not convince.
         """
-        found = sql.found_stats(self.conn, self.window)
+        found = self.found()
         grouping = self.grouper.group(found, merge=False)
         plain_key = {_plain(q): g.key for g in grouping.groups for q in g.queries}
         clicks: Counter[str] = Counter()

@@ -18,7 +18,8 @@ from typing import Any
 
 from kb_builder.manifest import PUBLIC, read_manifest
 
-from .gaps_grouping import MIN_TYPO_LEN, one_edit, stem, words_of
+from .gaps_grouping import stem, words_of
+from .gaps_typos import MIN_TYPO_LEN, one_edit
 from .reports_sql import RatingRow
 
 log = logging.getLogger(__name__)

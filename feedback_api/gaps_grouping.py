@@ -11,7 +11,7 @@ queries:
    "doesnt") as "not", then drop stop words. "Refunds", "refund" and "money back" with the
    synonym group ``[refund, money back]`` all become the term ``refund``;
 2. correct typos: a rare term of five or more letters becomes a much more frequent term
-   (or a word of the published articles) one edit away. Candidates come from a
+   (or a word of the published articles) one edit away (``gaps_typos``). Candidates come from a
    deletion-neighbourhood index (SymSpell's blocking: two words one edit apart share a
    string with one letter deleted), never from comparing all pairs;
 3. key: the sorted set of terms, so word order and repeated words do not matter;
@@ -21,7 +21,9 @@ queries:
    no chains form and no pair of keys without a rare term in common is ever compared. Two
    guards keep groups pure: a negated and a plain key need two shared terms ("can't log in"
    is a problem, "log in" a how-to), and a key vaguer than the leader (all its terms in the
-   leader's) needs half the leader's weight ("cancel" does not join "cancel subscription").
+   leader's) needs half the leader's weight ("cancel" does not join "cancel subscription");
+5. with a log of other searches to learn from, word vectors (``gaps_meaning``) must confirm
+   each such merge, and then join groups that mean the same thing in different words.
 
 The default threshold is tuned on banking77's train split (``bench/gaps_bench.py`` prints the
 sweep and the held-out test split): word overlap cannot tell apart intents that share their
@@ -40,8 +42,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from whoosh.lang.porter import stem as _porter
+
+from .gaps_typos import one_edit, typo_map
+
+if TYPE_CHECKING:
+    from .gaps_meaning import Vector
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,7 @@ __all__ = [
     "Grouping",
     "QueryGroup",
     "STOP_WORDS",
+    "frequencies",
     "one_edit",
     "terms_of_text",
     "words_of",
@@ -82,10 +91,6 @@ DEFAULT_SIMILARITY = 0.36
 # leader's weight: a vaguer query ("cancel") fits many groups ("cancel card", "cancel order").
 VAGUE_SIMILARITY = 0.5
 NOT = "not"  # the term of every negation; a negated query is a problem, not a how-to
-MIN_TYPO_LEN = 5  # shorter words are too often other real words one letter away
-TYPO_RATIO = 3  # a term is a typo of another only if the other is this many times as common
-TYPO_MAX_SHARE = 0.002  # ... and if it is rare: in at most this share of the searches (or 2)
-KNOWN_WEIGHT = 1_000_000  # a published word counts as very common: typos go to it
 
 
 @lru_cache(maxsize=200_000)
@@ -115,34 +120,20 @@ def words_of(query: str) -> list[str]:
     return _WORDS.findall(text.replace("'", "").replace("’", ""))
 
 
+def frequencies(term_sets: Iterable[Iterable[str]]) -> tuple[dict[str, int], dict[str, float]]:
+    """How many of the term sets hold each term, and its IDF, ``log(1 + (sets + 1) / df)``."""
+    df: dict[str, int] = defaultdict(int)
+    n = 1
+    for terms in term_sets:
+        n += 1
+        for t in terms:
+            df[t] += 1
+    return df, {t: math.log(1 + n / d) for t, d in df.items()}
+
+
 def terms_of_text(text: str) -> set[str]:
     """Stemmed content words of a text (titles, keywords, summaries), stop words dropped."""
     return {stem(w) for w in words_of(text) if w not in STOP_WORDS}
-
-
-def _plain(term: str) -> bool:
-    return "_" not in term and not term.isdigit()
-
-
-def one_edit(a: str, b: str) -> bool:
-    """True when ``b`` is ``a`` with one letter inserted, deleted, changed, or two adjacent
-    letters swapped, the first letter kept (typos rarely hit the first letter)."""
-    if a == b or a[:1] != b[:1] or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) < len(b):
-        return a[i:] == b[i + 1 :]
-    return a[i + 1 :] == b[i + 1 :] or (
-        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-    )
-
-
-def _deletes(term: str) -> set[str]:
-    return {term[:i] + term[i + 1 :] for i in range(len(term))}
 
 
 @dataclass(frozen=True)
@@ -185,7 +176,8 @@ class Grouper:
     ``synonyms`` are the site's synonym groups (``search.synonyms``); ``known_words`` the
     words of the published articles (typos are corrected towards them); ``threshold`` the
     weighted Jaccard similarity at which a key joins a leader (``gaps.group_similarity``;
-    :data:`DEFAULT_SIMILARITY` when not given).
+    :data:`DEFAULT_SIMILARITY` when not given); ``confirm`` and ``meaning`` the cosines of
+    ``gaps_meaning`` (None: its tuned defaults).
     Analyses are cached per query string for the life of the grouper.
     """
 
@@ -195,8 +187,12 @@ class Grouper:
         *,
         known_words: Iterable[str] = (),
         threshold: float = DEFAULT_SIMILARITY,
+        confirm: float | None = None,
+        meaning: float | None = None,
     ) -> None:
         self.threshold = threshold
+        self.confirm = confirm
+        self.meaning = meaning
         self._stems: dict[str, str] = {}
         self._cache: dict[str, tuple[str, ...]] = {}
         # synonym phrases by their first stem, longest first: "log in" -> canonical "sign_in"
@@ -258,48 +254,23 @@ class Grouper:
         result = self._cache[query] = tuple(out)
         return result
 
-    # -- step 2: typos ----------------------------------------------------------------------
+    # -- steps 3 to 5: keys and merging -----------------------------------------------------
 
-    def _typo_map(self, freq: Mapping[str, int]) -> dict[str, str]:
-        """Map rare terms to a far more common term one edit away (same first letter)."""
-        weight = dict(freq)
-        for t in self.known:
-            weight[t] = weight.get(t, 0) + KNOWN_WEIGHT
-        index: dict[str, list[str]] = defaultdict(list)
-        for t in sorted(weight):
-            if len(t) >= MIN_TYPO_LEN - 1 and _plain(t):
-                index[t].append(t)
-                for d in _deletes(t):
-                    index[d].append(t)
-        fixes: dict[str, str] = {}
-        rare = max(2.0, sum(freq.values()) * TYPO_MAX_SHARE)
-        for t in sorted(freq):
-            if len(t) < MIN_TYPO_LEN or t in self.known or not _plain(t) or freq[t] > rare:
-                continue
-            best, best_w = "", weight[t] * TYPO_RATIO - 1
-            for probe in sorted({t} | _deletes(t)):
-                for cand in index.get(probe, ()):
-                    w = weight[cand]
-                    if (w > best_w or (w == best_w and cand < best)) and one_edit(t, cand):
-                        best, best_w = cand, w
-            if best:
-                fixes[t] = best
-        return fixes
-
-    # -- steps 3 and 4: keys and merging ----------------------------------------------------
-
-    def group(self, counts: Mapping[str, int], *, merge: bool = True) -> Grouping:
+    def group(
+        self, counts: Mapping[str, int], *, merge: bool = True, log: Iterable[str] = ()
+    ) -> Grouping:
         """Group distinct queries (``query -> searches``); biggest group first.
 
         Without ``merge`` only queries with the same terms (after typo correction) share a
-        group: cheaper, for the long tail of searches that did find something.
+        group: cheaper, for the long tail of searches that did find something. ``log``: other
+        logged queries to learn word meaning from, with ``counts`` (step 5).
         """
         analysed = {q: self.analyse(q) for q in counts}
         freq: dict[str, int] = defaultdict(int)
         for q, terms in analysed.items():
             for t in set(terms):
                 freq[t] += counts[q]
-        fixes = self._typo_map(freq)
+        fixes = typo_map(freq, self.known)
         by_key: dict[tuple[str, ...], list[str]] = defaultdict(list)
         fixed_queries: set[str] = set()
         for q, terms in analysed.items():
@@ -308,7 +279,14 @@ class Grouper:
             if any(t in fixes for t in terms):
                 fixed_queries.add(q)
         key_count = {k: sum(counts[q] for q in qs) for k, qs in by_key.items()}
-        leaders = self._merge(key_count) if merge else {k: k for k in key_count}
+        vectors = self._key_vectors(analysed, fixes, log, key_count) if merge else None
+        leaders = self._merge(key_count, vectors) if merge else {k: k for k in key_count}
+        if vectors is not None:
+            from .gaps_meaning import MEANING_SIMILARITY, merge_by_meaning
+
+            sizes = {k: len(qs) for k, qs in by_key.items()}
+            meaning = MEANING_SIMILARITY if self.meaning is None else self.meaning
+            leaders = merge_by_meaning(vectors, leaders, sizes, key_count, NOT, meaning)
         members: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
         for k, leader in leaders.items():
             members[leader].append(k)
@@ -329,8 +307,26 @@ class Grouper:
         groups.sort(key=lambda g: (-g.count, g.key))
         return Grouping(tuple(groups), self, fixes, leaders)
 
+    def _key_vectors(
+        self,
+        analysed: Mapping[str, tuple[str, ...]],
+        fixes: Mapping[str, str],
+        log: Iterable[str],
+        keys: Iterable[tuple[str, ...]],
+    ) -> dict[tuple[str, ...], Vector] | None:
+        """Each key's vector, learned from the queries and the log (None: nothing to learn)."""
+        extra = set(log)
+        if not extra:
+            return None
+        from .gaps_meaning import key_vectors  # numpy, only when there is a log
+
+        docs = [*analysed.values(), *(self.analyse(q) for q in sorted(extra - analysed.keys()))]
+        return key_vectors(([fixes.get(t, t) for t in d] for d in docs), keys)
+
     def _merge(
-        self, key_count: Mapping[tuple[str, ...], int]
+        self,
+        key_count: Mapping[tuple[str, ...], int],
+        vectors: Mapping[tuple[str, ...], Vector] | None = None,
     ) -> dict[tuple[str, ...], tuple[str, ...]]:
         """Assign each key to a leader key (itself when no leader is similar enough).
 
@@ -340,13 +336,13 @@ class Grouper:
         Candidate leaders come from an inverted index of the leaders' rarest terms probed with
         the key's rarest terms (prefix filtering: two sets this similar must share one of
         those), then a weight-ratio bound prunes before the exact similarity is computed.
+        With ``vectors``, the key's and the leader's must also agree (``gaps_meaning``).
         """
-        df: dict[str, int] = defaultdict(int)
-        for k in key_count:
-            for t in k:
-                df[t] += 1
-        n = len(key_count) + 1
-        idf = {t: math.log(1 + n / d) for t, d in df.items()}
+        if vectors is not None:
+            from .gaps_meaning import CONFIRM_SIMILARITY
+
+            confirm = CONFIRM_SIMILARITY if self.confirm is None else self.confirm
+        _, idf = frequencies(key_count)
         theta = self.threshold - 1e-9
         index: dict[str, list[int]] = defaultdict(list)
         leaders: list[tuple[str, ...]] = []
@@ -386,6 +382,8 @@ class Grouper:
                         continue  # "log in" is a how-to, "can't log in" a problem
                     if sim < VAGUE_SIMILARITY and mine < other:
                         continue  # "cancel" is vaguer than "cancel subscription"
+                    if vectors is not None and vectors[key] @ vectors[leaders[g]] < confirm:
+                        continue  # the words are shared, the meaning is not
                     best, best_sim = g, sim
             if best >= 0:
                 leader_of[key] = leaders[best]
