@@ -170,9 +170,15 @@ def build_site(
         int_docs, int_keys = index_docs(internal, kb, docs_cache)
         saved = docs_cache.save()
         del docs_cache
+        pub_entries, int_entries = work / "search-public.json", work / "search-internal.json"
+        write_entries(pub_entries, search_entries(pub_docs))
+        write_entries(int_entries, search_entries(int_docs))
+        if saved:  # the worker reads them from the saved cache: this process lets them go first
+            pub_docs, int_docs = [], []
+            release_memory()
         index_job = index_pool.submit(
             update_indexes,
-            pub_keys if saved else pub_docs,  # the worker reads them from the saved cache
+            pub_keys if saved else pub_docs,
             int_keys if saved else int_docs,
             output / "index",
             work,
@@ -180,9 +186,6 @@ def build_site(
             salt,
         )
         jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
-        pub_entries, int_entries = work / "search-public.json", work / "search-internal.json"
-        write_entries(pub_entries, search_entries(pub_docs))
-        write_entries(int_entries, search_entries(int_docs))
         # What is left to do needs neither the articles' text nor the pages' (only their
         # paths): let them go while the workers run, which halves this process's memory.
         del pub_docs, int_docs, parts, shards
