@@ -21,7 +21,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -33,8 +33,9 @@ from . import agents, contact, errors, health, portal, ratings, search
 from .catalog import BuildState
 from .eventlog import EventLog
 from .outbox import Forwarder, OutboxWorker, Policy, channels
+from .ratelimit import RateLimits
 from .schemas import contact_model, rating_model
-from .security import install_headers, make_limiter
+from .security import install_headers
 from .services import Services
 from .store import Store, StoreError
 from .visitor import Visitors
@@ -128,7 +129,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     storage = settings["RATELIMIT_STORAGE_URI"] or config.api.rate_limit_storage
     install_headers(app, config)  # before the limiter: a CORS preflight is never counted
-    limiter = make_limiter(app, config, visitors, storage)
+    limiter = RateLimits(visitors.limit_key, config.api.rate_limit, storage)
+    limiter.init_app(app)
     policy = Policy(
         backoff_base=float(settings["OUTBOX_BACKOFF_BASE"]),
         backoff_max=float(settings["OUTBOX_BACKOFF_MAX"]),
@@ -153,10 +155,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (search.bp, ratings.bp, contact.bp, health.bp, portal.bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health.bp)
-    write_limit = limiter.limit(config.api.write_rate_limit, override_defaults=False)
     for endpoint in ("ratings.rate", "contact.contact"):
-        # Flask-Limiter checks a view's own limits in its wrapper, so the wrapper is the view.
-        app.view_functions[endpoint] = cast(Any, write_limit(app.view_functions[endpoint]))
+        limiter.add(endpoint, config.api.write_rate_limit)
     agents.init_app(app, services)  # /api/articles and the internal portal behind a sign-in
 
     if not services.channels and config.contact.enabled:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
@@ -291,10 +291,7 @@ def init_app(app: Flask, s: Services) -> None:
         typo_tolerance=s.config.search.typo_tolerance,
     )
     app.register_blueprint(bp)
-    limit = s.limiter.limit(s.config.api.login_rate_limit, override_defaults=False)
-    # Flask-Limiter checks a view's own limits in its wrapper, so the wrapper is the view.
-    view: Any = app.view_functions["agents.login"]
-    app.view_functions["agents.login"] = limit(view)
+    s.limiter.add("agents.login", s.config.api.login_rate_limit)
 
 
 def close(app: Flask) -> None:

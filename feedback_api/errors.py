@@ -8,17 +8,16 @@ Optional keys: ``field`` (the first offending input), ``details`` (every problem
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, jsonify, request
-from flask_limiter import RateLimitExceeded
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
+from .ratelimit import RateLimitExceeded
 from .security import page_csp
 from .store import StoreError
 
@@ -123,12 +122,9 @@ def _handle_api_error(exc: ApiError) -> Response:
 
 
 def _handle_rate_limit(exc: RateLimitExceeded) -> Response:
-    limiter = current_app.extensions["kb"].limiter
-    current = limiter.current_limit
-    retry = int(current.reset_at - time.time()) if current is not None else 60
-    retry = max(retry, 1)
+    retry = exc.retry_after
     response = error_response(
-        429, _SENTENCES[429].format(retry=retry), retry_after=retry, limit=str(exc.limit.limit)
+        429, _SENTENCES[429].format(retry=retry), retry_after=retry, limit=str(exc.limit)
     )
     response.headers["Retry-After"] = str(retry)
     return response

@@ -1,4 +1,4 @@
-"""Response hardening: security headers, the CORS allowlist, and per-visitor rate limits."""
+"""Response hardening: security headers and the CORS allowlist (rate limits: ``ratelimit``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ import functools
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, Response, request
-from flask_limiter import Limiter
-from limits.storage import MemoryStorage
 
 from kb_builder.config import SiteConfig
-
-from .visitor import Visitors
 
 log = logging.getLogger(__name__)
 
@@ -107,47 +102,3 @@ def install_headers(app: Flask, config: SiteConfig) -> None:
                 added.append(("Cache-Control", "no-store"))
         response.headers.extend(added)
         return response
-
-
-class TimerlessMemoryStorage(MemoryStorage):
-    """``memory://`` without its expiry thread: expired counters are swept inline, once a second.
-
-    limits' MemoryStorage starts a new ``threading.Timer`` 10 ms after the last one ended, so
-    under steady traffic nearly every request pays for creating a thread. Counters already
-    expire lazily on read; the sweep only bounds memory.
-    """
-
-    STORAGE_SCHEME = ["kbmemory"]
-
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self.timer.cancel()
-        self._swept = time.monotonic()
-
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802  (overrides the private hook)
-        now = time.monotonic()
-        if now - self._swept >= 1.0:
-            self._swept = now
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
-
-
-def make_limiter(app: Flask, config: SiteConfig, visitors: Visitors, storage_uri: str) -> Limiter:
-    """Per-visitor limits on the API (the static portal is not limited)."""
-    if storage_uri.startswith("memory://"):
-        storage_uri = "kb" + storage_uri
-    limiter = Limiter(
-        visitors.limit_key,
-        app=app,
-        default_limits=[config.api.rate_limit],
-        default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
-        storage_uri=storage_uri,
-        # X-RateLimit-* on every answer costs a second storage read per request; a refusal
-        # carries Retry-After (header and body) from the error handler instead.
-        headers_enabled=False,
-        strategy="fixed-window",
-        # A rate-limit store outage degrades to per-process counters instead of failing requests.
-        swallow_errors=True,
-        in_memory_fallback_enabled=True,
-        key_prefix="kb",
-    )
-    return limiter

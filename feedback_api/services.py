@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_limiter import Limiter
 
 from kb_builder.config import SiteConfig
 
 from .catalog import BuildState
 from .eventlog import EventLog
 from .outbox import Forwarder, OutboxWorker, Policy
+from .ratelimit import RateLimits
 from .store import Store
 from .visitor import Visitors
 
@@ -26,7 +26,7 @@ class Services:
     store: Store
     events: EventLog
     visitors: Visitors
-    limiter: Limiter
+    limiter: RateLimits
     forwarder: Forwarder
     policy: Policy
     channels: list[str]

@@ -187,7 +187,10 @@ class ApiSettings(_Model):
         "20/minute", description="Per-visitor limit on ratings and contact requests."
     )
     rate_limit_storage: str = Field(
-        "memory://", description="Flask-Limiter storage URI; env KB_RATELIMIT_STORAGE overrides."
+        "memory://",
+        description=(
+            "Rate-limit counters, memory:// or redis://host; env KB_RATELIMIT_STORAGE overrides."
+        ),
     )
     cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")

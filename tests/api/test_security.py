@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 
 import pytest
 from flask.testing import FlaskClient
@@ -122,3 +123,36 @@ def test_proxy_count_reads_the_forwarded_address(make_app: AppFactory) -> None:
             "/api/events/view", json={"id": "refunds"}, headers={"X-Forwarded-For": address}
         )
     assert len({r["visitor"] for r in rows(app, "article_views")}) == 2
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+def test_instances_sharing_redis_share_the_allowance(make_app: AppFactory) -> None:
+    config = site_config(api={"rate_limit": "3/minute"})
+    first = make_app(config, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15").test_client()
+    second = make_app(config, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15").test_client()
+    codes = [c.get("/api/suggest?q=re").status_code for c in (first, second, first, second)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_a_dead_counter_store_still_limits_in_memory(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_app(
+        site_config(api={"rate_limit": "2/minute"}),
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0",
+    )
+    client = app.test_client()
+    codes = [client.get("/api/suggest?q=re").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "counting in memory" in caplog.text
