@@ -54,6 +54,21 @@ class Reply:
         return json.loads(self.body)
 
 
+def server_env(build: Path, config: Path, database_url: str) -> dict[str, str]:
+    """The environment of a gunicorn server on ``build`` with ``config`` and a store."""
+    return {
+        "KB_BUILD_DIR": str(build),
+        "KB_SITE_CONFIG": str(config),
+        "KB_DATABASE_URL": database_url,
+    }
+
+
+def first_vote(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A 'helpful' vote on the manifest's first article, at its current revision."""
+    article = manifest["articles"][0]
+    return {"article_id": article["id"], "revision": article["revision"], "value": 1}
+
+
 def http(
     method: str,
     url: str,

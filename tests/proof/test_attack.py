@@ -16,7 +16,16 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 
 from .figures import add, record
-from .procs import GENEROUS, Gunicorn, Reply, http, proof_config, raw_request
+from .procs import (
+    GENEROUS,
+    Gunicorn,
+    Reply,
+    first_vote,
+    http,
+    proof_config,
+    raw_request,
+    server_env,
+)
 
 TOKEN = "proof-agent-token-" + "x" * 24
 
@@ -208,10 +217,9 @@ def test_rate_limits_answer_429_with_retry_after(
     limits = {"rate_limit": "6/minute", "write_rate_limit": "3/minute"}
     config = proof_config(tmp_path / "site_config.yml", api=limits)
     db = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    env = {"KB_BUILD_DIR": str(built), "KB_SITE_CONFIG": str(config), "KB_DATABASE_URL": db}
+    env = server_env(built, config, db)
     server = gunicorn(env)
-    article = manifest["articles"][0]
-    vote = {"article_id": article["id"], "revision": article["revision"], "value": 1}
+    vote = first_vote(manifest)
     # counters live in each worker's memory (memory://): 2 workers allow up to twice the limit
     for path, body, limit in (
         ("/api/search?q=refund", None, 6),

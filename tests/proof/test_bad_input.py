@@ -24,7 +24,7 @@ from kb_builder.content import load_content
 from kb_builder.errors import ConfigError
 
 from .figures import add
-from .procs import GENEROUS, Gunicorn, http, proof_config, raw_request
+from .procs import GENEROUS, Gunicorn, http, proof_config, raw_request, server_env
 
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis is not installed (pip install -e '.[test]')"
@@ -337,7 +337,7 @@ def test_real_server_limits_before_the_app(
     that request, so it cannot shape the answer. Nothing hangs, nothing is a 5xx."""
     config = proof_config(tmp_path / "site_config.yml", api=GENEROUS)
     db = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    env = {"KB_BUILD_DIR": str(built), "KB_SITE_CONFIG": str(config), "KB_DATABASE_URL": db}
+    env = server_env(built, config, db)
     server = gunicorn(env)
 
     seen = http("GET", f"{server.url}/api/search?q={'a' * 3000}")

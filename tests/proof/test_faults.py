@@ -26,7 +26,17 @@ from feedback_api.tables import contact_requests, outbox, searches
 from tests.api.servers import SmtpServer, WebhookServer, free_port
 
 from .figures import record
-from .procs import GENEROUS, Gunicorn, PrivatePostgres, Reply, http, proof_config, wait_until
+from .procs import (
+    GENEROUS,
+    Gunicorn,
+    PrivatePostgres,
+    Reply,
+    first_vote,
+    http,
+    proof_config,
+    server_env,
+    wait_until,
+)
 
 FORM = {
     "name": "Fay Fault",
@@ -63,14 +73,9 @@ def test_postgres_stopped_mid_run_is_503_and_heals(
     tmp_path: Path,
 ) -> None:
     config = proof_config(tmp_path / "site_config.yml", api=GENEROUS)
-    env = {
-        "KB_BUILD_DIR": str(built),
-        "KB_SITE_CONFIG": str(config),
-        "KB_DATABASE_URL": private_pg.url,
-    }
+    env = server_env(built, config, private_pg.url)
     server = gunicorn(env)
-    article = manifest["articles"][0]
-    vote = {"article_id": article["id"], "revision": article["revision"], "value": 1}
+    vote = first_vote(manifest)
 
     # fresh workers that never reached the database (no visitor salt yet) still answer searches
     private_pg.stop("fast")
@@ -160,9 +165,8 @@ def test_server_started_during_outage_serves_reads_and_migrates_later(
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     admin.dispose()
     url = f"{private_pg.url}?options=-csearch_path%3D{schema}"
-    env = {"KB_BUILD_DIR": str(built), "KB_SITE_CONFIG": str(config), "KB_DATABASE_URL": url}
-    article = manifest["articles"][0]
-    vote = {"article_id": article["id"], "revision": article["revision"], "value": 1}
+    env = server_env(built, config, url)
+    vote = first_vote(manifest)
 
     private_pg.stop("fast")
     try:
@@ -205,7 +209,7 @@ def test_helpdesk_down_keeps_requests_and_delivers_them_later(
     }
     config = proof_config(tmp_path / "site_config.yml", api=GENEROUS, contact=contact)
     db = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    env = {"KB_BUILD_DIR": str(built), "KB_SITE_CONFIG": str(config), "KB_DATABASE_URL": db}
+    env = server_env(built, config, db)
     settings = {"OUTBOX_POLL_SECONDS": 0.1, "OUTBOX_BACKOFF_BASE": 0.2, "OUTBOX_BACKOFF_MAX": 0.5}
     server = gunicorn(env, settings)
 
@@ -251,7 +255,7 @@ def test_broken_index_is_named_at_start_up_and_on_health(
     _corrupt(index, how)
     config = proof_config(tmp_path / "site_config.yml", api=GENEROUS)
     db = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    env = {"KB_BUILD_DIR": str(build), "KB_SITE_CONFIG": str(config), "KB_DATABASE_URL": db}
+    env = server_env(build, config, db)
     server = gunicorn(env)
 
     startup = server.log_text()
