@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,7 +36,7 @@ from .ratelimit import RateLimits
 from .schemas import contact_model, rating_model
 from .security import install_headers
 from .services import Services
-from .store import Store, StoreError
+from .store import Store
 from .visitor import Visitors
 
 __all__ = ["create_app"]
@@ -116,11 +115,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     store = Store(settings["DATABASE_URL"] or config.database_url)
     visitors = Visitors(store)
     # a worker (re)started during a database outage serves reads and migrates once it can
-    if store.migrate(defer_if_unreachable=True) >= 0:
-        try:  # fetched now, while the store is known to be up: reads survive an outage
-            visitors.salt()
-        except (StoreError, sa.exc.SQLAlchemyError) as exc:  # it went down in between
-            log.warning("visitor salt not fetched at start-up: %s", exc)
+    store.migrate(defer_if_unreachable=True)
+    visitors.salt_or_stand_in()  # today's salt now, so that reads survive a later outage
     build = BuildState(
         # absolute: Flask resolves relative file paths against the package, not the cwd
         Path(settings["BUILD_DIR"]).resolve(),

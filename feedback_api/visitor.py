@@ -50,7 +50,8 @@ class Visitors:
                     self._day = today
         return self._salt
 
-    def _salt_or_stand_in(self) -> str:
+    def salt_or_stand_in(self) -> str:
+        """Today's shared salt, or this process's stand-in while the store cannot give it."""
         if self._day == datetime.now(UTC).date() or time.monotonic() >= self._retry_at:
             try:
                 return self.salt()
@@ -60,7 +61,7 @@ class Visitors:
         return self._stand_in
 
     def _digest(self, *parts: str) -> str:
-        h = hashlib.sha256(self._salt_or_stand_in().encode())
+        h = hashlib.sha256(self.salt_or_stand_in().encode())
         for part in parts:
             h.update(b"\0")
             h.update(part.encode("utf-8", "replace"))
