@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from feedback_api import store as st  # noqa: E402
 from feedback_api.gaps_cli import gaps  # noqa: E402
-from feedback_api.gaps_grouping import DEFAULT_SIMILARITY, Grouper  # noqa: E402
+from feedback_api.gaps_grouping import Grouper  # noqa: E402
 from feedback_api.gaps_meaning import CONFIRM_SIMILARITY, MEANING_SIMILARITY  # noqa: E402
 from feedback_api.gaps_quality import Scores, scores  # noqa: E402
 from feedback_api.tables import metadata, searches  # noqa: E402
@@ -377,7 +377,7 @@ def grouping_quality() -> None:
     )
     print(
         f"  rule: highest inverse purity with purity >= {MIN_PURITY}; chosen {best}, "
-        f"Grouper default {DEFAULT_SIMILARITY}, site_config default {CONFIGURED}"
+        f"site_config default {CONFIGURED}"
     )
     print(
         f"\ntrain split, word similarity {CONFIGURED}, meaning learned from the log "
@@ -490,23 +490,17 @@ def main() -> None:
                 f"found searches per normalised query, 30 days) over {n} searches: median "
                 f"{statistics.median(floor):.2f}s (runs: {', '.join(f'{t:.2f}' for t in floor)})"
             )
-            for label, similarity in (("", CONFIGURED), (" (tuned)", DEFAULT_SIMILARITY)):
-                config = site_config(work, similarity)
-                for fmt in ("json", "html") if not label else ("json",):
-                    out = work / f"report{label.strip(' ()')}.{fmt}"
-                    times, cpu = time_report(url, work / "build", fmt, out, config)
-                    print(
-                        f"{name}: kb gaps --since 30d --format {fmt}, similarity {similarity}"
-                        f"{label}, over {n} searches: median {statistics.median(times):.2f}s "
-                        f"wall, {statistics.median(cpu):.2f}s CPU in this process (runs: "
-                        f"{', '.join(f'{t:.2f}' for t in times)}; load average "
-                        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
-                    )
-            for similarity, file in (
-                (CONFIGURED, "report.json"),
-                (DEFAULT_SIMILARITY, "reporttuned.json"),
-            ):
-                summarise(similarity, json.loads((work / file).read_text(encoding="utf-8")))
+            config = site_config(work, CONFIGURED)
+            for fmt in ("json", "html"):
+                times, cpu = time_report(url, work / "build", fmt, work / f"report.{fmt}", config)
+                print(
+                    f"{name}: kb gaps --since 30d --format {fmt}, similarity {CONFIGURED}, "
+                    f"over {n} searches: median {statistics.median(times):.2f}s wall, "
+                    f"{statistics.median(cpu):.2f}s CPU in this process (runs: "
+                    f"{', '.join(f'{t:.2f}' for t in times)}; load average "
+                    f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+                )
+            summarise(CONFIGURED, json.loads((work / "report.json").read_text(encoding="utf-8")))
 
 
 def summarise(similarity: float, report: dict[str, Any]) -> None:

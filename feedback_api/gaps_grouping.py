@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING
 
 from whoosh.lang.porter import stem as _porter
 
+from kb_builder.config import GapSettings
+
 from .gaps_typos import one_edit, typo_map
 
 if TYPE_CHECKING:
@@ -84,9 +86,8 @@ STOP_WORDS = frozenset(
     wondering yesterday yet now""".split()
 )
 
-# Tuned on banking77's train split (bench/gaps_bench.py): the highest share of each intent's
-# queries in one group while at least 80% of a group's queries share its intent.
-DEFAULT_SIMILARITY = 0.36
+# ``gaps.group_similarity``'s default, tuned on banking77's train split (bench/gaps_bench.py).
+DEFAULT_SIMILARITY = GapSettings().group_similarity
 # A query whose terms are all in the leader's joins only when it carries this share of the
 # leader's weight: a vaguer query ("cancel") fits many groups ("cancel card", "cancel order").
 VAGUE_SIMILARITY = 0.5
