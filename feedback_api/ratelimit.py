@@ -4,7 +4,7 @@ Every ``/api/`` endpoint but health has the default limit (``api.rate_limit``), 
 endpoint and visitor; some endpoints add limits of their own (``add``: writes, the agents'
 sign-in). A refusal raises :class:`RateLimitExceeded`, which ``errors`` turns into a 429 with
 Retry-After. When the counter store (Redis) fails, counting goes on in this process's memory
-instead of failing the request.
+instead of failing the request, and the store is asked again after a few seconds.
 
 This is a before-request hook over ``limits`` rather than Flask-Limiter: Flask-Limiter's
 per-request bookkeeping (its decorator registry and exemption scopes) cost about 0.3 ms a
@@ -25,6 +25,7 @@ from limits.strategies import FixedWindowRateLimiter
 log = logging.getLogger(__name__)
 
 _PREFIX = "kb"
+_RETRY_SECONDS = 5.0  # how long a failed counter store is left alone
 
 
 class RateLimitExceeded(Exception):
@@ -75,7 +76,7 @@ class RateLimits:
         self._fallback = FixedWindowRateLimiter(TimerlessMemoryStorage())
         self._exempt: set[str] = set()
         self._routes: dict[str, list[tuple[RateLimitItem, frozenset[str]]]] = {}
-        self._store_down = False
+        self._down_until = 0.0  # while the counter store is failing: ask it again after this
 
     def init_app(self, app: Flask) -> None:
         app.before_request(self.check)
@@ -103,18 +104,20 @@ class RateLimits:
                 self._hit(limit, endpoint + "/own", key)
 
     def _hit(self, limit: RateLimitItem, scope: str, key: str) -> None:
+        counters = self._counters
+        if self._down_until and time.monotonic() < self._down_until:
+            counters = self._fallback  # the store failed a moment ago: do not wait on it again
         try:
-            allowed = self._counters.hit(limit, _PREFIX, scope, key)
-            counters = self._counters
-            if self._store_down:
-                self._store_down = False
+            allowed = counters.hit(limit, _PREFIX, scope, key)
+            if self._down_until and counters is self._counters:
+                self._down_until = 0.0
                 log.warning("rate limits: the counter store answers again")
         except Exception as exc:  # a counter store outage must not fail the request
-            if not self._store_down:
-                self._store_down = True
+            if not self._down_until:
                 log.warning("rate limits: counter store failed (%s); counting in memory", exc)
-            allowed = self._fallback.hit(limit, _PREFIX, scope, key)
+            self._down_until = time.monotonic() + _RETRY_SECONDS
             counters = self._fallback
+            allowed = counters.hit(limit, _PREFIX, scope, key)
         if not allowed:
             try:
                 reset_at = counters.get_window_stats(limit, _PREFIX, scope, key).reset_time
