@@ -5,7 +5,6 @@
   center's sidebar should show where you are, and rendering the full nav into every page made
   build time grow with the square of the article count.
 - Leaves the static search index to the build, which already has every section's text.
-- Converts every page with one Markdown instance per build instead of a new one per page.
 """
 
 from __future__ import annotations
@@ -13,14 +12,12 @@ from __future__ import annotations
 import functools
 import html
 import json
-import logging
 import os
 from typing import Any
 
-import markdown
 from mkdocs.utils import get_relative_url
 
-_state: dict[str, Any] = {"data": {}, "sidebar": {}, "md": None, "strings": {}}
+_state: dict[str, Any] = {"data": {}, "sidebar": {}, "strings": {}}
 
 
 def _icons_dir() -> str:
@@ -38,7 +35,6 @@ def on_config(config: Any) -> Any:
             cat["icon"] = "material/folder-outline"
     _state["data"] = data
     _state["sidebar"] = {}
-    _state["md"] = None  # the Markdown instance belongs to one config
     _state["strings"] = {}  # translations of the config's language
     # Material's search plugin re-parses every rendered page to build its index. The build
     # already has each section's plain text and writes the same index format itself
@@ -153,7 +149,6 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
 def on_pre_page(page: Any, config: Any, files: Any) -> Any:
     # this page only; MkDocs' classes stay unpatched
     page.read_source = functools.partial(_read_source, page, page.read_source)
-    page.render = functools.partial(_render, page)
     return page
 
 
@@ -174,39 +169,3 @@ def _read_source(page: Any, read_source: Any, config: Any) -> None:
             page.markdown, page.meta = source[end + 5 :].lstrip("\n"), meta
             return
     read_source(config)
-
-
-def _render(page: Any, config: Any, files: Any) -> None:
-    """MkDocs 1.6's ``Page.render`` with one reused Markdown instance.
-
-    Building the Markdown instance and its extensions for every page was a tenth of the build;
-    ``reset()`` between pages is what Python-Markdown documents for converting many documents.
-    The per-page processors are registered under fixed names, so each page replaces the last's.
-    """
-    from mkdocs.structure import pages
-    from mkdocs.structure.toc import get_toc
-
-    if page.markdown is None:
-        raise RuntimeError("`markdown` field hasn't been set (via `read_source`)")
-    md = _state["md"]
-    if md is None:
-        md = markdown.Markdown(
-            extensions=config["markdown_extensions"],
-            extension_configs=config["mdx_configs"] or {},
-        )
-        _state["md"] = md
-    md.reset()
-    raw_html = pages._RawHTMLPreprocessor()
-    raw_html._register(md)
-    anchors = pages._ExtractAnchorsTreeprocessor(page.file, files, config)
-    anchors._register(md)
-    relative = pages._RelativePathTreeprocessor(page.file, files, config)
-    relative._register(md)
-    title = pages._ExtractTitleTreeprocessor()
-    title._register(md)
-    page.content = md.convert(page.markdown)
-    page.toc = get_toc(getattr(md, "toc_tokens", []))
-    page._title_from_render = title.title
-    page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
-    if pages.log.getEffectiveLevel() > logging.DEBUG:
-        page.links_to_anchors = relative.links_to_anchors
