@@ -30,7 +30,15 @@ from .errors import BuildError, Problem
 from .indexing import DOCS_CACHE, index_docs, search_entries, to_index_doc, update_indexes
 from .manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
 from .pages import plan_tree
-from .render import RenderResult, assemble, redirect_map, render_shard, split, write_entries
+from .render import (
+    RenderResult,
+    assemble,
+    redirect_map,
+    render_shard,
+    split,
+    warm_up,
+    write_entries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +129,7 @@ def build_site(
     # import MkDocs themselves, in parallel, while this process loads the content.
     with (
         ProcessPoolExecutor(max_workers=1, mp_context=_FORK) as index_pool,
-        ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool,
+        ProcessPoolExecutor(max_workers=workers, mp_context=_FORK, initializer=warm_up) as pool,
     ):
         index_pool.submit(os.getpid)
         pool.submit(os.getpid)

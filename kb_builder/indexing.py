@@ -13,8 +13,10 @@ from .buildcache import Cache, digest
 from .content import Article, KnowledgeBase, plain_text
 from .errors import BuildError
 from .search import IndexDoc, Section
+from .search_index import DocStats, doc_stats
 
 DOCS_CACHE = "docs.cache"  # in build/.work
+STATS_CACHE = "index-stats.cache"
 
 
 def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
@@ -95,33 +97,54 @@ def _read(stamp: Path) -> str:
 
 
 def update_index(
-    docs: list[IndexDoc], index_dir: Path, language: str, salt: str, stamp: Path
+    docs: list[IndexDoc], index_dir: Path, language: str, salt: str, stamp: Path, stats: Cache
 ) -> str:
-    """Write the index of ``docs`` unless ``stamp`` says ``index_dir`` holds exactly that.
+    """Bring the index in ``index_dir`` up to date with ``docs``: nothing to do when ``stamp``
+    says it holds exactly them, only the changed articles replaced when few changed, a fresh
+    index otherwise. ``stats`` caches each document's statistics between builds.
 
     Returns the key of what the index holds. Raises what ``search.build_index`` raises.
     """
-    from .search import build_index
+    from .search import build_index, patch_index
 
-    key = digest((salt, language, [digest(d) for d in docs]))
+    digests = [digest(d) for d in docs]
+    key = digest((salt, language, digests))
     if index_dir.is_dir() and _read(stamp) == key:
         return key
     stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
-    # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
-    build_index(docs, index_dir, language=language, limitmb=256 if len(docs) < 5000 else 64)
+    counts = []
+    for doc, d in zip(docs, digests, strict=True):
+        found = stats.get(d, language)
+        if not isinstance(found, DocStats):
+            found = doc_stats(language, doc)
+            stats.put(d, language, found)
+        counts.append(found)
+    source = {"salt": salt, "language": language, "digests": digests}
+    if not patch_index(docs, index_dir, language=language, stats=counts, source=source):
+        # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
+        limitmb = 256 if len(docs) < 5000 else 64
+        build_index(
+            docs, index_dir, language=language, limitmb=limitmb, stats=counts, source=source
+        )
     stamp.write_text(key)
     return key
 
 
 def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
-    """Make ``dst`` a copy of the index in ``src`` (built from ``key``), unless it is one."""
+    """Make ``dst`` a copy of the index in ``src`` (built from ``key``), unless it is one.
+
+    The copy is made of hard links: index files are replaced, never rewritten.
+    """
+    from .search import link_tree
+
     key = "copy:" + key
     if dst.is_dir() and _read(stamp) == key:
         return
     stamp.unlink(missing_ok=True)
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp)
+    tmp.mkdir()
+    link_tree(src, tmp)
     shutil.rmtree(dst, ignore_errors=True)
     tmp.rename(dst)
     stamp.write_text(key)
@@ -145,11 +168,13 @@ def update_indexes(
     both = pub + [_doc(cache, d) for d in internal]
     del cache
     root.mkdir(parents=True, exist_ok=True)
-    key = update_index(pub, root / "public", language, salt, work / "index-public.key")
+    stats = Cache(work / STATS_CACHE, salt)
+    key = update_index(pub, root / "public", language, salt, work / "index-public.key", stats)
     if len(both) > len(pub):  # agents search both trees in one index
-        update_index(both, root / "internal", language, salt, work / "index-internal.key")
+        update_index(both, root / "internal", language, salt, work / "index-internal.key", stats)
     else:  # no internal articles: the agents' index is the public one
         copy_index(root / "public", root / "internal", key, work / "index-internal.key")
+    stats.save()
 
 
 def _doc(cache: Cache | None, item: IndexDoc | str) -> IndexDoc:

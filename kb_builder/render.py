@@ -165,6 +165,16 @@ def write_entries(path: Path, entries: list[dict[str, str]]) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
+def warm_up() -> None:
+    """Import what rendering needs: run as each render worker starts, while the build's main
+    process is still loading the content."""
+    import material.plugins.search.plugin  # noqa: F401
+    import mkdocs.commands.build  # noqa: F401
+    import mkdocs.config  # noqa: F401
+    import pymdownx.highlight  # noqa: F401
+    import pymdownx.superfences  # noqa: F401
+
+
 def _mkdocs_build(plan_tree_name: str, cfg_path: Path, incremental: bool) -> list[str]:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config as mkdocs_load_config

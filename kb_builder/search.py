@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
@@ -124,26 +125,79 @@ def build_index(
     language: str = "en",
     procs: int = 1,
     limitmb: int = 256,
+    stats: Sequence[search_index.DocStats] | None = None,
+    source: dict[str, Any] | None = None,
 ) -> int:
     """Write a fresh index of ``docs`` to ``index_dir``; return the number of articles.
 
     The index is built in a temporary directory beside ``index_dir`` and swapped in at the
-    end, so readers never see half an index. Raises OSError, or BuildError for duplicate ids.
+    end, so readers never see half an index. ``stats`` are the documents'
+    :func:`~kb_builder.search_index.doc_stats` when the caller has them; ``source`` (its
+    ``digests``, one per document, and anything else that decides the index's content) lets a
+    later :func:`patch_index` replace only what changed. Raises OSError, or BuildError for
+    duplicate ids.
     """
     index_dir = Path(index_dir)
     docs = list(docs)
+    if stats is None:
+        stats = [search_index.doc_stats(language, d) for d in docs]
+    state = dict(source or {})
+    state["digests"] = dict(zip((d.id for d in docs), state.get("digests", ()), strict=False))
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
     try:
-        search_index.write(docs, tmp, language, procs, limitmb)
-        meta = {"format": search_index.FORMAT, "language": language, "articles": len(docs)}
-        (tmp / search_index.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        search_index.write(docs, stats, tmp, language, procs, limitmb, state)
+        _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log.info("search index: %d articles written to %s", len(docs), index_dir)
     return len(docs)
+
+
+def patch_index(
+    docs: Sequence[IndexDoc],
+    index_dir: Path,
+    *,
+    language: str,
+    stats: Sequence[search_index.DocStats],
+    source: dict[str, Any],
+) -> bool:
+    """Update the index in ``index_dir`` to ``docs`` by replacing the articles that changed
+    since it was written (see :func:`build_index`); False when a fresh index should be built.
+
+    The update runs on a copy made of hard links (Whoosh writes new files and never rewrites
+    one), which is swapped in whole, as a fresh index would be.
+    """
+    index_dir = Path(index_dir)
+    if not (index_dir / search_index.STATE_FILE).is_file():
+        return False
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
+    try:
+        link_tree(index_dir, tmp)
+        if not search_index.patch(docs, stats, tmp, language, source):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return False
+        _write_meta(tmp, language, len(docs))
+        _swap_in(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("search index: %s updated in place of a full rebuild", index_dir)
+    return True
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """Fill the empty directory ``dst`` with hard links to the files of index ``src``."""
+    for p in src.iterdir():
+        if p.is_file() and not p.name.endswith("LOCK"):
+            os.link(p, dst / p.name)
+
+
+def _write_meta(where: Path, language: str, articles: int) -> None:
+    meta = {"format": search_index.FORMAT, "language": language, "articles": articles}
+    search_index.replace_text(where / search_index.META_FILE, json.dumps(meta))
 
 
 def _swap_in(new: Path, target: Path) -> None:

@@ -12,10 +12,13 @@ what keeps a pure-Python engine within a few milliseconds at ten thousand articl
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +37,15 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
 VOCAB_FILE = "kb_vocabulary.txt"
+STATE_FILE = "kb_documents.json"  # what the index was built from, for patch()
 FORMAT = 6  # bump when analysis or weights change: old indexes then ask for a rebuild
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
 SECTION_CHARS = 1_000
 SUGGEST_PREFIX = 20  # the suggest field holds each title word's first 1-20 characters
 POSTING_BLOCK = 512
 KEEP_ALL_WORDS_BELOW = 2_000  # articles; above, the vocabulary drops one-off body words
+PATCH_DRIFT = 0.01  # patch an index only while no average field length moved more than this
+PATCH_SHARE = 0.1  # ... and while at most this share of its articles was replaced
 
 # BM25F parameters: how much a word counts in each field, and how much each field's length
 # matters (b). Tuned on stackfaq group 0 only (bench/search_eval.py).
@@ -171,13 +177,33 @@ def parts(doc: IndexDoc) -> dict[str, str]:
     }
 
 
-def average_lengths(docs: Sequence[IndexDoc]) -> dict[str, float]:
+@dataclass(frozen=True)
+class DocStats:
+    """What the index keeps of an article besides its postings: the length of each field
+    (for the averages BM25F normalises by) and its words (for the typo vocabulary)."""
+
+    lengths: tuple[int, ...]  # in the order of FIELD_WEIGHTS
+    words: tuple[str, ...]  # spellable words, each once
+    prominent: tuple[str, ...]  # of them, those in the title, keywords, headings or summary
+
+
+def doc_stats(language: str, doc: IndexDoc) -> DocStats:
+    analyzer = _analyzer(language)
+    texts = parts(doc)
+    prominent = " ".join(texts[k] for k in ("title", "keywords", "headings", "summary"))
+    return DocStats(
+        tuple(len(texts[name].split()) for name in FIELD_WEIGHTS),
+        tuple(spellable({w for t in texts.values() for w in analyzer.words(t)})),
+        tuple(spellable(set(analyzer.words(prominent)))),
+    )
+
+
+def average_lengths(stats: Sequence[DocStats]) -> dict[str, float]:
     """Average length in words of each field, for BM25F's length normalisation."""
-    totals = Counter[str]()
-    for doc in docs:
-        for name, text in parts(doc).items():
-            totals[name] += len(text.split())
-    return {name: max(1.0, totals[name] / max(1, len(docs))) for name in FIELD_WEIGHTS}
+    n = max(1, len(stats))
+    totals = [sum(column) for column in zip(*(s.lengths for s in stats), strict=True)]
+    totals = totals or [0] * len(FIELD_WEIGHTS)
+    return {name: max(1.0, t / n) for name, t in zip(FIELD_WEIGHTS, totals, strict=True)}
 
 
 def _saturate(tf: float, k1: float) -> float:
@@ -229,43 +255,118 @@ def keyword_phrases(language: str, doc: IndexDoc) -> list[str]:
     return list(dict.fromkeys(p for p in found if " " in p))
 
 
-def write(docs: Sequence[IndexDoc], where: Path, language: str, procs: int, limitmb: int) -> None:
-    """Write the Whoosh index and the vocabulary of ``docs`` into the empty directory ``where``."""
+def write(
+    docs: Sequence[IndexDoc],
+    stats: Sequence[DocStats],
+    where: Path,
+    language: str,
+    procs: int,
+    limitmb: int,
+    state: dict[str, Any],
+) -> None:
+    """Write the Whoosh index and the vocabulary of ``docs`` into the empty directory ``where``.
+
+    ``state`` (saved with the index) says what it was built from, for :func:`patch`.
+    """
     from .errors import BuildError
 
     analyzer = _analyzer(language)
-    ix = whoosh_index.create_in(
-        str(where), schema(language, average_lengths(docs)), indexname=INDEX_NAME
-    )
+    average = average_lengths(stats)
+    ix = whoosh_index.create_in(str(where), schema(language, average), indexname=INDEX_NAME)
     procs = procs if len(docs) >= 500 else 1  # starting processes costs more than it saves
-    # Uncompressed, longer posting blocks: a search reads whole posting lists, and zlib plus
-    # per-block overhead was a third of its time.
-    codec = W3Codec(blocklimit=POSTING_BLOCK, compression=0)
     if procs > 1:
-        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, codec=codec)
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, codec=_codec())
     else:
-        writer = ix.writer(limitmb=limitmb, codec=codec)
-    df: Counter[str] = Counter()
-    keep: set[str] = set()
+        writer = ix.writer(limitmb=limitmb, codec=_codec())
     seen: set[str] = set()
-    try:
+    with writer:  # committed at the end, cancelled on any error
         for doc in docs:
             if doc.id in seen:
                 raise BuildError(f"search index: two articles have the id {doc.id!r}")
             seen.add(doc.id)
-            texts = parts(doc)
-            df.update(spellable(w for t in texts.values() for w in analyzer.words(t)))
-            prominent = " ".join(texts[k] for k in ("title", "keywords", "headings", "summary"))
-            keep.update(spellable(analyzer.words(prominent)))
-            writer.add_document(**document(analyzer, doc, texts))
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+            writer.add_document(**document(analyzer, doc, parts(doc)))
     ix.close()
-    # The words a typo may be corrected to. In a large knowledge base, words found in one
-    # article only (identifiers, typos in the text) are left out unless a title has them.
-    keep_all = len(docs) < KEEP_ALL_WORDS_BELOW
+    _write_vocabulary(stats, where)
+    replace_text(where / STATE_FILE, json.dumps({**state, "average": average, "replaced": 0}))
+
+
+def patch(
+    docs: Sequence[IndexDoc],
+    stats: Sequence[DocStats],
+    where: Path,
+    language: str,
+    state: dict[str, Any],
+) -> bool:
+    """Bring the index in ``where`` (a private copy: files are replaced, never rewritten) up to
+    date with ``docs`` by replacing only the articles that changed; False, touching nothing,
+    when a fresh index should be written instead.
+
+    That is when the index was built from other code or settings, when an average field length
+    moved by more than ``PATCH_DRIFT`` (every article's weights depend on them), or when the
+    articles replaced since the index was written would exceed ``PATCH_SHARE`` of it (their old
+    postings still count in the document frequencies until then). Within those bounds a scores
+    differs from a fresh build's by well under a percent.
+    """
+    try:
+        old = json.loads((where / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    digests: list[str] = state["digests"]
+    if {k: v for k, v in old.items() if k in state and k != "digests"} != {
+        k: v for k, v in state.items() if k != "digests"
+    } or not isinstance(old.get("digests"), dict):
+        return False
+    before: dict[str, str] = old["digests"]
+    if not before:
+        return False
+    now = dict(zip((d.id for d in docs), digests, strict=True))
+    if len(now) != len(docs):  # duplicate ids: the full build reports them
+        return False
+    changed = [i for i, d in enumerate(docs) if before.get(d.id) != digests[i]]
+    removed = [k for k in before if k not in now]
+    replaced = old.get("replaced", 0) + len(removed) + sum(docs[i].id in before for i in changed)
+    average = average_lengths(stats)
+    drift = max(abs(average[k] / old["average"].get(k, 1.0) - 1) for k in FIELD_WEIGHTS)
+    if drift > PATCH_DRIFT or replaced > PATCH_SHARE * len(docs):
+        return False
+    analyzer = _analyzer(language)
+    ix = whoosh_index.open_dir(str(where), indexname=INDEX_NAME)
+    with ix.writer(codec=_codec()) as writer:
+        for key in removed:
+            writer.delete_by_term("id", key)
+        for i in changed:  # weighted with the index's averages: its schema carries them
+            writer.update_document(**document(analyzer, docs[i], parts(docs[i])))
+    ix.close()
+    _write_vocabulary(stats, where)
+    saved = {**state, "digests": now, "average": old["average"], "replaced": replaced}
+    replace_text(where / STATE_FILE, json.dumps(saved))
+    return True
+
+
+def _codec() -> W3Codec:
+    # Uncompressed, longer posting blocks: a search reads whole posting lists, and zlib plus
+    # per-block overhead was a third of its time.
+    return W3Codec(blocklimit=POSTING_BLOCK, compression=0)
+
+
+def _write_vocabulary(stats: Sequence[DocStats], where: Path) -> None:
+    """The words a typo may be corrected to, with the number of articles that have each.
+
+    In a large knowledge base, words found in one article only (identifiers, typos in the
+    text) are left out unless a title, heading, keyword or summary has them.
+    """
+    df: Counter[str] = Counter()
+    keep: set[str] = set()
+    for s in stats:
+        df.update(s.words)
+        keep.update(s.prominent)
+    keep_all = len(stats) < KEEP_ALL_WORDS_BELOW
     vocab = sorted(w for w, n in df.items() if keep_all or n > 1 or w in keep)
-    lines = (f"{w}\t{df[w]}\n" for w in vocab)
-    (where / VOCAB_FILE).write_text("".join(lines), encoding="utf-8")
+    replace_text(where / VOCAB_FILE, "".join(f"{w}\t{df[w]}\n" for w in vocab))
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write ``path`` as a new file: an index copy shares its files with the live index."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

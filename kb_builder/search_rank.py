@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
 from .search_index import SUGGEST_PREFIX
@@ -71,14 +72,22 @@ class Ranked:
 def _blocks(
     reader: IndexReader, fieldname: str, term: str
 ) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """The postings of a term as (document numbers, weights), a block at a time."""
+    """The postings of a term as (document numbers, weights), a block at a time.
+
+    A segment that an incremental build updated hides its replaced articles behind Whoosh's
+    deleted-documents filter; their postings are skipped here, a block at a time too.
+    """
     for leaf, offset in reader.leaf_readers():
         if (fieldname, term) not in leaf:
             continue
         m = leaf.postings(fieldname, term)
+        deleted: frozenset[int] = frozenset()
+        if isinstance(m, FilterMatcher):
+            deleted, m = leaf.deleted_docs_set, m.child
         if not hasattr(m, "_read_weights"):  # not the Whoosh 3 codec: the slow, public way
             while m.is_active():
-                yield (m.id() + offset,), (m.weight(),)
+                if m.id() not in deleted:
+                    yield (m.id() + offset,), (m.weight(),)
                 m.next()
             continue
         while m.is_active():
@@ -86,8 +95,11 @@ def _blocks(
                 m._read_ids()
             if m._weights is None:
                 m._read_weights()
-            ids = m._ids
-            yield (ids if not offset else [i + offset for i in ids]), m._weights
+            ids, weights = m._ids, m._weights
+            if deleted:
+                kept = [k for k, i in enumerate(ids) if i not in deleted]
+                ids, weights = [ids[k] for k in kept], [weights[k] for k in kept]
+            yield (ids if not offset else [i + offset for i in ids]), weights
             m._next_block()
 
 
@@ -139,7 +151,7 @@ class Ranker:
 
     def scores(self, reader: IndexReader, plan: QueryPlan) -> dict[int, float]:
         """Each matching article's score: the sum over clauses of idf x BM25F weight."""
-        total_docs = reader.doc_count_all()
+        total_docs = reader.doc_count_all()  # with replaced ones: their postings count in n
         scores: dict[int, float] = {}
         for clause in plan.clauses:
             boost = CORRECTED_WEIGHT if clause.corrected else 1.0

@@ -318,12 +318,31 @@ def test_rebuild_redoes_only_what_changed(tmp_path: Path) -> None:
     assert a0.stat().st_ino == before[0]  # the pages that did not change were left alone
 
 
+def test_one_edit_patches_the_search_index_in_place(tmp_path: Path) -> None:
+    """A small change replaces only the changed article in the indexes (public and agents');
+    the patched index answers as a fresh one would (tests/test_index_patch.py)."""
+    content, out = tmp_path / "content", tmp_path / "build"
+    filler = " ".join(f"word{n}" for n in range(60))
+    for i in range(80):
+        write(content, f"cat{i % 4}/a{i}.md", f"---\ntitle: Article {i}\n---\n{filler} t{i}.\n")
+    write(content, "inside/_category.yml", "title: Inside\nvisibility: internal\n")
+    write(content, "inside/runbook.md", f"---\ntitle: Runbook\n---\n{filler}.\n")
+    build_site(content, SiteConfig(), out, today=TODAY)
+    write(content, "cat1/a5.md", f"---\ntitle: Article 5\n---\n{filler} wombat.\n")
+    build_site(content, SiteConfig(), out, today=TODAY)
+    for tree in ("public", "internal"):
+        state = json.loads((out / "index" / tree / "kb_documents.json").read_text())
+        assert state["replaced"] == 1, tree
+    assert _search_ids(out, "wombat") == {"a5"}
+    assert _search_ids(out, "t5") == set()  # its old text is gone
+
+
 def test_damaged_build_cache_is_ignored(tmp_path: Path) -> None:
     content, out = tmp_path / "content", tmp_path / "build"
     _small_kb(content)
     build_site(content, SiteConfig(), out, today=TODAY)
     caches = sorted((out / ".work").glob("*.cache"))
-    assert [p.name for p in caches] == ["content.cache", "docs.cache"]
+    assert [p.name for p in caches] == ["content.cache", "docs.cache", "index-stats.cache"]
     for p in caches:
         p.write_bytes(b"\x80\x05not a pickle")
     write(content, "cat0/a0.md", "---\ntitle: Article 0\nsummary: s0\n---\nWombat.\n")
