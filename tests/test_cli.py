@@ -81,7 +81,6 @@ def test_serve_answers_from_a_relative_build_dir(
 ) -> None:
     """`kb build && kb serve` as the README runs them: paths relative to the working folder."""
     from feedback_api import create_app
-
     from kb_builder.build import build_site
     from kb_builder.config import SiteConfig
 
