@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -191,10 +192,11 @@ def doc_stats(language: str, doc: IndexDoc) -> DocStats:
     analyzer = _analyzer(language)
     texts = parts(doc)
     prominent = " ".join(texts[k] for k in ("title", "keywords", "headings", "summary"))
+    # interned: a large knowledge base repeats the same words across thousands of articles
     return DocStats(
         tuple(len(texts[name].split()) for name in FIELD_WEIGHTS),
-        tuple(spellable({w for t in texts.values() for w in analyzer.words(t)})),
-        tuple(spellable(set(analyzer.words(prominent)))),
+        tuple(map(sys.intern, spellable({w for t in texts.values() for w in analyzer.words(t)}))),
+        tuple(map(sys.intern, spellable(set(analyzer.words(prominent))))),
     )
 
 
