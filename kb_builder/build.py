@@ -58,6 +58,7 @@ class BuildReport:
     drafts_skipped: int = 0
     pages_rebuilt: int = 0
     incremental: bool = False
+    index: str = ""  # the public search index: "unchanged", "updated" or "rebuilt"
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -229,7 +230,7 @@ def build_site(
         write_json(output / PUBLIC, make_manifest(public, kb, config, redirect_map(plan)))
         write_json(output / INTERNAL, make_manifest(internal, kb, config, redirect_map(iplan)))
         report.timings["publish"] = time.perf_counter() - t2 - report.timings["render"]
-        index_job.result()
+        report.index = index_job.result()
         say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)
     report.incremental = all(r.incremental for r in results)
     report.pages_rebuilt = sum(r.rebuilt for r in results)

@@ -238,7 +238,9 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
     warnings = report.warnings
     _print_problems(warnings, "text", limit=20)
     mode = (
-        f"incremental, {report.pages_rebuilt} page(s) re-rendered" if report.incremental else "full"
+        f"incremental, {report.pages_rebuilt} page(s) re-rendered, search index {report.index}"
+        if report.incremental
+        else "full"
     )
     click.echo(
         f"Built {report.public_articles} public and {report.internal_articles} internal "

@@ -98,19 +98,20 @@ def _read(stamp: Path) -> str:
 
 def update_index(
     docs: list[IndexDoc], index_dir: Path, language: str, salt: str, stamp: Path, stats: Cache
-) -> str:
+) -> tuple[str, str]:
     """Bring the index in ``index_dir`` up to date with ``docs``: nothing to do when ``stamp``
     says it holds exactly them, only the changed articles replaced when few changed, a fresh
     index otherwise. ``stats`` caches each document's statistics between builds.
 
-    Returns the key of what the index holds. Raises what ``search.build_index`` raises.
+    Returns the key of what the index holds, and what was done: "unchanged", "updated" or
+    "rebuilt". Raises what ``search.build_index`` raises.
     """
     from .search import build_index, patch_index
 
     digests = [digest(d) for d in docs]
     key = digest((salt, language, digests))
     if index_dir.is_dir() and _read(stamp) == key:
-        return key
+        return key, "unchanged"
     stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
     counts = []
     for doc, d in zip(docs, digests, strict=True):
@@ -120,14 +121,16 @@ def update_index(
             stats.put(d, language, found)
         counts.append(found)
     source = {"salt": salt, "language": language, "digests": digests}
+    done = "updated"
     if not patch_index(docs, index_dir, language=language, stats=counts, source=source):
         # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
         limitmb = 256 if len(docs) < 5000 else 64
         build_index(
             docs, index_dir, language=language, limitmb=limitmb, stats=counts, source=source
         )
+        done = "rebuilt"
     stamp.write_text(key)
-    return key
+    return key, done
 
 
 def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
@@ -157,8 +160,9 @@ def update_indexes(
     work: Path,
     language: str,
     salt: str,
-) -> None:
-    """Bring the public index and the agents' index (public and internal) up to date.
+) -> str:
+    """Bring the public index and the agents' index (public and internal) up to date; return
+    what was done to the public one (see :func:`update_index`).
 
     The documents come as they are, or as their keys in the saved documents cache (the caller
     then need not keep a copy of them while the indexes build).
@@ -169,12 +173,13 @@ def update_indexes(
     del cache
     root.mkdir(parents=True, exist_ok=True)
     stats = Cache(work / STATS_CACHE, salt)
-    key = update_index(pub, root / "public", language, salt, work / "index-public.key", stats)
+    key, done = update_index(pub, root / "public", language, salt, work / "index-public.key", stats)
     if len(both) > len(pub):  # agents search both trees in one index
         update_index(both, root / "internal", language, salt, work / "index-internal.key", stats)
     else:  # no internal articles: the agents' index is the public one
         copy_index(root / "public", root / "internal", key, work / "index-internal.key")
     stats.save()
+    return done
 
 
 def _doc(cache: Cache | None, item: IndexDoc | str) -> IndexDoc:

@@ -191,7 +191,7 @@ def test_incremental_build_rerenders_only_what_changed(tmp_path: Path) -> None:
     config = SiteConfig()
     out = tmp_path / "build"
     first = build_site(content, config, out, today=TODAY)
-    assert not first.incremental
+    assert not first.incremental and first.index == "rebuilt"
     second = build_site(content, config, out, today=TODAY)
     assert second.incremental and second.pages_rebuilt == 0
     write(content, "cat1/a4.md", "---\ntitle: Article 4\nsummary: s4\n---\nNew words here.\n")
@@ -329,7 +329,8 @@ def test_one_edit_patches_the_search_index_in_place(tmp_path: Path) -> None:
     write(content, "inside/runbook.md", f"---\ntitle: Runbook\n---\n{filler}.\n")
     build_site(content, SiteConfig(), out, today=TODAY)
     write(content, "cat1/a5.md", f"---\ntitle: Article 5\n---\n{filler} wombat.\n")
-    build_site(content, SiteConfig(), out, today=TODAY)
+    assert build_site(content, SiteConfig(), out, today=TODAY).index == "updated"
+    assert build_site(content, SiteConfig(), out, today=TODAY).index == "unchanged"
     for tree in ("public", "internal"):
         state = json.loads((out / "index" / tree / "kb_documents.json").read_text())
         assert state["replaced"] == 1, tree
