@@ -174,11 +174,24 @@ def patch_index(
     if not (index_dir / search_index.STATE_FILE).is_file():
         return False
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
-    try:
-        link_tree(index_dir, tmp)
-        if not search_index.patch(docs, stats, tmp, language, source):
+    # Whoosh leaves a file open when it cannot read an index; it is released with the
+    # exception, inside this block, so its ResourceWarning stays quiet.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            link_tree(index_dir, tmp)
+            patched = search_index.patch(docs, stats, tmp, language, source)
+        except (KeyboardInterrupt, SystemExit):
             shutil.rmtree(tmp, ignore_errors=True)
-            return False
+            raise
+        except Exception as e:  # a damaged index fails in many ways: a fresh one replaces it
+            why = f"{type(e).__name__}: {e}"  # not the exception: it holds Whoosh's open files
+            log.warning("search index %s not updated (%s); rebuilding it", index_dir, why)
+            patched = False
+    if not patched:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+    try:
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:

@@ -156,3 +156,16 @@ def test_replacements_accumulate_until_a_rebuild(tmp_path: Path) -> None:
     assert not patch(docs, tmp_path / "ix")  # the 21st: time for a fresh index
     build(docs, tmp_path / "ix")
     assert json.loads((tmp_path / "ix" / STATE_FILE).read_text())["replaced"] == 0
+
+
+def test_a_damaged_index_is_rebuilt_not_patched(tmp_path: Path) -> None:
+    docs = corpus()
+    build(docs, tmp_path / "ix")
+    for seg in (tmp_path / "ix").glob("*.seg"):
+        seg.write_bytes(b"not a segment")
+    docs[5] = replace(docs[5], body=docs[5].body + " quokka")
+    assert not patch(docs, tmp_path / "ix")  # refused, not raised: the caller builds afresh
+    assert not list(tmp_path.glob(".ix*"))
+    build(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        assert [h.id for h in s.search("quokka").results] == ["a5"]
