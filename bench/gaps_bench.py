@@ -319,11 +319,12 @@ def time_report(
 # -- grouping quality -------------------------------------------------------------------------
 
 
-def quality_table(rows: list[tuple[str, Scores]]) -> None:
-    print(f"  {'':34} {'groups':>7} {'purity':>7} {'inverse purity':>15} {'majority in one':>16}")
+def quality_table(rows: list[tuple[str, Scores]], width: int = 34) -> None:
+    head = f"{'groups':>7} {'purity':>7} {'inverse purity':>15} {'majority in one':>16}"
+    print(f"  {'':{width}} {head}")
     for name, q in rows:
         print(
-            f"  {name:34} {q.groups:>7} {q.purity:>7.3f} {q.inverse_purity:>15.3f} "
+            f"  {name:{width}} {q.groups:>7} {q.purity:>7.3f} {q.inverse_purity:>15.3f} "
             f"{q.majority_share:>16.3f}"
         )
 

@@ -70,6 +70,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import search_eval as se  # noqa: E402  (bench/search_eval.py: corpus loader and scoring)
+from gaps_bench import quality_table  # noqa: E402  (bench/gaps_bench.py)
 
 from feedback_api.gaps_grouping import Grouper, frequencies  # noqa: E402
 from feedback_api.gaps_quality import Scores, scores  # noqa: E402
@@ -240,15 +241,6 @@ def methods(model, data: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
     return out, [lab for _, lab in data]
 
 
-def table(rows: list[tuple[str, Scores]]) -> None:
-    print(f"  {'':44} {'groups':>7} {'purity':>7} {'inv.purity':>11} {'majority-in-one':>16}")
-    for name, q in rows:
-        print(
-            f"  {name:44} {q.groups:>7} {q.purity:>7.3f} {q.inverse_purity:>11.3f} "
-            f"{q.majority_share:>16.3f}"
-        )
-
-
 def part_a(model, label: str) -> None:  # type: ignore[no-untyped-def]
     train_all, test = load_banking("train"), load_banking("test")
     train = sample_per_intent(train_all, 40)
@@ -272,7 +264,7 @@ def part_a(model, label: str) -> None:  # type: ignore[no-untyped-def]
             t = max(ok, key=lambda t: (by_t[t].inverse_purity, t))
             chosen[(name, floor)] = t
             rows.append((f"{name} cos>={t:.2f} (floor {floor})", by_t[t]))
-    table(rows)
+    quality_table(rows, width=44)
     test_methods, test_labels = methods(model, test)
     log = [normalize_query(t) for t, _ in train_all + test]
     rows = [
@@ -287,7 +279,7 @@ def part_a(model, label: str) -> None:  # type: ignore[no-untyped-def]
             )
         )
     print(f"  test split ({len(test)} queries, held out), thresholds from train:")
-    table(rows)
+    quality_table(rows, width=44)
 
 
 # ------------------------------------------------------------------------------ (B) search
