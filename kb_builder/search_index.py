@@ -289,7 +289,7 @@ def write(
             writer.add_document(**document(analyzer, doc, parts(doc)))
     ix.close()
     _write_vocabulary(stats, where)
-    replace_text(where / STATE_FILE, json.dumps({**state, "average": average, "replaced": 0}))
+    replace_text(where / STATE_FILE, json.dumps({**state, "replaced": 0}))
 
 
 def patch(
@@ -324,12 +324,15 @@ def patch(
     changed = [i for i, d in enumerate(docs) if before.get(d.id) != digests[i]]
     removed = [k for k in before if k not in now]
     replaced = old.get("replaced", 0) + len(removed) + sum(docs[i].id in before for i in changed)
+    if replaced > PATCH_SHARE * len(docs):
+        return False
+    ix = whoosh_index.open_dir(str(where), indexname=INDEX_NAME)
+    built_with = ix.schema["terms"].average  # the averages every stored weight was made with
     average = average_lengths(stats)
-    drift = max(abs(average[k] / old["average"].get(k, 1.0) - 1) for k in FIELD_WEIGHTS)
-    if drift > PATCH_DRIFT or replaced > PATCH_SHARE * len(docs):
+    if max(abs(average[k] / built_with[k] - 1) for k in FIELD_WEIGHTS) > PATCH_DRIFT:
+        ix.close()
         return False
     analyzer = _analyzer(language)
-    ix = whoosh_index.open_dir(str(where), indexname=INDEX_NAME)
     with ix.writer(codec=_codec()) as writer:
         for key in removed:
             writer.delete_by_term("id", key)
@@ -337,7 +340,7 @@ def patch(
             writer.update_document(**document(analyzer, docs[i], parts(docs[i])))
     ix.close()
     _write_vocabulary(stats, where)
-    saved = {**state, "digests": now, "average": old["average"], "replaced": replaced}
+    saved = {**state, "digests": now, "replaced": replaced}
     replace_text(where / STATE_FILE, json.dumps(saved))
     return True
 
