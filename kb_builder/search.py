@@ -174,24 +174,10 @@ def patch_index(
     if not (index_dir / search_index.STATE_FILE).is_file():
         return False
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
-    # Whoosh leaves a file open when it cannot read an index; it is released with the
-    # exception, inside this block, so its ResourceWarning stays quiet.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            link_tree(index_dir, tmp)
-            patched = search_index.patch(docs, stats, tmp, language, source)
-        except (KeyboardInterrupt, SystemExit):
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        except Exception as e:  # a damaged index fails in many ways: a fresh one replaces it
-            why = f"{type(e).__name__}: {e}"  # not the exception: it holds Whoosh's open files
-            log.warning("search index %s not updated (%s); rebuilding it", index_dir, why)
-            patched = False
-    if not patched:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return False
     try:
+        if not _patch_copy(index_dir, tmp, docs, stats, language, source):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return False
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:
@@ -199,6 +185,29 @@ def patch_index(
         raise
     log.info("search index: %s updated in place of a full rebuild", index_dir)
     return True
+
+
+def _patch_copy(
+    index_dir: Path,
+    tmp: Path,
+    docs: Sequence[IndexDoc],
+    stats: Sequence[search_index.DocStats],
+    language: str,
+    source: dict[str, Any],
+) -> bool:
+    """:func:`search_index.patch` on a hard-linked copy of ``index_dir`` in ``tmp``; False
+    also when the index is damaged (it fails in many ways): a fresh one then replaces it."""
+    # Whoosh leaves a file open when it cannot read an index; it is released with the
+    # exception, inside this block, so its ResourceWarning stays quiet.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            link_tree(index_dir, tmp)
+            return search_index.patch(docs, stats, tmp, language, source)
+        except Exception as e:
+            why = f"{type(e).__name__}: {e}"  # not the exception: it holds Whoosh's open files
+            log.warning("search index %s not updated (%s); rebuilding it", index_dir, why)
+            return False
 
 
 def link_tree(src: Path, dst: Path) -> None:

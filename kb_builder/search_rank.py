@@ -86,8 +86,8 @@ def _blocks(
             deleted, m = leaf.deleted_docs_set, m.child
         if not hasattr(m, "_read_weights"):  # not the Whoosh 3 codec: the slow, public way
             while m.is_active():
-                if m.id() not in deleted:
-                    yield (m.id() + offset,), (m.weight(),)
+                if (d := m.id()) not in deleted:
+                    yield (d + offset,), (m.weight(),)
                 m.next()
             continue
         while m.is_active():
