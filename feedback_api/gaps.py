@@ -101,6 +101,10 @@ def build_report(
             detail.append(target)
         analysis.detail(detail)
         analysis.weak_detail(weak[:limit])
+    if analysis.new_vectors:
+        from .gaps_semantic import save_vectors
+
+        save_vectors(database_url, analysis.new_vectors)  # a warning, never a failure
     notes.extend(analysis.notes)
     unhelpful = _unhelpful(config, scores, reasons)
     stale = _stale(config, catalog, now.date())

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -22,6 +23,9 @@ from .gaps_actions import EXAMPLES, quote, suggest
 from .gaps_articles import Catalog, proposed_title
 from .gaps_grouping import Grouper, Grouping, words_of
 from .gaps_model import Action, EscalationTopic, FailedGroup, StubStatus, WeakGroup
+
+if TYPE_CHECKING:
+    from .gaps_semantic import QueryVectors
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,9 @@ class Analysis:
                         self._context.append((plain, int(found), c.id))
         self._failed: Grouping | None = None
         self._found: dict[str, int] | None = None
+        # sentence vectors encoded by this report, for build_report to cache once the
+        # read-only snapshot is closed
+        self.new_vectors: dict[str, Any] = {}
 
     def found(self) -> dict[str, int]:
         """Searches of the window that found something, per query (read once)."""
@@ -116,7 +123,8 @@ class Analysis:
         """
         rows = sql.failed_stats(self.conn, self.window)
         current = {r.query: r.searches for r in rows if r.searches}
-        grouping = self.grouper.group(current, log=self.found())
+        vectors = self._sentence_vectors(current) if len(current) > 1 else None
+        grouping = self.grouper.group(current, log=self.found(), vectors=vectors)
         self._failed = grouping
         key_of = {q: g.key for g in grouping.groups for q in g.queries}
         previous: Counter[str] = Counter()
@@ -160,6 +168,25 @@ class Analysis:
         for rank, f in enumerate(out, 1):
             f.rank = rank
         return out
+
+    def _sentence_vectors(self, failed: Iterable[str]) -> QueryVectors | None:
+        """Vectors of the failed queries and of the window's log (its mean is the centre):
+        from the store's cache, the rest encoded now. None when no encoder can be loaded:
+        the report then groups by words and the meaning learned from the log."""
+        from . import gaps_semantic as sem
+
+        queries = set(failed) | self.found().keys()
+        cached = sem.load_vectors(self.conn, queries)
+        try:
+            self.new_vectors = sem.encode_missing(queries, cached)
+        except Exception as exc:  # whatever keeps the model from loading must not stop a report
+            log.warning("sentence encoder unavailable, grouping by words: %s", exc)
+            self.notes.append(
+                "failed searches are grouped by words only: the sentence encoder could not "
+                f"be loaded ({type(exc).__name__})"
+            )
+            return None
+        return sem.QueryVectors.of({**cached, **self.new_vectors})
 
     def detail(self, groups: Sequence[FailedGroup]) -> None:
         """For the listed groups: exact visitors, spellings, last seen, what was read next."""

@@ -52,6 +52,9 @@ from .gaps_typos import one_edit, typo_map
 
 if TYPE_CHECKING:
     from .gaps_meaning import Vector
+    from .gaps_semantic import QueryVectors
+
+Key = tuple[str, ...]
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +193,14 @@ class Grouper:
         threshold: float = DEFAULT_SIMILARITY,
         confirm: float | None = None,
         meaning: float | None = None,
+        linkage: float | None = None,
+        word_threshold: float | None = None,
     ) -> None:
         self.threshold = threshold
         self.confirm = confirm
         self.meaning = meaning
+        self.linkage = linkage
+        self.word_threshold = word_threshold
         self._stems: dict[str, str] = {}
         self._cache: dict[str, tuple[str, ...]] = {}
         # synonym phrases by their first stem, longest first: "log in" -> canonical "sign_in"
@@ -258,13 +265,19 @@ class Grouper:
     # -- steps 3 to 5: keys and merging -----------------------------------------------------
 
     def group(
-        self, counts: Mapping[str, int], *, merge: bool = True, log: Iterable[str] = ()
+        self,
+        counts: Mapping[str, int],
+        *,
+        merge: bool = True,
+        log: Iterable[str] = (),
+        vectors: QueryVectors | None = None,
     ) -> Grouping:
         """Group distinct queries (``query -> searches``); biggest group first.
 
         Without ``merge`` only queries with the same terms (after typo correction) share a
-        group: cheaper, for the long tail of searches that did find something. ``log``: other
-        logged queries to learn word meaning from, with ``counts`` (step 5).
+        group: cheaper, for the long tail of searches that did find something. ``vectors``:
+        sentence vectors of the queries, to join word groups by meaning (step 5); without
+        them, ``log``: other logged queries to learn word meaning from (step 6).
         """
         analysed = {q: self.analyse(q) for q in counts}
         freq: dict[str, int] = defaultdict(int)
@@ -280,14 +293,22 @@ class Grouper:
             if any(t in fixes for t in terms):
                 fixed_queries.add(q)
         key_count = {k: sum(counts[q] for q in qs) for k, qs in by_key.items()}
-        vectors = self._key_vectors(analysed, fixes, log, key_count) if merge else None
-        leaders = self._merge(key_count, vectors) if merge else {k: k for k in key_count}
-        if vectors is not None:
+        if merge and vectors is not None:
+            from .gaps_semantic import WORD_SIMILARITY
+
+            words = WORD_SIMILARITY if self.word_threshold is None else self.word_threshold
+            leaders = self._merge(key_count, threshold=words)
+            leaders = self._merge_by_sentences(leaders, by_key, key_count, vectors)
+            word_vectors = None
+        else:
+            word_vectors = self._key_vectors(analysed, fixes, log, key_count) if merge else None
+            leaders = self._merge(key_count, word_vectors) if merge else {k: k for k in key_count}
+        if word_vectors is not None:
             from .gaps_meaning import MEANING_SIMILARITY, merge_by_meaning
 
             sizes = {k: len(qs) for k, qs in by_key.items()}
             meaning = MEANING_SIMILARITY if self.meaning is None else self.meaning
-            leaders = merge_by_meaning(vectors, leaders, sizes, key_count, NOT, meaning)
+            leaders = merge_by_meaning(word_vectors, leaders, sizes, key_count, NOT, meaning)
         members: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
         for k, leader in leaders.items():
             members[leader].append(k)
@@ -307,6 +328,54 @@ class Grouper:
             )
         groups.sort(key=lambda g: (-g.count, g.key))
         return Grouping(tuple(groups), self, fixes, leaders)
+
+    def _merge_by_sentences(
+        self,
+        leaders: Mapping[Key, Key],
+        by_key: Mapping[Key, Sequence[str]],
+        key_count: Mapping[Key, int],
+        vectors: QueryVectors,
+    ) -> dict[Key, Key]:
+        """``leaders`` after word groups that mean the same are joined (``gaps_semantic``).
+
+        A group is the sum of its distinct queries' centred vectors; each distinct query
+        counts once, however often it was searched, so that one popular spelling does not
+        outvote the other ways of asking. The most searched group of a cluster leads it.
+        Only the :data:`gaps_semantic.MAX_GROUPS` most searched groups take part (the
+        clustering is quadratic in groups); queries without a vector keep their word group.
+        """
+        import numpy as np
+
+        from . import gaps_semantic as sem
+
+        members: dict[Key, list[str]] = defaultdict(list)
+        searched: dict[Key, int] = defaultdict(int)
+        for k, leader in leaders.items():
+            members[leader].extend(by_key[k])
+            searched[leader] += key_count[k]
+        order = sorted(
+            (g for g, qs in members.items() if all(q in vectors.vectors for q in qs)),
+            key=lambda g: (-searched[g], g),
+        )[: sem.MAX_GROUPS]
+        if len(order) < 2:
+            return dict(leaders)
+        order.sort()  # the clustering sees groups in key order: same input, same groups
+        queries = [q for g in order for q in sorted(members[g])]
+        rows = vectors.centred(queries)
+        sizes = [len(members[g]) for g in order]
+        ends = np.cumsum(sizes)
+        sums = np.add.reduceat(rows, ends - np.asarray(sizes), axis=0)
+        link = sem.LINKAGE_SIMILARITY if self.linkage is None else self.linkage
+        roots = sem.average_linkage(sums, sizes, link, _opposites(order, leaders))
+        clusters: dict[int, list[Key]] = defaultdict(list)
+        for g, root in zip(order, roots, strict=True):
+            clusters[root].append(g)
+        new: dict[Key, Key] = {}
+        for groups in clusters.values():
+            head = min(groups, key=lambda g: (-searched[g], g))
+            for g in groups:
+                new[g] = head
+        return {k: new.get(leader, leader) for k, leader in leaders.items()}
 
     def _key_vectors(
         self,
@@ -328,6 +397,8 @@ class Grouper:
         self,
         key_count: Mapping[tuple[str, ...], int],
         vectors: Mapping[tuple[str, ...], Vector] | None = None,
+        *,
+        threshold: float | None = None,
     ) -> dict[tuple[str, ...], tuple[str, ...]]:
         """Assign each key to a leader key (itself when no leader is similar enough).
 
@@ -344,7 +415,7 @@ class Grouper:
 
             confirm = CONFIRM_SIMILARITY if self.confirm is None else self.confirm
         _, idf = frequencies(key_count)
-        theta = self.threshold - 1e-9
+        theta = (self.threshold if threshold is None else threshold) - 1e-9
         index: dict[str, list[int]] = defaultdict(list)
         leaders: list[tuple[str, ...]] = []
         leader_sets: list[frozenset[str]] = []
@@ -396,3 +467,25 @@ class Grouper:
             leader_sets.append(mine)
             leader_weights.append(total)
         return leader_of
+
+
+def _opposites(order: Sequence[Key], leaders: Mapping[Key, Key]) -> list[tuple[int, int]]:
+    """Pairs of groups (indexes in ``order``) that say the same but for a negation.
+
+    "can't log in" is a problem and "log in" a how-to, though their sentence vectors are
+    close (0.7); "my card hasn't arrived" and "still waiting for my card" are one question in
+    other words. So a negated and a plain group stay apart only when some key of one, its
+    "not" dropped, is a key of the other.
+    """
+    position = {g: i for i, g in enumerate(order)}
+    plain: dict[frozenset[str], set[int]] = defaultdict(set)
+    negated: dict[frozenset[str], set[int]] = defaultdict(set)
+    for k, leader in leaders.items():
+        i = position.get(leader)
+        if i is None:
+            continue
+        if NOT in k:
+            negated[frozenset(k) - {NOT}].add(i)
+        else:
+            plain[frozenset(k)].add(i)
+    return sorted({(i, j) for t, ns in negated.items() for i in ns for j in plain.get(t, ())})

@@ -131,6 +131,19 @@ def _v2(conn: sa.Connection) -> None:
     )
 
 
+def _v3(conn: sa.Connection) -> None:
+    """The sentence-vector cache of ``kb gaps``: one vector per distinct query and model."""
+    md = sa.MetaData()
+    sa.Table(
+        "query_vectors",
+        md,
+        sa.Column("model", sa.String(64), primary_key=True),
+        sa.Column("query", sa.String(200), primary_key=True),
+        sa.Column("vector", sa.LargeBinary, nullable=False),
+    )
+    md.create_all(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
@@ -143,5 +156,5 @@ class Migration:
         return (self.apply.__doc__ or "").strip()
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, _v1), Migration(2, _v2))
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, _v1), Migration(2, _v2), Migration(3, _v3))
 LATEST = MIGRATIONS[-1].version

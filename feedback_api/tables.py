@@ -107,6 +107,15 @@ outbox = sa.Table(
     sa.Column("updated_at", _TS, nullable=False),
     sa.Column("sent_at", _TS),
 )
+# What ``kb gaps`` learned once and reuses: each distinct normalised query's sentence vector
+# (little-endian float16 bytes) under the model that made it (gaps_semantic).
+query_vectors = sa.Table(
+    "query_vectors",
+    metadata,
+    sa.Column("model", sa.String(64), primary_key=True),
+    sa.Column("query", sa.String(200), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 

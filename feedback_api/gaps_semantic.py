@@ -1,0 +1,294 @@
+"""Sentence meaning for ``kb gaps``: query vectors, their cache, and average-linkage merging.
+
+Word overlap cannot join "my card hasn't arrived" and "still waiting for my new card"; a
+sentence encoder can (``kb_builder.semantic``: all-MiniLM-L6-v2, one unit vector per text).
+``gaps_grouping`` groups by words first (cheap, and exact for spellings, plurals, word order,
+synonyms and typos), then this module joins those groups by meaning:
+
+1. each distinct query has a vector: read from the store's ``query_vectors`` table, or encoded
+   once and written back (encoding a month of distinct queries takes seconds to a minute; a
+   report over a warm cache encodes only what is new);
+2. vectors are centred on the mean vector of the window's log (failed and found searches, each
+   distinct query once) and made unit length again. Every query of one help center shares a
+   direction ("a banking question"); removed, what is left tells the questions apart. With
+   few queries their mean is mostly the queries themselves, so the mean is shrunk towards zero
+   (weight ``n / (n + CENTRE_PRIOR)``): centring two queries on their own mean would make
+   them opposites;
+3. groups merge by average linkage (UPGMA) on the cosine of those vectors, cut at
+   :data:`LINKAGE_SIMILARITY`: two groups join when their queries, pair by pair, agree on
+   average. Average linkage needs no matrix over queries: with unit vectors the mean cosine
+   between two groups is ``sum_a . sum_b / (n_a * n_b)``, so a group is its vector sum and its
+   size, and merging adds them. The clustering runs over groups (thousands, not the queries'
+   tens of thousands) with the nearest-neighbour chain algorithm (quadratic, not cubic); a
+   group whose best partner is below the cut is final at once (average linkage only lowers
+   the similarity of a merged group to the best of its parts). A negated and a plain group
+   only join above :data:`NEGATED_SIMILARITY` ("can't log in" is a problem, "log in" a
+   how-to; "my card hasn't arrived" and "where is my card" are one question).
+
+The cut and the guard are tuned on banking77's train split (``bench/gaps_bench.py``).
+Deterministic: groups are visited in key order and ties go to the lower index.
+
+Imports numpy and the store's tables, never mkdocs or Flask; the encoder (onnxruntime) is
+loaded only when a query has no cached vector.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see gaps_meaning: small products, busy CPUs
+
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CENTRE_PRIOR",
+    "LINKAGE_SIMILARITY",
+    "WORD_SIMILARITY",
+    "QueryVectors",
+    "STATS",
+    "average_linkage",
+    "centred",
+    "encode_missing",
+    "load_vectors",
+    "save_vectors",
+]
+
+Matrix = npt.NDArray[np.float32]
+
+# Tuned on banking77's train split (bench/gaps_bench.py): the most complete groups while at
+# least 78% of a group's queries share its intent.
+LINKAGE_SIMILARITY = 0.46
+# The word pass before it: stricter than words alone (``gaps.group_similarity``), since a word
+# group that mixes two questions cannot be split again by meaning.
+WORD_SIMILARITY = 0.7
+CENTRE_PRIOR = 200  # queries: below this many, the log's mean is mostly the queries themselves
+MAX_GROUPS = 6_000  # word groups joined by meaning: the most searched; the rest stay as they are
+READ_CHUNK = 2_000  # queries per IN (...) list: SQLite allows 32,766 parameters, keep it modest
+ENCODE_THREADS = 2_000  # distinct queries to encode above which the encoder gets more threads
+
+
+@dataclass
+class Stats:
+    """What this process encoded: tests and the benchmark read it (no mock needed)."""
+
+    encoded: int = 0
+    encode_calls: int = 0
+
+
+STATS = Stats()
+
+
+def _model_name() -> str:
+    from kb_builder.semantic import MODEL_NAME
+
+    return MODEL_NAME
+
+
+def _to_bytes(vector: Matrix) -> bytes:
+    # float16: half the storage; the cosines move by about 1e-3, far below any threshold step
+    return np.asarray(vector, dtype="<f2").tobytes()
+
+
+def _from_bytes(data: bytes, dims: int) -> Matrix | None:
+    row = np.frombuffer(data, dtype="<f2")
+    if row.shape != (dims,):
+        return None
+    return row.astype(np.float32)
+
+
+def load_vectors(conn: sa.Connection, queries: Collection[str]) -> dict[str, Matrix]:
+    """Cached vectors of ``queries`` (the current model's only); empty when the store has no
+    ``query_vectors`` table yet (a store migrated before it existed)."""
+    from kb_builder.semantic import DIMENSIONS
+
+    from .tables import query_vectors
+
+    if not queries or not sa.inspect(conn).has_table(query_vectors.name):
+        return {}
+    c = query_vectors.c
+    model = _model_name()
+    wanted = sorted(queries)
+    out: dict[str, Matrix] = {}
+    for i in range(0, len(wanted), READ_CHUNK):
+        chunk = wanted[i : i + READ_CHUNK]
+        rows = conn.execute(
+            sa.select(c.query, c.vector).where(c.model == model, c.query.in_(chunk))
+        )
+        for q, data in rows:
+            vector = _from_bytes(bytes(data), DIMENSIONS)
+            if vector is not None:
+                out[str(q)] = vector
+    return out
+
+
+def encode_missing(queries: Iterable[str], cached: Mapping[str, Matrix]) -> dict[str, Matrix]:
+    """Vectors of the queries not in ``cached``, encoded now (sorted, so runs agree)."""
+    missing = sorted(set(queries) - cached.keys())
+    if not missing:
+        return {}
+    from kb_builder.semantic import Encoder, encoder
+
+    threads = min(4, os.cpu_count() or 1)
+    model = Encoder(threads=threads) if len(missing) >= ENCODE_THREADS and threads > 1 else None
+    rows = (model or encoder()).encode(missing)
+    STATS.encoded += len(missing)
+    STATS.encode_calls += 1
+    return {q: rows[i] for i, q in enumerate(missing)}
+
+
+def save_vectors(url: str, vectors: Mapping[str, Matrix]) -> bool:
+    """Write new vectors to the store's cache; False (and a warning) when it cannot be written.
+
+    A report must not fail because its cache could not be kept (a read-only store, a replica,
+    a store not migrated yet): the next report encodes those queries again.
+    """
+    if not vectors:
+        return True
+    from .tables import query_vectors
+
+    model = _model_name()
+    rows = [
+        {"query": q, "model": model, "vector": _to_bytes(v)}
+        for q, v in sorted(vectors.items())
+        if len(q) <= 200
+    ]
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                stmt: sa.Insert = pg_insert(query_vectors).on_conflict_do_nothing()
+            elif conn.dialect.name == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                stmt = sqlite_insert(query_vectors).on_conflict_do_nothing()
+            else:  # pragma: no cover - the store supports SQLite and PostgreSQL
+                stmt = query_vectors.insert()
+            for i in range(0, len(rows), 5_000):
+                conn.execute(stmt, rows[i : i + 5_000])
+        return True
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("could not cache %d query vectors in the store: %s", len(rows), exc)
+        return False
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class QueryVectors:
+    """Unit vectors of distinct queries, and the log mean they are centred on."""
+
+    vectors: Mapping[str, Matrix]
+    mean: Matrix
+
+    @classmethod
+    def of(cls, vectors: Mapping[str, Matrix], log: Iterable[str] | None = None) -> QueryVectors:
+        """``vectors`` with the mean of the ``log`` queries (default: all of them), shrunk
+        towards zero when there are few (module docstring, step 2)."""
+        names = sorted(vectors if log is None else set(log) & vectors.keys())
+        dims = next(iter(vectors.values())).shape[0] if vectors else 0
+        mean = np.zeros(dims, dtype=np.float64)
+        for q in names:
+            mean += vectors[q]
+        n = len(names)
+        if n:
+            mean *= 1.0 / (n + CENTRE_PRIOR)  # the mean, times n / (n + prior)
+        return cls(vectors, mean.astype(np.float32))
+
+    def centred(self, queries: Sequence[str]) -> Matrix:
+        """Centred unit rows of ``queries``, in order (all must have vectors)."""
+        return centred(np.stack([self.vectors[q] for q in queries]), self.mean)
+
+
+def centred(rows: Matrix, mean: Matrix) -> Matrix:
+    """``rows - mean``, each made unit length again (a zero row stays zero)."""
+    out = rows.astype(np.float32) - mean.astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def average_linkage(
+    sums: Matrix,
+    sizes: Sequence[int],
+    threshold: float,
+    apart: Iterable[tuple[int, int]] = (),
+) -> list[int]:
+    """For each group, the index of the cluster it ends in (its lowest member index).
+
+    ``sums`` holds one row per group: the sum of its members' unit vectors; ``sizes`` their
+    counts. Clusters merge while their average pairwise cosine reaches ``threshold``. The
+    pairs in ``apart`` never end in one cluster (their similarity is minus infinity, and an
+    average with it stays so). Nearest-neighbour chain over a dense similarity matrix
+    (float32, groups squared).
+    """
+    n = len(sizes)
+    if n < 2:
+        return list(range(n))
+    size = np.asarray(sizes, dtype=np.float64)
+    s = np.asarray(sums, dtype=np.float32)
+    sim = (s @ s.T).astype(np.float32)
+    sim /= np.outer(size, size).astype(np.float32)
+    np.fill_diagonal(sim, -np.inf)
+    for i, j in apart:
+        sim[i, j] = sim[j, i] = -np.inf
+    cut = np.float32(threshold)
+    parent = list(range(n))
+    count = size.copy()
+    active = np.ones(n, dtype=bool)
+    chain: list[int] = []
+    remaining = n
+    start = 0
+    while remaining > 1:
+        if not chain:
+            while not active[start]:
+                start += 1
+            chain.append(start)
+        tip = chain[-1]
+        row = sim[tip]
+        best = int(np.argmax(row))
+        best_sim = row[best]
+        if len(chain) > 1 and row[chain[-2]] >= best_sim:
+            best = chain[-2]  # ties go back down the chain: no cycles
+            best_sim = row[best]
+        if best_sim < cut or not np.isfinite(best_sim):
+            # everything on the chain is below the cut too (similarities rise along it)
+            for g in chain:
+                active[g] = False
+                sim[g, :] = -np.inf
+                sim[:, g] = -np.inf
+            remaining -= len(chain)
+            chain.clear()
+            continue
+        if len(chain) > 1 and best == chain[-2]:
+            chain.pop()
+            chain.pop()
+            a, b = min(tip, best), max(tip, best)
+            wa, wb = count[a], count[b]
+            with np.errstate(invalid="ignore"):  # -inf stays -inf: apart stays apart
+                merged = (wa * sim[a] + wb * sim[b]) / (wa + wb)  # Lance-Williams
+            sim[a, :] = merged
+            sim[:, a] = merged
+            sim[a, a] = -np.inf
+            sim[b, :] = -np.inf
+            sim[:, b] = -np.inf
+            count[a] = wa + wb
+            parent[b] = a
+            active[b] = False
+            remaining -= 1
+        else:
+            chain.append(best)
+    out = []
+    for i in range(n):
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        out.append(root)
+    return out
