@@ -38,13 +38,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-import yaml
-from click.testing import CliRunner
+# One BLAS thread, set before anything imports numpy (kb_builder.search does): OpenBLAS's
+# threads made the word-vector algebra 10 times slower, and noisy, on a busy two-core machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import sqlalchemy as sa  # noqa: E402
+import yaml  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from feedback_api import gaps_analysis  # noqa: E402
+from feedback_api import gaps_semantic as sem  # noqa: E402
 from feedback_api import store as st  # noqa: E402
 from feedback_api.gaps_cli import gaps  # noqa: E402
 from feedback_api.gaps_grouping import Grouper  # noqa: E402
@@ -69,6 +75,12 @@ SWEEP = (0.3, 0.33, 0.36, 0.4, 0.45, 0.5)  # similarity thresholds tried on the 
 CONFIRM_SWEEP = (0.85, 0.9, 0.95)  # gaps_meaning cosines tried on the train split
 MEANING_SWEEP = (0.78, 0.8, 0.82, 0.85)
 MIN_PURITY = 0.8  # groups must stay this pure
+# Sentence meaning (gaps_semantic): word pass similarity x average-linkage cut, tried on a
+# sample of the train split the size and shape of the test split (40 queries per intent).
+WORD_SWEEP = (0.5, 0.7, 1.0)
+LINKAGE_SWEEP = (0.40, 0.42, 0.44, 0.46, 0.48, 0.50)
+MIN_PURITY_SENTENCES = 0.78  # a margin above the 0.75 the grouping must keep on unseen queries
+PER_INTENT = 40
 CONFIGURED = GapSettings().group_similarity  # what `kb gaps` uses unless configured
 
 
@@ -334,29 +346,60 @@ def split_scores(
     threshold: float | None,
     log: list[str] | None = None,
     meaning: tuple[float, float] | None = None,
+    vectors: dict[str, Any] | None = None,
+    sentences: tuple[float, float] | None = None,
 ) -> tuple[Scores, float]:
     """Scores of grouping one split (None: exact normalised string), and seconds taken.
 
     With ``log`` (normalised queries, no labels), word meaning is learned from it too;
-    ``meaning``: (confirm, meaning) cosines, else gaps_meaning's defaults.
+    ``meaning``: (confirm, meaning) cosines, else gaps_meaning's defaults. With ``vectors``
+    (normalised query -> sentence vector), groups join by sentence meaning instead, centred on
+    the split's own mean (the split is the log); ``sentences``: (word pass similarity,
+    linkage cut), else gaps_semantic's defaults.
     """
     normal = [normalize_query(t) for t, _ in data]
     if threshold is None:
         return scores(zip(normal, (i for _, i in data), strict=True)), 0.0
     confirm, joins = meaning or (None, None)
+    words, link = sentences or (None, None)
     t0 = time.perf_counter()
-    grouper = Grouper(threshold=threshold, confirm=confirm, meaning=joins)
-    grouping = grouper.group(Counter(normal), log=log or ())
+    grouper = Grouper(
+        threshold=threshold, confirm=confirm, meaning=joins, word_threshold=words, linkage=link
+    )
+    qv = None
+    if vectors is not None:
+        qv = sem.QueryVectors.of({q: vectors[q] for q in set(normal)})
+    grouping = grouper.group(Counter(normal), log=log or (), vectors=qv)
     elapsed = time.perf_counter() - t0
     key_of = {q: g.key for g in grouping.groups for q in g.queries}
     return scores(((key_of[q], i) for q, (_, i) in zip(normal, data, strict=True))), elapsed
+
+
+def per_intent(data: list[tuple[str, str]], n: int = PER_INTENT, seed: int = 7) -> list[Any]:
+    """``n`` queries of each intent (seeded): the shape of the test split, from train."""
+    by: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in data:
+        by[row[1]].append(row)
+    rng = random.Random(seed)
+    return [r for intent in sorted(by) for r in rng.sample(by[intent], min(n, len(by[intent])))]
+
+
+def encode_all(texts: list[str]) -> tuple[dict[str, Any], float]:
+    """Sentence vectors of the distinct normalised texts, and the seconds encoding took."""
+    from kb_builder.semantic import Encoder
+
+    distinct = sorted({normalize_query(t) for t in texts})
+    t0 = time.perf_counter()
+    rows = Encoder(threads=min(4, os.cpu_count() or 1)).encode(distinct)
+    return dict(zip(distinct, rows, strict=True)), time.perf_counter() - t0
 
 
 def grouping_quality() -> None:
     """Tune the similarities on banking77's train split, then report the held-out test split.
 
     Word meaning is learned as a deployment would: from the log (the train split's queries
-    as history, plus the grouped queries themselves), never from the intent labels.
+    as history, plus the grouped queries themselves), never from the intent labels. Sentence
+    vectors come from the shipped encoder; their centre is the mean of the queries grouped.
     """
     print(
         "Grouping quality on banking77 (every query once; labels = its 77 intents):\n"
@@ -366,6 +409,8 @@ def grouping_quality() -> None:
     )
     train, test = load("train"), load("test")
     log = [normalize_query(t) for t, _ in train + test]
+    vectors, seconds = encode_all([t for t, _ in train + test])
+    print(f"  (encoded {len(vectors)} distinct queries in {seconds:.1f}s)")
     print(f"\ntrain split ({len(train)} queries), word similarity sweep, words only (tuning):")
     sweep = [(t, split_scores(train, t)[0]) for t in SWEEP]
     best = max(
@@ -382,7 +427,8 @@ def grouping_quality() -> None:
     )
     print(
         f"\ntrain split, word similarity {CONFIGURED}, meaning learned from the log "
-        f"({len(log)} queries, train + test, unlabelled), sweep of (confirm, join) cosines:"
+        f"({len(log)} queries, train + test, unlabelled), sweep of (confirm, join) cosines "
+        "(the fallback when no sentence encoder loads):"
     )
     pairs = [(c, m) for c in CONFIRM_SWEEP for m in MEANING_SWEEP]
     msweep = {p: split_scores(train, CONFIGURED, log, p)[0] for p in pairs}
@@ -401,39 +447,77 @@ def grouping_quality() -> None:
         f"  rule: as above; chosen {chosen}, gaps_meaning defaults "
         f"({CONFIRM_SIMILARITY}, {MEANING_SIMILARITY})"
     )
+    sample = per_intent(train)
+    print(
+        f"\ntrain sample ({len(sample)} queries, {PER_INTENT} per intent, seed 7), sentence "
+        "meaning: sweep of (word pass similarity, average-linkage cut):"
+    )
+    ssweep = {
+        (w, c): split_scores(sample, CONFIGURED, vectors=vectors, sentences=(w, c))[0]
+        for w in WORD_SWEEP
+        for c in LINKAGE_SWEEP
+    }
+    picked = max(
+        (p for p, q in ssweep.items() if q.purity >= MIN_PURITY_SENTENCES),
+        key=lambda p: ssweep[p].inverse_purity,
+        default=None,
+    )
+    quality_table(
+        [
+            (f"words {w:.2f}, linkage {c:.2f}" + (" <- chosen" if (w, c) == picked else ""), q)
+            for (w, c), q in ssweep.items()
+        ]
+    )
+    print(
+        f"  rule: highest inverse purity with purity >= {MIN_PURITY_SENTENCES}; chosen {picked}, "
+        f"gaps_semantic defaults ({sem.WORD_SIMILARITY}, {sem.LINKAGE_SIMILARITY})"
+    )
     rows = [("exact normalised string", split_scores(test, None)[0])]
     timing = ""
-    for name, t, history in (
-        ("words only", CONFIGURED, None),
-        ("words + meaning", CONFIGURED, log),
+    for name, history, vecs in (
+        ("words only", None, None),
+        ("words + learned meaning", log, None),
+        ("words + sentence meaning", None, vectors),
     ):
-        q, elapsed = split_scores(test, t, history)
-        rows.append((f"kb gaps, {name} {t:.2f}", q))
-        timing += f", {name} grouped in {elapsed:.2f}s"
+        q, elapsed = split_scores(test, CONFIGURED, history, vectors=vecs)
+        rows.append((f"kb gaps, {name}", q))
+        timing += f", {name} in {elapsed:.2f}s"
     print(f"\ntest split ({len(test)} queries, held out){timing}:")
     quality_table(rows)
 
 
-def log_quality(data: dict[str, list[dict[str, Any]]], labels: list[tuple[str, str]]) -> None:
+def log_quality(
+    data: dict[str, list[dict[str, Any]]], labels: list[tuple[str, str]], url: str
+) -> None:
     """Quality on the generated log's failed searches, each search counted: by intent, and
-    how completely the noisy spellings of one source text land together."""
+    how completely the noisy spellings of one source text land together. Sentence vectors
+    come from the store's cache (the reports above filled it)."""
+    from feedback_api import reports_sql as sql
+
     failed = [(r["query"], lab) for r, lab in zip(data["searches"], labels, strict=True)]
     failed = [
         (q, lab) for (q, lab), r in zip(failed, data["searches"], strict=True) if not r["hits"]
     ]
     counts = Counter(q for q, _ in failed)
     found = sorted({r["query"] for r in data["searches"] if r["hits"]})
-    for name, log in (("words only", None), ("words + meaning", found)):
-        grouping = Grouper(threshold=CONFIGURED).group(counts, log=log or ())
+    with sql.reading(url) as conn:
+        vectors = sem.load_vectors(conn, set(counts) | set(found))
+    print(f"\nquality over the generated log ({len(vectors)} cached vectors):")
+    for name, log, vecs in (
+        ("words only", None, None),
+        ("words + learned meaning", found, None),
+        ("words + sentence meaning", None, sem.QueryVectors.of(vectors)),
+    ):
+        grouping = Grouper(threshold=CONFIGURED).group(counts, log=log or (), vectors=vecs)
         key_of = {q: g.key for g in grouping.groups for q in g.queries}
         by_intent = scores((key_of[q], intent) for q, (intent, _) in failed)
         by_text = scores((key_of[q], text) for q, (_, text) in failed)
         print(
-            f"  failed searches of the log ({len(failed)}, {len(counts)} distinct), {name}, "
-            f"similarity {CONFIGURED:.2f}: {by_intent.groups} groups, purity "
-            f"{by_intent.purity:.3f}, inverse purity {by_intent.inverse_purity:.3f}, majority "
-            f"in one {by_intent.majority_share:.3f} by intent; spellings of one source text "
-            f"in its largest group: {by_text.inverse_purity:.3f}"
+            f"  failed searches of the log ({len(failed)}, {len(counts)} distinct), {name}: "
+            f"{by_intent.groups} groups, purity {by_intent.purity:.3f}, inverse purity "
+            f"{by_intent.inverse_purity:.3f}, majority in one {by_intent.majority_share:.3f} "
+            f"by intent; spellings of one source text in its largest group: "
+            f"{by_text.inverse_purity:.3f}"
         )
 
 
@@ -470,8 +554,6 @@ def main() -> None:
                 f"\ngenerated in {time.perf_counter() - t0:.1f}s: {counts}; failed searches: "
                 f"{failed}; distinct normalised queries: {distinct}"
             )
-            if not args.no_quality:
-                log_quality(data, labels)
             write_build(work / "build", meta["intents"], set(meta["uncovered"]))
             db.unlink(missing_ok=True)
             if args.postgres:
@@ -492,22 +574,73 @@ def main() -> None:
                 f"{statistics.median(floor):.2f}s (runs: {', '.join(f'{t:.2f}' for t in floor)})"
             )
             config = site_config(work, CONFIGURED)
+            report = work / "report.json"
+            gaps_analysis.SENTENCES = False
             for fmt in ("json", "html"):
-                times, cpu = time_report(url, work / "build", fmt, work / f"report.{fmt}", config)
-                print(
-                    f"{name}: kb gaps --since 30d --format {fmt}, similarity {CONFIGURED}, "
-                    f"over {n} searches: median {statistics.median(times):.2f}s wall, "
-                    f"{statistics.median(cpu):.2f}s CPU in this process (runs: "
-                    f"{', '.join(f'{t:.2f}' for t in times)}; load average "
-                    f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
-                )
-            summarise(CONFIGURED, json.loads((work / "report.json").read_text(encoding="utf-8")))
+                timed(name, f"{fmt}, words only", url, work, fmt, config)
+            summarise("words only", json.loads(report.read_text(encoding="utf-8")))
+            gaps_analysis.SENTENCES = True
+            cleared = clear_vectors(url)
+            timed(
+                name,
+                f"json, sentence meaning, cold cache ({cleared} rows cleared)",
+                url,
+                work,
+                "json",
+                config,
+                repeat=1,
+            )
+            for fmt in ("json", "html"):
+                timed(name, f"{fmt}, sentence meaning, warm cache", url, work, fmt, config)
+            summarise("sentence meaning", json.loads(report.read_text(encoding="utf-8")))
+        if not args.no_quality and not args.reuse:
+            log_quality(data, labels, targets[0][1])
 
 
-def summarise(similarity: float, report: dict[str, Any]) -> None:
+def timed(
+    name: str, what: str, url: str, work: Path, fmt: str, config: Path, repeat: int = 3
+) -> None:
+    """Time `kb gaps` and print the median, with what it encoded and what the cache holds."""
+    before = sem.STATS.encoded
+    times, cpu = time_report(url, work / "build", fmt, work / f"report.{fmt}", config, repeat)
+    encoded = sem.STATS.encoded - before
+    print(
+        f"{name}: kb gaps --since 30d --format {what}: median {statistics.median(times):.2f}s "
+        f"wall, {statistics.median(cpu):.2f}s CPU in this process (runs: "
+        f"{', '.join(f'{t:.2f}' for t in times)}; encoded {encoded} queries; cache "
+        f"{count_vectors(url)} vectors; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs)"
+    )
+
+
+def clear_vectors(url: str) -> int:
+    """Empty the store's vector cache (a cold report); the rows it held."""
+    from feedback_api.tables import query_vectors
+
+    store = st.Store(url)
+    store.migrate()  # a store kept by --keep before the cache existed
+    store.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        n = conn.execute(query_vectors.delete()).rowcount
+    engine.dispose()
+    return int(n or 0)
+
+
+def count_vectors(url: str) -> int:
+    from feedback_api.tables import query_vectors
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n = int(conn.execute(sa.select(sa.func.count()).select_from(query_vectors)).scalar() or 0)
+    engine.dispose()
+    return n
+
+
+def summarise(what: str, report: dict[str, Any]) -> None:
     c = report["counts"]
     print(
-        f"  report at similarity {similarity}: {c['failed_searches']} failed-search groups "
+        f"  report, {what}: {c['failed_searches']} failed-search groups "
         f"({c['new_failed_groups']} new), {c['weak_searches']} weak, "
         f"{c['unhelpful_articles']} unhelpful, {c['escalations']} escalation topics, "
         f"{c['stale_articles']} stale; top failed groups: "

@@ -470,22 +470,21 @@ class Grouper:
 
 
 def _opposites(order: Sequence[Key], leaders: Mapping[Key, Key]) -> list[tuple[int, int]]:
-    """Pairs of groups (indexes in ``order``) that say the same but for a negation.
+    """Pairs of groups (indexes in ``order``) that are a topic and its negation.
 
     "can't log in" is a problem and "log in" a how-to, though their sentence vectors are
-    close (0.7); "my card hasn't arrived" and "still waiting for my card" are one question in
-    other words. So a negated and a plain group stay apart only when some key of one, its
-    "not" dropped, is a key of the other.
+    close (0.7); but "card not arrived" and "card arrival" are one problem, and "my card hasn't
+    arrived" and "still waiting for my card" one question in other words. As in the word pass
+    (a negated and a plain key need two shared terms), a negated and a plain group stay apart
+    when some key of one, its "not" dropped, is a one-term key of the other.
     """
     position = {g: i for i, g in enumerate(order)}
-    plain: dict[frozenset[str], set[int]] = defaultdict(set)
-    negated: dict[frozenset[str], set[int]] = defaultdict(set)
+    plain: dict[str, set[int]] = defaultdict(set)
+    negated: dict[str, set[int]] = defaultdict(set)
     for k, leader in leaders.items():
         i = position.get(leader)
-        if i is None:
+        rest = [t for t in k if t != NOT]
+        if i is None or len(rest) != 1:
             continue
-        if NOT in k:
-            negated[frozenset(k) - {NOT}].add(i)
-        else:
-            plain[frozenset(k)].add(i)
+        (negated if NOT in k else plain)[rest[0]].add(i)
     return sorted({(i, j) for t, ns in negated.items() for i in ns for j in plain.get(t, ())})

@@ -68,7 +68,7 @@ LINKAGE_SIMILARITY = 0.46
 # The word pass before it: stricter than words alone (``gaps.group_similarity``), since a word
 # group that mixes two questions cannot be split again by meaning.
 WORD_SIMILARITY = 0.7
-CENTRE_PRIOR = 200  # queries: below this many, the log's mean is mostly the queries themselves
+CENTRE_PRIOR = 20  # queries: with fewer, the log's mean is mostly the queries themselves
 MAX_GROUPS = 6_000  # word groups joined by meaning: the most searched; the rest stay as they are
 READ_CHUNK = 2_000  # queries per IN (...) list: SQLite allows 32,766 parameters, keep it modest
 ENCODE_THREADS = 2_000  # distinct queries to encode above which the encoder gets more threads
