@@ -491,18 +491,18 @@ def log_quality(
 ) -> None:
     """Quality on the generated log's failed searches, each search counted: by intent, and
     how completely the noisy spellings of one source text land together. Sentence vectors
-    come from the store's cache (the reports above filled it)."""
+    come from the store's cache (the reports above filled it), so the searches are those of
+    the reports' window, the last 30 days."""
     from feedback_api import reports_sql as sql
 
-    failed = [(r["query"], lab) for r, lab in zip(data["searches"], labels, strict=True)]
-    failed = [
-        (q, lab) for (q, lab), r in zip(failed, data["searches"], strict=True) if not r["hits"]
-    ]
+    since = datetime.now(UTC) - timedelta(days=30)
+    window = [(r, lab) for r, lab in zip(data["searches"], labels, strict=True) if r["ts"] >= since]
+    failed = [(r["query"], lab) for r, lab in window if not r["hits"]]
     counts = Counter(q for q, _ in failed)
-    found = sorted({r["query"] for r in data["searches"] if r["hits"]})
+    found = sorted({r["query"] for r, _ in window if r["hits"]})
     with sql.reading(url) as conn:
         vectors = sem.load_vectors(conn, set(counts) | set(found))
-    print(f"\nquality over the generated log ({len(vectors)} cached vectors):")
+    print(f"\nquality over the generated log's last 30 days ({len(vectors)} cached vectors):")
     for name, log, vecs in (
         ("words only", None, None),
         ("words + learned meaning", found, None),

@@ -341,8 +341,9 @@ class Grouper:
         A group is the sum of its distinct queries' centred vectors; each distinct query
         counts once, however often it was searched, so that one popular spelling does not
         outvote the other ways of asking. The most searched group of a cluster leads it.
-        Only the :data:`gaps_semantic.MAX_GROUPS` most searched groups take part (the
-        clustering is quadratic in groups); queries without a vector keep their word group.
+        The :data:`gaps_semantic.MAX_GROUPS` most searched groups are clustered (quadratic in
+        groups); each less searched one then joins its closest cluster, or stays alone.
+        Groups with a query without a vector keep to themselves.
         """
         import numpy as np
 
@@ -353,20 +354,22 @@ class Grouper:
         for k, leader in leaders.items():
             members[leader].extend(by_key[k])
             searched[leader] += key_count[k]
-        order = sorted(
+        eligible = sorted(
             (g for g, qs in members.items() if all(q in vectors.vectors for q in qs)),
             key=lambda g: (-searched[g], g),
-        )[: sem.MAX_GROUPS]
-        if len(order) < 2:
+        )
+        if len(eligible) < 2:
             return dict(leaders)
-        order.sort()  # the clustering sees groups in key order: same input, same groups
+        # the clustering sees groups in key order (same input, same groups); the least
+        # searched, past the limit, come after it in their own order
+        order = sorted(eligible[: sem.MAX_GROUPS]) + eligible[sem.MAX_GROUPS :]
         queries = [q for g in order for q in sorted(members[g])]
         rows = vectors.centred(queries)
         sizes = [len(members[g]) for g in order]
         ends = np.cumsum(sizes)
         sums = np.add.reduceat(rows, ends - np.asarray(sizes), axis=0)
         link = sem.LINKAGE_SIMILARITY if self.linkage is None else self.linkage
-        roots = sem.average_linkage(sums, sizes, link, _opposites(order, leaders))
+        roots = sem.join_groups(sums, sizes, link, _opposites(order, leaders))
         clusters: dict[int, list[Key]] = defaultdict(list)
         for g, root in zip(order, roots, strict=True):
             clusters[root].append(g)

@@ -54,6 +54,7 @@ __all__ = [
     "QueryVectors",
     "STATS",
     "average_linkage",
+    "join_groups",
     "centred",
     "encode_missing",
     "load_vectors",
@@ -291,4 +292,47 @@ def average_linkage(
         while parent[root] != root:
             root = parent[root]
         out.append(root)
+    return out
+
+
+def join_groups(
+    sums: Matrix,
+    sizes: Sequence[int],
+    threshold: float,
+    apart: Iterable[tuple[int, int]] = (),
+    limit: int = MAX_GROUPS,
+) -> list[int]:
+    """:func:`average_linkage` over the first ``limit`` groups; each later one (callers put
+    the least searched last) then joins the cluster whose queries it is closest to on
+    average, if that reaches ``threshold``, else stays alone. Memory stays at ``limit``
+    squared, whatever the log."""
+    apart = sorted(apart)
+    head = min(limit, len(sizes))
+    roots = average_linkage(
+        sums[:head], sizes[:head], threshold, [(i, j) for i, j in apart if max(i, j) < head]
+    )
+    if head == len(sizes):
+        return roots
+    names = sorted(set(roots))
+    slot = {r: k for k, r in enumerate(names)}
+    csum = np.zeros((len(names), sums.shape[1]), dtype=np.float32)
+    csize = np.zeros(len(names), dtype=np.float64)
+    for i, r in enumerate(roots):
+        csum[slot[r]] += sums[i]
+        csize[slot[r]] += sizes[i]
+    banned: dict[int, set[int]] = {}
+    for i, j in apart:
+        a, b = min(i, j), max(i, j)
+        if a < head <= b:
+            banned.setdefault(b, set()).add(slot[roots[a]])
+    out = list(roots)
+    for start in range(head, len(sizes), 2_000):
+        stop = min(start + 2_000, len(sizes))
+        block = np.asarray(sums[start:stop], dtype=np.float32) @ csum.T
+        block /= np.outer(np.asarray(sizes[start:stop], dtype=np.float64), csize).astype(np.float32)
+        for row, g in enumerate(range(start, stop)):
+            for k in banned.get(g, ()):
+                block[row, k] = -np.inf
+            best = int(np.argmax(block[row]))
+            out.append(names[best] if block[row, best] >= threshold else g)
     return out

@@ -93,6 +93,18 @@ def test_apart_pairs_never_share_a_cluster() -> None:
     assert roots[0] != roots[2]
 
 
+def test_groups_past_the_limit_join_their_closest_cluster() -> None:
+    rows = np.array(
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.0, 1.0], [0.1, 0.9, 0.0]],
+        dtype=np.float32,
+    )
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    everything = sem.join_groups(rows, [1] * 5, 0.5, limit=10)
+    assert everything == [0, 1, 0, 3, 1]
+    assert sem.join_groups(rows, [1] * 5, 0.5, limit=2) == everything  # 2, 3, 4 come after
+    assert sem.join_groups(rows, [1] * 5, 0.5, apart=[(0, 2)], limit=2) == [0, 1, 2, 3, 1]
+
+
 # -- hand-checked groups ----------------------------------------------------------------------
 
 # The rest of a small help center's log: the vectors are centred on the log's mean, as the
