@@ -8,6 +8,10 @@ a suggested action. The parts live in their own modules: the report's shapes in
 ``gaps_articles``, the search-index check and draft stubs in ``gaps_loop``, output in
 ``gaps_render`` and ``gaps_html``, the command in ``gaps_cli``.
 
+The one write: sentence vectors of queries the store had not seen yet go to its
+``query_vectors`` cache once the snapshot is closed (``gaps_semantic``), so the next report
+does not encode them again. A store that refuses the write still gets its report.
+
 Imports neither mkdocs nor Flask.
 """
 

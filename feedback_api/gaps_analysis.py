@@ -1,8 +1,10 @@
 """The search-log half of ``kb gaps``: failed and weak searches, escalations, next actions.
 
 :class:`Analysis` runs the queries of ``reports_sql`` over one snapshot, groups the distinct
-queries with ``gaps_grouping`` and joins what visitors did before writing to support. It holds
-per-group visitor sets only as long as the report is being built.
+queries with ``gaps_grouping`` (failed searches by words and sentence meaning, with vectors
+from the store's cache or encoded now: ``gaps_semantic``) and joins what visitors did
+before writing to support. It holds per-group visitor sets only as long as the report is
+being built.
 """
 
 from __future__ import annotations

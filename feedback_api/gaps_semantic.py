@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -58,10 +59,12 @@ __all__ = [
     "centred",
     "encode_missing",
     "load_vectors",
+    "merge_by_sentences",
     "save_vectors",
 ]
 
 Matrix = npt.NDArray[np.float32]
+Key = tuple[str, ...]
 
 # Tuned on banking77's train split (bench/gaps_bench.py): the most complete groups while at
 # least 78% of a group's queries share its intent.
@@ -336,3 +339,76 @@ def join_groups(
             best = int(np.argmax(block[row]))
             out.append(names[best] if block[row, best] >= threshold else g)
     return out
+
+
+def merge_by_sentences(
+    leaders: Mapping[Key, Key],
+    by_key: Mapping[Key, Sequence[str]],
+    key_count: Mapping[Key, int],
+    vectors: QueryVectors,
+    not_term: str,
+    *,
+    threshold: float | None = None,
+) -> dict[Key, Key]:
+    """``leaders`` (word key -> its group's leader) after word groups that mean the same are
+    joined; ``threshold`` is the linkage cut (default :data:`LINKAGE_SIMILARITY`).
+
+    A group is the sum of its distinct queries' centred vectors; each distinct query
+    counts once, however often it was searched, so that one popular spelling does not
+    outvote the other ways of asking. The most searched group of a cluster leads it.
+    The :data:`MAX_GROUPS` most searched groups are clustered (quadratic in groups); each
+    less searched one then joins its closest cluster, or stays alone. Groups with a query
+    without a vector keep to themselves.
+    """
+    members: dict[Key, list[str]] = defaultdict(list)
+    searched: dict[Key, int] = defaultdict(int)
+    for k, leader in leaders.items():
+        members[leader].extend(by_key[k])
+        searched[leader] += key_count[k]
+    eligible = sorted(
+        (g for g, qs in members.items() if all(q in vectors.vectors for q in qs)),
+        key=lambda g: (-searched[g], g),
+    )
+    if len(eligible) < 2:
+        return dict(leaders)
+    # the clustering sees groups in key order (same input, same groups); the least
+    # searched, past the limit, come after it in their own order
+    order = sorted(eligible[:MAX_GROUPS]) + eligible[MAX_GROUPS:]
+    rows = vectors.centred([q for g in order for q in sorted(members[g])])
+    sizes = [len(members[g]) for g in order]
+    starts = np.cumsum(sizes) - np.asarray(sizes)
+    sums = np.add.reduceat(rows, starts, axis=0)
+    cut = LINKAGE_SIMILARITY if threshold is None else threshold
+    roots = join_groups(sums, sizes, cut, _opposites(order, leaders, not_term))
+    clusters: dict[int, list[Key]] = defaultdict(list)
+    for g, root in zip(order, roots, strict=True):
+        clusters[root].append(g)
+    new: dict[Key, Key] = {}
+    for groups in clusters.values():
+        head = min(groups, key=lambda g: (-searched[g], g))
+        for g in groups:
+            new[g] = head
+    return {k: new.get(leader, leader) for k, leader in leaders.items()}
+
+
+def _opposites(
+    order: Sequence[Key], leaders: Mapping[Key, Key], not_term: str
+) -> list[tuple[int, int]]:
+    """Pairs of groups (indexes in ``order``) that are a topic and its negation.
+
+    "can't log in" is a problem and "log in" a how-to, though their sentence vectors are
+    close (0.7); but "card not arrived" and "card arrival" are one problem, and "my card hasn't
+    arrived" and "still waiting for my card" one question in other words. As in the word pass
+    (a negated and a plain key need two shared terms), a negated and a plain group stay apart
+    when some key of one, its "not" dropped, is a one-term key of the other.
+    """
+    position = {g: i for i, g in enumerate(order)}
+    plain: dict[str, set[int]] = defaultdict(set)
+    negated: dict[str, set[int]] = defaultdict(set)
+    for k, leader in leaders.items():
+        i = position.get(leader)
+        rest = [t for t in k if t != not_term]
+        if i is None or len(rest) != 1:
+            continue
+        (negated if not_term in k else plain)[rest[0]].add(i)
+    return sorted({(i, j) for t, ns in negated.items() for i in ns for j in plain.get(t, ())})
