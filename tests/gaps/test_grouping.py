@@ -1,4 +1,9 @@
-"""Grouping of failed queries: hand-checked query sets and their exact groups."""
+"""Grouping of failed queries by words: hand-checked query sets and their exact groups.
+
+This is the word pass alone (``Grouper.group`` without sentence vectors): what ``kb gaps``
+falls back to when no encoder loads, and the first pass before meaning joins groups. The
+groups ``kb gaps`` makes with its encoder are hand-checked in ``test_semantic.py``.
+"""
 
 from __future__ import annotations
 
