@@ -307,7 +307,10 @@ class Grouper:
             from .gaps_semantic import WORD_SIMILARITY, merge_by_sentences
 
             words = WORD_SIMILARITY if self.word_threshold is None else self.word_threshold
-            leaders = self._merge(key_count, threshold=words)
+            if words < 1:
+                leaders = self._merge(key_count, threshold=words)
+            else:  # same terms only: the keys are the groups
+                leaders = {k: k for k in key_count}
             leaders = merge_by_sentences(
                 leaders, by_key, key_count, vectors, NOT, threshold=self.linkage
             )

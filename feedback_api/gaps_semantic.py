@@ -69,9 +69,11 @@ Key = tuple[str, ...]
 # Tuned on banking77's train split (bench/gaps_bench.py): the most complete groups while at
 # least 78% of a group's queries share its intent.
 LINKAGE_SIMILARITY = 0.46
-# The word pass before it: stricter than words alone (``gaps.group_similarity``), since a word
-# group that mixes two questions cannot be split again by meaning.
-WORD_SIMILARITY = 0.7
+# The word pass before it: 1.0 keeps only queries with the same terms together (spellings,
+# plurals, word order, synonyms, typos) and leaves all the rest to meaning. Stricter than words
+# alone (``gaps.group_similarity``): a word group that mixes two questions cannot be split by
+# meaning afterwards, while two word groups of one question are joined by it.
+WORD_SIMILARITY = 1.0
 CENTRE_PRIOR = 20  # queries: with fewer, the log's mean is mostly the queries themselves
 MAX_GROUPS = 6_000  # word groups joined by meaning: the most searched; the rest stay as they are
 READ_CHUNK = 2_000  # queries per IN (...) list: SQLite allows 32,766 parameters, keep it modest
