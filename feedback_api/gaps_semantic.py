@@ -102,13 +102,6 @@ def _to_bytes(vector: Matrix) -> bytes:
     return np.asarray(vector, dtype="<f2").tobytes()
 
 
-def _from_bytes(data: bytes, dims: int) -> Matrix | None:
-    row = np.frombuffer(data, dtype="<f2")
-    if row.shape != (dims,):
-        return None
-    return row.astype(np.float32)
-
-
 def load_vectors(conn: sa.Connection, queries: Collection[str]) -> dict[str, Matrix]:
     """Cached vectors of ``queries`` (the current model's only); empty when the store has no
     ``query_vectors`` table yet (a store migrated before it existed)."""
@@ -121,17 +114,24 @@ def load_vectors(conn: sa.Connection, queries: Collection[str]) -> dict[str, Mat
     c = query_vectors.c
     model = _model_name()
     wanted = sorted(queries)
-    out: dict[str, Matrix] = {}
+    names: list[str] = []
+    blobs: list[bytes] = []
+    width = DIMENSIONS * 2  # float16
     for i in range(0, len(wanted), READ_CHUNK):
         chunk = wanted[i : i + READ_CHUNK]
         rows = conn.execute(
             sa.select(c.query, c.vector).where(c.model == model, c.query.in_(chunk))
         )
         for q, data in rows:
-            vector = _from_bytes(bytes(data), DIMENSIONS)
-            if vector is not None:
-                out[str(q)] = vector
-    return out
+            if len(data) == width:  # anything else was written by another model's shape
+                names.append(str(q))
+                blobs.append(bytes(data))
+    if not names:
+        return {}
+    # one conversion for all rows: per-row astype cost a second over a month's queries
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(names), DIMENSIONS)
+    matrix = matrix.astype(np.float32)
+    return {q: matrix[i] for i, q in enumerate(names)}
 
 
 def encode_missing(queries: Iterable[str], cached: Mapping[str, Matrix]) -> dict[str, Matrix]:
@@ -240,25 +240,29 @@ def average_linkage(
         return list(range(n))
     size = np.asarray(sizes, dtype=np.float64)
     s = np.asarray(sums, dtype=np.float32)
-    sim = (s @ s.T).astype(np.float32)
-    sim /= np.outer(size, size).astype(np.float32)
+    inverse = (1.0 / size).astype(np.float32)
+    sim = s @ s.T  # float32, and scaled in place: no second matrix of groups squared
+    sim *= inverse[:, None]
+    sim *= inverse[None, :]
     np.fill_diagonal(sim, -np.inf)
     for i, j in apart:
         sim[i, j] = sim[j, i] = -np.inf
     cut = np.float32(threshold)
     parent = list(range(n))
     count = size.copy()
-    active = np.ones(n, dtype=bool)
+    # clusters that are done (merged away, or final) are masked when a row is read, rather
+    # than wiped from the matrix: a column write is strided, the mask one contiguous add
+    dead = np.zeros(n, dtype=np.float32)
     chain: list[int] = []
     remaining = n
     start = 0
     while remaining > 1:
         if not chain:
-            while not active[start]:
+            while dead[start]:
                 start += 1
             chain.append(start)
         tip = chain[-1]
-        row = sim[tip]
+        row = sim[tip] + dead
         best = int(np.argmax(row))
         best_sim = row[best]
         if len(chain) > 1 and row[chain[-2]] >= best_sim:
@@ -266,10 +270,7 @@ def average_linkage(
             best_sim = row[best]
         if best_sim < cut or not np.isfinite(best_sim):
             # everything on the chain is below the cut too (similarities rise along it)
-            for g in chain:
-                active[g] = False
-                sim[g, :] = -np.inf
-                sim[:, g] = -np.inf
+            dead[chain] = -np.inf
             remaining -= len(chain)
             chain.clear()
             continue
@@ -280,14 +281,12 @@ def average_linkage(
             wa, wb = count[a], count[b]
             with np.errstate(invalid="ignore"):  # -inf stays -inf: apart stays apart
                 merged = (wa * sim[a] + wb * sim[b]) / (wa + wb)  # Lance-Williams
+            merged[a] = -np.inf
             sim[a, :] = merged
             sim[:, a] = merged
-            sim[a, a] = -np.inf
-            sim[b, :] = -np.inf
-            sim[:, b] = -np.inf
             count[a] = wa + wb
             parent[b] = a
-            active[b] = False
+            dead[b] = -np.inf
             remaining -= 1
         else:
             chain.append(best)
