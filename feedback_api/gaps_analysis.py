@@ -175,12 +175,13 @@ class Analysis:
         return out
 
     def _sentence_vectors(self, failed: Iterable[str]) -> QueryVectors | None:
-        """Vectors of the failed queries and of the window's log (its mean is the centre):
-        from the store's cache, the rest encoded now. None when no encoder can be loaded:
-        the report then groups by words and the meaning learned from the log."""
+        """Vectors of the failed queries and of a sample of the found ones (with them, the
+        centre: the log's mean): from the store's cache, the rest encoded now. None when no
+        encoder can be loaded: the report then groups by words and the meaning learned from
+        the log."""
         from . import gaps_semantic as sem
 
-        queries = set(failed) | self.found().keys()
+        queries = set(failed) | set(sem.centre_sample(self.found()))
         cached = sem.load_vectors(self.conn, queries)
         try:
             self.new_vectors = sem.encode_missing(queries, cached)
