@@ -13,12 +13,16 @@ Rows go in through the store's own tables and migrations, in big executemany tra
 
 Prints grouping quality first: a word-similarity sweep on banking77's train split (where the
 default is tuned), a sweep of the word-meaning cosines (``gaps_meaning``, learned from the
-train and test queries as an unlabelled log), then the held-out test split next to
-exact-normalised-string grouping, with purity, inverse purity and the share of intents mostly
-in one group (definitions printed).
-Then the same figures over the generated log's failed searches, and the time of ``kb gaps``
-(median of 3) over the whole log next to a baseline: the report's two search-log aggregations
-alone, the SQL any such report must run.
+train and test queries as an unlabelled log: the fallback without an encoder), a sweep of the
+sentence-meaning word pass and linkage cut (``gaps_semantic``, on 40 train queries per intent:
+the test split's size and shape), then the held-out test split with words only, learned
+meaning and sentence meaning side by side, next to exact-normalised-string grouping, with
+purity, inverse purity and the share of intents mostly in one group (definitions printed).
+Then the time of ``kb gaps`` over the whole log (median of 3) next to a baseline, the report's
+two search-log aggregations alone (the SQL any such report must run): words only; with
+sentence meaning on a cold vector cache (the first report, encoding what the store has not
+seen: once); and on the warm cache. Last, the quality figures over the log's failed searches
+of the report's window.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Word meaning learned from the search log itself: the semantic half of grouping.
+"""Word meaning learned from the search log itself: grouping's fallback without an encoder.
+
+``kb gaps`` joins groups by sentence meaning (``gaps_semantic``, a shipped encoder); this
+module is what it does when that encoder cannot be loaded. On banking77's test split it
+joins far less (0.20 of the intents mostly in one group, against 0.64).
 
 Words typed in the same queries mean related things ("arrive" and "deliver" both come with
 "card", "not" and "still"). From the logged searches of the window (those that found something
