@@ -193,6 +193,7 @@ def build_site(
             work,
             config.site.language,
             salt,
+            config.semantic_search,
         )
         jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
         # What is left to do needs neither the articles' text nor the pages' (only their

@@ -70,6 +70,13 @@ class SearchSettings(_Model):
     typo_tolerance: bool = Field(
         True, description="Try spelling corrections when exact terms find little."
     )
+    semantic: bool = Field(
+        True,
+        description=(
+            "Rerank uncertain results by meaning with a small sentence model (English sites "
+            "only): finds the article for questions worded unlike it."
+        ),
+    )
 
 
 class RatingSettings(_Model):
@@ -241,6 +248,11 @@ class SiteConfig(_Model):
     @property
     def database_url(self) -> str:
         return os.environ.get("KB_DATABASE_URL") or self.api.database_url
+
+    @property
+    def semantic_search(self) -> bool:
+        """Whether indexes carry title vectors: the sentence model knows English only."""
+        return self.search.semantic and self.site.language.split("-")[0].lower() == "en"
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 from .buildcache import Cache, digest
 from .content import Article, KnowledgeBase, plain_text
 from .errors import BuildError
 from .search import IndexDoc, Section
 from .search_index import DocStats, doc_stats
+from .semantic import DIMENSIONS
 
 DOCS_CACHE = "docs.cache"  # in build/.work
 STATS_CACHE = "index-stats.cache"
+VECTORS_CACHE = "title-vectors.cache"
 
 
 def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
@@ -96,12 +100,46 @@ def _read(stamp: Path) -> str:
         return ""
 
 
+def meaning_text(doc: IndexDoc) -> str:
+    """What an article's vector encodes: its title, and its keywords (the words customers use
+    for it, which writers put there); the text itself is too long to encode at build speed."""
+    return f"{doc.title}; {', '.join(doc.keywords)}" if doc.keywords else doc.title
+
+
+def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
+    """Each article's :func:`meaning_text` as a sentence vector (:mod:`kb_builder.semantic`),
+    encoding only the texts ``cache`` does not hold: a few milliseconds each."""
+    from .semantic import MODEL_NAME, encoder
+
+    out = np.zeros((len(docs), DIMENSIONS), dtype=np.float32)
+    todo: dict[str, list[int]] = {}
+    for i, doc in enumerate(docs):
+        text = meaning_text(doc)
+        found = cache.get(text, MODEL_NAME)
+        if isinstance(found, np.ndarray) and found.shape == (DIMENSIONS,):
+            out[i] = found
+        else:
+            todo.setdefault(text, []).append(i)
+    if todo:
+        for text, vector in zip(todo, encoder().encode(list(todo)), strict=True):
+            out[todo[text]] = vector
+            cache.put(text, MODEL_NAME, vector.astype(np.float16))
+    return out
+
+
 def update_index(
-    docs: list[IndexDoc], index_dir: Path, language: str, salt: str, stamp: Path, stats: Cache
+    docs: list[IndexDoc],
+    index_dir: Path,
+    language: str,
+    salt: str,
+    stamp: Path,
+    stats: Cache,
+    vectors: Cache | None = None,
 ) -> tuple[str, str]:
     """Bring the index in ``index_dir`` up to date with ``docs``: nothing to do when ``stamp``
     says it holds exactly them, only the changed articles replaced when few changed, a fresh
-    index otherwise. ``stats`` caches each document's statistics between builds.
+    index otherwise. ``stats`` caches each document's statistics between builds; ``vectors``,
+    when given, their title vectors, which the index then carries for semantic reranking.
 
     Returns the key of what the index holds, and what was done: "unchanged", "updated" or
     "rebuilt". Raises what ``search.build_index`` raises.
@@ -109,7 +147,8 @@ def update_index(
     from .search import build_index, patch_index
 
     digests = [digest(d) for d in docs]
-    key = digest((salt, language, digests))
+    semantic = vectors is not None
+    key = digest((salt, language, semantic, digests))
     if index_dir.is_dir() and _read(stamp) == key:
         return key, "unchanged"
     stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
@@ -120,13 +159,22 @@ def update_index(
             found = doc_stats(language, doc)
             stats.put(d, language, found)
         counts.append(found)
-    source = {"salt": salt, "language": language, "digests": digests}
+    meaning = title_vectors(docs, vectors) if vectors is not None else None
+    source = {"salt": salt, "language": language, "semantic": semantic, "digests": digests}
     done = "updated"
-    if not patch_index(docs, index_dir, language=language, stats=counts, source=source):
+    if not patch_index(
+        docs, index_dir, language=language, stats=counts, source=source, vectors=meaning
+    ):
         # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
         limitmb = 256 if len(docs) < 5000 else 64
         build_index(
-            docs, index_dir, language=language, limitmb=limitmb, stats=counts, source=source
+            docs,
+            index_dir,
+            language=language,
+            limitmb=limitmb,
+            stats=counts,
+            source=source,
+            vectors=meaning,
         )
         done = "rebuilt"
     stamp.write_text(key)
@@ -160,9 +208,11 @@ def update_indexes(
     work: Path,
     language: str,
     salt: str,
+    semantic: bool = False,
 ) -> str:
     """Bring the public index and the agents' index (public and internal) up to date; return
-    what was done to the public one (see :func:`update_index`).
+    what was done to the public one (see :func:`update_index`). With ``semantic``, the indexes
+    carry their articles' title vectors.
 
     The documents come as they are, or as their keys in the saved documents cache (the caller
     then need not keep a copy of them while the indexes build).
@@ -173,12 +223,19 @@ def update_indexes(
     del cache
     root.mkdir(parents=True, exist_ok=True)
     stats = Cache(work / STATS_CACHE, salt)
-    key, done = update_index(pub, root / "public", language, salt, work / "index-public.key", stats)
+    vectors = Cache(work / VECTORS_CACHE, salt) if semantic else None
+    key, done = update_index(
+        pub, root / "public", language, salt, work / "index-public.key", stats, vectors
+    )
     if len(both) > len(pub):  # agents search both trees in one index
-        update_index(both, root / "internal", language, salt, work / "index-internal.key", stats)
+        update_index(
+            both, root / "internal", language, salt, work / "index-internal.key", stats, vectors
+        )
     else:  # no internal articles: the agents' index is the public one
         copy_index(root / "public", root / "internal", key, work / "index-internal.key")
     stats.save()
+    if vectors is not None:
+        vectors.save()
     return done
 
 

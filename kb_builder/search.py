@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
@@ -41,6 +42,7 @@ from .errors import IndexUnavailable
 from .search_rank import RankedHit, Ranker
 from .search_spell import Vocabulary
 from .search_text import Analyzer, QueryPlanner, normalize_query
+from .semantic import Meanings, encoder
 
 __all__ = [
     "Hit",
@@ -127,6 +129,7 @@ def build_index(
     limitmb: int = 256,
     stats: Sequence[search_index.DocStats] | None = None,
     source: dict[str, Any] | None = None,
+    vectors: np.ndarray | None = None,
 ) -> int:
     """Write a fresh index of ``docs`` to ``index_dir``; return the number of articles.
 
@@ -134,8 +137,9 @@ def build_index(
     end, so readers never see half an index. ``stats`` are the documents'
     :func:`~kb_builder.search_index.doc_stats` when the caller has them; ``source`` (its
     ``digests``, one per document, and anything else that decides the index's content) lets a
-    later :func:`patch_index` replace only what changed. Raises OSError, or BuildError for
-    duplicate ids.
+    later :func:`patch_index` replace only what changed. ``vectors`` (one row per document,
+    from :mod:`kb_builder.semantic`) let searches rerank by meaning. Raises OSError, or
+    BuildError for duplicate ids.
     """
     index_dir = Path(index_dir)
     docs = list(docs)
@@ -147,6 +151,7 @@ def build_index(
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
     try:
         search_index.write(docs, stats, tmp, language, procs, limitmb, state)
+        _write_vectors(tmp, docs, vectors)
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:
@@ -163,6 +168,7 @@ def patch_index(
     language: str,
     stats: Sequence[search_index.DocStats],
     source: dict[str, Any],
+    vectors: np.ndarray | None = None,
 ) -> bool:
     """Update the index in ``index_dir`` to ``docs`` by replacing the articles that changed
     since it was written (see :func:`build_index`); False when a fresh index should be built.
@@ -178,6 +184,7 @@ def patch_index(
         if not _patch_copy(index_dir, tmp, docs, stats, language, source):
             shutil.rmtree(tmp, ignore_errors=True)
             return False
+        _write_vectors(tmp, docs, vectors)
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:
@@ -215,6 +222,12 @@ def link_tree(src: Path, dst: Path) -> None:
     for p in src.iterdir():
         if p.is_file() and not p.name.endswith("LOCK"):
             os.link(p, dst / p.name)
+
+
+def _write_vectors(where: Path, docs: Sequence[IndexDoc], vectors: np.ndarray | None) -> None:
+    (where / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
+    if vectors is not None:
+        Meanings.save(where, [d.id for d in docs], vectors)
 
 
 def _write_meta(where: Path, language: str, articles: int) -> None:
@@ -292,7 +305,14 @@ class Searcher:
         planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms)
         vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
         vocabulary.warm_up()  # "did you mean" needs it even without typo tolerance
-        return ix, Ranker(planner, vocabulary)
+        meanings = Meanings.load(where)
+        if meanings is None:
+            return ix, Ranker(planner, vocabulary)
+        # load the model now, not in the first search
+        threading.Thread(target=encoder, name="kb-encoder", daemon=True).start()
+        with ix.reader() as reader:
+            rows = meanings.rows(reader)
+        return ix, Ranker(planner, vocabulary, meanings, rows)
 
     def _acquire(self) -> tuple[IndexReader, Ranker, int]:
         with self._lock:

@@ -39,7 +39,7 @@ INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
 VOCAB_FILE = "kb_vocabulary.txt"
 STATE_FILE = "kb_documents.json"  # what the index was built from, for patch()
-FORMAT = 6  # bump when analysis or weights change: old indexes then ask for a rebuild
+FORMAT = 7  # bump when analysis or weights change: old indexes then ask for a rebuild
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
 SECTION_CHARS = 1_000
 SUGGEST_PREFIX = 20  # the suggest field holds each title word's first 1-20 characters
@@ -149,7 +149,7 @@ def schema(language: str = "en", average: Mapping[str, float] | None = None) -> 
     """The index schema: term weights, title prefixes for suggest, category, stored data."""
     average = average or dict.fromkeys(FIELD_WEIGHTS, 1.0)
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),  # sortable: a column, docnum -> id
         terms=BM25FWeights(language, average),
         title_terms=TitleWeights(language, average),
         complete=TermWeights(),

@@ -4,27 +4,29 @@ The model is sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), exported once 
 bench/export_minilm_onnx.py to an int8 ONNX file with its mean pooling and normalisation
 inside, so a text becomes a unit vector of ``DIMENSIONS`` floats and the dot product of two
 is their cosine. It runs under onnxruntime on the CPU with one thread per encoder: about
-2.5 ms for a short query here, 4,500 tokens a second in batches.
+2 ms for a short query here, 4,500 tokens a second.
 
-Search uses it to rerank lexical candidates against article titles (kb_builder/search.py);
+Search uses it to rerank lexical candidates by their titles and keywords (kb_builder/search.py);
 ``kb gaps`` uses it to group failed searches that mean the same thing
 (feedback_api/gaps_grouping.py).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 MODEL_DIR = Path(__file__).parent / "models" / "minilm"
 DIMENSIONS = 384
 MAX_TOKENS = 128  # longer texts are cut: titles and queries are far shorter
-BATCH_TOKENS = 2_048  # padded tokens per batch when encoding many texts
 MODEL_NAME = "all-MiniLM-L6-v2 int8"
 
 
@@ -46,44 +48,101 @@ class Encoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._lock = threading.Lock()  # the tokenizer's settings are shared state
-
-    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
-        with self._lock:
-            return [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        self.encoded = 0  # texts encoded so far (benchmarks and tests read it)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit row per text, in order (float32, ``len(texts)`` x ``DIMENSIONS``)."""
+        """One unit row per text, in order (float32, ``len(texts)`` x ``DIMENSIONS``).
+
+        Texts go through the model one at a time: batches would be no faster on the CPU, and
+        int8 quantisation scales each input by its largest value, so a text's vector would
+        depend on the texts batched (and padded) with it."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        if not texts:
-            return out
-        ids = self._ids(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        start = 0
-        while start < len(order):
-            width = len(ids[order[start]])
-            end = start + 1
-            while end < len(order):
-                width = max(width, len(ids[order[end]]))
-                if width * (end - start + 1) > BATCH_TOKENS:
-                    break
-                end += 1
-            batch = order[start:end]
-            width = max(len(ids[i]) for i in batch)
-            arr = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                arr[row, : len(ids[i])] = ids[i]
-                mask[row, : len(ids[i])] = 1
-            (vectors,) = self._session.run(None, {"input_ids": arr, "attention_mask": mask})
-            out[batch] = vectors
-            start = end
+        with self._lock:
+            encoded = self._tokenizer.encode_batch(list(texts)) if texts else []
+        for i, e in enumerate(encoded):
+            ids = np.array([e.ids], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            out[i] = self._session.run(None, feed)[0][0]
+        self.encoded += len(texts)
         return out
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        vector: np.ndarray = self.encode([text])[0]
+        return vector
 
 
-@cache
+_loading = threading.Lock()
+_loaded: Encoder | None = None
+
+
 def encoder() -> Encoder:
     """This process's encoder, loaded on first use (about 0.2 s)."""
-    return Encoder()
+    global _loaded
+    with _loading:
+        if _loaded is None:
+            _loaded = Encoder()
+        return _loaded
+
+
+def _forget_after_fork() -> None:
+    # A forked build worker must not inherit a lock another thread held at the fork, nor an
+    # onnxruntime session made in its parent: it loads its own.
+    global _loading, _loaded
+    _loading, _loaded = threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+class Meanings:
+    """The title vectors of an index's articles (``kb_vectors.npz``), looked up by article id.
+
+    Written by the build next to the Whoosh files; a search compares the query's vector with
+    those of its lexical candidates (:mod:`kb_builder.search_rank`).
+    """
+
+    FILE = "kb_vectors.npz"
+
+    def __init__(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        self.row = {k: i for i, k in enumerate(ids)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> Meanings | None:
+        """The vectors saved in ``index_dir``, or None when the index has none (an index built
+        with ``search.semantic: false``, or by an older version)."""
+        where = index_dir / cls.FILE
+        try:
+            with open(where, "rb") as f, np.load(f, allow_pickle=False) as saved:
+                found = cls([str(k) for k in saved["ids"]], saved["vectors"])
+        except FileNotFoundError:
+            return None
+        except Exception as e:  # a damaged file fails in the many ways unzipping can
+            log.warning(
+                "%s is unreadable (%s: %s); searching by words only", where, type(e).__name__, e
+            )
+            return None
+        if found.vectors.shape != (len(found.row), DIMENSIONS):
+            log.warning(
+                "%s holds vectors of shape %s; searching by words only", where, found.vectors.shape
+            )
+            return None
+        return found
+
+    @staticmethod
+    def save(where: Path, ids: Sequence[str], vectors: np.ndarray) -> None:
+        with open(where / Meanings.FILE, "wb") as f:
+            np.savez(f, ids=np.array(list(ids), dtype=str), vectors=vectors.astype(np.float16))
+
+    def rows(self, reader: Any) -> np.ndarray:
+        """For each document number of the Whoosh ``reader``, its row here (-1: none), read
+        from the index's ``id`` column once, not from stored fields at every search."""
+        column = reader.column_reader("id")
+        return np.array(
+            [self.row.get(column[d], -1) for d in range(reader.doc_count_all())], dtype=np.int64
+        )
+
+    def similarity(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Cosine of ``query`` with the titles in ``rows`` (0.0 where a row is -1)."""
+        found = self.vectors[np.maximum(rows, 0)] @ query
+        return np.where(rows >= 0, found, 0.0)

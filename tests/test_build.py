@@ -343,7 +343,12 @@ def test_damaged_build_cache_is_ignored(tmp_path: Path) -> None:
     _small_kb(content)
     build_site(content, SiteConfig(), out, today=TODAY)
     caches = sorted((out / ".work").glob("*.cache"))
-    assert [p.name for p in caches] == ["content.cache", "docs.cache", "index-stats.cache"]
+    assert [p.name for p in caches] == [
+        "content.cache",
+        "docs.cache",
+        "index-stats.cache",
+        "title-vectors.cache",
+    ]
     for p in caches:
         p.write_bytes(b"\x80\x05not a pickle")
     write(content, "cat0/a0.md", "---\ntitle: Article 0\nsummary: s0\n---\nWombat.\n")

@@ -1,0 +1,174 @@
+"""kb_builder.semantic and search's rerank by meaning: the real shipped model, real indexes."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb_builder.build import build_site
+from kb_builder.buildcache import Cache
+from kb_builder.config import SiteConfig
+from kb_builder.indexing import title_vectors
+from kb_builder.search import Searcher, build_index
+from kb_builder.semantic import DIMENSIONS, Meanings, encoder
+
+from .test_search import doc
+
+CARDS = [
+    doc(
+        "card-arrival",
+        "When will my card arrive?",
+        "We post new cards within two working days. Delivery takes five to seven days. Your "
+        "new card comes in a plain envelope.",
+        category="Cards",
+    ),
+    doc(
+        "activate-card",
+        "Activate your card",
+        "When your new card comes, activate it in the app before you use it. Your new card "
+        "works as soon as it is activated. Keep your new card safe.",
+        category="Cards",
+    ),
+    doc(
+        "card-payment-declined",
+        "Why was my card payment declined?",
+        "A card payment can be declined when the shop's terminal cannot reach us, or when your "
+        "card is frozen. Try your card again.",
+        category="Cards",
+    ),
+    doc(
+        "freeze-card",
+        "Freeze a lost card",
+        "Freeze your card in the app if you cannot find it. Unfreeze it when you find the card.",
+        category="Cards",
+    ),
+    doc(
+        "top-up",
+        "Add money to your account",
+        "Add money by bank transfer or with a debit card. Money from a card shows at once.",
+        category="Payments",
+    ),
+]
+
+
+def test_vectors_are_unit_length_and_closer_for_the_same_meaning() -> None:
+    v = encoder().encode(
+        ["how do I get my money back", "Request a refund", "Change your password", ""]
+    )
+    assert v.shape == (4, DIMENSIONS) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-3)
+    assert float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.2
+
+
+def test_a_batch_of_mixed_lengths_encodes_as_each_text_alone() -> None:
+    texts = ["vpn", "my new card has not come yet", "a b c " * 60, "Refunds", "vpn"]
+    together = encoder().encode(texts)
+    for text, row in zip(texts, together, strict=True):
+        assert np.allclose(encoder().encode_one(text), row, atol=1e-4), text
+    assert encoder().encode([]).shape == (0, DIMENSIONS)
+
+
+@pytest.fixture(scope="module")
+def card_indexes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    where = tmp_path_factory.mktemp("cards")
+    build_index(CARDS, where / "meaning", vectors=title_vectors(CARDS, Cache(None, "")))
+    build_index(CARDS, where / "words")
+    return where / "meaning", where / "words"
+
+
+@pytest.mark.parametrize(
+    "query", ["still waiting on my new card to come", "how long until the new card comes"]
+)
+def test_meaning_reorders_an_unsure_ranking(card_indexes: tuple[Path, Path], query: str) -> None:
+    meaning, words = card_indexes
+    with Searcher(words) as s:  # the words alone favour the article that says "new card" most
+        assert [h.id for h in s.search(query).results][:2] == ["activate-card", "card-arrival"]
+    with Searcher(meaning) as s:
+        assert [h.id for h in s.search(query).results][:2] == ["card-arrival", "activate-card"]
+
+
+def test_keywords_and_confident_rankings_skip_the_model(card_indexes: tuple[Path, Path]) -> None:
+    meaning, words = card_indexes
+    with Searcher(meaning) as s, Searcher(words) as w:
+        s.search("warm up the model")
+        before = encoder().encoded
+        for q in (
+            "freeze card",
+            "card",
+            "i cannot find my card anywhere",
+            "put cash in my account",
+        ):
+            assert [h.id for h in s.search(q).results] == [h.id for h in w.search(q).results], q
+        assert encoder().encoded == before
+        s.search("still waiting on my new card to come")
+        assert encoder().encoded == before + 1
+
+
+def test_a_damaged_vectors_file_leaves_search_by_words(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    build_index(CARDS, tmp_path / "ix", vectors=title_vectors(CARDS, Cache(None, "")))
+    (tmp_path / "ix" / Meanings.FILE).write_bytes(b"PK\x03\x04 not a zip")
+    with caplog.at_level(logging.WARNING), Searcher(tmp_path / "ix") as s:
+        got = [h.id for h in s.search("still waiting on my new card to come").results]
+    assert got[:2] == ["activate-card", "card-arrival"]
+    assert "kb_vectors.npz is unreadable" in caplog.text
+
+
+def _kb(content: Path) -> None:
+    for cat, vis in (("help", "public"), ("team", "internal")):
+        (content / cat).mkdir(parents=True)
+        (content / cat / "_category.yml").write_text(
+            f"title: {cat.title()}\nvisibility: {vis}\n", encoding="utf-8"
+        )
+    articles = {
+        "help/card-arrival.md": "When will my card arrive?",
+        "help/activate-card.md": "Activate your card",
+        "team/escalate-card.md": "Escalate a missing card to the courier",
+    }
+    for path, title in articles.items():
+        (content / path).write_text(
+            f"---\ntitle: {title}\nsummary: About cards.\n---\nA new card comes by post.\n",
+            encoding="utf-8",
+        )
+
+
+def test_build_gives_each_index_the_vectors_of_its_own_articles(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "build"
+    _kb(content)
+    build_site(content, SiteConfig(), out)
+    public = Meanings.load(out / "index" / "public")
+    agents = Meanings.load(out / "index" / "internal")
+    assert public is not None and agents is not None
+    assert set(public.row) == {"card-arrival", "activate-card"}  # nothing internal is public
+    assert set(agents.row) == {"card-arrival", "activate-card", "escalate-card"}
+    with open(out / ".work" / "title-vectors.cache", "rb") as f:
+        cached = pickle.load(f)["entries"]
+    assert set(cached) == {
+        "When will my card arrive?",
+        "Activate your card",
+        "Escalate a missing card to the courier",
+    }
+
+
+def test_semantic_false_builds_indexes_without_vectors(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "build"
+    _kb(content)
+    config = SiteConfig.model_validate({"search": {"semantic": False}})
+    build_site(content, config, out)
+    assert not (out / "index" / "public" / Meanings.FILE).exists()
+    assert not (out / "index" / "internal" / Meanings.FILE).exists()
+    with Searcher(out / "index" / "public") as s:
+        assert {h.id for h in s.search("card").results} == {"card-arrival", "activate-card"}
+    build_site(content, SiteConfig(), out)  # switched on: the indexes now carry them
+    assert (out / "index" / "public" / Meanings.FILE).exists()
+
+
+def test_other_languages_get_no_vectors() -> None:
+    assert SiteConfig().semantic_search
+    assert not SiteConfig.model_validate({"site": {"language": "de"}}).semantic_search
+    assert SiteConfig.model_validate({"site": {"language": "en-GB"}}).semantic_search
