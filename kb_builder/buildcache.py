@@ -61,8 +61,9 @@ class Cache:
             log.debug("cache %s not used: %s", path, exc)
 
     def get(self, key: str, stamp: Any) -> Any | None:
-        """The value stored under ``key`` when it was stored with the same ``stamp``."""
-        hit = self._old.get(key)
+        """The value stored under ``key`` when it was stored with the same ``stamp``, by an
+        earlier build or by this one."""
+        hit = self._new.get(key) or self._old.get(key)
         if hit is None or hit[0] != stamp:
             return None
         self._new[key] = hit

@@ -16,7 +16,7 @@ from .content import Article, KnowledgeBase, plain_text
 from .errors import BuildError
 from .search import IndexDoc, Section
 from .search_index import DocStats, doc_stats
-from .semantic import DIMENSIONS
+from .semantic import DIMENSIONS, forget_encoder
 
 DOCS_CACHE = "docs.cache"  # in build/.work
 STATS_CACHE = "index-stats.cache"
@@ -134,12 +134,13 @@ def update_index(
     salt: str,
     stamp: Path,
     stats: Cache,
-    vectors: Cache | None = None,
+    vectors: np.ndarray | None = None,
 ) -> tuple[str, str]:
     """Bring the index in ``index_dir`` up to date with ``docs``: nothing to do when ``stamp``
     says it holds exactly them, only the changed articles replaced when few changed, a fresh
-    index otherwise. ``stats`` caches each document's statistics between builds; ``vectors``,
-    when given, their title vectors, which the index then carries for semantic reranking.
+    index otherwise. ``stats`` caches each document's statistics between builds; ``vectors``
+    (one row per document, :func:`title_vectors`), when given, go with the index for
+    semantic reranking.
 
     Returns the key of what the index holds, and what was done: "unchanged", "updated" or
     "rebuilt". Raises what ``search.build_index`` raises.
@@ -159,11 +160,10 @@ def update_index(
             found = doc_stats(language, doc)
             stats.put(d, language, found)
         counts.append(found)
-    meaning = title_vectors(docs, vectors) if vectors is not None else None
     source = {"salt": salt, "language": language, "semantic": semantic, "digests": digests}
     done = "updated"
     if not patch_index(
-        docs, index_dir, language=language, stats=counts, source=source, vectors=meaning
+        docs, index_dir, language=language, stats=counts, source=source, vectors=vectors
     ):
         # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
         limitmb = 256 if len(docs) < 5000 else 64
@@ -174,7 +174,7 @@ def update_index(
             limitmb=limitmb,
             stats=counts,
             source=source,
-            vectors=meaning,
+            vectors=vectors,
         )
         done = "rebuilt"
     stamp.write_text(key)
@@ -222,10 +222,21 @@ def update_indexes(
     both = pub + [_doc(cache, d) for d in internal]
     del cache
     root.mkdir(parents=True, exist_ok=True)
+    vectors = None
+    if semantic:
+        known = Cache(work / VECTORS_CACHE, salt)
+        vectors = title_vectors(both, known)
+        known.save()
+        forget_encoder()  # its memory goes back before the indexes are written
     stats = Cache(work / STATS_CACHE, salt)
-    vectors = Cache(work / VECTORS_CACHE, salt) if semantic else None
     key, done = update_index(
-        pub, root / "public", language, salt, work / "index-public.key", stats, vectors
+        pub,
+        root / "public",
+        language,
+        salt,
+        work / "index-public.key",
+        stats,
+        None if vectors is None else vectors[: len(pub)],
     )
     if len(both) > len(pub):  # agents search both trees in one index
         update_index(
@@ -234,8 +245,6 @@ def update_indexes(
     else:  # no internal articles: the agents' index is the public one
         copy_index(root / "public", root / "internal", key, work / "index-internal.key")
     stats.save()
-    if vectors is not None:
-        vectors.save()
     return done
 
 
