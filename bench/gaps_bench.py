@@ -390,11 +390,11 @@ def per_intent(data: list[tuple[str, str]], n: int = PER_INTENT, seed: int = 7) 
 
 def encode_all(texts: list[str]) -> tuple[dict[str, Any], float]:
     """Sentence vectors of the distinct normalised texts, and the seconds encoding took."""
-    from kb_builder.semantic import Encoder
+    from kb_builder.semantic import encoder
 
     distinct = sorted({normalize_query(t) for t in texts})
     t0 = time.perf_counter()
-    rows = Encoder(threads=min(4, os.cpu_count() or 1)).encode(distinct)
+    rows = encoder().encode(distinct)
     return dict(zip(distinct, rows, strict=True)), time.perf_counter() - t0
 
 

@@ -78,18 +78,16 @@ Key = tuple[str, ...]
 # Tuned on banking77's train split (bench/gaps_bench.py): the most complete groups while at
 # least 78% of a group's queries share its intent.
 LINKAGE_SIMILARITY = 0.46
-# The word pass before it: 1.0 keeps only queries with the same terms together (spellings,
-# plurals, word order, synonyms, typos) and leaves all the rest to meaning. Stricter than words
-# alone (``gaps.group_similarity``): a word group that mixes two questions cannot be split by
-# meaning afterwards, while two word groups of one question are joined by it.
-WORD_SIMILARITY = 1.0
+# The word pass before it (``Grouper._merge`` at this weighted word overlap): stricter than
+# words alone (``gaps.group_similarity``), since a word group that mixes two questions cannot
+# be split by meaning afterwards, while two word groups of one question are joined by it.
+WORD_SIMILARITY = 0.7
 CENTRE_PRIOR = 20  # queries: with fewer, the log's mean is mostly the queries themselves
 # Searches that found something, sampled for the log's mean: the mean of 2,000 unit vectors
 # is as good as that of 20,000, and the first report of a busy month encodes half as much.
 CENTRE_SAMPLE = 2_000
 MAX_GROUPS = 6_000  # groups clustered (a float32 matrix of 144 MB); the rest join the clusters
 READ_CHUNK = 2_000  # queries per IN (...) list: SQLite allows 32,766 parameters, keep it modest
-ENCODE_THREADS = 2_000  # distinct queries to encode above which the encoder gets more threads
 
 
 @dataclass
@@ -156,15 +154,18 @@ def load_vectors(conn: sa.Connection, queries: Collection[str]) -> dict[str, Mat
 
 
 def encode_missing(queries: Iterable[str], cached: Mapping[str, Matrix]) -> dict[str, Matrix]:
-    """Vectors of the queries not in ``cached``, encoded now (sorted, so runs agree)."""
+    """Vectors of the queries not in ``cached``, encoded now (sorted, so runs agree).
+
+    One encoder, one thread: the encoder runs texts one at a time (so a text's vector never
+    depends on what else was encoded, and a cached vector equals a fresh one), where more
+    intra-op threads only add overhead.
+    """
     missing = sorted(set(queries) - cached.keys())
     if not missing:
         return {}
-    from kb_builder.semantic import Encoder, encoder
+    from kb_builder.semantic import encoder
 
-    threads = min(4, os.cpu_count() or 1)
-    model = Encoder(threads=threads) if len(missing) >= ENCODE_THREADS and threads > 1 else None
-    rows = (model or encoder()).encode(missing)
+    rows = encoder().encode(missing)
     STATS.encoded += len(missing)
     STATS.encode_calls += 1
     return {q: rows[i] for i, q in enumerate(missing)}

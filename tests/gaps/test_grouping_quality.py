@@ -53,12 +53,12 @@ def test_banking77_test_split_floor_with_sentence_meaning() -> None:
     are 0.768 purity, 0.617 inverse purity, 0.636 majority in one; words alone reach 0.295
     inverse purity and 0.091 majority in one."""
     from feedback_api.gaps_semantic import QueryVectors
-    from kb_builder.semantic import Encoder
+    from kb_builder.semantic import encoder
 
     with open(BANKING77 / "banking_data" / "test.csv", newline="", encoding="utf-8") as f:
         data = [(normalize_query(r["text"]), r["category"]) for r in csv.DictReader(f)]
     distinct = sorted({q for q, _ in data})
-    rows = Encoder(threads=2).encode(distinct)
+    rows = encoder().encode(distinct)
     vectors = QueryVectors.of(dict(zip(distinct, rows, strict=True)))
     grouping = Grouper().group(Counter(q for q, _ in data), vectors=vectors)
     key_of = {q: g.key for g in grouping.groups for q in g.queries}
