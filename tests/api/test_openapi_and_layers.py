@@ -20,6 +20,7 @@ ALLOWED_KB_MODULES = {
     "kb_builder.search",
     "kb_builder.manifest",
     "kb_builder.link",  # reply-ready agent links, shared with `kb link`
+    "kb_builder.semantic",  # the sentence model, shared with search
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
