@@ -6,8 +6,8 @@ sentence encoder can (``kb_builder.semantic``: all-MiniLM-L6-v2, one unit vector
 synonyms and typos), then this module joins those groups by meaning:
 
 1. each distinct query has a vector: read from the store's ``query_vectors`` table, or encoded
-   once and written back (the first report over a busy month encodes about 19,000 distinct
-   queries, most of a minute; a report over a warm cache encodes only what is new);
+   once and written back (the first report over a busy month, 19,000 distinct queries, spends
+   about two minutes encoding; a report over a warm cache encodes only what is new);
 2. vectors are centred on the mean vector of the window's log (its failed searches and a fixed
    sample of those that found something, each distinct query once: :func:`centre_sample`)
    and made unit length again. Every query of one help center shares a direction ("a banking
@@ -30,8 +30,8 @@ synonyms and typos), then this module joins those groups by meaning:
    "still waiting for my new card" one question (``_opposites``).
 
 The cut and the word pass are chosen on banking77's train split (``bench/gaps_bench.py``);
-on the held-out test split, most of each intent's queries share one group for 64% of the
-intents (9% with words alone), and 77% of a group's queries share its intent.
+on the held-out test split, most of each intent's queries share one group for 66% of the
+intents (9% with words alone), and 76% of a group's queries share its intent.
 Deterministic: groups are visited in key order and ties go to the lower index.
 
 Imports numpy and the store's tables, never mkdocs or Flask; the encoder (onnxruntime) is

@@ -217,7 +217,7 @@ MEANING_CASES = [
     pytest.param(
         ["lost card", "card lost", "stolen card", "card arrival", "card not arrived"],
         [["card arrival", "card lost", "card not arrived", "lost card", "stolen card"]],
-        # A known miss, kept visible: at the cut tuned on banking77 (purity 0.77 on its test
+        # A known miss, kept visible: at the cut tuned on banking77 (purity 0.76 on its test
         # split), a card that never came and a card that went missing read alike. banking77
         # itself files "lost" and "stolen" under one intent; "arrival" is another.
         id="known-miss-arrival-joins-lost",
