@@ -136,7 +136,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         config=config,
         build=build,
         store=store,
-        events=EventLog(store, flush_seconds=float(settings["EVENTLOG_FLUSH_SECONDS"])),
+        events=EventLog(
+            store,
+            flush_seconds=float(settings["EVENTLOG_FLUSH_SECONDS"]),
+            meaning=config.semantic_search,
+        ),
         visitors=visitors,
         limiter=limiter,
         forwarder=Forwarder(config, timeout=float(settings["OUTBOX_TIMEOUT"])),

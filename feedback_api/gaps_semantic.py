@@ -70,6 +70,7 @@ __all__ = [
     "load_vectors",
     "merge_by_sentences",
     "save_vectors",
+    "write_vectors",
 ]
 
 Matrix = npt.NDArray[np.float32]
@@ -179,6 +180,21 @@ def save_vectors(url: str, vectors: Mapping[str, Matrix]) -> bool:
     """
     if not vectors:
         return True
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            write_vectors(conn, vectors)
+        return True
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("could not cache %d query vectors in the store: %s", len(vectors), exc)
+        return False
+    finally:
+        engine.dispose()
+
+
+def write_vectors(conn: sa.Connection, vectors: Mapping[str, Matrix]) -> None:
+    """Insert ``vectors`` into ``query_vectors`` in ``conn``'s transaction, keeping rows that
+    are already there (another writer may have cached the same query)."""
     from .tables import query_vectors
 
     model = _model_name()
@@ -187,27 +203,18 @@ def save_vectors(url: str, vectors: Mapping[str, Matrix]) -> bool:
         for q, v in sorted(vectors.items())
         if len(q) <= 200
     ]
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert as pg_insert
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-                stmt: sa.Insert = pg_insert(query_vectors).on_conflict_do_nothing()
-            elif conn.dialect.name == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt: sa.Insert = pg_insert(query_vectors).on_conflict_do_nothing()
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-                stmt = sqlite_insert(query_vectors).on_conflict_do_nothing()
-            else:  # pragma: no cover - the store supports SQLite and PostgreSQL
-                stmt = query_vectors.insert()
-            for i in range(0, len(rows), 5_000):
-                conn.execute(stmt, rows[i : i + 5_000])
-        return True
-    except sa.exc.SQLAlchemyError as exc:
-        log.warning("could not cache %d query vectors in the store: %s", len(rows), exc)
-        return False
-    finally:
-        engine.dispose()
+        stmt = sqlite_insert(query_vectors).on_conflict_do_nothing()
+    else:  # pragma: no cover - the store supports SQLite and PostgreSQL
+        stmt = query_vectors.insert()
+    for i in range(0, len(rows), 5_000):
+        conn.execute(stmt, rows[i : i + 5_000])
 
 
 @dataclass(frozen=True)

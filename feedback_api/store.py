@@ -213,8 +213,10 @@ class Store:
         searches: Sequence[Mapping[str, Any]] = (),
         clicks: Sequence[Mapping[str, Any]] = (),
         views: Sequence[Mapping[str, Any]] = (),
+        vectors: Mapping[str, Any] | None = None,
     ) -> None:
-        """Write rows made by ``search_row``, ``click_row`` and ``view_row`` in one transaction."""
+        """Write rows made by ``search_row``, ``click_row`` and ``view_row`` in one transaction,
+        with ``vectors`` of queries for ``kb gaps`` (``gaps_semantic.write_vectors``)."""
         with self._begin() as conn:
             for statement, rows in (
                 (_LOG_SEARCH, searches),
@@ -223,6 +225,10 @@ class Store:
             ):
                 if rows:
                     conn.execute(statement, list(rows))
+            if vectors:
+                from .gaps_semantic import write_vectors
+
+                write_vectors(conn, vectors)
 
     def log_search(self, **row: Any) -> None:
         """Record one answered search now (keyword arguments of ``search_row``)."""

@@ -146,6 +146,7 @@ class Ranker:
         plan = self.planner.plan(query)
         if not plan.clauses:
             return Ranked(plan.normalized, 0)
+        words = len(plan.clauses)  # as typed: compounds and corrections add clauses
         self._compounds(reader, plan)
         fixes = self._corrections(reader, plan)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
@@ -161,7 +162,7 @@ class Ranker:
         ranked = sorted(
             ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
         )
-        if self._unsure(plan, ranked):
+        if self._unsure(words, ranked):
             ranked = self._by_meaning(encoder().encode_one(query), ranked, scores)
             for _, d in ranked[:limit]:
                 if d not in stored:
@@ -175,12 +176,12 @@ class Ranker:
             corrected and bool(scores),
         )
 
-    def _unsure(self, plan: QueryPlan, ranked: list[tuple[float, int]]) -> bool:
-        """Whether meaning should reorder ``ranked``: a query of several words (a question or
-        a description, not keywords) whose runner-up scores close to its top hit."""
+    def _unsure(self, words: int, ranked: list[tuple[float, int]]) -> bool:
+        """Whether meaning should reorder ``ranked``: a query of several ``words`` (a question
+        or a description, not keywords) whose runner-up scores close to its top hit."""
         return (
             self.meanings is not None
-            and len(plan.clauses) >= SEMANTIC_MIN_WORDS
+            and words >= SEMANTIC_MIN_WORDS
             and len(ranked) > 1
             and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
         )

@@ -282,7 +282,7 @@ def fill(app: Flask) -> set[str]:
     return {*FAILED, "refund"}
 
 
-def make_app(url: str, site_build: Path, config_path: Path) -> Flask:
+def make_app(url: str, site_build: Path, config_path: Path, flush: float = 0) -> Flask:
     return create_app(
         {
             "TESTING": True,
@@ -291,7 +291,7 @@ def make_app(url: str, site_build: Path, config_path: Path) -> Flask:
             "DATABASE_URL": url,
             "OUTBOX_WORKER": False,
             "RATELIMIT_STORAGE_URI": "memory://",
-            "EVENTLOG_FLUSH_SECONDS": 0,
+            "EVENTLOG_FLUSH_SECONDS": flush,
         }
     )
 
@@ -333,10 +333,10 @@ def test_report_fills_the_cache_once_and_groups_by_meaning(
         logged = fill(app)
     finally:
         shutdown(app)
-    assert cached(store_url) == set()
+    assert cached(store_url) == set(FAILED)  # the API encodes what found nothing as it logs it
     before = sem.STATS.encoded
     first = report(store_url, config, site_build, tmp_path)
-    assert sem.STATS.encoded - before == len(logged)  # failed and found: the centre needs both
+    assert sem.STATS.encoded - before == 1  # "refund", which found something: the centre needs it
     assert cached(store_url) == logged
     before = sem.STATS.encoded
     second = report(store_url, config, site_build, tmp_path)
@@ -371,10 +371,10 @@ def test_a_read_only_store_still_gets_its_report(
         with caplog.at_level(logging.WARNING, logger="feedback_api.gaps_semantic"):
             got = report(read_only, config, site_build, tmp_path)
         assert len(got.failed_all) == 2
-        assert "could not cache 5 query vectors" in caplog.text
-        assert cached(url) == set()
+        assert "could not cache 1 query vectors" in caplog.text  # "refund"; the API did the rest
+        assert cached(url) == set(FAILED)
         report(read_only, config, site_build, tmp_path)
-        assert sem.STATS.encoded - before == 10  # nothing was kept: encoded again
+        assert sem.STATS.encoded - before == 2  # nothing was kept: encoded again
     finally:
         next(pg, None)
 
@@ -391,3 +391,42 @@ def test_a_store_without_the_cache_table_is_read(tmp_path: Path) -> None:
         assert sem.load_vectors(conn, {"refund"}) == {}
     engine.dispose()
     assert sem.save_vectors(url, {"refund": np.zeros(384, dtype=np.float32)}) is False
+
+
+def test_the_api_encodes_each_failed_query_once_as_it_logs(
+    site_build: Path, config_path: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    app = make_app(url, site_build, config_path, flush=0.05)
+    try:
+        app.test_client_class = BufferedClient
+        client = app.test_client()
+        before = encoder().encoded
+        for i in range(3):  # the same failed search from three visitors, and one that finds
+            assert Visitor(client, f"10.2.0.{i}").search("bitcoin") == 0
+        assert Visitor(client, "10.2.0.9").search("refund") > 0
+        app.extensions["kb"].events.flush()
+    finally:
+        shutdown(app)
+    assert cached(url) == {"bitcoin"}
+    assert encoder().encoded - before == 1
+
+
+def test_failed_searches_are_logged_when_their_vectors_cannot_be(
+    site_build: Path, config_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    app = make_app(url, site_build, config_path)
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE query_vectors"))  # a cache gone wrong
+        with caplog.at_level(logging.WARNING, logger="feedback_api.eventlog"):
+            assert Visitor(app.test_client(), "10.3.0.1").search("bitcoin") == 0
+        with engine.connect() as conn:
+            logged = conn.execute(sa.text("SELECT query, hits FROM searches")).all()
+    finally:
+        shutdown(app)
+        engine.dispose()
+    assert [tuple(r) for r in logged] == [("bitcoin", 0)]
+    assert "vectors not written" in caplog.text
