@@ -128,7 +128,8 @@ class Analysis:
         """
         rows = sql.failed_stats(self.conn, self.window)
         current = {r.query: r.searches for r in rows if r.searches}
-        vectors = self._sentence_vectors(current) if SENTENCES and len(current) > 1 else None
+        meaning = SENTENCES and self.config.semantic_search  # the model knows English only
+        vectors = self._sentence_vectors(current) if meaning and len(current) > 1 else None
         grouping = self.grouper.group(current, log=self.found(), vectors=vectors)
         self._failed = grouping
         key_of = {q: g.key for g in grouping.groups for q in g.queries}

@@ -233,7 +233,11 @@ class GapSettings(_Model):
         default=0.36,  # tuned on banking77 train: most merging while groups stay 80% pure
         gt=0,
         le=1,
-        description="Weighted word overlap (0-1) at which two failed queries share a group.",
+        description=(
+            "Weighted word overlap (0-1) at which two failed queries share a group when they "
+            "are grouped by words alone (search.semantic off, or a site not in English); "
+            "with the sentence model, groups of words join by meaning."
+        ),
     )
 
 

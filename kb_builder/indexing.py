@@ -6,12 +6,13 @@ when one of its documents (or the search code) changed: the cache lives in ``bui
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
 import numpy as np
 
-from .buildcache import Cache, digest
+from .buildcache import Cache, digest, release_memory
 from .content import Article, KnowledgeBase, plain_text
 from .errors import BuildError
 from .search import IndexDoc, Section
@@ -228,6 +229,8 @@ def update_indexes(
         vectors = title_vectors(both, known)
         known.save()
         forget_encoder()  # its memory goes back before the indexes are written
+        gc.collect()
+        release_memory()
     stats = Cache(work / STATS_CACHE, salt)
     key, done = update_index(
         pub,
