@@ -448,7 +448,7 @@ def run_help_centers() -> None:
             rows = list(csv.DictReader(f))
         queries = []
         for r in rows:
-            want = {key(w.strip()) for w in r["expected"].split("|")}
+            want = {key(w.strip() + ".md") for w in r["expected"].split("|")}  # "a.index" too
             if want - known:
                 print(f"  {path.name}: {r['query']!r} expects unknown {want - known}")
             queries.append((r["query"], want, r["kind"]))
