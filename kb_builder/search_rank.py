@@ -58,7 +58,7 @@ CORRECTED_WEIGHT = 0.8  # a spelling correction counts a little less than what w
 # + w * cosine(query, title and keywords), w = SEMANTIC_WEIGHT. Keyword queries ("linker
 # error") and confident rankings are left alone and cost no encoding (about 2 ms a query).
 # Chosen on stackfaq group 0; checked on held-out queries for two other help centers
-# (bench/search_eval.py), where reranking short keyword queries too gained one query in 140.
+# (bench/search_eval.py), where reranking keyword queries too would gain one query in 70.
 SEMANTIC_GATE = 0.8
 SEMANTIC_MIN_WORDS = 3
 SEMANTIC_DEPTH = 30
@@ -135,8 +135,8 @@ class Ranker:
     ) -> None:
         self.planner = planner
         self.vocabulary = vocabulary
-        self.meanings = meanings  # articles' vectors, and their row for each document number
-        self.rows = rows
+        self.meanings = meanings  # the articles' vectors (None: words only)
+        self.rows = rows  # each Whoosh document number's row in meanings (-1: none)
 
     # ------------------------------------------------------------------ search
 
