@@ -57,10 +57,9 @@ class Encoder:
         int8 quantisation scales each input by its largest value, so a text's vector would
         depend on the texts batched (and padded) with it."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        with self._lock:
-            encoded = self._tokenizer.encode_batch(list(texts)) if texts else []
-        for i, e in enumerate(encoded):
-            ids = np.array([e.ids], dtype=np.int64)
+        for i, text in enumerate(texts):
+            with self._lock:  # one by one: encode_batch starts a thread pool, unsafe to fork
+                ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
             feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
             out[i] = self._session.run(None, feed)[0][0]
         self.encoded += len(texts)
