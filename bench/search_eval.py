@@ -7,7 +7,10 @@ Quality (stackfaq, ../shared/corpora/stackfaq): our index, Material for MkDocs' 
 (a real ``mkdocs build`` of the same files, queried through ../shared/tools/material_search.js)
 and plain BM25 over full text (one unstemmed field, OR), all run on the same queries in the
 same run. Tune on group 0 only; group 1 is the held-out set. Also runs bench/queries/*.csv
-(realistic customer queries) against content/ when that example knowledge base is present.
+(realistic customer queries) against content/ when that example knowledge base is present, and
+bench/queries/corpus/*.csv (customer-style queries we wrote, never tuned on) against two real
+help centers in ../shared/corpora. "kb-portal" is our search as built by default (with the
+rerank by meaning); "kb-words" the same index without title vectors.
 
 Speed (--speed): index build time and in-process query latency (p50/p99) at 125, 2,459 and
 9,746 articles with a fixed list of 2-3 word queries; ``--baseline REV`` measures a git
