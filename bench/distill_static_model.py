@@ -81,11 +81,8 @@ Load with `model2vec.StaticModel.from_pretrained(<this folder>)`; no torch neede
 
 
 def sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def embed_texts(teacher: Path, texts_path: Path, out: Path) -> None:

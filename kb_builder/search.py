@@ -151,12 +151,10 @@ def build_index(
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
     try:
         search_index.write(docs, stats, tmp, language, procs, limitmb, state)
-        _write_vectors(tmp, docs, vectors)
-        _write_meta(tmp, language, len(docs))
-        _swap_in(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _finish(tmp, index_dir, docs, language, vectors)
     log.info("search index: %d articles written to %s", len(docs), index_dir)
     return len(docs)
 
@@ -181,15 +179,14 @@ def patch_index(
         return False
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
     try:
-        if not _patch_copy(index_dir, tmp, docs, stats, language, source):
-            shutil.rmtree(tmp, ignore_errors=True)
-            return False
-        _write_vectors(tmp, docs, vectors)
-        _write_meta(tmp, language, len(docs))
-        _swap_in(tmp, index_dir)
+        patched = _patch_copy(index_dir, tmp, docs, stats, language, source)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if not patched:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+    _finish(tmp, index_dir, docs, language, vectors)
     log.info("search index: %s updated in place of a full rebuild", index_dir)
     return True
 
@@ -224,10 +221,24 @@ def link_tree(src: Path, dst: Path) -> None:
             os.link(p, dst / p.name)
 
 
-def _write_vectors(where: Path, docs: Sequence[IndexDoc], vectors: np.ndarray | None) -> None:
-    (where / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
-    if vectors is not None:
-        Meanings.save(where, [d.id for d in docs], vectors)
+def _finish(
+    tmp: Path,
+    index_dir: Path,
+    docs: Sequence[IndexDoc],
+    language: str,
+    vectors: np.ndarray | None,
+) -> None:
+    """Add the title vectors and the meta file to the new index in ``tmp`` and swap it in
+    for ``index_dir``; ``tmp`` is removed if that fails."""
+    try:
+        (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
+        if vectors is not None:
+            Meanings.save(tmp, [d.id for d in docs], vectors)
+        _write_meta(tmp, language, len(docs))
+        _swap_in(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _write_meta(where: Path, language: str, articles: int) -> None:
