@@ -128,14 +128,10 @@ def _revision(app: Flask, article_id: str) -> str:
     return str(app.extensions["kb"].build.catalog.articles[article_id].revision)
 
 
-@pytest.fixture(scope="session")
-def scenario(
-    tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
-) -> Iterator[Scenario]:
-    """A store filled through the API with the searches, ratings and requests below."""
-    db = tmp_path_factory.mktemp("store") / "kb.sqlite3"
-    url = f"sqlite:///{db}"
-    app = create_app(
+def api_app(url: str, site_build: Path, config_path: Path, flush: float = 0) -> Flask:
+    """The real API on the store at ``url``; ``flush`` 0 writes each log row at once (the
+    tests read next), more buffers them as in production."""
+    return create_app(
         {
             "TESTING": True,
             "BUILD_DIR": str(site_build),
@@ -143,9 +139,19 @@ def scenario(
             "DATABASE_URL": url,
             "OUTBOX_WORKER": False,
             "RATELIMIT_STORAGE_URI": "memory://",
-            "EVENTLOG_FLUSH_SECONDS": 0,  # write each log row at once: the test reads next
+            "EVENTLOG_FLUSH_SECONDS": flush,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
+) -> Iterator[Scenario]:
+    """A store filled through the API with the searches, ratings and requests below."""
+    db = tmp_path_factory.mktemp("store") / "kb.sqlite3"
+    url = f"sqlite:///{db}"
+    app = api_app(url, site_build, config_path)
     app.test_client_class = BufferedClient
     client = app.test_client()
     v = {

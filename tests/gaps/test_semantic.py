@@ -15,15 +15,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from feedback_api import create_app, shutdown
 from feedback_api import gaps_semantic as sem
+from feedback_api import shutdown
 from feedback_api.gaps import GapReport, build_report
 from feedback_api.gaps_grouping import Grouper
 from feedback_api.tables import query_vectors
 from kb_builder.config import SiteConfig
 from kb_builder.semantic import encoder
 
-from .conftest import BufferedClient, Visitor
+from .conftest import BufferedClient, Visitor, api_app
 from .test_grouping import SYNONYMS
 from .test_window import _pg_url
 
@@ -282,20 +282,6 @@ def fill(app: Flask) -> set[str]:
     return {*FAILED, "refund"}
 
 
-def make_app(url: str, site_build: Path, config_path: Path, flush: float = 0) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "BUILD_DIR": str(site_build),
-            "SITE_CONFIG": str(config_path),
-            "DATABASE_URL": url,
-            "OUTBOX_WORKER": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "EVENTLOG_FLUSH_SECONDS": flush,
-        }
-    )
-
-
 def report(url: str, config: SiteConfig, site_build: Path, tmp: Path) -> GapReport:
     return build_report(
         config,
@@ -328,7 +314,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def test_report_fills_the_cache_once_and_groups_by_meaning(
     store_url: str, site_build: Path, config_path: Path, config: SiteConfig, tmp_path: Path
 ) -> None:
-    app = make_app(store_url, site_build, config_path)
+    app = api_app(store_url, site_build, config_path)
     try:
         logged = fill(app)
     finally:
@@ -361,7 +347,7 @@ def test_a_read_only_store_still_gets_its_report(
     pg = _pg_url()
     url = next(pg)
     try:
-        app = make_app(url, site_build, config_path)
+        app = api_app(url, site_build, config_path)
         try:
             fill(app)
         finally:
@@ -397,7 +383,7 @@ def test_the_api_encodes_each_failed_query_once_as_it_logs(
     site_build: Path, config_path: Path, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    app = make_app(url, site_build, config_path, flush=0.05)
+    app = api_app(url, site_build, config_path, flush=0.05)
     try:
         app.test_client_class = BufferedClient
         client = app.test_client()
@@ -416,7 +402,7 @@ def test_failed_searches_are_logged_when_their_vectors_cannot_be(
     site_build: Path, config_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    app = make_app(url, site_build, config_path)
+    app = api_app(url, site_build, config_path)
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
