@@ -9,10 +9,10 @@ Trade-off, chosen deliberately: a hard crash (SIGKILL, power loss) loses at most
 ``flush_seconds`` of these analytics rows. Ratings and contact requests never go through here:
 they are committed before the reply. ``flush_seconds=0`` writes every row synchronously.
 
-With ``meaning``, a search that found nothing has its query's sentence vector written with it
-(``query_vectors``, the cache ``kb gaps`` groups failed searches with), encoded here, off the
-request path, once per distinct query: about 2 ms each. ``kb gaps`` then finds every failed
-query of the log already encoded, however long the log.
+With ``meaning``, an unanswered search (nothing found, or nothing confident) has its query's
+sentence vector written with it (``query_vectors``, the cache ``kb gaps`` groups failed
+searches with), encoded here, off the request path, once per distinct query: about 2 ms each.
+``kb gaps`` then finds every failed query of the log already encoded, however long the log.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-KINDS = ("searches", "clicks", "views")
+KINDS = ("searches", "clicks", "views", "contact")
 _MAX_BACKLOG = 50_000  # rows kept while the store is unreachable; older ones are dropped
 _MAX_KNOWN = 100_000  # queries remembered as encoded; forgotten all at once beyond that
 
@@ -61,7 +61,7 @@ class EventLog:
             atexit.register(self.close)
 
     def add(self, kind: str, row: dict[str, Any]) -> None:
-        """Queue one row of ``kind`` ('searches', 'clicks' or 'views')."""
+        """Queue one row of ``kind`` ('searches', 'clicks', 'views' or 'contact')."""
         if self.flush_seconds <= 0:
             batch = {k: [row] if k == kind else [] for k in KINDS}
             self._write(batch)
@@ -127,7 +127,8 @@ class EventLog:
     def _vectors(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
         """Vectors of the failed queries in ``searches`` not written before; none, and
         ``meaning`` off, when the encoder cannot load (the rows matter more)."""
-        new = sorted({r["query"] for r in searches if not r["hits"]} - self._known - {""})
+        failed = {r["query"] for r in searches if not (r["hits"] and r.get("answered", True))}
+        new = sorted(failed - self._known - {""})
         if not new:
             return {}
         if len(self._known) > _MAX_KNOWN:

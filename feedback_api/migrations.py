@@ -144,6 +144,27 @@ def _v3(conn: sa.Connection) -> None:
     md.create_all(conn)
 
 
+def _v4(conn: sa.Connection) -> None:
+    """The search 'answered' flag (confident results) and the contact form's deflection events."""
+    md = sa.MetaData()
+    sa.Table(
+        "contact_events",
+        md,
+        _id(),
+        _ts("ts", index=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("article_id", sa.String(200)),
+        sa.Column("visitor", sa.String(16), nullable=False, index=True),
+    )
+    md.create_all(conn)
+    true = "1" if conn.dialect.name == "sqlite" else "true"
+    conn.execute(
+        sa.text(f"ALTER TABLE searches ADD COLUMN answered BOOLEAN NOT NULL DEFAULT {true}")
+    )
+    # Before the confidence threshold, a search went unanswered exactly when it found nothing.
+    conn.execute(sa.text("UPDATE searches SET answered = (hits > 0)"))
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
@@ -156,5 +177,10 @@ class Migration:
         return (self.apply.__doc__ or "").strip()
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, _v1), Migration(2, _v2), Migration(3, _v3))
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, _v1),
+    Migration(2, _v2),
+    Migration(3, _v3),
+    Migration(4, _v4),
+)
 LATEST = MIGRATIONS[-1].version

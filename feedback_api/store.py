@@ -32,6 +32,7 @@ from .tables import (
     aware,
     click_row,
     clicks,
+    contact_events,
     contact_requests,
     outbox,
     ratings,
@@ -63,6 +64,7 @@ _MIGRATION_LOCK = 7_245_001  # pg_advisory_xact_lock key, any constant unique to
 _LOG_SEARCH = searches.insert()
 _LOG_CLICK = clicks.insert()
 _LOG_VIEW = article_views.insert()
+_LOG_CONTACT = contact_events.insert()
 
 
 class StoreError(Exception):
@@ -214,14 +216,17 @@ class Store:
         clicks: Sequence[Mapping[str, Any]] = (),
         views: Sequence[Mapping[str, Any]] = (),
         vectors: Mapping[str, Any] | None = None,
+        contact: Sequence[Mapping[str, Any]] = (),
     ) -> None:
-        """Write rows made by ``search_row``, ``click_row`` and ``view_row`` in one transaction,
-        with ``vectors`` of queries for ``kb gaps`` (``gaps_semantic.write_vectors``)."""
+        """Write rows made by ``search_row``, ``click_row``, ``view_row`` and
+        ``contact_event_row`` in one transaction, with ``vectors`` of queries for ``kb gaps``
+        (``gaps_semantic.write_vectors``)."""
         with self._begin() as conn:
             for statement, rows in (
                 (_LOG_SEARCH, searches),
                 (_LOG_CLICK, clicks),
                 (_LOG_VIEW, views),
+                (_LOG_CONTACT, contact),
             ):
                 if rows:
                     conn.execute(statement, list(rows))

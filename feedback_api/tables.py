@@ -43,7 +43,21 @@ searches = sa.Table(
     sa.Column("category", sa.String(100)),
     sa.Column("visitor", sa.String(16), nullable=False),
     sa.Column("corrected", sa.Boolean, nullable=False),
+    # False when nothing was found or no result reached the confidence threshold: a gap.
+    sa.Column("answered", sa.Boolean, nullable=False),
 )
+# The contact form's deflection trail: 'started' (first keystroke), 'opened' (a suggested
+# article, ``article_id``), 'sent' (the request was stored); same daily visitor hash as searches.
+contact_events = sa.Table(
+    "contact_events",
+    metadata,
+    sa.Column("id", _ID, primary_key=True),
+    sa.Column("ts", _TS, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("article_id", sa.String(200)),
+    sa.Column("visitor", sa.String(16), nullable=False),
+)
+CONTACT_EVENT_KINDS = ("started", "opened", "sent")
 clicks = sa.Table(
     "clicks",
     metadata,
@@ -179,9 +193,16 @@ class Delivery:
 
 
 def search_row(
-    *, query: str, raw_query: str, hits: int, category: str | None, corrected: bool, visitor: str
+    *,
+    query: str,
+    raw_query: str,
+    hits: int,
+    category: str | None,
+    corrected: bool,
+    visitor: str,
+    answered: bool | None = None,
 ) -> dict[str, Any]:
-    """A ``searches`` row for an answered search, stamped now."""
+    """A ``searches`` row, stamped now; ``answered`` defaults to whether anything was found."""
     return {
         "ts": utcnow(),
         "query": query[:200],
@@ -189,8 +210,14 @@ def search_row(
         "hits": hits,
         "category": category,
         "corrected": corrected,
+        "answered": bool(hits) if answered is None else answered and bool(hits),
         "visitor": visitor,
     }
+
+
+def contact_event_row(*, kind: str, article_id: str | None, visitor: str) -> dict[str, Any]:
+    """A ``contact_events`` row (one of ``CONTACT_EVENT_KINDS``), stamped now."""
+    return {"ts": utcnow(), "kind": kind, "article_id": article_id, "visitor": visitor}
 
 
 def click_row(*, query: str, article_id: str, position: int, visitor: str) -> dict[str, Any]:
