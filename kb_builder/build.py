@@ -25,7 +25,7 @@ from . import gitinfo
 from .buildcache import Cache, code_digest, release_memory
 from .checks import BLOCKS_BUILD, check
 from .config import SiteConfig
-from .content import KnowledgeBase, load_content, slug_for
+from .content import KnowledgeBase, load_content, source_url
 from .errors import BuildError, Problem
 from .indexing import DOCS_CACHE, index_docs, search_entries, to_index_doc, update_indexes
 from .manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
@@ -42,7 +42,7 @@ from .render import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BuildReport", "build_site", "load_and_check", "to_index_doc"]
+__all__ = ["BuildReport", "build_site", "load_and_check", "source_url", "to_index_doc"]
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SHARD_ABOVE = 200  # below this many articles one MkDocs run beats the cost of starting two
@@ -67,17 +67,10 @@ class BuildReport:
         return [p for p in self.problems if p.severity == "warning" or p.code not in BLOCKS_BUILD]
 
 
-def source_url(source: str) -> str:
-    """The URL a content file would have, e.g. 'Billing/Old Name.md' -> 'billing/old-name/'."""
-    parts = source.rsplit(".", 1)[0].split("/")
-    return "/".join(slug_for(p) for p in parts) + "/"
-
-
-def apply_git_history(kb: KnowledgeBase) -> None:
+def apply_git_history(kb: KnowledgeBase, hist: gitinfo.History) -> None:
     """Fill revision, updated date and renamed-from URLs from git, when there is git."""
-    hist = gitinfo.history(kb.root)
     for a in kb.articles:
-        h = hist.get(a.source)
+        h = hist.files.get(a.source)
         if h is None:
             continue
         a.updated = h.updated
@@ -98,8 +91,9 @@ def load_and_check(
 ) -> tuple[KnowledgeBase, list[Problem]]:
     """Load the content, add git history, and run every check."""
     kb = load_content(content_dir, config, on_file, cache)
-    apply_git_history(kb)
-    return kb, check(kb, config, today=today, previous_manifest=previous)
+    hist = gitinfo.read_history(kb.root)
+    apply_git_history(kb, hist)
+    return kb, check(kb, config, today=today, previous_manifest=previous, history=hist)
 
 
 def build_site(

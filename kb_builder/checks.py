@@ -11,10 +11,13 @@ import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from .config import SiteConfig
 from .content import Article, KnowledgeBase
 from .errors import Problem
+from .gitinfo import History
+from .published import removed_urls
 
 # Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
 RESERVED = frozenset(
@@ -31,10 +34,20 @@ BLOCKS_BUILD = frozenset(
         "public-links-internal",
         "category",
         "missing",
+        "symlink",
+        "removed-url",
     }
 )
 
-_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
+# Other ways a body links: a reference definition, raw HTML, an autolink. Each can carry an
+# internal address into a public page as well as an inline link can.
+_OTHER_LINKS = re.compile(
+    r"^\s{0,3}\[[^\]\n]+\]:\s*<?(?P<ref>[^\s>]+)>?"
+    r"|\b(?P<attr>href|src)\s*=\s*[\"']?(?P<html>[^\"'\s>]+)"
+    r"|<(?P<auto>https?://[^>\s]+)>",
+    re.IGNORECASE,
+)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORECASE)
@@ -52,7 +65,12 @@ def _links(article: Article) -> list[tuple[int, bool, str, str]]:
             continue
         line = _INLINE_CODE.sub("", line)
         for m in _LINK.finditer(line):
-            found.append((article.body_line + n, m.group(1) == "!", m.group(2), m.group(3)))
+            target = m.group(3) or m.group(4)
+            found.append((article.body_line + n, m.group(1) == "!", m.group(2), target))
+        for m in _OTHER_LINKS.finditer(_LINK.sub("", line)):
+            is_src = (m.group("attr") or "").lower() == "src"
+            target = m.group("ref") or m.group("html") or m.group("auto")
+            found.append((article.body_line + n, is_src, "src" if is_src else "", target))
         if _HTML_IMG.search(line):
             found.append((article.body_line + n, True, "", "<img>"))
     return found
@@ -63,6 +81,7 @@ def resolve_link(
 ) -> tuple[Article | None, str, bool]:
     """Resolve a relative ``.md`` link: (target article or None, anchor, is_internal_link)."""
     path, _, anchor = target.partition("#")
+    path = unquote(path)
     if re.match(r"^[a-z][a-z0-9+.-]*:", path, re.I) or path.startswith("/"):
         return None, anchor, False
     if not path:
@@ -80,6 +99,7 @@ def check(
     *,
     today: date | None = None,
     previous_manifest: dict[str, Any] | None = None,
+    history: History | None = None,
 ) -> list[Problem]:
     """Every problem of ``kb``: loading problems first, then the cross-article checks."""
     today = today or date.today()
@@ -130,18 +150,18 @@ def check(
                     "duplicate-url",
                 )
             )
+    hidden = {a.url: a for a in kb.articles if a.visibility != "public"}
     for a in kb.articles:
-        problems.extend(_article_checks(a, kb, by_source, by_id, config, today))
-    if previous_manifest and previous_manifest.get("content") == kb.root.resolve().as_posix():
-        problems.extend(_removed_urls(kb, previous_manifest))
+        problems.extend(_article_checks(a, by_source, by_id, hidden, config, today))
+    problems.extend(removed_urls(kb, config, history, previous_manifest))
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 
 def _article_checks(
     a: Article,
-    kb: KnowledgeBase,
     by_source: dict[str, Article],
     by_id: dict[str, list[Article]],
+    hidden: dict[str, Article],
     config: SiteConfig,
     today: date,
 ) -> list[Problem]:
@@ -191,6 +211,14 @@ def _article_checks(
                 )
             )
     for line, is_image, text, target in _links(a):
+        if a.visibility == "public":
+            where = _site_path(target, config.site.url)
+            found = (
+                None if where is None else _absolute_problem(a, line, target, where, by_id, hidden)
+            )
+            if found is not None:
+                out.append(found)
+                continue
         if is_image:
             if not text.strip():
                 out.append(Problem(a.where, line, "warning", "image without alt text", "image-alt"))
@@ -228,34 +256,54 @@ def _article_checks(
     return out
 
 
-def _removed_urls(kb: KnowledgeBase, manifest: dict[str, Any]) -> list[Problem]:
-    """A URL the last build published must still resolve (article, alias or redirect)."""
-    live: set[str] = set()
-    for a in kb.articles:
-        if a.visibility == "public":
-            live.add(a.url)
-            live.update(_norm_url(x) for x in a.aliases)
-    live.update(c.url for c in kb.categories.values())
-    out: list[Problem] = []
-    old_urls = [str(x.get("url", "")) for x in manifest.get("articles", [])]
-    old_urls += list(manifest.get("redirects", {}))
-    for url in sorted(set(old_urls)):
-        if url and url not in live:
-            out.append(
-                Problem(
-                    kb.root.as_posix(),
-                    0,
-                    "error",
-                    f"/{url} was published by the last build and would now 404; "
-                    "add it to the new article's 'aliases:'",
-                    "removed-url",
-                )
-            )
-    return out
+def _site_path(target: str, site_url: str) -> str | None:
+    """The portal path an absolute link points at ('a/x/'), or None when it leaves the site."""
+    if target.startswith("<img"):
+        return None
+    try:
+        parts, site = urlsplit(target), urlsplit(site_url)
+    except ValueError:
+        return None
+    base = site.path.rstrip("/")
+    if parts.scheme or parts.netloc:
+        if parts.scheme.lower() not in ("", "http", "https"):
+            return None
+        if parts.netloc.lower() != site.netloc.lower():
+            return None
+    elif not target.startswith("/"):
+        return None
+    # '..' and doubled slashes are resolved as a browser would, so '/a/../internal/' is seen
+    path = posixpath.normpath("/" + unquote(parts.path).lstrip("/"))
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base) :]
+    return path.strip("/") + "/" if path.strip("/") else ""
 
 
-def _norm_url(path: str) -> str:
-    path = path.strip().strip("/")
-    if path.endswith(".md"):
-        path = path[:-3]
-    return path + "/" if path else ""
+def _absolute_problem(
+    a: Article,
+    line: int,
+    target: str,
+    path: str,
+    by_id: dict[str, list[Article]],
+    hidden: dict[str, Article],
+) -> Problem | None:
+    """A public article's absolute link into the internal portal, to an internal or unknown id."""
+    top, _, rest = path.partition("/")
+    if top == "internal":
+        msg = f"public article links to the internal portal: {target}"
+        return Problem(a.where, line, "error", msg, "public-links-internal")
+    if top == "a":
+        aid = rest.split("/", 1)[0]
+        same_id = by_id.get(aid)
+        dest = same_id[0] if same_id else None
+        if dest is None:
+            msg = f"broken link: {target} (no article with id '{aid}')"
+            return Problem(a.where, line, "error", msg, "broken-link")
+    else:
+        dest = hidden.get(path)
+    if dest is None or dest.visibility == "public":
+        return None
+    if dest.visibility == "draft":
+        return Problem(a.where, line, "error", f"link to a draft: {target}", "broken-link")
+    msg = f"public article links to internal article: {target}"
+    return Problem(a.where, line, "error", msg, "public-links-internal")

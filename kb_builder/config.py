@@ -248,6 +248,13 @@ class SiteConfig(_Model):
     contact: ContactSettings = Field(ContactSettings(), description="Contact support.")
     api: ApiSettings = Field(ApiSettings(), description="The feedback API.")
     gaps: GapSettings = Field(GapSettings(), description="Thresholds of kb gaps.")
+    retired: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Published URLs removed on purpose (e.g. billing/old-plan/): kb check and kb build "
+            "stop failing on them, and they answer 404."
+        ),
+    )
 
     @property
     def database_url(self) -> str:

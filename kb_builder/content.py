@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from . import compat
 from .buildcache import Cache
 from .config import SiteConfig, Visibility
 from .errors import Problem
+from .search_spell import distance
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ _SKIP_DIRS = {"includes", "_includes", "media", "images", "img", "assets", "node
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
+# Keys other generators read as "do not publish": here they would be ignored and the article
+# published, so their hiding value is an error (the value that publishes stays a warning).
+_HIDING_KEYS = {"draft": True, "unlisted": True, "hidden": True, "private": True}
+_HIDING_KEYS["published"] = False
 
 
 class ArticleMeta(BaseModel):
@@ -187,6 +193,51 @@ def slug_for(stem: str) -> str:
     return slugify(stem, "-") or "article"
 
 
+def source_url(source: str) -> str:
+    """The URL a content file would have, e.g. 'Billing/Old Name.md' -> 'billing/old-name/'."""
+    parts = source.rsplit(".", 1)[0].split("/")
+    return "/".join(slug_for(p) for p in parts) + "/"
+
+
+def is_article_path(source: str) -> bool:
+    """Whether a content-relative path is read as an article (not skipped, not an intro)."""
+    *folders, name = source.split("/")
+    if not name.endswith(".md") or name in INTRO_FILES or name.startswith((".", "_")):
+        return False
+    return not any(p.startswith((".", "_")) or p in _SKIP_DIRS for p in folders)
+
+
+def _near_visibility(key: str) -> bool:
+    norm = re.sub(r"[\s_-]", "", key.lower())
+    return distance(norm, "visibility") <= 2 or (len(norm) >= 5 and "visibility".startswith(norm))
+
+
+def visibility_slips(
+    data: dict[str, Any], lines: dict[str, int], where: str, code: str, prefix: str = ""
+) -> dict[str, Problem]:
+    """Keys that look like a visibility the loader would not read (a typo, a blank, a 'draft:').
+
+    Default-deny: each is an error, so a slip never publishes an article meant to stay hidden.
+    """
+    out: dict[str, Problem] = {}
+    for key, value in data.items():
+        line = lines.get(key, 1)
+        if key == "visibility":
+            if value is None or (isinstance(value, str) and not value.strip()):
+                msg = "visibility: empty; write public, internal or draft (or delete the line)"
+                out[key] = Problem(where, line, "error", prefix + msg, code)
+        elif _near_visibility(key):
+            msg = f"unknown key '{key}': did you mean 'visibility'?"
+            out[key] = Problem(where, line, "error", prefix + msg, code)
+        elif isinstance(value, bool) and _HIDING_KEYS.get(key.lower()) is value:
+            msg = (
+                f"'{key}: {str(value).lower()}' is not read here and would publish it; "
+                "write 'visibility: draft' (never built) or 'visibility: internal' (agents only)"
+            )
+            out[key] = Problem(where, line, "error", prefix + msg, code)
+    return out
+
+
 def parse_headings(markdown: str, first_line: int) -> list[Heading]:
     """Headings outside code fences, with the anchors Python-Markdown's toc will give them."""
     found: list[Heading] = []
@@ -211,10 +262,18 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
     path = tuple(slug_for(p) for p in rel.parts)
     meta = CategoryMeta()
     meta_file = folder / CATEGORY_FILE
-    if meta_file.is_file():
+    if meta_file.is_file() and not meta_file.is_symlink():  # a symlink is reported, not read
         where = meta_file.as_posix()
+        lines: dict[str, int] = {}
         try:
-            data = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+            text = meta_file.read_text(encoding="utf-8")
+            lines = _key_lines(text)
+            data = yaml.safe_load(text) or {}
+            if isinstance(data, dict):
+                data = {str(k): v for k, v in data.items()}
+                slips = visibility_slips(data, lines, where, "category")
+                problems.extend(slips.values())
+                data = {k: v for k, v in data.items() if k not in slips}
             meta = CategoryMeta.model_validate(data)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
@@ -223,13 +282,14 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
         except ValidationError as exc:
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(where, 0, "error", f"{key}: {err['msg']}", "category"))
+                line = lines.get(str(err["loc"][0]), 0) if err["loc"] else 0
+                problems.append(Problem(where, line, "error", f"{key}: {err['msg']}", "category"))
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
             problems.append(Problem(where, 0, "error", f"impossible value: {exc}", "category"))
     intro = ""
     for name in INTRO_FILES:
         f = folder / name
-        if f.is_file():
+        if f.is_file() and not f.is_symlink():
             try:
                 intro = compat.to_mkdocs(frontmatter.loads(f.read_text(encoding="utf-8")).content)
             except Exception as exc:  # a broken intro costs the intro, never the build
@@ -294,16 +354,21 @@ def _parse_article(
             )
             return None
     data = {str(k): v for k, v in data.items()}
+    key_lines = _key_lines(fm_text)
+    slips = visibility_slips(data, key_lines, where, "front-matter", "front matter: ")
+    problems.extend(slips.values())
     try:
-        meta = ArticleMeta.model_validate(data)
+        meta = ArticleMeta.model_validate({k: v for k, v in data.items() if k not in slips})
     except ValidationError as exc:
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
-            line = _key_lines(fm_text).get(str(err["loc"][0]), 1)
+            line = key_lines.get(str(err["loc"][0]), 1)
             problems.append(
                 Problem(where, line, "error", f"front matter: {key}: {msg}", "front-matter")
             )
+        return None
+    if slips:
         return None
     unknown = sorted(k for k in data if k not in KNOWN_KEYS)
     if unknown:
@@ -338,7 +403,7 @@ def _parse_article(
         revision="c" + hashlib.sha1(raw).hexdigest()[:11],
         headings=headings,
         aliases=list(meta.aliases),
-        key_lines=_key_lines(fm_text),
+        key_lines=key_lines,
         where=where,
     )
 
@@ -395,6 +460,56 @@ def _disambiguate_ids(articles: list[Article]) -> None:
             a.id = "-".join((*a.category_path, a.slug))
 
 
+def _walk(root: Path, problems: list[Problem]) -> tuple[list[Path], list[Path]]:
+    """Category folders and Markdown files below ``root``, never through a symlink.
+
+    Each symlink to a folder or Markdown file is an error naming the link: one that leaves the
+    content folder would publish whatever it points at, and one inside it would publish its
+    target again under this folder's visibility (an internal article in a public category).
+    Symlinks to other files (images) stay: the build never reads them.
+    """
+    real_root = root.resolve()
+    folders: list[Path] = []
+    paths: list[Path] = []
+    for top, dirs, names in os.walk(root):  # followlinks=False: a linked folder is not entered
+        here = Path(top)
+        for name in dirs + names:
+            entry = here / name
+            if entry.is_symlink():
+                problem = _symlink_problem(entry, root, real_root)
+                if problem is not None:
+                    problems.append(problem)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not (here / d).is_symlink() and not d.startswith((".", "_")) and d not in _SKIP_DIRS
+        )
+        if here != root:
+            folders.append(here)
+        paths += (here / n for n in names if n.endswith(".md") and not (here / n).is_symlink())
+    return sorted(folders), sorted(paths)
+
+
+def _symlink_problem(link: Path, root: Path, real_root: Path) -> Problem | None:
+    target = Path(os.path.realpath(link))
+    kind = "folder" if target.is_dir() else "file"
+    where = (Path(root.as_posix()) / link.relative_to(root).as_posix()).as_posix()
+    if not target.is_relative_to(real_root):
+        msg = (
+            f"symlink to a {kind} outside the content folder ({os.readlink(link)}); "
+            f"it is not read: copy the {kind} into the content folder instead"
+        )
+        return Problem(where, 0, "error", msg, "symlink")
+    if kind == "folder" or link.name.endswith((".md", ".yml", ".yaml")):
+        rel = target.relative_to(real_root).as_posix() or "."
+        msg = (
+            f"symlink to {rel} in the content folder; it is not read (it would publish the "
+            f"{kind} again under this folder's visibility): link to the article instead"
+        )
+        return Problem(where, 0, "error", msg, "symlink")
+    return None
+
+
 def load_content(
     root: Path,
     config: SiteConfig,
@@ -412,19 +527,15 @@ def load_content(
     if not root.is_dir():
         problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
         return KnowledgeBase(root, categories, articles, problems)
-    for folder in sorted(p for p in root.rglob("*") if p.is_dir()):
+    folders, paths = _walk(root, problems)
+    for folder in folders:
         rel = folder.relative_to(root)
-        if any(p.startswith((".", "_")) or p in _SKIP_DIRS for p in rel.parts):
-            continue
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
-    paths = sorted(root.rglob("*.md"))
     for n, path in enumerate(paths, 1):
         if on_file is not None and (n % 50 == 0 or n == len(paths)):
             on_file(n, len(paths))
         rel = path.relative_to(root)
-        if any(p.startswith((".", "_")) or p in _SKIP_DIRS for p in rel.parts[:-1]):
-            continue
-        if path.name.startswith((".", "_")) or path.name in INTRO_FILES:
+        if not is_article_path(rel.as_posix()):
             continue
         category = tuple(slug_for(p) for p in rel.parts[:-1])
         article = _parse_cached(path, root, category, problems, cache)

@@ -228,7 +228,9 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
             "tags": list(a.meta.tags),
         }
         body = _resolve_links(a, by_source, tree, site_url, category_sources)
-        files[a.source] = _fm(meta, body)
+        # the page's file is named by its URL, not its source: MkDocs writes the folder it is
+        # given, and 'My file ✓.md' must land where every link points ('my-file/')
+        files[a.url.rstrip("/") + ".md"] = _fm(meta, body)
     fingerprint = _digest({"tree": tree, "config": config.model_dump(mode="json")})
     return TreePlan(tree, files, data, articles, fingerprint)
 
