@@ -30,6 +30,21 @@ def test_second_vote_on_a_revision_replaces_the_first(app: Flask, client: FlaskC
     assert len({r["visitor"] for r in rows(app, "ratings")}) == 2
 
 
+def test_the_widgets_sequence_keeps_one_row_per_visitor(app: Flask, client: FlaskClient) -> None:
+    """No on click, then its reason, then a change to Yes: what kb.js sends, in that order."""
+    vote = {"article_id": "refunds", "revision": "abc123"}
+    steps = [
+        (vote | {"value": 0}, 201, [(0, None)]),
+        (vote | {"value": 0, "reason": "It's out of date: wrong menu"}, 200,
+         [(0, "It's out of date: wrong menu")]),
+        (vote | {"value": 1}, 200, [(1, None)]),
+    ]  # fmt: skip
+    for body, status, stored in steps:
+        response = client.post("/api/ratings", json=body)
+        assert response.status_code == status, response.get_json()
+        assert [(r["value"], r["reason"]) for r in rows(app, "ratings")] == stored
+
+
 def test_unknown_article_is_404(app: Flask, client: FlaskClient) -> None:
     response = client.post("/api/ratings", json={"article_id": "nope", "revision": "r", "value": 1})
     assert response.status_code == 404

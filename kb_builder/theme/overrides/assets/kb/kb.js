@@ -422,6 +422,9 @@
     sendEvent("/events/view", body);
   }
 
+  // A vote is stored the moment a button is pressed, so "No" counts even when the reader leaves
+  // without a reason; a reason, or another button, updates that same vote (the API keeps one
+  // per visitor and revision). Buttons stay usable so the reader can change their mind.
   function initRating(section) {
     const form = section.querySelector("[data-kb-rating-form]");
     const buttons = [...section.querySelectorAll("button[data-value]")];
@@ -431,64 +434,82 @@
     const { articleId, revision } = section.dataset;
     const key = KEY.rated + articleId + ":" + revision;
     const best = Math.max(...buttons.map((b) => Number(b.dataset.value)));
+    const label = (value) => {
+      const b = buttons.find((x) => Number(x.dataset.value) === value);
+      return b ? b.textContent.trim() : String(value);
+    };
     let chosen = null;
-    let sending = false;
+    let queue = Promise.resolve(); // votes go out in click order, so the last one wins
     status.tabIndex = -1;
 
-    const lock = (locked) => {
-      buttons.forEach((b) => (b.disabled = locked));
-      if (reasons) reasons.disabled = locked;
+    const show = (value) => {
+      chosen = value;
+      buttons.forEach((x) =>
+        x.setAttribute("aria-pressed", String(Number(x.dataset.value) === value)),
+      );
     };
-    const thank = (text) => {
-      lock(true);
-      if (reasons) reasons.hidden = true;
-      status.textContent = text;
+    const closeReasons = () => {
+      if (!reasons) return;
+      // Focus inside a control that is about to be hidden would fall back to <body>.
+      if (reasons.contains(document.activeElement)) status.focus();
+      reasons.hidden = true;
     };
-    if (storage.get("localStorage", key, null) !== null) {
-      thank("Thanks for your feedback on this article.");
-      return;
-    }
 
-    async function send(value, reason) {
-      if (sending) return;
-      sending = true;
-      status.textContent = "Sending…";
+    function send(value, reason) {
       const body = { article_id: articleId, revision, value };
       if (reason) body.reason = reason;
-      try {
-        await api("/ratings", { method: "POST", body });
-        storage.set("localStorage", key, value);
-        const hadFocus = section.contains(document.activeElement);
-        thank("Thanks for your feedback!");
-        if (hadFocus) status.focus(); // the focused control was just disabled
-      } catch (err) {
-        status.textContent = err.down
-          ? "We couldn't save your feedback right now. Please try again in a moment."
-          : err.message;
-      } finally {
-        sending = false;
-      }
+      const sent = queue.then(async () => {
+        try {
+          await api("/ratings", { method: "POST", body });
+          storage.set("localStorage", key, { value, reason: reason || null });
+          return true;
+        } catch (err) {
+          status.textContent = err.down
+            ? "We couldn't save your feedback right now. Please try again in a moment."
+            : err.message;
+          return false;
+        }
+      });
+      queue = sent;
+      return sent;
     }
 
     buttons.forEach((b) => {
       b.setAttribute("aria-pressed", "false");
-      b.addEventListener("click", () => {
-        chosen = Number(b.dataset.value);
-        buttons.forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
-        if (chosen === best || !reasons) return send(chosen, null);
-        reasons.hidden = false;
-        status.textContent = "";
-        reasons.querySelector("input, textarea").focus();
+      b.addEventListener("click", async () => {
+        const value = Number(b.dataset.value);
+        show(value);
+        const askWhy = value !== best && reasons;
+        if (askWhy) {
+          reasons.hidden = false;
+          reasons.querySelector("input, textarea").focus();
+        } else closeReasons();
+        status.textContent = "Saving…";
+        if (!(await send(value, null)) || chosen !== value) return;
+        status.textContent = askWhy
+          ? "Thanks, your answer is saved. Tell us what went wrong, if you like."
+          : "Thanks for your feedback!";
       });
     });
-    form.addEventListener("submit", (e) => {
+    form.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (chosen === null) return;
       const picked = form.querySelector("input[name=reason]:checked");
       const text = form.elements.text ? form.elements.text.value.trim() : "";
       const reason = [picked && picked.value, text].filter(Boolean).join(": ").slice(0, 500);
-      send(chosen, reason || null);
+      status.textContent = "Sending…";
+      if (!(await send(chosen, reason || null))) return;
+      closeReasons();
+      status.textContent = "Thanks for your feedback!";
     });
+
+    const saved = storage.get("localStorage", key, null);
+    // Older pages stored the bare value; newer ones {value, reason}.
+    const value = saved !== null && typeof saved === "object" ? saved.value : saved;
+    if (typeof value === "number" && buttons.some((x) => Number(x.dataset.value) === value)) {
+      show(value);
+      status.textContent = `You answered “${label(value)}”. You can change your answer.`;
+    }
   }
 
   /* ---------- contact page ---------- */
