@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -22,9 +20,10 @@ _PAGE_CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-_INLINE_SCRIPT = re.compile(
-    rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
-)
+# The build declares the hashes of a page's own inline scripts in a CSP <meta> at the top of
+# its <head> (kb_builder/theme/hooks.py); scripts that came from content are never among them.
+_DECLARED = re.compile(rb'<meta http-equiv="Content-Security-Policy" content="([^"]*)"')
+_HASH = re.compile(rb"'sha256-[A-Za-z0-9+/]+={0,2}'")
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -35,19 +34,17 @@ _HEADERS = {
 
 
 def page_csp(html: bytes) -> str:
-    """A CSP for one portal page: its own scripts, plus a hash of each inline script in it.
+    """A CSP for one portal page: its own scripts, and the inline ones the build declared.
 
-    Material puts a few small inline scripts in every page (palette, scope); hashing them keeps
-    'unsafe-inline' out of script-src.
+    Material puts a few small inline scripts in every page (scope, palette); the build hashes
+    those, and never a script from an article, into the page's first CSP ``<meta>``. Only the
+    head is read: content cannot put a declaration there. A page without one runs no inline
+    script.
     """
-    hashes = sorted(
-        {
-            "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
-            for body in _INLINE_SCRIPT.findall(html)
-            if body.strip()
-        }
-    )
-    return _PAGE_CSP.format(hashes="".join(" " + h for h in hashes))
+    end = html.find(b"</head>")
+    declared = _DECLARED.search(html, 0, end if end >= 0 else 0)
+    hashes = _HASH.findall(declared.group(1)) if declared else []
+    return _PAGE_CSP.format(hashes="".join(" " + h.decode() for h in hashes))
 
 
 @functools.lru_cache(maxsize=2048)

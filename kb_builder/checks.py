@@ -18,6 +18,7 @@ from .content import Article, KnowledgeBase
 from .errors import Problem
 from .gitinfo import History
 from .published import removed_urls
+from .sanitize import raw_html_problems
 
 # Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
 RESERVED = frozenset(
@@ -210,6 +211,8 @@ def _article_checks(
                     "public-links-internal",
                 )
             )
+    if not config.content.trust_raw_html:
+        out.extend(raw_html_problems(a))
     for line, is_image, text, target in _links(a):
         if a.visibility == "public":
             where = _site_path(target, config.site.url)

@@ -241,6 +241,17 @@ class GapSettings(_Model):
     )
 
 
+class ContentSettings(_Model):
+    trust_raw_html: bool = Field(
+        False,
+        description=(
+            "Publish raw HTML in articles as written; by default it is cut to a safe allowlist "
+            "(no scripts, event handlers, frames or javascript: links) and kb check says what "
+            "was removed. Inline scripts never run on the served portal either way."
+        ),
+    )
+
+
 class SiteConfig(_Model):
     site: SiteSettings = Field(SiteSettings(), description="The portal itself.")
     search: SearchSettings = Field(SearchSettings(), description="Search behaviour.")
@@ -255,6 +266,7 @@ class SiteConfig(_Model):
             "stop failing on them, and they answer 404."
         ),
     )
+    content: ContentSettings = Field(ContentSettings(), description="Article content.")
 
     @property
     def database_url(self) -> str:

@@ -114,6 +114,7 @@ def mkdocs_config(
             "kb_data": str(data_file),
             "kb_dirty": dirty,
             "kb_jinja_cache": str(docs_dir.parent.parent / "jinja-cache"),
+            "kb_trust_raw_html": config.content.trust_raw_html,
             "generator": False,
         },
         "extra_css": [],
@@ -159,9 +160,17 @@ def search_index_json(shard_site: Path, entries: Path) -> bytes:
 
 
 def write_entries(path: Path, entries: list[dict[str, str]]) -> None:
-    """Keep the documents of a static search index in ``path`` until the site is assembled."""
+    """Keep the documents of a static search index in ``path`` until the site is assembled.
+
+    Material's search draws an entry's title and text as HTML; ours are plain text, so they are
+    escaped here and show as written, tags and all.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    escaped = [
+        {k: html.escape(v, quote=False) if k in ("title", "text") else v for k, v in e.items()}
+        for e in entries
+    ]
+    text = json.dumps(escaped, ensure_ascii=False, separators=(",", ":"))
     path.write_bytes(text.encode("utf-8"))
 
 

@@ -5,17 +5,26 @@
   center's sidebar should show where you are, and rendering the full nav into every page made
   build time grow with the square of the article count.
 - Leaves the static search index to the build, which already has every section's text.
+- Keeps content inert: front-matter values reach Material's templates escaped, page bodies pass
+  the sanitiser (unless ``content.trust_raw_html``), and each page declares in a CSP ``<meta>``
+  the hashes of the portal's own inline scripts only, which the server's CSP header repeats.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import html
 import json
 import os
+import re
 from typing import Any
 
+from markupsafe import Markup, escape
 from mkdocs.utils import get_relative_url
+
+from kb_builder.sanitize import clean_html
 
 _state: dict[str, Any] = {"data": {}, "sidebar": {}, "strings": {}}
 
@@ -34,6 +43,10 @@ def on_config(config: Any) -> Any:
         if not os.path.isfile(os.path.join(icons, cat["icon"] + ".svg")):
             cat["icon"] = "material/folder-outline"
     _state["data"] = data
+    # Material prints these unescaped (<title>, header, meta description); Markup is escaped
+    # once here and never again by the templates' own "| e".
+    config["site_name"] = escape(config["site_name"])
+    config["site_description"] = escape(config["site_description"] or "")
     _state["sidebar"] = {}
     _state["strings"] = {}  # translations of the config's language
     # Material's search plugin re-parses every rendered page to build its index. The build
@@ -141,6 +154,13 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
     # would tie each page's output to its neighbours (and to how the build was split).
     page.previous_page = page.next_page = None
     context["kb"] = _state["data"]
+    if not config.extra.get("kb_trust_raw_html"):
+        page.content = clean_html(page.content or "")
+    if isinstance(meta.get("title"), str) and not isinstance(meta["title"], Markup):
+        meta["kb_title"] = meta["title"]  # as text, for the page's JSON config
+    for key in ("title", "description"):
+        if isinstance(meta.get(key), str):
+            meta[key] = escape(meta[key])  # page.title reads meta["title"]
     section = meta.get("kb_section") or ""
     context["kb_sidebar"] = _sidebar(section, page.url) if section else ""
     return context
@@ -169,3 +189,44 @@ def _read_source(page: Any, read_source: Any, config: Any) -> None:
             page.markdown, page.meta = source[end + 5 :].lstrip("\n"), meta
             return
     read_source(config)
+
+
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_NOT_JS = re.compile(r"\bsrc\s*=|\btype\s*=\s*[\"']?application/(?:ld\+)?json", re.IGNORECASE)
+CSP_META = (
+    '<meta http-equiv="Content-Security-Policy" content="script-src \'self\'{hashes}; '
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'\">"
+)
+
+
+def script_hashes(output: str, skip: tuple[int, int] = (0, 0)) -> list[str]:
+    """CSP hashes of the inline JavaScript in ``output``, leaving out what lies in ``skip``."""
+    found = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(2).encode()).digest()).decode() + "'"
+        for m in _SCRIPT.finditer(output)
+        if not _NOT_JS.search(m.group(1)) and not skip[0] <= m.start() < skip[1]
+    }
+    return sorted(found)
+
+
+def with_csp_meta(output: str, hashes: list[str]) -> str:
+    """``output`` with a CSP ``<meta>`` allowing ``hashes``, first in its head after the charset."""
+    meta = CSP_META.format(hashes="".join(" " + h for h in hashes))
+    at = output.find('<meta charset="utf-8">')
+    at = at + len('<meta charset="utf-8">') if at >= 0 else output.find("<head>") + len("<head>")
+    return output[:at] + meta + output[at:]
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    # The body is the only part of a page that content wrote: a script in it is never allowed,
+    # not even when raw HTML is trusted.
+    body = page.content or ""
+    start = output.find(body) if body else -1
+    skip = (start, start + len(body)) if start >= 0 else (0, 0)
+    return with_csp_meta(output, script_hashes(output, skip))
+
+
+def on_post_template(output: str, template_name: str, config: Any) -> str:
+    if not template_name.endswith(".html"):
+        return output
+    return with_csp_meta(output, script_hashes(output))  # 404.html: nothing in it from content

@@ -7,6 +7,8 @@ with the reason shown, when the server is unreachable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -29,6 +31,7 @@ from kb_builder.search import IndexDoc, Section, build_index
 PG_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 INLINE_SCRIPT = "__md_scope=new URL('.',location)"
+CONTENT_SCRIPT = "window.__pwned = 1"
 ARTICLES: list[dict[str, Any]] = [
     {
         "id": "refunds",
@@ -70,11 +73,16 @@ ARTICLES: list[dict[str, Any]] = [
 
 
 def _page(title: str, extra: str = "") -> str:
+    # As the build writes a page: its own inline script declared in the head's CSP <meta>;
+    # the script in the body stands for one that came from content and is never declared.
+    digest = base64.b64encode(hashlib.sha256(INLINE_SCRIPT.encode()).digest()).decode()
     return (
-        f"<!doctype html><html><head><title>{title}</title>"
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" content="script-src '
+        f"'self' 'sha256-{digest}'\"><title>{title}</title>"
         f"<script>{INLINE_SCRIPT}</script>"
         '<script src="/assets/javascripts/bundle.0123abcd.min.js"></script>'
-        f"</head><body><h1>{title}</h1>{extra}</body></html>"
+        f"</head><body><h1>{title}</h1>{extra}<script>{CONTENT_SCRIPT}</script></body></html>"
     )
 
 

@@ -9,7 +9,7 @@ import socket
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import INLINE_SCRIPT, AppFactory, rows, site_config
+from .conftest import CONTENT_SCRIPT, INLINE_SCRIPT, AppFactory, rows, site_config
 
 
 def test_api_responses_carry_security_headers(client: FlaskClient) -> None:
@@ -28,7 +28,9 @@ def test_portal_pages_allow_their_own_scripts_and_inline_ones_by_hash(client: Fl
         for part in response.headers["Content-Security-Policy"].split(";")
     )
     digest = base64.b64encode(hashlib.sha256(INLINE_SCRIPT.encode()).digest()).decode()
+    # only the script the page declares as its own; the body's script is not hashed
     assert csp["script-src"] == f"'self' 'sha256-{digest}'"
+    assert CONTENT_SCRIPT.encode() in response.data
     assert "'unsafe-inline'" not in csp["script-src"]
     assert csp["frame-ancestors"] == "'none'"
     assert csp["default-src"] == "'self'" and csp["connect-src"] == "'self'"
