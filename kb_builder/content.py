@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import re
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from . import compat
 from .buildcache import Cache
 from .config import SiteConfig, Visibility
 from .errors import Problem
-from .search_spell import distance
+from .guards import visibility_slips, walk
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +36,6 @@ _SKIP_DIRS = {"includes", "_includes", "media", "images", "img", "assets", "node
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
-# Keys other generators read as "do not publish": here they would be ignored and the article
-# published, so their hiding value is an error (the value that publishes stays a warning).
-_HIDING_KEYS = {"draft": True, "unlisted": True, "hidden": True, "private": True}
-_HIDING_KEYS["published"] = False
 
 
 class ArticleMeta(BaseModel):
@@ -56,6 +51,7 @@ class ArticleMeta(BaseModel):
     tags: list[str] = []
     keywords: list[str] = []
     faq: str | None = None
+    faq_answer: str | None = None  # short Markdown: the FAQ's answer to ``faq``
     related: list[str] = []
     owner: str | None = None
     review_by: date | None = None
@@ -72,7 +68,9 @@ class ArticleMeta(BaseModel):
             return [str(x) for x in v if x is not None]
         return v
 
-    @field_validator("title", "summary", "description", "faq", "owner", "id", mode="before")
+    @field_validator(
+        "title", "summary", "description", "faq", "faq_answer", "owner", "id", mode="before"
+    )
     @classmethod
     def _stringify(cls, v: Any) -> Any:
         return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
@@ -199,43 +197,16 @@ def source_url(source: str) -> str:
     return "/".join(slug_for(p) for p in parts) + "/"
 
 
+def _skipped_folder(name: str) -> bool:
+    return name.startswith((".", "_")) or name in _SKIP_DIRS
+
+
 def is_article_path(source: str) -> bool:
     """Whether a content-relative path is read as an article (not skipped, not an intro)."""
     *folders, name = source.split("/")
     if not name.endswith(".md") or name in INTRO_FILES or name.startswith((".", "_")):
         return False
-    return not any(p.startswith((".", "_")) or p in _SKIP_DIRS for p in folders)
-
-
-def _near_visibility(key: str) -> bool:
-    norm = re.sub(r"[\s_-]", "", key.lower())
-    return distance(norm, "visibility") <= 2 or (len(norm) >= 5 and "visibility".startswith(norm))
-
-
-def visibility_slips(
-    data: dict[str, Any], lines: dict[str, int], where: str, code: str, prefix: str = ""
-) -> dict[str, Problem]:
-    """Keys that look like a visibility the loader would not read (a typo, a blank, a 'draft:').
-
-    Default-deny: each is an error, so a slip never publishes an article meant to stay hidden.
-    """
-    out: dict[str, Problem] = {}
-    for key, value in data.items():
-        line = lines.get(key, 1)
-        if key == "visibility":
-            if value is None or (isinstance(value, str) and not value.strip()):
-                msg = "visibility: empty; write public, internal or draft (or delete the line)"
-                out[key] = Problem(where, line, "error", prefix + msg, code)
-        elif _near_visibility(key):
-            msg = f"unknown key '{key}': did you mean 'visibility'?"
-            out[key] = Problem(where, line, "error", prefix + msg, code)
-        elif isinstance(value, bool) and _HIDING_KEYS.get(key.lower()) is value:
-            msg = (
-                f"'{key}: {str(value).lower()}' is not read here and would publish it; "
-                "write 'visibility: draft' (never built) or 'visibility: internal' (agents only)"
-            )
-            out[key] = Problem(where, line, "error", prefix + msg, code)
-    return out
+    return not any(_skipped_folder(p) for p in folders)
 
 
 def parse_headings(markdown: str, first_line: int) -> list[Heading]:
@@ -460,56 +431,6 @@ def _disambiguate_ids(articles: list[Article]) -> None:
             a.id = "-".join((*a.category_path, a.slug))
 
 
-def _walk(root: Path, problems: list[Problem]) -> tuple[list[Path], list[Path]]:
-    """Category folders and Markdown files below ``root``, never through a symlink.
-
-    Each symlink to a folder or Markdown file is an error naming the link: one that leaves the
-    content folder would publish whatever it points at, and one inside it would publish its
-    target again under this folder's visibility (an internal article in a public category).
-    Symlinks to other files (images) stay: the build never reads them.
-    """
-    real_root = root.resolve()
-    folders: list[Path] = []
-    paths: list[Path] = []
-    for top, dirs, names in os.walk(root):  # followlinks=False: a linked folder is not entered
-        here = Path(top)
-        for name in dirs + names:
-            entry = here / name
-            if entry.is_symlink():
-                problem = _symlink_problem(entry, root, real_root)
-                if problem is not None:
-                    problems.append(problem)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not (here / d).is_symlink() and not d.startswith((".", "_")) and d not in _SKIP_DIRS
-        )
-        if here != root:
-            folders.append(here)
-        paths += (here / n for n in names if n.endswith(".md") and not (here / n).is_symlink())
-    return sorted(folders), sorted(paths)
-
-
-def _symlink_problem(link: Path, root: Path, real_root: Path) -> Problem | None:
-    target = Path(os.path.realpath(link))
-    kind = "folder" if target.is_dir() else "file"
-    where = (Path(root.as_posix()) / link.relative_to(root).as_posix()).as_posix()
-    if not target.is_relative_to(real_root):
-        msg = (
-            f"symlink to a {kind} outside the content folder ({os.readlink(link)}); "
-            f"it is not read: copy the {kind} into the content folder instead"
-        )
-        return Problem(where, 0, "error", msg, "symlink")
-    if kind == "folder" or link.name.endswith((".md", ".yml", ".yaml")):
-        rel = target.relative_to(real_root).as_posix() or "."
-        msg = (
-            f"symlink to {rel} in the content folder; it is not read (it would publish the "
-            f"{kind} again under this folder's visibility): link to the article instead"
-        )
-        return Problem(where, 0, "error", msg, "symlink")
-    return None
-
-
 def load_content(
     root: Path,
     config: SiteConfig,
@@ -527,7 +448,7 @@ def load_content(
     if not root.is_dir():
         problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
         return KnowledgeBase(root, categories, articles, problems)
-    folders, paths = _walk(root, problems)
+    folders, paths = walk(root, _skipped_folder, problems)
     for folder in folders:
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)

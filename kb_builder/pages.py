@@ -22,7 +22,8 @@ from .content import INTRO_FILES, Article, Category, KnowledgeBase
 
 Tree = Literal["public", "internal"]
 SIDEBAR_LIMIT = 60
-_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+\.md(?:#[^)\s>]*)?)(>?[^)]*\))")
+# a destination in <...> may hold spaces: [x](<my file.md>)
+_LINK = re.compile(r"(\]\(\s*)(<[^>\n]+\.md(?:#[^>\n]*)?>|[^)\s>]+\.md(?:#[^)\s>]*)?)([^)]*\))")
 
 
 @dataclass
@@ -231,7 +232,9 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
         # the page's file is named by its URL, not its source: MkDocs writes the folder it is
         # given, and 'My file ✓.md' must land where every link points ('my-file/')
         files[a.url.rstrip("/") + ".md"] = _fm(meta, body)
-    fingerprint = _digest({"tree": tree, "config": config.model_dump(mode="json")})
+    # retiring a URL changes no page: it must not re-render them all
+    settings = config.model_dump(mode="json", exclude={"retired"})
+    fingerprint = _digest({"tree": tree, "config": settings})
     return TreePlan(tree, files, data, articles, fingerprint)
 
 
@@ -249,7 +252,7 @@ def _resolve_links(
     """
 
     def repl(m: re.Match[str]) -> str:
-        target = m.group(2)
+        target = m.group(2).removeprefix("<").removesuffix(">")
         dest, anchor, relative = resolve_link(article, target, by_source)
         suffix = f"#{anchor}" if anchor else ""
         if dest is None:
