@@ -3,7 +3,10 @@
 - Gives every template the site-wide data (``kb``) written by the build.
 - Replaces Material's whole-site navigation with a sidebar of the page's own category: a help
   center's sidebar should show where you are, and rendering the full nav into every page made
-  build time grow with the square of the article count.
+  build time grow with the square of the article count. On phones that nav is the menu drawer,
+  so it also lists Home, every category, the FAQ and Contact (wide screens hide those).
+- Writes dates for people in the site's language, and drops an article's first heading when
+  it only repeats the title.
 - Leaves the static search index to the build, which already has every section's text.
 - Keeps content inert: front-matter values reach Material's templates escaped, page bodies pass
   the sanitiser (unless ``content.trust_raw_html``), and each page declares in a CSP ``<meta>``
@@ -19,6 +22,7 @@ import html
 import json
 import os
 import re
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -48,6 +52,12 @@ def on_config(config: Any) -> Any:
     config["site_name"] = escape(config["site_name"])
     config["site_description"] = escape(config["site_description"] or "")
     _state["sidebar"] = {}
+    logo = (config.theme.get("icon") or {}).get("logo") or "material/library"
+    try:
+        with open(os.path.join(icons, logo + ".svg"), encoding="utf-8") as f:
+            _state["logo"] = f.read()
+    except OSError:
+        _state["logo"] = ""
     _state["strings"] = {}  # translations of the config's language
     # Material's search plugin re-parses every rendered page to build its index. The build
     # already has each section's plain text and writes the same index format itself
@@ -69,7 +79,21 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
         os.makedirs(cache, exist_ok=True)
         env.bytecode_cache = FileSystemBytecodeCache(cache)
     env.globals["kb_translate"] = _translate  # overrides/partials/language.html
+    env.filters["kb_date"] = functools.partial(_human_date, language=config.theme["language"])
     return env
+
+
+@functools.lru_cache(maxsize=4096)
+def _human_date(value: str, language: str) -> str:
+    """An ISO date as people write it in ``language`` ("November 22, 2026"); else unchanged."""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date
+
+    try:
+        day = date.fromisoformat(str(value)[:10])
+        return str(format_date(day, format="long", locale=Locale.parse(language, sep="-")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return str(value)
 
 
 def _translate(key: str, lang_t: Any, fallback_t: Any) -> str:
@@ -82,39 +106,80 @@ def _translate(key: str, lang_t: Any, fallback_t: Any) -> str:
 
 def on_template_context(context: dict[str, Any], template_name: str, config: Any) -> Any:
     context["kb"] = _state["data"]  # static templates such as 404.html
+    if template_name == "404.html":  # served at any path: its links start from the site root
+        base = context.get("base_url") or "/"
+        context["kb_sidebar"] = _nav("", "", config.site_name, base.rstrip("/") + "/")
     return context
 
 
-def _sidebar(section_key: str, page_url: str) -> str:
-    """HTML of the page's category: its sections, and the articles of the page's section."""
+def _nav(section_key: str, page_url: str, site_name: str, base: str | None = None) -> str:
+    """HTML of the navigation drawer: the site's pages and every category, the page's one open.
+
+    Wide screens show only the open category (kb.css): a sidebar of where you are. On a phone
+    the same nav is the menu, so it must also lead home, to the other categories, FAQ and
+    Contact. ``base`` makes links absolute (the 404 page is served at any path).
+    """
     data = _state["data"]
     sections = data.get("sections", {})
-    if section_key not in sections:
-        return ""
-    top_key = section_key.split("/")[0]
-    cache_key = (section_key, page_url.count("/"))
+    key = section_key if section_key in sections else ""
+    cache_key = (key, site_name)
     cached = _state["sidebar"].get(cache_key)
     if cached is None:
-        top = sections[top_key]
-        parts = [
-            '<nav class="md-nav md-nav--primary kb-sidebar" aria-label="'
-            f'{html.escape(top["title"])} articles">',
-            f'<div class="md-nav__title kb-sidebar__title">'
-            f'<a href="{{URL:{top["url"]}}}">{html.escape(top["title"])}</a></div>',
-            '<ul class="md-nav__list">',
-        ]
-        parts += _section_items(sections, top_key, section_key, 0)
-        parts.append("</ul></nav>")
-        cached = "".join(parts)
+        cached = _nav_template(sections, key, site_name)
         _state["sidebar"][cache_key] = cached
     pieces = cached.split("{URL:")  # placeholders become links relative to this page
     rendered = [pieces[0]]
     for piece in pieces[1:]:
         url, rest = piece.split("}", 1)
-        rel = html.escape(get_relative_url(url, page_url), quote=True)
-        current = ' aria-current="page" data-kb-current' if url == page_url else ""
+        if base is not None:
+            href = base + url
+        else:  # "./" rather than "": home links end in a slash like every other page
+            href = get_relative_url(url or "./", page_url)
+        rel = html.escape(href, quote=True)
+        here = url == page_url and base is None
+        current = ' aria-current="page" data-kb-current' if here else ""
         rendered.append(rel + '"' + current + rest[1:] if current else rel + rest)
     return "".join(rendered)
+
+
+def _nav_template(sections: dict[str, Any], key: str, site_name: str) -> str:
+    data = _state["data"]
+    top_url = sections[key.split("/")[0]]["url"] if key else None
+    name = str(escape(site_name))  # config.site_name may already be Markup
+    parts = [
+        f'<nav class="md-nav md-nav--primary kb-sidebar" aria-label="{name}">',
+        # Material's drawer title: the logo leads home, the rest of the bar closes the drawer
+        f'<label class="md-nav__title kb-sidebar__site" for="__drawer">'
+        f'<a href="{{URL:}}" class="md-nav__button md-logo" aria-label="{name}">'
+        f"{_state['logo']}</a>{name}</label>",
+        '<ul class="md-nav__list">',
+        _top_item("", "Home"),
+    ]
+    for cat in data.get("categories", []):
+        if cat["url"] != top_url:
+            parts.append(_top_item(cat["url"], cat["title"]))
+            continue
+        parts.append(
+            '<li class="md-nav__item kb-sidebar__category">'
+            f'<a class="md-nav__link kb-sidebar__title" href="{{URL:{cat["url"]}}}">'
+            f'<span class="md-ellipsis">{html.escape(cat["title"])}</span></a>'
+            '<ul class="md-nav__list">'
+        )
+        parts += _section_items(sections, key.split("/")[0], key, 0)
+        parts.append("</ul></li>")
+    if data.get("tree") == "public":  # the internal portal has neither page
+        parts.append(_top_item("faq/", "FAQ"))
+        if (data.get("contact") or {}).get("enabled"):
+            parts.append(_top_item("contact/", "Contact support"))
+    parts.append("</ul></nav>")
+    return "".join(parts)
+
+
+def _top_item(url: str, title: str) -> str:
+    return (
+        f'<li class="md-nav__item kb-sidebar__top"><a class="md-nav__link" href="{{URL:{url}}}">'
+        f'<span class="md-ellipsis">{html.escape(title)}</span></a></li>'
+    )
 
 
 def _section_items(sections: dict[str, Any], key: str, open_key: str, depth: int) -> list[str]:
@@ -161,9 +226,40 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
             meta[key] = escape(meta[key])  # page.title reads meta["title"]
-    section = meta.get("kb_section") or ""
-    context["kb_sidebar"] = _sidebar(section, page.url) if section else ""
+    context["kb_sidebar"] = _nav(meta.get("kb_section") or "", page.url, config.site_name)
     return context
+
+
+_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1>", re.S)
+_ID = re.compile(r'\sid="([^"]*)"')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", html.unescape(_TAG.sub("", text)).casefold()))
+
+
+def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
+    """Drop an article's first heading when it only repeats the title (the page's H1).
+
+    The title stays the H1: it names the page for crumbs, search results and screen readers.
+    The heading's id stays as an anchor, so links to that section still land.
+    """
+    if (page.meta or {}).get("kb_kind") != "article":
+        return content
+    first = _HEADING.search(content)
+    if not first or first.group(1) != "2":
+        return content
+    if _words(first.group(3)) != _words(page.title or ""):  # the permalink's ¶ is no word
+        return content
+    found = _ID.search(first.group(2))
+    anchor = f'<span id="{found.group(1)}"></span>' if found else ""
+    items = page.toc.items
+    for i, item in enumerate(items):
+        if found and item.id == found.group(1):  # its subsections move up a level in the contents
+            items[i : i + 1] = item.children
+            break
+    return content[: first.start()] + anchor + content[first.end() :]
 
 
 def on_pre_page(page: Any, config: Any, files: Any) -> Any:
