@@ -84,6 +84,7 @@ def build_report(
     when the store cannot be read, ValueError for a bad ``since``.
     """
     from . import reports_sql as sql
+    from .deflection import deflection_totals
     from .gaps_analysis import Analysis
     from .gaps_loop import LoopChecker, find_stubs
 
@@ -99,6 +100,7 @@ def build_report(
         scores = helpfulness(catalog, sql.rating_rows(conn, window))
         reasons = sql.rating_reasons(conn, window)
         daily = sql.daily(conn, window)
+        deflection = deflection_totals(conn, window.since, window.until)
         detail = failed_all[:limit]
         target = find_group(failed_all, focus) if focus else None
         if target is not None and target not in detail:
@@ -134,6 +136,7 @@ def build_report(
         "published_articles": len(catalog.articles),
     }
     counts = {
+        **deflection,  # contact_started, suggestions_opened, abandoned_after_reading
         "failed_searches": len(failed_all),
         "weak_searches": len(weak),
         "unhelpful_articles": len(unhelpful),

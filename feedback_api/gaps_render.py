@@ -195,6 +195,9 @@ def summary_lines(report: GapReport) -> list[str]:
         f"published articles: {t['published_articles']}",
         f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
         f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
+        f"Contact form: {t.get('contact_started', 0)} requests started, "
+        f"{t.get('suggestions_opened', 0)} suggestions opened, "
+        f"{t.get('abandoned_after_reading', 0)} abandoned after reading (deflected)",
         f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
     ]
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .config import SiteConfig
 from .content import Article, KnowledgeBase
 from .errors import Problem
+from .faq import faq_problems
 from .gitinfo import History
 from .published import removed_urls
 from .sanitize import raw_html_problems
@@ -155,6 +156,7 @@ def check(
     for a in kb.articles:
         problems.extend(_article_checks(a, by_source, by_id, hidden, config, today))
     problems.extend(removed_urls(kb, config, history, previous_manifest))
+    problems.extend(faq_problems(kb.articles, config.site.language))
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from .checks import resolve_link
 from .config import SiteConfig
 from .content import INTRO_FILES, Article, Category, KnowledgeBase
+from .faq import faq_answer
 
 Tree = Literal["public", "internal"]
 SIDEBAR_LIMIT = 60
@@ -95,19 +96,23 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
     if not featured:
         featured = [a for a in articles if a.meta.faq][:6] or articles[:6]
     faq_groups: list[dict[str, Any]] = []
+    language = config.site.language
+
+    def faq_item(a: Article) -> dict[str, Any]:
+        answer = faq_answer(a, by_source, language)
+        return {
+            "q": a.meta.faq,
+            "answer_html": answer.html,  # sanitised in faq.py
+            "text": answer.text,
+            "url": a.url,
+            "title": a.title,
+        }
+
     for c in top:
-        items = [
-            {"q": a.meta.faq, "a": a.summary, "url": a.url, "title": a.title}
-            for a in articles
-            if a.meta.faq and a.category_path[:1] == c.path
-        ]
+        items = [faq_item(a) for a in articles if a.meta.faq and a.category_path[:1] == c.path]
         if items:
             faq_groups.append({"title": c.title, "url": c.url, "items": items})
-    general = [
-        {"q": a.meta.faq, "a": a.summary, "url": a.url, "title": a.title}
-        for a in in_section[()]
-        if a.meta.faq
-    ]
+    general = [faq_item(a) for a in in_section[()] if a.meta.faq]
     if general:
         faq_groups.append({"title": "General", "url": "", "items": general})
     contact = config.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
@@ -144,7 +149,8 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
                     "name": q["q"],
                     "acceptedAnswer": {
                         "@type": "Answer",
-                        "text": f"{q['a']} {config.site.url}/{q['url']}".strip(),
+                        "text": q["text"],
+                        "url": f"{config.site.url}/{q['url']}",
                     },
                 }
                 for g in faq_groups

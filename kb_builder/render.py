@@ -29,6 +29,21 @@ log = logging.getLogger(__name__)
 
 THEME_DIR = Path(__file__).parent / "theme"
 STATE_FILE = "state.json"
+# Python-Markdown extensions of every page (and of FAQ answers, rendered outside MkDocs).
+MARKDOWN_EXTENSIONS: tuple[str | dict[str, dict[str, Any]], ...] = (
+    {"toc": {"permalink": True}},
+    "admonition",
+    "attr_list",
+    "md_in_html",
+    "tables",
+    "def_list",
+    "pymdownx.details",
+    "pymdownx.superfences",
+    {"pymdownx.highlight": {"anchor_linenums": False}},
+    "pymdownx.inlinehilite",
+    {"pymdownx.tabbed": {"alternate_style": True}},
+    {"pymdownx.tasklist": {"custom_checkbox": True}},
+)
 
 
 @dataclass
@@ -96,20 +111,7 @@ def mkdocs_config(
         },
         "plugins": ["search"],
         "hooks": [str(THEME_DIR / "hooks.py")],
-        "markdown_extensions": [
-            {"toc": {"permalink": True}},
-            "admonition",
-            "attr_list",
-            "md_in_html",
-            "tables",
-            "def_list",
-            "pymdownx.details",
-            "pymdownx.superfences",
-            {"pymdownx.highlight": {"anchor_linenums": False}},
-            "pymdownx.inlinehilite",
-            {"pymdownx.tabbed": {"alternate_style": True}},
-            {"pymdownx.tasklist": {"custom_checkbox": True}},
-        ],
+        "markdown_extensions": json.loads(json.dumps(MARKDOWN_EXTENSIONS)),  # MkDocs may edit it
         "extra": {
             "kb_data": str(data_file),
             "kb_dirty": dirty,

@@ -111,6 +111,12 @@ class SearchResponse:
     results: list[Hit]
     did_you_mean: str | None = None
     corrected: bool = False  # typo correction was applied to find these results
+    # How sure the ranking is (kb_builder.search_confidence); below its threshold the search
+    # is unanswered: "not an exact match" to the visitor, a gap in the log.
+    confidence: float = 0.0
+    answered: bool = False
+    coverage: tuple[float, ...] = ()  # the signals of the best hits, for benchmarks
+    meaning: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -358,12 +364,20 @@ class Searcher:
                 return
         reader.close()
 
-    def search(self, query: str, *, limit: int = 10, category: str | None = None) -> SearchResponse:
-        """Rank articles for ``query`` (at most one result per article), best first."""
+    def search(
+        self, query: str, *, limit: int = 10, category: str | None = None, prefix: bool = False
+    ) -> SearchResponse:
+        """Rank articles for ``query`` (at most one result per article), best first; with
+        ``prefix`` (a box being typed in), an unfinished last word is completed."""
         reader, ranker, generation = self._acquire()
         try:
             ranked = ranker.search(
-                reader, query, limit=max(1, limit), category=category, typos=self.typo_tolerance
+                reader,
+                query,
+                limit=max(1, limit),
+                category=category,
+                typos=self.typo_tolerance,
+                prefix=prefix,
             )
         finally:
             self._release(reader, generation)
@@ -386,6 +400,10 @@ class Searcher:
             self._release(reader, generation)
         return [Suggestion(id=f["id"], title=f["title"], url=f["url"]) for f in found]
 
+            confidence=ranked.confidence,
+            answered=ranked.answered,
+            coverage=tuple(ranked.coverage),
+            meaning=None if ranked.meaning is None else tuple(ranked.meaning),
     def close(self) -> None:
         """Close every open Whoosh reader; later calls raise IndexUnavailable."""
         with self._lock:

@@ -66,11 +66,50 @@ def test_article_page(example_build: Build) -> None:
     assert '<meta name="description" content="When Tandem refunds a payment' in html
 
 
-def test_stale_article_says_so(example_build: Build) -> None:
-    html = page(example_build[0], "security-and-privacy/privacy-and-data-protection/")
-    assert "This article may be outdated" in html
-    fresh = page(example_build[0], "billing/invoices-and-payments/refunds/")
-    assert "This article may be outdated" not in fresh
+def test_first_build_of_the_example_is_clean(example_build: Build) -> None:
+    assert [str(w) for w in example_build[1].warnings] == []
+
+
+def test_stale_article_says_so(tmp_path: Path) -> None:
+    old = "---\ntitle: Old\nsummary: s\nreview_by: 2026-11-21\n---\n\nText.\n"
+    write(tmp_path, "c/g/old.md", old)
+    write(
+        tmp_path,
+        "c/g/fresh.md",
+        old.replace("Old", "Fresh").replace("2026-11-21", TODAY.isoformat()),
+    )
+    report = build_site(tmp_path / "c", SiteConfig(), tmp_path / "b", today=TODAY)
+    assert [w.code for w in report.warnings] == ["stale"]  # a passed review date stays a warning
+    assert "This article may be outdated" in page(tmp_path / "b", "g/old/")
+    assert "This article may be outdated" not in page(tmp_path / "b", "g/fresh/")
+
+
+def test_faq_shows_answers_and_its_structured_data_the_same(example_build: Build) -> None:
+    html = page(example_build[0], "faq/")
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    )  # type: ignore[union-attr]
+    answers = {q["name"]: q["acceptedAnswer"]["text"] for q in data["mainEntity"]}
+    money = answers["Can I get my money back?"]
+    assert money.startswith("Yes, in these cases: Yearly plans: cancel within 30 days")
+    assert "$4 per user per month" in answers["How much does Tandem cost?"]
+    assert "$8 per user per month" in answers["How much does Tandem cost?"]
+    # without faq_answer: the steps under the heading that matches the question
+    assert answers["How do I request time off?"].startswith("In the app, tap Requests")
+    for question, text in answers.items():
+        assert len(text.split()) >= 8, question
+        assert "|" not in text, question  # never a table
+    refunds = next(q for q in data["mainEntity"] if q["name"] == "Can I get my money back?")
+    assert refunds["acceptedAnswer"]["url"].endswith("/billing/invoices-and-payments/refunds/")
+    answer_html = re.search(
+        r"<summary>Can I get my money back\?</summary>\s*<div class=\"kb-faq__answer\">(.*?)</div>",
+        html,
+        re.S,
+    ).group(1)  # type: ignore[union-attr]
+    assert (
+        "<li><strong>Yearly plans:</strong> cancel within <strong>30 days</strong>" in answer_html
+    )
+    assert "<code>billing@tandem.example</code>" in answer_html
 
 
 def test_faq_page_has_schema_org_data(example_build: Build) -> None:

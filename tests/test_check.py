@@ -67,12 +67,12 @@ def test_strict_fails_on_warnings_only(runner: CliRunner, tmp_path: Path) -> Non
     assert "no summary" in res.output
 
 
-def test_shipped_example_is_clean_but_for_its_stale_article(runner: CliRunner) -> None:
+def test_shipped_example_is_clean(runner: CliRunner) -> None:
     res = runner.invoke(main, ["check", "--format", "json"])
     problems = json.loads(res.stdout)
-    assert [(p["code"], p["path"]) for p in problems] == [
-        ("stale", "content/security-and-privacy/privacy-and-data-protection.md")
-    ]
+    # Review dates pass with the calendar (test_build pins the day and expects no warning at
+    # all); anything else is a defect of the example.
+    assert [(p["code"], p["path"]) for p in problems if p["code"] != "stale"] == []
     assert res.exit_code == 0
 
 

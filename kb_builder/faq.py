@@ -1,0 +1,217 @@
+"""FAQ entries with real answers: ``faq_answer`` front matter, or the paragraph that answers.
+
+An answer is short Markdown, rendered with the portal's Markdown extensions and cut to the
+sanitiser's allowlist, so the FAQ page and its schema.org ``FAQPage`` data carry the same text.
+Without ``faq_answer``, the answer is how the section whose heading shares the most words with
+the question opens, else how the article opens: a paragraph, or a short list of steps with the
+sentence that introduces it; never a table, a note, or part of a list.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import nh3
+
+from .content import Article
+from .errors import Problem
+from .sanitize import clean_html
+
+FAQ_URL = "faq/"
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+# First lines of blocks that are not prose: tables, lists, quotes, notes, HTML, code, images,
+# definitions, attribute lists and footnotes.
+_NOT_PROSE = re.compile(r"^(?:\s{4}|\t|\s*(?:[|>:<{]|[-*+]\s|\d+[.)]\s|!!!|\?\?\?|!\[|\[\^))")
+_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
+MAX_STEPS = 8  # a longer list is the article's job, not an FAQ answer's
+_BLOCK_END = re.compile(r"</(?:p|li|dd|dt|td|th|tr|h\d|div|blockquote)>|<br\s*/?>", re.I)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One FAQ answer: its Markdown, the page's HTML, and plain text for structured data."""
+
+    markdown: str
+    html: str
+    text: str
+    source: str  # 'faq_answer', 'section: <heading>', 'intro' or 'summary'
+
+
+def _blocks(markdown: str) -> list[tuple[str, str]]:
+    """(heading above it, text) for each block of the body; code fences are skipped whole."""
+    found: list[tuple[str, str]] = []
+    heading, fence = "", ""
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            found.append((heading, "\n".join(current)))
+            current.clear()
+
+    for line in markdown.split("\n"):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1) == fence:
+                fence = ""
+            continue
+        if m:
+            flush()
+            fence = m.group(1)
+            continue
+        h = _HEADING.match(line)
+        if h:
+            flush()
+            heading = h.group(1)
+        elif not line.strip():
+            flush()
+        else:
+            current.append(line)
+    flush()
+    return found
+
+
+def is_prose(block: str) -> bool:
+    """Whether a block is a paragraph (not a table, list, note, HTML or code)."""
+    lines = block.split("\n")
+    if any(_NOT_PROSE.match(line) for line in lines):
+        return False
+    return len(" ".join(lines).split()) >= 4
+
+
+def _is_short_list(block: str) -> bool:
+    """A whole list of at most MAX_STEPS items, nothing else in the block."""
+    items = [line for line in block.split("\n") if _ITEM.match(line)]
+    firsts = block.split("\n")[0]
+    return bool(_ITEM.match(firsts)) and 0 < len(items) <= MAX_STEPS
+
+
+def _opening(blocks: list[str]) -> str | None:
+    """The answer a section opens with: its paragraph, or a short list with its lead-in."""
+    if not blocks:
+        return None
+    first, rest = blocks[0], blocks[1:]
+    if is_prose(first):
+        if not first.rstrip().endswith(":"):
+            return first
+        if rest and _is_short_list(rest[0]):
+            return first + "\n\n" + rest[0]  # "To do X:" and the steps it introduces
+        return None
+    return first if _is_short_list(first) else None
+
+
+@lru_cache(maxsize=8)
+def _analyzer(language: str) -> Any:
+    from .search_text import Analyzer
+
+    return Analyzer(language)
+
+
+def _terms(text: str, language: str) -> set[str]:
+    analyzer = _analyzer(language)
+    return {t for w in analyzer.words(text) for t in analyzer.word_terms(w)}
+
+
+def find_answer(article: Article, question: str, language: str = "en") -> tuple[str, str] | None:
+    """(Markdown, where) of the opening that answers ``question``, or None when there is none.
+
+    Sections are tried best heading match first (words shared with the question), then the
+    introduction, then the others in order; the first that opens with an answer wins.
+    """
+    sections: dict[str, list[str]] = {}
+    for heading, block in _blocks(article.markdown):
+        sections.setdefault(heading, []).append(block)
+    asked = _terms(question, language)
+    scores = {h: len(asked & _terms(h, language)) for h in sections if h}
+    matched = sorted((h for h in scores if scores[h]), key=lambda h: -scores[h])
+    order = [*matched, *(h for h in sections if h not in matched)]
+    if "" in sections:
+        order.remove("")
+        order.insert(len(matched), "")  # the introduction right after the matching sections
+    for heading in order:
+        found = _opening(sections[heading])
+        if found is not None:
+            return found, f"section: {heading}" if heading else "intro"
+    return None
+
+
+def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article]) -> str:
+    """Point links at the URLs they have from the FAQ page; drop those that would break there."""
+    from .checks import resolve_link  # checks imports this module for faq_problems
+
+    def repl(m: re.Match[str]) -> str:
+        image, text, target = m.group(1), m.group(2), m.group(3)
+        if image:
+            return ""  # an answer is text; the article has the picture
+        if re.match(r"^(?:https?|mailto|tel):", target, re.I):
+            return m.group(0)
+        if target.startswith("#"):
+            url = article.url + target
+        else:
+            dest, anchor, _ = resolve_link(article, target, by_source)
+            if dest is None or dest.visibility != "public":
+                return text  # not a page of the public portal: keep the words only
+            url = dest.url + (f"#{anchor}" if anchor else "")
+        path, _, anchor = url.partition("#")
+        rel = posixpath.relpath("/" + path, "/" + FAQ_URL) + "/"
+        return f"[{text}]({rel}{'#' + anchor if anchor else ''})"
+
+    return _LINK.sub(repl, markdown)
+
+
+def render_markdown(markdown: str) -> str:
+    """Short Markdown as sanitised HTML, with the extensions the portal's pages use."""
+    import markdown as md
+
+    from .render import MARKDOWN_EXTENSIONS
+
+    names: list[str] = []
+    configs: dict[str, dict[str, Any]] = {}
+    for ext in MARKDOWN_EXTENSIONS:
+        if isinstance(ext, dict):
+            (name, cfg), *_ = ext.items()
+            names.append(name)
+            configs[name] = cfg
+        else:
+            names.append(ext)
+    return clean_html(md.markdown(markdown, extensions=names, extension_configs=configs)).strip()
+
+
+def html_text(fragment: str) -> str:
+    """The words of an HTML fragment, blocks separated by a space."""
+    spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", fragment)
+    return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
+
+
+def faq_answer(article: Article, by_source: dict[str, Article], language: str = "en") -> Answer:
+    """The answer the FAQ shows for ``article``'s question."""
+    written = (article.meta.faq_answer or "").strip()
+    if written:
+        markdown, source = written, "faq_answer"
+    else:
+        found = find_answer(article, article.meta.faq or "", language)
+        markdown, source = found if found else (article.summary, "summary")
+    markdown = _links_for_faq(article, markdown, by_source)
+    rendered = render_markdown(markdown) if markdown else ""
+    return Answer(markdown, rendered, html_text(rendered), source)
+
+
+def faq_problems(articles: list[Article], language: str = "en") -> list[Problem]:
+    """A warning for each public FAQ question that has no answer but the summary."""
+    out: list[Problem] = []
+    for a in articles:
+        if a.visibility != "public" or not a.meta.faq or (a.meta.faq_answer or "").strip():
+            continue
+        if find_answer(a, a.meta.faq, language) is None:
+            msg = (
+                f"faq: no paragraph answers {a.meta.faq!r} (a table or a long list is not an "
+                "answer); write one with 'faq_answer:'"
+            )
+            out.append(Problem(a.where, a.line_of("faq"), "warning", msg, "faq-answer"))
+    return out
