@@ -60,11 +60,6 @@ def _unquote(path: str) -> str:
     return path
 
 
-def history(content_dir: Path) -> dict[str, FileHistory]:
-    """Map each tracked file (relative to ``content_dir``) to its last commit and old names."""
-    return read_history(content_dir).files
-
-
 def read_history(content_dir: Path) -> History:
     """Everything one ``git log`` of ``content_dir`` says; empty without git."""
     content_dir = content_dir.resolve()

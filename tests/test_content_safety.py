@@ -16,7 +16,9 @@ import pytest
 from .conftest import write
 
 KB = str(Path(sys.executable).with_name("kb"))
-POLICY = "---\ntitle: Refund approval policy\nid: refund-policy\nsummary: Internal.\n---\n\nSECRET-X\n"
+POLICY = (
+    "---\ntitle: Refund approval policy\nid: refund-policy\nsummary: Internal.\n---\n\nSECRET-X\n"
+)
 AGENTS = "title: Agents\nvisibility: internal\n"
 
 
