@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.proof.procs import GENEROUS, proof_config
 
-from .conftest import ROOT, Portal
+from .conftest import ARTIFACTS, ROOT, Portal
 
 KB = str(Path(sys.executable).parent / "kb")
 TOKEN = "journey-agent-token-" + "t" * 24
@@ -186,3 +186,44 @@ def test_customer_browses_category_section_article_and_the_faq(page: Page, porta
     title = (answer.inner_text()).removeprefix("Read the full answer: ")
     answer.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+PAGE_KINDS = {
+    "home": "/",
+    "category": "/billing/",
+    "article": "/billing/plans/cancel-subscription/",
+    "faq": "/faq/",
+    "contact": "/contact/",
+    "results": "/search-results/?q=refnd",
+    "404": "/no/such/page/",
+}
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_page_kind_fits_the_screen(browser: Browser, portal: Portal, width: int) -> None:
+    """Each page kind at phone and desktop width: a screenshot to look at; none scrolls sideways."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale="en-US")
+    page = context.new_page()
+    try:
+        for kind, path in PAGE_KINDS.items():
+            page.goto(portal.url + path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            if kind == "results":
+                expect(page.locator(".kb-result").first).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / f"page-{kind}-{width}.png"), full_page=True)
+            sizes = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert sizes[0] <= sizes[1], f"{kind} scrolls sideways at {width}px: {sizes}"
+        if width == 390:  # the menu, open, on an article
+            page.goto(portal.url + PAGE_KINDS["article"])
+            page.locator('label.md-header__button[for="__drawer"]').click()
+            expect(page.locator(".md-sidebar--primary nav")).to_be_in_viewport()
+            page.wait_for_function(  # the drawer slides in; photograph it once it is all in
+                "() => document.querySelector('.md-sidebar--primary')"
+                ".getBoundingClientRect().left >= 0"
+            )
+            page.screenshot(path=str(ARTIFACTS / "page-menu-390.png"))
+    finally:
+        context.close()

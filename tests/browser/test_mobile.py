@@ -13,19 +13,18 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.conftest import TODAY
 from tests.proof.procs import proof_config
 
 from .conftest import Portal
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=900)
 SITE = "Tandem Help Center"
 ARTICLE = "/billing/plans/cancel-subscription/"  # its first section is titled like the article
 CATEGORIES = [
@@ -133,7 +132,8 @@ def test_desktop_sidebar_shows_only_the_pages_category(page: Page, portal: Porta
 _CONTRAST = """el => {
   const rgba = s => (s.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
-    const c = [r, g, b].map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    const c = [r, g, b].map(v => v / 255)
+      .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   };
   let bg = null;
@@ -203,7 +203,7 @@ def _dark(css_color: str) -> bool:
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
 @pytest.mark.parametrize("path", ["/", ARTICLE, "/contact/"])
 def test_no_dark_strip_above_the_header_or_below_the_page(
-    browser: Browser, plain_portal: str, viewport: dict[str, int], path: str
+    browser: Browser, plain_portal: str, viewport: ViewportSize, path: str
 ) -> None:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
