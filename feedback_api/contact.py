@@ -17,9 +17,10 @@ from flask import Blueprint, Response, jsonify
 from kb_builder.config import SupportHours
 
 from .errors import ApiError
-from .schemas import parse_json
+from .schemas import ContactEvent, parse_json
 from .services import Services, services
 from .store import ContactRequest, DuplicateReference
+from .tables import contact_event_row
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,10 @@ def contact() -> tuple[Response, int]:
     if body.website or too_fast:
         log.info("contact refused: %s", "honeypot filled" if body.website else "sent too fast")
         raise ApiError(400, _AUTOMATED)
-    stored = submit_request(s, body, s.visitors.token())
+    visitor = s.visitors.token()
+    stored = submit_request(s, body, visitor)
+    # deflection: this visit's form ends in a request, not in reading a suggestion
+    s.events.add("contact", contact_event_row(kind="sent", article_id=None, visitor=visitor))
     if s.worker is not None:
         s.worker.wake()
     message = (
@@ -117,3 +121,16 @@ def contact() -> tuple[Response, int]:
         f"we answer {settings.response_time}."
     )
     return jsonify(reference=stored.reference, message=message), 201
+
+
+@bp.post("/api/events/contact")
+def contact_event() -> tuple[str, int]:
+    """Record a step of the contact form's deflection trail: form started, suggestion opened."""
+    event = parse_json(ContactEvent)
+    s = services()
+    article = event.id if event.kind == "opened" else None
+    if event.kind == "opened" and article not in s.build.catalog.articles:
+        raise ApiError(400, "id: no public article has this id.", field="id")
+    row = contact_event_row(kind=event.kind, article_id=article, visitor=s.visitors.token())
+    s.events.add("contact", row)
+    return "", 204

@@ -80,6 +80,11 @@ class ClickEvent(_Query):  # analytics: tolerate extra keys from older or newer 
     position: StrictInt = Field(ge=0, le=1000)
 
 
+class ContactEvent(_Query):  # deflection: the contact form was started, a suggestion opened
+    kind: Literal["started", "opened"]
+    id: Id | None = None  # the suggested article opened
+
+
 class ViewEvent(_Query):
     id: Id
     src: str = Field("web", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")

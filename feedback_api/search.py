@@ -1,12 +1,14 @@
-"""Search blueprint: ranked results (logged), as-you-type suggestions (not logged), clicks."""
+"""Search blueprint: ranked results (logged), the same ranking as-you-type (not logged), clicks."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
 from kb_builder.errors import IndexUnavailable
+from kb_builder.search import SearchResponse
 
 from .errors import ApiError
 from .schemas import ClickEvent, SearchParams, SuggestParams, parse_args, parse_json
@@ -25,26 +27,7 @@ def _split(url: str, anchor: str | None) -> tuple[str, str]:
     return "/" + path.lstrip("/"), anchor or fragment
 
 
-@bp.get("/api/search")
-def search() -> Response:
-    """Answer a search and log it with its hit count."""
-    params = parse_args(SearchParams)
-    s = services()
-    limit = params.limit or s.config.search.results_per_page
-    try:
-        found = s.build.searcher().search(params.q, limit=limit, category=params.category)
-    except IndexUnavailable:
-        log.warning("search while the index is unavailable: %s", s.build.index_error)
-        raise ApiError(503, _UNAVAILABLE) from None
-    row = search_row(
-        query=found.normalized,
-        raw_query=params.q,
-        hits=found.total,
-        category=params.category,
-        corrected=found.corrected,
-        visitor=s.visitors.token(),
-    )
-    s.events.add("searches", row)
+def _results(found: SearchResponse) -> list[dict[str, Any]]:
     results = []
     for hit in found.results:
         url, anchor = _split(hit.url, hit.anchor)
@@ -60,27 +43,64 @@ def search() -> Response:
                 "source": hit.source,
             }
         )
+    return results
+
+
+def _search(
+    q: str, limit: int, category: str | None = None, *, prefix: bool = False
+) -> SearchResponse:
+    s = services()
+    try:
+        return s.build.searcher().search(q, limit=limit, category=category, prefix=prefix)
+    except IndexUnavailable:
+        log.warning("search while the index is unavailable: %s", s.build.index_error)
+        raise ApiError(503, _UNAVAILABLE) from None
+
+
+@bp.get("/api/search")
+def search() -> Response:
+    """Answer a search and log it with its hit count and whether it was answered."""
+    params = parse_args(SearchParams)
+    s = services()
+    found = _search(params.q, params.limit or s.config.search.results_per_page, params.category)
+    row = search_row(
+        query=found.normalized,
+        raw_query=params.q,
+        hits=found.total,
+        category=params.category,
+        corrected=found.corrected,
+        answered=found.answered,
+        visitor=s.visitors.token(),
+    )
+    s.events.add("searches", row)
     return jsonify(
         query=params.q,
         total=found.total,
         did_you_mean=found.did_you_mean,
         corrected=found.corrected,
-        results=results,
+        answered=found.answered and found.total > 0,
+        confidence=round(found.confidence, 3),
+        results=_results(found),
     )
 
 
 @bp.get("/api/suggest")
 def suggest() -> Response:
-    """Titles matching what is typed so far; deliberately not logged."""
+    """The same ranking as /api/search for a box being typed in; deliberately not logged (the
+    page logs a query once it settles, through /api/search)."""
     params = parse_args(SuggestParams)
     if not params.q:
-        return jsonify(query="", suggestions=[])
-    try:
-        found = services().build.searcher().suggest(params.q, limit=params.limit)
-    except IndexUnavailable:
-        raise ApiError(503, _UNAVAILABLE) from None
-    suggestions = [{"id": s.id, "title": s.title, "url": _split(s.url, None)[0]} for s in found]
-    return jsonify(query=params.q, suggestions=suggestions)
+        return jsonify(query="", total=0, answered=False, confidence=0.0, suggestions=[])
+    found = _search(params.q, params.limit, prefix=True)
+    return jsonify(
+        query=params.q,
+        total=found.total,
+        did_you_mean=found.did_you_mean,
+        corrected=found.corrected,
+        answered=found.answered and found.total > 0,
+        confidence=round(found.confidence, 3),
+        suggestions=_results(found),
+    )
 
 
 @bp.post("/api/events/click")

@@ -140,8 +140,22 @@ def search_links(
     limit: int = 5,
 ) -> list[Link]:
     """Rank ``query`` with ``searcher`` (the portal's own ranking) and make each hit a Link."""
+    return search_answer(searcher, query, site_url=site_url, articles=articles, limit=limit)[0]
+
+
+def search_answer(
+    searcher: Searcher,
+    query: str,
+    *,
+    site_url: str,
+    articles: Mapping[str, ArticleInfo],
+    limit: int = 5,
+) -> tuple[list[Link], bool]:
+    """:func:`search_links`, and whether the search is answered (above the confidence
+    threshold of ``kb_builder.search_confidence``, as the portal judges it)."""
     found = searcher.search(query, limit=limit)
-    return [link_for(articles.get(h.id), h, site_url) for h in found.results]
+    links = [link_for(articles.get(h.id), h, site_url) for h in found.results]
+    return links, found.answered and bool(links)
 
 
 # --- snippets -------------------------------------------------------------------------------

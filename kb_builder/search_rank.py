@@ -23,6 +23,7 @@ import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
+from . import search_confidence
 from .search_index import SUGGEST_PREFIX
 from .search_spell import Vocabulary
 from .search_text import (
@@ -63,6 +64,7 @@ SEMANTIC_GATE = 0.8
 SEMANTIC_MIN_WORDS = 3
 SEMANTIC_DEPTH = 30
 SEMANTIC_WEIGHT = 0.85
+COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
 @dataclass
@@ -80,6 +82,11 @@ class Ranked:
     hits: list[RankedHit] = field(default_factory=list)
     did_you_mean: str | None = None
     corrected: bool = False
+    confidence: float = 0.0
+    answered: bool = False
+    # The confidence signals of the best hits, in rank order (see search_confidence).
+    coverage: list[float] = field(default_factory=list)
+    meaning: list[float] | None = None
 
 
 def _blocks(
@@ -141,17 +148,27 @@ class Ranker:
     # ------------------------------------------------------------------ search
 
     def search(
-        self, reader: IndexReader, query: str, *, limit: int, category: str | None, typos: bool
+        self,
+        reader: IndexReader,
+        query: str,
+        *,
+        limit: int,
+        category: str | None,
+        typos: bool,
+        prefix: bool = False,
     ) -> Ranked:
         plan = self.planner.plan(query)
         if not plan.clauses:
             return Ranked(plan.normalized, 0)
         words = len(plan.clauses)  # as typed: compounds and corrections add clauses
+        if prefix:
+            _complete_last(reader, plan)
         self._compounds(reader, plan)
         fixes = self._corrections(reader, plan)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
         corrected = typos and self._apply(plan, fixes)
-        scores = self.scores(reader, plan)
+        covered: list[set[int]] = []
+        scores = self.scores(reader, plan, covered)
         if category:
             allowed = _docset(reader, "category_slug", category)
             scores = {d: s for d, s in scores.items() if d in allowed}
@@ -162,18 +179,46 @@ class Ranker:
         ranked = sorted(
             ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
         )
+        vector = None
         if self._unsure(words, ranked):
-            ranked = self._by_meaning(encoder().encode_one(query), ranked, scores)
+            vector = encoder().encode_one(query)
+            ranked = self._by_meaning(vector, ranked, scores)
             for _, d in ranked[:limit]:
                 if d not in stored:
                     stored[d] = reader.stored_fields(d)
         hits = [_hit(stored[d], score, finder, len(plan.clauses)) for score, d in ranked[:limit]]
-        return Ranked(
+        found = Ranked(
             plan.normalized,
             len(scores),
             hits,
             did_you_mean if fixes else None,
             corrected and bool(scores),
+        )
+        if ranked:
+            weights = search_confidence.clause_weights(reader, plan.clauses[:words])
+            self._judge(query, vector, weights, covered, ranked, found)
+        return found
+
+    def _judge(
+        self,
+        query: str,
+        vector: np.ndarray | None,
+        weights: list[float],
+        covered: list[set[int]],
+        ranked: list[tuple[float, int]],
+        found: Ranked,
+    ) -> None:
+        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`)."""
+        top = [d for _, d in ranked[: search_confidence.DEPTH]]
+        found.coverage = search_confidence.coverage(weights, covered, top)
+        if self.meanings is not None and self.rows is not None:
+            if vector is None:
+                vector = encoder().encode_one(query)
+            docs = np.array(top, dtype=np.int64)
+            found.meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
+        found.confidence = search_confidence.confidence(found.coverage, found.meaning)
+        found.answered = search_confidence.answered(
+            found.confidence, with_meaning=found.meaning is not None
         )
 
     def _unsure(self, words: int, ranked: list[tuple[float, int]]) -> bool:
@@ -207,14 +252,24 @@ class Ranker:
         fused.sort(reverse=True)
         return [(f, d) for f, _, d in fused]
 
-    def scores(self, reader: IndexReader, plan: QueryPlan) -> dict[int, float]:
-        """Each matching article's score: the sum over clauses of idf x BM25F weight."""
+    def scores(
+        self, reader: IndexReader, plan: QueryPlan, covered: list[set[int]] | None = None
+    ) -> dict[int, float]:
+        """Each matching article's score: the sum over clauses of idf x BM25F weight; with
+        ``covered``, each clause's set of matching articles is appended to it."""
         total_docs = reader.doc_count_all()  # with replaced ones: their postings count in n
         scores: dict[int, float] = {}
         for clause in plan.clauses:
             boost = CORRECTED_WEIGHT if clause.corrected else 1.0
             if len(clause.alternatives) == 1 and len(clause.alternatives[0]) == 1:
-                self._add(reader, clause.alternatives[0][0], boost, total_docs, scores)
+                if covered is None:
+                    self._add(reader, clause.alternatives[0][0], boost, total_docs, scores)
+                    continue
+                single: dict[int, float] = {}
+                self._add(reader, clause.alternatives[0][0], boost, total_docs, single)
+                covered.append(set(single))
+                for d, s in single.items():
+                    scores[d] = scores.get(d, 0.0) + s
                 continue
             best: dict[int, float] = {}  # the clause counts its best alternative
             for alt in clause.alternatives:
@@ -226,6 +281,8 @@ class Ranker:
                 for d, s in part.items():
                     if s > best.get(d, 0.0):
                         best[d] = s
+            if covered is not None:
+                covered.append(set(best))
             for d, s in best.items():
                 scores[d] = scores.get(d, 0.0) + s
         return scores
@@ -323,6 +380,25 @@ class Ranker:
             return (not title.startswith(typed), -starts, -item[0])
 
         return [f for _, f in sorted(found_fields, key=key)[:limit]]
+
+
+def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
+    """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
+    commonest index terms it begins, before any spelling correction would."""
+    last = plan.clauses[-1]
+    word = fold(last.surface)
+    if (
+        len(word) < 2
+        or " " in word
+        or not plan.words
+        or fold(plan.words[-1]) != word
+        or any(all(reader.doc_frequency("terms", t) for t in alt) for alt in last.alternatives)
+    ):
+        return
+    found = [(reader.doc_frequency("terms", t), t) for t in reader.expand_prefix("terms", word)]
+    if found:
+        best = heapq.nlargest(COMPLETIONS, found)
+        last.alternatives = [(t if isinstance(t, str) else t.decode("utf-8"),) for _, t in best]
 
 
 def _clause_words(clause: Clause) -> list[str]:

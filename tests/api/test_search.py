@@ -56,12 +56,15 @@ def test_suggest_is_not_logged(app: Flask, client: FlaskClient) -> None:
         assert response.status_code == 200
     body = response.get_json()
     assert body["query"] == "reset"
-    assert body["suggestions"][0] == {
-        "id": "reset-password",
-        "title": "Reset your password",
-        "url": "/account/reset-password/",
-    }
-    assert client.get("/api/suggest?q=").get_json() == {"query": "", "suggestions": []}
+    first = body["suggestions"][0]
+    assert (first["id"], first["title"], first["url"]) == (
+        "reset-password",
+        "Reset your password",
+        "/account/reset-password/",
+    )
+    assert first["summary"] and first["snippet"]
+    empty = client.get("/api/suggest?q=").get_json()
+    assert (empty["query"], empty["suggestions"], empty["answered"]) == ("", [], False)
     assert rows(app, "searches") == []
 
 
