@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.security import safe_join
 
 from kb_builder.config import AgentToken
 from kb_builder.errors import IndexUnavailable
@@ -31,7 +32,6 @@ from . import agent_auth
 from .agent_login import login_page
 from .catalog import BuildWatch, Catalog, redirect_key
 from .errors import ApiError
-from .portal import index_file, locate
 from .schemas import Line, parse_args
 from .security import cached_page_csp
 from .services import Services, services
@@ -163,6 +163,18 @@ def _to_login() -> Response:
     return _redirect(f"{agent_auth.LOGIN_PATH}?next={quote(here, safe='/')}", 302)
 
 
+def _locate(root: Path, path: str) -> Path | None:
+    joined = safe_join(str(root), path) if path else str(root)
+    if joined is None:
+        return None
+    target = Path(joined)
+    try:
+        target.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return target
+
+
 def _send(path: Path) -> Response:
     if path.suffix == ".html":
         stat = path.stat()
@@ -258,12 +270,12 @@ def internal_page(path: str) -> Response:
     if agent_auth.session_agent(_tokens()) is None:
         return _to_login()
     root = agent_build().internal_dir
-    target, is_dir = locate(root, path)
-    if target is not None and is_dir:
+    target = _locate(root, path)
+    if target is not None and target.is_dir():
         if path and not request.path.endswith("/"):
             return _redirect(agent_auth.INTERNAL_ROOT + path.strip("/") + "/")
-        target = index_file(target)
-    if target is not None:
+        target = target / "index.html"
+    if target is not None and target.is_file():
         return _send(target)
     moved = agent_build().redirects().get(redirect_key(path))
     if moved is not None:
