@@ -20,6 +20,7 @@ from .faq import faq_problems
 from .gitinfo import History
 from .published import removed_urls
 from .sanitize import raw_html_problems
+from .template import template_problems
 
 # Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
 RESERVED = frozenset(
@@ -38,6 +39,7 @@ BLOCKS_BUILD = frozenset(
         "missing",
         "symlink",
         "removed-url",
+        "template-text",  # "First step." is not something to publish
     }
 )
 
@@ -157,6 +159,7 @@ def check(
         problems.extend(_article_checks(a, by_source, by_id, hidden, config, today))
     problems.extend(removed_urls(kb, config, history, previous_manifest))
     problems.extend(faq_problems(kb.articles, config.site.language))
+    problems.extend(template_problems(kb.articles))
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 

@@ -10,9 +10,7 @@ import functools
 import importlib
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +27,8 @@ LAZY = {
     "gaps": "feedback_api.gaps_cli:gaps",
     "link": "kb_builder.cli_agents:link",
     "export": "kb_builder.cli_agents:export",
+    "new": "kb_builder.cli_writers:new",
+    "init": "kb_builder.cli_writers:init",
 }
 
 
@@ -311,86 +311,3 @@ def search(
         click.echo(f"Not an exact match for '{query}' (confidence {resp.confidence:.2f}); closest:")
     for i, h in enumerate(resp.results, 1):
         click.echo(f"{i:2}. {h.title}  /{h.url}\n    {h.summary}  [{content_dir / h.source}]")
-
-
-_TEMPLATE = """---
-title: {title}
-summary: One sentence saying what the reader will be able to do.
-id: {id}
-tags: []
-keywords: []
-owner: ""
-review_by: {review}
----
-
-Start with the answer in one or two sentences.
-
-## Steps
-
-1. First step.
-2. Second step.
-
-## If it doesn't work
-
-Describe the most common problem and its fix.
-"""
-
-
-@main.command()
-@common_options
-@click.argument("title")
-@click.option("--category", required=True, help="Category folder, e.g. billing or billing/plans.")
-@click.option("--id", "article_id", default=None, help="Stable id (default: from the title).")
-def new(
-    content_dir: Path, config_path: Path | None, title: str, category: str, article_id: str | None
-) -> None:
-    """Create an article from the template."""
-    from .content import slug_for
-
-    if ".." in Path(category).parts or Path(category).is_absolute():
-        raise click.BadParameter(
-            "must be a folder inside the content folder", param_hint="--category"
-        )
-    slug = slug_for(title)
-    folder = content_dir / category
-    target = folder / f"{slug}.md"
-    if target.exists():
-        raise click.ClickException(f"{target} already exists")
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / "_category.yml").exists():
-        name = Path(category).name.replace("-", " ").capitalize()
-        (folder / "_category.yml").write_text(f'title: {name}\ndescription: ""\n')
-    review = (date.today() + timedelta(days=365)).isoformat()
-    safe_title = json.dumps(title, ensure_ascii=False)
-    target.write_text(
-        _TEMPLATE.format(title=safe_title, id=article_id or slug, review=review), encoding="utf-8"
-    )
-    click.echo(f"Created {target}")
-
-
-@main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
-    """Start a new knowledge base in DIRECTORY that builds at once."""
-    if directory.exists() and any(directory.iterdir()):
-        raise click.ClickException(f"{directory} is not empty")
-    content = directory / "content" / "getting-started"
-    content.mkdir(parents=True)
-    (content / "_category.yml").write_text(
-        "title: Getting started\ndescription: First steps.\nicon: material/rocket-launch-outline\n"
-        "order: 1\n"
-    )
-    (content / "welcome.md").write_text(
-        "---\ntitle: Welcome\nsummary: What this help center covers and how to use it.\n"
-        "faq: Where do I start?\n---\n\nThis is your first article. Edit it, then run "
-        '`kb build`.\n\n## Next steps\n\n- Add articles with `kb new "Title" --category '
-        "getting-started`.\n- Check them with `kb check`.\n",
-        encoding="utf-8",
-    )
-    name = re.sub(r"[-_]+", " ", directory.resolve().name).title()
-    (directory / "site_config.yml").write_text(
-        f"site:\n  name: {json.dumps(name + ' Help Center')}\n"
-        "  description: Answers to common questions.\n",
-        encoding="utf-8",
-    )
-    click.echo(f"Created a knowledge base in {directory}. Next:\n  cd {directory} && kb build")
