@@ -165,6 +165,18 @@ def _v4(conn: sa.Connection) -> None:
     conn.execute(sa.text("UPDATE searches SET answered = (hits > 0)"))
 
 
+def _v5(conn: sa.Connection) -> None:
+    """Signed-out agent sessions: a revoked session id stays refused on every instance."""
+    md = sa.MetaData()
+    sa.Table(
+        "revoked_sessions",
+        md,
+        sa.Column("sid", sa.String(64), primary_key=True),
+        _ts("expires_at", index=True),
+    )
+    md.create_all(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
@@ -182,5 +194,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, _v2),
     Migration(3, _v3),
     Migration(4, _v4),
+    Migration(5, _v5),
 )
 LATEST = MIGRATIONS[-1].version

@@ -130,6 +130,14 @@ query_vectors = sa.Table(
     sa.Column("query", sa.String(200), primary_key=True),
     sa.Column("vector", sa.LargeBinary, nullable=False),
 )
+# Agent sessions signed out before their cookie expires (``revocations``); a row is useless,
+# and pruned, once ``expires_at`` (the latest the cookie could still be valid) has passed.
+revoked_sessions = sa.Table(
+    "revoked_sessions",
+    metadata,
+    sa.Column("sid", sa.String(64), primary_key=True),
+    sa.Column("expires_at", _TS, nullable=False, index=True),
+)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
