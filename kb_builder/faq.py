@@ -165,8 +165,9 @@ def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article
     return _LINK.sub(repl, markdown)
 
 
-def render_markdown(markdown: str) -> str:
-    """Short Markdown as sanitised HTML, with the extensions the portal's pages use."""
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    # One converter for every answer: building one loads all the extensions (milliseconds).
     import markdown as md
 
     from .render import MARKDOWN_EXTENSIONS
@@ -180,7 +181,12 @@ def render_markdown(markdown: str) -> str:
             configs[name] = cfg
         else:
             names.append(ext)
-    return clean_html(md.markdown(markdown, extensions=names, extension_configs=configs)).strip()
+    return md.Markdown(extensions=names, extension_configs=configs)
+
+
+def render_markdown(markdown: str) -> str:
+    """Short Markdown as sanitised HTML, with the extensions the portal's pages use."""
+    return clean_html(_markdown().reset().convert(markdown)).strip()
 
 
 def html_text(fragment: str) -> str:
