@@ -191,6 +191,7 @@ class BuildWatch:
                         self.index_path,
                         synonyms=self._synonyms,
                         typo_tolerance=self._typo_tolerance,
+                        warm=True,
                     )
                     self._index_error = None
                 except IndexUnavailable as exc:

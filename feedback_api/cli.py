@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> Non
     """Serve the portal and the API together (SQLite store, outbox worker included)."""
     from kb_builder.errors import KBError
 
-    from . import create_app
+    from . import create_app, shutdown
     from .store import StoreError
 
     if not logging.getLogger().handlers:
@@ -60,7 +61,22 @@ def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> Non
     except (KBError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Serving the portal and API on http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # A service manager stops a server with SIGTERM, and a shell starts background jobs with
+    # SIGINT ignored: both end the serving loop as Ctrl+C does, so the workers stop and the
+    # queued events are written before the process exits.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown(app)
+    click.echo("Stopped.")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _row(d: Any) -> dict[str, Any]:

@@ -282,10 +282,18 @@ class Searcher:
         *,
         synonyms: Sequence[Sequence[str]] = (),
         typo_tolerance: bool = True,
+        warm: bool = False,
     ) -> None:
-        """Open the index in ``index_dir``; raises IndexUnavailable if missing or unreadable."""
+        """Open the index in ``index_dir``; raises IndexUnavailable if missing or unreadable.
+
+        ``warm`` prepares the spelling table and the sentence model in background threads, so
+        a server's first searches do not wait for them. A one-shot command leaves it off: it
+        must not start work it will not wait for (a thread still inside onnxruntime when the
+        interpreter exits aborts the process)."""
         self.index_dir = Path(index_dir)
         self.typo_tolerance = typo_tolerance
+        self._warm = warm
+        self._warming: list[threading.Thread] = []
         self._synonyms = synonyms
         self._lock = threading.Lock()
         self._idle: list[IndexReader] = []
@@ -321,12 +329,15 @@ class Searcher:
             raise IndexUnavailable(error)
         planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms)
         vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
-        vocabulary.warm_up()  # "did you mean" needs it even without typo tolerance
+        if self._warm:  # "did you mean" needs it even without typo tolerance
+            self._warming.append(vocabulary.warm_up())
         meanings = Meanings.load(where)
         if meanings is None:
             return ix, Ranker(planner, vocabulary)
-        # load the model now, not in the first search
-        threading.Thread(target=encoder, name="kb-encoder", daemon=True).start()
+        if self._warm:  # load the model now, not in the first search
+            loading = threading.Thread(target=encoder, name="kb-encoder", daemon=True)
+            loading.start()
+            self._warming.append(loading)
         with ix.reader() as reader:
             rows = meanings.rows(reader)
         return ix, Ranker(planner, vocabulary, meanings, rows)
@@ -365,10 +376,17 @@ class Searcher:
         reader.close()
 
     def search(
-        self, query: str, *, limit: int = 10, category: str | None = None, prefix: bool = False
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        category: str | None = None,
+        prefix: bool = False,
+        typos: bool | None = None,
     ) -> SearchResponse:
         """Rank articles for ``query`` (at most one result per article), best first; with
-        ``prefix`` (a box being typed in), an unfinished last word is completed."""
+        ``prefix`` (a box being typed in), an unfinished last word is completed; ``typos=False``
+        searches the words as typed, whatever ``typo_tolerance`` says."""
         reader, ranker, generation = self._acquire()
         try:
             ranked = ranker.search(
@@ -376,7 +394,7 @@ class Searcher:
                 query,
                 limit=max(1, limit),
                 category=category,
-                typos=self.typo_tolerance,
+                typos=self.typo_tolerance if typos is None else typos and self.typo_tolerance,
                 prefix=prefix,
             )
         finally:
@@ -389,6 +407,10 @@ class Searcher:
             results=hits,
             did_you_mean=ranked.did_you_mean,
             corrected=ranked.corrected,
+            confidence=ranked.confidence,
+            answered=ranked.answered,
+            coverage=tuple(ranked.coverage),
+            meaning=None if ranked.meaning is None else tuple(ranked.meaning),
         )
 
     def suggest(self, prefix: str, *, limit: int = 8) -> list[Suggestion]:
@@ -400,10 +422,6 @@ class Searcher:
             self._release(reader, generation)
         return [Suggestion(id=f["id"], title=f["title"], url=f["url"]) for f in found]
 
-            confidence=ranked.confidence,
-            answered=ranked.answered,
-            coverage=tuple(ranked.coverage),
-            meaning=None if ranked.meaning is None else tuple(ranked.meaning),
     def close(self) -> None:
         """Close every open Whoosh reader; later calls raise IndexUnavailable."""
         with self._lock:
@@ -412,6 +430,8 @@ class Searcher:
         for s in idle:
             s.close()
         self._ix.close()
+        for thread in self._warming:  # never leave one inside onnxruntime at exit
+            thread.join()
 
     def __enter__(self) -> Searcher:
         return self
