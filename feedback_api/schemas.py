@@ -67,6 +67,7 @@ class SearchParams(_Query):
     q: Line = Field(min_length=1, max_length=200, description="What the visitor typed.")
     limit: int | None = Field(None, ge=1, le=50, description="Most results to return.")
     category: str | None = Field(None, max_length=100, pattern=_SLUG)
+    correct: bool = Field(True, description="Correct typos (false: the words as typed).")
 
 
 class SuggestParams(_Query):

@@ -47,11 +47,13 @@ def _results(found: SearchResponse) -> list[dict[str, Any]]:
 
 
 def _search(
-    q: str, limit: int, category: str | None = None, *, prefix: bool = False
+    q: str, limit: int, category: str | None = None, *, prefix: bool = False, correct: bool = True
 ) -> SearchResponse:
     s = services()
     try:
-        return s.build.searcher().search(q, limit=limit, category=category, prefix=prefix)
+        return s.build.searcher().search(
+            q, limit=limit, category=category, prefix=prefix, typos=None if correct else False
+        )
     except IndexUnavailable:
         log.warning("search while the index is unavailable: %s", s.build.index_error)
         raise ApiError(503, _UNAVAILABLE) from None
@@ -62,7 +64,8 @@ def search() -> Response:
     """Answer a search and log it with its hit count and whether it was answered."""
     params = parse_args(SearchParams)
     s = services()
-    found = _search(params.q, params.limit or s.config.search.results_per_page, params.category)
+    limit = params.limit or s.config.search.results_per_page
+    found = _search(params.q, limit, params.category, correct=params.correct)
     row = search_row(
         query=found.normalized,
         raw_query=params.q,

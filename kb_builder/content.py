@@ -468,9 +468,21 @@ def load_content(
     return KnowledgeBase(root, categories, articles, problems)
 
 
+_TABLE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
+
+
+def _table_row(m: re.Match[str]) -> str:
+    cells = [c.strip() for c in m.group(1).split("|")]
+    if all(re.fullmatch(r":?-*:?", c) for c in cells):
+        return ""  # the header separator
+    return " — ".join(c for c in cells if c)
+
+
 def plain_text(markdown: str) -> str:
     """Markdown reduced to searchable text (no markup, links keep their words)."""
-    text = re.sub(r"<[^>\n]+>", " ", markdown)
+    # a table row stays one line with its cells apart, so a snippet never runs them together
+    text = _TABLE_ROW.sub(_table_row, markdown)
+    text = re.sub(r"<[^>\n]+>", " ", text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"^\s*(!!!|\?\?\?\+?)\s*\w+", " ", text, flags=re.MULTILINE)

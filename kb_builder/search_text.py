@@ -324,36 +324,58 @@ def _lower(text: str) -> str:
     return lower
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+_MIN_SENTENCE_WORDS = 4  # shorter lines are headings, table headers, labels
+_SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
+    after a full stop, question or exclamation mark."""
+    found = []
+    for line in text.splitlines():
+        for part in _SENTENCE_END.split(" ".join(line.split())):
+            if part:
+                found.append(part)
+    return found
+
+
 def snippet(text: str, finder: WordFinder, *, width: int = 200) -> str:
-    """An HTML-escaped excerpt of ``text`` around the densest matches, matches in <mark>."""
-    text = " ".join(text[: 50 * width].split())
-    if not text:
+    """An HTML-escaped excerpt of ``text`` made of whole sentences: the one with the most
+    distinct query words, then those after it while they fit; matches in <mark>."""
+    units = sentences(text[: 50 * width])
+    if not units:
         return ""
-    matches = finder.find(text)
-    start = 0
-    if matches:
-        # the window of text that holds the most distinct query words
-        best, j = -1, 0
-        for i, (m_start, _, _) in enumerate(matches):
-            while j < len(matches) and matches[j][0] < m_start + width:
-                j += 1
-            distinct = len({c for _, _, c in matches[i:j]})
-            if distinct > best:
-                best, start = distinct, max(0, m_start - width // 5)
-        if start:
-            space = text.find(" ", start)
-            start = space + 1 if 0 <= space < start + 20 else start
-    end = min(len(text), start + width)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start + width // 2 else end
-    excerpt = text[start:end]
-    out: list[str] = ["…" if start else ""]
+    prose = [
+        len(u.split()) >= _MIN_SENTENCE_WORDS and bool(_SENTENCE_MARK.search(u)) for u in units
+    ]
+    found = [len({c for _, _, c in finder.find(u)}) for u in units]
+    # the sentence with most query words; a real sentence beats a heading or a label
+    best = max(range(len(units)), key=lambda i: (found[i], prose[i], -i))
+    if not found[best]:
+        best = next((i for i, ok in enumerate(prose) if ok), 0)
+    parts, size = [units[best]], len(units[best])
+    for nxt, ok in zip(units[best + 1 :], prose[best + 1 :], strict=True):
+        if not ok or size + 1 + len(nxt) > width:  # a heading or label starts something else
+            break
+        parts.append(nxt)
+        size += 1 + len(nxt)
+    excerpt = " ".join(parts)
+    lead = ""
+    matches = finder.find(excerpt)
+    if matches and matches[0][0] > width * 2 // 3:  # a long sentence: start near its match
+        space = excerpt.find(" ", max(0, matches[0][0] - width // 4))
+        excerpt, lead = excerpt[space + 1 :], "…"
+    cut = len(excerpt) > width
+    if cut:  # end at a word
+        space = excerpt.rfind(" ", 0, width)
+        excerpt = excerpt[: space if space > width // 2 else width]
+    out: list[str] = [lead]
     pos = 0
     for m_start, m_end, _ in finder.find(excerpt):
         out.append(html.escape(excerpt[pos:m_start]))
         out.append("<mark>" + html.escape(excerpt[m_start:m_end]) + "</mark>")
         pos = m_end
     out.append(html.escape(excerpt[pos:]))
-    out.append("…" if end < len(text) else "")
+    out.append("…" if cut else "")
     return "".join(out)

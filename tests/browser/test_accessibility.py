@@ -105,6 +105,14 @@ def _suggestions_open(page: Page) -> None:
     expect(page.get_by_role("option").first).to_be_visible()
 
 
+def _header_search_open(page: Page) -> None:
+    # Material's own overlay had a serious colour-contrast violation on 10 nodes; ours replaces it
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "api")
+    page.locator("#kb-q-header").click()
+    page.locator("#kb-q-header").press_sequentially("refnd")
+    expect(page.locator("#kb-suggest-header [role=option]").first).to_be_visible()
+
+
 Step = Callable[[Page], None] | None
 # (page kind, path, element that shows it is ready, further states checked on the same page)
 PAGES: list[tuple[str, str, str, list[tuple[str, Callable[[Page], None]]]]] = [
@@ -112,7 +120,7 @@ PAGES: list[tuple[str, str, str, list[tuple[str, Callable[[Page], None]]]]] = [
     ("category", "/billing/", "h1", []),
     ("section", "/billing/invoices-and-payments/", "h1", []),
     ("article", "/billing/invoices-and-payments/failed-payments/", "section[data-kb-rating]",
-     [("reasons open", _rating_reasons_open)]),
+     [("reasons open", _rating_reasons_open), ("header search open", _header_search_open)]),
     ("faq", "/faq/", "details.kb-faq__item", [("answer open", _faq_open)]),
     ("contact", "/contact/", "form[data-kb-contact]", [("errors shown", _contact_errors)]),
     ("search results", "/search-results/?q=refund", ".kb-result", []),

@@ -148,23 +148,6 @@
     }
   }
 
-  const suggest = (q, limit, signal) =>
-    api(`/suggest?q=${encodeURIComponent(q)}&limit=${limit}`, { signal }).then(
-      (data) => data.suggestions || []
-    );
-
-  // /api/suggest needs every word of a phrase; a sentence ("I want my money back") rarely
-  // matches whole, so retry with fewer words. Suggestions are not logged, unlike /api/search.
-  async function nearest(q, limit, { fromEnd = true, signal } = {}) {
-    const words = q.trim().split(/\s+/).filter(Boolean);
-    for (let n = words.length; n >= 1 && n > words.length - 4; n--) {
-      const part = fromEnd ? words.slice(words.length - n) : words.slice(0, n);
-      const found = await suggest(part.join(" "), limit, signal);
-      if (found.length) return found;
-    }
-    return [];
-  }
-
   /* ---------- visit memory (sent with a contact request as deflection data) ---------- */
 
   function rememberSearch(q, hits) {
@@ -178,6 +161,20 @@
     list.push({ id, title });
     storage.set("sessionStorage", KEY.viewed, list.slice(-100));
   }
+
+  // search.js (every search box, the contact suggestions) runs next and borrows these.
+  window.kbPortal = {
+    cfg,
+    api,
+    sendEvent,
+    el,
+    storage,
+    siteUrl,
+    resultsUrl,
+    debounce,
+    apiLikelyUp,
+    rememberSearch,
+  };
 
   /* ---------- Material's own (static) search ---------- */
 
@@ -193,108 +190,6 @@
     input.focus();
     input.dispatchEvent(new KeyboardEvent("keyup")); // Material searches on keyup
     return true;
-  }
-
-  // With the API up, Enter in the header search opens our ranked results page instead of
-  // Material's first static hit. Picking a static result (arrows, click) still works as before.
-  function initHeaderSearch() {
-    const input = materialInput();
-    if (!input || cfg.tree !== "public") return;
-    input.addEventListener("keydown", (e) => {
-      if (e.key !== "Enter" || e.isComposing || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey)
-        return;
-      const q = input.value.trim();
-      if (!q || !apiLikelyUp()) return;
-      e.preventDefault();
-      e.stopPropagation(); // Material listens on window
-      location.assign(resultsUrl(q));
-    });
-  }
-
-  /* ---------- search boxes with suggestions (ARIA 1.2 combobox) ---------- */
-
-  function initSearchBox(form) {
-    const input = form.querySelector("input[name=q]");
-    const list = form.querySelector(".kb-suggest");
-    if (!input || !list) return;
-    input.setAttribute("role", "combobox");
-    input.setAttribute("aria-expanded", "false");
-    list.setAttribute("aria-label", "Suggested articles");
-    let items = [];
-    let active = -1;
-    let pending = null;
-
-    const setActive = (i) => {
-      active = i;
-      items.forEach((li, n) => li.setAttribute("aria-selected", String(n === i)));
-      if (i >= 0) input.setAttribute("aria-activedescendant", items[i].id);
-      else input.removeAttribute("aria-activedescendant");
-    };
-    const close = () => {
-      if (pending) pending.abort(); // a late answer must not reopen the list
-      list.hidden = true;
-      list.replaceChildren();
-      items = [];
-      setActive(-1);
-      input.setAttribute("aria-expanded", "false");
-    };
-    const render = (suggestions) => {
-      items = suggestions.map((s, i) =>
-        el("li", { id: `${list.id}-${i}`, role: "option", "aria-selected": "false", text: s.title })
-      );
-      items.forEach((li, i) => {
-        li.dataset.url = suggestions[i].url;
-      });
-      list.replaceChildren(...items);
-      list.hidden = items.length === 0;
-      input.setAttribute("aria-expanded", String(items.length > 0));
-      setActive(-1);
-    };
-    const go = (li) => location.assign(siteUrl(li.dataset.url));
-
-    const update = debounce(async () => {
-      const q = input.value.trim();
-      if (pending) pending.abort();
-      if (q.length < 2) return close();
-      pending = new AbortController();
-      try {
-        const found = await suggest(q, 6, pending.signal);
-        if (document.activeElement === input) render(found);
-      } catch {
-        close(); // suggestions are a convenience: the form still submits
-      }
-    }, 150);
-
-    input.addEventListener("input", update);
-    input.addEventListener("keydown", (e) => {
-      const open = items.length > 0 && !list.hidden;
-      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-        e.preventDefault();
-        if (!open) return update(); // reopen after Escape
-        const step = e.key === "ArrowDown" ? 1 : -1;
-        const next = active + step;
-        setActive(next < -1 ? items.length - 1 : next >= items.length ? -1 : next);
-      } else if (e.key === "Enter" && open && active >= 0) {
-        e.preventDefault();
-        go(items[active]);
-      } else if (e.key === "Escape" && open) {
-        e.preventDefault();
-        close();
-      }
-    });
-    input.addEventListener("blur", close);
-    // Keep focus in the input while a suggestion is clicked, so blur does not remove it first.
-    list.addEventListener("pointerdown", (e) => e.preventDefault());
-    list.addEventListener("click", (e) => {
-      const li = e.target.closest("[role=option]");
-      if (li) go(li);
-    });
-    form.addEventListener("submit", (e) => {
-      if (!input.value.trim()) {
-        e.preventDefault();
-        input.focus();
-      }
-    });
   }
 
   /* ---------- search results page ---------- */
@@ -329,8 +224,14 @@
     const tips = "Check the spelling, try fewer or different words, or browse the topics.";
     body.append(el("p", { text: tips }));
     let found = [];
+    // The full ranking, which completes an unfinished last word ("payro"), on fewer and fewer
+    // of the words typed; not logged (the search already was).
+    const words = q.split(/\s+/).filter(Boolean);
     try {
-      found = await nearest(q, 5, { fromEnd: false });
+      for (let n = words.length - 1; n >= 1 && !found.length; n--) {
+        const part = encodeURIComponent(words.slice(0, n).join(" "));
+        found = (await api(`/suggest?q=${part}&limit=5`)).suggestions || [];
+      }
     } catch {
       return;
     }
@@ -347,9 +248,10 @@
   function keepQueryInUrl(q) {
     const toggle = materialToggle();
     if (!toggle) return;
+    const asOpened = location.href; // with &correct=0 when the words were searched as typed
     const restore = () => {
       const params = new URLSearchParams(location.search);
-      if (!params.has("q")) history.replaceState(null, "", resultsUrl(q));
+      if (!params.has("q")) history.replaceState(null, "", asOpened);
     };
     toggle.addEventListener("change", () => toggle.checked || restore());
     if (toggle.checked) toggle.click();
@@ -358,7 +260,9 @@
   }
 
   async function initResults(root) {
-    const q = (new URLSearchParams(location.search).get("q") || "").trim().slice(0, 200);
+    const params = new URLSearchParams(location.search);
+    const q = (params.get("q") || "").trim().slice(0, 200);
+    const exact = params.get("correct") === "0"; // "search for the words I typed instead"
     const box = document.querySelector("form[data-kb-search] input[name=q]");
     if (box) box.value = q;
     // Only the one-line summary is announced, not every snippet of every result.
@@ -374,8 +278,13 @@
     document.title = `“${q}” – ${document.title}`;
     summary.textContent = "Searching…";
     let data;
+    // A box that already logged this query (search.js) gets the same ranking unlogged.
+    const logged = storage.get("sessionStorage", "kb.logged", {})[q.toLowerCase().replace(/\s+/g, " ")];
+    const again = !exact && typeof logged === "number" && Date.now() - logged < 10 * 60000;
+    const words = `q=${encodeURIComponent(q)}&limit=10${exact ? "&correct=0" : ""}`;
     try {
-      data = await api(`/search?q=${encodeURIComponent(q)}&limit=10`);
+      data = again ? await api(`/suggest?${words}`) : await api(`/search?${words}`);
+      if (again) data.results = data.suggestions;
     } catch (err) {
       if (!err.down) {
         summary.textContent = err.message;
@@ -387,9 +296,21 @@
       return;
     }
     rememberSearch(q, data.total);
-    summary.textContent = `${data.total === 1 ? "1 result" : `${data.total} results`} for “${q}”`;
+    const count = data.total === 1 ? "1 article found" : `${data.total} articles found`;
+    summary.textContent = !data.results.length
+      ? `No articles found for “${q}”`
+      : data.answered
+        ? count
+        : `No exact match for “${q}”. These articles are the closest:`;
     const dym = data.did_you_mean;
-    if (dym && dym.toLowerCase() !== q.toLowerCase()) {
+    if (data.corrected && dym) {
+      // as web search engines do: say what was searched, and offer the words as typed
+      const typed = el("a", { href: resultsUrl(q) + "&correct=0", text: `Search for “${q}” instead` });
+      body.append(
+        el("p", { class: "kb-results__dym" }, "Showing results for ", el("em", { text: dym }),
+          ` (searched for “${q}”). `, typed)
+      );
+    } else if (dym && dym.toLowerCase() !== q.toLowerCase() && !exact) {
       const link = el("a", { href: resultsUrl(dym), text: dym });
       body.append(el("p", { class: "kb-results__dym" }, "Did you mean ", link, "?"));
     }
@@ -624,32 +545,6 @@
     viewed: storage.get("sessionStorage", KEY.viewed, []).map((v) => v.id).slice(-100),
   });
 
-  function initDeflection(subject, box) {
-    const list = box.querySelector("ul");
-    let pending = null;
-    const update = debounce(async () => {
-      const q = subject.value.trim();
-      if (pending) pending.abort();
-      if (q.length < 3) {
-        box.hidden = true;
-        return;
-      }
-      pending = new AbortController();
-      let found = [];
-      try {
-        found = await nearest(q, 3, { signal: pending.signal });
-      } catch {
-        return; // aborted or API down: keep what is shown
-      }
-      list.replaceChildren(
-        ...found.map((s) => el("li", {}, el("a", { href: siteUrl(s.url), text: s.title })))
-      );
-      box.hidden = found.length === 0;
-    }, 300);
-    subject.addEventListener("input", update);
-    if (subject.value.trim()) update();
-  }
-
   function initContact(form) {
     const loadedAt = performance.now();
     const status = form.querySelector("[data-kb-contact-status]");
@@ -662,7 +557,6 @@
     let sending = false;
     status.tabIndex = -1;
     restoreDraft(fields);
-    if (form.elements.subject && deflect) initDeflection(form.elements.subject, deflect);
 
     const say = (kind, ...nodes) => {
       status.dataset.kind = kind;
@@ -766,8 +660,6 @@
   /* ---------- start ---------- */
 
   function start() {
-    initHeaderSearch();
-    document.querySelectorAll("form[data-kb-search]").forEach(initSearchBox);
     const results = document.querySelector("[data-kb-results]");
     if (results) initResults(results);
     initArticle();

@@ -1,0 +1,45 @@
+"""Search snippets are whole sentences: never table cells or headings run into prose."""
+
+from __future__ import annotations
+
+from kb_builder.content import plain_text
+from kb_builder.search_text import WordFinder, sentences, snippet
+
+REFUNDS = """We want you to pay only for Tandem you use. This page explains when we refund payments.
+
+## When you can get a refund
+
+| Situation | Refund? |
+|---|---|
+| You were charged twice for the same period | Yes, always, whenever you notice it. |
+| You cancel a monthly plan | No, but you keep your paid features. |
+"""
+
+
+def test_table_rows_keep_their_cells_apart_in_plain_text() -> None:
+    text = plain_text(REFUNDS)
+    assert "You were charged twice for the same period — Yes, always" in text
+    assert "---" not in text and "|" not in text
+
+
+def test_snippet_is_the_sentence_with_the_query_words() -> None:
+    finder = WordFinder([["charged", "charg"], ["twice"]])
+    got = snippet(plain_text(REFUNDS), finder)
+    assert got.startswith(
+        "You were <mark>charged</mark> <mark>twice</mark> for the same period — "
+        "Yes, always, whenever you notice it. "
+    )
+
+
+def test_snippet_never_runs_a_sentence_into_a_heading_or_table_header() -> None:
+    got = snippet(plain_text(REFUNDS), WordFinder([["refund"]]))
+    assert got == "This page explains when we <mark>refund</mark> payments."
+    assert "Situation" not in got
+
+
+def test_sentences_split_lines_and_full_stops() -> None:
+    assert sentences("One here. Two there!\nA heading\n") == [
+        "One here.",
+        "Two there!",
+        "A heading",
+    ]
