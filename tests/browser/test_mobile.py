@@ -274,7 +274,7 @@ def test_home_at_390_keeps_the_placeholder_and_the_contact_button_whole(
     phone: Page, portal: Portal
 ) -> None:
     phone.goto(portal.url + "/")
-    box = phone.get_by_role("combobox", name="Search the help center")
+    box = phone.get_by_role("main").get_by_role("combobox", name="Search the help center")
     placeholder = box.get_attribute("placeholder")
     assert placeholder
     # the placeholder's width in the input's own font, against the room inside the input
