@@ -267,6 +267,7 @@
     const message = form.elements.message;
     if (!box || !subject) return;
     const list = box.querySelector("ul");
+    const lead = box.querySelector("p") || el("p");
     let pending = null;
     let started = false;
 
@@ -289,8 +290,11 @@
       } catch {
         return; // aborted or API down: keep what is shown
       }
-      // Only confident suggestions: a near miss would cost the visitor a detour.
-      const found = data.answered ? data.suggestions || [] : [];
+      // The same three articles /api/search would rank first; a near miss says so.
+      const found = data.suggestions || [];
+      lead.textContent = data.answered
+        ? "These articles might answer your question right away:"
+        : "Not an exact match, but these articles might help:";
       list.replaceChildren(
         ...found.map((r) => {
           const link = el("a", { href: articleHref(r), text: r.title });
