@@ -29,6 +29,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kb_builder.config import SiteConfig, load_config
 
 from . import agents, contact, errors, health, portal, ratings, search
+from .bodylimit import ChunkedBodyLimit
 from .catalog import BuildState
 from .eventlog import EventLog
 from .outbox import Forwarder, OutboxWorker, Policy, channels
@@ -108,6 +109,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # a chunked body gets a length before werkzeug sees it, so the limit above applies to it
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, config.api.max_body_bytes)  # type: ignore[method-assign]
     if int(settings["PROXY_COUNT"]):
         n = int(settings["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -6,9 +6,11 @@ every session signed in with it (the session carries a fingerprint of the token'
 against the config on each request). A presented token is hashed and compared with every
 configured hash through ``hmac.compare_digest``, never ``==``.
 
-The session is Flask's signed cookie (no server memory, so any instance that shares
-``KB_SECRET_KEY`` accepts it), scoped to ``/internal/``, HttpOnly, SameSite=Strict, and Secure on
-https (``api.agent_cookie_secure``); its signature expires after ``api.agent_session_hours``.
+The session is Flask's signed cookie (any instance that shares ``KB_SECRET_KEY`` accepts it),
+scoped to ``/internal/``, HttpOnly, SameSite=Strict, and Secure on https
+(``api.agent_cookie_secure``); its signature expires after ``api.agent_session_hours``. It
+carries a random session id: signing out records that id in the store (``revocations``), so the
+old cookie stops working at once on every instance.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import posixpath
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from urllib.parse import quote, unquote, urlsplit
 
@@ -39,6 +41,7 @@ COOKIE_NAME = "kb_agent"
 MAX_TOKEN_CHARS = 512
 _SESSION_SALT = "kb-agent-session"
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
+_SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def token_digest(token: str) -> str:
@@ -73,28 +76,46 @@ def fingerprint(token: AgentToken) -> str:
     return hashlib.sha256(f"{_SESSION_SALT}\0{token.sha256}".encode()).hexdigest()[:32]
 
 
-def session_agent(tokens: Sequence[AgentToken]) -> AgentToken | None:
-    """The agent signed in on this request's session, if its token is still configured."""
-    name, mark = session.get("agent"), session.get("fp")
-    if not isinstance(name, str) or not isinstance(mark, str) or not mark.isascii():
+def session_id() -> str | None:
+    """The id of this request's agent session, or None (no session, or one from before ids)."""
+    sid = session.get("sid")
+    return sid if isinstance(sid, str) and _SID.match(sid) else None
+
+
+def session_agent(
+    tokens: Sequence[AgentToken], revoked: Callable[[str], bool]
+) -> AgentToken | None:
+    """The agent signed in on this request's session, if its token is still configured.
+
+    ``revoked(sid)`` (the store) is asked last, so only a cookie that is otherwise valid costs a
+    lookup; a session without an id is refused, as a signed-out one is.
+    """
+    name, mark, sid = session.get("agent"), session.get("fp"), session_id()
+    if not isinstance(name, str) or not isinstance(mark, str) or not mark.isascii() or not sid:
         return None
     found: AgentToken | None = None
     for candidate in tokens:
         if hmac.compare_digest(mark, fingerprint(candidate)) and candidate.name == name:
             found = candidate
-    return found if found is not None and SCOPE in found.scopes else None
+    if found is None or SCOPE not in found.scopes or revoked(sid):
+        return None
+    return found
 
 
 def sign_in(token: AgentToken) -> None:
-    """Start an agent session for ``token`` (a fresh cookie, lasting the configured hours)."""
+    """Start an agent session for ``token``: a fresh cookie and id, lasting the configured hours."""
     session.clear()
     session["agent"] = token.name
     session["fp"] = fingerprint(token)
+    session["sid"] = secrets.token_urlsafe(24)
     session.permanent = True
 
 
-def sign_out() -> None:
+def sign_out() -> str | None:
+    """Clear the session cookie; return the id the store must revoke (None when there is none)."""
+    sid = session_id()
     session.clear()
+    return sid
 
 
 def safe_next(value: str | None) -> str:

@@ -21,17 +21,17 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
 from pydantic import BaseModel, ConfigDict, Field
-from werkzeug.security import safe_join
 
 from kb_builder.config import AgentToken
 from kb_builder.errors import IndexUnavailable
 from kb_builder.link import Articles, detail, render, search_answer
 from kb_builder.link import as_dict as link_dict
 
-from . import agent_auth
+from . import agent_auth, revocations
 from .agent_login import login_page
 from .catalog import BuildWatch, Catalog, redirect_key
 from .errors import ApiError
+from .portal import index_file, locate
 from .schemas import Line, parse_args
 from .security import cached_page_csp
 from .services import Services, services
@@ -91,6 +91,12 @@ def agent_build() -> AgentBuild:
 
 def _tokens() -> tuple[AgentToken, ...]:
     return services().config.api.agent_tokens
+
+
+def _signed_in() -> AgentToken | None:
+    """The agent of this request's session, unless it was signed out (on any instance)."""
+    store = services().store
+    return agent_auth.session_agent(_tokens(), lambda sid: revocations.is_revoked(store, sid))
 
 
 # --- the agent API --------------------------------------------------------------------------
@@ -163,18 +169,6 @@ def _to_login() -> Response:
     return _redirect(f"{agent_auth.LOGIN_PATH}?next={quote(here, safe='/')}", 302)
 
 
-def _locate(root: Path, path: str) -> Path | None:
-    joined = safe_join(str(root), path) if path else str(root)
-    if joined is None:
-        return None
-    target = Path(joined)
-    try:
-        target.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
-        return None
-    return target
-
-
 def _send(path: Path) -> Response:
     if path.suffix == ".html":
         stat = path.stat()
@@ -216,7 +210,7 @@ def _private(response: Response) -> Response:
 @bp.get(agent_auth.LOGIN_PATH)
 def login_form() -> Response:
     """The sign-in form; a signed-in agent goes straight on to ``next``."""
-    agent = agent_auth.session_agent(_tokens())
+    agent = _signed_in()
     wanted = request.args.get("next")
     if agent is not None and wanted:
         return _redirect(agent_auth.safe_next(wanted), 303)
@@ -243,15 +237,18 @@ def login() -> Response:
 
 @bp.post(agent_auth.LOGOUT_PATH)
 def logout() -> Response:
-    """End the agent session."""
-    agent_auth.sign_out()
+    """End the agent session: its id is revoked in the store, so every instance refuses it."""
+    sid = agent_auth.sign_out()
+    if sid is not None:
+        revocations.revoke(services().store, sid, current_app.permanent_session_lifetime)
+        log.info("agent session signed out")
     return _redirect(agent_auth.LOGIN_PATH, 303)
 
 
 @bp.get("/internal/a/<path:article_id>")
 def internal_permalink(article_id: str) -> Response:
     """A permanent link to an internal article: 301 to its current internal address."""
-    if agent_auth.session_agent(_tokens()) is None:
+    if _signed_in() is None:
         return _to_login()
     known = agent_build().articles()
     query = "?" + request.query_string.decode("latin-1") if request.query_string else ""
@@ -267,15 +264,15 @@ def internal_permalink(article_id: str) -> Response:
 @bp.get("/internal/<path:path>")
 def internal_page(path: str) -> Response:
     """A file of ``build/internal`` for a signed-in agent; everyone else goes to the sign-in."""
-    if agent_auth.session_agent(_tokens()) is None:
+    if _signed_in() is None:
         return _to_login()
     root = agent_build().internal_dir
-    target = _locate(root, path)
-    if target is not None and target.is_dir():
+    target, is_dir = locate(root, path)
+    if target is not None and is_dir:
         if path and not request.path.endswith("/"):
             return _redirect(agent_auth.INTERNAL_ROOT + path.strip("/") + "/")
-        target = target / "index.html"
-    if target is not None and target.is_file():
+        target = index_file(target)
+    if target is not None:
         return _send(target)
     moved = agent_build().redirects().get(redirect_key(path))
     if moved is not None:

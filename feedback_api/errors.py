@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException, RequestURITooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestURITooLarge
 
 from .ratelimit import RateLimitExceeded
 from .security import page_csp
@@ -194,9 +194,18 @@ def _refuse_huge_query() -> None:
         raise RequestURITooLarge()
 
 
+def _refuse_huge_body() -> None:
+    # Werkzeug only refuses when a view reads the body; every endpoint refuses it here, so a
+    # POST to a view that ignores its body (logout) answers 413 like the others.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+
+
 def register(app: Flask) -> None:
     """Install the handlers that give every failure the error shape."""
     app.before_request(_refuse_huge_query)
+    app.before_request(_refuse_huge_body)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(RateLimitExceeded, _handle_rate_limit)
     app.register_error_handler(HTTPException, _handle_http)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import stat
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
@@ -53,16 +54,33 @@ def _send(path: Path) -> Response:
     return response
 
 
-def _locate(root: Path, path: str) -> Path | None:
+def locate(root: Path, path: str) -> tuple[Path | None, bool]:
+    """The file or directory ``path`` names inside ``root``, and whether it is a directory.
+
+    None for anything there is nothing to serve at: outside ``root``, missing, or a name the
+    filesystem refuses (a segment over 255 bytes, a NUL byte), so no path can make a 500.
+    """
     joined = safe_join(str(root), path) if path else str(root)
     if joined is None:
-        return None
+        return None, False
     target = Path(joined)
     try:
         target.resolve().relative_to(root.resolve())
+        mode = target.stat().st_mode
     except (ValueError, OSError):
+        return None, False
+    if stat.S_ISDIR(mode):
+        return target, True
+    return (target, False) if stat.S_ISREG(mode) else (None, False)
+
+
+def index_file(directory: Path) -> Path | None:
+    """``directory``'s index.html when it is a regular file."""
+    page = directory / "index.html"
+    try:
+        return page if stat.S_ISREG(page.stat().st_mode) else None
+    except OSError:
         return None
-    return target
 
 
 @bp.route("/", defaults={"path": ""}, methods=["GET", "HEAD"])
@@ -77,12 +95,12 @@ def page(path: str) -> Response:
     moved = s.build.catalog.redirects.get(redirect_key(path)) if path else None
     if moved is not None:
         return _redirect(moved)
-    target = _locate(s.build.public_dir, path)
-    if target is not None and target.is_dir():
+    target, is_dir = locate(s.build.public_dir, path)
+    if target is not None and is_dir:
         if path and not request.path.endswith("/"):
             return _redirect("/" + path.strip("/") + "/")
-        target = target / "index.html"
-    if target is not None and target.is_file():
+        target = index_file(target)
+    if target is not None:
         return _send(target)
     return not_found_page()
 

@@ -128,6 +128,10 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot read the schema version: {exc.__class__.__name__}") from exc
 
+    def begin(self) -> AbstractContextManager[sa.Connection]:
+        """A transaction on the migrated store (for the store's small companion modules)."""
+        return self._begin()
+
     def _begin(self) -> AbstractContextManager[sa.Connection]:
         """``engine.begin()``, after the migrations a deferred start-up still owes."""
         if not self._migrated:
