@@ -158,7 +158,9 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
             ],
         }
     data_digest = _digest(data)
-    nav_digest = {key: _digest(s) for key, s in sections.items()}
+    # an article's menu shows its own category opened out and every other one by title
+    menu = [[c["title"], c["url"]] for c in data["categories"]]
+    nav_digest = {key: _digest([s, menu]) for key, s in sections.items()}
     files: dict[str, str] = {}
     home_meta = {
         "title": config.site.name,

@@ -7,12 +7,14 @@ repeated; no empty dark strip frames the page; titles, dates and the home page r
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import threading
 from collections.abc import Iterator
 from datetime import date
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,20 +71,29 @@ def plain_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config, problems = load_config(proof_config(tmp / "site_config.yml", site={"announcement": ""}))
     assert not config.site.announcement
     build_site(ROOT / "content", config, tmp / "build", config_problems=problems, today=TODAY)
-    handler = functools.partial(_Quiet, directory=str(tmp / "build" / "public"))
+    with static_host(tmp / "build" / "public") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def static_host(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on a free loopback port (no API behind it)."""
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
-def open_menu(page: Page) -> Any:
+def open_menu(page: Page, site: str = SITE) -> Any:
     """Open the drawer with the header's menu button; return the drawer's navigation."""
     page.locator('label.md-header__button[for="__drawer"]').click()
-    menu = page.locator(".md-sidebar--primary").get_by_role("navigation", name=SITE)
+    menu = page.locator(".md-sidebar--primary").get_by_role("navigation", name=site)
     expect(menu).to_be_in_viewport()
     return menu
 
@@ -304,3 +315,26 @@ def test_home_at_390_keeps_the_placeholder_and_the_contact_button_whole(
     )
     assert lines["rects"] == 1 and lines["lines"] == 1, lines  # never broken inside
     assert lines["left"] == lines["textLeft"], lines  # on a line of its own, not beside text
+
+
+def test_a_new_category_reaches_the_menu_of_pages_left_unbuilt(
+    phone: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An incremental build re-renders every article's menu when the list of categories changes."""
+    from kb_builder.build import build_site
+    from kb_builder.config import SiteConfig
+    from tests.conftest import write
+
+    tmp = tmp_path_factory.mktemp("menu")
+    content, out = tmp / "content", tmp / "build"
+    write(content, "alpha/one.md", "---\ntitle: One\nsummary: s\n---\nText one.\n")
+    write(content, "beta/two.md", "---\ntitle: Two\nsummary: s\n---\nText two.\n")
+    build_site(content, SiteConfig(), out, today=TODAY)
+    write(content, "gamma/three.md", "---\ntitle: Three\nsummary: s\n---\nText three.\n")
+    report = build_site(content, SiteConfig(), out, today=TODAY)
+    assert report.incremental
+    with static_host(out / "public") as url:
+        phone.goto(url + "/alpha/one/")
+        menu = open_menu(phone, "Help Center")
+        for name in ("Alpha", "Beta", "Gamma"):
+            expect(menu.get_by_role("link", name=name, exact=True)).to_be_visible()
