@@ -119,7 +119,9 @@ def build_report(
         notes.append(checker.note)
     stubs = find_stubs(content_dir, catalog)
     try:
-        analysis.suggest(detail, weak[:limit], stubs)
+        analysis.suggest(
+            detail, weak[:limit], stubs, checker.shown if checker else lambda q: (None, None)
+        )
         if checker is not None and checker.available:
             for g in detail:
                 g.loop = checker.check([q for q, _ in g.queries])
@@ -134,9 +136,9 @@ def build_report(
         "contact_requests": analysis.contact_count,
         "ratings": sum(h.votes for h in scores.values()),
         "published_articles": len(catalog.articles),
+        **deflection,  # contact_started, suggestions_opened, abandoned_after_reading
     }
     counts = {
-        **deflection,  # contact_started, suggestions_opened, abandoned_after_reading
         "failed_searches": len(failed_all),
         "weak_searches": len(weak),
         "unhelpful_articles": len(unhelpful),

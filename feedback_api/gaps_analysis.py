@@ -21,10 +21,11 @@ import sqlalchemy as sa
 from kb_builder.config import SiteConfig
 
 from . import reports_sql as sql
-from .gaps_actions import EXAMPLES, quote, suggest
-from .gaps_articles import Catalog, proposed_title
+from .gaps_actions import EXAMPLES, Advisor, Shown, quote, suggest
+from .gaps_articles import Catalog
 from .gaps_grouping import Grouper, Grouping, words_of
 from .gaps_model import Action, EscalationTopic, FailedGroup, StubStatus, WeakGroup
+from .gaps_words import Vocabulary, readable_title
 
 if TYPE_CHECKING:
     from .gaps_semantic import QueryVectors
@@ -60,6 +61,13 @@ def _examples(details: Iterable[sql.QueryDetail]) -> list[str]:
     return [r for r, _ in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
 
 
+def answered(item: dict[str, Any]) -> bool:
+    """Whether a search a contact request's context lists found a confident answer: an
+    unanswered one (``answered: false``) counts as finding nothing, like the log's rows."""
+    hits = item.get("hits")
+    return isinstance(hits, int) and hits > 0 and item.get("answered") is not False
+
+
 def _plain(query: str) -> str:
     """A query as its lower-case words: context (as typed) and log (normalised) agree."""
     return " ".join(words_of(query))
@@ -77,11 +85,15 @@ class Analysis:
         self.window = window
         self.conn = conn
         self.notes: list[str] = []
+        known = catalog.words()
         self.grouper = Grouper(
             config.search.synonyms,
-            known_words=catalog.words(),
+            known_words=known,
             threshold=self.settings.group_similarity,
         )
+        synonyms = [w for group in config.search.synonyms for p in group for w in words_of(p)]
+        self.vocab = Vocabulary([*known, *synonyms])
+        self.noise = 0  # failed searches left out: no real word in them
         self.contact_rows = sql.contacts(conn, window)
         self.contact_count = len(self.contact_rows)
         # What each request's sender searched before writing, from the request's context:
@@ -92,9 +104,8 @@ class Analysis:
             seen: set[tuple[str, bool]] = set()
             for item in c.context.get("searches") or ():
                 if isinstance(item, dict) and isinstance(item.get("q"), str):
-                    hits = item.get("hits")
                     plain = _plain(item["q"])
-                    found = isinstance(hits, int) and hits > 0
+                    found = answered(item)
                     if plain and (plain, found) not in seen:
                         seen.add((plain, found))
                         self._context.append((plain, int(found), c.id))
@@ -150,7 +161,12 @@ class Analysis:
                 contacted[key].add(request)
         since = self.window.since
         out = []
+        noise: list[str] = []
         for g in grouping.groups:
+            if all(self.vocab.is_noise(q) for q in g.queries):
+                noise.append(g.label)
+                self.noise += g.count
+                continue
             if g.count < self.settings.min_searches:
                 continue
             first = first_ever[g.key]
@@ -169,6 +185,12 @@ class Analysis:
                     examples=[],
                     contacted=len(contacted[g.key]),
                 )
+            )
+        if noise:
+            shown = ", ".join(quote(q) for q in noise[:3])
+            self.notes.append(
+                f"{self.noise} failed search(es) with no real word in them (e.g. {shown}) are "
+                "left out as noise, not gaps"
             )
         out.sort(key=lambda f: (-f.searches, -f.contacted, f.key))
         for rank, f in enumerate(out, 1):
@@ -309,7 +331,7 @@ class Analysis:
             total[topic] += 1
             read = bool(c.context.get("viewed") or c.context.get("viewed_articles"))
             searched = [
-                (_plain(item["q"]), item.get("hits") if isinstance(item.get("hits"), int) else 0)
+                (_plain(item["q"]), int(answered(item)))
                 for item in c.context.get("searches") or ()
                 if isinstance(item, dict) and isinstance(item.get("q"), str)
             ]
@@ -320,7 +342,9 @@ class Analysis:
             t.requests += 1
             t.read_nothing += not read
             t.found_nothing += found_nothing
-            t.queries.update({q for q, h in searched if h == 0 and q})
+            t.queries.update(
+                {q for q, h in searched if h == 0 and q and not self.vocab.is_noise(q)}
+            )
             if c.subject and c.subject not in t.subjects:
                 t.subjects.append(c.subject)
         rank_of = {g.key: g.rank for g in failed}
@@ -334,7 +358,7 @@ class Analysis:
                     "write",
                     f"Write an article answering {quote(top[0][0])}{see}: {t.requests} "
                     f"{topic} request(s) came after searches that found nothing.",
-                    title=proposed_title(top[0][0]),
+                    title=readable_title(top[0][0]),
                     queries=tuple(q for q, _ in top),
                 )
             else:
@@ -365,9 +389,15 @@ class Analysis:
     # -- suggested actions --------------------------------------------------------------------
 
     def suggest(
-        self, failed: Sequence[FailedGroup], weak: Sequence[WeakGroup], stubs: Sequence[StubStatus]
+        self,
+        failed: Sequence[FailedGroup],
+        weak: Sequence[WeakGroup],
+        stubs: Sequence[StubStatus],
+        shown: Shown,
     ) -> None:
-        """Attach a suggested action to each listed failed and weak group."""
+        """Attach a suggested action to each listed failed and weak group; ``shown`` says
+        which article search shows first for a query, and what it corrected it to."""
         corrected = self._failed.groups if self._failed else ()
         typos = {q for g in corrected for q in g.corrected}
-        suggest(self.catalog, self.grouper, typos, failed, weak, stubs)
+        advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
+        suggest(advisor, typos, failed, weak, stubs, shown)

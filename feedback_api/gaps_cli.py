@@ -39,7 +39,7 @@ DEFAULT_HTML = "gaps-report.html"
     help="Window of searches, ratings and requests to read.",
 )
 @format_option(FORMATS, "text (tables), md, json, csv, or html (a self-contained page).")
-@output_file_option(f"Write to this file (html: default {DEFAULT_HTML}; others: stdout).")
+@output_file_option(f"Write to this file (html: default BUILD_DIR/{DEFAULT_HTML}; others: stdout).")
 @click.option(
     "--stub",
     "stub",
@@ -93,7 +93,7 @@ def gaps(
     if stub is not None:
         _write_stub(report, stub, content_dir)
         return
-    _emit(report, fmt, output, config.gaps.unhelpful_below)
+    _emit(report, fmt, output, config.gaps.unhelpful_below, build_dir)
     if fail_if_new_gaps:
         new = report.new_failed_groups()
         if new:
@@ -102,7 +102,9 @@ def gaps(
             raise SystemExit(1)
 
 
-def _emit(report: object, fmt: str, output: Path | None, unhelpful_below: float) -> None:
+def _emit(
+    report: object, fmt: str, output: Path | None, unhelpful_below: float, build_dir: Path
+) -> None:
     from .gaps import GapReport
     from .gaps_render import render_csv, render_json, render_md, render_text
 
@@ -114,7 +116,8 @@ def _emit(report: object, fmt: str, output: Path | None, unhelpful_below: float)
         from .gaps_html import render_html
 
         text = render_html(report, unhelpful_below=unhelpful_below)
-        output = output or Path(DEFAULT_HTML)
+        # next to the build it describes, never wherever the command happened to run
+        output = output or Path(build_dir) / DEFAULT_HTML
     elif fmt == "text":
         import io
 
@@ -131,7 +134,7 @@ def _emit(report: object, fmt: str, output: Path | None, unhelpful_below: float)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {output}", err=True)
+    click.echo(f"Wrote {output.resolve()}")  # stdout: the one line a script needs
 
 
 def _write_stub(report: object, wanted: str, content_dir: Path) -> None:

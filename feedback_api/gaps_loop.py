@@ -80,6 +80,15 @@ class LoopChecker:
                 top = resp.results[0].title
         return LoopCheck(len(shown), found, top)
 
+    def shown(self, query: str) -> tuple[str | None, str | None]:
+        """The id of the first result search shows for ``query``, and the words it searched
+        instead when it corrected a typo (None, None without an index)."""
+        if self.searcher is None:
+            return None, None
+        resp = self.searcher.search(query, limit=1)
+        top = resp.results[0].id if resp.results else None
+        return top, (resp.did_you_mean if resp.corrected else None)
+
     def close(self) -> None:
         if self.searcher is not None:
             self.searcher.close()

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 SINCE: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 
-ActionKind = Literal["write", "add-keyword", "add-synonym", "rewrite", "review"]
+ActionKind = Literal["write", "add-keyword", "add-synonym", "improve", "rewrite", "review"]
 
 
 def window_for(since: str, now: datetime) -> Window:

@@ -7,9 +7,11 @@ failed searches, weak searches, unhelpful articles, escalations, stale articles,
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
@@ -193,11 +195,11 @@ def summary_lines(report: GapReport) -> list[str]:
         f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
         f"contact requests: {t['contact_requests']}; ratings: {t['ratings']}; "
         f"published articles: {t['published_articles']}",
-        f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
-        f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
         f"Contact form: {t.get('contact_started', 0)} requests started, "
         f"{t.get('suggestions_opened', 0)} suggestions opened, "
         f"{t.get('abandoned_after_reading', 0)} abandoned after reading (deflected)",
+        f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
+        f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
         f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
     ]
 
@@ -221,14 +223,23 @@ def next_action_lines(report: GapReport) -> list[str]:
 # -- Markdown ---------------------------------------------------------------------------------
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def _md_text(text: str) -> str:
+    """Searches, reasons and subjects as literal text in Markdown: markup typed by visitors
+    (``<script>``, ``[x](javascript:..)``, ``*``) is escaped, never rendered."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", " ")
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or " "
+    return _md_text(text) or " "
 
 
 def render_md(report: GapReport) -> str:
     out = [f"# Content gaps, {report.generated_at.strftime('%Y-%m-%d')}", ""]
-    out += [f"- {line}" for line in summary_lines(report)]
-    out += [f"- Note: {n}" for n in report.notes]
+    out += [f"- {_md_text(line)}" for line in summary_lines(report)]
+    out += [f"- Note: {_md_text(n)}" for n in report.notes]
     actions = next_action_lines(report)
     if actions:
         out += ["", "## Next actions", ""]

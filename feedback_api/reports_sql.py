@@ -174,6 +174,11 @@ def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
 
 # -- searches -----------------------------------------------------------------------------------
 
+# The one definition of a failed search: nothing found, or nothing confident (the search
+# logged it unanswered). Every section that counts, groups or trends failures uses it.
+UNANSWERED: sa.ColumnElement[bool] = sa.or_(searches.c.hits == 0, searches.c.answered.is_(False))
+ANSWERED: sa.ColumnElement[bool] = sa.and_(searches.c.hits > 0, searches.c.answered.is_(True))
+
 
 @dataclass(frozen=True)
 class DayRow:
@@ -183,9 +188,9 @@ class DayRow:
 
 
 def daily(conn: sa.Connection, w: Window) -> list[DayRow]:
-    """Searches and failed searches (no results) per UTC day of the window."""
+    """Searches and failed searches (nothing found or unanswered) per UTC day of the window."""
     day = _day(conn, searches.c.ts).label("day")
-    failed = sa.func.sum(sa.case((searches.c.hits == 0, 1), else_=0))
+    failed = sa.func.sum(sa.case((UNANSWERED, 1), else_=0))
     query = (
         sa.select(day, sa.func.count(), failed)
         .where(*_in_window(unindexed(searches.c.ts), w))
@@ -197,7 +202,7 @@ def daily(conn: sa.Connection, w: Window) -> list[DayRow]:
 
 @dataclass(frozen=True)
 class FailedRow:
-    """One distinct normalised query that found nothing in this window or the one before."""
+    """One distinct normalised query that went unanswered in this window or the one before."""
 
     query: str
     searches: int  # in the window
@@ -216,7 +221,7 @@ def failed_stats(conn: sa.Connection, w: Window) -> list[FailedRow]:
         prev = sa.func.sum(sa.case((sa.and_(ts >= w.previous, ts < w.since), 1), else_=0))
     query = (
         sa.select(c.query, cur, prev, sa.func.min(c.ts))
-        .where(c.hits == 0, ts < w.until)
+        .where(UNANSWERED, ts < w.until)
         .group_by(unindexed(c.query))
         .having(sa.or_(cur > 0, prev > 0))
     )
@@ -227,12 +232,12 @@ def failed_stats(conn: sa.Connection, w: Window) -> list[FailedRow]:
 
 
 def found_stats(conn: sa.Connection, w: Window) -> dict[str, int]:
-    """Searches of the window that found something, per normalised query."""
+    """Searches of the window that were answered, per normalised query."""
     c = searches.c
     ts = unindexed(c.ts)
     query = (
         sa.select(c.query, sa.func.count())
-        .where(c.hits > 0, *_in_window(ts, w))
+        .where(ANSWERED, *_in_window(ts, w))
         .group_by(unindexed(c.query))
     )
     return {str(q): int(n) for q, n in conn.execute(query)}
@@ -253,7 +258,7 @@ def query_details(
 ) -> dict[str, QueryDetail]:
     """Spellings and first/last search of some queries in the window (by the query index)."""
     c = searches.c
-    outcome = c.hits == 0 if failed else c.hits > 0
+    outcome = UNANSWERED if failed else ANSWERED
     acc: dict[str, list[Any]] = {}
     for i in range(0, len(queries), 500):
         query = (
@@ -283,7 +288,7 @@ def visitors_of(
 ) -> list[tuple[str, str]]:
     """Distinct (query, visitor) of the window's searches for some queries (by the index)."""
     c = searches.c
-    outcome = c.hits == 0 if failed else c.hits > 0
+    outcome = UNANSWERED if failed else ANSWERED
     out: set[tuple[str, str]] = set()
     for i in range(0, len(queries), 500):
         query = (

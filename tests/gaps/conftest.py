@@ -29,6 +29,8 @@ EXTRA_SYNONYMS = ["bitcoin", "btc", "crypto", "cryptocurrency"]
 GENEROUS = {"rate_limit": "10000/minute", "write_rate_limit": "10000/minute"}
 XSS = "<script>alert(1)</script>"
 XSS_REASON = "<img src=x onerror=alert(2)>"
+# Markup around words search answers with confidence: a weak search, not a failed one.
+XSS_SEARCH = f"refund policy {XSS}"
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +184,7 @@ def scenario(
     assert v["v8"].search("<script>") == 0
     assert v["v11"].search("<SCRIPT>") == 0
     for name in ("v8", "v9", "v10", "v11", "v12"):
-        assert v[name].search(XSS) >= 0
+        assert v[name].search(XSS_SEARCH) > 0
     v["v9"].contact("Scheduling", XSS)  # searched, found results, read nothing
     # Someone who clicked a result, read it, and still wrote: self-service was tried.
     assert v["v10"].search("refund") > 0

@@ -65,7 +65,7 @@ def test_json(run: object) -> None:
     first = data["failed_searches"][0]
     assert first["key"] == "bitcoin" and first["trend"] == "new" and first["rank"] == 1
     assert first["queries"][0] == ["bitcoin", 2]
-    assert first["action"]["kind"] == "add-keyword"
+    assert first["action"]["kind"] == "write" and first["action"]["title"] == "Bitcoin"
     assert first["first_seen"].endswith("Z") and first["loop"]["checked"] == 3
     assert data["unhelpful_articles"][0]["article"]["id"] == "refunds"
     assert data["new_failed_groups"] == ["bitcoin", "payslip", "script"]
@@ -87,7 +87,7 @@ def test_csv(run: object) -> None:
     rows = list(reader)
     sections = [r["section"] for r in rows]
     assert sections[:3] == ["failed", "failed", "failed"]
-    assert {"weak", "unhelpful", "escalations", "stale"} <= set(sections)
+    assert {"weak", "unhelpful", "escalations"} <= set(sections)  # no example article is stale
     payslip = rows[1]
     assert (payslip["key"], payslip["searches"], payslip["action"]) == ("payslip", "3", "write")
     assert payslip["queries"] == "payslip; payslips"
@@ -107,7 +107,7 @@ def test_markdown(run: object) -> None:
         assert f"\n## {title}\n" in md
     assert "| # | Searches | Visitors | Trend |" in md
     assert "| 1 | 6 | 4 | new |" in md
-    assert "\n## Next actions\n\n1. Add “bitcoin” to the keywords of" in md
+    assert "\n## Next actions\n\n1. Write a new article, e.g. “Bitcoin”" in md
 
 
 def test_text(run: object) -> None:
@@ -115,7 +115,7 @@ def test_text(run: object) -> None:
     assert res.exit_code == 0, res.output
     out = res.stdout
     assert "Failed searches (top 2 of 3)" in out
-    assert "1. Add “bitcoin” to the keywords of" in out
+    assert "1. Write a new article, e.g. “Bitcoin”" in out
     assert XSS_REASON in out  # as typed: rich markup is never interpreted
 
 
@@ -176,7 +176,9 @@ def test_html_page(run: object, tmp_path: Path) -> None:
         "escalations",
         "stale-articles",
     } <= set(page.ids)
-    assert page.tags.count("svg") == 2 and page.tags.count("table") == 5
+    # one table per section with rows; stale articles: none in the example
+    assert page.tags.count("svg") == 2 and page.tags.count("table") == 4
+    assert "main" in page.tags
     # self-contained: no scripts, no external assets, only in-page links
     assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
     assert all(u.startswith("#") for u in page.urls)
@@ -190,7 +192,10 @@ def test_html_default_file(run: object, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     res = run("--format", "html")  # type: ignore[operator]
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "gaps-report.html").is_file()
+    assert not (tmp_path / "gaps-report.html").exists()  # never into the current folder
+    written = Path(res.stdout.removeprefix("Wrote ").strip())
+    assert written.name == "gaps-report.html" and written.is_file()
+    written.unlink()
 
 
 def test_registered_in_kb(run: object) -> None:

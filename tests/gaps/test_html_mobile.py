@@ -1,0 +1,98 @@
+"""The HTML report as a writer opens it: written by a real `kb gaps` process next to the build,
+then read in a real headless Chromium on a 390 px phone and a 1280 px desktop."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_accessibility import axe_script, run_axe
+
+from .conftest import ROOT, Scenario
+
+KB = Path(sys.executable).with_name("kb")
+__all__ = ["axe_script"]  # a fixture, used by name below
+
+
+@pytest.fixture(scope="module")
+def report_page(
+    scenario: Scenario,
+    config_path: Path,
+    site_build: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """`kb gaps --format html` run from an unrelated folder, with no --output."""
+    build = tmp_path_factory.mktemp("gapsbuild") / "build"
+    shutil.copytree(site_build, build)
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    res = subprocess.run(
+        [
+            str(KB),
+            "gaps",
+            "--config",
+            str(config_path),
+            "--build-dir",
+            str(build),
+            "--content",
+            str(ROOT / "content"),
+            "--since",
+            "7d",
+            "--format",
+            "html",
+        ],
+        env={"KB_DATABASE_URL": scenario.database_url, "PATH": "/usr/bin:/bin"},
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    page = build / "gaps-report.html"
+    assert res.stdout.strip() == f"Wrote {page.resolve()}"
+    assert page.is_file() and not list(elsewhere.iterdir())  # nothing in the current folder
+    return page
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_sideways_scroll_and_a_main_landmark(
+    chromium: Any, report_page: Path, width: int, tmp_path: Path
+) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(report_page.as_uri())
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    mains = page.get_by_role("main").count()
+    page.screenshot(path=str(tmp_path / f"gaps-{width}.png"), full_page=True)
+    context.close()
+    assert scroll <= width, f"the page is {scroll} px wide at {width} px"
+    assert mains == 1
+
+
+def test_axe_clean(chromium: Any, report_page: Path, axe_script: Path) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(report_page.as_uri())
+    page.add_script_tag(path=str(axe_script))
+    violations = run_axe(page)
+    context.close()
+    assert violations == []
