@@ -226,3 +226,44 @@ def test_unknown_stub_group(run: object) -> None:
     res = run("--stub", "99")  # type: ignore[operator]
     assert res.exit_code == 2
     assert "no failed-search group '99' in the window" in res.stderr
+
+
+def test_markdown_escapes_what_visitors_typed(
+    scenario: Scenario, config_path: Path, site_build: Path
+) -> None:
+    """A real `kb gaps --format md`, rendered by a real Markdown renderer: rating reasons,
+    request subjects and searches typed as markup stay text."""
+    import subprocess
+    import sys
+
+    import markdown
+
+    kb = Path(sys.executable).with_name("kb")
+    res = subprocess.run(
+        [
+            str(kb),
+            "gaps",
+            "--config",
+            str(config_path),
+            "--build-dir",
+            str(site_build),
+            "--content",
+            str(ROOT / "content"),
+            "--since",
+            "7d",
+            "--format",
+            "md",
+        ],
+        env={"KB_DATABASE_URL": scenario.database_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert XSS_REASON in res.stdout.replace("&lt;", "<").replace("&gt;", ">")
+    page = Page()
+    page.feed(markdown.markdown(res.stdout, extensions=["tables"]))
+    assert "script" not in page.tags and "img" not in page.tags
+    text = "".join(page.text)
+    assert XSS in text and XSS_REASON in text  # shown to the reader as typed
