@@ -20,7 +20,9 @@ from typing import Literal
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
+from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.routing import PathConverter
 
 from kb_builder.config import AgentToken
 from kb_builder.errors import IndexUnavailable
@@ -32,13 +34,30 @@ from .agent_login import login_page
 from .catalog import BuildWatch, Catalog, redirect_key
 from .errors import ApiError
 from .portal import index_file, locate
-from .schemas import Line, parse_args
+from .schemas import Words, parse_args
 from .security import cached_page_csp
 from .services import Services, services
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("agents", __name__)
+
+
+class InternalPath(PathConverter):
+    """A path of the internal tree other than the sign-in and sign-out addresses.
+
+    ``/internal/logout`` is POST only: with the catch-all matching it too, a GET there was a
+    page lookup and ``OPTIONS`` advertised GET.
+    """
+
+    regex = r"(?!log(?:in|out)/?$)[^/].*?"
+
+
+# before the routes below: a rule finds its converter when it is added
+@bp.record_once
+def _converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["internal_path"] = InternalPath
+
 
 _NOT_FOUND = "There is nothing at this address."  # the same sentence as any unknown address
 _UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
@@ -47,9 +66,9 @@ _FALLBACK_404 = "<!doctype html><title>Page not found</title><h1>Page not found<
 
 
 class ArticlesParams(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    q: Line = Field(min_length=1, max_length=200, description="What the agent is looking for.")
+    q: Words = Field(max_length=200, description="What the agent is looking for.")
     limit: int = Field(5, ge=1, le=50, description="Most results to return.")
     format: Literal["json", "md", "html", "text"] = Field("json", description="Answer format.")
 
@@ -261,7 +280,7 @@ def internal_permalink(article_id: str) -> Response:
 
 
 @bp.get(agent_auth.INTERNAL_ROOT, defaults={"path": ""})
-@bp.get("/internal/<path:path>")
+@bp.get("/internal/<internal_path:path>")
 def internal_page(path: str) -> Response:
     """A file of ``build/internal`` for a signed-in agent; everyone else goes to the sign-in."""
     if _signed_in() is None:

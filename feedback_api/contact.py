@@ -129,8 +129,11 @@ def contact_event() -> tuple[str, int]:
     event = parse_json(ContactEvent)
     s = services()
     article = event.id if event.kind == "opened" else None
-    if event.kind == "opened" and article not in s.build.catalog.articles:
-        raise ApiError(400, "id: no public article has this id.", field="id")
+    if event.kind == "opened" and article is None:
+        raise ApiError(400, "Invalid id: is required when kind is 'opened'.", field="id")
+    if article is not None and article not in s.build.catalog.articles:
+        # a well-formed id that names nothing: 404, as /api/ratings answers for one
+        raise ApiError(404, "id: no public article has this id.", field="id")
     row = contact_event_row(kind=event.kind, article_id=article, visitor=s.visitors.token())
     s.events.add("contact", row)
     return "", 204

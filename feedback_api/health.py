@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
+from .api_doc import openapi_document, served_document
+
+__all__ = ["bp", "openapi_document"]  # openapi_document: readers import it from here
 from .migrations import LATEST
 from .services import services
 from .store import StoreError
@@ -21,17 +21,14 @@ bp = Blueprint("health", __name__)
 _STALE_OUTBOX_SECONDS = 3600
 
 
-@cache
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 description shipped with the package."""
-    text = resources.files(__package__).joinpath("openapi.json").read_text(encoding="utf-8")
-    document: dict[str, Any] = json.loads(text)
-    return document
-
-
 @bp.get("/api/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document())
+    """The OpenAPI document, with this site's contact fields, topics and rating scale."""
+    extensions = current_app.extensions
+    document = extensions.get("kb_openapi")
+    if document is None:
+        document = extensions["kb_openapi"] = served_document(services().config)
+    return jsonify(document)
 
 
 def _index() -> dict[str, Any]:

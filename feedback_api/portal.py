@@ -12,7 +12,9 @@ import re
 import stat
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request, send_file
+from flask import Blueprint, Response, request, send_file
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 from .catalog import redirect_key
@@ -25,6 +27,24 @@ from .tables import view_row
 log = logging.getLogger(__name__)
 
 bp = Blueprint("portal", __name__)
+
+
+class PortalPath(PathConverter):
+    """A path outside /api/ and /internal/: the portal's GET catch-all never matches those.
+
+    They belong to their blueprints (the internal portal behind a sign-in, never build/public),
+    so a GET to a POST-only API route is werkzeug's 405 with the right ``Allow``, and an unknown
+    API path is a JSON 404.
+    """
+
+    regex = r"(?!(?:api|internal)(?:/|$))[^/].*?"
+
+
+# before the routes below: a rule finds its converter when it is added
+@bp.record_once
+def _converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["portal_path"] = PortalPath
+
 
 _HASHED_ASSET = re.compile(r"\.[0-9a-f]{8,}\.(min\.)?(js|css)$")
 _YEAR = 365 * 24 * 3600
@@ -84,11 +104,9 @@ def index_file(directory: Path) -> Path | None:
 
 
 @bp.route("/", defaults={"path": ""}, methods=["GET", "HEAD"])
-@bp.route("/<path:path>", methods=["GET", "HEAD"])
+@bp.route("/<portal_path:path>", methods=["GET", "HEAD"])
 def page(path: str) -> Response:
     """Serve a portal file; a directory answers with its index.html; else redirect or 404."""
-    if path in ("api", "internal") or path.startswith(("api/", "internal/")):
-        abort(404)  # /internal/ is the agents blueprint's, behind a sign-in; never build/public
     s = services()
     # An old address (alias, rename) answers 301 here; its page in build/public is a meta-refresh
     # for static hosts. The catalog never lists an address that is an article's current one.

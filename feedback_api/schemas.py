@@ -7,6 +7,7 @@ something refuse unknown fields, so a client typo fails loudly instead of losing
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -14,6 +15,7 @@ from flask import request
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -27,20 +29,40 @@ from .errors import ApiError, validation_error
 
 M = TypeVar("M", bound=BaseModel)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s<>\",;]+@[^@\s<>\",;]+\.[^@\s<>\",;.]{2,}$")
-_SLUG = r"^[\w][\w.-]*$"
+# The rules are written once, as patterns: the views validate with them and openapi.json states
+# them verbatim (``test_openapi_schemathesis`` keeps the two in step). Values are checked as
+# sent, lengths included, and stripped of surrounding blanks afterwards.
+_LINE_CHAR = r"[^\x00-\x1f\x7f]"  # one line: no control characters, no line breaks
+_TEXT_CHAR = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # text: tabs and line breaks allowed
+# Blanks spelled out, not "\s": ECMA's \s (the document's) and Python's differ (\x85, \ufeff).
+_SEEN = r"[^ \x00-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+LINE = rf"^{_LINE_CHAR}*$"
+WORDS = rf"^{_LINE_CHAR}*{_SEEN}{_LINE_CHAR}*$"  # one line, not blank
+TEXT = rf"^{_TEXT_CHAR}*$"
+PROSE = rf"^{_TEXT_CHAR}*{_SEEN}{_TEXT_CHAR}*$"  # text, not blank
+_ADDRESS = r"[^@ <>\",;\x00-\x1f\x7f]"
+EMAIL = rf"^{_ADDRESS}+@{_ADDRESS}+\.[^@ <>\",;.\x00-\x1f\x7f]{{2,}}$"
+SLUG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"  # ASCII spelled out: "\w" is Unicode in Python only
+REVISION = r"^[A-Za-z0-9_.:-]+$"
+_LINE, _TEXT, _SEEN_RE = (re.compile(x) for x in (LINE, TEXT, _SEEN))
+_EMAIL = re.compile(EMAIL)
 
 
 def _one_line(value: str) -> str:
-    if _CONTROL.search(value) or "\n" in value or "\r" in value:
+    if not _LINE.match(value):
         raise ValueError("must be a single line of text")
     return value
 
 
 def _text(value: str) -> str:
-    if _CONTROL.search(value):
+    if not _TEXT.match(value):
         raise ValueError("must not contain control characters")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not _SEEN_RE.search(value):
+        raise ValueError("must not be blank")
     return value
 
 
@@ -50,23 +72,33 @@ def _email(value: str) -> str:
     return value
 
 
-Line = Annotated[str, AfterValidator(_one_line)]
-Text = Annotated[str, AfterValidator(_text)]
-Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+def _integral(value: Any) -> Any:
+    # JSON Schema counts 3.0 as an integer; a float with a fraction still fails StrictInt
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+_strip = AfterValidator(str.strip)
+Line = Annotated[str, AfterValidator(_one_line), _strip]
+Words = Annotated[str, AfterValidator(_one_line), AfterValidator(_not_blank), _strip]
+Text = Annotated[str, AfterValidator(_text), _strip]
+Id = Annotated[
+    str, Field(max_length=200), AfterValidator(_one_line), AfterValidator(_not_blank), _strip
+]
+Integer = Annotated[StrictInt, BeforeValidator(_integral)]
 
 
 class _Query(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SearchParams(_Query):
-    q: Line = Field(min_length=1, max_length=200, description="What the visitor typed.")
+    q: Words = Field(max_length=200, description="What the visitor typed.")
     limit: int | None = Field(None, ge=1, le=50, description="Most results to return.")
-    category: str | None = Field(None, max_length=100, pattern=_SLUG)
+    category: str | None = Field(None, max_length=100, pattern=SLUG)
     correct: bool = Field(True, description="Correct typos (false: the words as typed).")
 
 
@@ -78,7 +110,7 @@ class SuggestParams(_Query):
 class ClickEvent(_Query):  # analytics: tolerate extra keys from older or newer pages
     query: Line = Field("", max_length=200)
     id: Id
-    position: StrictInt = Field(ge=0, le=1000)
+    position: Integer = Field(ge=0, le=1000)
 
 
 class ContactEvent(_Query):  # deflection: the contact form was started, a suggestion opened
@@ -88,22 +120,22 @@ class ContactEvent(_Query):  # deflection: the contact form was started, a sugge
 
 class ViewEvent(_Query):
     id: Id
-    src: str = Field("web", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    src: str = Field("web", max_length=32, pattern=r"^[a-z0-9_-]+$")
 
 
 class _Rating(_Body):
     article_id: Id
-    revision: str = Field(min_length=1, max_length=64, pattern=r"^[\w.:-]+$")
-    value: StrictInt
+    revision: str = Field(max_length=64, pattern=REVISION)
+    value: Integer
     reason: Text | None = Field(None, max_length=500)
 
 
 class BinaryRating(_Rating):
-    value: StrictInt = Field(ge=0, le=1, description="1 helpful, 0 not helpful.")
+    value: Integer = Field(ge=0, le=1, description="1 helpful, 0 not helpful.")
 
 
 class ThreeRating(_Rating):
-    value: StrictInt = Field(ge=1, le=3, description="1 (poor) to 3 (good).")
+    value: Integer = Field(ge=1, le=3, description="1 (poor) to 3 (good).")
 
 
 def rating_model(scale: str) -> type[_Rating]:
@@ -113,7 +145,7 @@ def rating_model(scale: str) -> type[_Rating]:
 
 class SearchedItem(_Body):
     q: Line = Field(max_length=200)
-    hits: StrictInt = Field(ge=0)
+    hits: Integer = Field(ge=0)
 
 
 class ContactContext(_Body):
@@ -124,7 +156,7 @@ class ContactContext(_Body):
 class _ContactBase(_Body):
     context: ContactContext = Field(default_factory=ContactContext)
     website: str = Field("", max_length=500, description="Honeypot: people never fill it.")
-    elapsed_ms: StrictInt | None = Field(None, ge=0, description="How long the form was open.")
+    elapsed_ms: Integer | None = Field(None, ge=0, description="How long the form was open.")
 
     def form_fields(self) -> dict[str, str]:
         data = self.model_dump(exclude={"context", "website", "elapsed_ms"})
@@ -136,17 +168,41 @@ def contact_model(settings: ContactSettings) -> type[_ContactBase]:
     topics = settings.topics
     definitions: dict[str, Any] = {}
     for f in settings.fields:
-        checks: list[Any] = [AfterValidator(_text if f.type == "textarea" else _one_line)]
-        if f.type == "email":
-            checks.append(AfterValidator(_email))
-        kind: Any = str
+        annotated: Any
         if f.type == "select" and topics:
-            kind = Literal[topics]
-        limits = Field(min_length=1 if f.required else 0, max_length=f.max_length)
-        annotated = Annotated[kind, limits, *checks] if kind is str else Annotated[kind, *checks]
+            annotated = Literal[topics]
+        else:
+            checks: list[Any] = [AfterValidator(_text if f.type == "textarea" else _one_line)]
+            if f.required:
+                checks.append(AfterValidator(_not_blank))
+            if f.type == "email":
+                checks.append(AfterValidator(_email))  # as sent: an address has no blanks
+            annotated = Annotated[str, Field(max_length=f.max_length), *checks, _strip]
         definitions[f.name] = (annotated, ...) if f.required else (annotated, "")
     model: type[_ContactBase] = create_model("ContactBody", __base__=_ContactBase, **definitions)
     return model
+
+
+def contact_schema(settings: ContactSettings, body: dict[str, Any]) -> dict[str, Any]:
+    """The documented ContactRequest ``body`` with the configured fields' rules in it."""
+    fields: dict[str, Any] = {}
+    for f in settings.fields:
+        if f.type == "select" and settings.topics:
+            fields[f.name] = {"type": "string", "enum": list(settings.topics)}
+            continue
+        if f.type == "email":
+            pattern = EMAIL if f.required else f"^$|{EMAIL}"
+        elif f.type == "textarea":
+            pattern = PROSE if f.required else TEXT
+        else:
+            pattern = WORDS if f.required else LINE
+        fields[f.name] = {"type": "string", "maxLength": f.max_length, "pattern": pattern}
+    extra = {k: v for k, v in body["properties"].items() if k in _ContactBase.model_fields}
+    # a form sent faster than contact.min_fill_seconds is refused as automated
+    fastest = math.ceil(settings.min_fill_seconds * 1000)
+    extra["elapsed_ms"] = extra["elapsed_ms"] | {"minimum": fastest}
+    required = [f.name for f in settings.fields if f.required]
+    return body | {"required": required, "properties": fields | extra}
 
 
 def parse_args(model: type[M]) -> M:

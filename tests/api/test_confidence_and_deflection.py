@@ -110,7 +110,8 @@ def test_deflection_trail_is_stored_without_personal_data_and_kb_gaps_counts_it(
     # writer: starts and sends without opening anything
     assert event("writer", kind="started") == 204
     _contact(client, "writer")
-    assert event("reader", kind="opened", id="no-such-article") == 400
+    assert event("reader", kind="opened", id="no-such-article") == 404
+    assert event("reader", kind="opened") == 400
     assert event("reader", kind="closed") == 400
     trail = rows(example_app, "contact_events")
     assert [(r["kind"], r["article_id"]) for r in trail] == [

@@ -83,7 +83,7 @@ def test_honeypot_and_minimum_fill_time_refuse(
     [
         ({"email": "not-an-email"}, "email", "Invalid email: is not a valid email address."),
         ({"email": "a@b"}, "email", "Invalid email: is not a valid email address."),
-        ({"name": "   "}, "name", "Invalid name: string should have at least 1 character."),
+        ({"name": "   "}, "name", "Invalid name: must not be blank."),
         (
             {"topic": "Free pizza"},
             "topic",

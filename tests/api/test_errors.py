@@ -100,7 +100,7 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         "GET /api/search?q=%20",
         {},
         400,
-        "Invalid q: string should have at least 1 character.",
+        "Invalid q: must not be blank.",
     ),
     (
         "bad limit",

@@ -207,3 +207,31 @@ def test_a_chunked_body_over_the_limit_is_a_413_under_gunicorn(
         check_bodies(server.url, post_endpoints(app), db)
     finally:
         server.stop()
+
+
+# -- methods ----------------------------------------------------------------------------------
+
+
+POST_ONLY = {"OPTIONS", "POST"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/api/events/click", POST_ONLY),
+        ("GET", "/api/ratings", POST_ONLY),
+        ("DELETE", "/api/contact", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("GET", "/internal/logout", POST_ONLY),
+        ("OPTIONS", "/internal/logout", POST_ONLY),
+    ],
+)
+def test_a_wrong_method_is_a_405_naming_the_right_ones(
+    app: Flask, method: str, path: str, allow: set[str]
+) -> None:
+    """Once the portal's GET catch-all answered these (404), and OPTIONS advertised its GET."""
+    with serve(app) as base:
+        status, headers, body = call(base, method, path)
+    assert {m.strip() for m in headers["allow"].split(",")} == allow
+    if method != "OPTIONS":
+        assert status == 405
+        assert json.loads(body)["error"] == f"This address does not accept the {method} method."
