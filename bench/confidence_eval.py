@@ -113,7 +113,7 @@ def load_rows() -> list[Row]:
 def confidence(row: Row, weight: float, words_only: bool) -> float:
     """``row``'s confidence under ``weight``, as search_confidence.confidence computes it."""
     meaning = None if words_only or row.meaning is None else row.meaning
-    if meaning is None or not row.coverage:
+    if meaning is None or not row.coverage or max(row.coverage) >= sc.WHOLE:
         return max(row.coverage, default=0.0)
     return max(
         (c + weight * max(0.0, m)) / (1 + weight)

@@ -5,7 +5,9 @@ Two signals of the best ``DEPTH`` hits: *coverage*, the share of the typed words
 weighted by its idf, so "bitcoin" outweighs "pay") that the article contains, and *meaning*,
 the cosine of the query's sentence vector with the article's title and keywords (when the
 index has vectors). A hit's confidence is ``(coverage + MEANING_WEIGHT * meaning) / (1 +
-MEANING_WEIGHT)``; the search's is its best hit's.
+MEANING_WEIGHT)``; the search's is its best hit's. A hit that holds every typed word makes
+the search answered without encoding it (on the query sets, every such search reaches the
+threshold with meaning too, bar none), so keyword searches cost no model time.
 
 The weight and both thresholds are chosen by ``bench/confidence_eval.py`` on the training
 halves of the query sets in ``bench/queries`` (on-topic sets, and off-topic searches for the
@@ -25,6 +27,7 @@ from whoosh.reading import IndexReader
 from .search_text import Clause
 
 DEPTH = 3  # hits whose confidence is measured
+WHOLE = 1.0 - 1e-9  # coverage of a hit holding every typed word: answered, no model needed
 MEANING_WEIGHT = 2.0
 THRESHOLD = 0.355  # with meaning; chosen by bench/confidence_eval.py
 WORDS_ONLY_THRESHOLD = 0.279  # an index without vectors: coverage alone

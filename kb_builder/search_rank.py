@@ -211,7 +211,9 @@ class Ranker:
         """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`)."""
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
         found.coverage = search_confidence.coverage(weights, covered, top)
-        if self.meanings is not None and self.rows is not None:
+        # a hit holding every typed word is answered without the model: keywords cost nothing
+        sure = vector is None and max(found.coverage, default=0.0) >= search_confidence.WHOLE
+        if self.meanings is not None and self.rows is not None and not sure:
             if vector is None:
                 vector = encoder().encode_one(query)
             docs = np.array(top, dtype=np.int64)
