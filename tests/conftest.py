@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped example built once per session, and where ../shared is."""
+"""Shared fixtures: the shipped example built once per session, where ../shared is, and the one
+headless Chromium every browser test shares (Playwright's sync API allows one per thread)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 TODAY = date(2026, 11, 22)  # the example's stale article is judged against a fixed day
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +37,21 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     report = build_site(ROOT / "content", config, out, config_problems=problems, today=TODAY)
     yield out, report
     shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, launched once for the whole run."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    # The contact form waits out the minimum fill time before sending; allow for it.
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def write(root: Path, rel: str, text: str) -> Path:

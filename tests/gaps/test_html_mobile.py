@@ -6,13 +6,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_accessibility import axe_script, run_axe
 
 from .conftest import ROOT, Scenario
@@ -61,23 +59,11 @@ def report_page(
     return page
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize("width", [390, 1280])
 def test_no_sideways_scroll_and_a_main_landmark(
-    chromium: Any, report_page: Path, width: int, tmp_path: Path
+    browser: Any, report_page: Path, width: int, tmp_path: Path
 ) -> None:
-    context = chromium.new_context(viewport={"width": width, "height": 844})
+    context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()
     page.goto(report_page.as_uri())
     scroll = page.evaluate("document.documentElement.scrollWidth")
@@ -88,8 +74,8 @@ def test_no_sideways_scroll_and_a_main_landmark(
     assert mains == 1
 
 
-def test_axe_clean(chromium: Any, report_page: Path, axe_script: Path) -> None:
-    context = chromium.new_context(viewport={"width": 390, "height": 844})
+def test_axe_clean(browser: Any, report_page: Path, axe_script: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(report_page.as_uri())
     page.add_script_tag(path=str(axe_script))
