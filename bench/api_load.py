@@ -58,8 +58,8 @@ def bare_app() -> Any:
     """The baseline: the same Whoosh query, nothing else."""
     from flask import Flask, jsonify, request
 
-    from kb_builder.config import load_config
-    from kb_builder.search import Searcher
+    from kb_core.config import load_config
+    from kb_core.search.searcher import Searcher
 
     config, _ = load_config(os.environ["BENCH_SITE_CONFIG"])
     searcher = Searcher(
@@ -104,8 +104,8 @@ def bare_app() -> Any:
 
 
 def _usable(build: Path) -> bool:
-    from kb_builder.errors import IndexUnavailable
-    from kb_builder.search import Searcher
+    from kb_core.errors import IndexUnavailable
+    from kb_core.search.searcher import Searcher
 
     if not (build / "manifest.json").is_file():
         return False

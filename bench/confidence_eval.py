@@ -1,4 +1,4 @@
-"""Choose and measure the search confidence threshold (kb_builder.search_confidence).
+"""Choose and measure the search confidence threshold (kb_core.search.confidence).
 
     .venv/bin/python bench/confidence_eval.py [--verbose]
 
@@ -12,7 +12,7 @@ On the training halves only, a grid of ``MEANING_WEIGHT`` x threshold picks the 
 the most off-topic searches unanswered while marking at most ``MAX_ON_TOPIC`` of on-topic ones
 (ties: the lower threshold, fewer customers told "not an exact match"); words only (an index
 without title vectors) gets its own threshold the same way. The script prints the pick, whether
-kb_builder.search_confidence holds it, and the figures on the held-out halves, which were never
+kb_core.search.confidence holds it, and the figures on the held-out halves, which were never
 tuned on.
 """
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 import search_eval as se  # noqa: E402
 
-from kb_builder import search_confidence as sc  # noqa: E402
+from kb_core.search import confidence as sc  # noqa: E402
 
 MAX_ON_TOPIC = 0.05  # share of on-topic searches that may be marked unanswered (training)
 WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
@@ -177,7 +177,7 @@ def main() -> None:
         same = "yes" if shipped == picked else f"NO: it ships {shipped}"
         print(
             f"\n{label}: training pick weight {weight}, threshold {threshold} "
-            f"(on-topic cap {MAX_ON_TOPIC:.0%}); kb_builder.search_confidence holds it: {same}"
+            f"(on-topic cap {MAX_ON_TOPIC:.0%}); kb_core.search.confidence holds it: {same}"
         )
         report("training halves", train, weight, threshold, words_only)
         report("held-out halves", test, weight, threshold, words_only)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import feedback_api  # noqa: E402
 from kb_builder.build import build_site  # noqa: E402
-from kb_builder.config import load_config  # noqa: E402
+from kb_core.config import load_config  # noqa: E402
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ vector per text. Weights are quantised to int8 (dynamic quantisation, per channe
 onnxruntime's BERT fusions (attention, skip-layer-norm, GELU); the result is about 23 MB,
 next to the 466 KB ``tokenizer.json``. Written to ``kb_builder/models/minilm/``.
 
-Why: kb_builder/semantic.py encodes queries and articles with it at run time, with no torch:
+Why: kb_core/semantic.py encodes queries and articles with it at run time, with no torch:
 ``onnxruntime`` and ``tokenizers`` only. Search reranks its lexical candidates with it and
 ``kb gaps`` groups failed searches by meaning (bench/semantic_eval.py has the trial that led
 here).

@@ -24,10 +24,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from feedback_api import create_app, gaps_actions, gaps_words, shutdown  # noqa: E402
-from feedback_api.gaps import build_report  # noqa: E402
+from feedback_api import create_app, shutdown  # noqa: E402
 from kb_builder.build import build_site  # noqa: E402
-from kb_builder.config import load_config  # noqa: E402
+from kb_core.config import load_config  # noqa: E402
+from kb_reports.gaps import actions as gaps_actions  # noqa: E402
+from kb_reports.gaps import words as gaps_words  # noqa: E402
+from kb_reports.gaps.report import build_report  # noqa: E402
 from tests.gaps.advice import advised, load_cases, play  # noqa: E402
 from tests.gaps.conftest import GENEROUS, BufferedClient  # noqa: E402
 

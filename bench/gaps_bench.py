@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# One BLAS thread, set before anything imports numpy (kb_builder.search does): OpenBLAS's
+# One BLAS thread, set before anything imports numpy (kb_core.search.searcher does): OpenBLAS's
 # threads made the word-vector algebra 10 times slower, and noisy, on a busy two-core machine.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -53,16 +53,16 @@ from click.testing import CliRunner  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from feedback_api import gaps_analysis  # noqa: E402
-from feedback_api import gaps_semantic as sem  # noqa: E402
-from feedback_api import store as st  # noqa: E402
-from feedback_api.gaps_cli import gaps  # noqa: E402
-from feedback_api.gaps_grouping import Grouper  # noqa: E402
-from feedback_api.gaps_meaning import CONFIRM_SIMILARITY, MEANING_SIMILARITY  # noqa: E402
-from feedback_api.gaps_quality import Scores, scores  # noqa: E402
-from feedback_api.tables import metadata, searches  # noqa: E402
-from kb_builder.config import GapSettings  # noqa: E402
-from kb_builder.search import normalize_query  # noqa: E402
+from kb_cli.gaps import gaps  # noqa: E402
+from kb_core.config import GapSettings  # noqa: E402
+from kb_core.search.searcher import normalize_query  # noqa: E402
+from kb_reports.gaps import analysis as gaps_analysis  # noqa: E402
+from kb_reports.gaps import semantic as sem  # noqa: E402
+from kb_reports.gaps.grouping import Grouper  # noqa: E402
+from kb_reports.gaps.meaning import CONFIRM_SIMILARITY, MEANING_SIMILARITY  # noqa: E402
+from kb_reports.gaps.quality import Scores, scores  # noqa: E402
+from kb_store import store as st  # noqa: E402
+from kb_store.tables import metadata, searches  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "corpora" / "banking77" / "banking_data"
 DAYS = 120
@@ -390,7 +390,7 @@ def per_intent(data: list[tuple[str, str]], n: int = PER_INTENT, seed: int = 7) 
 
 def encode_all(texts: list[str]) -> tuple[dict[str, Any], float]:
     """Sentence vectors of the distinct normalised texts, and the seconds encoding took."""
-    from kb_builder.semantic import encoder
+    from kb_core.semantic import encoder
 
     distinct = sorted({normalize_query(t) for t in texts})
     t0 = time.perf_counter()
@@ -497,7 +497,7 @@ def log_quality(
     how completely the noisy spellings of one source text land together. Sentence vectors
     come from the store's cache (the reports above filled it), so the searches are those of
     the reports' window, the last 30 days."""
-    from feedback_api import reports_sql as sql
+    from kb_store import reports as sql
 
     since = datetime.now(UTC) - timedelta(days=30)
     window = [(r, lab) for r, lab in zip(data["searches"], labels, strict=True) if r["ts"] >= since]
@@ -649,7 +649,7 @@ def failed_queries(url: str) -> list[str]:
 
 def clear_vectors(url: str) -> int:
     """Empty the store's vector cache (a cold report); the rows it held."""
-    from feedback_api.tables import query_vectors
+    from kb_store.tables import query_vectors
 
     store = st.Store(url)
     store.migrate()  # a store kept by --keep before the cache existed
@@ -662,7 +662,7 @@ def clear_vectors(url: str) -> int:
 
 
 def count_vectors(url: str) -> int:
-    from feedback_api.tables import query_vectors
+    from kb_store.tables import query_vectors
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -693,8 +693,8 @@ def site_config(work: Path, similarity: float) -> Path:
 
 def sql_floor(url: str) -> float:
     """Seconds to run the failed- and found-search aggregations of a 30-day report."""
-    from feedback_api import reports_sql as sql
-    from feedback_api.gaps_model import window_for
+    from kb_reports.gaps.model import window_for
+    from kb_store import reports as sql
 
     t0 = time.perf_counter()
     with sql.reading(url) as conn:

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("KB_BENCH_CODE", str(ROOT)))
 
 from kb_builder.buildcache import Cache  # noqa: E402
-from kb_builder.search import IndexDoc, Searcher, Section, build_index  # noqa: E402
+from kb_core.search.searcher import IndexDoc, Searcher, Section, build_index  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
@@ -127,8 +127,8 @@ def load_corpus(root: Path) -> tuple[list[IndexDoc], str]:
     """
     try:
         from kb_builder.build import to_index_doc
-        from kb_builder.config import SiteConfig
         from kb_builder.content import load_content
+        from kb_core.config import SiteConfig
     except ImportError:
         return [load_markdown(p, root) for p in sorted(root.rglob("*.md"))], "bench loader"
     kb = load_content(root, SiteConfig())
@@ -143,8 +143,8 @@ def load_content_kb() -> tuple[list[IndexDoc], tuple[tuple[str, ...], ...]] | No
         return None
     try:
         from kb_builder.build import to_index_doc
-        from kb_builder.config import load_config
         from kb_builder.content import load_content
+        from kb_core.config import load_config
     except ImportError:
         docs = [d for d in load_corpus(content)[0] if not Path(d.source).name.startswith("_")]
         return docs, ()
@@ -167,7 +167,7 @@ def ours(
 ) -> tuple[Ranker, Searcher]:
     """Our search as ``kb build`` indexes it: with title vectors (``search.semantic``, the
     default) or, ``semantic=False``, words only."""
-    from kb_builder.indexing import title_vectors
+    from kb_builder.index.documents import title_vectors
 
     where = workdir / ("ours" if semantic else "ours-words")
     vectors = title_vectors(list(docs), Cache(None, "")) if semantic else None
@@ -517,8 +517,8 @@ def measure_speed(root: Path, rounds: int = 5) -> dict[str, float]:
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         try:  # a --baseline revision may predate title vectors
-            from kb_builder.indexing import title_vectors
-            from kb_builder.semantic import encoder
+            from kb_builder.index.documents import title_vectors
+            from kb_core.semantic import encoder
         except ImportError:
             count = build_index(docs, Path(tmp) / "ix", procs=2, limitmb=256)
             t_vec, encoder = 0.0, None

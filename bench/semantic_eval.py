@@ -14,8 +14,8 @@ Runs in a venv with the project's dependencies plus ``model2vec`` (no torch) and
 (average-linkage clustering here only). The model comes from bench/distill_static_model.py.
 
 (A) banking77 grouping (labels = 77 intents; purity, inverse purity, majority in one, as in
-    bench/gaps_bench.py and feedback_api/gaps_quality.py). Side by side on the held-out test
-    split (3,080 queries): the project's grouping (feedback_api.gaps_grouping.Grouper, words
+    bench/gaps_bench.py and kb_reports/gaps/quality.py). Side by side on the held-out test
+    split (3,080 queries): the project's grouping (kb_reports.gaps.grouping.Grouper, words
     only and words + meaning learned from the unlabelled train + test log, as gaps_bench.py
     runs it) and embedding groupings:
       - avg-link:       average-linkage agglomerative clustering on cosine, cut at a cosine;
@@ -41,7 +41,7 @@ embed 9,746 synthetic short documents (title + description size) and 9,746 long 
 Outcome (measured 2026-11-22): the static model lifts stackfaq group 1 from hit@1 0.849 /
 MRR 0.906 to 0.861 / 0.914 and banking77's inverse purity from 0.35 to 0.50 at purity 0.76,
 short of both issues' bars; the full MiniLM clears them (via --precomputed). The product now
-ships the full model (bench/export_minilm_onnx.py, kb_builder/semantic.py), gated in search
+ships the full model (bench/export_minilm_onnx.py, kb_core/semantic.py), gated in search
 so that only unsure multi-word queries pay its ~2 ms.
 """
 
@@ -72,10 +72,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import search_eval as se  # noqa: E402  (bench/search_eval.py: corpus loader and scoring)
 from gaps_bench import quality_table  # noqa: E402  (bench/gaps_bench.py)
 
-from feedback_api.gaps_grouping import Grouper, frequencies  # noqa: E402
-from feedback_api.gaps_quality import Scores, scores  # noqa: E402
-from kb_builder.config import GapSettings  # noqa: E402
-from kb_builder.search import Searcher, build_index, normalize_query  # noqa: E402
+from kb_core.config import GapSettings  # noqa: E402
+from kb_core.search.searcher import Searcher, build_index, normalize_query  # noqa: E402
+from kb_reports.gaps.grouping import Grouper, frequencies  # noqa: E402
+from kb_reports.gaps.quality import Scores, scores  # noqa: E402
 
 BANKING = ROOT.parent / "shared" / "corpora" / "banking77" / "banking_data"
 STACKFAQ = ROOT.parent / "shared" / "corpora" / "stackfaq"

@@ -1,8 +1,8 @@
 """feedback_api: the live half of the portal, a Flask app serving ``build/public`` and a JSON API.
 
 Layering rule: this package reads the build's output (``build/``) and imports from kb_builder
-only ``kb_builder.config``, ``kb_builder.errors``, ``kb_builder.search`` and ``kb_builder.link``
-(and, once it exists, ``kb_builder.manifest``), none of which import mkdocs or Flask. It never
+only ``kb_core.config``, ``kb_core.errors``, ``kb_core.search.searcher`` and ``kb_core.link``
+(and, once it exists, ``kb_core.manifest``), none of which import mkdocs or Flask. It never
 imports the build pipeline; a test checks that creating the app leaves ``mkdocs`` out of
 ``sys.modules``.
 
@@ -26,19 +26,18 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kb_builder.config import SiteConfig, load_config
-
-from . import agents, contact, errors, health, portal, ratings, search
-from .bodylimit import ChunkedBodyLimit
-from .catalog import BuildState
-from .eventlog import EventLog
-from .outbox import Forwarder, OutboxWorker, Policy, channels
-from .ratelimit import RateLimits
-from .schemas import contact_model, rating_model
-from .security import install_headers
-from .services import Services
-from .store import Store
-from .visitor import Visitors
+from feedback_api import agents, contact, errors, health, portal, ratings, search
+from feedback_api.bodylimit import ChunkedBodyLimit
+from feedback_api.catalog import BuildState
+from feedback_api.eventlog import EventLog
+from feedback_api.outbox import Forwarder, OutboxWorker, Policy, channels
+from feedback_api.ratelimit import RateLimits
+from feedback_api.schemas import contact_model, rating_model
+from feedback_api.security import install_headers
+from feedback_api.services import Services
+from feedback_api.visitor import Visitors
+from kb_core.config import SiteConfig, load_config
+from kb_store.store import Store
 
 __all__ = ["create_app"]
 

@@ -29,7 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 from flask import Flask, Request, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from kb_builder.config import AgentToken, ApiSettings
+from kb_core.config import AgentToken, ApiSettings
 
 log = logging.getLogger(__name__)
 

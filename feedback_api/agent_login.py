@@ -12,9 +12,8 @@ import logging
 
 from flask import Response
 
-from kb_builder.config import AgentToken
-
-from .agent_auth import LOGIN_PATH, LOGOUT_PATH
+from feedback_api.agent_auth import LOGIN_PATH, LOGOUT_PATH
+from kb_core.config import AgentToken
 
 log = logging.getLogger(__name__)
 

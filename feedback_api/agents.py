@@ -1,7 +1,7 @@
 """Agents blueprint: reply-ready links over the API, and the internal portal behind a sign-in.
 
 ``GET /api/articles?q=`` ranks with the same ``Searcher`` as ``/api/search`` and ``kb link``
-(``kb_builder.link`` makes the snippets); ``GET /api/articles/<id>`` describes one article.
+(``kb_core.link`` makes the snippets); ``GET /api/articles/<id>`` describes one article.
 Internal articles exist for these only with a valid ``Authorization: Bearer`` agent token:
 without one they are answered exactly like unknown ids (404), so their ids do not leak. Agent
 lookups are not logged as customer searches (they would pollute ``kb gaps``).
@@ -24,19 +24,19 @@ from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.routing import PathConverter
 
-from kb_builder.config import AgentToken
-from kb_builder.errors import IndexUnavailable
-from kb_builder.link import Articles, detail, render, search_answer
-from kb_builder.link import as_dict as link_dict
-
-from . import agent_auth, revocations
-from .agent_login import login_page
-from .catalog import BuildWatch, Catalog, redirect_key
-from .errors import ApiError
-from .portal import index_file, locate
-from .schemas import Words, parse_args
-from .security import cached_page_csp
-from .services import Services, services
+from feedback_api import agent_auth
+from feedback_api.agent_login import login_page
+from feedback_api.catalog import BuildWatch, Catalog, redirect_key
+from feedback_api.errors import ApiError
+from feedback_api.portal import index_file, locate
+from feedback_api.schemas import Words, parse_args
+from feedback_api.security import cached_page_csp
+from feedback_api.services import Services, services
+from kb_core.config import AgentToken
+from kb_core.errors import IndexUnavailable
+from kb_core.link import Articles, detail, render, search_answer
+from kb_core.link import as_dict as link_dict
+from kb_store import revocations
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from kb_builder.config import SiteConfig
-
-from .schemas import contact_schema, rating_model
+from feedback_api.schemas import contact_schema, rating_model
+from kb_core.config import SiteConfig
 
 __all__ = ["openapi_document", "served_document"]
 

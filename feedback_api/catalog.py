@@ -1,8 +1,9 @@
 """What the API knows about the build: the article manifest and the public search index.
 
-Reads ``build/manifest.json`` and opens ``build/index/public`` with ``kb_builder.search``; never
-imports the build pipeline. A rebuild under a running server is picked up: the manifest's
-modification time is checked at most once a second, and the searcher follows its directory.
+Reads ``build/manifest.json`` and opens ``build/index/public`` with
+``kb_core.search.searcher``; never imports the build pipeline. A rebuild under a running
+server is picked up: the manifest's modification time is checked at most once a second, and
+the searcher follows its directory.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb_builder.errors import IndexUnavailable
-from kb_builder.search import Searcher
+from kb_core.errors import IndexUnavailable
+from kb_core.search.searcher import Searcher
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify
 
-from kb_builder.config import SupportHours
-
-from .errors import ApiError
-from .schemas import ContactEvent, parse_json
-from .services import Services, services
-from .store import ContactRequest, DuplicateReference
-from .tables import contact_event_row
+from feedback_api.errors import ApiError
+from feedback_api.schemas import ContactEvent, parse_json
+from feedback_api.services import Services, services
+from kb_core.config import SupportHours
+from kb_store.store import ContactRequest, DuplicateReference
+from kb_store.tables import contact_event_row
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from flask import Flask, Response, current_app, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestURITooLarge
 
-from .ratelimit import RateLimitExceeded
-from .security import page_csp
-from .store import StoreError
+from feedback_api.ratelimit import RateLimitExceeded
+from feedback_api.security import page_csp
+from kb_store.store import StoreError
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import os
 import threading
 from typing import Any
 
-from .store import Store
+from kb_store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class EventLog:
         if len(self._known) > _MAX_KNOWN:
             self._known.clear()
         try:
-            from kb_builder.semantic import encoder
+            from kb_core.semantic import encoder
 
             found = encoder().encode(new)
         except Exception as exc:  # a missing or broken model must not cost log rows

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from .api_doc import openapi_document, served_document
+from feedback_api.api_doc import openapi_document, served_document
 
 __all__ = ["bp", "openapi_document"]  # openapi_document: readers import it from here
-from .migrations import LATEST
-from .services import services
-from .store import StoreError
+from feedback_api.services import services
+from kb_store.migrations import LATEST
+from kb_store.store import StoreError
 
 log = logging.getLogger(__name__)
 

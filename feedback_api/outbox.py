@@ -26,9 +26,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
-from kb_builder.config import ContactSettings, SiteConfig
-
-from .store import ContactRequest, Delivery, Store, utcnow
+from kb_core.config import ContactSettings, SiteConfig
+from kb_store.store import ContactRequest, Delivery, Store, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
-from .catalog import redirect_key
-from .errors import not_found_page
-from .schemas import ViewEvent, parse_json
-from .security import cached_page_csp
-from .services import services
-from .tables import view_row
+from feedback_api.catalog import redirect_key
+from feedback_api.errors import not_found_page
+from feedback_api.schemas import ViewEvent, parse_json
+from feedback_api.security import cached_page_csp
+from feedback_api.services import services
+from kb_store.tables import view_row
 
 log = logging.getLogger(__name__)
 

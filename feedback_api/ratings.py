@@ -6,9 +6,9 @@ import logging
 
 from flask import Blueprint, Response, jsonify
 
-from .errors import ApiError
-from .schemas import parse_json
-from .services import services
+from feedback_api.errors import ApiError
+from feedback_api.schemas import parse_json
+from feedback_api.services import services
 
 log = logging.getLogger(__name__)
 

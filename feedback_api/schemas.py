@@ -23,9 +23,8 @@ from pydantic import (
     create_model,
 )
 
-from kb_builder.config import ContactSettings
-
-from .errors import ApiError, validation_error
+from feedback_api.errors import ApiError, validation_error
+from kb_core.config import ContactSettings
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from kb_builder.errors import IndexUnavailable
-from kb_builder.search import SearchResponse
-
-from .errors import ApiError
-from .schemas import ClickEvent, SearchParams, SuggestParams, parse_args, parse_json
-from .services import services
-from .tables import click_row, search_row
+from feedback_api.errors import ApiError
+from feedback_api.schemas import ClickEvent, SearchParams, SuggestParams, parse_args, parse_json
+from feedback_api.services import services
+from kb_core.errors import IndexUnavailable
+from kb_core.search.searcher import SearchResponse
+from kb_store.tables import click_row, search_row
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from kb_builder.config import SiteConfig
+from kb_core.config import SiteConfig
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,13 @@ from typing import Any
 
 from flask import current_app
 
-from kb_builder.config import SiteConfig
-
-from .catalog import BuildState
-from .eventlog import EventLog
-from .outbox import Forwarder, OutboxWorker, Policy
-from .ratelimit import RateLimits
-from .store import Store
-from .visitor import Visitors
+from feedback_api.catalog import BuildState
+from feedback_api.eventlog import EventLog
+from feedback_api.outbox import Forwarder, OutboxWorker, Policy
+from feedback_api.ratelimit import RateLimits
+from feedback_api.visitor import Visitors
+from kb_core.config import SiteConfig
+from kb_store.store import Store
 
 
 @dataclass

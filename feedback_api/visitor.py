@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask import request
 
-from .store import Store, StoreError
+from kb_store.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 

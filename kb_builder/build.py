@@ -21,16 +21,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import gitinfo
-from .buildcache import Cache, code_digest, release_memory
-from .checks import BLOCKS_BUILD, check
-from .config import SiteConfig
-from .content import KnowledgeBase, load_content, source_url
-from .errors import BuildError, Problem
-from .indexing import DOCS_CACHE, index_docs, search_entries, to_index_doc, update_indexes
-from .manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
-from .pages import plan_tree
-from .render import (
+from kb_builder import gitinfo
+from kb_builder.buildcache import Cache, code_digest, release_memory
+from kb_builder.checks import BLOCKS_BUILD, check
+from kb_builder.content import KnowledgeBase, load_content, source_url
+from kb_builder.index.documents import (
+    DOCS_CACHE,
+    index_docs,
+    search_entries,
+    to_index_doc,
+    update_indexes,
+)
+from kb_builder.pages import plan_tree
+from kb_builder.render import (
     RenderResult,
     assemble,
     redirect_map,
@@ -39,6 +42,9 @@ from .render import (
     warm_up,
     write_entries,
 )
+from kb_core.config import SiteConfig
+from kb_core.errors import BuildError, Problem
+from kb_core.manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
 
 log = logging.getLogger(__name__)
 

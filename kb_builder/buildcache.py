@@ -18,14 +18,15 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_PACKAGE = Path(__file__).parent
+_CODE = (Path(__file__).parent, Path(__file__).parents[1] / "kb_core")  # what a build runs
 
 
 def code_digest() -> str:
     """A digest of kb-portal's build code: any edit to it invalidates every cache."""
     h = hashlib.sha1()
-    for p in sorted(_PACKAGE.glob("*.py")):
-        h.update(p.name.encode())
+    root = _CODE[0].parent
+    for p in sorted(p for package in _CODE for p in package.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 

@@ -13,14 +13,14 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .config import SiteConfig
-from .content import Article, KnowledgeBase
-from .errors import Problem
-from .faq import faq_problems
-from .gitinfo import History
-from .published import removed_urls
-from .sanitize import raw_html_problems
-from .template import template_problems
+from kb_builder.content import Article, KnowledgeBase
+from kb_builder.faq import faq_problems
+from kb_builder.gitinfo import History
+from kb_builder.published import removed_urls
+from kb_builder.sanitize import raw_html_problems
+from kb_builder.template import template_problems
+from kb_core.config import SiteConfig
+from kb_core.errors import Problem
 
 # Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
 RESERVED = frozenset(

@@ -22,11 +22,11 @@ from frontmatter.default_handlers import YAMLHandler
 from markdown.extensions.toc import slugify, unique
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import compat
-from .buildcache import Cache
-from .config import SiteConfig, Visibility
-from .errors import Problem
-from .guards import visibility_slips, walk
+from kb_builder import compat
+from kb_builder.buildcache import Cache
+from kb_builder.guards import visibility_slips, walk
+from kb_core.config import SiteConfig, Visibility
+from kb_core.errors import Problem
 
 log = logging.getLogger(__name__)
 

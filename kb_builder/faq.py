@@ -18,9 +18,9 @@ from typing import Any
 
 import nh3
 
-from .content import Article
-from .errors import Problem
-from .sanitize import clean_html
+from kb_builder.content import Article
+from kb_builder.sanitize import clean_html
+from kb_core.errors import Problem
 
 FAQ_URL = "faq/"
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -108,7 +108,7 @@ def _opening(blocks: list[str]) -> str | None:
 
 @lru_cache(maxsize=8)
 def _analyzer(language: str) -> Any:
-    from .search_text import Analyzer
+    from kb_core.search.text import Analyzer
 
     return Analyzer(language)
 
@@ -143,7 +143,7 @@ def find_answer(article: Article, question: str, language: str = "en") -> tuple[
 
 def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article]) -> str:
     """Point links at the URLs they have from the FAQ page; drop those that would break there."""
-    from .checks import resolve_link  # checks imports this module for faq_problems
+    from kb_builder.checks import resolve_link  # checks imports this module for faq_problems
 
     def repl(m: re.Match[str]) -> str:
         image, text, target = m.group(1), m.group(2), m.group(3)
@@ -170,7 +170,7 @@ def _markdown() -> Any:
     # One converter for every answer: building one loads all the extensions (milliseconds).
     import markdown as md
 
-    from .render import MARKDOWN_EXTENSIONS
+    from kb_builder.render import MARKDOWN_EXTENSIONS
 
     names: list[str] = []
     configs: dict[str, dict[str, Any]] = {}

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
-from .search_spell import distance
+from kb_core.errors import Problem
+from kb_core.search.spell import distance
 
 # Keys other generators read as "do not publish": here they would be ignored and the article
 # published, so their hiding value is an error (the value that publishes stays a warning).

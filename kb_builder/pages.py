@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from .checks import resolve_link
-from .config import SiteConfig
-from .content import INTRO_FILES, Article, Category, KnowledgeBase
-from .faq import faq_answer
+from kb_builder.checks import resolve_link
+from kb_builder.content import INTRO_FILES, Article, Category, KnowledgeBase
+from kb_builder.faq import faq_answer
+from kb_core.config import SiteConfig
 
 Tree = Literal["public", "internal"]
 SIDEBAR_LIMIT = 60

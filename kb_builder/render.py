@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
-from . import __version__
-from .buildcache import release_memory
-from .config import SiteConfig
-from .errors import BuildError
-from .pages import TreePlan, relative_url
+from kb_builder import __version__
+from kb_builder.buildcache import release_memory
+from kb_builder.pages import TreePlan, relative_url
+from kb_core.config import SiteConfig
+from kb_core.errors import BuildError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 
 import nh3
 
-from .content import Article
-from .errors import Problem
+from kb_builder.content import Article
+from kb_core.errors import Problem
 
 TAGS = frozenset(
     {

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .content import Article
-from .errors import Problem
+from kb_builder.content import Article
+from kb_core.errors import Problem
 
 SUMMARY = "One sentence saying what the reader will be able to do."
 # Placeholder lines of the body, matched as the whole text of a line or list item.

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kb_builder.build import BuildReport, build_site
-from kb_builder.config import load_config
+from kb_core.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

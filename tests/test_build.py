@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from kb_builder.build import BuildReport, build_site
-from kb_builder.config import SiteConfig, load_config
-
-from .conftest import ROOT, TODAY, write
+from kb_core.config import SiteConfig, load_config
+from tests.conftest import ROOT, TODAY, write
 
 Build = tuple[Path, BuildReport]
 
@@ -204,7 +203,7 @@ def test_no_internal_or_draft_text_in_any_public_output(example_build: Build) ->
 
 
 def test_public_index_cannot_find_internal_articles(example_build: Build) -> None:
-    from kb_builder.search import Searcher
+    from kb_core.search.searcher import Searcher
 
     out = example_build[0]
     internal = json.loads((out / "manifest.internal.json").read_text())["articles"]
@@ -327,7 +326,7 @@ def _small_kb(content: Path) -> None:
 
 
 def _search_ids(out: Path, query: str) -> set[str]:
-    from kb_builder.search import Searcher
+    from kb_core.search.searcher import Searcher
 
     searcher = Searcher(out / "index" / "public")
     try:

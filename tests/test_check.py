@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_builder.cli import main
-
-from .conftest import ROOT, write
+from kb_cli.main import main
+from tests.conftest import ROOT, write
 
 BROKEN = "tests/fixtures/broken"
 

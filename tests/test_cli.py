@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_builder.cli import main
+from kb_cli.main import main
 
 
 @pytest.fixture()
@@ -53,7 +53,7 @@ def test_serve_answers_from_a_relative_build_dir(
     """`kb build && kb serve` as the README runs them: paths relative to the working folder."""
     from feedback_api import create_app
     from kb_builder.build import build_site
-    from kb_builder.config import SiteConfig
+    from kb_core.config import SiteConfig
 
     content = tmp_path / "content"
     content.mkdir()

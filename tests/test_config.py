@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from kb_builder.config import SiteConfig, load_config, parse_config
-from kb_builder.errors import ConfigError
+from kb_core.config import SiteConfig, load_config, parse_config
+from kb_core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_builder.compat import to_mkdocs
-from kb_builder.config import SiteConfig, parse_config
 from kb_builder.content import load_content, parse_headings
-
-from .conftest import write
+from kb_core.config import SiteConfig, parse_config
+from tests.conftest import write
 
 CONFIG = SiteConfig()
 

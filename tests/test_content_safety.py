@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write
+from tests.conftest import write
 
 KB = str(Path(sys.executable).with_name("kb"))
 POLICY = (

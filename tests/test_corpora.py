@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb_builder.build import build_site
-from kb_builder.config import SiteConfig
-
-from .conftest import CORPORA, TODAY
+from kb_core.config import SiteConfig
+from tests.conftest import CORPORA, TODAY
 
 pytestmark = [
     pytest.mark.corpus,

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kb_builder.config import SiteConfig
 from kb_builder.content import load_content
 from kb_builder.faq import faq_answer, faq_problems
-
-from .conftest import write
+from kb_core.config import SiteConfig
+from tests.conftest import write
 
 HEAD = "---\ntitle: T\nsummary: The summary.\nfaq: {q}\n{extra}---\n\n"
 

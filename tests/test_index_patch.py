@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kb_builder.buildcache import digest
-from kb_builder.search import IndexDoc, Searcher, Section, build_index, patch_index
-from kb_builder.search_index import STATE_FILE, doc_stats
+from kb_core.search.schema import STATE_FILE, doc_stats
+from kb_core.search.searcher import IndexDoc, Searcher, Section, build_index, patch_index
 
 WORDS = (
     "invoice refund password account billing export calendar shift schedule team payroll "

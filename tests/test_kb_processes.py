@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from .api.servers import free_port, wait_for
-from .conftest import ROOT
+from tests.api.servers import free_port, wait_for
+from tests.conftest import ROOT
 
 KB = Path(sys.executable).with_name("kb")
 
 # Questions of three or more words whose best results score close together: they wake the
-# sentence model (kb_builder.search_rank), the code path that used to abort at exit.
+# sentence model (kb_core.search.rank), the code path that used to abort at exit.
 QUESTIONS = (
     "still waiting on my new card to arrive",
     "how do I get my money back",

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from .api.servers import free_port, wait_for
-from .conftest import write
-from .test_content_safety import article, kb, lines
+from tests.api.servers import free_port, wait_for
+from tests.conftest import write
+from tests.test_content_safety import article, kb, lines
 
 FIX = (
     "add '{url}' to the 'aliases:' of the article that replaces it, or to 'retired:' in "

@@ -1,4 +1,4 @@
-"""kb_builder.search: real Whoosh indexes built in tmp_path from a handful of articles."""
+"""kb_core.search.searcher: real Whoosh indexes built in tmp_path from a handful of articles."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from kb_builder.errors import IndexUnavailable
-from kb_builder.search import IndexDoc, Searcher, Section, build_index, normalize_query
+from kb_core.errors import IndexUnavailable
+from kb_core.search.searcher import IndexDoc, Searcher, Section, build_index, normalize_query
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STACKFAQ = SHARED / "corpora" / "stackfaq"
@@ -296,7 +296,7 @@ def test_only_and_same_are_searchable_words(tmp_path: Path) -> None:
 
 
 def test_the_spelling_table_is_built_in_the_background(tmp_path: Path) -> None:
-    from kb_builder.search_spell import Vocabulary
+    from kb_core.search.spell import Vocabulary
 
     path = tmp_path / "vocabulary.txt"
     path.write_text("subscription\t3\nsubscribe\t2\n", encoding="utf-8")
@@ -334,7 +334,7 @@ def test_negations_are_one_word(tmp_path: Path, query: str) -> None:
     ],
 )
 def test_a_correction_looks_like_a_typo(tmp_path: Path, typed: str, corrected: str | None) -> None:
-    from kb_builder.search_spell import Vocabulary
+    from kb_core.search.spell import Vocabulary
 
     words = "subscription receive recipient organizing cancel thread shared mode treats"
     path = tmp_path / "vocabulary.txt"

@@ -1,4 +1,4 @@
-"""kb_builder.semantic and search's rerank by meaning: the real shipped model, real indexes."""
+"""kb_core.semantic and search's rerank by meaning: the real shipped model, real indexes."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ import pytest
 
 from kb_builder.build import build_site
 from kb_builder.buildcache import Cache
-from kb_builder.config import SiteConfig
-from kb_builder.indexing import title_vectors
-from kb_builder.search import Searcher, build_index
-from kb_builder.semantic import DIMENSIONS, Meanings, encoder
-
-from .test_search import doc
+from kb_builder.index.documents import title_vectors
+from kb_core.config import SiteConfig
+from kb_core.search.searcher import Searcher, build_index
+from kb_core.semantic import DIMENSIONS, Meanings, encoder
+from tests.test_search import doc
 
 CARDS = [
     doc(

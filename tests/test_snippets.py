@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb_builder.content import plain_text
-from kb_builder.search_text import WordFinder, sentences, snippet
+from kb_core.search.text import WordFinder, sentences, snippet
 
 REFUNDS = """We want you to pay only for Tandem you use. This page explains when we refund payments.
 

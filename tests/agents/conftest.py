@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
 from kb_builder.build import BuildReport
-from kb_builder.config import SiteConfig, load_config
+from kb_core.config import SiteConfig, load_config
 from tests.api.conftest import PG_URL, pg_reachable
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .conftest import BASE_URL, OTHER_TOKEN, TOKEN, AppFactory, agent_config, bearer
+from tests.agents.conftest import BASE_URL, OTHER_TOKEN, TOKEN, AppFactory, agent_config, bearer
 
 POLICY = "refund-approval-policy"
 
@@ -147,7 +147,7 @@ def test_agent_lookups_are_not_logged_as_customer_searches(app: Flask) -> None:
     app.test_client().get("/api/articles?q=zzunfindablezz")
     from sqlalchemy import func, select
 
-    from feedback_api.tables import searches
+    from kb_store.tables import searches
 
     with app.extensions["kb"].store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(searches)).scalar() == 0

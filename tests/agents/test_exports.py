@@ -12,9 +12,8 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from kb_builder.cli import main
-
-from .conftest import BASE_URL, ROOT, AppFactory
+from kb_cli.main import main
+from tests.agents.conftest import BASE_URL, ROOT, AppFactory
 
 CONFIG = str(ROOT / "site_config.yml")
 GREETINGS = ("Hi", "Hello", "Dear", "Thanks", "Thank you")

@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import MARKER, OTHER_TOKEN, SECRET_KEY, TOKEN, AppFactory, agent_config, sign_in
+from tests.agents.conftest import (
+    MARKER,
+    OTHER_TOKEN,
+    SECRET_KEY,
+    TOKEN,
+    AppFactory,
+    agent_config,
+    sign_in,
+)
 
 POLICY_URL = "/internal/agent-playbooks/refund-approval-policy/"
 

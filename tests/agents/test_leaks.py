@@ -18,11 +18,10 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from feedback_api import agent_auth
-from kb_builder.cli import main
-from kb_builder.config import AgentToken
-from kb_builder.link import Articles, article_text
-
-from .conftest import MARKER, ROOT, TOKEN, bearer, sha, sign_in
+from kb_cli.main import main
+from kb_core.config import AgentToken
+from kb_core.link import Articles, article_text
+from tests.agents.conftest import MARKER, ROOT, TOKEN, bearer, sha, sign_in
 
 
 @pytest.fixture(scope="session")

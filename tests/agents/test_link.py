@@ -1,4 +1,4 @@
-"""`kb link` and kb_builder.link: permanent, marked, reply-ready links from the built index."""
+"""`kb link` and kb_core.link: permanent, marked, reply-ready links from the built index."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from kb_builder.cli import main
-from kb_builder.link import (
+from kb_cli.main import main
+from kb_core.link import (
     Link,
     as_dict,
     excerpt,
@@ -22,9 +22,8 @@ from kb_builder.link import (
     plain_text,
     render,
 )
-
-from .conftest import BASE_URL as BASE
-from .conftest import ROOT, bearer
+from tests.agents.conftest import BASE_URL as BASE
+from tests.agents.conftest import ROOT, bearer
 
 SITE = "https://help.example.com"
 CONFIG = str(ROOT / "site_config.yml")

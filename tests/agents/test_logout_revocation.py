@@ -14,12 +14,11 @@ from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
 
-from feedback_api import revocations
 from feedback_api.agent_auth import fingerprint
-from feedback_api.tables import revoked_sessions, utcnow
+from kb_store import revocations
+from kb_store.tables import revoked_sessions, utcnow
+from tests.agents.conftest import TOKEN, AppFactory
 from tests.api.servers import serve
-
-from .conftest import TOKEN, AppFactory
 
 POLICY = "/internal/agent-playbooks/refund-approval-policy/"
 

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.agents.conftest import AppFactory, agent_config, sha
 from tests.api.servers import serve
-
-from .conftest import AppFactory, agent_config, sha
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 EXAMPLES = 20  # per operation and phase: ~1,000 requests a run

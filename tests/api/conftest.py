@@ -23,10 +23,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
-from feedback_api.store import Store
-from feedback_api.tables import metadata
-from kb_builder.config import SiteConfig, parse_config
-from kb_builder.search import IndexDoc, Section, build_index
+from kb_core.config import SiteConfig, parse_config
+from kb_core.search.searcher import IndexDoc, Section, build_index
+from kb_store.store import Store
+from kb_store.tables import metadata
 
 PG_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -1,4 +1,4 @@
-"""`kb outbox` and `kb serve` (the click commands of feedback_api.cli)."""
+"""`kb outbox` and `kb serve` (the click commands of kb_cli.serve)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from feedback_api.cli import outbox
-
-from .conftest import AppFactory, site_config
-from .servers import WebhookServer, free_port, wait_for
-from .test_outbox import FORM, deliver, forwarding
+from kb_cli.serve import outbox
+from tests.api.conftest import AppFactory, site_config
+from tests.api.servers import WebhookServer, free_port, wait_for
+from tests.api.test_outbox import FORM, deliver, forwarding
 
 
 def _config_file(tmp_path: Path, webhook_url: str) -> Path:
@@ -78,7 +77,7 @@ def test_serve_runs_the_portal_and_api(build_dir: Path, tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-c",
-        "from feedback_api.cli import serve; serve()",
+        "from kb_cli.serve import serve; serve()",
         "--port",
         str(port),
         "--build-dir",

@@ -14,8 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kb_builder.build import BuildReport
-
-from .conftest import AppFactory, rows
+from tests.api.conftest import AppFactory, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = Path(sys.executable).with_name("kb")

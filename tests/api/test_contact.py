@@ -12,9 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api.contact import support_online
-from kb_builder.config import SupportHours
-
-from .conftest import GENEROUS, AppFactory, rows, site_config
+from kb_core.config import SupportHours
+from tests.api.conftest import GENEROUS, AppFactory, rows, site_config
 
 FORM: dict[str, Any] = {
     "name": "Ann Example",

@@ -9,8 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api.search import bp as search_bp
-
-from .conftest import GENEROUS, AppFactory, site_config
+from tests.api.conftest import GENEROUS, AppFactory, site_config
 
 GOOD_CONTACT = {
     "name": "Ann",

@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from feedback_api.eventlog import EventLog
-from feedback_api.store import Store
-from feedback_api.tables import search_row
-
-from .conftest import AppFactory, rows
-from .servers import wait_for
+from kb_store.store import Store
+from kb_store.tables import search_row
+from tests.api.conftest import AppFactory, rows
+from tests.api.servers import wait_for
 
 
 def _count(store: Store, table: str = "searches") -> int:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from feedback_api.migrations import LATEST
-
-from .conftest import AppFactory
+from kb_store.migrations import LATEST
+from tests.api.conftest import AppFactory
 
 
 def test_healthy(client: FlaskClient) -> None:

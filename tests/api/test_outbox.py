@@ -11,10 +11,9 @@ import pytest
 from flask import Flask
 
 from feedback_api.outbox import Policy, deliver_due
-from feedback_api.store import utcnow
-
-from .conftest import GENEROUS, AppFactory, rows, site_config
-from .servers import SmtpServer, WebhookServer, free_port, wait_for
+from kb_store.store import utcnow
+from tests.api.conftest import GENEROUS, AppFactory, rows, site_config
+from tests.api.servers import SmtpServer, WebhookServer, free_port, wait_for
 
 FORM = {
     "name": "Ann Example",

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .conftest import GENEROUS, AppFactory, rows, site_config
+from tests.api.conftest import GENEROUS, AppFactory, rows, site_config
 
 
 def test_second_vote_on_a_revision_replaces_the_first(app: Flask, client: FlaskClient) -> None:

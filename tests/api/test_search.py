@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .conftest import AppFactory, rows
+from tests.api.conftest import AppFactory, rows
 
 
 def test_search_answers_the_contract_and_is_logged(app: Flask, client: FlaskClient) -> None:

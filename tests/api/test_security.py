@@ -9,7 +9,7 @@ import socket
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import CONTENT_SCRIPT, INLINE_SCRIPT, AppFactory, rows, site_config
+from tests.api.conftest import CONTENT_SCRIPT, INLINE_SCRIPT, AppFactory, rows, site_config
 
 
 def test_api_responses_carry_security_headers(client: FlaskClient) -> None:

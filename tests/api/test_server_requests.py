@@ -22,11 +22,10 @@ import sqlalchemy as sa
 import yaml
 from flask import Flask
 
-from feedback_api.tables import metadata
+from kb_store.tables import metadata
+from tests.api.conftest import GENEROUS, AppFactory, site_config
+from tests.api.servers import serve
 from tests.proof.procs import Gunicorn, server_env
-
-from .conftest import GENEROUS, AppFactory, site_config
-from .servers import serve
 
 TOKEN = "kb-agent-" + "5e" * 16
 SECRET_KEY = "server-requests-test-key-" + "0123456789abcdef" * 2

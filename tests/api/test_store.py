@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from feedback_api.migrations import LATEST
-from feedback_api.store import FAILED, PENDING, SENDING, SENT, Store, utcnow
-
-from .conftest import rows
+from kb_store.migrations import LATEST
+from kb_store.store import FAILED, PENDING, SENDING, SENT, Store, utcnow
+from tests.api.conftest import rows
 
 LEASE = timedelta(minutes=5)
 

@@ -84,7 +84,7 @@ def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     except pytest.FixtureLookupError:
         pass
     from kb_builder.build import build_site
-    from kb_builder.config import load_config
+    from kb_core.config import load_config
 
     config, problems = load_config(ROOT / "site_config.yml")
     out = tmp_path_factory.mktemp("kb-build")

@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import ARTIFACTS, Portal
 from tests.proof.figures import add
-
-from .conftest import ARTIFACTS, Portal
 
 AXE_VERSION = "4"
 BLOCKING = ("serious", "critical")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
-from .conftest import Portal
+from tests.browser.conftest import Portal
 
 FIELDS = {
     "Your name": "Ada Lovelace",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from .conftest import Portal
+from tests.browser.conftest import Portal
 
 
 def test_the_faq_shows_answers(page: Page, portal: Portal) -> None:

@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ROOT, Portal
 from tests.proof.figures import add, record
 from tests.proof.procs import GENEROUS, proof_config
-
-from .conftest import ROOT, Portal
 
 CSP_WATCH = """
 window.__csp = [];

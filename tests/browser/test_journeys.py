@@ -24,9 +24,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import ARTIFACTS, ROOT, Portal
 from tests.proof.procs import GENEROUS, proof_config
-
-from .conftest import ARTIFACTS, ROOT, Portal
 
 KB = str(Path(sys.executable).parent / "kb")
 TOKEN = "journey-agent-token-" + "t" * 24

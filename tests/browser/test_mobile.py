@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from tests.browser.conftest import Portal
 from tests.conftest import TODAY
 from tests.proof.procs import proof_config
-
-from .conftest import Portal
 
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=900)
@@ -63,9 +62,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 def plain_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The example built with no announcement, on a static host: the page frame as it is bare."""
     from kb_builder.build import build_site
-    from kb_builder.config import load_config
-
-    from .conftest import ROOT
+    from kb_core.config import load_config
+    from tests.browser.conftest import ROOT
 
     tmp = tmp_path_factory.mktemp("plain")
     config, problems = load_config(proof_config(tmp / "site_config.yml", site={"announcement": ""}))
@@ -322,7 +320,7 @@ def test_a_new_category_reaches_the_menu_of_pages_left_unbuilt(
 ) -> None:
     """An incremental build re-renders every article's menu when the list of categories changes."""
     from kb_builder.build import build_site
-    from kb_builder.config import SiteConfig
+    from kb_core.config import SiteConfig
     from tests.conftest import write
 
     tmp = tmp_path_factory.mktemp("menu")

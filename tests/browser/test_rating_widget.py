@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from .conftest import Portal
+from tests.browser.conftest import Portal
 
 SAVED_NO = "Thanks, your answer is saved. Tell us what went wrong, if you like."
 

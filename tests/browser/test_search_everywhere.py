@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ARTIFACTS, ROOT, Portal, _serve
+from tests.browser.conftest import ARTIFACTS, ROOT, Portal, _serve
 
 ARTICLE = "/billing/plans/change-plan/"
 CARD = """---
@@ -160,7 +160,7 @@ def card_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
 
     import feedback_api
     from kb_builder.build import build_site
-    from kb_builder.config import load_config
+    from kb_core.config import load_config
 
     content = tmp_path_factory.mktemp("card") / "content"
     shutil.copytree(ROOT / "content", content)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from .conftest import Portal
+from tests.browser.conftest import Portal
 
 REFUNDS = re.compile(r"/billing/invoices-and-payments/refunds/(#.*)?$")
 

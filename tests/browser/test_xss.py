@@ -48,7 +48,7 @@ def _serve(server: Any) -> Callable[[], None]:
 
 def _build(root: Path, trust: bool) -> Path:
     from kb_builder.build import build_site
-    from kb_builder.config import load_config
+    from kb_core.config import load_config
 
     hostile.write_kb(root, trust_raw_html=trust)
     config, problems = load_config(root / "site_config.yml")

@@ -11,9 +11,8 @@ from typing import Any
 import yaml
 from flask.testing import FlaskClient
 
-from feedback_api.gaps import GapReport
-
-from .conftest import Visitor
+from kb_reports.gaps.report import GapReport
+from tests.gaps.conftest import Visitor
 
 CASES = Path(__file__).with_name("advice_cases.yml")
 

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from feedback_api import shutdown
-from feedback_api.gaps import GapReport, build_report
-from kb_builder.config import SiteConfig
-
-from .advice import Case, advised, load_cases, play
-from .conftest import ROOT, BufferedClient, api_app
+from kb_core.config import SiteConfig
+from kb_reports.gaps.report import GapReport, build_report
+from tests.gaps.advice import Case, advised, load_cases, play
+from tests.gaps.conftest import ROOT, BufferedClient, api_app
 
 CASES = load_cases()
 KB = Path(sys.executable).with_name("kb")

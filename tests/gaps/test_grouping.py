@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from feedback_api.gaps_grouping import Grouper, one_edit
+from kb_reports.gaps.grouping import Grouper, one_edit
 
 SYNONYMS = (
     ("refund", "money back", "reimbursement"),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from feedback_api.gaps_grouping import Grouper
-from feedback_api.gaps_quality import scores
-from kb_builder.search import normalize_query
+from kb_core.search.searcher import normalize_query
+from kb_reports.gaps.grouping import Grouper
+from kb_reports.gaps.quality import scores
 
 BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "banking77"
 
@@ -52,8 +52,8 @@ def test_banking77_test_split_floor_with_sentence_meaning() -> None:
     groups stay pure. The figures (bench/gaps_bench.py, thresholds chosen on the train split)
     are 0.761 purity, 0.619 inverse purity, 0.662 majority in one; words alone reach 0.295
     inverse purity and 0.091 majority in one."""
-    from feedback_api.gaps_semantic import QueryVectors
-    from kb_builder.semantic import encoder
+    from kb_core.semantic import encoder
+    from kb_reports.gaps.semantic import QueryVectors
 
     with open(BANKING77 / "banking_data" / "test.csv", newline="", encoding="utf-8") as f:
         data = [(normalize_query(r["text"]), r["category"]) for r in csv.DictReader(f)]

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser.test_accessibility import axe_script, run_axe
-
-from .conftest import ROOT, Scenario
+from tests.gaps.conftest import ROOT, Scenario
 
 KB = Path(sys.executable).with_name("kb")
 __all__ = ["axe_script"]  # a fixture, used by name below

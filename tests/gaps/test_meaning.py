@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feedback_api.gaps_grouping import Grouper
-from feedback_api.gaps_meaning import WordVectors, merge_groups
-from feedback_api.gaps_quality import scores
-from kb_builder.search import normalize_query
+from kb_core.search.searcher import normalize_query
+from kb_reports.gaps.grouping import Grouper
+from kb_reports.gaps.meaning import WordVectors, merge_groups
+from kb_reports.gaps.quality import scores
 
 BANKING77 = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "banking77"
 

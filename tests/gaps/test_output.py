@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from feedback_api.gaps_cli import gaps
-from feedback_api.gaps_render import CSV_COLUMNS
-from kb_builder.cli import main
-
-from .conftest import ROOT, XSS, XSS_REASON, Scenario
+from kb_cli.gaps import gaps
+from kb_cli.main import main
+from kb_reports.gaps.render import CSV_COLUMNS
+from tests.gaps.conftest import ROOT, XSS, XSS_REASON, Scenario
 
 
 @pytest.fixture(scope="module")

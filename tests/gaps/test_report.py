@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from feedback_api.gaps import GapReport, build_report
-from kb_builder.config import SiteConfig
-
-from .conftest import XSS, XSS_SEARCH, Scenario
+from kb_core.config import SiteConfig
+from kb_reports.gaps.report import GapReport, build_report
+from tests.gaps.conftest import XSS, XSS_SEARCH, Scenario
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Grouping by sentence meaning: average linkage, hand-checked groups, and the vector cache.
 
-The encoder is the shipped one (kb_builder.semantic); stores are filled through the real API.
+The encoder is the shipped one (kb_core.semantic); stores are filled through the real API.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from feedback_api import gaps_semantic as sem
 from feedback_api import shutdown
-from feedback_api.gaps import GapReport, build_report
-from feedback_api.gaps_grouping import Grouper
-from feedback_api.tables import query_vectors
-from kb_builder.config import SiteConfig
-from kb_builder.semantic import encoder
-
-from .conftest import BufferedClient, Visitor, api_app
-from .test_grouping import SYNONYMS
-from .test_window import _pg_url
+from kb_core.config import SiteConfig
+from kb_core.semantic import encoder
+from kb_reports.gaps import semantic as sem
+from kb_reports.gaps.grouping import Grouper
+from kb_reports.gaps.report import GapReport, build_report
+from kb_store.tables import query_vectors
+from tests.gaps.conftest import BufferedClient, Visitor, api_app
+from tests.gaps.test_grouping import SYNONYMS
+from tests.gaps.test_window import _pg_url
 
 # -- average linkage ------------------------------------------------------------------------
 
@@ -354,7 +353,7 @@ def test_a_read_only_store_still_gets_its_report(
             shutdown(app)
         read_only = url + "%20-cdefault_transaction_read_only%3Don"
         before = sem.STATS.encoded
-        with caplog.at_level(logging.WARNING, logger="feedback_api.gaps_semantic"):
+        with caplog.at_level(logging.WARNING, logger="kb_reports.gaps.semantic"):
             got = report(read_only, config, site_build, tmp_path)
         assert len(got.failed_all) == 2
         assert "could not cache 1 query vectors" in caplog.text  # "refund"; the API did the rest
@@ -366,7 +365,7 @@ def test_a_read_only_store_still_gets_its_report(
 
 
 def test_a_store_without_the_cache_table_is_read(tmp_path: Path) -> None:
-    from feedback_api.store import Store
+    from kb_store.store import Store
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     store = Store(url)

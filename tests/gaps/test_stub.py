@@ -11,14 +11,13 @@ import frontmatter
 import pytest
 from click.testing import CliRunner, Result
 
-from feedback_api.gaps import FailedGroup, GapReport, build_report
-from feedback_api.gaps_articles import Catalog
-from feedback_api.gaps_cli import gaps
-from feedback_api.gaps_loop import MARKER, write_stub
 from kb_builder.build import build_site
-from kb_builder.config import SiteConfig
-
-from .conftest import ROOT, Scenario
+from kb_cli.gaps import gaps
+from kb_core.config import SiteConfig
+from kb_reports.gaps.articles import Catalog
+from kb_reports.gaps.loop import MARKER, write_stub
+from kb_reports.gaps.report import FailedGroup, GapReport, build_report
+from tests.gaps.conftest import ROOT, Scenario
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from feedback_api.gaps import GapReport, build_report
-from feedback_api.gaps_cli import gaps
-from feedback_api.store import Store
-from feedback_api.tables import clicks, searches
-from kb_builder.config import SiteConfig
+from kb_cli.gaps import gaps
+from kb_core.config import SiteConfig
+from kb_reports.gaps.report import GapReport, build_report
+from kb_store.store import Store
+from kb_store.tables import clicks, searches
 
 PG_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime.now(UTC).replace(microsecond=0)

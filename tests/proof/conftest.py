@@ -19,9 +19,8 @@ import sqlalchemy as sa
 
 from kb_builder.build import BuildReport
 from tests.api.conftest import PG_URL, pg_reachable
-
-from .figures import FIGURES
-from .procs import ROOT, Gunicorn, PrivatePostgres
+from tests.proof.figures import FIGURES
+from tests.proof.procs import ROOT, Gunicorn, PrivatePostgres
 
 
 @pytest.fixture(scope="session")

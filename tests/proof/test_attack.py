@@ -15,8 +15,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from .figures import add, record
-from .procs import (
+from tests.proof.figures import add, record
+from tests.proof.procs import (
     GENEROUS,
     Gunicorn,
     Reply,

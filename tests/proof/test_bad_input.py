@@ -19,12 +19,11 @@ from hypothesis import strategies as st
 from feedback_api import create_app, shutdown
 from feedback_api.health import openapi_document
 from kb_builder.checks import check
-from kb_builder.config import SiteConfig, load_config
 from kb_builder.content import load_content
-from kb_builder.errors import ConfigError
-
-from .figures import add
-from .procs import GENEROUS, Gunicorn, http, proof_config, raw_request, server_env
+from kb_core.config import SiteConfig, load_config
+from kb_core.errors import ConfigError
+from tests.proof.figures import add
+from tests.proof.procs import GENEROUS, Gunicorn, http, proof_config, raw_request, server_env
 
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis is not installed (pip install -e '.[test]')"

@@ -25,13 +25,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from feedback_api.outbox import Forwarder, Policy, deliver_due
-from feedback_api.store import SENDING, SENT, Store, utcnow
-from feedback_api.tables import contact_requests, outbox, ratings
-from kb_builder.config import load_config
+from kb_core.config import load_config
+from kb_store.store import SENDING, SENT, Store, utcnow
+from kb_store.tables import contact_requests, outbox, ratings
 from tests.api.servers import WebhookServer
-
-from .figures import record
-from .procs import GENEROUS, Gunicorn, http, proof_config, wait_until
+from tests.proof.figures import record
+from tests.proof.procs import GENEROUS, Gunicorn, http, proof_config, wait_until
 
 pytestmark = pytest.mark.slow
 

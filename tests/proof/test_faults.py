@@ -21,12 +21,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from feedback_api import create_app, shutdown
-from feedback_api.store import SENT
-from feedback_api.tables import contact_requests, outbox, searches
+from kb_store.store import SENT
+from kb_store.tables import contact_requests, outbox, searches
 from tests.api.servers import SmtpServer, WebhookServer, free_port
-
-from .figures import record
-from .procs import (
+from tests.proof.figures import record
+from tests.proof.procs import (
     GENEROUS,
     Gunicorn,
     PrivatePostgres,

@@ -1,5 +1,0 @@
-"""`python -m kb_builder` is `kb`."""
-
-from .cli import main
-
-main()

@@ -1,0 +1,2 @@
+"""The search write side: index documents made from articles (``documents``), written and
+patched in place by the build."""

@@ -1,0 +1,260 @@
+"""From loaded articles to search documents, and the Whoosh indexes kept up to date with them.
+
+A document is computed again only when its article changed, and an index is written again only
+when one of its documents (or the search code) changed: the cache lives in ``build/.work``.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from kb_builder.buildcache import Cache, digest, release_memory
+from kb_builder.content import Article, KnowledgeBase, plain_text
+from kb_core.errors import BuildError
+from kb_core.search.schema import DocStats, doc_stats
+from kb_core.search.searcher import IndexDoc, Section
+from kb_core.semantic import DIMENSIONS, forget_encoder
+
+DOCS_CACHE = "docs.cache"  # in build/.work
+STATS_CACHE = "index-stats.cache"
+VECTORS_CACHE = "title-vectors.cache"
+
+
+def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
+    titles = [
+        kb.categories[a.category_path[:i]].title
+        for i in range(1, len(a.category_path) + 1)
+        if a.category_path[:i] in kb.categories
+    ]
+    lines = a.markdown.split("\n")
+    sections: list[Section] = []
+    heads = [h for h in a.headings if h.level >= 2]
+    for i, h in enumerate(heads):
+        start = h.line - a.body_line + 1
+        end = heads[i + 1].line - a.body_line if i + 1 < len(heads) else len(lines)
+        text = plain_text("\n".join(lines[start:end]))
+        sections.append(Section(h.anchor, h.title, text, h.level))
+    return IndexDoc(
+        id=a.id,
+        title=a.title,
+        url=a.url,
+        category=" › ".join(titles),
+        category_slug=a.category_path[0] if a.category_path else "",
+        summary=a.summary,
+        body=plain_text(a.markdown),
+        source=a.source,
+        visibility=a.visibility,
+        keywords=tuple(a.meta.keywords),
+        tags=tuple(a.meta.tags),
+        sections=tuple(sections),
+    )
+
+
+def index_docs(
+    articles: list[Article], kb: KnowledgeBase, cache: Cache
+) -> tuple[list[IndexDoc], list[str]]:
+    """``to_index_doc`` of every article (taken from the cache when its inputs are the same),
+    and the cache key of each."""
+    out, keys = [], []
+    for a in articles:
+        titles = tuple(
+            kb.categories[a.category_path[:i]].title
+            for i in range(1, len(a.category_path) + 1)
+            if a.category_path[:i] in kb.categories
+        )
+        heads = tuple((h.anchor, h.title, h.level, h.line) for h in a.headings)
+        key = digest(
+            (a.id, a.title, a.url, titles, a.category_path, a.summary, a.markdown, a.source)
+            + (a.visibility, tuple(a.meta.keywords), tuple(a.meta.tags), heads, a.body_line)
+        )
+        doc = cache.get(key, None)
+        if not isinstance(doc, IndexDoc):
+            doc = to_index_doc(a, kb)
+            cache.put(key, None, doc)
+        out.append(doc)
+        keys.append(key)
+    return out, keys
+
+
+def search_entries(docs: list[IndexDoc]) -> list[dict[str, str]]:
+    """Entries of Material's static search index: one per article and one per section."""
+    out: list[dict[str, str]] = []
+    for d in docs:
+        intro = d.body
+        if d.sections:  # the text before the first section heading
+            cut = intro.find(d.sections[0].title)
+            intro = intro[:cut] if cut >= 0 else intro
+        out.append({"location": d.url, "title": d.title, "text": f"{d.summary} {intro}".strip()})
+        for s in d.sections:
+            out.append({"location": f"{d.url}#{s.anchor}", "title": s.title, "text": s.text})
+    return out
+
+
+def _read(stamp: Path) -> str:
+    try:
+        return stamp.read_text()
+    except OSError:
+        return ""
+
+
+def meaning_text(doc: IndexDoc) -> str:
+    """What an article's vector encodes: its title, and its keywords (the words customers use
+    for it, which writers put there); the text itself is too long to encode at build speed."""
+    return f"{doc.title}; {', '.join(doc.keywords)}" if doc.keywords else doc.title
+
+
+def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
+    """Each article's :func:`meaning_text` as a sentence vector (:mod:`kb_core.semantic`),
+    encoding only the texts ``cache`` does not hold: a few milliseconds each."""
+    from kb_core.semantic import MODEL_NAME, encoder
+
+    out = np.zeros((len(docs), DIMENSIONS), dtype=np.float32)
+    todo: dict[str, list[int]] = {}
+    for i, doc in enumerate(docs):
+        text = meaning_text(doc)
+        found = cache.get(text, MODEL_NAME)
+        if isinstance(found, np.ndarray) and found.shape == (DIMENSIONS,):
+            out[i] = found
+        else:
+            todo.setdefault(text, []).append(i)
+    if todo:
+        for text, vector in zip(todo, encoder().encode(list(todo)), strict=True):
+            out[todo[text]] = vector
+            cache.put(text, MODEL_NAME, vector.astype(np.float16))
+    return out
+
+
+def update_index(
+    docs: list[IndexDoc],
+    index_dir: Path,
+    language: str,
+    salt: str,
+    stamp: Path,
+    stats: Cache,
+    vectors: np.ndarray | None = None,
+) -> tuple[str, str]:
+    """Bring the index in ``index_dir`` up to date with ``docs``: nothing to do when ``stamp``
+    says it holds exactly them, only the changed articles replaced when few changed, a fresh
+    index otherwise. ``stats`` caches each document's statistics between builds; ``vectors``
+    (one row per document, :func:`title_vectors`), when given, go with the index for
+    semantic reranking.
+
+    Returns the key of what the index holds, and what was done: "unchanged", "updated" or
+    "rebuilt". Raises what ``search.build_index`` raises.
+    """
+    from kb_core.search.searcher import build_index, patch_index
+
+    digests = [digest(d) for d in docs]
+    semantic = vectors is not None
+    key = digest((salt, language, semantic, digests))
+    if index_dir.is_dir() and _read(stamp) == key:
+        return key, "unchanged"
+    stamp.unlink(missing_ok=True)  # a build that dies half-way must not look current
+    counts = []
+    for doc, d in zip(docs, digests, strict=True):
+        found = stats.get(d, language)
+        if not isinstance(found, DocStats):
+            found = doc_stats(language, doc)
+            stats.put(d, language, found)
+        counts.append(found)
+    source = {"salt": salt, "language": language, "semantic": semantic, "digests": digests}
+    done = "updated"
+    if not patch_index(
+        docs, index_dir, language=language, stats=counts, source=source, vectors=vectors
+    ):
+        # Whoosh buffers postings up to limitmb before it writes a run: bounded for huge KBs.
+        limitmb = 256 if len(docs) < 5000 else 64
+        build_index(
+            docs,
+            index_dir,
+            language=language,
+            limitmb=limitmb,
+            stats=counts,
+            source=source,
+            vectors=vectors,
+        )
+        done = "rebuilt"
+    stamp.write_text(key)
+    return key, done
+
+
+def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
+    """Make ``dst`` a copy of the index in ``src`` (built from ``key``), unless it is one.
+
+    The copy is made of hard links: index files are replaced, never rewritten.
+    """
+    from kb_core.search.searcher import link_tree
+
+    key = "copy:" + key
+    if dst.is_dir() and _read(stamp) == key:
+        return
+    stamp.unlink(missing_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    link_tree(src, tmp)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.rename(dst)
+    stamp.write_text(key)
+
+
+def update_indexes(
+    public: list[IndexDoc] | list[str],
+    internal: list[IndexDoc] | list[str],
+    root: Path,
+    work: Path,
+    language: str,
+    salt: str,
+    semantic: bool = False,
+) -> str:
+    """Bring the public index and the agents' index (public and internal) up to date; return
+    what was done to the public one (see :func:`update_index`). With ``semantic``, the indexes
+    carry their articles' title vectors.
+
+    The documents come as they are, or as their keys in the saved documents cache (the caller
+    then need not keep a copy of them while the indexes build).
+    """
+    cache = Cache(work / DOCS_CACHE, salt) if str in map(type, public + internal) else None
+    pub = [_doc(cache, d) for d in public]
+    both = pub + [_doc(cache, d) for d in internal]
+    del cache
+    root.mkdir(parents=True, exist_ok=True)
+    vectors = None
+    if semantic:
+        known = Cache(work / VECTORS_CACHE, salt)
+        vectors = title_vectors(both, known)
+        known.save()
+        forget_encoder()  # its memory goes back before the indexes are written
+        gc.collect()
+        release_memory()
+    stats = Cache(work / STATS_CACHE, salt)
+    key, done = update_index(
+        pub,
+        root / "public",
+        language,
+        salt,
+        work / "index-public.key",
+        stats,
+        None if vectors is None else vectors[: len(pub)],
+    )
+    if len(both) > len(pub):  # agents search both trees in one index
+        update_index(
+            both, root / "internal", language, salt, work / "index-internal.key", stats, vectors
+        )
+    else:  # no internal articles: the agents' index is the public one
+        copy_index(root / "public", root / "internal", key, work / "index-internal.key")
+    stats.save()
+    return done
+
+
+def _doc(cache: Cache | None, item: IndexDoc | str) -> IndexDoc:
+    if isinstance(item, IndexDoc):
+        return item
+    doc = cache.get(item, None) if cache is not None else None
+    if not isinstance(doc, IndexDoc):
+        raise BuildError("the search documents cache changed while the build was running")
+    return doc

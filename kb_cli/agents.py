@@ -1,0 +1,196 @@
+"""``kb link`` and ``kb export``: what support agents paste into replies, and how it is used.
+
+Registered lazily in the ``kb`` group (``kb_cli.main.LAZY``). Both read the built output
+(``build/``) and need no server; ``kb export shares`` reads the feedback store as well (the one
+place this module reaches into ``feedback_api``, imported inside the command).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kb_cli.main import (
+    build_dir_option,
+    common_options,
+    format_option,
+    load_site_config,
+    output_file_option,
+)
+
+if TYPE_CHECKING:
+    from kb_reports.shares import ShareReport
+
+log = logging.getLogger(__name__)
+
+_SINCE = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {output}", err=True)
+
+
+@click.command()
+@common_options
+@click.argument("query")
+@format_option(
+    ["md", "html", "text", "json"],
+    "Markdown, HTML, plain text, or JSON (id, title, url, summary, visibility, snippets).",
+)
+@click.option("--limit", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option(
+    "--internal",
+    is_flag=True,
+    help="Include internal articles (marked as such; their links open for signed-in agents).",
+)
+@build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
+def link(
+    content_dir: Path,
+    config_path: Path | None,
+    query: str,
+    fmt: str,
+    limit: int,
+    internal: bool,
+    build_dir: Path,
+) -> None:
+    """Reply-ready links to the articles that best answer QUERY, ranked as the portal ranks.
+
+    Each is the title, the permanent URL (with the best-matching section's #anchor) and the
+    one-line summary. Public links carry ?src=agent, so a visit through them counts as a share.
+    """
+    from kb_core.link import find_links, render
+
+    config, _ = load_site_config(config_path)
+    links = find_links(
+        build_dir,
+        query,
+        site_url=config.site.url,
+        internal=internal,
+        limit=limit,
+        synonyms=config.search.synonyms,
+        typo_tolerance=config.search.typo_tolerance,
+    )
+    if not links and fmt != "json":
+        click.echo(f"No articles match '{query}'.", err=True)
+        return
+    click.echo(render(links, fmt, query=query), nl=False)
+
+
+@click.group()
+def export() -> None:
+    """Export what agents use: saved replies for a helpdesk, and agent-share figures."""
+
+
+@export.command()
+@common_options
+@format_option(["json", "csv"])
+@click.option(
+    "--body",
+    type=click.Choice(["text", "md", "html"]),
+    default="text",
+    show_default=True,
+    help="Markup of each reply's body.",
+)
+@output_file_option()
+@build_dir_option("The build whose public articles to export.")
+def replies(
+    content_dir: Path,
+    config_path: Path | None,
+    fmt: str,
+    body: str,
+    output: Path | None,
+    build_dir: Path,
+) -> None:
+    """One canned response per public article (id, title, body, url, tags), greeting-free.
+
+    The body is the article's summary and its permanent link (with ?src=agent).
+    """
+    from kb_core.replies import saved_replies, to_csv, to_json
+
+    config, _ = load_site_config(config_path)
+    found = saved_replies(build_dir, config.site.url, body)
+    _emit(to_json(found) if fmt == "json" else to_csv(found), output)
+
+
+@export.command()
+@common_options
+@format_option(["text", "json", "csv"])
+@click.option(
+    "--since",
+    type=click.Choice(list(_SINCE)),
+    default="90d",
+    show_default=True,
+    help="Window of agent visits to count.",
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=25, show_default=True)
+@output_file_option()
+@build_dir_option("The build whose manifests give the titles.")
+def shares(
+    content_dir: Path,
+    config_path: Path | None,
+    fmt: str,
+    since: str,
+    limit: int,
+    output: Path | None,
+    build_dir: Path,
+) -> None:
+    """Articles agents share most, and those customers then rated unhelpful (counts only)."""
+    from kb_core.link import Articles
+    from kb_reports.shares import share_report, to_csv, to_json
+    from kb_store.store import StoreError
+
+    config, _ = load_site_config(config_path)
+    titles = {a.id: a.title for a in Articles.load(build_dir, internal=True).all().values()}
+    try:
+        report = share_report(
+            config.database_url, titles, days=_SINCE[since], now=datetime.now(UTC)
+        )
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        _emit(to_json(report, limit), output)
+    elif fmt == "csv":
+        _emit(to_csv(report, limit), output)
+    else:
+        _print_tables(report, limit, since, output)
+
+
+def _print_tables(report: ShareReport, limit: int, since: str, output: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from kb_reports.shares import to_tables
+
+    console = Console(file=io.StringIO(), width=120) if output else Console()
+    for title, rows in to_tables(report, limit):
+        table = Table(title=f"{title} ({since})", title_justify="left")
+        for name in ("article", "agent visits", "visitors", "rated after", "unhelpful"):
+            table.add_column(name, justify="left" if name == "article" else "right")
+        for r in rows:
+            share = f" ({r.unhelpful_share:.0%})" if r.unhelpful_share is not None else ""
+            table.add_row(
+                f"{r.title} [dim]{r.id}[/dim]",
+                str(r.agent_visits),
+                str(r.agent_visitors),
+                str(r.rated_after),
+                f"{r.unhelpful_after}{share}",
+            )
+        if not rows:
+            table.add_row("[dim]none in this window[/dim]", "", "", "", "")
+        console.print(table)
+    if output is not None:
+        assert isinstance(console.file, io.StringIO)
+        _emit(console.file.getvalue(), output)

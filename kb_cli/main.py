@@ -1,0 +1,313 @@
+"""The ``kb`` command line: parse arguments, call the library, print.
+
+Heavy modules (mkdocs, whoosh, Flask) are imported inside commands so ``kb --help`` is instant.
+Domain errors become ``click.ClickException`` here, at the edge: exit 1 for failure, 2 for usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kb_core.errors import KBError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Commands that live in other modules (feedback_api's are Flask-heavy): loaded when invoked.
+LAZY = {
+    "serve": "kb_cli.serve:serve",
+    "outbox": "kb_cli.serve:outbox",
+    "gaps": "kb_cli.gaps:gaps",
+    "link": "kb_cli.agents:link",
+    "export": "kb_cli.agents:export",
+    "new": "kb_cli.writers:new",
+    "init": "kb_cli.writers:init",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY:
+            module, attr = LAZY[name].split(":")
+            try:
+                cmd = getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as exc:
+                raise click.ClickException(f"'kb {name}' cannot start: {exc}") from None
+            return cmd if isinstance(cmd, click.Command) else None
+        return super().get_command(ctx, name)
+
+
+def common_options(f: F) -> F:
+    """--content, --config, -v and -q, shared by every command."""
+
+    @click.option(
+        "--content",
+        "content_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="content",
+        show_default=True,
+        help="Folder of Markdown articles.",
+    )
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Site config (default: site_config.yml if present).",
+    )
+    @click.option("-v", "--verbose", count=True, help="More output.")
+    @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, verbose: int, quiet: bool, **kwargs: Any) -> Any:
+        level = (
+            logging.ERROR
+            if quiet
+            else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+        )
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        try:
+            return f(*args, **kwargs)
+        except KBError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def build_dir_option(help: str, *aliases: str) -> Callable[[F], F]:
+    """``--build-dir`` (plus ``aliases``): a folder ``kb build`` wrote, default ``build``."""
+    return click.option(
+        "--build-dir",
+        *aliases,
+        "build_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="build",
+        show_default=True,
+        help=help,
+    )
+
+
+def output_file_option(help: str = "Write to this file (default: stdout).") -> Callable[[F], F]:
+    """``--output FILE``: where a report or an export goes."""
+    return click.option(
+        "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help
+    )
+
+
+def format_option(choices: Sequence[str], help: str | None = None) -> Callable[[F], F]:
+    """``--format``, into the ``fmt`` parameter; the first choice is the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
+def load_site_config(config_path: Path | None) -> tuple[Any, list[Problem]]:
+    from kb_core.config import load_config
+
+    if config_path is None:
+        default = Path("site_config.yml")
+        return load_config(default if default.exists() else None)
+    return load_config(config_path)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="kb-portal")
+def main() -> None:
+    """kb-portal: build, check, search and serve a git-native help center."""
+
+
+def _print_problems(problems: list[Problem], fmt: str, limit: int | None = None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=1))
+        return
+    shown = problems if limit is None else problems[:limit]
+    for p in shown:
+        color = "red" if p.severity == "error" else "yellow"
+        click.echo(click.style(str(p), fg=color), err=True)
+    if limit is not None and len(problems) > limit:
+        click.echo(f"... and {len(problems) - limit} more (run 'kb check' to see all)", err=True)
+
+
+@main.command()
+@common_options
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@format_option(["text", "json"])
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Last build: its published URLs must keep working.",
+)
+def check(
+    content_dir: Path, config_path: Path | None, strict: bool, fmt: str, previous: Path
+) -> None:
+    """Report every problem in the content, each with file and line."""
+    from kb_builder.build import load_and_check
+    from kb_core.errors import ConfigError
+    from kb_core.manifest import PUBLIC, read_manifest
+
+    try:
+        config, cfg_problems = load_site_config(config_path)
+    except ConfigError as exc:
+        cfg_problems, config = exc.problems, None
+    problems = list(cfg_problems)
+    if config is not None:
+        _, found = load_and_check(content_dir, config, read_manifest(previous / PUBLIC))
+        problems += found
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    _print_problems(problems, fmt)
+    if fmt == "text":
+        click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s)", err=True)
+    if errors or (strict and warnings):
+        raise SystemExit(1)
+
+
+@main.command()
+@common_options
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="build",
+    show_default=True,
+    help="Where the portals, indexes and manifests go.",
+)
+@click.option("--strict", is_flag=True, help="Fail on any problem, warnings included.")
+def build(content_dir: Path, config_path: Path | None, output: Path, strict: bool) -> None:
+    """Build the public and internal portals, search indexes and manifests."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from kb_builder.build import build_site
+    from kb_core.errors import BuildError
+
+    config, cfg_problems = load_site_config(config_path)
+    console = Console(stderr=True)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(what, total=total)
+                bar.update(tasks[what], completed=done, total=total)
+
+            report = build_site(
+                content_dir,
+                config,
+                output,
+                strict=strict,
+                config_problems=cfg_problems,
+                progress=progress,
+            )
+    except BuildError as exc:
+        _print_problems(exc.problems, "text")
+        raise click.ClickException(str(exc)) from None
+    warnings = report.warnings
+    _print_problems(warnings, "text", limit=20)
+    mode = (
+        f"incremental, {report.pages_rebuilt} page(s) re-rendered, search index {report.index}"
+        if report.incremental
+        else "full"
+    )
+    click.echo(
+        f"Built {report.public_articles} public and {report.internal_articles} internal "
+        f"article(s) ({report.drafts_skipped} draft(s) skipped) into {output}/ in "
+        f"{report.timings['total']:.1f}s ({mode}); {len(warnings)} warning(s)."
+    )
+
+
+@main.command()
+@common_options
+@click.argument("query")
+@build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--category", default=None, help="Only this top-level category (slug).")
+@format_option(["text", "json"])
+def search(
+    content_dir: Path,
+    config_path: Path | None,
+    query: str,
+    build_dir: Path,
+    limit: int,
+    category: str | None,
+    fmt: str,
+) -> None:
+    """Search the built public index, ranked as the portal ranks."""
+    from kb_core.search.searcher import Searcher
+
+    config, _ = load_site_config(config_path)
+    searcher = Searcher(
+        build_dir / "index" / "public",
+        synonyms=config.search.synonyms,
+        typo_tolerance=config.search.typo_tolerance,
+    )
+    try:
+        resp = searcher.search(query, limit=limit, category=category)
+    finally:
+        searcher.close()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "query": query,
+                    "total": resp.total,
+                    "did_you_mean": resp.did_you_mean,
+                    "answered": resp.answered and bool(resp.results),
+                    "confidence": round(resp.confidence, 3),
+                    "results": [
+                        {
+                            "id": h.id,
+                            "title": h.title,
+                            "url": "/" + h.url,
+                            "source": str(content_dir / h.source),
+                            "summary": h.summary,
+                            "score": round(h.score, 4),
+                        }
+                        for h in resp.results
+                    ],
+                },
+                indent=1,
+            )
+        )
+        return
+    if not resp.results:
+        hint = f" Did you mean '{resp.did_you_mean}'?" if resp.did_you_mean else ""
+        click.echo(f"No results for '{query}'.{hint}")
+        return
+    if not resp.answered:  # the portal says the same, and logs the search as unanswered
+        click.echo(f"Not an exact match for '{query}' (confidence {resp.confidence:.2f}); closest:")
+    for i, h in enumerate(resp.results, 1):
+        click.echo(f"{i:2}. {h.title}  /{h.url}\n    {h.summary}  [{content_dir / h.source}]")

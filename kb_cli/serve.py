@@ -1,0 +1,175 @@
+"""Click commands of the feedback API: ``serve`` and ``outbox`` (registered into ``kb``).
+
+Heavy imports happen inside the commands, so ``kb --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+log = logging.getLogger(__name__)
+
+
+def _config_path(value: str | None) -> str | None:
+    if value:
+        return value
+    return "site_config.yml" if Path("site_config.yml").exists() else None
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--build-dir",
+    default="build",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output of `kb build`.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="site_config.yml (default: ./site_config.yml when present).",
+)
+def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> None:
+    """Serve the portal and the API together (SQLite store, outbox worker included)."""
+    from feedback_api import create_app, shutdown
+    from kb_core.errors import KBError
+    from kb_store.store import StoreError
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not (build_dir / "public").is_dir():
+        click.echo(f"warning: {build_dir / 'public'} does not exist yet; run `kb build`", err=True)
+    try:
+        app = create_app(
+            {
+                "BUILD_DIR": str(build_dir),
+                "SITE_CONFIG": _config_path(config_path),
+                "OUTBOX_WORKER": True,
+            }
+        )
+    except (KBError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Serving the portal and API on http://{host}:{port}/ (Ctrl+C to stop)")
+    # A service manager stops a server with SIGTERM, and a shell starts background jobs with
+    # SIGINT ignored: both end the serving loop as Ctrl+C does, so the workers stop and the
+    # queued events are written before the process exits.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown(app)
+    click.echo("Stopped.")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _row(d: Any) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+    return {
+        "id": d.id,
+        "reference": d.reference,
+        "channel": d.channel,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": iso(d.next_attempt_at),
+        "created_at": iso(d.created_at),
+        "last_error": d.last_error,
+    }
+
+
+@click.command("outbox")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False))
+@click.option("--database-url", default=None, help="Store URL (default: from the config).")
+@click.option(
+    "--retry", is_flag=True, help="Make every waiting or failed delivery due now and try it."
+)
+@click.option("--all", "show_all", is_flag=True, help="Also list delivered requests.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def outbox(
+    config_path: str | None, database_url: str | None, retry: bool, show_all: bool, fmt: str
+) -> None:
+    """List pending and failed contact-request deliveries; --retry sends them now."""
+    from feedback_api.outbox import Forwarder, Policy, deliver_due
+    from kb_core.config import load_config
+    from kb_core.errors import KBError
+    from kb_store.store import FAILED, PENDING, SENDING, SENT, Store, StoreError
+
+    try:
+        config, _ = load_config(_config_path(config_path))
+        store = Store(database_url or config.database_url)
+        store.migrate()
+    except (KBError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    results: list[dict[str, Any]] = []
+    try:
+        if retry:
+            store.retry_deliveries()
+            forwarder, policy = Forwarder(config), Policy()
+            while batch := deliver_due(store, forwarder, policy):
+                results += [
+                    {
+                        "id": o.delivery.id,
+                        "reference": o.delivery.reference,
+                        "ok": o.ok,
+                        "error": o.error,
+                        "channel": o.delivery.channel,
+                    }
+                    for o in batch
+                ]
+                if all(not o.ok for o in batch) and not any(o.ok for o in batch):
+                    break  # every attempt of this pass failed: they now wait for their backoff
+        statuses = (PENDING, SENDING, FAILED, SENT) if show_all else (PENDING, SENDING, FAILED)
+        rows = [_row(d) for d in store.deliveries(statuses)]
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps({"deliveries": rows, "attempted": results}, indent=2))
+    else:
+        _print_table(rows, results)
+    if any(not r["ok"] for r in results):
+        raise SystemExit(1)
+
+
+def _print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for r in results:
+        mark = "[green]sent[/]" if r["ok"] else f"[red]failed[/]: {r['error']}"
+        console.print(f"{r['reference']} via {r['channel']}: {mark}")
+    if not rows:
+        console.print("The outbox is empty: every contact request has been delivered.")
+        return
+    table = Table(title="Contact request deliveries")
+    for name in ("reference", "channel", "status", "attempts", "next attempt", "last error"):
+        table.add_column(name)
+    colours = {"failed": "red", "pending": "yellow", "sending": "cyan", "sent": "green"}
+    for r in rows:
+        status = f"[{colours.get(r['status'], 'white')}]{r['status']}[/]"
+        table.add_row(
+            r["reference"],
+            r["channel"],
+            status,
+            str(r["attempts"]),
+            r["next_attempt_at"] or "",
+            (r["last_error"] or "")[:80],
+        )
+    console.print(table)

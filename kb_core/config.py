@@ -1,0 +1,345 @@
+"""Read and validate ``site_config.yml``.
+
+Shared by the build and by ``feedback_api``: imports neither mkdocs nor Flask. Every field has a
+default and a one-line description (the README lists them all; a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kb_core.errors import ConfigError, Problem
+
+Visibility = Literal["public", "internal", "draft"]
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def _check_url(value: str, *, allow_empty: bool = True) -> str:
+    if (allow_empty and not value) or _URL.match(value):
+        return value.rstrip("/") if value.count("/") == 2 else value
+    raise ValueError(f"not a URL: {value!r}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SiteSettings(_Model):
+    name: str = Field("Help Center", description="Portal name, shown in the header and title.")
+    url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public base URL of the portal; permanent links are <url>/a/<id>.",
+    )
+    description: str = Field(
+        "Answers to common questions.", description="One sentence shown on the home page."
+    )
+    language: str = Field("en", description="Language code of the content (search and HTML).")
+    announcement: str = Field("", description="Optional banner shown on every page.")
+    featured: tuple[str, ...] = Field(
+        (), description="Article ids shown as 'Popular articles' on the home page."
+    )
+    default_visibility: Visibility = Field(
+        "public", description="Visibility of articles whose category and front matter say none."
+    )
+    stale_after_days: int = Field(
+        365, ge=1, description="An article not updated for this many days counts as stale."
+    )
+    primary_color: str = Field("indigo", description="Material palette primary colour.")
+    accent_color: str = Field("indigo", description="Material palette accent colour.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _check_url(v, allow_empty=False).rstrip("/")
+
+
+class SearchSettings(_Model):
+    synonyms: tuple[tuple[str, ...], ...] = Field(
+        (),
+        description="Groups of words or phrases that mean the same, e.g. [refund, money back].",
+    )
+    results_per_page: int = Field(10, ge=1, le=100, description="Default number of results.")
+    typo_tolerance: bool = Field(
+        True, description="Try spelling corrections when exact terms find little."
+    )
+    semantic: bool = Field(
+        True,
+        description=(
+            "Rerank uncertain results by meaning with a small sentence model (English sites "
+            "only): finds the article for questions worded unlike it."
+        ),
+    )
+
+
+class RatingSettings(_Model):
+    scale: Literal["binary", "three"] = Field(
+        "binary", description="'binary' (helpful / not helpful) or 'three' (1-3)."
+    )
+    reasons: tuple[str, ...] = Field(
+        (
+            "It didn't answer my question",
+            "It was hard to follow",
+            "It's out of date",
+            "Something didn't work",
+        ),
+        description="Reasons offered when a reader says an article did not help.",
+    )
+
+
+class ContactField(_Model):
+    name: str = Field(description="Field name sent to the API.")
+    label: str = Field(description="Label shown on the form.")
+    type: Literal["text", "email", "textarea", "select"] = Field(
+        "text", description="Form control type."
+    )
+    required: bool = Field(True, description="Whether the form refuses to send without it.")
+    max_length: int = Field(200, ge=1, le=20000, description="Longest accepted value.")
+
+
+_DEFAULT_FIELDS = (
+    ContactField(name="name", label="Your name", max_length=200),
+    ContactField(name="email", label="Email address", type="email", max_length=320),
+    ContactField(name="topic", label="Topic", type="select", max_length=100),
+    ContactField(name="subject", label="Subject", max_length=200),
+    ContactField(name="message", label="How can we help?", type="textarea", max_length=10000),
+)
+
+
+class SupportHours(_Model):
+    timezone: str = Field("UTC", description="IANA time zone of the support team.")
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = Field(
+        ("mon", "tue", "wed", "thu", "fri"), description="Days support is staffed."
+    )
+    open: time = Field(time(9, 0), description="Opening time, HH:MM, local to the time zone.")
+    close: time = Field(time(17, 0), description="Closing time, HH:MM, local to the time zone.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone: {v!r}") from None
+        return v
+
+
+class SmtpSettings(_Model):
+    host: str = Field("", description="SMTP server; empty disables email forwarding.")
+    port: int = Field(25, ge=1, le=65535, description="SMTP port.")
+    starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    username: str = Field("", description="SMTP user name, if the server wants one.")
+    password_env: str = Field(
+        "KB_SMTP_PASSWORD", description="Environment variable that holds the SMTP password."
+    )
+    sender: str = Field("helpdesk@localhost", description="From address of forwarded requests.")
+    to: str = Field("", description="Address that receives contact requests.")
+
+
+class ContactSettings(_Model):
+    enabled: bool = Field(True, description="Show the contact page and accept requests.")
+    fields: tuple[ContactField, ...] = Field(_DEFAULT_FIELDS, description="Form fields in order.")
+    topics: tuple[str, ...] = Field(
+        ("Account", "Billing", "Technical problem", "Other"),
+        description="Choices of the 'topic' field.",
+    )
+    hours: SupportHours = Field(SupportHours(), description="When support answers.")
+    response_time: str = Field(
+        "within one business day", description="Promise shown on the contact page."
+    )
+    incident: str = Field("", description="Incident notice shown above the form when set.")
+    mailto: str = Field("", description="Address offered as a fallback when the API is down.")
+    smtp: SmtpSettings = Field(SmtpSettings(), description="Email forwarding.")
+    webhook_url: str = Field("", description="Helpdesk webhook that receives each request as JSON.")
+    min_fill_seconds: float = Field(
+        3.0, ge=0, description="A form sent faster than this is refused as automated."
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, v: str) -> str:
+        return _check_url(v)
+
+
+class AgentToken(_Model):
+    name: str = Field(description="Who or what holds the token (shown in logs).")
+    sha256: str = Field(description="Hex SHA-256 of the token; the token itself is never stored.")
+    scopes: tuple[Literal["internal"], ...] = Field(("internal",), description="What it grants.")
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{64}", v.lower()):
+            raise ValueError("must be 64 hex digits (sha256 of the token)")
+        return v.lower()
+
+
+class ApiSettings(_Model):
+    base_path: str = Field("/api", description="Where the portal finds the API (same origin).")
+    database_url: str = Field(
+        "sqlite:///instance/kb.sqlite3",
+        description="SQLAlchemy URL of the store; env KB_DATABASE_URL overrides it.",
+    )
+    rate_limit: str = Field("120/minute", description="Default per-visitor rate limit.")
+    write_rate_limit: str = Field(
+        "20/minute", description="Per-visitor limit on ratings and contact requests."
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description=(
+            "Rate-limit counters, memory:// or redis://host; env KB_RATELIMIT_STORAGE overrides."
+        ),
+    )
+    cors_origins: tuple[str, ...] = Field((), description="Origins allowed to call the API.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    agent_tokens: tuple[AgentToken, ...] = Field((), description="Tokens that unlock internal.")
+    agent_session_hours: int = Field(
+        12, ge=1, le=720, description="How long an agent stays signed in to the internal portal."
+    )
+    agent_cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Secure flag of the agent session cookie; 'auto' sets it on https requests.",
+    )
+    login_rate_limit: str = Field(
+        "5/minute;30/hour", description="Per-visitor limit on internal portal login attempts."
+    )
+
+
+class GapSettings(_Model):
+    min_ratings: int = Field(3, ge=1, description="Ratings an article needs before it is judged.")
+    unhelpful_below: float = Field(
+        0.6, ge=0, le=1, description="Helpfulness share below which an article needs a rewrite."
+    )
+    min_searches: int = Field(
+        default=2,
+        ge=1,
+        description="Failed searches a group needs in the window to be listed.",
+    )
+    weak_min_searches: int = Field(
+        default=5,
+        ge=1,
+        description="Searches with results but no click before a query group counts as weak.",
+    )
+    group_similarity: float = Field(
+        default=0.36,  # tuned on banking77 train: most merging while groups stay 80% pure
+        gt=0,
+        le=1,
+        description=(
+            "Weighted word overlap (0-1) at which two failed queries share a group when they "
+            "are grouped by words alone (search.semantic off, or a site not in English); "
+            "with the sentence model, groups of words join by meaning."
+        ),
+    )
+
+
+class ContentSettings(_Model):
+    trust_raw_html: bool = Field(
+        False,
+        description=(
+            "Publish raw HTML in articles as written; by default it is cut to a safe allowlist "
+            "(no scripts, event handlers, frames or javascript: links) and kb check says what "
+            "was removed. Inline scripts never run on the served portal either way."
+        ),
+    )
+
+
+class SiteConfig(_Model):
+    site: SiteSettings = Field(SiteSettings(), description="The portal itself.")
+    search: SearchSettings = Field(SearchSettings(), description="Search behaviour.")
+    ratings: RatingSettings = Field(RatingSettings(), description="'Was this helpful?'")
+    contact: ContactSettings = Field(ContactSettings(), description="Contact support.")
+    api: ApiSettings = Field(ApiSettings(), description="The feedback API.")
+    gaps: GapSettings = Field(GapSettings(), description="Thresholds of kb gaps.")
+    retired: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Published URLs removed on purpose (e.g. billing/old-plan/): kb check and kb build "
+            "stop failing on them, and they answer 404."
+        ),
+    )
+    content: ContentSettings = Field(ContentSettings(), description="Article content.")
+
+    @property
+    def database_url(self) -> str:
+        return os.environ.get("KB_DATABASE_URL") or self.api.database_url
+
+    @property
+    def semantic_search(self) -> bool:
+        """Whether indexes carry title vectors: the sentence model knows English only."""
+        return self.search.semantic and self.site.language.split("-")[0].lower() == "en"
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _drop(data: Any, loc: tuple[int | str, ...]) -> None:
+    for part in loc[:-1]:
+        data = data[part]
+    if isinstance(data, dict):
+        data.pop(loc[-1], None)
+
+
+def parse_config(data: Any, source: str = "site_config.yml") -> tuple[SiteConfig, list[Problem]]:
+    """Validate a loaded mapping; return the config and warnings, or raise ConfigError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(source, 0, "error", "top level must be a mapping")])
+    warnings: list[Problem] = []
+    for _ in range(50):  # each pass drops the unknown keys it found
+        try:
+            return SiteConfig.model_validate(data), warnings
+        except ValidationError as exc:
+            errors, unknown = [], []
+            for err in exc.errors():
+                key = _dotted(err["loc"])
+                if err["type"] == "extra_forbidden":
+                    unknown.append(err["loc"])
+                    warnings.append(Problem(source, 0, "warning", f"{key}: unknown key"))
+                else:
+                    msg = err["msg"].removeprefix("Value error, ")
+                    bad = err.get("input")
+                    where = f"{key}: " if key else ""
+                    scalar = isinstance(bad, (str, int, float))
+                    shown = f": {bad!r}" if scalar and repr(bad) not in msg else ""
+                    errors.append(Problem(source, 0, "error", f"{where}{msg}{shown}"))
+            if errors:
+                raise ConfigError(errors + warnings) from None
+            for loc in unknown:
+                _drop(data, loc)
+    raise ConfigError([Problem(source, 0, "error", "could not be validated")])
+
+
+def load_config(path: str | Path | None) -> tuple[SiteConfig, list[Problem]]:
+    """Read ``site_config.yml`` (defaults when ``path`` is None or absent by default).
+
+    Raises ConfigError naming the file and key for unreadable YAML or invalid values.
+    """
+    if path is None:
+        return SiteConfig(), []
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError([Problem(str(p), 0, "error", "file not found")])
+    try:
+        text = p.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(p), 0, "error", f"not UTF-8: {exc.reason}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([Problem(str(p), line, "error", f"invalid YAML: {problem}")]) from None
+    except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
+        raise ConfigError([Problem(str(p), 0, "error", f"impossible value: {exc}")]) from None
+    return parse_config(data, str(p))

@@ -1,0 +1,423 @@
+"""Query evaluation for :mod:`kb_core.search.searcher`: scores from the postings, proximity rerank,
+typo correction, section anchors and snippets of the hits, and as-you-type suggestions.
+
+Imports neither mkdocs nor Flask. Works on one borrowed Whoosh reader per call.
+
+The postings hold each article's BM25F weight per term (see :mod:`kb_core.search.schema`),
+so a search adds ``idf * weight`` over the postings of its terms, reading them a block at a
+time. Whoosh's matcher tree does the same work one posting at a time, about ten times slower.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
+
+from kb_core.search import confidence as search_confidence
+from kb_core.search.spell import Vocabulary
+from kb_core.search.text import (
+    Clause,
+    QueryPlan,
+    QueryPlanner,
+    WordFinder,
+    fold,
+    phrase_terms,
+    snippet,
+)
+from kb_core.semantic import Meanings, encoder
+
+log = logging.getLogger(__name__)
+
+RERANK_DEPTH = 12  # articles whose title and summary are checked for phrases
+# Bonus when two neighbouring query words appear in this order, at most about two words apart,
+# in the title or the summary.
+PHRASE_IN_TITLE = 1.0
+PHRASE_IN_SUMMARY = 0.5
+# Bonus for each of an article's keywords of two words or more that the query says word for
+# word: writers put the phrases customers use there ("can't log in", "locked out").
+KEYWORD_PHRASE = 2.0
+SECTION_SCAN_CHARS = 4_000  # of section text read to find the section a hit should open at
+# BM25's idf flattened: a word common across the knowledge base ("gmail", "invoice") still
+# says which articles are about it. 1.0 is plain BM25.
+IDF_EXPONENT = 0.6
+TITLE_WEIGHT = 1.0  # of a query word's score in the title alone, added to its BM25F score
+CORRECTED_WEIGHT = 0.8  # a spelling correction counts a little less than what was typed
+# Meaning (kb_core.semantic): for a query of SEMANTIC_MIN_WORDS words or more (after stop
+# words) whose runner-up scores at least SEMANTIC_GATE of its top hit, the lexical ranking is
+# unsure, and its best SEMANTIC_DEPTH candidates are reordered by (1 - w) * score / top score
+# + w * cosine(query, title and keywords), w = SEMANTIC_WEIGHT. Keyword queries ("linker
+# error") and confident rankings are left alone and cost no encoding (about 2 ms a query).
+# Chosen on stackfaq group 0; checked on held-out queries for two other help centers
+# (bench/search_eval.py), where reranking keyword queries too would gain one query in 70.
+SEMANTIC_GATE = 0.8
+SEMANTIC_MIN_WORDS = 3
+SEMANTIC_DEPTH = 30
+SEMANTIC_WEIGHT = 0.85
+COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
+
+
+@dataclass
+class RankedHit:
+    fields: dict[str, Any]
+    score: float
+    anchor: str | None
+    snippet: str
+
+
+@dataclass
+class Ranked:
+    normalized: str
+    total: int
+    hits: list[RankedHit] = field(default_factory=list)
+    did_you_mean: str | None = None
+    corrected: bool = False
+    confidence: float = 0.0
+    answered: bool = False
+    # The confidence signals of the best hits, in rank order (see search_confidence).
+    coverage: list[float] = field(default_factory=list)
+    meaning: list[float] | None = None
+
+
+def _blocks(
+    reader: IndexReader, fieldname: str, term: str
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The postings of a term as (document numbers, weights), a block at a time.
+
+    A segment that an incremental build updated hides its replaced articles behind Whoosh's
+    deleted-documents filter; their postings are skipped here, a block at a time too.
+    """
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, term) not in leaf:
+            continue
+        m = leaf.postings(fieldname, term)
+        deleted: frozenset[int] = frozenset()
+        if isinstance(m, FilterMatcher):
+            deleted, m = leaf.deleted_docs_set, m.child
+        if not hasattr(m, "_read_weights"):  # not the Whoosh 3 codec: the slow, public way
+            while m.is_active():
+                if (d := m.id()) not in deleted:
+                    yield (d + offset,), (m.weight(),)
+                m.next()
+            continue
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            ids, weights = m._ids, m._weights
+            if deleted:
+                kept = [k for k, i in enumerate(ids) if i not in deleted]
+                ids, weights = [ids[k] for k in kept], [weights[k] for k in kept]
+            yield (ids if not offset else [i + offset for i in ids]), weights
+            m._next_block()
+
+
+def _docset(reader: IndexReader, fieldname: str, term: str) -> set[int]:
+    found: set[int] = set()
+    for ids, _ in _blocks(reader, fieldname, term):
+        found.update(ids)
+    return found
+
+
+class Ranker:
+    """Everything that turns a query into ranked hits, given an open Whoosh reader."""
+
+    def __init__(
+        self,
+        planner: QueryPlanner,
+        vocabulary: Vocabulary,
+        meanings: Meanings | None = None,
+        rows: np.ndarray | None = None,
+    ) -> None:
+        self.planner = planner
+        self.vocabulary = vocabulary
+        self.meanings = meanings  # the articles' vectors (None: words only)
+        self.rows = rows  # each Whoosh document number's row in meanings (-1: none)
+
+    # ------------------------------------------------------------------ search
+
+    def search(
+        self,
+        reader: IndexReader,
+        query: str,
+        *,
+        limit: int,
+        category: str | None,
+        typos: bool,
+        prefix: bool = False,
+    ) -> Ranked:
+        plan = self.planner.plan(query)
+        if not plan.clauses:
+            return Ranked(plan.normalized, 0)
+        words = len(plan.clauses)  # as typed: compounds and corrections add clauses
+        if prefix:
+            _complete_last(reader, plan)
+        self._compounds(reader, plan)
+        fixes = self._corrections(reader, plan)
+        did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
+        corrected = typos and self._apply(plan, fixes)
+        covered: list[set[int]] = []
+        scores = self.scores(reader, plan, covered)
+        if category:
+            allowed = _docset(reader, "category_slug", category)
+            scores = {d: s for d, s in scores.items() if d in allowed}
+        top = heapq.nlargest(max(limit, RERANK_DEPTH), scores.items(), key=itemgetter(1))
+        finder = WordFinder([_clause_words(c) for c in plan.clauses])
+        stored = {d: reader.stored_fields(d) for d, _ in top}
+        said = f" {phrase_terms(self.planner.keys, query)} "
+        ranked = sorted(
+            ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
+        )
+        vector = None
+        if self._unsure(words, ranked):
+            vector = encoder().encode_one(query)
+            ranked = self._by_meaning(vector, ranked, scores)
+            for _, d in ranked[:limit]:
+                if d not in stored:
+                    stored[d] = reader.stored_fields(d)
+        hits = [_hit(stored[d], score, finder, len(plan.clauses)) for score, d in ranked[:limit]]
+        found = Ranked(
+            plan.normalized,
+            len(scores),
+            hits,
+            did_you_mean if fixes else None,
+            corrected and bool(scores),
+        )
+        if ranked:
+            weights = search_confidence.clause_weights(reader, plan.clauses[:words])
+            self._judge(query, vector, weights, covered, ranked, found)
+        return found
+
+    def _judge(
+        self,
+        query: str,
+        vector: np.ndarray | None,
+        weights: list[float],
+        covered: list[set[int]],
+        ranked: list[tuple[float, int]],
+        found: Ranked,
+    ) -> None:
+        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`)."""
+        top = [d for _, d in ranked[: search_confidence.DEPTH]]
+        found.coverage = search_confidence.coverage(weights, covered, top)
+        # a hit holding every typed word is answered without the model: keywords cost nothing
+        sure = vector is None and max(found.coverage, default=0.0) >= search_confidence.WHOLE
+        if self.meanings is not None and self.rows is not None and not sure:
+            if vector is None:
+                vector = encoder().encode_one(query)
+            docs = np.array(top, dtype=np.int64)
+            found.meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
+        found.confidence = search_confidence.confidence(found.coverage, found.meaning)
+        found.answered = search_confidence.answered(
+            found.confidence, with_meaning=found.meaning is not None
+        )
+
+    def _unsure(self, words: int, ranked: list[tuple[float, int]]) -> bool:
+        """Whether meaning should reorder ``ranked``: a query of several ``words`` (a question
+        or a description, not keywords) whose runner-up scores close to its top hit."""
+        return (
+            self.meanings is not None
+            and words >= SEMANTIC_MIN_WORDS
+            and len(ranked) > 1
+            and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
+        )
+
+    def _by_meaning(
+        self, query: np.ndarray, ranked: list[tuple[float, int]], scores: dict[int, float]
+    ) -> list[tuple[float, int]]:
+        """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
+        it lacks) reordered by fusing each score with the cosine of the query and the
+        article's title and keywords; ties keep the lexical order."""
+        assert self.meanings is not None and self.rows is not None
+        have = {d for _, d in ranked}
+        deeper = heapq.nlargest(max(len(ranked), SEMANTIC_DEPTH), scores.items(), key=itemgetter(1))
+        pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
+        pool = pool[: max(len(ranked), SEMANTIC_DEPTH)]
+        top = pool[0][0] or 1.0
+        docs = np.array([d for _, d in pool], dtype=np.int64)
+        cosine = self.meanings.similarity(query, self.rows[docs]).tolist()
+        fused = [
+            ((1 - SEMANTIC_WEIGHT) * s / top + SEMANTIC_WEIGHT * c, -n, d)
+            for n, ((s, d), c) in enumerate(zip(pool, cosine, strict=True))
+        ]
+        fused.sort(reverse=True)
+        return [(f, d) for f, _, d in fused]
+
+    def scores(
+        self, reader: IndexReader, plan: QueryPlan, covered: list[set[int]] | None = None
+    ) -> dict[int, float]:
+        """Each matching article's score: the sum over clauses of idf x BM25F weight; with
+        ``covered``, each clause's set of matching articles is appended to it."""
+        total_docs = reader.doc_count_all()  # with replaced ones: their postings count in n
+        scores: dict[int, float] = {}
+        for clause in plan.clauses:
+            boost = CORRECTED_WEIGHT if clause.corrected else 1.0
+            if len(clause.alternatives) == 1 and len(clause.alternatives[0]) == 1:
+                if covered is None:
+                    self._add(reader, clause.alternatives[0][0], boost, total_docs, scores)
+                    continue
+                single: dict[int, float] = {}
+                self._add(reader, clause.alternatives[0][0], boost, total_docs, single)
+                covered.append(set(single))
+                for d, s in single.items():
+                    scores[d] = scores.get(d, 0.0) + s
+                continue
+            best: dict[int, float] = {}  # the clause counts its best alternative
+            for alt in clause.alternatives:
+                part: dict[int, float] = {}
+                for i, term in enumerate(alt):  # a phrase needs all its words
+                    one: dict[int, float] = {}
+                    self._add(reader, term, boost, total_docs, one)
+                    part = one if i == 0 else {d: s + one[d] for d, s in part.items() if d in one}
+                for d, s in part.items():
+                    if s > best.get(d, 0.0):
+                        best[d] = s
+            if covered is not None:
+                covered.append(set(best))
+            for d, s in best.items():
+                scores[d] = scores.get(d, 0.0) + s
+        return scores
+
+    @staticmethod
+    def _add(
+        reader: IndexReader, term: str, boost: float, total_docs: int, scores: dict[int, float]
+    ) -> None:
+        """Add a term's score to every article that has it: its BM25F weight, then its BM25
+        weight in the title alone, each times the term's idf."""
+        n = reader.doc_frequency("terms", term)
+        if not n:
+            return
+        idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
+        get = scores.get
+        for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
+            for ids, weights in _blocks(reader, fieldname, term):
+                for d, w in zip(ids, weights, strict=True):
+                    scores[d] = get(d, 0.0) + factor * w
+
+    def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
+        """Two typed words that the articles write as one ("log in", "back up", "set up")
+        also look for the joined word."""
+        analyzer = self.planner.analyzer
+        have = {t for c in plan.clauses for alt in c.alternatives for t in alt}
+        for a, b in zip(plan.words, plan.words[1:], strict=False):
+            if not (a.isalpha() and b.isalpha()) or a in analyzer.stop_words:
+                continue
+            joined = analyzer.terms(a + b)
+            if len(joined) == 1 and joined[0] not in have:
+                if reader.doc_frequency("terms", joined[0]):
+                    plan.clauses.append(Clause(f"{a} {b}", [(joined[0],)]))
+                    have.add(joined[0])
+
+    # ------------------------------------------------------------------ typos
+
+    def _corrections(self, reader: IndexReader, plan: QueryPlan) -> dict[str, str]:
+        """Words of the query that the index has never seen, mapped to the nearest known word."""
+        fixes: dict[str, str] = {}
+        for clause in plan.clauses:
+            word = fold(clause.surface)
+            if " " in word or any(
+                all(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives
+            ):
+                continue
+            near = self.vocabulary.nearest(word)
+            if near and self.planner.analyzer.terms(near):
+                fixes[clause.surface] = near
+        return fixes
+
+    def _apply(self, plan: QueryPlan, fixes: dict[str, str]) -> bool:
+        for clause in plan.clauses:
+            fix = fixes.get(clause.surface)
+            if fix:
+                clause.alternatives = [tuple(self.planner.analyzer.terms(fix))]
+                clause.surface, clause.corrected = fix, True
+        return bool(fixes)
+
+    # ------------------------------------------------------------------ suggest
+
+    def suggest(self, reader: IndexReader, prefix: str, *, limit: int) -> list[dict[str, Any]]:
+        """Articles whose title or keywords have words starting with each typed word."""
+        from kb_core.search.suggest import suggest
+
+        return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
+
+
+def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
+    """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
+    commonest index terms it begins, before any spelling correction would."""
+    last = plan.clauses[-1]
+    word = fold(last.surface)
+    if (
+        len(word) < 2
+        or " " in word
+        or not plan.words
+        or fold(plan.words[-1]) != word
+        or any(all(reader.doc_frequency("terms", t) for t in alt) for alt in last.alternatives)
+    ):
+        return
+    found = [(reader.doc_frequency("terms", t), t) for t in reader.expand_prefix("terms", word)]
+    if found:
+        best = heapq.nlargest(COMPLETIONS, found)
+        last.alternatives = [(t if isinstance(t, str) else t.decode("utf-8"),) for _, t in best]
+
+
+def _clause_words(clause: Clause) -> list[str]:
+    return [*fold(clause.surface).split(), *(t for alt in clause.alternatives for t in alt)]
+
+
+def _proximity(fields: dict[str, Any], finder: WordFinder, said: str) -> float:
+    """Bonus for neighbouring query words that appear together, in order, and for keyword
+    phrases the query (``said``: its phrase terms, space-padded) contains."""
+    in_title = finder.pairs_in(fields.get("title", ""))
+    in_summary = finder.pairs_in(fields.get("summary", "")) - in_title
+    keywords = sum(1 for p in fields.get("phrases", ()) if f" {p} " in said)
+    return (
+        PHRASE_IN_TITLE * len(in_title)
+        + PHRASE_IN_SUMMARY * len(in_summary)
+        + KEYWORD_PHRASE * keywords
+    )
+
+
+def _hit(fields: dict[str, Any], score: float, finder: WordFinder, clauses: int) -> RankedHit:
+    anchor, text = _best_section(fields, finder, clauses)
+    if text is None:
+        text = fields.get("text", "")
+    if not finder.clauses_in(text) and fields.get("summary"):
+        text = fields["summary"]
+    return RankedHit(fields, float(score), anchor, snippet(text, finder))
+
+
+def _best_section(
+    fields: dict[str, Any], finder: WordFinder, clauses: int
+) -> tuple[str | None, str | None]:
+    """The section that matches the query words the title does not: (anchor, its text).
+
+    Headings first; section texts are read, in order, only while no heading matched.
+    """
+    missing = set(range(clauses)) - finder.clauses_in(fields.get("title", ""))
+    sections = fields.get("sections") or ()
+    if not missing or not sections:
+        return None, None
+    in_headings = [
+        len(found & missing) for found in finder.clauses_in_each([h for _, h, _ in sections])
+    ]
+    best = max(range(len(sections)), key=lambda i: in_headings[i])
+    if in_headings[best]:
+        return sections[best][0], sections[best][2]
+    budget, read = SECTION_SCAN_CHARS, 0
+    while read < len(sections) and budget > 0:
+        budget -= len(sections[read][2])
+        read += 1
+    texts = finder.clauses_in_each([text for _, _, text in sections[:read]])
+    for (anchor, _, text), found in zip(sections, texts, strict=False):
+        if found >= missing:
+            return anchor, text
+    return None, None

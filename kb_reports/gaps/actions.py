@@ -1,0 +1,254 @@
+"""Suggested actions of ``kb gaps``: what a writer should do about each gap, and why.
+
+Every action is one sentence for people plus the fields a script needs (article, source file,
+proposed title, terms to add, queries to answer). Kinds: ``write`` a new article,
+``add-keyword`` to an existing one (make it recognisable), ``add-synonym`` to
+``search.synonyms``, ``improve`` an article searchers were shown and still wrote to support,
+``rewrite`` (unhelpful articles) and ``review`` (stale ones; both built in ``gaps``).
+
+An existing article is named only when it is about the search (``Advisor.about``: by
+meaning, from the shipped sentence model); otherwise the advice is a new article, titled
+after the group's clearest query (``gaps_words``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb_reports.gaps.articles import ArticleInfo, Catalog, TermIndex
+from kb_reports.gaps.grouping import STOP_WORDS, Grouper, stem, terms_of_text, words_of
+from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
+from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
+from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = 5  # queries and spellings shown per group
+READ_AFTER_SHARE = 0.2  # share of a group's visitors who must read one article to suggest it
+# An article is about a search when its title means the same by this cosine, or when every
+# content word of the search is one of its terms and the cosine reaches ABOUT_WITH_WORDS.
+# Both chosen on the train situations (tests/gaps/advice_cases.yml, bench/gaps_advice_eval.py).
+ABOUT = 0.60
+ABOUT_WITH_WORDS = 0.45
+SYNONYM = 0.78  # cosine of two single words that mean the same ("logon", "login")
+
+# (query as searched) -> (top article shown, the query search corrected it to, if any)
+Shown = Callable[[str], tuple[str | None, str | None]]
+
+
+def quote(text: str) -> str:
+    """Text in curly quotes, as the report's sentences quote searches and titles."""
+    return f"\u201c{text}\u201d"
+
+
+@dataclass(frozen=True)
+class Synonym:
+    searched: str
+    article_word: str
+    article: ArticleInfo
+
+
+class Advisor:
+    """Judges articles and words by meaning; without the sentence model, by words alone."""
+
+    def __init__(self, catalog: Catalog, grouper: Grouper, vocab: Vocabulary, meaning: bool):
+        self.catalog = catalog
+        self.grouper = grouper
+        self.vocab = vocab
+        self.terms = TermIndex(catalog)
+        self._encoder = None
+        self._cache: dict[str, np.ndarray] = {}
+        if meaning:
+            try:
+                from kb_core.semantic import encoder
+
+                self._encoder = encoder()
+            except Exception as exc:  # a missing model must not stop a report
+                log.warning("sentence encoder unavailable, advising by words: %s", exc)
+
+    def _vec(self, text: str) -> np.ndarray | None:
+        if self._encoder is None:
+            return None
+        if text not in self._cache:
+            self._cache[text] = self._encoder.encode_one(text)
+        return self._cache[text]
+
+    def cosine(self, a: str, b: str) -> float | None:
+        """Cosine of two texts' sentence vectors (None without the model)."""
+        va, vb = self._vec(a), self._vec(b)
+        return None if va is None or vb is None else float(va @ vb)
+
+    def covered(self, query: str, article: ArticleInfo) -> bool:
+        """True when every content word of ``query`` is a term of ``article``."""
+        terms = self.terms.weights.get(article.id, {})
+        own = {stem(w) for w in self.vocab.content_words(query)}
+        return bool(own) and all(t in terms for t in own)
+
+    def declared(self, query: str, article: ArticleInfo) -> bool:
+        """True when ``query`` says what the article's title, a keyword or a tag says."""
+        own = terms_of_text(query) - FILLER
+        return bool(own) and any(
+            own == terms_of_text(p) for p in (article.title, *article.keywords, *article.tags)
+        )
+
+    def about(self, query: str, article: ArticleInfo) -> bool:
+        """True when ``article`` answers what ``query`` asks: the writer listed the query's
+        words as a keyword, or its title means the same by the sentence model."""
+        if self.declared(query, article):
+            return True
+        cos = self.cosine(query, article.title)
+        words = self.covered(query, article)
+        if cos is None:
+            return words
+        return cos >= ABOUT or (words and cos >= ABOUT_WITH_WORDS)
+
+    def synonym(self, words: Iterable[str]) -> Synonym | None:
+        """A real searched word and a real word of an article that means the same, by the
+        sentence model; never stop words, never fragments."""
+        for word in words:
+            term = stem(word)
+            if (
+                word in STOP_WORDS
+                or term in self.terms.by_term
+                or len(word) < MIN_TYPO_LEN
+                or word.isdigit()
+                or not self.vocab.is_word(word)
+            ):
+                continue
+            best: tuple[float, str] | None = None
+            for known, surface in self.terms.surface.items():
+                if surface in STOP_WORDS or len(surface) < 3 or not self.vocab.is_word(surface):
+                    continue
+                cos = self.cosine(word, surface)
+                if cos is None:  # without the model, only a spelling variant is safe
+                    cos = 1.0 if one_edit(term, known) else 0.0
+                if cos >= SYNONYM and (best is None or cos > best[0]):
+                    best = (cos, known)
+            if best is not None:
+                known = best[1]
+                owner = max(
+                    self.terms.by_term[known], key=lambda i: (self.terms.weights[i][known], i)
+                )
+                return Synonym(word, self.terms.surface[known], self.catalog.articles[owner])
+        return None
+
+
+def suggest(
+    advisor: Advisor,
+    typo_queries: set[str],
+    failed: Sequence[FailedGroup],
+    weak: Sequence[WeakGroup],
+    stubs: Sequence[StubStatus],
+    shown: Shown,
+) -> None:
+    """Attach a suggested action to each failed and weak group given.
+
+    Failed searches, in this order of evidence: a draft already written for them (finish
+    it); an article about them that visitors read after finding nothing (add the searched
+    words to its keywords); a real searched word that means the same as an article's word
+    (add a synonym); else write a new article, titled after the clearest query. Weak
+    searches: the article search showed, when it is about the search (improve it when its
+    readers still wrote to support, else make it recognisable); else write one.
+    """
+    catalog, vocab = advisor.catalog, advisor.vocab
+    stub_of: dict[str, StubStatus] = {}
+    for s in stubs:
+        for q in s.queries:
+            stub_of.setdefault(q, s)
+    for g in failed:
+        clean = [q for q, _ in g.queries if q not in typo_queries and vocab.is_clean(q)]
+        label = clean[0] if clean else g.label
+        stub = next((stub_of[q] for q, _ in g.queries if q in stub_of), None)
+        if stub is not None:
+            g.stub = stub.path
+            state = "published" if stub.published else "still a draft"
+            g.action = Action(
+                "write",
+                f"Finish the draft {stub.path} ({state}); it answers {quote(g.label)}.",
+                article_id=stub.article_id,
+                source=stub.path,
+                title=stub.title,
+                queries=tuple((clean or [g.label])[:EXAMPLES]),
+            )
+            continue
+        top = g.read_after[0] if g.read_after else None
+        a = catalog.articles.get(top[0]) if top else None
+        if (
+            top
+            and a is not None
+            and top[1] >= 2
+            and top[1] >= READ_AFTER_SHARE * g.visitors
+            and advisor.about(label, a)
+        ):
+            g.action = Action(
+                "add-keyword",
+                f"Add {quote(label)} to the keywords of {quote(a.title)} ({a.source}): "
+                f"{top[1]} of {g.visitors} visitors who found nothing read it next.",
+                article_id=a.id,
+                source=a.source,
+                terms=tuple((clean or [label])[:3]),
+            )
+            continue
+        near = advisor.synonym(w for q in clean for w in words_of(q))
+        if near is not None:
+            a = near.article
+            g.action = Action(
+                "add-synonym",
+                f"Add [{near.article_word}, {near.searched}] to search.synonyms in "
+                f"site_config.yml (or {quote(near.searched)} to the keywords of "
+                f"{quote(a.title)}, {a.source}).",
+                article_id=a.id,
+                source=a.source,
+                terms=(near.article_word, near.searched),
+            )
+            continue
+        g.action = _write(label, clean or [label])
+    for w in weak:
+        w.action = _weak_action(advisor, w, shown)
+
+
+def _write(label: str, queries: Sequence[str]) -> Action:
+    title = readable_title(label)
+    shown = ", ".join(quote(q) for q in queries[:3])
+    return Action(
+        "write",
+        f"Write a new article, e.g. {quote(title)}, that answers {shown}.",
+        title=title,
+        queries=tuple(queries[:EXAMPLES]),
+    )
+
+
+def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown) -> Action:
+    catalog = advisor.catalog
+    article_id, corrected = shown(w.label)
+    meant = corrected or w.label  # what search searched for, typo corrected
+    a = catalog.articles.get(article_id) if article_id else None
+    if a is None or not advisor.about(meant, a):
+        best = advisor.terms.best(advisor.grouper.analyse(meant))
+        a = best if best is not None and advisor.about(meant, best) else None
+    fixed = f" (search corrects it to {quote(corrected)})" if corrected else ""
+    if a is not None and w.contacted:
+        return Action(
+            "improve",
+            f"Check that {quote(a.title)} ({a.source}) answers {quote(w.label)}{fixed}: "
+            f"{w.contacted} of {w.searches} searches were shown it and then contacted "
+            "support; add what they asked for.",
+            article_id=a.id,
+            source=a.source,
+            terms=(meant,),
+        )
+    if a is not None:
+        return Action(
+            "add-keyword",
+            f"Make {quote(a.title)} ({a.source}) recognisable for {quote(meant)}: use the "
+            "searched words in its title, summary or keywords.",
+            article_id=a.id,
+            source=a.source,
+            terms=(meant,),
+        )
+    clean = advisor.vocab.clearest([meant, *(q for q, _ in w.queries)]) or meant
+    return _write(clean, [q for q, _ in w.queries] or [clean])

@@ -1,0 +1,402 @@
+"""The search-log half of ``kb gaps``: failed and weak searches, escalations, next actions.
+
+:class:`Analysis` runs the queries of ``reports_sql`` over one snapshot, groups the distinct
+queries with ``gaps_grouping`` (failed searches by words and sentence meaning, with vectors
+from the store's cache or encoded now: ``gaps_semantic``) and joins what visitors did
+before writing to support. It holds per-group visitor sets only as long as the report is
+being built.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from kb_core.config import SiteConfig
+from kb_reports.gaps.actions import EXAMPLES, Advisor, Shown, quote, suggest
+from kb_reports.gaps.articles import Catalog
+from kb_reports.gaps.grouping import Grouper, Grouping, words_of
+from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup, StubStatus, WeakGroup
+from kb_reports.gaps.words import Vocabulary, readable_title
+from kb_store import reports as sql
+
+if TYPE_CHECKING:
+    from kb_reports.gaps.semantic import QueryVectors
+
+log = logging.getLogger(__name__)
+
+CONTACT_SHARE = 0.1  # share of a query's searches followed by a request that makes it weak
+# Group failed searches by sentence meaning too (gaps_semantic). The benchmark turns it off to
+# time the words-only report next to it; nothing else should need to.
+SENTENCES = True
+
+
+@dataclass
+class _Topic:
+    requests: int = 0
+    read_nothing: int = 0
+    found_nothing: int = 0
+    queries: Counter[str] = field(default_factory=Counter)
+    subjects: list[str] = field(default_factory=list)
+
+
+def _label(queries: Sequence[str], corrected: Iterable[str]) -> str:
+    """The most searched query of a group that has no corrected typo in it."""
+    typos = set(corrected)
+    return next((q for q in queries if q not in typos), queries[0])
+
+
+def _examples(details: Iterable[sql.QueryDetail]) -> list[str]:
+    """The most typed spellings of a group's queries."""
+    raw: Counter[str] = Counter()
+    for d in details:
+        raw.update(dict(d.raw))
+    return [r for r, _ in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
+
+
+def answered(item: dict[str, Any]) -> bool:
+    """Whether a search a contact request's context lists found a confident answer: an
+    unanswered one (``answered: false``) counts as finding nothing, like the log's rows."""
+    hits = item.get("hits")
+    return isinstance(hits, int) and hits > 0 and item.get("answered") is not False
+
+
+def _plain(query: str) -> str:
+    """A query as its lower-case words: context (as typed) and log (normalised) agree."""
+    return " ".join(words_of(query))
+
+
+class Analysis:
+    """Reads the search log of one window and builds the search-related sections."""
+
+    def __init__(
+        self, config: SiteConfig, catalog: Catalog, window: sql.Window, conn: sa.Connection
+    ) -> None:
+        self.config = config
+        self.settings = config.gaps
+        self.catalog = catalog
+        self.window = window
+        self.conn = conn
+        self.notes: list[str] = []
+        known = catalog.words()
+        self.grouper = Grouper(
+            config.search.synonyms,
+            known_words=known,
+            threshold=self.settings.group_similarity,
+        )
+        synonyms = [w for group in config.search.synonyms for p in group for w in words_of(p)]
+        self.vocab = Vocabulary([*known, *synonyms])
+        self.noise = 0  # failed searches left out: no real word in them
+        self.contact_rows = sql.contacts(conn, window)
+        self.contact_count = len(self.contact_rows)
+        # What each request's sender searched before writing, from the request's context:
+        # the portal records it in the visitor's session, which outlives the daily visitor
+        # token, and reading it costs no pass over the search log.
+        self._context: list[tuple[str, int, int]] = []  # (plain query, hits, request id)
+        for c in self.contact_rows:
+            seen: set[tuple[str, bool]] = set()
+            for item in c.context.get("searches") or ():
+                if isinstance(item, dict) and isinstance(item.get("q"), str):
+                    plain = _plain(item["q"])
+                    found = answered(item)
+                    if plain and (plain, found) not in seen:
+                        seen.add((plain, found))
+                        self._context.append((plain, int(found), c.id))
+        self._failed: Grouping | None = None
+        self._found: dict[str, int] | None = None
+        # sentence vectors encoded by this report, for build_report to cache once the
+        # read-only snapshot is closed
+        self.new_vectors: dict[str, Any] = {}
+
+    def found(self) -> dict[str, int]:
+        """Searches of the window that found something, per query (read once)."""
+        if self._found is None:
+            self._found = sql.found_stats(self.conn, self.window)
+        return self._found
+
+    def _searched_before(self, found: bool) -> Iterable[tuple[str, int]]:
+        """(plain query, contact request id) of the searches that found something (or
+        nothing) before a contact request, one per request and query."""
+        for plain, hits, request in self._context:
+            if bool(hits) == found:
+                yield plain, request
+
+    # -- failed searches ----------------------------------------------------------------------
+
+    def failed_groups(self) -> list[FailedGroup]:
+        """Failed searches of the window grouped, most searched first.
+
+        A group's first sighting is the first failed search, ever, of any of its queries that
+        failed in this window or the one before. Word meaning is learned from all the
+        window's searches, those that found something included.
+        """
+        rows = sql.failed_stats(self.conn, self.window)
+        current = {r.query: r.searches for r in rows if r.searches}
+        meaning = SENTENCES and self.config.semantic_search  # the model knows English only
+        vectors = self._sentence_vectors(current) if meaning and len(current) > 1 else None
+        grouping = self.grouper.group(current, log=self.found(), vectors=vectors)
+        self._failed = grouping
+        key_of = {q: g.key for g in grouping.groups for q in g.queries}
+        previous: Counter[str] = Counter()
+        first_ever: dict[str, datetime] = {}
+        for r in rows:
+            key = key_of.get(r.query) if r.searches else grouping.key_of(r.query)
+            if key is None:
+                continue
+            previous[key] += r.previous
+            if key not in first_ever or r.first_ever < first_ever[key]:
+                first_ever[key] = r.first_ever
+        plain_key = {_plain(q): g.key for g in grouping.groups for q in g.queries}
+        contacted: dict[str, set[int]] = defaultdict(set)
+        for q, request in self._searched_before(found=False):
+            key = plain_key.get(q) or grouping.key_of(q)
+            if key is not None:
+                contacted[key].add(request)
+        since = self.window.since
+        out = []
+        noise: list[str] = []
+        for g in grouping.groups:
+            if all(self.vocab.is_noise(q) for q in g.queries):
+                noise.append(g.label)
+                self.noise += g.count
+                continue
+            if g.count < self.settings.min_searches:
+                continue
+            first = first_ever[g.key]
+            out.append(
+                FailedGroup(
+                    rank=0,
+                    key=g.key,
+                    label=_label(g.queries, g.corrected),
+                    searches=g.count,
+                    previous=previous[g.key] if since is not None else None,
+                    visitors=0,  # the listed groups get exact figures from detail()
+                    first_seen=first,
+                    last_seen=None,
+                    new=since is not None and first >= since,
+                    queries=[(q, current[q]) for q in g.queries],
+                    examples=[],
+                    contacted=len(contacted[g.key]),
+                )
+            )
+        if noise:
+            shown = ", ".join(quote(q) for q in noise[:3])
+            self.notes.append(
+                f"{self.noise} failed search(es) with no real word in them (e.g. {shown}) are "
+                "left out as noise, not gaps"
+            )
+        out.sort(key=lambda f: (-f.searches, -f.contacted, f.key))
+        for rank, f in enumerate(out, 1):
+            f.rank = rank
+        return out
+
+    def _sentence_vectors(self, failed: Iterable[str]) -> QueryVectors | None:
+        """Vectors of the failed queries and of a sample of the found ones (with them, the
+        centre: the log's mean): from the store's cache, the rest encoded now. None when no
+        encoder can be loaded: the report then groups by words and the meaning learned from
+        the log."""
+        from kb_reports.gaps import semantic as sem
+
+        queries = set(failed) | set(sem.centre_sample(self.found()))
+        cached = sem.load_vectors(self.conn, queries)
+        try:
+            self.new_vectors = sem.encode_missing(queries, cached)
+        except Exception as exc:  # whatever keeps the model from loading must not stop a report
+            log.warning("sentence encoder unavailable, grouping by words: %s", exc)
+            self.notes.append(
+                "failed searches are grouped by words only: the sentence encoder could not "
+                f"be loaded ({type(exc).__name__})"
+            )
+            return None
+        return sem.QueryVectors.of({**cached, **self.new_vectors})
+
+    def detail(self, groups: Sequence[FailedGroup]) -> None:
+        """For the listed groups: exact visitors, spellings, last seen, what was read next."""
+        if not groups:
+            return
+        by_query = {q: g for g in groups for q, _ in g.queries}
+        queries = sorted(by_query)
+        details = sql.query_details(self.conn, self.window, queries, failed=True)
+        visitors: dict[str, set[str]] = defaultdict(set)
+        for q, v in sql.visitors_of(self.conn, self.window, queries, failed=True):
+            visitors[by_query[q].key].add(v)
+        everyone = set().union(*visitors.values()) if visitors else set()
+        reads: dict[str, set[str]] = defaultdict(set)
+        for v, article_id in sql.reads(self.conn, self.window):
+            if v in everyone:
+                reads[v].add(article_id)
+        for g in groups:
+            mine = [details[q] for q, _ in g.queries if q in details]
+            g.examples = _examples(mine)
+            g.last_seen = max((d.last for d in mine), default=None)
+            who = visitors.get(g.key, set())
+            g.visitors = len(who)
+            counter: Counter[str] = Counter()
+            for v in who:
+                counter.update(reads.get(v, ()))
+            g.read_after = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+
+    # -- weak searches ------------------------------------------------------------------------
+
+    def weak_groups(self) -> list[WeakGroup]:
+        """Searches with results that were never clicked, or followed by a contact request.
+
+        Grouped by exact terms only (spelling, plurals, order, synonyms), not merged by
+        similarity: the successful long tail is large and these rows are about specific
+        queries whose results did not convince.
+        """
+        found = self.found()
+        grouping = self.grouper.group(found, merge=False)
+        plain_key = {_plain(q): g.key for g in grouping.groups for q in g.queries}
+        clicks: Counter[str] = Counter()
+        clicked = sql.clicked_queries(self.conn, self.window)
+        for q, n in clicked:
+            key = plain_key.get(_plain(q)) or grouping.key_of(q)
+            if key is not None:
+                clicks[key] += n
+        judge_clicks = bool(clicked)
+        if found and not judge_clicks:
+            self.notes.append(
+                "no result clicks were recorded in this window: weak searches are judged by "
+                "contact requests only"
+            )
+        contacted: dict[str, set[int]] = defaultdict(set)
+        for q, request in self._searched_before(found=True):
+            key = plain_key.get(q) or grouping.key_of(q)
+            if key is not None:
+                contacted[key].add(request)
+        settings = self.settings
+        out = []
+        for g in grouping.groups:
+            who: set[int] = contacted.get(g.key, set())
+            never = judge_clicks and not clicks[g.key] and g.count >= settings.weak_min_searches
+            # a contact after one search in a hundred is noise; after one in ten, a pattern
+            escalated = len(who) >= settings.min_searches and len(who) >= CONTACT_SHARE * g.count
+            if not (never or escalated):
+                continue
+            reasons = []
+            if never:
+                reasons.append("results never clicked")
+            if who:
+                reasons.append(f"{len(who)} of {g.count} then contacted support")
+            out.append(
+                WeakGroup(
+                    rank=0,
+                    key=g.key,
+                    label=_label(g.queries, g.corrected),
+                    searches=g.count,
+                    visitors=0,  # the listed groups get exact figures from weak_detail()
+                    clicks=clicks[g.key],
+                    contacted=len(who),
+                    queries=[(q, found[q]) for q in g.queries],
+                    examples=[],
+                    reason="; ".join(reasons),
+                )
+            )
+        # never clicked first (the clearer signal), each kind by its size
+        out.sort(key=lambda w: (w.clicks > 0, -w.searches if not w.clicks else -w.contacted, w.key))
+        for rank, w in enumerate(out, 1):
+            w.rank = rank
+        return out
+
+    def weak_detail(self, groups: Sequence[WeakGroup]) -> None:
+        """For the listed weak groups: exact visitors and spellings."""
+        if not groups:
+            return
+        by_query = {q: g for g in groups for q, _ in g.queries}
+        queries = sorted(by_query)
+        details = sql.query_details(self.conn, self.window, queries, failed=False)
+        visitors: dict[str, set[str]] = defaultdict(set)
+        for q, v in sql.visitors_of(self.conn, self.window, queries, failed=False):
+            visitors[by_query[q].key].add(v)
+        for g in groups:
+            g.visitors = len(visitors.get(g.key, ()))
+            g.examples = _examples([details[q] for q, _ in g.queries if q in details])
+
+    # -- escalations --------------------------------------------------------------------------
+
+    def escalations(self, failed: Sequence[FailedGroup]) -> list[EscalationTopic]:
+        """Contact requests sent without reading anything, or after finding nothing."""
+        topics: dict[str, _Topic] = {}
+        total: Counter[str] = Counter()
+        for c in self.contact_rows:
+            topic = c.topic or "(no topic)"
+            total[topic] += 1
+            read = bool(c.context.get("viewed") or c.context.get("viewed_articles"))
+            searched = [
+                (_plain(item["q"]), int(answered(item)))
+                for item in c.context.get("searches") or ()
+                if isinstance(item, dict) and isinstance(item.get("q"), str)
+            ]
+            found_nothing = bool(searched) and all(h == 0 for _, h in searched)
+            if read and not found_nothing:
+                continue
+            t = topics.setdefault(topic, _Topic())
+            t.requests += 1
+            t.read_nothing += not read
+            t.found_nothing += found_nothing
+            t.queries.update(
+                {q for q, h in searched if h == 0 and q and not self.vocab.is_noise(q)}
+            )
+            if c.subject and c.subject not in t.subjects:
+                t.subjects.append(c.subject)
+        rank_of = {g.key: g.rank for g in failed}
+        out = []
+        for topic, t in topics.items():
+            top = sorted(t.queries.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]
+            if top:
+                key = self._failed.key_of(top[0][0]) if self._failed else None
+                see = f" (failed-search group #{rank_of[key]})" if key in rank_of else ""
+                action = Action(
+                    "write",
+                    f"Write an article answering {quote(top[0][0])}{see}: {t.requests} "
+                    f"{topic} request(s) came after searches that found nothing.",
+                    title=readable_title(top[0][0]),
+                    queries=tuple(q for q, _ in top),
+                )
+            else:
+                asked = f", e.g. {quote(t.subjects[-1][:80])}" if t.subjects else ""
+                action = Action(
+                    "write",
+                    f"{t.requests} {topic} request(s) came without reading any article: write "
+                    f"or link the article for the most asked questions{asked}.",
+                )
+            out.append(
+                EscalationTopic(
+                    rank=0,
+                    topic=topic,
+                    requests=total[topic],
+                    without_self_service=t.requests,
+                    read_nothing=t.read_nothing,
+                    found_nothing=t.found_nothing,
+                    failed_queries=top,
+                    subjects=[s[:120] for s in reversed(t.subjects[-3:])],
+                    action=action,
+                )
+            )
+        out.sort(key=lambda e: (-e.without_self_service, e.topic))
+        for rank, e in enumerate(out, 1):
+            e.rank = rank
+        return out
+
+    # -- suggested actions --------------------------------------------------------------------
+
+    def suggest(
+        self,
+        failed: Sequence[FailedGroup],
+        weak: Sequence[WeakGroup],
+        stubs: Sequence[StubStatus],
+        shown: Shown,
+    ) -> None:
+        """Attach a suggested action to each listed failed and weak group; ``shown`` says
+        which article search shows first for a query, and what it corrected it to."""
+        corrected = self._failed.groups if self._failed else ()
+        typos = {q for g in corrected for q in g.corrected}
+        advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
+        suggest(advisor, typos, failed, weak, stubs, shown)

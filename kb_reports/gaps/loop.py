@@ -1,0 +1,233 @@
+"""Closing the loop of ``kb gaps``: draft stubs for a gap, and whether its searches now work.
+
+``--stub`` writes a draft article (``visibility: draft``, so ``kb build`` skips it) listing the
+searches it must answer, with a marker comment that lets later reports find it. Each report
+then runs the listed searches against the current public index: once the writer publishes
+the article and rebuilds, the report says which searches now find it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb_core.config import SiteConfig
+from kb_reports.gaps.articles import Catalog, TermIndex
+from kb_reports.gaps.grouping import terms_of_text
+
+if TYPE_CHECKING:
+    from kb_core.search.searcher import Searcher
+    from kb_reports.gaps.model import FailedGroup, LoopCheck, StubStatus
+
+log = logging.getLogger(__name__)
+
+MARKER = "kb-gaps-stub"
+_MARKER = re.compile(r"<!--\s*" + MARKER + r"\s+(\{.*?\})\s*-->", re.DOTALL)
+HEAD_BYTES = 8192  # how much of each content file is read to find a stub marker
+LOOP_QUERIES = 3  # searches re-run per group: the most searched ones
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class LoopChecker:
+    """Runs searches against the current public index, when there is one."""
+
+    def __init__(self, searcher: Searcher | None, note: str = "") -> None:
+        self.searcher = searcher
+        self.note = note
+
+    @classmethod
+    def open(cls, build_dir: Path, config: SiteConfig) -> LoopChecker:
+        """Open ``build_dir/index/public``; a missing index gives a checker that only notes it."""
+        from kb_core.errors import IndexUnavailable
+        from kb_core.search.searcher import Searcher
+
+        where = Path(build_dir) / "index" / "public"
+        try:
+            searcher = Searcher(
+                where,
+                synonyms=config.search.synonyms,
+                typo_tolerance=config.search.typo_tolerance,
+            )
+        except IndexUnavailable as exc:
+            return cls(None, f"{exc}; the 'now found' check is skipped")
+        return cls(searcher)
+
+    @property
+    def available(self) -> bool:
+        return self.searcher is not None
+
+    def check(self, queries: Sequence[str], *, article_id: str | None = None) -> LoopCheck:
+        """How many of the first queries find results (or find ``article_id``) now."""
+        from kb_reports.gaps.model import LoopCheck
+
+        if self.searcher is None:
+            return LoopCheck(0, 0)
+        found, top = 0, ""
+        shown = list(dict.fromkeys(q for q in queries if q.strip()))[:LOOP_QUERIES]
+        for i, q in enumerate(shown):
+            resp = self.searcher.search(q, limit=5)
+            ids = [h.id for h in resp.results]
+            if (article_id in ids) if article_id else resp.total > 0:
+                found += 1
+            if i == 0 and resp.results:
+                top = resp.results[0].title
+        return LoopCheck(len(shown), found, top)
+
+    def shown(self, query: str) -> tuple[str | None, str | None]:
+        """The id of the first result search shows for ``query``, and the words it searched
+        instead when it corrected a typo (None, None without an index)."""
+        if self.searcher is None:
+            return None, None
+        resp = self.searcher.search(query, limit=1)
+        top = resp.results[0].id if resp.results else None
+        return top, (resp.did_you_mean if resp.corrected else None)
+
+    def close(self) -> None:
+        if self.searcher is not None:
+            self.searcher.close()
+
+
+# -- stubs ------------------------------------------------------------------------------------
+
+
+def find_stubs(content_dir: Path, catalog: Catalog) -> list[StubStatus]:
+    """Drafts written by ``--stub`` under ``content_dir``, with whether each is published."""
+    from kb_reports.gaps.model import StubStatus
+
+    out: list[StubStatus] = []
+    root = Path(content_dir)
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*.md")):
+        try:
+            with path.open(encoding="utf-8") as f:
+                text = f.read(HEAD_BYTES)  # the marker follows the front matter
+        except (OSError, UnicodeDecodeError):
+            continue
+        if MARKER not in text:
+            continue
+        m = _MARKER.search(text)
+        if m is None:
+            continue
+        try:
+            data = json.loads(m.group(1))
+        except ValueError:
+            log.warning("%s: unreadable %s marker", path, MARKER)
+            continue
+        article_id = str(data.get("id", ""))
+        published = article_id in catalog.articles
+        title = catalog.articles[article_id].title if published else str(data.get("title", ""))
+        out.append(
+            StubStatus(
+                path=path.relative_to(root).as_posix(),
+                article_id=article_id,
+                title=title,
+                group=str(data.get("group", "")),
+                queries=[str(q) for q in data.get("queries") or ()],
+                published=published,
+                loop=None,
+            )
+        )
+    return out
+
+
+def slug(text: str) -> str:
+    """A file and id slug: lower case, ASCII letters and digits joined by '-'."""
+    return _SLUG.sub("-", text.lower()).strip("-")[:60] or "new-article"
+
+
+def _yaml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def stub_text(group: FailedGroup, title: str, article_id: str, today: date) -> str:
+    """The Markdown of a draft that answers a failed-search group."""
+    queries = [q for q, _ in group.queries][:10]
+    marker = json.dumps(
+        {
+            "group": group.key,
+            "id": article_id,
+            "title": title,
+            "queries": queries,
+            "created": today.isoformat(),
+        },
+        ensure_ascii=False,
+    ).replace("--", "- -")  # '--' would end the HTML comment early
+    keywords = ", ".join(_yaml_str(q) for q in queries[:5] if q != title.lower())
+    lines = [
+        "---",
+        f"title: {_yaml_str(title)}",
+        "summary: One sentence saying what the reader will be able to do.",
+        f"id: {article_id}",
+        "visibility: draft",
+        f"keywords: [{keywords}]",
+        'owner: ""',
+        f"review_by: {(today + timedelta(days=365)).isoformat()}",
+        "---",
+        "",
+        f"<!-- {MARKER} {marker} -->",
+        "",
+        "> **Draft from `kb gaps --stub`.** Readers searched for the words below and found",
+        "> nothing. Answer them here, set `visibility: public`, delete this note and rebuild;",
+        "> the next `kb gaps` report shows whether these searches find this article.",
+        "",
+        "## Searches this article must answer",
+        "",
+    ]
+    for q, n in group.queries[:10]:
+        lines.append(f"- `{q.replace('`', '')}` ({n} search{'es' if n != 1 else ''})")
+    extra = [e for e in group.examples if e.lower() not in {q for q, _ in group.queries}]
+    if extra:
+        lines += ["", "As typed: " + "; ".join(f"`{e.replace('`', '')}`" for e in extra[:5])]
+    lines += [
+        "",
+        f"{group.searches} failed searches by {group.visitors} visitor(s) between "
+        f"{group.first_seen.date().isoformat()} and "
+        f"{(group.last_seen or group.first_seen).date().isoformat()}"
+        f"{f'; {group.contacted} then contacted support' if group.contacted else ''}.",
+        "",
+        "## Answer",
+        "",
+        "Start with the answer in one or two sentences.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_stub(
+    group: FailedGroup, content_dir: Path, catalog: Catalog, today: date | None = None
+) -> Path:
+    """Write a draft for ``group`` next to the article closest to it; return its path.
+
+    The folder is that of the article the action names, else of the article the group's
+    visitors read next, else of the article whose title, keywords and summary share most
+    words with the queries, else ``drafts/``. Raises FileExistsError rather than overwrite.
+    """
+    today = today or date.today()
+    title = group.action.title if group.action and group.action.title else group.label
+    title = title[:1].upper() + title[1:]
+    article_id = slug(title)
+    if article_id in catalog.articles:
+        article_id = f"{article_id}-{slug(group.key)}"[:100]
+    folder = Path("drafts")
+    near = group.action.article_id if group.action else None
+    closest = TermIndex(catalog).best(terms_of_text(" ".join(q for q, _ in group.queries)))
+    for candidate in [near, *(a for a, _ in group.read_after), closest.id if closest else None]:
+        if candidate and candidate in catalog.articles:
+            folder = Path(catalog.articles[candidate].source).parent
+            break
+    target = Path(content_dir) / folder / f"{article_id}.md"
+    if target.exists():
+        raise FileExistsError(f"{target} already exists; not overwriting it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    category = target.parent / "_category.yml"
+    if folder == Path("drafts") and not category.exists():
+        category.write_text("title: Drafts\ndescription: Articles being written.\n", "utf-8")
+    with target.open("x", encoding="utf-8") as f:  # 'x': never overwrite, even in a race
+        f.write(stub_text(group, title, article_id, today))
+    return target

@@ -1,0 +1,262 @@
+"""The shapes of a ``kb gaps`` report: gaps, their evidence and the suggested actions.
+
+Plain dataclasses, shared by the analysis (``gaps_analysis``), the renderers (``gaps_render``,
+``gaps_html``) and the loop back to the content (``gaps_loop``). No I/O here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from kb_reports.gaps.articles import ArticleInfo, Catalog, StaleArticle
+from kb_store.reports import DayRow, Window
+
+log = logging.getLogger(__name__)
+
+SINCE: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
+
+ActionKind = Literal["write", "add-keyword", "add-synonym", "improve", "rewrite", "review"]
+
+
+def window_for(since: str, now: datetime) -> Window:
+    """The window ``--since`` names (7d, 30d, 90d or all), ending at ``now``.
+
+    Raises ValueError for anything else.
+    """
+    if since not in SINCE:
+        raise ValueError(f"--since must be one of {', '.join(SINCE)}, not {since!r}")
+    days = SINCE[since]
+    if days is None:
+        return Window(None, now)
+    start = now - timedelta(days=days)
+    return Window(start, now, start - timedelta(days=days))
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do about a gap, in one sentence, with what a script needs to act on it."""
+
+    kind: ActionKind
+    text: str
+    article_id: str | None = None
+    source: str | None = None  # content path of the article to edit
+    title: str | None = None  # proposed title of a new article
+    terms: tuple[str, ...] = ()  # keywords or synonyms to add
+    queries: tuple[str, ...] = ()  # searches the article must answer
+
+
+@dataclass(frozen=True)
+class LoopCheck:
+    """Whether a group's queries find something in the current public index."""
+
+    checked: int
+    found: int
+    top: str = ""  # title of the best result for the group's most searched query
+
+    @property
+    def text(self) -> str:
+        if not self.checked:
+            return ""
+        top = f" (top: {self.top})" if self.top else ""
+        return f"{self.found}/{self.checked} now found{top}"
+
+
+@dataclass
+class FailedGroup:
+    """Searches that found nothing and ask for the same thing."""
+
+    rank: int
+    key: str
+    label: str
+    searches: int
+    previous: int | None  # in the window before; None when the window is all time
+    visitors: int
+    first_seen: datetime  # first failed search of the group, ever
+    last_seen: datetime | None  # last failed search (listed groups only)
+    new: bool  # first seen inside the window
+    queries: list[tuple[str, int]]  # (normalised query, searches), most searched first
+    examples: list[str]  # raw queries as typed
+    contacted: int  # of these visitors, how many then sent a contact request
+    action: Action | None = None
+    loop: LoopCheck | None = None
+    stub: str | None = None  # a draft written for this group by --stub
+    read_after: list[tuple[str, int]] = field(default_factory=list)  # (article id, visitors)
+
+    @property
+    def trend(self) -> str:
+        """The change against the previous window, in words ('new', '+40%', '-10%')."""
+        if self.previous is None:
+            return ""
+        if self.new:
+            return "new"
+        if not self.previous:
+            return f"+{self.searches}"
+        change = (self.searches - self.previous) / self.previous
+        return "=" if abs(change) < 0.05 else f"{change:+.0%}"
+
+
+@dataclass
+class WeakGroup:
+    """Searches that found results that did not help: never clicked, or then a contact."""
+
+    rank: int
+    key: str
+    label: str
+    searches: int
+    visitors: int
+    clicks: int
+    contacted: int
+    queries: list[tuple[str, int]]
+    examples: list[str]
+    reason: str
+    action: Action | None = None
+
+
+@dataclass
+class UnhelpfulArticle:
+    """An article rated unhelpful, with the reasons readers gave."""
+
+    rank: int
+    article: ArticleInfo
+    votes: int
+    helpful: float
+    current_votes: int
+    current_helpful: float
+    change: str
+    reasons: list[tuple[str, int]]
+    action: Action
+
+
+@dataclass
+class EscalationTopic:
+    """Contact requests of one topic whose senders read nothing or found nothing first."""
+
+    rank: int
+    topic: str
+    requests: int  # all requests of the topic in the window
+    without_self_service: int
+    read_nothing: int
+    found_nothing: int
+    failed_queries: list[tuple[str, int]]
+    subjects: list[str]
+    action: Action
+
+
+@dataclass
+class StaleEntry:
+    """A published article past its review date or not updated for too long."""
+
+    rank: int
+    stale: StaleArticle
+    action: Action
+
+
+@dataclass
+class StubStatus:
+    """A draft written by ``kb gaps --stub`` and how its searches fare now."""
+
+    path: str
+    article_id: str
+    title: str
+    group: str
+    queries: list[str]
+    published: bool
+    loop: LoopCheck | None
+
+
+@dataclass
+class GapReport:
+    """Everything ``kb gaps`` found, ready to render in any format."""
+
+    generated_at: datetime
+    since: str
+    window: Window
+    totals: dict[str, int]
+    failed: list[FailedGroup]
+    weak: list[WeakGroup]
+    unhelpful: list[UnhelpfulArticle]
+    escalations: list[EscalationTopic]
+    stale: list[StaleEntry]
+    stubs: list[StubStatus]
+    daily: list[DayRow]
+    category_helpfulness: list[tuple[str, int, float]]
+    counts: dict[str, int]  # how many of each section exist before --limit
+    notes: list[str] = field(default_factory=list)
+    index_available: bool = False
+    failed_all: list[FailedGroup] = field(default_factory=list)  # before --limit
+    catalog: Catalog | None = None
+
+    def next_actions(self) -> list[tuple[str, int, Action]]:
+        """What to do first: the top gaps of each section, (section, rank, action).
+
+        Missing answers come first (failed searches, then escalations), then answers that do
+        not work (unhelpful articles, weak searches), then upkeep (stale articles). Within a
+        section the ranking is the section's own.
+        """
+        picks: list[tuple[str, int, Action | None]] = [
+            *(("failed", g.rank, g.action) for g in self.failed[:3]),
+            *(("escalations", e.rank, e.action) for e in self.escalations[:2]),
+            *(("unhelpful", u.rank, u.action) for u in self.unhelpful[:2]),
+            *(("weak", w.rank, w.action) for w in self.weak[:2]),
+            *(("stale", s.rank, s.action) for s in self.stale[:1]),
+        ]
+        return [(section, rank, a) for section, rank, a in picks if a is not None]
+
+    def new_failed_groups(self) -> list[FailedGroup]:
+        """Failed-search groups first seen inside the window (all of them for --since all)."""
+        return [g for g in self.failed_all if g.new or self.window.since is None]
+
+    def find_group(self, wanted: str) -> FailedGroup | None:
+        """The failed-search group with this rank (a number) or key (or most searched query)."""
+        return find_group(self.failed_all, wanted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (timestamps as ISO 8601 strings)."""
+        from kb_reports.gaps.render import to_jsonable
+
+        data = {
+            "generated_at": self.generated_at,
+            "since": self.since,
+            "window": {"start": self.window.since, "end": self.window.until},
+            "totals": self.totals,
+            "counts": self.counts,
+            "notes": self.notes,
+            "index_available": self.index_available,
+            "failed_searches": [_failed_dict(g) for g in self.failed],
+            "weak_searches": [asdict(g) for g in self.weak],
+            "unhelpful_articles": [asdict(u) for u in self.unhelpful],
+            "escalations": [asdict(e) for e in self.escalations],
+            "stale_articles": [asdict(s) for s in self.stale],
+            "stubs": [asdict(s) for s in self.stubs],
+            "new_failed_groups": [g.key for g in self.new_failed_groups()],
+            "next_actions": [
+                {"section": section, "rank": rank, "action": asdict(action)}
+                for section, rank, action in self.next_actions()
+            ],
+            "daily": [asdict(d) for d in self.daily],
+            "category_helpfulness": [
+                {"category": c, "votes": n, "helpful": round(h, 4)}
+                for c, n, h in self.category_helpfulness
+            ],
+        }
+        return dict(to_jsonable(data))
+
+
+def find_group(groups: list[FailedGroup], wanted: str) -> FailedGroup | None:
+    """The group with rank ``wanted`` (digits), else key, else label; None if none."""
+    wanted = wanted.strip()
+    if wanted.isdigit():
+        rank = int(wanted)
+        return next((g for g in groups if g.rank == rank), None)
+    return next((g for g in groups if g.key == wanted), None) or next(
+        (g for g in groups if g.label == wanted.lower()), None
+    )
+
+
+def _failed_dict(g: FailedGroup) -> dict[str, Any]:
+    d = asdict(g)
+    d["trend"] = g.trend
+    return d

@@ -1,0 +1,420 @@
+"""Render a :class:`~kb_reports.gaps.report.GapReport` as text (rich tables), Markdown, JSON or CSV.
+
+HTML lives in ``gaps_html``. Every renderer shows the same sections in the same order:
+failed searches, weak searches, unhelpful articles, escalations, stale articles, drafts.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import IO, Any
+
+from kb_reports.gaps.model import GapReport
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("text", "md", "json", "csv", "html")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, tuples, dates and floats made JSON-ready (ISO dates, rounded floats)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def render_json(report: GapReport) -> str:
+    return json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
+
+def window_text(report: GapReport) -> str:
+    w = report.window
+    end = w.until.strftime("%Y-%m-%d %H:%M UTC")
+    if w.since is None:
+        return f"all time to {end}"
+    return f"{w.since.strftime('%Y-%m-%d %H:%M')} to {end} ({report.since})"
+
+
+def _day(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value is not None else "-"
+
+
+def _queries(pairs: list[tuple[str, int]], n: int = 4) -> str:
+    shown = ", ".join(f"{q} ({c})" for q, c in pairs[:n])
+    return shown + (f", +{len(pairs) - n} more" if len(pairs) > n else "")
+
+
+# -- rows shared by Markdown, CSV and text ----------------------------------------------------
+
+SECTIONS = (
+    ("failed", "Failed searches"),
+    ("weak", "Weak searches"),
+    ("unhelpful", "Unhelpful articles"),
+    ("escalations", "Escalations without self-service"),
+    ("stale", "Stale articles"),
+    ("stubs", "Drafts from kb gaps --stub"),
+)
+
+COUNT_KEYS = {
+    "failed": "failed_searches",
+    "weak": "weak_searches",
+    "unhelpful": "unhelpful_articles",
+    "escalations": "escalations",
+    "stale": "stale_articles",
+}
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "failed": (
+        "#",
+        "Searches",
+        "Visitors",
+        "Trend",
+        "First seen",
+        "Last seen",
+        "Queries",
+        "Contacted",
+        "Now found",
+        "Action",
+    ),
+    "weak": ("#", "Searches", "Visitors", "Clicks", "Contacted", "Queries", "Why", "Action"),
+    "unhelpful": ("#", "Article", "Helpful", "Ratings", "Since last revision", "Reasons", "Action"),
+    "escalations": (
+        "#",
+        "Topic",
+        "Without self-service",
+        "Requests",
+        "Read nothing",
+        "Found nothing",
+        "Searched for",
+        "Subjects",
+        "Action",
+    ),
+    "stale": ("#", "Article", "Owner", "Why", "Action"),
+    "stubs": ("Draft", "Group", "Published", "Now found", "Queries"),
+}
+
+
+def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
+    """The human-readable cells of one section, matching ``HEADERS[section]``."""
+    if section == "failed":
+        for g in report.failed:
+            yield (
+                str(g.rank),
+                str(g.searches),
+                str(g.visitors),
+                g.trend or "-",
+                _day(g.first_seen),
+                _day(g.last_seen),
+                _queries(g.queries),
+                str(g.contacted),
+                g.loop.text if g.loop and g.loop.checked else "-",
+                g.action.text if g.action else "",
+            )
+    elif section == "weak":
+        for w in report.weak:
+            yield (
+                str(w.rank),
+                str(w.searches),
+                str(w.visitors),
+                str(w.clicks),
+                str(w.contacted),
+                _queries(w.queries),
+                w.reason,
+                w.action.text if w.action else "",
+            )
+    elif section == "unhelpful":
+        for u in report.unhelpful:
+            reasons = "; ".join(f"{r} ({n})" for r, n in u.reasons[:3]) or "-"
+            yield (
+                str(u.rank),
+                f"{u.article.title} ({u.article.source})",
+                f"{u.helpful:.0%}",
+                str(u.votes),
+                u.change,
+                reasons,
+                u.action.text,
+            )
+    elif section == "escalations":
+        for e in report.escalations:
+            yield (
+                str(e.rank),
+                e.topic,
+                str(e.without_self_service),
+                str(e.requests),
+                str(e.read_nothing),
+                str(e.found_nothing),
+                _queries(e.failed_queries) or "-",
+                "; ".join(e.subjects) or "-",
+                e.action.text,
+            )
+    elif section == "stale":
+        for s in report.stale:
+            a = s.stale.article
+            yield (
+                str(s.rank),
+                f"{a.title} ({a.source})",
+                a.owner or "-",
+                s.stale.reason,
+                s.action.text,
+            )
+    elif section == "stubs":
+        for st in report.stubs:
+            loop = st.loop.text if st.loop and st.loop.checked else "-"
+            yield (
+                st.path,
+                st.group,
+                "yes" if st.published else "no (draft)",
+                loop,
+                ", ".join(st.queries[:5]),
+            )
+
+
+def summary_lines(report: GapReport) -> list[str]:
+    t, c = report.totals, report.counts
+    rate = t["failed_searches"] / t["searches"] if t["searches"] else 0.0
+    return [
+        f"Window: {window_text(report)}",
+        f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
+        f"contact requests: {t['contact_requests']}; ratings: {t['ratings']}; "
+        f"published articles: {t['published_articles']}",
+        f"Contact form: {t.get('contact_started', 0)} requests started, "
+        f"{t.get('suggestions_opened', 0)} suggestions opened, "
+        f"{t.get('abandoned_after_reading', 0)} abandoned after reading (deflected)",
+        f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
+        f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
+        f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
+    ]
+
+
+SECTION_NAMES = {
+    "failed": "failed search",
+    "weak": "weak search",
+    "unhelpful": "unhelpful article",
+    "escalations": "escalation",
+    "stale": "stale article",
+}
+
+
+def next_action_lines(report: GapReport) -> list[str]:
+    """The report's next actions as sentences, each saying which gap it comes from."""
+    return [
+        f"{a.text} ({SECTION_NAMES[section]} #{rank})" for section, rank, a in report.next_actions()
+    ]
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def _md_text(text: str) -> str:
+    """Searches, reasons and subjects as literal text in Markdown: markup typed by visitors
+    (``<script>``, ``[x](javascript:..)``, ``*``) is escaped, never rendered."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", " ")
+
+
+def _md_cell(text: str) -> str:
+    return _md_text(text) or " "
+
+
+def render_md(report: GapReport) -> str:
+    out = [f"# Content gaps, {report.generated_at.strftime('%Y-%m-%d')}", ""]
+    out += [f"- {_md_text(line)}" for line in summary_lines(report)]
+    out += [f"- Note: {_md_text(n)}" for n in report.notes]
+    actions = next_action_lines(report)
+    if actions:
+        out += ["", "## Next actions", ""]
+        out += [f"{i}. {_md_cell(line)}" for i, line in enumerate(actions, 1)]
+    for section, title in SECTIONS:
+        body = list(rows(report, section))
+        total = report.counts.get(COUNT_KEYS.get(section, ""), len(body))
+        out += ["", f"## {title}", ""]
+        if not body:
+            out.append("None.")
+            continue
+        if total > len(body):
+            out += [f"Top {len(body)} of {total}.", ""]
+        header = HEADERS[section]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "|".join("---" for _ in header) + "|")
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in body]
+    return "\n".join(out) + "\n"
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "section",
+    "rank",
+    "key",
+    "title",
+    "searches",
+    "visitors",
+    "trend",
+    "ratings",
+    "helpful",
+    "contacted",
+    "queries",
+    "evidence",
+    "action",
+    "action_detail",
+    "article_id",
+    "source",
+)
+
+
+def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
+    for g in report.failed:
+        a = g.action
+        yield {
+            "section": "failed",
+            "rank": g.rank,
+            "key": g.key,
+            "title": g.label,
+            "searches": g.searches,
+            "visitors": g.visitors,
+            "trend": g.trend,
+            "contacted": g.contacted,
+            "queries": "; ".join(q for q, _ in g.queries),
+            "evidence": f"first seen {_day(g.first_seen)}, last seen {_day(g.last_seen)}"
+            + (f"; {g.loop.text}" if g.loop and g.loop.checked else ""),
+            "action": a.kind if a else "",
+            "action_detail": a.text if a else "",
+            "article_id": a.article_id if a else "",
+            "source": a.source if a else "",
+        }
+    for w in report.weak:
+        a = w.action
+        yield {
+            "section": "weak",
+            "rank": w.rank,
+            "key": w.key,
+            "title": w.label,
+            "searches": w.searches,
+            "visitors": w.visitors,
+            "contacted": w.contacted,
+            "queries": "; ".join(q for q, _ in w.queries),
+            "evidence": w.reason,
+            "action": a.kind if a else "",
+            "action_detail": a.text if a else "",
+            "article_id": a.article_id if a else "",
+            "source": a.source if a else "",
+        }
+    for u in report.unhelpful:
+        yield {
+            "section": "unhelpful",
+            "rank": u.rank,
+            "key": u.article.id,
+            "title": u.article.title,
+            "ratings": u.votes,
+            "helpful": round(u.helpful, 4),
+            "evidence": "; ".join([u.change, *(f"{r} ({n})" for r, n in u.reasons)]),
+            "action": u.action.kind,
+            "action_detail": u.action.text,
+            "article_id": u.article.id,
+            "source": u.article.source,
+        }
+    for e in report.escalations:
+        yield {
+            "section": "escalations",
+            "rank": e.rank,
+            "key": e.topic,
+            "title": e.topic,
+            "searches": e.requests,
+            "contacted": e.without_self_service,
+            "queries": "; ".join(q for q, _ in e.failed_queries),
+            "evidence": f"read nothing: {e.read_nothing}; found nothing: {e.found_nothing}",
+            "action": e.action.kind,
+            "action_detail": e.action.text,
+        }
+    for s in report.stale:
+        art = s.stale.article
+        yield {
+            "section": "stale",
+            "rank": s.rank,
+            "key": art.id,
+            "title": art.title,
+            "evidence": s.stale.reason + (f"; owner {art.owner}" if art.owner else ""),
+            "action": s.action.kind,
+            "action_detail": s.action.text,
+            "article_id": art.id,
+            "source": art.source,
+        }
+
+
+def render_csv(report: GapReport) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in _csv_rows(report):
+        writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
+    return buf.getvalue()
+
+
+# -- terminal ---------------------------------------------------------------------------------
+
+
+def render_text(report: GapReport, file: IO[str] | None = None, width: int | None = None) -> None:
+    """Print the report with rich tables (plain text when ``file`` is not a terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=file, width=width, highlight=False, soft_wrap=False)
+    console.print(
+        f"[bold]Content gaps[/bold], {report.generated_at.strftime('%Y-%m-%d')}", markup=True
+    )
+    for line in summary_lines(report):
+        console.print(line, markup=False)
+    for note in report.notes:
+        console.print(f"Note: {note}", markup=False, style="yellow")
+    actions = next_action_lines(report)
+    if actions:
+        console.print()
+        console.print("Next actions", style="bold", markup=False)
+        for i, line in enumerate(actions, 1):
+            console.print(Text(f"  {i}. {line}"))
+    for section, title in SECTIONS:
+        body = list(rows(report, section))
+        if section == "stubs" and not body:
+            continue
+        console.print()
+        if not body:
+            console.print(f"{title}: none", markup=False)
+            continue
+        total = report.counts.get(COUNT_KEYS.get(section, ""), len(body))
+        shown = f" (top {len(body)} of {total})" if total > len(body) else ""
+        table = Table(title=title + shown, title_justify="left", expand=False)
+        header = HEADERS[section]
+        # long sentences read better under the table than squeezed into a column
+        split = header[-1] == "Action"
+        for name in header[:-1] if split else header:
+            table.add_column(name, overflow="fold")
+        for row in body:
+            cells = row[:-1] if split else row
+            table.add_row(*(Text(cell) for cell in cells))  # Text: user input is never markup
+        console.print(table)
+        if split:
+            for row in body:
+                item = Text(f"  {row[0]}. ", style="bold")
+                item.append(row[-1])
+                console.print(item)

@@ -1,0 +1,237 @@
+"""``kb gaps``: what customers looked for and did not find, and what to write or fix next.
+
+Reads the feedback store (SQLite or PostgreSQL, read-only, one snapshot) and the build
+manifest, and returns a :class:`GapReport`: failed searches grouped (``gaps_grouping``), weak
+searches, unhelpful articles, escalations without self-service and stale articles, each with
+a suggested action. The parts live in their own modules: the report's shapes in
+``gaps_model``, SQL in ``reports_sql``, the search log in ``gaps_analysis``, articles in
+``gaps_articles``, the search-index check and draft stubs in ``gaps_loop``, output in
+``gaps_render`` and ``gaps_html``, the command in ``gaps_cli``.
+
+The one write: sentence vectors of queries the store had not seen yet go to its
+``query_vectors`` cache once the snapshot is closed (``gaps_semantic``), so the next report
+does not encode them again. A store that refuses the write still gets its report.
+
+Imports neither mkdocs nor Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from kb_core.config import SiteConfig
+from kb_reports.gaps.articles import (
+    Catalog,
+    Helpfulness,
+    category_helpfulness,
+    helpfulness,
+    is_unhelpful,
+    stale_articles,
+)
+from kb_reports.gaps.model import (
+    SINCE,
+    Action,
+    EscalationTopic,
+    FailedGroup,
+    GapReport,
+    LoopCheck,
+    StaleEntry,
+    StubStatus,
+    UnhelpfulArticle,
+    WeakGroup,
+    find_group,
+    window_for,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [  # the report's shapes live in gaps_model; callers import them from here
+    "SINCE",
+    "Action",
+    "EscalationTopic",
+    "FailedGroup",
+    "GapReport",
+    "LoopCheck",
+    "StaleEntry",
+    "StubStatus",
+    "UnhelpfulArticle",
+    "WeakGroup",
+    "build_report",
+    "find_group",
+    "window_for",
+]
+
+
+def build_report(
+    config: SiteConfig,
+    *,
+    database_url: str,
+    build_dir: Path,
+    content_dir: Path,
+    since: str = "30d",
+    limit: int = 25,
+    now: datetime | None = None,
+    check_index: bool = True,
+    focus: str | None = None,
+) -> GapReport:
+    """Read the store and the build; return every gap found in the window ``since``.
+
+    Sections are cut to ``limit`` rows; actions, follow-ups and index checks are worked out
+    for those rows only (plus the group ``focus`` names, for ``--stub``). Raises StoreError
+    when the store cannot be read, ValueError for a bad ``since``.
+    """
+    from kb_reports.gaps.analysis import Analysis
+    from kb_reports.gaps.loop import LoopChecker, find_stubs
+    from kb_store import reports as sql
+    from kb_store.deflection import deflection_totals
+
+    now = now or datetime.now(UTC)
+    window = window_for(since, now)
+    catalog = Catalog.load(build_dir)
+    notes = [catalog.note] if catalog.note else []
+    with sql.reading(database_url) as conn:
+        analysis = Analysis(config, catalog, window, conn)
+        failed_all = analysis.failed_groups()
+        weak = analysis.weak_groups()
+        escalations = analysis.escalations(failed_all)
+        scores = helpfulness(catalog, sql.rating_rows(conn, window))
+        reasons = sql.rating_reasons(conn, window)
+        daily = sql.daily(conn, window)
+        deflection = deflection_totals(conn, window.since, window.until)
+        detail = failed_all[:limit]
+        target = find_group(failed_all, focus) if focus else None
+        if target is not None and target not in detail:
+            detail.append(target)
+        analysis.detail(detail)
+        analysis.weak_detail(weak[:limit])
+    if analysis.new_vectors:
+        from kb_reports.gaps.semantic import save_vectors
+
+        save_vectors(database_url, analysis.new_vectors)  # a warning, never a failure
+    notes.extend(analysis.notes)
+    unhelpful = _unhelpful(config, scores, reasons)
+    stale = _stale(config, catalog, now.date())
+    checker = LoopChecker.open(build_dir, config) if check_index else None
+    if checker is not None and checker.note:
+        notes.append(checker.note)
+    stubs = find_stubs(content_dir, catalog)
+    try:
+        analysis.suggest(
+            detail, weak[:limit], stubs, checker.shown if checker else lambda q: (None, None)
+        )
+        if checker is not None and checker.available:
+            for g in detail:
+                g.loop = checker.check([q for q, _ in g.queries])
+            for s in stubs:
+                s.loop = checker.check(s.queries, article_id=s.article_id)
+    finally:
+        if checker is not None:
+            checker.close()
+    totals = {
+        "searches": sum(d.searches for d in daily),
+        "failed_searches": sum(d.failed for d in daily),
+        "contact_requests": analysis.contact_count,
+        "ratings": sum(h.votes for h in scores.values()),
+        "published_articles": len(catalog.articles),
+        **deflection,  # contact_started, suggestions_opened, abandoned_after_reading
+    }
+    counts = {
+        "failed_searches": len(failed_all),
+        "weak_searches": len(weak),
+        "unhelpful_articles": len(unhelpful),
+        "escalations": len(escalations),
+        "stale_articles": len(stale),
+        "new_failed_groups": sum(1 for g in failed_all if g.new),
+    }
+    return GapReport(
+        generated_at=now,
+        since=since,
+        window=window,
+        totals=totals,
+        failed=failed_all[:limit],
+        weak=weak[:limit],
+        unhelpful=unhelpful[:limit],
+        escalations=escalations[:limit],
+        stale=stale[:limit],
+        stubs=stubs,
+        daily=daily,
+        category_helpfulness=category_helpfulness(catalog, scores),
+        counts=counts,
+        notes=notes,
+        index_available=bool(checker and checker.available),
+        failed_all=failed_all,
+        catalog=catalog,
+    )
+
+
+def _unhelpful(
+    config: SiteConfig, scores: dict[str, Helpfulness], reasons: list[tuple[str, str, int]]
+) -> list[UnhelpfulArticle]:
+    by_article: dict[str, list[tuple[str, int]]] = {}
+    for article_id, reason, n in reasons:
+        by_article.setdefault(article_id, []).append((reason, n))
+    settings = config.gaps
+    flagged = [
+        h
+        for h in scores.values()
+        if is_unhelpful(h, settings.min_ratings, settings.unhelpful_below)
+    ]
+    # most unhelpful votes first: that is how many readers the article let down
+    flagged.sort(key=lambda h: (-(h.votes * (1 - h.helpful)), h.article.id))
+    out = []
+    for rank, h in enumerate(flagged, 1):
+        why = sorted(by_article.get(h.article.id, []), key=lambda r: (-r[1], r[0]))
+        top = f"; most given reason: \u201c{why[0][0]}\u201d" if why else ""
+        a = h.article
+        out.append(
+            UnhelpfulArticle(
+                rank=rank,
+                article=a,
+                votes=h.votes,
+                helpful=h.helpful,
+                current_votes=h.current_votes,
+                current_helpful=h.current_helpful,
+                change=h.change,
+                reasons=why,
+                action=Action(
+                    "rewrite",
+                    f"Rewrite \u201c{a.title}\u201d ({a.source}): "
+                    f"{_judged(h, settings.min_ratings)}{top}.",
+                    article_id=a.id,
+                    source=a.source,
+                ),
+            )
+        )
+    return out
+
+
+def _judged(h: Helpfulness, min_ratings: int) -> str:
+    """The helpfulness figure the verdict rests on, in words."""
+    if h.current_votes >= min_ratings:
+        return (
+            f"{h.current_helpful:.0%} of {h.current_votes} ratings of the current revision "
+            "found it helpful"
+        )
+    return f"{h.helpful:.0%} of {h.votes} ratings found it helpful"
+
+
+def _stale(config: SiteConfig, catalog: Catalog, today: date) -> list[StaleEntry]:
+    out = []
+    for rank, s in enumerate(stale_articles(catalog, today, config.site.stale_after_days), 1):
+        a = s.article
+        owner = a.owner or "no owner set"
+        out.append(
+            StaleEntry(
+                rank,
+                s,
+                Action(
+                    "review",
+                    f"Review \u201c{a.title}\u201d ({a.source}, owner: {owner}): {s.reason}.",
+                    article_id=a.id,
+                    source=a.source,
+                ),
+            )
+        )
+    return out
