@@ -21,10 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kb_builder import gitinfo
 from kb_builder.buildcache import Cache, code_digest, release_memory
-from kb_builder.checks import BLOCKS_BUILD, check
-from kb_builder.content import KnowledgeBase, load_content, source_url
+from kb_builder.checks import BLOCKS_BUILD
+from kb_builder.content import source_url
 from kb_builder.index.documents import (
     DOCS_CACHE,
     index_docs,
@@ -32,6 +31,7 @@ from kb_builder.index.documents import (
     to_index_doc,
     update_indexes,
 )
+from kb_builder.load import load_and_check
 from kb_builder.pages import plan_tree
 from kb_builder.render import (
     RenderResult,
@@ -71,35 +71,6 @@ class BuildReport:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning" or p.code not in BLOCKS_BUILD]
-
-
-def apply_git_history(kb: KnowledgeBase, hist: gitinfo.History) -> None:
-    """Fill revision, updated date and renamed-from URLs from git, when there is git."""
-    for a in kb.articles:
-        h = hist.files.get(a.source)
-        if h is None:
-            continue
-        a.updated = h.updated
-        a.revision = h.revision
-        for old in h.old_paths:
-            url = source_url(old)
-            if url != a.url and url not in a.aliases:
-                a.aliases.append(url)
-
-
-def load_and_check(
-    content_dir: Path,
-    config: SiteConfig,
-    previous: dict[str, object] | None = None,
-    today: date | None = None,
-    on_file: Callable[[int, int], None] | None = None,
-    cache: Cache | None = None,
-) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load the content, add git history, and run every check."""
-    kb = load_content(content_dir, config, on_file, cache)
-    hist = gitinfo.read_history(kb.root)
-    apply_git_history(kb, hist)
-    return kb, check(kb, config, today=today, previous_manifest=previous, history=hist)
 
 
 def build_site(

@@ -18,6 +18,7 @@ import click
 from kb_cli.main import (
     build_dir_option,
     common_options,
+    emit,
     format_option,
     load_site_config,
     output_file_option,
@@ -32,15 +33,8 @@ _SINCE = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
 
 
 def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {output}", err=True)
+    if emit(text, output):
+        click.echo(f"Wrote {output}", err=True)
 
 
 @click.command()

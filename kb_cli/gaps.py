@@ -17,6 +17,7 @@ import click
 from kb_cli.main import (
     build_dir_option,
     common_options,
+    emit,
     format_option,
     load_site_config,
     output_file_option,
@@ -93,7 +94,7 @@ def gaps(
     if stub is not None:
         _write_stub(report, stub, content_dir)
         return
-    _emit(report, fmt, output, config.gaps.unhelpful_below, build_dir)
+    _write_report(report, fmt, output, config.gaps.unhelpful_below, build_dir)
     if fail_if_new_gaps:
         new = report.new_failed_groups()
         if new:
@@ -102,7 +103,7 @@ def gaps(
             raise SystemExit(1)
 
 
-def _emit(
+def _write_report(
     report: object, fmt: str, output: Path | None, unhelpful_below: float, build_dir: Path
 ) -> None:
     from kb_reports.gaps.render import render_csv, render_json, render_md, render_text
@@ -126,15 +127,9 @@ def _emit(
         text = buf.getvalue()
     else:
         text = {"md": render_md, "json": render_json, "csv": render_csv}[fmt](report)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {output.resolve()}")  # stdout: the one line a script needs
+    if emit(text, output):
+        assert output is not None
+        click.echo(f"Wrote {output.resolve()}")  # stdout: the one line a script needs
 
 
 def _write_stub(report: object, wanted: str, content_dir: Path) -> None:

@@ -103,6 +103,19 @@ def output_file_option(help: str = "Write to this file (default: stdout).") -> C
     )
 
 
+def emit(text: str, output: Path | None) -> bool:
+    """``text`` to stdout, or to ``output`` (its folder made); True when a file was written."""
+    if output is None:
+        click.echo(text, nl=False)
+        return False
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    return True
+
+
 def format_option(choices: Sequence[str], help: str | None = None) -> Callable[[F], F]:
     """``--format``, into the ``fmt`` parameter; the first choice is the default."""
     return click.option(
@@ -157,7 +170,7 @@ def check(
     content_dir: Path, config_path: Path | None, strict: bool, fmt: str, previous: Path
 ) -> None:
     """Report every problem in the content, each with file and line."""
-    from kb_builder.build import load_and_check
+    from kb_builder.load import load_and_check
     from kb_core.errors import ConfigError
     from kb_core.manifest import PUBLIC, read_manifest
 

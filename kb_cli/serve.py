@@ -16,6 +16,18 @@ import click
 log = logging.getLogger(__name__)
 
 
+def _need_server_extra(command: str) -> None:
+    """Flask and limits come with the ``server`` extra, not with a writer's install."""
+    try:
+        import flask  # noqa: F401
+        import limits  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(
+            f"'kb {command}' needs the server extra ({exc.name} is not installed): "
+            "pip install 'kb-portal[server]'"
+        ) from None
+
+
 def _config_path(value: str | None) -> str | None:
     if value:
         return value
@@ -41,6 +53,7 @@ def _config_path(value: str | None) -> str | None:
 )
 def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> None:
     """Serve the portal and the API together (SQLite store, outbox worker included)."""
+    _need_server_extra("serve")
     from feedback_api import create_app, shutdown
     from kb_core.errors import KBError
     from kb_store.store import StoreError
@@ -106,6 +119,7 @@ def outbox(
     config_path: str | None, database_url: str | None, retry: bool, show_all: bool, fmt: str
 ) -> None:
     """List pending and failed contact-request deliveries; --retry sends them now."""
+    _need_server_extra("outbox")
     from feedback_api.outbox import Forwarder, Policy, deliver_due
     from kb_core.config import load_config
     from kb_core.errors import KBError

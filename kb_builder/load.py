@@ -1,0 +1,48 @@
+"""Load the content, add its git history, and check it: all that ``kb check`` needs.
+
+Kept apart from ``build`` so that checking never imports the search index (whoosh, numpy) or
+MkDocs: ``kb check`` starts in a fraction of the time ``kb build`` needs to start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from kb_builder import gitinfo
+from kb_builder.buildcache import Cache
+from kb_builder.checks import check
+from kb_builder.content import KnowledgeBase, load_content, source_url
+from kb_core.config import SiteConfig
+from kb_core.errors import Problem
+from kb_core.manifest import Manifest
+
+
+def apply_git_history(kb: KnowledgeBase, hist: gitinfo.History) -> None:
+    """Fill revision, updated date and renamed-from URLs from git, when there is git."""
+    for a in kb.articles:
+        h = hist.files.get(a.source)
+        if h is None:
+            continue
+        a.updated = h.updated
+        a.revision = h.revision
+        for old in h.old_paths:
+            url = source_url(old)
+            if url != a.url and url not in a.aliases:
+                a.aliases.append(url)
+
+
+def load_and_check(
+    content_dir: Path,
+    config: SiteConfig,
+    previous: Manifest | None = None,
+    today: date | None = None,
+    on_file: Callable[[int, int], None] | None = None,
+    cache: Cache | None = None,
+) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load the content, add git history, and run every check."""
+    kb = load_content(content_dir, config, on_file, cache)
+    hist = gitinfo.read_history(kb.root)
+    apply_git_history(kb, hist)
+    return kb, check(kb, config, today=today, previous_manifest=previous, history=hist)
