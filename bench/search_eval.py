@@ -46,7 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("KB_BENCH_CODE", str(ROOT)))
 
 from kb_builder.buildcache import Cache  # noqa: E402
-from kb_core.search.searcher import IndexDoc, Searcher, Section, build_index  # noqa: E402
+from kb_builder.index.fields import IndexDoc, Section  # noqa: E402
+from kb_builder.index.writer import build_index  # noqa: E402
+from kb_core.search.searcher import Searcher  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"

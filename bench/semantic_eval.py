@@ -72,8 +72,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import search_eval as se  # noqa: E402  (bench/search_eval.py: corpus loader and scoring)
 from gaps_bench import quality_table  # noqa: E402  (bench/gaps_bench.py)
 
+from kb_builder.index.writer import build_index  # noqa: E402
 from kb_core.config import GapSettings  # noqa: E402
-from kb_core.search.searcher import Searcher, build_index, normalize_query  # noqa: E402
+from kb_core.search.searcher import Searcher, normalize_query  # noqa: E402
 from kb_reports.gaps.grouping import Grouper, frequencies  # noqa: E402
 from kb_reports.gaps.quality import Scores, scores  # noqa: E402
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from kb_builder.buildcache import digest
-from kb_core.search.schema import STATE_FILE, doc_stats
-from kb_core.search.searcher import IndexDoc, Searcher, Section, build_index, patch_index
+from kb_builder.index.fields import IndexDoc, Section, doc_stats
+from kb_builder.index.writer import STATE_FILE, build_index, patch_index
+from kb_core.search.searcher import Searcher
 
 WORDS = (
     "invoice refund password account billing export calendar shift schedule team payroll "

@@ -11,8 +11,10 @@ from pathlib import Path
 import frontmatter
 import pytest
 
+from kb_builder.index.fields import IndexDoc, Section
+from kb_builder.index.writer import build_index
 from kb_core.errors import IndexUnavailable
-from kb_core.search.searcher import IndexDoc, Searcher, Section, build_index, normalize_query
+from kb_core.search.searcher import Searcher, normalize_query
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STACKFAQ = SHARED / "corpora" / "stackfaq"

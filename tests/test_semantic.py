@@ -12,8 +12,9 @@ import pytest
 from kb_builder.build import build_site
 from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
+from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig
-from kb_core.search.searcher import Searcher, build_index
+from kb_core.search.searcher import Searcher
 from kb_core.semantic import DIMENSIONS, Meanings, encoder
 from tests.test_search import doc
 

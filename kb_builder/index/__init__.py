@@ -1,2 +1,3 @@
-"""The search write side: index documents made from articles (``documents``), written and
-patched in place by the build."""
+"""The search write side: index documents made from articles (``documents``), what the index
+stores of each (``fields``), and the index written or patched in place by the build
+(``writer``)."""

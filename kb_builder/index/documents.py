@@ -14,9 +14,9 @@ import numpy as np
 
 from kb_builder.buildcache import Cache, digest, release_memory
 from kb_builder.content import Article, KnowledgeBase, plain_text
+from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
+from kb_builder.index.writer import build_index, link_tree, patch_index
 from kb_core.errors import BuildError
-from kb_core.search.schema import DocStats, doc_stats
-from kb_core.search.searcher import IndexDoc, Section
 from kb_core.semantic import DIMENSIONS, forget_encoder
 
 DOCS_CACHE = "docs.cache"  # in build/.work
@@ -144,10 +144,8 @@ def update_index(
     semantic reranking.
 
     Returns the key of what the index holds, and what was done: "unchanged", "updated" or
-    "rebuilt". Raises what ``search.build_index`` raises.
+    "rebuilt". Raises what :func:`~kb_builder.index.writer.build_index` raises.
     """
-    from kb_core.search.searcher import build_index, patch_index
-
     digests = [digest(d) for d in docs]
     semantic = vectors is not None
     key = digest((salt, language, semantic, digests))
@@ -187,8 +185,6 @@ def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
 
     The copy is made of hard links: index files are replaced, never rewritten.
     """
-    from kb_core.search.searcher import link_tree
-
     key = "copy:" + key
     if dst.is_dir() and _read(stamp) == key:
         return

@@ -13,17 +13,17 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
 from kb_core.search import confidence as search_confidence
+from kb_core.search.postings import blocks, docset
 from kb_core.search.spell import Vocabulary
+from kb_core.search.suggest import suggest
 from kb_core.search.text import (
     Clause,
     QueryPlan,
@@ -87,47 +87,6 @@ class Ranked:
     meaning: list[float] | None = None
 
 
-def _blocks(
-    reader: IndexReader, fieldname: str, term: str
-) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """The postings of a term as (document numbers, weights), a block at a time.
-
-    A segment that an incremental build updated hides its replaced articles behind Whoosh's
-    deleted-documents filter; their postings are skipped here, a block at a time too.
-    """
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, term) not in leaf:
-            continue
-        m = leaf.postings(fieldname, term)
-        deleted: frozenset[int] = frozenset()
-        if isinstance(m, FilterMatcher):
-            deleted, m = leaf.deleted_docs_set, m.child
-        if not hasattr(m, "_read_weights"):  # not the Whoosh 3 codec: the slow, public way
-            while m.is_active():
-                if (d := m.id()) not in deleted:
-                    yield (d + offset,), (m.weight(),)
-                m.next()
-            continue
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            if m._weights is None:
-                m._read_weights()
-            ids, weights = m._ids, m._weights
-            if deleted:
-                kept = [k for k, i in enumerate(ids) if i not in deleted]
-                ids, weights = [ids[k] for k in kept], [weights[k] for k in kept]
-            yield (ids if not offset else [i + offset for i in ids]), weights
-            m._next_block()
-
-
-def _docset(reader: IndexReader, fieldname: str, term: str) -> set[int]:
-    found: set[int] = set()
-    for ids, _ in _blocks(reader, fieldname, term):
-        found.update(ids)
-    return found
-
-
 class Ranker:
     """Everything that turns a query into ranked hits, given an open Whoosh reader."""
 
@@ -168,7 +127,7 @@ class Ranker:
         covered: list[set[int]] = []
         scores = self.scores(reader, plan, covered)
         if category:
-            allowed = _docset(reader, "category_slug", category)
+            allowed = docset(reader, "category_slug", category)
             scores = {d: s for d, s in scores.items() if d in allowed}
         top = heapq.nlargest(max(limit, RERANK_DEPTH), scores.items(), key=itemgetter(1))
         finder = WordFinder([_clause_words(c) for c in plan.clauses])
@@ -299,7 +258,7 @@ class Ranker:
         idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
         get = scores.get
         for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
-            for ids, weights in _blocks(reader, fieldname, term):
+            for ids, weights in blocks(reader, fieldname, term):
                 for d, w in zip(ids, weights, strict=True):
                     scores[d] = get(d, 0.0) + factor * w
 
@@ -345,8 +304,6 @@ class Ranker:
 
     def suggest(self, reader: IndexReader, prefix: str, *, limit: int) -> list[dict[str, Any]]:
         """Articles whose title or keywords have words starting with each typed word."""
-        from kb_core.search.suggest import suggest
-
         return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
 
 

@@ -1,4 +1,4 @@
-"""Whoosh search index: build it from articles and query it.
+"""Whoosh search index: query it (the build writes it: :mod:`kb_builder.index.writer`).
 
 Shared by the build, the CLI and ``feedback_api``: imports neither mkdocs nor Flask.
 
@@ -23,17 +23,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 import threading
-import uuid
 import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
@@ -46,44 +41,13 @@ from kb_core.semantic import Meanings, encoder
 
 __all__ = [
     "Hit",
-    "IndexDoc",
     "Searcher",
     "SearchResponse",
-    "Section",
     "Suggestion",
-    "build_index",
     "normalize_query",
 ]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Section:
-    """A heading of an article, searchable on its own so a hit can point at ``url#anchor``."""
-
-    anchor: str
-    title: str
-    text: str
-    level: int = 2
-
-
-@dataclass(frozen=True)
-class IndexDoc:
-    """What the index needs to know about one article (built from the loaded content)."""
-
-    id: str
-    title: str
-    url: str  # site-relative, e.g. "billing/refunds/" (no leading slash)
-    category: str  # display path, e.g. "Billing › Invoices"
-    category_slug: str  # top-level folder, used by the category filter
-    summary: str
-    body: str  # plain text, Markdown removed
-    source: str  # path relative to the content dir
-    visibility: str = "public"
-    keywords: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    sections: tuple[Section, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -124,140 +88,6 @@ class Suggestion:
     id: str
     title: str
     url: str
-
-
-def build_index(
-    docs: Iterable[IndexDoc],
-    index_dir: Path,
-    *,
-    language: str = "en",
-    procs: int = 1,
-    limitmb: int = 256,
-    stats: Sequence[search_index.DocStats] | None = None,
-    source: dict[str, Any] | None = None,
-    vectors: np.ndarray | None = None,
-) -> int:
-    """Write a fresh index of ``docs`` to ``index_dir``; return the number of articles.
-
-    The index is built in a temporary directory beside ``index_dir`` and swapped in at the
-    end, so readers never see half an index. ``stats`` are the documents'
-    :func:`~kb_core.search.schema.doc_stats` when the caller has them; ``source`` (its
-    ``digests``, one per document, and anything else that decides the index's content) lets a
-    later :func:`patch_index` replace only what changed. ``vectors`` (one row per document,
-    from :mod:`kb_core.semantic`) let searches rerank by meaning. Raises OSError, or
-    BuildError for duplicate ids.
-    """
-    index_dir = Path(index_dir)
-    docs = list(docs)
-    if stats is None:
-        stats = [search_index.doc_stats(language, d) for d in docs]
-    state = dict(source or {})
-    state["digests"] = dict(zip((d.id for d in docs), state.get("digests", ()), strict=False))
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
-    try:
-        search_index.write(docs, stats, tmp, language, procs, limitmb, state)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _finish(tmp, index_dir, docs, language, vectors)
-    log.info("search index: %d articles written to %s", len(docs), index_dir)
-    return len(docs)
-
-
-def patch_index(
-    docs: Sequence[IndexDoc],
-    index_dir: Path,
-    *,
-    language: str,
-    stats: Sequence[search_index.DocStats],
-    source: dict[str, Any],
-    vectors: np.ndarray | None = None,
-) -> bool:
-    """Update the index in ``index_dir`` to ``docs`` by replacing the articles that changed
-    since it was written (see :func:`build_index`); False when a fresh index should be built.
-
-    The update runs on a copy made of hard links (Whoosh writes new files and never rewrites
-    one), which is swapped in whole, as a fresh index would be.
-    """
-    index_dir = Path(index_dir)
-    if not (index_dir / search_index.STATE_FILE).is_file():
-        return False
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
-    try:
-        patched = _patch_copy(index_dir, tmp, docs, stats, language, source)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if not patched:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return False
-    _finish(tmp, index_dir, docs, language, vectors)
-    log.info("search index: %s updated in place of a full rebuild", index_dir)
-    return True
-
-
-def _patch_copy(
-    index_dir: Path,
-    tmp: Path,
-    docs: Sequence[IndexDoc],
-    stats: Sequence[search_index.DocStats],
-    language: str,
-    source: dict[str, Any],
-) -> bool:
-    """:func:`search_index.patch` on a hard-linked copy of ``index_dir`` in ``tmp``; False
-    also when the index is damaged (it fails in many ways): a fresh one then replaces it."""
-    # Whoosh leaves a file open when it cannot read an index; it is released with the
-    # exception, inside this block, so its ResourceWarning stays quiet.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            link_tree(index_dir, tmp)
-            return search_index.patch(docs, stats, tmp, language, source)
-        except Exception as e:
-            why = f"{type(e).__name__}: {e}"  # not the exception: it holds Whoosh's open files
-            log.warning("search index %s not updated (%s); rebuilding it", index_dir, why)
-            return False
-
-
-def link_tree(src: Path, dst: Path) -> None:
-    """Fill the empty directory ``dst`` with hard links to the files of index ``src``."""
-    for p in src.iterdir():
-        if p.is_file() and not p.name.endswith("LOCK"):
-            os.link(p, dst / p.name)
-
-
-def _finish(
-    tmp: Path,
-    index_dir: Path,
-    docs: Sequence[IndexDoc],
-    language: str,
-    vectors: np.ndarray | None,
-) -> None:
-    """Add the title vectors and the meta file to the new index in ``tmp`` and swap it in
-    for ``index_dir``; ``tmp`` is removed if that fails."""
-    try:
-        (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
-        if vectors is not None:
-            Meanings.save(tmp, [d.id for d in docs], vectors)
-        _write_meta(tmp, language, len(docs))
-        _swap_in(tmp, index_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _write_meta(where: Path, language: str, articles: int) -> None:
-    meta = {"format": search_index.FORMAT, "language": language, "articles": articles}
-    search_index.replace_text(where / search_index.META_FILE, json.dumps(meta))
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _stamp(index_dir: Path) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
-from kb_core.search.rank import _blocks
+from kb_core.search.postings import blocks
 from kb_core.search.schema import SUGGEST_PREFIX
 from kb_core.search.text import fold
 
@@ -29,7 +29,7 @@ def suggest(
     scores: dict[int, float] | None = None
     for w in sorted(set(needed), key=lambda w: reader.doc_frequency("complete", w)):
         found: dict[int, float] = {}
-        for ids, weights in _blocks(reader, "complete", w):
+        for ids, weights in blocks(reader, "complete", w):
             if scores is None:
                 found.update(zip(ids, weights, strict=True))
             else:
@@ -42,7 +42,7 @@ def suggest(
     assert scores is not None
     # "how to re": "how" and "to" are not required, but titles that have them rank higher
     for w in set(words[:-1]) - set(needed):
-        for ids, weights in _blocks(reader, "complete", w):
+        for ids, weights in blocks(reader, "complete", w):
             for d, x in zip(ids, weights, strict=True):
                 if d in scores:
                     scores[d] += x

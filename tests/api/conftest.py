@@ -23,8 +23,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
+from kb_builder.index.fields import IndexDoc, Section
+from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig, parse_config
-from kb_core.search.searcher import IndexDoc, Section, build_index
 from kb_store.store import Store
 from kb_store.tables import metadata
 

@@ -1,0 +1,167 @@
+"""An article as the search index takes it: the document (:class:`IndexDoc`), the texts BM25F
+weighs apart, its statistics, and the Whoosh fields written for it.
+
+The field types and the index format live in :mod:`kb_core.search.schema`, the read side;
+this module and :mod:`kb_builder.index.writer` are all that writes an index.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh.fields import ID, STORED, Schema
+
+from kb_core.search.schema import (
+    FIELD_WEIGHTS,
+    SUGGEST_PREFIX,
+    BM25FWeights,
+    TermWeights,
+    TitleWeights,
+    cached_analyzer,
+)
+from kb_core.search.text import Analyzer, phrase_terms, spellable
+
+STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
+SECTION_CHARS = 1_000
+
+_PARTS = re.compile(r"[-'._]+")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of an article, searchable on its own so a hit can point at ``url#anchor``."""
+
+    anchor: str
+    title: str
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """What the index needs to know about one article (built from the loaded content)."""
+
+    id: str
+    title: str
+    url: str  # site-relative, e.g. "billing/refunds/" (no leading slash)
+    category: str  # display path, e.g. "Billing › Invoices"
+    category_slug: str  # top-level folder, used by the category filter
+    summary: str
+    body: str  # plain text, Markdown removed
+    source: str  # path relative to the content dir
+    visibility: str = "public"
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+
+def schema(language: str = "en", average: Mapping[str, float] | None = None) -> Schema:
+    """The index schema: term weights, title prefixes for suggest, category, stored data."""
+    average = average or dict.fromkeys(FIELD_WEIGHTS, 1.0)
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),  # sortable: a column, docnum -> id
+        terms=BM25FWeights(language, average),
+        title_terms=TitleWeights(language, average),
+        complete=TermWeights(),
+        category_slug=ID(stored=True),
+        title=STORED,
+        url=STORED,
+        category=STORED,
+        summary=STORED,
+        source=STORED,
+        visibility=STORED,
+        text=STORED,
+        sections=STORED,
+        phrases=STORED,
+    )
+
+
+def parts(doc: IndexDoc) -> dict[str, str]:
+    """The texts of an article that BM25F weighs separately."""
+    return {
+        "title": doc.title,
+        "keywords": " ".join((*doc.keywords, *doc.tags)),
+        "headings": "\n".join(s.title for s in doc.sections),
+        "summary": doc.summary,
+        "category": doc.category,
+        "body": doc.body,
+    }
+
+
+@dataclass(frozen=True)
+class DocStats:
+    """What the index keeps of an article besides its postings: the length of each field
+    (for the averages BM25F normalises by) and its words (for the typo vocabulary)."""
+
+    lengths: tuple[int, ...]  # in the order of FIELD_WEIGHTS
+    words: tuple[str, ...]  # spellable words, each once
+    prominent: tuple[str, ...]  # of them, those in the title, keywords, headings or summary
+
+
+def doc_stats(language: str, doc: IndexDoc) -> DocStats:
+    analyzer = cached_analyzer(language)
+    texts = parts(doc)
+    prominent = " ".join(texts[k] for k in ("title", "keywords", "headings", "summary"))
+    # interned: a large knowledge base repeats the same words across thousands of articles
+    return DocStats(
+        tuple(len(texts[name].split()) for name in FIELD_WEIGHTS),
+        tuple(map(sys.intern, spellable({w for t in texts.values() for w in analyzer.words(t)}))),
+        tuple(map(sys.intern, spellable(set(analyzer.words(prominent))))),
+    )
+
+
+def average_lengths(stats: Sequence[DocStats]) -> dict[str, float]:
+    """Average length in words of each field, for BM25F's length normalisation."""
+    n = max(1, len(stats))
+    totals = [sum(column) for column in zip(*(s.lengths for s in stats), strict=True)]
+    totals = totals or [0] * len(FIELD_WEIGHTS)
+    return {name: max(1.0, t / n) for name, t in zip(FIELD_WEIGHTS, totals, strict=True)}
+
+
+def suggest_prefixes(analyzer: Analyzer, doc: IndexDoc) -> dict[str, float]:
+    """Every leading 1-20 characters of every word of the title and keywords, weighted for
+    ranking suggestions: the title's first word, then its other words, then keywords; a
+    shorter title a little higher."""
+    title = analyzer.words(doc.title)
+    shorter = 0.02 * (10 - min(len(title), 10))
+    weighted = [(w, (2.0 if i == 0 else 1.5) + shorter) for i, w in enumerate(title)]
+    weighted += [(w, 1.0 + shorter) for k in doc.keywords for w in analyzer.words(k)]
+    prefixes: dict[str, float] = {}
+    for word, weight in weighted:
+        for part in {word, *(p for p in _PARTS.split(word) if p)}:
+            for i in range(1, min(len(part), SUGGEST_PREFIX) + 1):
+                if weight > prefixes.get(part[:i], 0.0):
+                    prefixes[part[:i]] = weight
+    return prefixes
+
+
+def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[str, Any]:
+    """The Whoosh fields of one article."""
+    return {
+        "id": doc.id,
+        "terms": texts,
+        "title_terms": texts,
+        "complete": suggest_prefixes(analyzer, doc),
+        "category_slug": doc.category_slug,
+        "title": doc.title,
+        "url": doc.url,
+        "category": doc.category,
+        "summary": doc.summary,
+        "source": doc.source,
+        "visibility": doc.visibility,
+        "text": doc.body[:STORED_TEXT_CHARS],
+        "sections": [(s.anchor, s.title, s.text[:SECTION_CHARS]) for s in doc.sections],
+        "phrases": keyword_phrases(analyzer.language, doc),
+    }
+
+
+def keyword_phrases(language: str, doc: IndexDoc) -> list[str]:
+    """The article's keywords of two words or more, as :func:`phrase_terms`: a query that
+    says one of them word for word ranks the article higher."""
+    keys = cached_analyzer(language, stop=False)
+    found = (phrase_terms(keys, k) for k in doc.keywords)
+    return list(dict.fromkeys(p for p in found if " " in p))

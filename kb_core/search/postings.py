@@ -1,0 +1,58 @@
+"""Reading posting lists a block at a time: what makes a pure-Python search fast enough.
+
+Whoosh's public matcher API yields one posting per call (``id()``, ``weight()``, ``next()``,
+or ``items_as("weight")``): summing 20,000 postings takes 7.6 ms that way (11.6 ms with
+``items_as``) against 4.3 ms taking a whole block of ids and weights at once, which only the
+Whoosh 3 codec's matcher internals (``_ids``, ``_weights``, ``_read_ids()``,
+``_read_weights()``, ``_next_block()``) allow. Whoosh-Reloaded is therefore pinned to the
+version tested (pyproject.toml), and tests/test_postings.py fails if those internals change or
+stop giving what the public API gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
+
+
+def blocks(
+    reader: IndexReader, fieldname: str, term: str
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The postings of a term as (document numbers, weights), a block at a time.
+
+    A segment that an incremental build updated hides its replaced articles behind Whoosh's
+    deleted-documents filter; their postings are skipped here, a block at a time too.
+    """
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, term) not in leaf:
+            continue
+        m = leaf.postings(fieldname, term)
+        deleted: frozenset[int] = frozenset()
+        if isinstance(m, FilterMatcher):
+            deleted, m = leaf.deleted_docs_set, m.child
+        if not hasattr(m, "_read_weights"):  # not the Whoosh 3 codec: the slow, public way
+            while m.is_active():
+                if (d := m.id()) not in deleted:
+                    yield (d + offset,), (m.weight(),)
+                m.next()
+            continue
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            ids, weights = m._ids, m._weights
+            if deleted:
+                kept = [k for k, i in enumerate(ids) if i not in deleted]
+                ids, weights = [ids[k] for k in kept], [weights[k] for k in kept]
+            yield (ids if not offset else [i + offset for i in ids]), weights
+            m._next_block()
+
+
+def docset(reader: IndexReader, fieldname: str, term: str) -> set[int]:
+    found: set[int] = set()
+    for ids, _ in blocks(reader, fieldname, term):
+        found.update(ids)
+    return found
