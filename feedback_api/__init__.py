@@ -1,10 +1,9 @@
 """feedback_api: the live half of the portal, a Flask app serving ``build/public`` and a JSON API.
 
-Layering rule: this package reads the build's output (``build/``) and imports from kb_builder
-only ``kb_core.config``, ``kb_core.errors``, ``kb_core.search.searcher`` and ``kb_core.link``
-(and, once it exists, ``kb_core.manifest``), none of which import mkdocs or Flask. It never
-imports the build pipeline; a test checks that creating the app leaves ``mkdocs`` out of
-``sys.modules``.
+Layering rule: this package reads the build's output (``build/``) through ``kb_core``
+(``config``, ``errors``, ``manifest``, ``link``, ``search.searcher``) and ``kb_store``, none of
+which import mkdocs or Flask. It never imports the build pipeline (``kb_builder``); a test
+checks that creating the app leaves ``mkdocs`` out of ``sys.modules``.
 
 Shape (flaskr): ``create_app`` wires one blueprint per concern (``search``, ``ratings``,
 ``contact``, ``portal``, ``health``, ``agents``); views validate (``schemas``), make one store or

@@ -26,7 +26,7 @@ from werkzeug.routing import PathConverter
 
 from feedback_api import agent_auth
 from feedback_api.agent_login import login_page
-from feedback_api.catalog import BuildWatch, Catalog, redirect_key
+from feedback_api.catalog import BuildWatch, SiteCatalog, redirect_key
 from feedback_api.errors import ApiError
 from feedback_api.portal import index_file, locate
 from feedback_api.schemas import Words, parse_args
@@ -36,6 +36,7 @@ from kb_core.config import AgentToken
 from kb_core.errors import IndexUnavailable
 from kb_core.link import Articles, detail, render, search_answer
 from kb_core.link import as_dict as link_dict
+from kb_core.manifest import INTERNAL, PUBLIC
 from kb_store import revocations
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class AgentBuild(BuildWatch):
     Created like ``BuildState``; its articles and redirects are read by ``reload()``.
     """
 
-    STAMPS = ("manifest.json", "manifest.internal.json")
+    STAMPS = (PUBLIC, INTERNAL)
     INDEX = "internal"
     _articles = Articles()
     _redirects: Mapping[str, str] = {}
@@ -90,7 +91,7 @@ class AgentBuild(BuildWatch):
 
     def reload(self) -> None:
         self._articles = Articles.load(self.build_dir, internal=True)
-        self._redirects = Catalog.load(self.build_dir / "manifest.internal.json").redirects
+        self._redirects = SiteCatalog.load(self.build_dir / INTERNAL).redirects
         log.info("agents: %d internal articles", len(self._articles.internal))
 
     def articles(self) -> Articles:

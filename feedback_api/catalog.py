@@ -1,6 +1,6 @@
 """What the API knows about the build: the article manifest and the public search index.
 
-Reads ``build/manifest.json`` and opens ``build/index/public`` with
+Reads ``build/manifest.json`` (``kb_core.manifest``) and opens ``build/index/public`` with
 ``kb_core.search.searcher``; never imports the build pipeline. A rebuild under a running
 server is picked up: the manifest's modification time is checked at most once a second, and
 the searcher follows its directory.
@@ -8,34 +8,20 @@ the searcher follows its directory.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kb_core.errors import IndexUnavailable
+from kb_core.manifest import PUBLIC, Manifest, ManifestArticle, ManifestError
 from kb_core.search.searcher import Searcher
 
 log = logging.getLogger(__name__)
 
 _RECHECK_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Article:
-    """The manifest's view of one public article."""
-
-    id: str
-    title: str
-    url: str  # absolute path, "/billing/refunds/"
-    summary: str
-    category: str
-    revision: str
-    aliases: tuple[str, ...] = ()
 
 
 def site_path(url: str) -> str | None:
@@ -64,10 +50,15 @@ def redirect_key(path: str) -> str:
 
 
 @dataclass(frozen=True)
-class Catalog:
-    """The loaded manifest: articles by id and old paths that redirect."""
+class SiteCatalog:
+    """What the portal serves from a manifest: its articles, their local paths and redirects.
 
-    articles: Mapping[str, Article] = field(default_factory=dict)
+    Only articles whose URL stays on the site are kept; ``paths`` gives each one's absolute
+    local path ("/billing/refunds/"), ``redirects`` maps old paths (aliases, renames) to one.
+    """
+
+    articles: Mapping[str, ManifestArticle] = field(default_factory=dict)
+    paths: Mapping[str, str] = field(default_factory=dict)
     redirects: Mapping[str, str] = field(default_factory=dict)
     built_at: str | None = None
     error: str | None = None
@@ -77,52 +68,31 @@ class Catalog:
         return self.error is None
 
     @classmethod
-    def load(cls, path: Path) -> Catalog:
-        """Read a manifest; a missing or unreadable one gives an empty catalog with ``error``."""
+    def load(cls, path: Path) -> SiteCatalog:
+        """Read a manifest; a missing or unusable one gives an empty catalog with ``error``."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls(error=f"{path} does not exist; run `kb build`")
-        except (OSError, ValueError) as exc:
-            return cls(error=f"{path} is unreadable: {exc}")
-        if not isinstance(data, dict):
-            return cls(error=f"{path} is not a manifest")
-        articles: dict[str, Article] = {}
+            manifest = Manifest.read(path)
+        except ManifestError as exc:
+            return cls(error=str(exc))
+        articles: dict[str, ManifestArticle] = {}
+        paths: dict[str, str] = {}
         redirects: dict[str, str] = {}
-        for raw in data.get("articles") or ():
-            article = _article(raw)
-            if article is None:
+        for article in manifest.articles:
+            url = site_path(article.url)
+            if url is None:
                 continue
-            articles[article.id] = article
+            articles[article.id], paths[article.id] = article, url
             for alias in article.aliases:
-                redirects[redirect_key(alias)] = article.url
-        for old, new in (data.get("redirects") or {}).items():
-            target = site_path(str(new)) if isinstance(new, str) else None
+                redirects[redirect_key(alias)] = url
+        for old, new in manifest.redirects.items():
+            target = site_path(new)
             if target is not None:
-                redirects[redirect_key(str(old))] = target
+                redirects[redirect_key(old)] = target
         # An old path that is an article's current path again must not redirect away from it.
-        for article in articles.values():
-            redirects.pop(redirect_key(article.url), None)
+        for url in paths.values():
+            redirects.pop(redirect_key(url), None)
         redirects.pop("", None)
-        return cls(articles, redirects, data.get("built_at"))
-
-
-def _article(raw: Any) -> Article | None:
-    if not isinstance(raw, dict) or not raw.get("id") or not isinstance(raw.get("url"), str):
-        return None
-    url = site_path(raw["url"])
-    if url is None:
-        return None
-    aliases: Sequence[Any] = raw.get("aliases") or ()
-    return Article(
-        id=str(raw["id"]),
-        title=str(raw.get("title") or raw["id"]),
-        url=url,
-        summary=str(raw.get("summary") or ""),
-        category=str(raw.get("category") or ""),
-        revision=str(raw.get("revision") or ""),
-        aliases=tuple(str(a) for a in aliases if isinstance(a, str) and a.strip()),
-    )
+        return cls(articles, paths, redirects, manifest.built_at)
 
 
 class BuildWatch:
@@ -138,7 +108,7 @@ class BuildWatch:
     their ``reload()`` fills; ``__init__`` loads everything once.
     """
 
-    STAMPS: Sequence[str] = ("manifest.json",)
+    STAMPS: Sequence[str] = (PUBLIC,)
     INDEX = "public"
 
     def __init__(
@@ -222,20 +192,20 @@ class BuildWatch:
 class BuildState(BuildWatch):
     """The public catalog (``manifest.json``) and the public search index."""
 
-    _catalog = Catalog(error="not loaded yet")
+    _catalog = SiteCatalog(error="not loaded yet")
 
     @property
     def public_dir(self) -> Path:
         return self.build_dir / "public"
 
     def reload(self) -> None:
-        self._catalog = Catalog.load(self.build_dir / "manifest.json")
+        self._catalog = SiteCatalog.load(self.build_dir / PUBLIC)
         if self._catalog.error:
             log.warning("manifest: %s", self._catalog.error)
         else:
             log.info("manifest: %d public articles", len(self._catalog.articles))
 
     @property
-    def catalog(self) -> Catalog:
+    def catalog(self) -> SiteCatalog:
         self.refresh()
         return self._catalog

@@ -71,10 +71,10 @@ def describe() -> Response:
 
 def _context(s: Services, body: Any) -> dict[str, Any]:
     context: dict[str, Any] = body.context.model_dump()
-    articles = s.build.catalog.articles
+    catalog = s.build.catalog
     context["viewed_articles"] = [
-        {"id": a.id, "title": a.title, "url": a.url}
-        for a in (articles.get(i) for i in dict.fromkeys(context["viewed"]))
+        {"id": a.id, "title": a.title, "url": catalog.paths[a.id]}
+        for a in (catalog.articles.get(i) for i in dict.fromkeys(context["viewed"]))
         if a is not None
     ]
     return context

@@ -126,10 +126,10 @@ def page(path: str) -> Response:
 @bp.get("/a/<path:article_id>")
 def permalink(article_id: str) -> Response:
     """A permanent link: 301 to the article's current address."""
-    article = services().build.catalog.articles.get(article_id.strip("/"))
-    if article is None:
+    path = services().build.catalog.paths.get(article_id.strip("/"))
+    if path is None:
         return not_found_page()
-    return _redirect(article.url)
+    return _redirect(path)
 
 
 @bp.post("/api/events/view")

@@ -32,6 +32,7 @@ from kb_builder.index.documents import (
     update_indexes,
 )
 from kb_builder.load import load_and_check
+from kb_builder.manifest import make_manifest
 from kb_builder.pages import plan_tree
 from kb_builder.render import (
     RenderResult,
@@ -44,7 +45,7 @@ from kb_builder.render import (
 )
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError, Problem
-from kb_core.manifest import INTERNAL, PUBLIC, make_manifest, read_manifest, write_json
+from kb_core.manifest import INTERNAL, PUBLIC, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +200,8 @@ def build_site(
             )
         else:
             shutil.rmtree(output / "internal", ignore_errors=True)
-        write_json(output / PUBLIC, make_manifest(public, kb, config, redirect_map(plan)))
-        write_json(output / INTERNAL, make_manifest(internal, kb, config, redirect_map(iplan)))
+        make_manifest(public, kb, config, redirect_map(plan)).write(output / PUBLIC)
+        make_manifest(internal, kb, config, redirect_map(iplan)).write(output / INTERNAL)
         report.timings["publish"] = time.perf_counter() - t2 - report.timings["render"]
         report.index = index_job.result()
         say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)

@@ -10,7 +10,6 @@ import posixpath
 import re
 from collections import defaultdict
 from datetime import date
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from kb_builder.content import Article, KnowledgeBase
@@ -21,6 +20,7 @@ from kb_builder.sanitize import raw_html_problems
 from kb_builder.template import template_problems
 from kb_core.config import SiteConfig
 from kb_core.errors import Problem
+from kb_core.manifest import Manifest
 
 # Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
 RESERVED = frozenset(
@@ -102,7 +102,7 @@ def check(
     config: SiteConfig,
     *,
     today: date | None = None,
-    previous_manifest: dict[str, Any] | None = None,
+    previous_manifest: Manifest | None = None,
     history: History | None = None,
 ) -> list[Problem]:
     """Every problem of ``kb``: loading problems first, then the cross-article checks."""

@@ -18,6 +18,7 @@ from kb_builder.content import CATEGORY_FILE, KnowledgeBase, is_article_path, so
 from kb_builder.gitinfo import History, read_blobs
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem
+from kb_core.manifest import Manifest
 
 _LEVELS = ("public", "internal", "draft")
 
@@ -56,7 +57,7 @@ def removed_urls(
     kb: KnowledgeBase,
     config: SiteConfig,
     hist: History | None,
-    manifest: dict[str, Any] | None,
+    manifest: Manifest | None,
 ) -> list[Problem]:
     """An error for each URL git history or the last build published that would now 404."""
     live = _live(kb, config)
@@ -68,9 +69,9 @@ def removed_urls(
         msg = f"/{url} was published by this file ({when}) and would now 404; {_fix(url)}"
         out.append(Problem(where, 0, "error", msg, "removed-url"))
         flagged.add(url)
-    if manifest and manifest.get("content") == kb.root.resolve().as_posix():
-        old = [str(x.get("url", "")) for x in manifest.get("articles", [])]
-        old += list(manifest.get("redirects", {}))
+    if manifest and manifest.content == kb.root.resolve().as_posix():
+        old = [a.url for a in manifest.articles]
+        old += list(manifest.redirects)
         for url in sorted(set(old) - live - flagged):
             if url:
                 msg = f"/{url} was published by the last build and would now 404; {_fix(url)}"

@@ -133,7 +133,7 @@ def _write_report(
 
 
 def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
-    from kb_reports.gaps.articles import Catalog
+    from kb_reports.gaps.articles import PublishedArticles
     from kb_reports.gaps.loop import write_stub
     from kb_reports.gaps.report import GapReport
 
@@ -148,7 +148,7 @@ def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
     if group.stub:
         raise click.ClickException(f"group {group.key!r} already has a draft: {group.stub}")
     try:
-        path = write_stub(group, content_dir, report.catalog or Catalog())
+        path = write_stub(group, content_dir, report.catalog or PublishedArticles())
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -1,8 +1,7 @@
 """Reply-ready article links for support agents: permanent URLs, snippets, article text.
 
 Shared by ``kb link`` / ``kb export`` and the agent API (``feedback_api.agents``): imports neither
-mkdocs nor Flask, and reads the build's manifests as JSON (``kb_core.manifest`` would pull in
-the content loader).
+mkdocs nor Flask, and reads the build's manifests with ``kb_core.manifest``.
 
 URLs are permanent: ``<site.url>/a/<id>?src=agent#anchor`` for a public article (the ``src``
 marker counts the visit as an agent share; it comes before the fragment so it survives the 301
@@ -17,49 +16,27 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kb_core.manifest import (
+    INTERNAL,
+    PUBLIC,
+    Manifest,
+    ManifestArticle,
+    ManifestError,
+    ManifestMissing,
+)
 from kb_core.search.searcher import Hit, Searcher
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("md", "html", "text", "json")
 SHARE_QUERY = "src=agent"
-PUBLIC_MANIFEST = "manifest.json"  # the names kb_core.manifest writes
-INTERNAL_MANIFEST = "manifest.internal.json"
 EXCERPT_CHARS = 600
-
-
-@dataclass(frozen=True)
-class Heading:
-    anchor: str
-    title: str
-    level: int = 2
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    """One article of a build's manifests: what a link or a detail answer needs."""
-
-    id: str
-    title: str
-    url: str  # relative to its portal's root, e.g. "billing/refunds/"
-    summary: str
-    visibility: str
-    category: str = ""
-    category_title: str = ""
-    tags: tuple[str, ...] = ()
-    updated: str | None = None
-    revision: str = ""
-    aliases: tuple[str, ...] = ()
-    headings: tuple[Heading, ...] = ()
-
-    def heading_title(self, anchor: str | None) -> str | None:
-        return next((h.title for h in self.headings if h.anchor == anchor), None)
 
 
 @dataclass(frozen=True)
@@ -102,7 +79,7 @@ def permalink(
     return f"{url}#{quote(anchor, safe='-._~')}" if anchor else url
 
 
-def link_for(article: ArticleInfo | None, hit: Hit | None, site_url: str) -> Link:
+def link_for(article: ManifestArticle | None, hit: Hit | None, site_url: str) -> Link:
     """A Link from a manifest entry and/or a search hit; a hit's matching section is kept.
 
     Raises ValueError when given neither.
@@ -136,7 +113,7 @@ def search_links(
     query: str,
     *,
     site_url: str,
-    articles: Mapping[str, ArticleInfo],
+    articles: Mapping[str, ManifestArticle],
     limit: int = 5,
 ) -> list[Link]:
     """Rank ``query`` with ``searcher`` (the portal's own ranking) and make each hit a Link."""
@@ -148,7 +125,7 @@ def search_answer(
     query: str,
     *,
     site_url: str,
-    articles: Mapping[str, ArticleInfo],
+    articles: Mapping[str, ManifestArticle],
     limit: int = 5,
 ) -> tuple[list[Link], bool]:
     """:func:`search_links`, and whether the search is answered (above the confidence
@@ -233,68 +210,36 @@ def render(links: Sequence[Link], fmt: str, *, query: str = "") -> str:
 # --- the build's manifests ------------------------------------------------------------------
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(str(v) for v in value if isinstance(v, (str, int, float)) and str(v).strip())
+def read_articles(manifest: Path, visibility: str) -> dict[str, ManifestArticle]:
+    """Articles of one manifest by id; an absent or unusable manifest gives none (logged).
 
-
-def _article(raw: Any, visibility: str) -> ArticleInfo | None:
-    if not isinstance(raw, dict) or not raw.get("id") or not isinstance(raw.get("url"), str):
-        return None
-    headings = tuple(
-        Heading(str(h["anchor"]), str(h.get("title") or h["anchor"]), int(h.get("level") or 2))
-        for h in raw.get("headings") or ()
-        if isinstance(h, dict) and h.get("anchor")
-    )
-    return ArticleInfo(
-        id=str(raw["id"]),
-        title=str(raw.get("title") or raw["id"]),
-        url=str(raw["url"]).lstrip("/"),
-        summary=str(raw.get("summary") or ""),
-        visibility=visibility,  # from the file it was read from, never from the entry
-        category=str(raw.get("category") or ""),
-        category_title=str(raw.get("category_title") or ""),
-        tags=_strings(raw.get("tags")),
-        updated=str(raw["updated"]) if raw.get("updated") else None,
-        revision=str(raw.get("revision") or ""),
-        aliases=_strings(raw.get("aliases")),
-        headings=headings,
-    )
-
-
-def read_articles(manifest: Path, visibility: str) -> dict[str, ArticleInfo]:
-    """Articles of one manifest by id; an absent or unreadable manifest gives none (logged)."""
+    Each article's visibility is the file's it was read from, never its entry's.
+    """
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        read = Manifest.read(manifest)
+    except ManifestMissing:
         return {}
-    except (OSError, ValueError) as exc:
-        log.warning("%s is unreadable: %s", manifest, exc)
+    except ManifestError as exc:
+        log.warning("%s", exc)
         return {}
-    found: dict[str, ArticleInfo] = {}
-    for raw in data.get("articles") or () if isinstance(data, dict) else ():
-        article = _article(raw, visibility)
-        if article is not None:
-            found[article.id] = article
-    return found
+    return {a.id: replace(a, visibility=visibility, url=a.url.lstrip("/")) for a in read.articles}
 
 
 @dataclass(frozen=True)
 class Articles:
     """The public and (when asked for) internal articles of a build."""
 
-    public: Mapping[str, ArticleInfo] = field(default_factory=dict)
-    internal: Mapping[str, ArticleInfo] = field(default_factory=dict)
+    public: Mapping[str, ManifestArticle] = field(default_factory=dict)
+    internal: Mapping[str, ManifestArticle] = field(default_factory=dict)
 
     @classmethod
     def load(cls, build_dir: Path, *, internal: bool) -> Articles:
-        public = read_articles(build_dir / PUBLIC_MANIFEST, "public")
+        public = read_articles(build_dir / PUBLIC, "public")
         if not internal:
             return cls(public)
-        return cls(public, read_articles(build_dir / INTERNAL_MANIFEST, "internal"))
+        return cls(public, read_articles(build_dir / INTERNAL, "internal"))
 
-    def all(self) -> dict[str, ArticleInfo]:
+    def all(self) -> dict[str, ManifestArticle]:
         """Public and internal articles by id (a public id wins a clash, which checks forbid)."""
         return {**self.internal, **self.public}
 
@@ -385,14 +330,14 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut + "…"
 
 
-def page_path(build_dir: Path, article: ArticleInfo) -> Path | None:
+def page_path(build_dir: Path, article: ManifestArticle) -> Path | None:
     """Where the built page of ``article`` is, if its URL stays inside its portal's tree."""
     root = (build_dir / ("public" if article.visibility == "public" else "internal")).resolve()
     target = (root / article.url / "index.html").resolve()
     return target if target.is_relative_to(root) else None
 
 
-def article_text(build_dir: Path, article: ArticleInfo) -> str:
+def article_text(build_dir: Path, article: ManifestArticle) -> str:
     """The plain text of an article's built page ('' when the page is missing)."""
     path = page_path(build_dir, article)
     if path is None:
@@ -404,7 +349,7 @@ def article_text(build_dir: Path, article: ArticleInfo) -> str:
         return ""
 
 
-def headings_of(article: ArticleInfo, url: str) -> list[dict[str, Any]]:
+def headings_of(article: ManifestArticle, url: str) -> list[dict[str, Any]]:
     """The article's headings, each with its anchor and the permanent URL of that section."""
     base = url.split("#", 1)[0]
     return [
@@ -413,14 +358,14 @@ def headings_of(article: ArticleInfo, url: str) -> list[dict[str, Any]]:
     ]
 
 
-def detail(build_dir: Path, article: ArticleInfo, site_url: str) -> dict[str, Any]:
+def detail(build_dir: Path, article: ManifestArticle, site_url: str) -> dict[str, Any]:
     """The agent API's answer about one article: metadata, links, headings and an excerpt."""
     link = link_for(article, None, site_url)
     return {
         **as_dict(link),
         "category_slug": article.category,
         "tags": list(article.tags),
-        "updated": article.updated,
+        "updated": article.updated.isoformat() if article.updated else None,
         "revision": article.revision,
         "headings": headings_of(article, link.url),
         "excerpt": excerpt(article_text(build_dir, article)),

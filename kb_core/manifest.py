@@ -1,101 +1,284 @@
 """The build manifest: what was published, where, and at which revision.
 
-Written by the build, read by ``feedback_api``, ``kb link`` and ``kb gaps``. Imports neither
-mkdocs nor Flask.
+The build→app contract in one typed, versioned class. ``kb_builder.manifest`` makes a
+:class:`Manifest` from the content and writes it (``manifest.json`` for the public portal,
+``manifest.internal.json`` for the agents' one); ``feedback_api``, ``kb link`` and ``kb gaps``
+read it back with :meth:`Manifest.read`. Imports neither mkdocs nor Flask.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # the API reads manifests without loading the content loader
-    from kb_builder.content import Article, KnowledgeBase
-    from kb_core.config import SiteConfig
+from kb_core.errors import KBError
 
-FORMAT = 1
+FORMAT = 1  # the version of the file's shape; a reader refuses any other
 PUBLIC = "manifest.json"
 INTERNAL = "manifest.internal.json"
 
 
-def article_entry(a: Article, kb: KnowledgeBase) -> dict[str, Any]:
-    titles = [
-        kb.categories[a.category_path[:i]].title
-        for i in range(1, len(a.category_path) + 1)
-        if a.category_path[:i] in kb.categories
-    ]
-    return {
-        "id": a.id,
-        "title": a.title,
-        "url": a.url,
-        "category": a.category_path[0] if a.category_path else "",
-        "category_path": list(a.category_path),
-        "category_title": " › ".join(titles),
-        "visibility": a.visibility,
-        "summary": a.summary,
-        "revision": a.revision,
-        "updated": a.updated.isoformat() if a.updated else None,
-        "aliases": list(a.aliases),
-        "faq": a.meta.faq,
-        "tags": list(a.meta.tags),
-        "keywords": list(a.meta.keywords),
-        "owner": a.meta.owner,
-        "review_by": a.meta.review_by.isoformat() if a.meta.review_by else None,
-        "source": a.source,
-        "headings": [
-            {"anchor": h.anchor, "title": h.title, "level": h.level}
-            for h in a.headings
-            if h.level > 1
-        ],
-    }
+class ManifestError(KBError):
+    """A manifest is unreadable, not a manifest, or of a format this version cannot read."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(f"{path} {message}")
 
 
-def make_manifest(
-    articles: list[Article], kb: KnowledgeBase, config: SiteConfig, redirects: dict[str, str]
-) -> dict[str, Any]:
-    """The manifest of one tree; ``content`` says which content folder it was built from."""
-    shown = {
-        p
-        for a in articles
-        for p in (a.category_path[:i] for i in range(1, len(a.category_path) + 1))
-    }
-    cats = [
-        {
-            "slug": c.slug,
-            "path": "/".join(c.path),
-            "title": c.title,
-            "description": c.description,
-            "icon": c.icon,
-            "count": sum(1 for a in articles if a.category_path[: len(c.path)] == c.path),
+class ManifestMissing(ManifestError):
+    """There is no manifest at the path (no build yet)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "does not exist; run `kb build`")
+
+
+@dataclass(frozen=True)
+class ManifestHeading:
+    """A section of an article (level 2 and deeper) and its anchor."""
+
+    anchor: str
+    title: str
+    level: int = 2
+
+    def to_json(self) -> dict[str, Any]:
+        return {"anchor": self.anchor, "title": self.title, "level": self.level}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ManifestHeading | None:
+        """The heading of a manifest entry, or None when it has no anchor."""
+        if not isinstance(raw, dict) or not raw.get("anchor"):
+            return None
+        level = raw.get("level")
+        return cls(
+            anchor=str(raw["anchor"]),
+            title=str(raw.get("title") or raw["anchor"]),
+            level=level if isinstance(level, int) and not isinstance(level, bool) and level else 2,
+        )
+
+
+@dataclass(frozen=True)
+class ManifestArticle:
+    """One published article. Fields are in the order the manifest's JSON lists them."""
+
+    id: str
+    title: str
+    url: str  # relative to its portal's root, e.g. "billing/refunds/"
+    category: str = ""  # the top category's slug
+    category_path: tuple[str, ...] = ()
+    category_title: str = ""  # "Billing › Invoices and payments"
+    visibility: str = "public"
+    summary: str = ""
+    revision: str = ""
+    updated: date | None = None
+    aliases: tuple[str, ...] = ()
+    faq: str | None = None
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    owner: str | None = None
+    review_by: date | None = None
+    source: str = ""  # path inside the content folder
+    headings: tuple[ManifestHeading, ...] = ()
+
+    def heading_title(self, anchor: str | None) -> str | None:
+        return next((h.title for h in self.headings if h.anchor == anchor), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "category": self.category,
+            "category_path": list(self.category_path),
+            "category_title": self.category_title,
+            "visibility": self.visibility,
+            "summary": self.summary,
+            "revision": self.revision,
+            "updated": self.updated.isoformat() if self.updated else None,
+            "aliases": list(self.aliases),
+            "faq": self.faq,
+            "tags": list(self.tags),
+            "keywords": list(self.keywords),
+            "owner": self.owner,
+            "review_by": self.review_by.isoformat() if self.review_by else None,
+            "source": self.source,
+            "headings": [h.to_json() for h in self.headings],
         }
-        for c in kb.categories.values()
-        if c.path in shown
-    ]
-    return {
-        "format": FORMAT,
-        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "site": {"name": config.site.name, "url": config.site.url},
-        "content": kb.root.resolve().as_posix(),
-        "articles": [article_entry(a, kb) for a in articles],
-        "categories": cats,
-        "redirects": {k: v for k, v in redirects.items() if not k.startswith("a/")},
-    }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ManifestArticle | None:
+        """The article of a manifest entry, or None when it has no id or no URL."""
+        if not isinstance(raw, dict) or not raw.get("id") or not isinstance(raw.get("url"), str):
+            return None
+        headings = (ManifestHeading.from_json(h) for h in _list(raw.get("headings")))
+        return cls(
+            id=str(raw["id"]),
+            title=str(raw.get("title") or raw["id"]),
+            url=raw["url"],
+            category=str(raw.get("category") or ""),
+            category_path=_strings(raw.get("category_path")),
+            category_title=str(raw.get("category_title") or ""),
+            visibility=str(raw.get("visibility") or "public"),
+            summary=str(raw.get("summary") or ""),
+            revision=str(raw.get("revision") or ""),
+            updated=_date(raw.get("updated")),
+            aliases=_strings(raw.get("aliases")),
+            faq=_text(raw.get("faq")),
+            tags=_strings(raw.get("tags")),
+            keywords=_strings(raw.get("keywords")),
+            owner=_text(raw.get("owner")),
+            review_by=_date(raw.get("review_by")),
+            source=str(raw.get("source") or ""),
+            headings=tuple(h for h in headings if h is not None),
+        )
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write atomically: readers see the old file or the new one, never half of one."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+@dataclass(frozen=True)
+class ManifestCategory:
+    """A category that holds at least one of the manifest's articles."""
+
+    slug: str
+    path: str  # "billing/invoices-and-payments"
+    title: str
+    description: str = ""
+    icon: str = ""
+    count: int = 0  # articles in it and below
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "path": self.path,
+            "title": self.title,
+            "description": self.description,
+            "icon": self.icon,
+            "count": self.count,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> ManifestCategory | None:
+        """The category of a manifest entry, or None when it has no slug."""
+        if not isinstance(raw, dict) or not raw.get("slug"):
+            return None
+        count = raw.get("count")
+        return cls(
+            slug=str(raw["slug"]),
+            path=str(raw.get("path") or raw["slug"]),
+            title=str(raw.get("title") or raw["slug"]),
+            description=str(raw.get("description") or ""),
+            icon=str(raw.get("icon") or ""),
+            count=count if isinstance(count, int) and not isinstance(count, bool) else 0,
+        )
 
 
-def read_manifest(path: Path) -> dict[str, Any] | None:
-    """The manifest at ``path``, or None when there is none or it is unreadable."""
+@dataclass(frozen=True)
+class Manifest:
+    """The manifest of one portal's tree; ``content`` is the content folder it was built from."""
+
+    built_at: str | None = None  # "2025-01-01T00:00:00Z"
+    site_name: str = ""
+    site_url: str = ""
+    content: str = ""
+    articles: tuple[ManifestArticle, ...] = ()
+    categories: tuple[ManifestCategory, ...] = ()
+    redirects: Mapping[str, str] = field(default_factory=dict)  # old path -> current path
+    format: int = FORMAT
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "built_at": self.built_at,
+            "site": {"name": self.site_name, "url": self.site_url},
+            "content": self.content,
+            "articles": [a.to_json() for a in self.articles],
+            "categories": [c.to_json() for c in self.categories],
+            "redirects": dict(self.redirects),
+        }
+
+    def write(self, path: Path) -> None:
+        """Write atomically: readers see the old file or the new one, never half of one."""
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def from_json(cls, data: Any, path: Path) -> Manifest:
+        """The manifest in ``data`` (read from ``path``); malformed entries are left out.
+
+        Raises ManifestError when ``data`` is not a manifest of this ``FORMAT``.
+        """
+        if not isinstance(data, dict):
+            raise ManifestError(path, "is not a manifest")
+        version = data.get("format")
+        if version != FORMAT or isinstance(version, bool):
+            if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT:
+                why = f"is manifest format {version}, newer than this kb-portal reads ({FORMAT})"
+                raise ManifestError(path, f"{why}; upgrade kb-portal or run `kb build` again")
+            raise ManifestError(path, f"is not a manifest of format {FORMAT}; run `kb build`")
+        site = _dict(data.get("site"))
+        built_at = data.get("built_at")
+        articles = (ManifestArticle.from_json(a) for a in _list(data.get("articles")))
+        categories = (ManifestCategory.from_json(c) for c in _list(data.get("categories")))
+        redirects = _dict(data.get("redirects"))
+        return cls(
+            built_at=str(built_at) if built_at else None,
+            site_name=str(site.get("name") or ""),
+            site_url=str(site.get("url") or ""),
+            content=str(data.get("content") or ""),
+            articles=tuple(a for a in articles if a is not None),
+            categories=tuple(c for c in categories if c is not None),
+            redirects={str(k): v for k, v in redirects.items() if isinstance(v, str)},
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """The manifest at ``path``.
+
+        Raises ManifestMissing when there is no file, ManifestError when it cannot be used.
+        """
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ManifestMissing(path) from None
+        except (OSError, ValueError) as exc:
+            raise ManifestError(path, f"is unreadable: {exc}") from None
+        return cls.from_json(data, path)
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    """The manifest at ``path``, or None when there is none or it cannot be used."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return Manifest.read(path)
+    except ManifestError:
         return None
-    return data if isinstance(data, dict) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(
+        str(v) for v in _list(value) if isinstance(v, (str, int, float)) and str(v).strip()
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

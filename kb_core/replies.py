@@ -18,8 +18,6 @@ from pathlib import Path
 
 from kb_core.errors import KBError
 from kb_core.link import (
-    PUBLIC_MANIFEST,
-    ArticleInfo,
     Link,
     html_snippet,
     link_for,
@@ -27,6 +25,7 @@ from kb_core.link import (
     md_escape,
     read_articles,
 )
+from kb_core.manifest import PUBLIC, ManifestArticle
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def _body(link: Link, fmt: str) -> str:
     return f"{link.summary}\n\n{line}" if link.summary else line
 
 
-def reply_for(article: ArticleInfo, site_url: str, body: str = "text") -> Reply:
+def reply_for(article: ManifestArticle, site_url: str, body: str = "text") -> Reply:
     """The saved reply of one public article."""
     link = link_for(article, None, site_url)
     labels = (*article.tags, article.category) if article.category else article.tags
@@ -70,7 +69,7 @@ def saved_replies(build_dir: Path, site_url: str, body: str = "text") -> list[Re
 
     Raises KBError when the build has no public manifest.
     """
-    manifest = build_dir / PUBLIC_MANIFEST
+    manifest = build_dir / PUBLIC
     if not manifest.is_file():
         raise KBError(f"{manifest} does not exist; run `kb build` first")
     articles = read_articles(manifest, "public")

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kb_reports.gaps.articles import ArticleInfo, Catalog, TermIndex
+from kb_core.manifest import ManifestArticle
+from kb_reports.gaps.articles import PublishedArticles, TermIndex
 from kb_reports.gaps.grouping import STOP_WORDS, Grouper, stem, terms_of_text, words_of
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
@@ -49,13 +50,15 @@ def quote(text: str) -> str:
 class Synonym:
     searched: str
     article_word: str
-    article: ArticleInfo
+    article: ManifestArticle
 
 
 class Advisor:
     """Judges articles and words by meaning; without the sentence model, by words alone."""
 
-    def __init__(self, catalog: Catalog, grouper: Grouper, vocab: Vocabulary, meaning: bool):
+    def __init__(
+        self, catalog: PublishedArticles, grouper: Grouper, vocab: Vocabulary, meaning: bool
+    ):
         self.catalog = catalog
         self.grouper = grouper
         self.vocab = vocab
@@ -82,20 +85,20 @@ class Advisor:
         va, vb = self._vec(a), self._vec(b)
         return None if va is None or vb is None else float(va @ vb)
 
-    def covered(self, query: str, article: ArticleInfo) -> bool:
+    def covered(self, query: str, article: ManifestArticle) -> bool:
         """True when every content word of ``query`` is a term of ``article``."""
         terms = self.terms.weights.get(article.id, {})
         own = {stem(w) for w in self.vocab.content_words(query)}
         return bool(own) and all(t in terms for t in own)
 
-    def declared(self, query: str, article: ArticleInfo) -> bool:
+    def declared(self, query: str, article: ManifestArticle) -> bool:
         """True when ``query`` says what the article's title, a keyword or a tag says."""
         own = terms_of_text(query) - FILLER
         return bool(own) and any(
             own == terms_of_text(p) for p in (article.title, *article.keywords, *article.tags)
         )
 
-    def about(self, query: str, article: ArticleInfo) -> bool:
+    def about(self, query: str, article: ManifestArticle) -> bool:
         """True when ``article`` answers what ``query`` asks: the writer listed the query's
         words as a keyword, or its title means the same by the sentence model."""
         if self.declared(query, article):

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from kb_core.config import SiteConfig
 from kb_reports.gaps.actions import EXAMPLES, Advisor, Shown, quote, suggest
-from kb_reports.gaps.articles import Catalog
+from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.grouping import Grouper, Grouping, words_of
 from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.words import Vocabulary, readable_title
@@ -76,7 +76,11 @@ class Analysis:
     """Reads the search log of one window and builds the search-related sections."""
 
     def __init__(
-        self, config: SiteConfig, catalog: Catalog, window: sql.Window, conn: sa.Connection
+        self,
+        config: SiteConfig,
+        catalog: PublishedArticles,
+        window: sql.Window,
+        conn: sa.Connection,
     ) -> None:
         self.config = config
         self.settings = config.gaps

@@ -1,7 +1,8 @@
 """The published articles as ``kb gaps`` sees them: the manifest, stale and unhelpful articles,
 and which article a failed search is closest to.
 
-Reads ``build/manifest.json`` (public articles only: gaps are about what customers can find).
+Reads ``build/manifest.json`` with ``kb_core.manifest`` (public articles only: gaps are about
+what customers can find).
 No database access here: the ratings arrive already aggregated by ``reports_sql``.
 """
 
@@ -14,9 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-from kb_core.manifest import PUBLIC, read_manifest
+from kb_core.manifest import PUBLIC, ManifestArticle, read_manifest
 from kb_reports.gaps.grouping import stem, words_of
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_store.reports import RatingRow
@@ -24,101 +24,46 @@ from kb_store.reports import RatingRow
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ArticleInfo:
-    """One published article, from the manifest."""
-
-    id: str
-    title: str
-    url: str
-    source: str
-    category: str
-    category_title: str
-    summary: str = ""
-    revision: str = ""
-    updated: date | None = None
-    review_by: date | None = None
-    owner: str = ""
-    keywords: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    faq: str = ""
-    headings: tuple[str, ...] = ()
-
-    @classmethod
-    def from_manifest(cls, entry: Mapping[str, Any]) -> ArticleInfo:
-        return cls(
-            id=str(entry["id"]),
-            title=str(entry.get("title") or entry["id"]),
-            url=str(entry.get("url") or ""),
-            source=str(entry.get("source") or ""),
-            category=str(entry.get("category") or ""),
-            category_title=str(entry.get("category_title") or entry.get("category") or ""),
-            summary=str(entry.get("summary") or ""),
-            revision=str(entry.get("revision") or ""),
-            updated=_date(entry.get("updated")),
-            review_by=_date(entry.get("review_by")),
-            owner=str(entry.get("owner") or ""),
-            keywords=tuple(str(k) for k in entry.get("keywords") or ()),
-            tags=tuple(str(t) for t in entry.get("tags") or ()),
-            faq=str(entry.get("faq") or ""),
-            headings=tuple(str(h.get("title", "")) for h in entry.get("headings") or ()),
-        )
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 @dataclass
-class Catalog:
+class PublishedArticles:
     """The public articles of a build; empty (with a note) when there is no manifest."""
 
-    articles: dict[str, ArticleInfo] = field(default_factory=dict)
+    articles: dict[str, ManifestArticle] = field(default_factory=dict)
     note: str = ""
 
     @classmethod
-    def load(cls, build_dir: Path) -> Catalog:
+    def load(cls, build_dir: Path) -> PublishedArticles:
         path = Path(build_dir) / PUBLIC
-        data = read_manifest(path)
-        if data is None:
+        manifest = read_manifest(path)
+        if manifest is None:
             return cls(
                 note=f"no build manifest at {path}: run `kb build` (article sections skipped)"
             )
-        articles = {}
-        for entry in data.get("articles") or ():
-            if (
-                isinstance(entry, Mapping)
-                and entry.get("id")
-                and entry.get("visibility", "public") == "public"
-            ):
-                info = ArticleInfo.from_manifest(entry)
-                articles[info.id] = info
-        return cls(articles)
+        return cls({a.id: a for a in manifest.articles if a.visibility == "public"})
 
     def words(self) -> list[str]:
         """Every word of the titles, keywords, tags, FAQ questions, headings and summaries."""
         out: list[str] = []
         for a in self.articles.values():
-            for text in (a.title, a.summary, a.faq, *a.keywords, *a.tags, *a.headings):
+            headings = (h.title for h in a.headings)
+            for text in (a.title, a.summary, a.faq or "", *a.keywords, *a.tags, *headings):
                 out.extend(words_of(text))
         return out
 
 
 # -- which article is a failed search closest to ---------------------------------------------
 
-_FIELD_WEIGHTS = (
-    ("title", 3.0),
-    ("keywords", 3.0),
-    ("tags", 2.0),
-    ("faq", 2.0),
-    ("headings", 1.0),
-    ("summary", 1.0),
-)
+
+def _weighted_texts(a: ManifestArticle) -> list[tuple[str, float]]:
+    """The article's title, keywords, tags, FAQ, headings and summary, each with its weight."""
+    return [
+        (a.title, 3.0),
+        *((k, 3.0) for k in a.keywords),
+        *((t, 2.0) for t in a.tags),
+        (a.faq or "", 2.0),
+        *((h.title, 1.0) for h in a.headings),
+        (a.summary, 1.0),
+    ]
 
 
 @dataclass(frozen=True)
@@ -127,35 +72,32 @@ class NearMiss:
 
     searched: str  # the word as searched
     article_word: str  # the article's word it is close to
-    article: ArticleInfo
+    article: ManifestArticle
 
 
 class TermIndex:
     """Stemmed terms of each article's title, keywords, tags, FAQ, headings and summary."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: PublishedArticles) -> None:
         self.catalog = catalog
         self.weights: dict[str, dict[str, float]] = {}
         self.surface: dict[str, str] = {}  # a term -> one word of the articles that has it
         by_term: dict[str, set[str]] = defaultdict(set)
         for a in sorted(catalog.articles.values(), key=lambda a: a.id):
             w: dict[str, float] = defaultdict(float)
-            for name, weight in _FIELD_WEIGHTS:
-                value = getattr(a, name)
-                texts = value if isinstance(value, tuple) else (value,)
-                for text in texts:
-                    for word in words_of(text):
-                        t = stem(word)
-                        w[t] = max(w[t], weight)
-                        self.surface.setdefault(t, word)
-                        by_term[t].add(a.id)
+            for text, weight in _weighted_texts(a):
+                for word in words_of(text):
+                    t = stem(word)
+                    w[t] = max(w[t], weight)
+                    self.surface.setdefault(t, word)
+                    by_term[t].add(a.id)
             self.weights[a.id] = dict(w)
         n = len(catalog.articles) + 1
         self.idf = {t: math.log(1 + n / len(ids)) for t, ids in by_term.items()}
         self.by_term = {t: sorted(ids) for t, ids in by_term.items()}
         self._rarest_first = sorted(self.by_term, key=lambda k: (-self.idf[k], k))
 
-    def best(self, terms: Iterable[str]) -> ArticleInfo | None:
+    def best(self, terms: Iterable[str]) -> ManifestArticle | None:
         """The article whose title, keywords and summary share the most weight with terms."""
         scores: dict[str, float] = defaultdict(float)
         for t in set(terms):
@@ -191,12 +133,14 @@ class TermIndex:
 
 @dataclass(frozen=True)
 class StaleArticle:
-    article: ArticleInfo
+    article: ManifestArticle
     reason: str
     overdue_days: int  # days past review_by, or past the stale limit
 
 
-def stale_articles(catalog: Catalog, today: date, stale_after_days: int) -> list[StaleArticle]:
+def stale_articles(
+    catalog: PublishedArticles, today: date, stale_after_days: int
+) -> list[StaleArticle]:
     """Articles whose review date has passed or that were not updated for too long."""
     out = []
     limit = today - timedelta(days=stale_after_days)
@@ -230,7 +174,7 @@ def share(total: int, votes: int, scale: str) -> float:
 class Helpfulness:
     """An article's votes: in the window, on its current revision, and on earlier ones."""
 
-    article: ArticleInfo
+    article: ManifestArticle
     votes: int
     helpful: float
     current_votes: int  # all-time votes on the revision now published
@@ -252,7 +196,7 @@ class Helpfulness:
         return f"{'better' if delta > 0 else 'worse'} after the last revision ({where})"
 
 
-def helpfulness(catalog: Catalog, rows: Sequence[RatingRow]) -> dict[str, Helpfulness]:
+def helpfulness(catalog: PublishedArticles, rows: Sequence[RatingRow]) -> dict[str, Helpfulness]:
     """Combine per-revision vote counts into one figure per published article."""
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0] * 6)
     for r in rows:
@@ -287,7 +231,7 @@ def is_unhelpful(h: Helpfulness, min_ratings: int, below: float) -> bool:
 
 
 def category_helpfulness(
-    catalog: Catalog, scores: Mapping[str, Helpfulness]
+    catalog: PublishedArticles, scores: Mapping[str, Helpfulness]
 ) -> list[tuple[str, int, float]]:
     """(category title, votes, helpfulness) over the window, biggest category first."""
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])

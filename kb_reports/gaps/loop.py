@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
-from kb_reports.gaps.articles import Catalog, TermIndex
+from kb_reports.gaps.articles import PublishedArticles, TermIndex
 from kb_reports.gaps.grouping import terms_of_text
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class LoopChecker:
 # -- stubs ------------------------------------------------------------------------------------
 
 
-def find_stubs(content_dir: Path, catalog: Catalog) -> list[StubStatus]:
+def find_stubs(content_dir: Path, catalog: PublishedArticles) -> list[StubStatus]:
     """Drafts written by ``--stub`` under ``content_dir``, with whether each is published."""
     from kb_reports.gaps.model import StubStatus
 
@@ -200,7 +200,7 @@ def stub_text(group: FailedGroup, title: str, article_id: str, today: date) -> s
 
 
 def write_stub(
-    group: FailedGroup, content_dir: Path, catalog: Catalog, today: date | None = None
+    group: FailedGroup, content_dir: Path, catalog: PublishedArticles, today: date | None = None
 ) -> Path:
     """Write a draft for ``group`` next to the article closest to it; return its path.
 

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from kb_reports.gaps.articles import ArticleInfo, Catalog, StaleArticle
+from kb_core.manifest import ManifestArticle
+from kb_reports.gaps.articles import PublishedArticles, StaleArticle
 from kb_store.reports import DayRow, Window
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class UnhelpfulArticle:
     """An article rated unhelpful, with the reasons readers gave."""
 
     rank: int
-    article: ArticleInfo
+    article: ManifestArticle
     votes: int
     helpful: float
     current_votes: int
@@ -187,7 +188,7 @@ class GapReport:
     notes: list[str] = field(default_factory=list)
     index_available: bool = False
     failed_all: list[FailedGroup] = field(default_factory=list)  # before --limit
-    catalog: Catalog | None = None
+    catalog: PublishedArticles | None = None
 
     def next_actions(self) -> list[tuple[str, int, Action]]:
         """What to do first: the top gaps of each section, (section, rank, action).

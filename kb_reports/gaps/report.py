@@ -23,8 +23,8 @@ from pathlib import Path
 
 from kb_core.config import SiteConfig
 from kb_reports.gaps.articles import (
-    Catalog,
     Helpfulness,
+    PublishedArticles,
     category_helpfulness,
     helpfulness,
     is_unhelpful,
@@ -89,7 +89,7 @@ def build_report(
 
     now = now or datetime.now(UTC)
     window = window_for(since, now)
-    catalog = Catalog.load(build_dir)
+    catalog = PublishedArticles.load(build_dir)
     notes = [catalog.note] if catalog.note else []
     with sql.reading(database_url) as conn:
         analysis = Analysis(config, catalog, window, conn)
@@ -217,7 +217,7 @@ def _judged(h: Helpfulness, min_ratings: int) -> str:
     return f"{h.helpful:.0%} of {h.votes} ratings found it helpful"
 
 
-def _stale(config: SiteConfig, catalog: Catalog, today: date) -> list[StaleEntry]:
+def _stale(config: SiteConfig, catalog: PublishedArticles, today: date) -> list[StaleEntry]:
     out = []
     for rank, s in enumerate(stale_articles(catalog, today, config.site.stale_after_days), 1):
         a = s.article

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from kb_builder.build import build_site
 from kb_cli.gaps import gaps
 from kb_core.config import SiteConfig
-from kb_reports.gaps.articles import Catalog
+from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.loop import MARKER, write_stub
 from kb_reports.gaps.report import FailedGroup, GapReport, build_report
 from tests.gaps.conftest import ROOT, Scenario
@@ -79,7 +79,9 @@ def test_stub_build_publish_and_report(
 
     # kb build skips the draft...
     built = build_site(kb / "content", config, kb / "build")
-    assert built.drafts_skipped == 1 and "payslip" not in Catalog.load(kb / "build").articles
+    assert (
+        built.drafts_skipped == 1 and "payslip" not in PublishedArticles.load(kb / "build").articles
+    )
     r = report(scenario, config, kb)
     [s] = r.stubs
     assert (s.path, s.group, s.published) == ("drafts/payslip.md", "payslip", False)
@@ -131,5 +133,5 @@ def test_write_stub_never_overwrites(tmp_path: Path) -> None:
     target.parent.mkdir()
     target.write_text("mine", encoding="utf-8")
     with pytest.raises(FileExistsError, match="already exists"):
-        write_stub(group, tmp_path, Catalog())
+        write_stub(group, tmp_path, PublishedArticles())
     assert target.read_text(encoding="utf-8") == "mine"

@@ -1,0 +1,76 @@
+"""The build side of the manifest: the published articles of one tree as a ``Manifest``.
+
+``kb_core.manifest`` holds the type, its JSON and its reader; this module only knows how the
+content (``kb_builder.content``) maps onto it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kb_builder.content import Article, KnowledgeBase
+from kb_core.config import SiteConfig
+from kb_core.manifest import Manifest, ManifestArticle, ManifestCategory, ManifestHeading
+
+
+def article_entry(a: Article, kb: KnowledgeBase) -> ManifestArticle:
+    """The manifest's record of one article; headings below the title only."""
+    titles = [
+        kb.categories[a.category_path[:i]].title
+        for i in range(1, len(a.category_path) + 1)
+        if a.category_path[:i] in kb.categories
+    ]
+    return ManifestArticle(
+        id=a.id,
+        title=a.title,
+        url=a.url,
+        category=a.category_path[0] if a.category_path else "",
+        category_path=tuple(a.category_path),
+        category_title=" › ".join(titles),
+        visibility=a.visibility,
+        summary=a.summary,
+        revision=a.revision,
+        updated=a.updated,
+        aliases=tuple(a.aliases),
+        faq=a.meta.faq,
+        tags=tuple(a.meta.tags),
+        keywords=tuple(a.meta.keywords),
+        owner=a.meta.owner,
+        review_by=a.meta.review_by,
+        source=a.source,
+        headings=tuple(
+            ManifestHeading(h.anchor, h.title, h.level) for h in a.headings if h.level > 1
+        ),
+    )
+
+
+def make_manifest(
+    articles: list[Article], kb: KnowledgeBase, config: SiteConfig, redirects: dict[str, str]
+) -> Manifest:
+    """The manifest of one tree: its articles, the categories that hold them, its redirects."""
+    shown = {
+        p
+        for a in articles
+        for p in (a.category_path[:i] for i in range(1, len(a.category_path) + 1))
+    }
+    cats = [
+        ManifestCategory(
+            slug=c.slug,
+            path="/".join(c.path),
+            title=c.title,
+            description=c.description,
+            icon=c.icon,
+            count=sum(1 for a in articles if a.category_path[: len(c.path)] == c.path),
+        )
+        for c in kb.categories.values()
+        if c.path in shown
+    ]
+    return Manifest(
+        built_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        site_name=config.site.name,
+        site_url=config.site.url,
+        content=kb.root.resolve().as_posix(),
+        articles=tuple(article_entry(a, kb) for a in articles),
+        categories=tuple(cats),
+        redirects={k: v for k, v in redirects.items() if not k.startswith("a/")},
+    )
