@@ -21,9 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kb_builder.articles import source_url
 from kb_builder.buildcache import Cache, code_digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
-from kb_builder.content import source_url
 from kb_builder.index.documents import (
     DOCS_CACHE,
     index_docs,

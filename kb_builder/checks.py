@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 from urllib.parse import unquote, urlsplit
 
-from kb_builder.content import Article, KnowledgeBase
+from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.published import removed_urls

@@ -11,8 +11,6 @@ import logging
 import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,23 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 from markdown.extensions.toc import slugify, unique
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from kb_builder import compat
+from kb_builder.articles import (
+    CATEGORY_FILE,
+    INTRO_FILES,
+    KNOWN_KEYS,
+    Article,
+    ArticleMeta,
+    Category,
+    CategoryMeta,
+    Heading,
+    KnowledgeBase,
+    is_article_path,
+    skipped_folder,
+    slug_for,
+)
 from kb_builder.buildcache import Cache
 from kb_builder.guards import visibility_slips, walk
 from kb_core.config import SiteConfig, Visibility
@@ -30,132 +42,9 @@ from kb_core.errors import Problem
 
 log = logging.getLogger(__name__)
 
-CATEGORY_FILE = "_category.yml"
-INTRO_FILES = ("index.md", "README.md", "readme.md")
-_SKIP_DIRS = {"includes", "_includes", "media", "images", "img", "assets", "node_modules"}
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
-
-
-class ArticleMeta(BaseModel):
-    """Front matter of an article; unknown keys are kept and reported as warnings."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    title: str | None = None
-    summary: str | None = Field(None, alias="summary")
-    description: str | None = None  # common in other generators: a summary by another name
-    id: str | None = None
-    visibility: Visibility | None = None
-    tags: list[str] = []
-    keywords: list[str] = []
-    faq: str | None = None
-    faq_answer: str | None = None  # short Markdown: the FAQ's answer to ``faq``
-    related: list[str] = []
-    owner: str | None = None
-    review_by: date | None = None
-    aliases: list[str] = []
-
-    @field_validator("tags", "keywords", "related", "aliases", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        if v is None:
-            return []
-        if isinstance(v, str):
-            return [s.strip() for s in v.split(",") if s.strip()]
-        if isinstance(v, list):
-            return [str(x) for x in v if x is not None]
-        return v
-
-    @field_validator(
-        "title", "summary", "description", "faq", "faq_answer", "owner", "id", mode="before"
-    )
-    @classmethod
-    def _stringify(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", v):
-            raise ValueError("must be letters, digits, '.', '_' or '-' (at most 100)")
-        return v
-
-
-KNOWN_KEYS = set(ArticleMeta.model_fields) | {"updated", "revision"}
-
-
-class CategoryMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: str | None = None
-    description: str = ""
-    icon: str = "material/folder-outline"
-    order: int = 1000
-    visibility: Visibility | None = None
-
-
-@dataclass
-class Heading:
-    anchor: str
-    title: str
-    level: int
-    line: int
-
-
-@dataclass
-class Category:
-    path: tuple[str, ...]
-    title: str
-    description: str = ""
-    icon: str = "material/folder-outline"
-    order: int = 1000
-    visibility: Visibility | None = None
-    intro: str = ""
-
-    @property
-    def url(self) -> str:
-        return "/".join(self.path) + "/"
-
-    @property
-    def slug(self) -> str:
-        return self.path[0]
-
-
-@dataclass
-class Article:
-    source: str  # path relative to the content dir, posix
-    id: str
-    title: str
-    category_path: tuple[str, ...]
-    slug: str
-    markdown: str
-    meta: ArticleMeta
-    visibility: Visibility
-    body_line: int  # 1-based line of the body's first line in the file
-    revision: str
-    updated: date | None = None
-    headings: list[Heading] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-    explicit_id: bool = False
-    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
-    where: str = ""  # the file as the writer would type it, e.g. "content/billing/x.md"
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, 1)
-
-    @property
-    def url(self) -> str:
-        return "/".join((*self.category_path, self.slug)) + "/"
-
-    @property
-    def summary(self) -> str:
-        return (self.meta.summary or self.meta.description or "").strip()
-
-    @property
-    def stem_path(self) -> str:
-        return self.source.rsplit(".", 1)[0]
 
 
 def _key_lines(fm_text: str) -> dict[str, int]:
@@ -167,46 +56,9 @@ def _key_lines(fm_text: str) -> dict[str, int]:
     return lines
 
 
-@dataclass
-class KnowledgeBase:
-    root: Path
-    categories: dict[tuple[str, ...], Category]
-    articles: list[Article]
-    problems: list[Problem]
-
-    def by_id(self) -> dict[str, Article]:
-        return {a.id: a for a in self.articles}
-
-    def visible(self, *levels: str) -> list[Article]:
-        return [a for a in self.articles if a.visibility in levels]
-
-
 def _humanize(stem: str) -> str:
     words = re.sub(r"[-_]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else stem
-
-
-def slug_for(stem: str) -> str:
-    """The URL slug of a file or folder name."""
-    return slugify(stem, "-") or "article"
-
-
-def source_url(source: str) -> str:
-    """The URL a content file would have, e.g. 'Billing/Old Name.md' -> 'billing/old-name/'."""
-    parts = source.rsplit(".", 1)[0].split("/")
-    return "/".join(slug_for(p) for p in parts) + "/"
-
-
-def _skipped_folder(name: str) -> bool:
-    return name.startswith((".", "_")) or name in _SKIP_DIRS
-
-
-def is_article_path(source: str) -> bool:
-    """Whether a content-relative path is read as an article (not skipped, not an intro)."""
-    *folders, name = source.split("/")
-    if not name.endswith(".md") or name in INTRO_FILES or name.startswith((".", "_")):
-        return False
-    return not any(_skipped_folder(p) for p in folders)
 
 
 def parse_headings(markdown: str, first_line: int) -> list[Heading]:
@@ -448,7 +300,7 @@ def load_content(
     if not root.is_dir():
         problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
         return KnowledgeBase(root, categories, articles, problems)
-    folders, paths = walk(root, _skipped_folder, problems)
+    folders, paths = walk(root, skipped_folder, problems)
     for folder in folders:
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)

@@ -18,7 +18,7 @@ from typing import Any
 
 import nh3
 
-from kb_builder.content import Article
+from kb_builder.articles import Article
 from kb_builder.sanitize import clean_html
 from kb_core.errors import Problem
 

@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from kb_builder import gitinfo
+from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.buildcache import Cache
 from kb_builder.checks import check
-from kb_builder.content import KnowledgeBase, load_content, source_url
+from kb_builder.content import load_content
 from kb_core.config import SiteConfig
 from kb_core.errors import Problem
 from kb_core.manifest import Manifest

@@ -1,14 +1,14 @@
 """The build side of the manifest: the published articles of one tree as a ``Manifest``.
 
 ``kb_core.manifest`` holds the type, its JSON and its reader; this module only knows how the
-content (``kb_builder.content``) maps onto it.
+content (``kb_builder.articles``) maps onto it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kb_builder.content import Article, KnowledgeBase
+from kb_builder.articles import Article, KnowledgeBase
 from kb_core.config import SiteConfig
 from kb_core.manifest import Manifest, ManifestArticle, ManifestCategory, ManifestHeading
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from kb_builder.content import CATEGORY_FILE, KnowledgeBase, is_article_path, source_url
+from kb_builder.articles import CATEGORY_FILE, KnowledgeBase, is_article_path, source_url
 from kb_builder.gitinfo import History, read_blobs
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem

@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-from kb_builder.content import Article
+from kb_builder.articles import Article
 from kb_core.errors import Problem
 
 TAGS = frozenset(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from kb_builder.content import Article
+from kb_builder.articles import Article
 from kb_core.errors import Problem
 
 SUMMARY = "One sentence saying what the reader will be able to do."

@@ -69,7 +69,7 @@ def new(
     content_dir: Path, config_path: Path | None, title: str, category: str, article_id: str | None
 ) -> None:
     """Create a draft article from the template (built once it is 'visibility: public')."""
-    from kb_builder.content import slug_for
+    from kb_builder.articles import slug_for
     from kb_builder.template import TEMPLATE
 
     if ".." in Path(category).parts or Path(category).is_absolute():

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.buildcache import Cache, digest, release_memory
-from kb_builder.content import Article, KnowledgeBase, plain_text
+from kb_builder.content import plain_text
 from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
 from kb_builder.index.writer import build_index, link_tree, patch_index
 from kb_core.errors import BuildError
