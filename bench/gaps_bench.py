@@ -62,6 +62,7 @@ from kb_reports.gaps.grouping import Grouper  # noqa: E402
 from kb_reports.gaps.meaning import CONFIRM_SIMILARITY, MEANING_SIMILARITY  # noqa: E402
 from kb_reports.gaps.quality import Scores, scores  # noqa: E402
 from kb_store import store as st  # noqa: E402
+from kb_store import vectors as vector_cache  # noqa: E402
 from kb_store.tables import metadata, searches  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "corpora" / "banking77" / "banking_data"
@@ -505,7 +506,7 @@ def log_quality(
     counts = Counter(q for q, _ in failed)
     found = sorted({r["query"] for r, _ in window if r["hits"]})
     with sql.reading(url) as conn:
-        vectors = sem.load_vectors(conn, set(counts) | set(found))
+        vectors = vector_cache.load_vectors(conn, set(counts) | set(found))
     print(f"\nquality over the generated log's last 30 days ({len(vectors)} cached vectors):")
     for name, log, vecs in (
         ("words only", None, None),
@@ -598,7 +599,7 @@ def main() -> None:
             clear_vectors(url)
             failed = failed_queries(url)
             t0 = time.perf_counter()
-            sem.save_vectors(url, sem.encode_missing(failed, {}))
+            vector_cache.save_vectors(url, sem.encode_missing(failed, {}))
             spent = time.perf_counter() - t0
             print(
                 f"{name}: the API's share, spread over the month as searches fail: "

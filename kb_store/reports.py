@@ -2,31 +2,22 @@
 
 The API's own statements, all of them writes or point reads, stay in ``store.py``; this module
 only aggregates, over the same ``Table`` objects (from ``tables.py``). Every function takes a
-connection opened by :func:`reading` and returns plain tuples or dataclasses. The heavy
-lifting stays in the database: a million logged searches come back as one row per distinct
-normalised query, never one row per search.
-
-:func:`reading` opens one snapshot for the whole report (a deferred transaction on SQLite in
-WAL mode, ``REPEATABLE READ READ ONLY`` on PostgreSQL), so the sections agree with each other
-and the report never takes the write lock the API needs.
+connection opened by :func:`~kb_store.reading.reading` (one snapshot for the whole report) and
+returns plain tuples or dataclasses. The heavy lifting stays in the database: a million logged
+searches come back as one row per distinct normalised query, never one row per search.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.visitors import InternalTraversal
 
-from kb_store.store import StoreError
+from kb_store.reading import Window, aware, day_of, in_window, reading, unindexed
 from kb_store.tables import article_views, clicks, contact_requests, ratings, searches
 
 log = logging.getLogger(__name__)
@@ -52,126 +43,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Window:
-    """The period a report covers: ``[since, until)``; ``since`` None means all time.
-
-    ``previous`` is the start of the equally long window before it (for trends).
-    """
-
-    since: datetime | None
-    until: datetime
-    previous: datetime | None = None
-
-
-def aware(value: Any) -> datetime | None:
-    """A timestamp from the store as an aware UTC datetime (SQLite drops the zone)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"not a timestamp: {value!r}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _sqlite_engine(url: str) -> sa.Engine:
-    database = make_url(url).database
-    if not database or database == ":memory:" or not Path(database).is_file():
-        raise StoreError(
-            f"no feedback store at {database or url!r}: start the API once (`kb serve`) "
-            "or point KB_DATABASE_URL / api.database_url at the store"
-        )
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
-
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn: sa.Connection) -> None:
-        # Deferred: a reader in WAL mode sees one snapshot and never blocks the API's writers.
-        conn.exec_driver_sql("BEGIN")
-
-    return engine
-
-
-@contextmanager
-def reading(url: str) -> Iterator[sa.Connection]:
-    """A read-only connection to the store at ``url`` holding one snapshot.
-
-    Raises StoreError when the store is missing, unreachable or has no schema yet.
-    """
-    backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
-        engine = _sqlite_engine(url)
-    else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
-    try:
-        try:
-            conn = engine.connect()
-            if backend == "postgresql":
-                conn = conn.execution_options(
-                    isolation_level="REPEATABLE READ", postgresql_readonly=True
-                )
-            with conn, conn.begin():
-                if not sa.inspect(conn).has_table(searches.name):
-                    raise StoreError(
-                        f"the feedback store {make_url(url).render_as_string()} has no "
-                        "tables yet: start the API once (`kb serve`) to create them"
-                    )
-                yield conn
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"cannot read the feedback store: {exc.orig}") from exc
-    finally:
-        engine.dispose()
-
-
-def _in_window(column: sa.ColumnElement[Any], w: Window) -> list[sa.ColumnElement[bool]]:
-    where = [column < w.until]
-    if w.since is not None:
-        where.append(column >= w.since)
-    return where
-
-
-def _day(conn: sa.Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
-    """The UTC calendar day of a timestamp, as 'YYYY-MM-DD'."""
-    name = conn.dialect.name
-    if name == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff', already UTC
-        return sa.func.substr(column, 1, 10)
-    if name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
-    return sa.cast(sa.func.date(column), sa.String)
-
-
-class unindexed(sa.sql.expression.ColumnElement[Any]):
-    """A column the SQLite planner must not use an index for (rendered ``+column``).
-
-    For whole-log aggregates a sequential scan with one temporary B-tree beats walking an
-    index and fetching every row from the table by rowid, which SQLite would otherwise pick
-    (measured: 3x slower on the searches table). Other databases plan with statistics.
-    """
-
-    inherit_cache = True
-    # the wrapped column is part of the statement cache key: two wrappers of different
-    # columns must never share a compiled statement
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: sa.ColumnElement[Any]) -> None:
-        self.column = column
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.column, **kw))
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return "+" + str(compiler.process(element.column, **kw))
-
-
 # -- searches -----------------------------------------------------------------------------------
 
 # The one definition of a failed search: nothing found, or nothing confident (the search
@@ -189,11 +60,11 @@ class DayRow:
 
 def daily(conn: sa.Connection, w: Window) -> list[DayRow]:
     """Searches and failed searches (nothing found or unanswered) per UTC day of the window."""
-    day = _day(conn, searches.c.ts).label("day")
+    day = day_of(conn, searches.c.ts).label("day")
     failed = sa.func.sum(sa.case((UNANSWERED, 1), else_=0))
     query = (
         sa.select(day, sa.func.count(), failed)
-        .where(*_in_window(unindexed(searches.c.ts), w))
+        .where(*in_window(unindexed(searches.c.ts), w))
         .group_by(day)
         .order_by(day)
     )
@@ -215,7 +86,7 @@ def failed_stats(conn: sa.Connection, w: Window) -> list[FailedRow]:
     ever. One sequential scan; only failed rows reach the GROUP BY."""
     c = searches.c
     ts = unindexed(c.ts)
-    cur = sa.func.sum(sa.case((sa.and_(*_in_window(ts, w)), 1), else_=0))
+    cur = sa.func.sum(sa.case((sa.and_(*in_window(ts, w)), 1), else_=0))
     prev: sa.ColumnElement[int] = sa.literal(0)
     if w.since is not None and w.previous is not None:
         prev = sa.func.sum(sa.case((sa.and_(ts >= w.previous, ts < w.since), 1), else_=0))
@@ -237,7 +108,7 @@ def found_stats(conn: sa.Connection, w: Window) -> dict[str, int]:
     ts = unindexed(c.ts)
     query = (
         sa.select(c.query, sa.func.count())
-        .where(ANSWERED, *_in_window(ts, w))
+        .where(ANSWERED, *in_window(ts, w))
         .group_by(unindexed(c.query))
     )
     return {str(q): int(n) for q, n in conn.execute(query)}
@@ -263,7 +134,7 @@ def query_details(
     for i in range(0, len(queries), 500):
         query = (
             sa.select(c.query, c.raw_query, sa.func.count(), sa.func.min(c.ts), sa.func.max(c.ts))
-            .where(c.query.in_(queries[i : i + 500]), outcome, *_in_window(c.ts, w))
+            .where(c.query.in_(queries[i : i + 500]), outcome, *in_window(c.ts, w))
             .group_by(c.query, c.raw_query)
         )
         for q, raw, n, first, last in conn.execute(query):
@@ -293,7 +164,7 @@ def visitors_of(
     for i in range(0, len(queries), 500):
         query = (
             sa.select(c.query, c.visitor)
-            .where(c.query.in_(queries[i : i + 500]), outcome, *_in_window(c.ts, w))
+            .where(c.query.in_(queries[i : i + 500]), outcome, *in_window(c.ts, w))
             .distinct()
         )
         out.update((str(q), str(v)) for q, v in conn.execute(query))
@@ -308,7 +179,7 @@ def reads(conn: sa.Connection, w: Window) -> Iterator[tuple[str, str]]:
     """
     for table in (article_views, clicks):
         query = sa.select(table.c.visitor, table.c.article_id).where(
-            *_in_window(unindexed(table.c.ts), w)
+            *in_window(unindexed(table.c.ts), w)
         )
         for v, a in conn.execute(query):
             yield str(v), str(a)
@@ -318,7 +189,7 @@ def clicked_queries(conn: sa.Connection, w: Window) -> list[tuple[str, int]]:
     """Result clicks per query as the page reported it: (query, clicks)."""
     query = (
         sa.select(clicks.c.query, sa.func.count())
-        .where(*_in_window(clicks.c.ts, w))
+        .where(*in_window(clicks.c.ts, w))
         .group_by(clicks.c.query)
     )
     return [(str(q), int(n)) for q, n in conn.execute(query)]
@@ -342,7 +213,7 @@ def contacts(conn: sa.Connection, w: Window) -> list[ContactRow]:
     c = contact_requests.c
     query = (
         sa.select(c.id, c.created_at, c.visitor, c.topic, c.subject, c.context)
-        .where(*_in_window(c.created_at, w))
+        .where(*in_window(c.created_at, w))
         .order_by(c.created_at, c.id)
     )
     out = []
@@ -381,7 +252,7 @@ class RatingRow:
 def rating_rows(conn: sa.Connection, w: Window) -> list[RatingRow]:
     """Votes per article, revision and scale; window counts alongside all-time counts."""
     c = ratings.c
-    inside = sa.and_(*_in_window(c.updated_at, w))
+    inside = sa.and_(*in_window(c.updated_at, w))
     query = (
         sa.select(
             c.article_id,
@@ -418,7 +289,7 @@ def rating_reasons(conn: sa.Connection, w: Window) -> list[tuple[str, str, int]]
     c = ratings.c
     query = (
         sa.select(c.article_id, c.reason, sa.func.count())
-        .where(c.reason.is_not(None), c.reason != "", *_in_window(c.updated_at, w))
+        .where(c.reason.is_not(None), c.reason != "", *in_window(c.updated_at, w))
         .group_by(c.article_id, c.reason)
     )
     return [(str(a), str(r), int(n)) for a, r, n in conn.execute(query)]

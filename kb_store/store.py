@@ -1,4 +1,7 @@
-"""The feedback store: every SQL statement the API runs lives here (SQLAlchemy Core).
+"""The feedback store the API runs on: schema, visitors, events and ratings (SQLAlchemy Core).
+
+The contact requests and their outbox are ``contacts.py`` (methods of :class:`Store` too);
+``revocations.py`` holds signed-out agent sessions; the reports read through ``reading.py``.
 
 SQLite (a file, WAL mode) by default, PostgreSQL by URL (``engine.py`` sets them up). The
 schema is versioned: ``migrate`` applies the missing steps of ``migrations.MIGRATIONS`` so an
@@ -11,14 +14,15 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kb_store.contacts import ContactQueries, DuplicateReference
 from kb_store.engine import make_engine
 from kb_store.migrations import LATEST, MIGRATIONS
 from kb_store.tables import (
@@ -33,8 +37,6 @@ from kb_store.tables import (
     click_row,
     clicks,
     contact_events,
-    contact_requests,
-    outbox,
     ratings,
     schema_version,
     search_row,
@@ -75,10 +77,6 @@ class StoreUnreachable(StoreError):
     """The database server did not answer (an outage, not a bad schema): worth retrying."""
 
 
-class DuplicateReference(Exception):
-    """A contact reference collided with an existing one (the caller draws another)."""
-
-
 def _insert(dialect: str, table: sa.Table) -> Any:
     """An INSERT that supports ``on_conflict_do_update`` (both dialects spell it the same)."""
     if dialect == "postgresql":
@@ -86,8 +84,10 @@ def _insert(dialect: str, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-class Store:
+class Store(ContactQueries):
     """The API's database: create with a SQLAlchemy URL, then ``migrate()`` before use.
+
+    Contact requests and their outbox are queried by the methods of ``contacts.py``.
 
     A process that starts while a database server is down (a gunicorn worker restarted during
     an outage) calls ``migrate(defer_if_unreachable=True)``: it serves reads at once and applies
@@ -224,7 +224,7 @@ class Store:
     ) -> None:
         """Write rows made by ``search_row``, ``click_row``, ``view_row`` and
         ``contact_event_row`` in one transaction, with ``vectors`` of queries for ``kb gaps``
-        (``gaps_semantic.write_vectors``)."""
+        (``vectors.write_vectors``)."""
         with self._begin() as conn:
             for statement, rows in (
                 (_LOG_SEARCH, searches),
@@ -235,7 +235,7 @@ class Store:
                 if rows:
                     conn.execute(statement, list(rows))
             if vectors:
-                from kb_reports.gaps.semantic import write_vectors
+                from kb_store.vectors import write_vectors  # numpy, only when there are vectors
 
                 write_vectors(conn, vectors)
 
@@ -277,183 +277,3 @@ class Store:
             created_at = conn.execute(self._upsert_rating, row).scalar_one()
         # An update keeps the first vote's created_at; only a new row carries this one's.
         return aware(created_at) == now
-
-    # -- contact requests and their outbox ----------------------------------------------------
-
-    def create_contact(
-        self,
-        *,
-        reference: str,
-        visitor: str,
-        fields: Mapping[str, str],
-        context: Mapping[str, Any],
-        channels: Sequence[str],
-    ) -> ContactRequest:
-        """Store a request and one outbox row per channel in one transaction.
-
-        Raises DuplicateReference when ``reference`` is taken.
-        """
-        now = utcnow()
-        try:
-            with self._begin() as conn:
-                request_id = conn.execute(
-                    contact_requests.insert().returning(contact_requests.c.id),
-                    {
-                        "reference": reference,
-                        "created_at": now,
-                        "visitor": visitor,
-                        "email": fields.get("email", "")[:320],
-                        "topic": fields.get("topic", "")[:100],
-                        "subject": fields.get("subject", "")[:200],
-                        "fields": dict(fields),
-                        "context": dict(context),
-                    },
-                ).scalar_one()
-                if channels:
-                    conn.execute(
-                        outbox.insert(),
-                        [
-                            {
-                                "request_id": request_id,
-                                "reference": reference,
-                                "channel": channel,
-                                "status": PENDING,
-                                "attempts": 0,
-                                "next_attempt_at": now,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for channel in channels
-                        ],
-                    )
-        except sa.exc.IntegrityError as exc:
-            raise DuplicateReference(reference) from exc
-        return ContactRequest(request_id, reference, now, visitor, dict(fields), dict(context))
-
-    def get_contact(self, request_id: int) -> ContactRequest | None:
-        """Return a stored request by id, or None."""
-        with self._begin() as conn:
-            row = conn.execute(
-                contact_requests.select().where(contact_requests.c.id == request_id)
-            ).first()
-        if row is None:
-            return None
-        m = row._mapping
-        created = aware(m["created_at"]) or utcnow()
-        return ContactRequest(
-            m["id"], m["reference"], created, m["visitor"], m["fields"], m["context"]
-        )
-
-    @staticmethod
-    def _due(now: datetime) -> sa.ColumnElement[bool]:
-        c = outbox.c
-        return sa.or_(
-            sa.and_(c.status == PENDING, c.next_attempt_at <= now),
-            # A worker that claimed a row and died lets its lease run out; another takes over.
-            sa.and_(c.status == SENDING, c.lease_until < now),
-        )
-
-    def claim_due(
-        self, worker: str, *, limit: int = 20, lease: timedelta, now: datetime | None = None
-    ) -> list[Delivery]:
-        """Claim deliveries that are due, each by an atomic compare-and-set.
-
-        A row is claimed by exactly one worker: the UPDATE re-checks that it is still due, and
-        only the worker whose UPDATE changed the row (rowcount 1) owns it, under a fresh token.
-        """
-        now = now or utcnow()
-        due = self._due(now)
-        with self._begin() as conn:
-            ids = conn.execute(
-                sa.select(outbox.c.id).where(due).order_by(outbox.c.next_attempt_at).limit(limit)
-            ).scalars()
-            candidates = list(ids)
-        claimed: list[Delivery] = []
-        for delivery_id in candidates:
-            token = secrets.token_hex(16)
-            with self._begin() as conn:
-                won = conn.execute(
-                    outbox.update()
-                    .where(outbox.c.id == delivery_id, due)
-                    .values(
-                        status=SENDING,
-                        claim_token=token,
-                        claimed_by=worker[:64],
-                        lease_until=now + lease,
-                        attempts=outbox.c.attempts + 1,
-                        updated_at=now,
-                    )
-                ).rowcount
-                if won == 1:
-                    row = conn.execute(outbox.select().where(outbox.c.id == delivery_id)).one()
-                    claimed.append(Delivery.from_row(row))
-        return claimed
-
-    def finish_delivery(
-        self, delivery: Delivery, *, error: str | None = None, retry_at: datetime | None = None
-    ) -> bool:
-        """Mark a claimed delivery sent (no ``error``), pending again at ``retry_at``, or failed.
-
-        Returns False when the claim was lost (its lease ran out and another worker took it).
-        """
-        now = utcnow()
-        if error is None:
-            values: dict[str, Any] = {"status": SENT, "sent_at": now, "last_error": None}
-        elif retry_at is not None:
-            values = {"status": PENDING, "next_attempt_at": retry_at, "last_error": error}
-        else:
-            values = {"status": FAILED, "last_error": error}
-        values.update(claim_token=None, lease_until=None, updated_at=now)
-        with self._begin() as conn:
-            changed = conn.execute(
-                outbox.update()
-                .where(outbox.c.id == delivery.id, outbox.c.claim_token == delivery.claim_token)
-                .values(**values)
-            ).rowcount
-        return changed == 1
-
-    def deliveries(self, statuses: Iterable[str] = (PENDING, SENDING, FAILED)) -> list[Delivery]:
-        """List outbox rows with the given statuses, oldest first."""
-        query = (
-            outbox.select()
-            .where(outbox.c.status.in_(list(statuses)))
-            .order_by(outbox.c.created_at, outbox.c.id)
-        )
-        with self._begin() as conn:
-            return [Delivery.from_row(row) for row in conn.execute(query)]
-
-    def retry_deliveries(self, ids: Iterable[int] | None = None) -> int:
-        """Make failed and waiting deliveries due now; return how many."""
-        query = outbox.update().where(outbox.c.status.in_([PENDING, FAILED]))
-        if ids is not None:
-            query = query.where(outbox.c.id.in_(list(ids)))
-        now = utcnow()
-        with self._begin() as conn:
-            return int(
-                conn.execute(
-                    query.values(status=PENDING, next_attempt_at=now, updated_at=now)
-                ).rowcount
-            )
-
-    def outbox_summary(self) -> dict[str, Any]:
-        """Count deliveries by status and give the age of the oldest undelivered one."""
-        with self._begin() as conn:
-            counts: dict[str, int] = dict(
-                conn.execute(
-                    sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
-                ).all()
-            )
-            oldest = conn.execute(
-                sa.select(sa.func.min(outbox.c.created_at)).where(
-                    outbox.c.status.in_([PENDING, SENDING])
-                )
-            ).scalar()
-        oldest = aware(oldest)
-        age = (utcnow() - oldest).total_seconds() if oldest else None
-        return {
-            "pending": int(counts.get(PENDING, 0)),
-            "sending": int(counts.get(SENDING, 0)),
-            "sent": int(counts.get(SENT, 0)),
-            "failed": int(counts.get(FAILED, 0)),
-            "oldest_undelivered_seconds": round(age, 1) if age is not None else None,
-        }

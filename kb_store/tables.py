@@ -122,7 +122,7 @@ outbox = sa.Table(
     sa.Column("sent_at", _TS),
 )
 # What ``kb gaps`` learned once and reuses: each distinct normalised query's sentence vector
-# (little-endian float16 bytes) under the model that made it (gaps_semantic).
+# (little-endian float16 bytes) under the model that made it (``vectors.py``).
 query_vectors = sa.Table(
     "query_vectors",
     metadata,

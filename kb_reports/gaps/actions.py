@@ -21,8 +21,9 @@ import numpy as np
 
 from kb_core.manifest import ManifestArticle
 from kb_reports.gaps.articles import PublishedArticles, TermIndex
-from kb_reports.gaps.grouping import STOP_WORDS, Grouper, stem, terms_of_text, words_of
+from kb_reports.gaps.grouping import Grouper
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
+from kb_reports.gaps.terms import STOP_WORDS, stem, terms_of_text, words_of
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
 

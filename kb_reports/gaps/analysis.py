@@ -3,8 +3,8 @@
 :class:`Analysis` runs the queries of ``reports_sql`` over one snapshot, groups the distinct
 queries with ``gaps_grouping`` (failed searches by words and sentence meaning, with vectors
 from the store's cache or encoded now: ``gaps_semantic``) and joins what visitors did
-before writing to support. It holds per-group visitor sets only as long as the report is
-being built.
+before writing to support (``gaps_escalations``). It holds per-group visitor sets only as
+long as the report is being built.
 """
 
 from __future__ import annotations
@@ -12,22 +12,21 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-import sqlalchemy as sa
+from typing import Any
 
 from kb_core.config import SiteConfig
 from kb_reports.gaps.actions import EXAMPLES, Advisor, Shown, quote, suggest
 from kb_reports.gaps.articles import PublishedArticles
-from kb_reports.gaps.grouping import Grouper, Grouping, words_of
-from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup, StubStatus, WeakGroup
-from kb_reports.gaps.words import Vocabulary, readable_title
+from kb_reports.gaps.escalations import answered, escalation_topics, plain_query
+from kb_reports.gaps.grouping import Grouper, Grouping
+from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
+from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
+from kb_reports.gaps.terms import words_of
+from kb_reports.gaps.words import Vocabulary
 from kb_store import reports as sql
-
-if TYPE_CHECKING:
-    from kb_reports.gaps.semantic import QueryVectors
+from kb_store.reading import Connection
+from kb_store.vectors import load_vectors
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +34,6 @@ CONTACT_SHARE = 0.1  # share of a query's searches followed by a request that ma
 # Group failed searches by sentence meaning too (gaps_semantic). The benchmark turns it off to
 # time the words-only report next to it; nothing else should need to.
 SENTENCES = True
-
-
-@dataclass
-class _Topic:
-    requests: int = 0
-    read_nothing: int = 0
-    found_nothing: int = 0
-    queries: Counter[str] = field(default_factory=Counter)
-    subjects: list[str] = field(default_factory=list)
 
 
 def _label(queries: Sequence[str], corrected: Iterable[str]) -> str:
@@ -60,27 +50,11 @@ def _examples(details: Iterable[sql.QueryDetail]) -> list[str]:
     return [r for r, _ in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
 
 
-def answered(item: dict[str, Any]) -> bool:
-    """Whether a search a contact request's context lists found a confident answer: an
-    unanswered one (``answered: false``) counts as finding nothing, like the log's rows."""
-    hits = item.get("hits")
-    return isinstance(hits, int) and hits > 0 and item.get("answered") is not False
-
-
-def _plain(query: str) -> str:
-    """A query as its lower-case words: context (as typed) and log (normalised) agree."""
-    return " ".join(words_of(query))
-
-
 class Analysis:
     """Reads the search log of one window and builds the search-related sections."""
 
     def __init__(
-        self,
-        config: SiteConfig,
-        catalog: PublishedArticles,
-        window: sql.Window,
-        conn: sa.Connection,
+        self, config: SiteConfig, catalog: PublishedArticles, window: sql.Window, conn: Connection
     ) -> None:
         self.config = config
         self.settings = config.gaps
@@ -107,7 +81,7 @@ class Analysis:
             seen: set[tuple[str, bool]] = set()
             for item in c.context.get("searches") or ():
                 if isinstance(item, dict) and isinstance(item.get("q"), str):
-                    plain = _plain(item["q"])
+                    plain = plain_query(item["q"])
                     found = answered(item)
                     if plain and (plain, found) not in seen:
                         seen.add((plain, found))
@@ -156,7 +130,7 @@ class Analysis:
             previous[key] += r.previous
             if key not in first_ever or r.first_ever < first_ever[key]:
                 first_ever[key] = r.first_ever
-        plain_key = {_plain(q): g.key for g in grouping.groups for q in g.queries}
+        plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
         contacted: dict[str, set[int]] = defaultdict(set)
         for q, request in self._searched_before(found=False):
             key = plain_key.get(q) or grouping.key_of(q)
@@ -205,12 +179,10 @@ class Analysis:
         centre: the log's mean): from the store's cache, the rest encoded now. None when no
         encoder can be loaded: the report then groups by words and the meaning learned from
         the log."""
-        from kb_reports.gaps import semantic as sem
-
-        queries = set(failed) | set(sem.centre_sample(self.found()))
-        cached = sem.load_vectors(self.conn, queries)
+        queries = set(failed) | set(centre_sample(self.found()))
+        cached = load_vectors(self.conn, queries)
         try:
-            self.new_vectors = sem.encode_missing(queries, cached)
+            self.new_vectors = encode_missing(queries, cached)
         except Exception as exc:  # whatever keeps the model from loading must not stop a report
             log.warning("sentence encoder unavailable, grouping by words: %s", exc)
             self.notes.append(
@@ -218,7 +190,7 @@ class Analysis:
                 f"be loaded ({type(exc).__name__})"
             )
             return None
-        return sem.QueryVectors.of({**cached, **self.new_vectors})
+        return QueryVectors.of({**cached, **self.new_vectors})
 
     def detail(self, groups: Sequence[FailedGroup]) -> None:
         """For the listed groups: exact visitors, spellings, last seen, what was read next."""
@@ -257,11 +229,11 @@ class Analysis:
         """
         found = self.found()
         grouping = self.grouper.group(found, merge=False)
-        plain_key = {_plain(q): g.key for g in grouping.groups for q in g.queries}
+        plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
         clicks: Counter[str] = Counter()
         clicked = sql.clicked_queries(self.conn, self.window)
         for q, n in clicked:
-            key = plain_key.get(_plain(q)) or grouping.key_of(q)
+            key = plain_key.get(plain_query(q)) or grouping.key_of(q)
             if key is not None:
                 clicks[key] += n
         judge_clicks = bool(clicked)
@@ -327,67 +299,7 @@ class Analysis:
 
     def escalations(self, failed: Sequence[FailedGroup]) -> list[EscalationTopic]:
         """Contact requests sent without reading anything, or after finding nothing."""
-        topics: dict[str, _Topic] = {}
-        total: Counter[str] = Counter()
-        for c in self.contact_rows:
-            topic = c.topic or "(no topic)"
-            total[topic] += 1
-            read = bool(c.context.get("viewed") or c.context.get("viewed_articles"))
-            searched = [
-                (_plain(item["q"]), int(answered(item)))
-                for item in c.context.get("searches") or ()
-                if isinstance(item, dict) and isinstance(item.get("q"), str)
-            ]
-            found_nothing = bool(searched) and all(h == 0 for _, h in searched)
-            if read and not found_nothing:
-                continue
-            t = topics.setdefault(topic, _Topic())
-            t.requests += 1
-            t.read_nothing += not read
-            t.found_nothing += found_nothing
-            t.queries.update(
-                {q for q, h in searched if h == 0 and q and not self.vocab.is_noise(q)}
-            )
-            if c.subject and c.subject not in t.subjects:
-                t.subjects.append(c.subject)
-        rank_of = {g.key: g.rank for g in failed}
-        out = []
-        for topic, t in topics.items():
-            top = sorted(t.queries.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]
-            if top:
-                key = self._failed.key_of(top[0][0]) if self._failed else None
-                see = f" (failed-search group #{rank_of[key]})" if key in rank_of else ""
-                action = Action(
-                    "write",
-                    f"Write an article answering {quote(top[0][0])}{see}: {t.requests} "
-                    f"{topic} request(s) came after searches that found nothing.",
-                    title=readable_title(top[0][0]),
-                    queries=tuple(q for q, _ in top),
-                )
-            else:
-                asked = f", e.g. {quote(t.subjects[-1][:80])}" if t.subjects else ""
-                action = Action(
-                    "write",
-                    f"{t.requests} {topic} request(s) came without reading any article: write "
-                    f"or link the article for the most asked questions{asked}.",
-                )
-            out.append(
-                EscalationTopic(
-                    rank=0,
-                    topic=topic,
-                    requests=total[topic],
-                    without_self_service=t.requests,
-                    read_nothing=t.read_nothing,
-                    found_nothing=t.found_nothing,
-                    failed_queries=top,
-                    subjects=[s[:120] for s in reversed(t.subjects[-3:])],
-                    action=action,
-                )
-            )
-        out.sort(key=lambda e: (-e.without_self_service, e.topic))
-        for rank, e in enumerate(out, 1):
-            e.rank = rank
-        return out
+        return escalation_topics(self.contact_rows, failed, self._failed, self.vocab)
 
     # -- suggested actions --------------------------------------------------------------------
 

@@ -47,23 +47,29 @@ from __future__ import annotations
 
 import logging
 import math
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
-
-from whoosh.lang.porter import stem as _porter
 
 from kb_core.config import GapSettings
+from kb_reports.gaps.meaning import (
+    CONFIRM_SIMILARITY,
+    MEANING_SIMILARITY,
+    Vector,
+    key_vectors,
+    merge_by_meaning,
+)
+from kb_reports.gaps.semantic import WORD_SIMILARITY, QueryVectors, merge_by_sentences
+from kb_reports.gaps.terms import (
+    NEGATIONS,
+    NOT,
+    STOP_WORDS,
+    frequencies,
+    stem,
+    terms_of_text,
+    words_of,
+)
 from kb_reports.gaps.typos import one_edit, typo_map
-
-if TYPE_CHECKING:
-    from kb_reports.gaps.meaning import Vector
-    from kb_reports.gaps.semantic import QueryVectors
-
 
 log = logging.getLogger(__name__)
 
@@ -72,81 +78,21 @@ __all__ = [
     "Grouper",
     "Grouping",
     "QueryGroup",
+    # re-exported: the words of a query (``gaps_terms``) and typos (``gaps_typos``)
     "STOP_WORDS",
     "frequencies",
     "one_edit",
+    "stem",
     "terms_of_text",
     "words_of",
 ]
 
-# Function words, help-desk boilerplate ("how do i", "why is my") and filler ("still", "yet",
-# "already", "yesterday"): they say nothing about what was looked for.
-# Kept on purpose: not, no, out, off, up, down, back, new, over (they tell "log out" from
-# "log in", "money back" from "money").
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any anyone are as at be because
-    been before being below between both but by can could did do does doing
-    during each else even ever every few for from further get getting got had has have
-    having he her here hers herself him himself his how i id if im in into is it its
-    itself ive just know let like ll me might more most must my myself need needed of on once
-    only or other ought our ours ourselves own please possible re really same shall she should
-    so some someone something such tell than thank thanks that the their theirs them
-    themselves then there these they this those through to too under until us ve very want
-    wanted was way we were what whats when where which while who whom whose why will with
-    would you your yours yourself yourselves help hello hi hey
-    actually already able ago anymore kindly okay ok pls plz recently still sure today
-    wondering yesterday yet now""".split()
-)
 
 # ``gaps.group_similarity``'s default, tuned on banking77's train split (bench/gaps_bench.py).
 DEFAULT_SIMILARITY = GapSettings().group_similarity
 # A query whose terms are all in the leader's joins only when it carries this share of the
 # leader's weight: a vaguer query ("cancel") fits many groups ("cancel card", "cancel order").
 VAGUE_SIMILARITY = 0.5
-NOT = "not"  # the term of every negation; a negated query is a problem, not a how-to
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Porter stem of a lower-case word (cached: logs repeat the same words a lot)."""
-    return word if word.isdigit() else str(_porter(word))
-
-
-# Negations written without their apostrophe: all mean "not", which is kept.
-NEGATIONS = frozenset(
-    """aint arent cant cannot couldnt didnt doesnt dont hadnt hasnt havent havnt isnt mustnt
-    neednt shant shouldnt wasnt werent wont wouldnt""".split()
-)
-
-_WORDS = re.compile(r"[^\W_]+")
-
-
-def words_of(query: str) -> list[str]:
-    """The lower-case words of a query, split at hyphens and dots, apostrophes dropped.
-
-    Cheap on purpose (it runs over every distinct logged query): the stored queries are
-    already normalised by ``kb_core.search.searcher.normalize_query``; this only re-splits them.
-    """
-    text = query.lower()
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).lower()
-    return _WORDS.findall(text.replace("'", "").replace("’", ""))
-
-
-def frequencies(term_sets: Iterable[Iterable[str]]) -> tuple[dict[str, int], dict[str, float]]:
-    """How many of the term sets hold each term, and its IDF, ``log(1 + (sets + 1) / df)``."""
-    df: dict[str, int] = defaultdict(int)
-    n = 1
-    for terms in term_sets:
-        n += 1
-        for t in terms:
-            df[t] += 1
-    return df, {t: math.log(1 + n / d) for t, d in df.items()}
-
-
-def terms_of_text(text: str) -> set[str]:
-    """Stemmed content words of a text (titles, keywords, summaries), stop words dropped."""
-    return {stem(w) for w in words_of(text) if w not in STOP_WORDS}
 
 
 @dataclass(frozen=True)
@@ -303,8 +249,6 @@ class Grouper:
                 fixed_queries.add(q)
         key_count = {k: sum(counts[q] for q in qs) for k, qs in by_key.items()}
         if merge and vectors is not None:
-            from kb_reports.gaps.semantic import WORD_SIMILARITY, merge_by_sentences
-
             words = WORD_SIMILARITY if self.word_threshold is None else self.word_threshold
             if words < 1:
                 leaders = self._merge(key_count, threshold=words)
@@ -318,8 +262,6 @@ class Grouper:
             word_vectors = self._key_vectors(analysed, fixes, log, key_count) if merge else None
             leaders = self._merge(key_count, word_vectors) if merge else {k: k for k in key_count}
         if word_vectors is not None:
-            from kb_reports.gaps.meaning import MEANING_SIMILARITY, merge_by_meaning
-
             sizes = {k: len(qs) for k, qs in by_key.items()}
             meaning = MEANING_SIMILARITY if self.meaning is None else self.meaning
             leaders = merge_by_meaning(word_vectors, leaders, sizes, key_count, NOT, meaning)
@@ -354,8 +296,6 @@ class Grouper:
         extra = set(log)
         if not extra:
             return None
-        from kb_reports.gaps.meaning import key_vectors  # numpy, only when there is a log
-
         docs = [*analysed.values(), *(self.analyse(q) for q in sorted(extra - analysed.keys()))]
         return key_vectors(([fixes.get(t, t) for t in d] for d in docs), keys)
 
@@ -376,10 +316,7 @@ class Grouper:
         those), then a weight-ratio bound prunes before the exact similarity is computed.
         With ``vectors``, the key's and the leader's must also agree (``gaps_meaning``).
         """
-        if vectors is not None:
-            from kb_reports.gaps.meaning import CONFIRM_SIMILARITY
-
-            confirm = CONFIRM_SIMILARITY if self.confirm is None else self.confirm
+        confirm = CONFIRM_SIMILARITY if self.confirm is None else self.confirm
         _, idf = frequencies(key_count)
         theta = (self.threshold if threshold is None else threshold) - 1e-9
         index: dict[str, list[int]] = defaultdict(list)

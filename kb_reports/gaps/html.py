@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kb_reports.gaps.model import GapReport
-from kb_reports.gaps.render import (
+from kb_reports.gaps.sections import (
     HEADERS,
     SECTIONS,
     next_action_lines,

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
 from kb_reports.gaps.articles import PublishedArticles, TermIndex
-from kb_reports.gaps.grouping import terms_of_text
+from kb_reports.gaps.model import FailedGroup, LoopCheck, StubStatus
+from kb_reports.gaps.terms import terms_of_text
 
 if TYPE_CHECKING:
     from kb_core.search.searcher import Searcher
-    from kb_reports.gaps.model import FailedGroup, LoopCheck, StubStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,6 @@ class LoopChecker:
 
     def check(self, queries: Sequence[str], *, article_id: str | None = None) -> LoopCheck:
         """How many of the first queries find results (or find ``article_id``) now."""
-        from kb_reports.gaps.model import LoopCheck
-
         if self.searcher is None:
             return LoopCheck(0, 0)
         found, top = 0, ""
@@ -97,8 +95,6 @@ class LoopChecker:
 
 def find_stubs(content_dir: Path, catalog: PublishedArticles) -> list[StubStatus]:
     """Drafts written by ``--stub`` under ``content_dir``, with whether each is published."""
-    from kb_reports.gaps.model import StubStatus
-
     out: list[StubStatus] = []
     root = Path(content_dir)
     if not root.is_dir():

@@ -41,7 +41,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
-from kb_reports.gaps.grouping import frequencies  # noqa: E402
+from kb_reports.gaps.terms import frequencies  # noqa: E402
 
 __all__ = [
     "CONFIRM_SIMILARITY",

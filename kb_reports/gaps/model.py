@@ -7,8 +7,9 @@ Plain dataclasses, shared by the analysis (``gaps_analysis``), the renderers (``
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from kb_core.manifest import ManifestArticle
@@ -216,8 +217,6 @@ class GapReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (timestamps as ISO 8601 strings)."""
-        from kb_reports.gaps.render import to_jsonable
-
         data = {
             "generated_at": self.generated_at,
             "since": self.since,
@@ -261,3 +260,20 @@ def _failed_dict(g: FailedGroup) -> dict[str, Any]:
     d = asdict(g)
     d["trend"] = g.trend
     return d
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, tuples, dates and floats made JSON-ready (ISO dates, rounded floats)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value

@@ -1,7 +1,7 @@
 """Render a :class:`~kb_reports.gaps.report.GapReport` as text (rich tables), Markdown, JSON or CSV.
 
-HTML lives in ``gaps_html``. Every renderer shows the same sections in the same order:
-failed searches, weak searches, unhelpful articles, escalations, stale articles, drafts.
+HTML lives in ``gaps_html``. Every renderer shows the same sections in the same order, with
+the same cells (``gaps_sections``).
 """
 
 from __future__ import annotations
@@ -12,212 +12,27 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from collections.abc import Iterator
 from typing import IO, Any
 
 from kb_reports.gaps.model import GapReport
+from kb_reports.gaps.sections import (
+    COUNT_KEYS,
+    HEADERS,
+    SECTIONS,
+    day_text,
+    next_action_lines,
+    rows,
+    summary_lines,
+)
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("text", "md", "json", "csv", "html")
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, tuples, dates and floats made JSON-ready (ISO dates, rounded floats)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
-
-
 def render_json(report: GapReport) -> str:
     return json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n"
-
-
-def window_text(report: GapReport) -> str:
-    w = report.window
-    end = w.until.strftime("%Y-%m-%d %H:%M UTC")
-    if w.since is None:
-        return f"all time to {end}"
-    return f"{w.since.strftime('%Y-%m-%d %H:%M')} to {end} ({report.since})"
-
-
-def _day(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value is not None else "-"
-
-
-def _queries(pairs: list[tuple[str, int]], n: int = 4) -> str:
-    shown = ", ".join(f"{q} ({c})" for q, c in pairs[:n])
-    return shown + (f", +{len(pairs) - n} more" if len(pairs) > n else "")
-
-
-# -- rows shared by Markdown, CSV and text ----------------------------------------------------
-
-SECTIONS = (
-    ("failed", "Failed searches"),
-    ("weak", "Weak searches"),
-    ("unhelpful", "Unhelpful articles"),
-    ("escalations", "Escalations without self-service"),
-    ("stale", "Stale articles"),
-    ("stubs", "Drafts from kb gaps --stub"),
-)
-
-COUNT_KEYS = {
-    "failed": "failed_searches",
-    "weak": "weak_searches",
-    "unhelpful": "unhelpful_articles",
-    "escalations": "escalations",
-    "stale": "stale_articles",
-}
-
-HEADERS: dict[str, tuple[str, ...]] = {
-    "failed": (
-        "#",
-        "Searches",
-        "Visitors",
-        "Trend",
-        "First seen",
-        "Last seen",
-        "Queries",
-        "Contacted",
-        "Now found",
-        "Action",
-    ),
-    "weak": ("#", "Searches", "Visitors", "Clicks", "Contacted", "Queries", "Why", "Action"),
-    "unhelpful": ("#", "Article", "Helpful", "Ratings", "Since last revision", "Reasons", "Action"),
-    "escalations": (
-        "#",
-        "Topic",
-        "Without self-service",
-        "Requests",
-        "Read nothing",
-        "Found nothing",
-        "Searched for",
-        "Subjects",
-        "Action",
-    ),
-    "stale": ("#", "Article", "Owner", "Why", "Action"),
-    "stubs": ("Draft", "Group", "Published", "Now found", "Queries"),
-}
-
-
-def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
-    """The human-readable cells of one section, matching ``HEADERS[section]``."""
-    if section == "failed":
-        for g in report.failed:
-            yield (
-                str(g.rank),
-                str(g.searches),
-                str(g.visitors),
-                g.trend or "-",
-                _day(g.first_seen),
-                _day(g.last_seen),
-                _queries(g.queries),
-                str(g.contacted),
-                g.loop.text if g.loop and g.loop.checked else "-",
-                g.action.text if g.action else "",
-            )
-    elif section == "weak":
-        for w in report.weak:
-            yield (
-                str(w.rank),
-                str(w.searches),
-                str(w.visitors),
-                str(w.clicks),
-                str(w.contacted),
-                _queries(w.queries),
-                w.reason,
-                w.action.text if w.action else "",
-            )
-    elif section == "unhelpful":
-        for u in report.unhelpful:
-            reasons = "; ".join(f"{r} ({n})" for r, n in u.reasons[:3]) or "-"
-            yield (
-                str(u.rank),
-                f"{u.article.title} ({u.article.source})",
-                f"{u.helpful:.0%}",
-                str(u.votes),
-                u.change,
-                reasons,
-                u.action.text,
-            )
-    elif section == "escalations":
-        for e in report.escalations:
-            yield (
-                str(e.rank),
-                e.topic,
-                str(e.without_self_service),
-                str(e.requests),
-                str(e.read_nothing),
-                str(e.found_nothing),
-                _queries(e.failed_queries) or "-",
-                "; ".join(e.subjects) or "-",
-                e.action.text,
-            )
-    elif section == "stale":
-        for s in report.stale:
-            a = s.stale.article
-            yield (
-                str(s.rank),
-                f"{a.title} ({a.source})",
-                a.owner or "-",
-                s.stale.reason,
-                s.action.text,
-            )
-    elif section == "stubs":
-        for st in report.stubs:
-            loop = st.loop.text if st.loop and st.loop.checked else "-"
-            yield (
-                st.path,
-                st.group,
-                "yes" if st.published else "no (draft)",
-                loop,
-                ", ".join(st.queries[:5]),
-            )
-
-
-def summary_lines(report: GapReport) -> list[str]:
-    t, c = report.totals, report.counts
-    rate = t["failed_searches"] / t["searches"] if t["searches"] else 0.0
-    return [
-        f"Window: {window_text(report)}",
-        f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
-        f"contact requests: {t['contact_requests']}; ratings: {t['ratings']}; "
-        f"published articles: {t['published_articles']}",
-        f"Contact form: {t.get('contact_started', 0)} requests started, "
-        f"{t.get('suggestions_opened', 0)} suggestions opened, "
-        f"{t.get('abandoned_after_reading', 0)} abandoned after reading (deflected)",
-        f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
-        f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
-        f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
-    ]
-
-
-SECTION_NAMES = {
-    "failed": "failed search",
-    "weak": "weak search",
-    "unhelpful": "unhelpful article",
-    "escalations": "escalation",
-    "stale": "stale article",
-}
-
-
-def next_action_lines(report: GapReport) -> list[str]:
-    """The report's next actions as sentences, each saying which gap it comes from."""
-    return [
-        f"{a.text} ({SECTION_NAMES[section]} #{rank})" for section, rank, a in report.next_actions()
-    ]
 
 
 # -- Markdown ---------------------------------------------------------------------------------
@@ -295,7 +110,7 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "trend": g.trend,
             "contacted": g.contacted,
             "queries": "; ".join(q for q, _ in g.queries),
-            "evidence": f"first seen {_day(g.first_seen)}, last seen {_day(g.last_seen)}"
+            "evidence": f"first seen {day_text(g.first_seen)}, last seen {day_text(g.last_seen)}"
             + (f"; {g.loop.text}" if g.loop and g.loop.checked else ""),
             "action": a.kind if a else "",
             "action_detail": a.text if a else "",

@@ -107,7 +107,7 @@ def build_report(
         analysis.detail(detail)
         analysis.weak_detail(weak[:limit])
     if analysis.new_vectors:
-        from kb_reports.gaps.semantic import save_vectors
+        from kb_store.vectors import save_vectors
 
         save_vectors(database_url, analysis.new_vectors)  # a warning, never a failure
     notes.extend(analysis.notes)

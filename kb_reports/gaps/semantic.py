@@ -5,9 +5,10 @@ sentence encoder can (``kb_core.semantic``: all-MiniLM-L6-v2, one unit vector pe
 ``gaps_grouping`` groups by words first (cheap, and exact for spellings, plurals, word order,
 synonyms and typos), then this module joins those groups by meaning:
 
-1. each distinct query has a vector: read from the store's ``query_vectors`` table, or encoded
-   once and written back (the first report over a busy month, 19,000 distinct queries, spends
-   about two minutes encoding; a report over a warm cache encodes only what is new);
+1. each distinct query has a vector: read from the store's ``query_vectors`` table
+   (``kb_store.vectors``), or encoded once and written back (the first report over a busy
+   month, 19,000 distinct queries, spends about two minutes encoding; a report over a warm
+   cache encodes only what is new);
 2. vectors are centred on the mean vector of the window's log (its failed searches and a fixed
    sample of those that found something, each distinct query once: :func:`centre_sample`)
    and made unit length again. Every query of one help center shares a direction ("a banking
@@ -34,8 +35,8 @@ on the held-out test split, most of each intent's queries share one group for 66
 intents (9% with words alone), and 76% of a group's queries share its intent.
 Deterministic: groups are visited in key order and ties go to the lower index.
 
-Imports numpy and the store's tables, never mkdocs or Flask; the encoder (onnxruntime) is
-loaded only when a query has no cached vector.
+Imports numpy, never SQL, mkdocs or Flask; the encoder (onnxruntime) is loaded only when a
+query has no cached vector.
 """
 
 from __future__ import annotations
@@ -44,14 +45,13 @@ import logging
 import os
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # see gaps_meaning: small products, busy CPUs
 
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,7 @@ __all__ = [
     "join_groups",
     "centred",
     "encode_missing",
-    "load_vectors",
     "merge_by_sentences",
-    "save_vectors",
-    "write_vectors",
 ]
 
 Matrix = npt.NDArray[np.float32]
@@ -88,7 +85,6 @@ CENTRE_PRIOR = 20  # queries: with fewer, the log's mean is mostly the queries t
 # is as good as that of 20,000, and the first report of a busy month encodes half as much.
 CENTRE_SAMPLE = 2_000
 MAX_GROUPS = 6_000  # groups clustered (a float32 matrix of 144 MB); the rest join the clusters
-READ_CHUNK = 2_000  # queries per IN (...) list: SQLite allows 32,766 parameters, keep it modest
 
 
 @dataclass
@@ -111,48 +107,6 @@ def centre_sample(queries: Iterable[str], size: int = CENTRE_SAMPLE) -> list[str
     return sorted(set(queries), key=lambda q: (zlib.crc32(q.encode("utf-8")), q))[:size]
 
 
-def _model_name() -> str:
-    from kb_core.semantic import MODEL_NAME
-
-    return MODEL_NAME
-
-
-def _to_bytes(vector: Matrix) -> bytes:
-    # float16: half the storage; the cosines move by about 1e-3, far below any threshold step
-    return np.asarray(vector, dtype="<f2").tobytes()
-
-
-def load_vectors(conn: sa.Connection, queries: Collection[str]) -> dict[str, Matrix]:
-    """Cached vectors of ``queries`` (the current model's only); empty when the store has no
-    ``query_vectors`` table yet (a store migrated before it existed)."""
-    from kb_core.semantic import DIMENSIONS
-    from kb_store.tables import query_vectors
-
-    if not queries or not sa.inspect(conn).has_table(query_vectors.name):
-        return {}
-    c = query_vectors.c
-    model = _model_name()
-    wanted = sorted(queries)
-    names: list[str] = []
-    blobs: list[bytes] = []
-    width = DIMENSIONS * 2  # float16
-    for i in range(0, len(wanted), READ_CHUNK):
-        chunk = wanted[i : i + READ_CHUNK]
-        rows = conn.execute(
-            sa.select(c.query, c.vector).where(c.model == model, c.query.in_(chunk))
-        )
-        for q, data in rows:
-            if len(data) == width:  # anything else was written by another model's shape
-                names.append(str(q))
-                blobs.append(bytes(data))
-    if not names:
-        return {}
-    # one conversion for all rows: per-row astype cost a second over a month's queries
-    matrix = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(names), DIMENSIONS)
-    matrix = matrix.astype(np.float32)
-    return {q: matrix[i] for i, q in enumerate(names)}
-
-
 def encode_missing(queries: Iterable[str], cached: Mapping[str, Matrix]) -> dict[str, Matrix]:
     """Vectors of the queries not in ``cached``, encoded now (sorted, so runs agree).
 
@@ -169,51 +123,6 @@ def encode_missing(queries: Iterable[str], cached: Mapping[str, Matrix]) -> dict
     STATS.encoded += len(missing)
     STATS.encode_calls += 1
     return {q: rows[i] for i, q in enumerate(missing)}
-
-
-def save_vectors(url: str, vectors: Mapping[str, Matrix]) -> bool:
-    """Write new vectors to the store's cache; False (and a warning) when it cannot be written.
-
-    A report must not fail because its cache could not be kept (a read-only store, a replica,
-    a store not migrated yet): the next report encodes those queries again.
-    """
-    if not vectors:
-        return True
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            write_vectors(conn, vectors)
-        return True
-    except sa.exc.SQLAlchemyError as exc:
-        log.warning("could not cache %d query vectors in the store: %s", len(vectors), exc)
-        return False
-    finally:
-        engine.dispose()
-
-
-def write_vectors(conn: sa.Connection, vectors: Mapping[str, Matrix]) -> None:
-    """Insert ``vectors`` into ``query_vectors`` in ``conn``'s transaction, keeping rows that
-    are already there (another writer may have cached the same query)."""
-    from kb_store.tables import query_vectors
-
-    model = _model_name()
-    rows = [
-        {"query": q, "model": model, "vector": _to_bytes(v)}
-        for q, v in sorted(vectors.items())
-        if len(q) <= 200
-    ]
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: sa.Insert = pg_insert(query_vectors).on_conflict_do_nothing()
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(query_vectors).on_conflict_do_nothing()
-    else:  # pragma: no cover - the store supports SQLite and PostgreSQL
-        stmt = query_vectors.insert()
-    for i in range(0, len(rows), 5_000):
-        conn.execute(stmt, rows[i : i + 5_000])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from kb_reports.gaps.grouping import STOP_WORDS, words_of
+from kb_reports.gaps.terms import STOP_WORDS, words_of
 
 log = logging.getLogger(__name__)
 

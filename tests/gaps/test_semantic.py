@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +20,10 @@ from kb_core.semantic import encoder
 from kb_reports.gaps import semantic as sem
 from kb_reports.gaps.grouping import Grouper
 from kb_reports.gaps.report import GapReport, build_report
+from kb_store import vectors as vector_cache
 from kb_store.tables import query_vectors
 from tests.gaps.conftest import BufferedClient, Visitor, api_app
 from tests.gaps.test_grouping import SYNONYMS
-from tests.gaps.test_window import _pg_url
 
 # -- average linkage ------------------------------------------------------------------------
 
@@ -300,33 +299,23 @@ def cached(url: str) -> set[str]:
     return rows
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-        return
-    pg = _pg_url()
-    yield next(pg)
-    next(pg, None)
-
-
 def test_report_fills_the_cache_once_and_groups_by_meaning(
-    store_url: str, site_build: Path, config_path: Path, config: SiteConfig, tmp_path: Path
+    db_url: str, site_build: Path, config_path: Path, config: SiteConfig, tmp_path: Path
 ) -> None:
-    app = api_app(store_url, site_build, config_path)
+    app = api_app(db_url, site_build, config_path)
     try:
         logged = fill(app)
     finally:
         shutdown(app)
-    assert cached(store_url) == set(FAILED)  # the API encodes what found nothing as it logs it
+    assert cached(db_url) == set(FAILED)  # the API encodes what found nothing as it logs it
     before = sem.STATS.encoded
-    first = report(store_url, config, site_build, tmp_path)
+    first = report(db_url, config, site_build, tmp_path)
     assert sem.STATS.encoded - before == 1  # "refund", which found something: the centre needs it
-    assert cached(store_url) == logged
+    assert cached(db_url) == logged
     before = sem.STATS.encoded
-    second = report(store_url, config, site_build, tmp_path)
+    second = report(db_url, config, site_build, tmp_path)
     assert sem.STATS.encoded == before  # a warm cache encodes nothing
-    assert cached(store_url) == logged
+    assert cached(db_url) == logged
     groups = [sorted(q for q, _ in g.queries) for g in second.failed_all]
     assert groups == [
         ["book a vet for my puppy", "vet appointment for my dog", "veterinary appointment"],
@@ -337,31 +326,28 @@ def test_report_fills_the_cache_once_and_groups_by_meaning(
 
 @pytest.mark.postgres
 def test_a_read_only_store_still_gets_its_report(
+    pg_url: str,
     site_build: Path,
     config_path: Path,
     config: SiteConfig,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    pg = _pg_url()
-    url = next(pg)
+    url = pg_url
+    app = api_app(url, site_build, config_path)
     try:
-        app = api_app(url, site_build, config_path)
-        try:
-            fill(app)
-        finally:
-            shutdown(app)
-        read_only = url + "%20-cdefault_transaction_read_only%3Don"
-        before = sem.STATS.encoded
-        with caplog.at_level(logging.WARNING, logger="kb_reports.gaps.semantic"):
-            got = report(read_only, config, site_build, tmp_path)
-        assert len(got.failed_all) == 2
-        assert "could not cache 1 query vectors" in caplog.text  # "refund"; the API did the rest
-        assert cached(url) == set(FAILED)
-        report(read_only, config, site_build, tmp_path)
-        assert sem.STATS.encoded - before == 2  # nothing was kept: encoded again
+        fill(app)
     finally:
-        next(pg, None)
+        shutdown(app)
+    read_only = url + "%20-cdefault_transaction_read_only%3Don"
+    before = sem.STATS.encoded
+    with caplog.at_level(logging.WARNING, logger="kb_store.vectors"):
+        got = report(read_only, config, site_build, tmp_path)
+    assert len(got.failed_all) == 2
+    assert "could not cache 1 query vectors" in caplog.text  # "refund"; the API did the rest
+    assert cached(url) == set(FAILED)
+    report(read_only, config, site_build, tmp_path)
+    assert sem.STATS.encoded - before == 2  # nothing was kept: encoded again
 
 
 def test_a_store_without_the_cache_table_is_read(tmp_path: Path) -> None:
@@ -373,9 +359,9 @@ def test_a_store_without_the_cache_table_is_read(tmp_path: Path) -> None:
     store.close()
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        assert sem.load_vectors(conn, {"refund"}) == {}
+        assert vector_cache.load_vectors(conn, {"refund"}) == {}
     engine.dispose()
-    assert sem.save_vectors(url, {"refund": np.zeros(384, dtype=np.float32)}) is False
+    assert vector_cache.save_vectors(url, {"refund": np.zeros(384, dtype=np.float32)}) is False
 
 
 def test_the_api_encodes_each_failed_query_once_as_it_logs(
