@@ -1,5 +1,6 @@
-"""Shared fixtures: the shipped example built once per session, where ../shared is, and the one
-headless Chromium every browser test shares (Playwright's sync API allows one per thread)."""
+"""Shared fixtures: the shipped example built once per session, where ../shared is, the one
+headless Chromium every browser test shares (Playwright's sync API allows one per thread), and
+the stores: a SQLite file, and a fresh schema on PostgreSQL when a server answers (``pg.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from kb_builder.build import BuildReport, build_site
 from kb_core.config import load_config
+from tests.pg import pg_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -52,6 +54,22 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
+    with pg_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, and a fresh schema on the PostgreSQL server (skipped, visibly, without)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 def write(root: Path, rel: str, text: str) -> Path:

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
 from kb_builder.build import BuildReport
 from kb_core.config import SiteConfig, load_config
-from tests.api.conftest import PG_URL, pg_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "kb-agent-7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f2a"
@@ -125,24 +122,3 @@ def bearer(token: str = TOKEN) -> dict[str, str]:
 
 def sign_in(client: FlaskClient, token: str = TOKEN, next_path: str = "/internal/") -> Any:
     return client.post("/internal/login", data={"token": token, "next": next_path})
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A SQLite file, and a fresh schema on the PostgreSQL server (skipped, visibly, without)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-        return
-    reason = pg_reachable()
-    if reason:
-        pytest.skip(reason)
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    schema = f"kbagents_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()

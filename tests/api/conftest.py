@@ -10,9 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import socket
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,6 @@ from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig, parse_config
 from kb_store.store import Store
 from kb_store.tables import metadata
-
-PG_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 INLINE_SCRIPT = "__md_scope=new URL('.',location)"
 CONTENT_SCRIPT = "window.__pwned = 1"
@@ -153,52 +148,6 @@ def site_config(**sections: Any) -> SiteConfig:
 
 
 GENEROUS = {"rate_limit": "10000/minute", "write_rate_limit": "10000/minute"}
-
-
-def pg_reachable() -> str | None:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            pass
-    except OSError as exc:
-        return f"PostgreSQL on 127.0.0.1:5432 is unreachable ({exc})"
-    try:
-        engine = sa.create_engine(PG_URL)
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except sa.exc.SQLAlchemyError as exc:
-        return f"PostgreSQL at {PG_URL} refused the test connection ({exc.__class__.__name__})"
-    return None
-
-
-@pytest.fixture(scope="session")
-def pg_admin() -> Iterator[sa.Engine]:
-    reason = pg_reachable()
-    if reason:
-        pytest.skip(reason)
-    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
-    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
-    schema = f"kbtest_{uuid.uuid4().hex[:12]}"
-    with pg_admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with pg_admin.connect() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each store test runs on a SQLite file and on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
 
 
 @pytest.fixture

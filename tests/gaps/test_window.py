@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 from kb_cli.gaps import gaps
@@ -19,8 +15,8 @@ from kb_core.config import SiteConfig
 from kb_reports.gaps.report import GapReport, build_report
 from kb_store.store import Store
 from kb_store.tables import clicks, searches
+from tests.pg import pg_schema
 
-PG_URL = os.environ.get("KB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -75,25 +71,6 @@ def _fill(url: str) -> str:
     return url
 
 
-def _pg_url() -> Iterator[str]:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except (OSError, sa.exc.SQLAlchemyError) as exc:
-        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable ({exc.__class__.__name__})")
-    schema = f"kbgaps_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -101,9 +78,8 @@ def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     if request.param == "sqlite":
         yield _fill(f"sqlite:///{tmp_path_factory.mktemp('win') / 'kb.sqlite3'}")
         return
-    pg = _pg_url()
-    yield _fill(next(pg))
-    next(pg, None)
+    with pg_schema() as url:
+        yield _fill(url)
 
 
 def report(db: str, since: str, tmp_path: Path) -> GapReport:

@@ -1,24 +1,21 @@
 """Fixtures of the proof suite: the shipped example built once, gunicorn, PostgreSQL servers.
 
 The shipped example comes from the session-wide ``example_build`` (tests/conftest.py). The
-shared PostgreSQL (127.0.0.1:5432) is used only inside a schema each test creates and drops;
-fault tests that stop the database start a private server instead (``private_pg``). Each is
-skipped, with the reason shown, when it cannot run here.
+shared PostgreSQL (127.0.0.1:5432) is used only inside a schema each test creates and drops
+(``db_url`` of tests/conftest.py); fault tests that stop the database start a private server
+instead (``private_pg``). Each is skipped, with the reason shown, when it cannot run here.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from kb_builder.build import BuildReport
-from tests.api.conftest import PG_URL, pg_reachable
 from tests.proof.figures import FIGURES
 from tests.proof.procs import ROOT, Gunicorn, PrivatePostgres
 
@@ -50,24 +47,6 @@ def gunicorn(tmp_path: Path) -> Iterator[Callable[..., Gunicorn]]:
     yield factory
     for server in servers:
         server.stop()
-
-
-@pytest.fixture
-def shared_pg_url() -> Iterator[str]:
-    """A URL on the shared PostgreSQL whose tables live in a fresh schema, dropped afterwards."""
-    reason = pg_reachable()
-    if reason:
-        pytest.skip(reason)
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    schema = f"kbproof_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture

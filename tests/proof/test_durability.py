@@ -119,14 +119,6 @@ class Traffic:
                     self.refused[reply.status] += 1
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    url: str = request.getfixturevalue("shared_pg_url")
-    return url
-
-
 @pytest.fixture
 def webhook() -> Iterator[WebhookServer]:
     server = WebhookServer()  # its port is reserved; it starts answering only after kill 1
@@ -137,7 +129,7 @@ def webhook() -> Iterator[WebhookServer]:
 def test_acknowledged_writes_survive_sigkill_and_deliver_once(
     built: Path,
     manifest: dict[str, Any],
-    store_url: str,
+    db_url: str,
     webhook: WebhookServer,
     gunicorn: Callable[..., Gunicorn],
     tmp_path: Path,
@@ -149,7 +141,7 @@ def test_acknowledged_writes_survive_sigkill_and_deliver_once(
     env = {
         "KB_BUILD_DIR": str(built),
         "KB_SITE_CONFIG": str(config_path),
-        "KB_DATABASE_URL": store_url,
+        "KB_DATABASE_URL": db_url,
     }
     server = gunicorn(env, SETTINGS)
     seed = random.randrange(1 << 32)
@@ -170,7 +162,7 @@ def test_acknowledged_writes_survive_sigkill_and_deliver_once(
     finally:
         traffic.stop()
 
-    store = Store(store_url)
+    store = Store(db_url)
     try:
         # the restarted workers drain the outbox by themselves
         def undelivered() -> int:
@@ -226,12 +218,12 @@ def test_acknowledged_writes_survive_sigkill_and_deliver_once(
 
     assert not [s for s in traffic.refused if s >= 500 and s != 503], traffic.refused
     assert "unhandled error" not in server.log_text()
-    if store_url.startswith("sqlite"):
-        database = make_url(store_url).database
+    if db_url.startswith("sqlite"):
+        database = make_url(db_url).database
         with sqlite3.connect(str(database)) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
-    dialect = make_url(store_url).get_backend_name()
+    dialect = make_url(db_url).get_backend_name()
     record(
         f"durability[{dialect}]",
         {
