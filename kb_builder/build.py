@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kb_builder.articles import source_url
+from kb_builder.assemble import assemble, redirect_map, write_entries
 from kb_builder.buildcache import Cache, code_digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
 from kb_builder.index.documents import (
@@ -34,15 +35,7 @@ from kb_builder.index.documents import (
 from kb_builder.load import load_and_check
 from kb_builder.manifest import make_manifest
 from kb_builder.pages import plan_tree
-from kb_builder.render import (
-    RenderResult,
-    assemble,
-    redirect_map,
-    render_shard,
-    split,
-    warm_up,
-    write_entries,
-)
+from kb_builder.render import RenderResult, render_shard, split, warm_up
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError, Problem
 from kb_core.manifest import INTERNAL, PUBLIC, read_manifest

@@ -1,0 +1,176 @@
+"""Publish rendered shards as one site: files swapped in atomically, sitemaps, redirect pages,
+and Material's static search index from the text the build already extracted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import os
+import shutil
+from pathlib import Path
+
+from kb_builder.pages import TreePlan, relative_url
+
+
+def search_index_json(shard_site: Path, entries: Path) -> bytes:
+    """Material's static search index, from the text the build already extracted.
+
+    ``entries`` is a file holding the JSON list of the index's documents (see
+    :func:`write_entries`), so the build need not keep them in memory while it renders.
+    """
+    try:
+        path = shard_site / "search" / "search_index.json"
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {
+            "config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}
+        }
+    index.pop("docs", None)
+    head = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return head[:-1] + (b',"docs":' if index else b'"docs":') + entries.read_bytes() + b"}"
+
+
+def write_entries(path: Path, entries: list[dict[str, str]]) -> None:
+    """Keep the documents of a static search index in ``path`` until the site is assembled.
+
+    Material's search draws an entry's title and text as HTML; ours are plain text, so they are
+    escaped here and show as written, tags and all.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    escaped = [
+        {k: html.escape(v, quote=False) if k in ("title", "text") else v for k, v in e.items()}
+        for e in entries
+    ]
+    text = json.dumps(escaped, ensure_ascii=False, separators=(",", ":"))
+    path.write_bytes(text.encode("utf-8"))
+
+
+def page_dest(rel: str) -> str:
+    """The site file of a docs page: 'a/b.md' -> 'a/b/index.html', 'a/index.md' -> itself."""
+    stem = rel[:-3]
+    if stem == "index" or stem.endswith("/index"):
+        return stem + ".html"
+    return stem + "/index.html"
+
+
+def publish_file(path: Path, data: bytes) -> bool:
+    """Replace ``path`` atomically with ``data`` unless it holds that already; True if written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.kb-tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def _link_in(src: str, dst: Path) -> None:
+    try:
+        if os.path.samestat(os.stat(src), os.stat(dst)):
+            return  # the same file: already published
+    except OSError:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.kb-tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
+
+
+def assemble(
+    shard_sites: list[Path],
+    site_dir: Path,
+    plan: TreePlan,
+    site_url: str,
+    entries: Path,
+) -> None:
+    """Publish the shards as one site, in place: every file is swapped in atomically.
+
+    Shard files are hard-linked, so an unchanged page costs one ``stat``; files that no shard
+    and no generated page holds any more are removed. Deleting and re-creating the whole tree
+    on every build took longer than rendering an edited page.
+    """
+    site_dir = site_dir.resolve()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        **redirect_pages(plan),
+        **sitemap_files(plan, site_url),
+        "search/search_index.json": search_index_json(shard_sites[0], entries),
+    }
+    keep = set(generated)
+    for shard in shard_sites:
+        for root, _dirs, files in os.walk(shard):
+            rel = os.path.relpath(root, shard)
+            prefix = "" if rel == "." else rel + "/"
+            for name in files:
+                rp = prefix + name
+                if rp in keep:  # theme assets are in every shard: the first copy stays
+                    continue
+                keep.add(rp)
+                _link_in(os.path.join(root, name), site_dir / rp)
+    for rp, data in generated.items():
+        publish_file(site_dir / rp, data)
+    for root, _dirs, files in os.walk(site_dir, topdown=False):
+        rel = os.path.relpath(root, site_dir)
+        prefix = "" if rel == "." else rel + "/"
+        for name in files:
+            if prefix + name not in keep:
+                os.unlink(os.path.join(root, name))
+        if rel != "." and not os.listdir(root):
+            os.rmdir(root)
+
+
+def sitemap_files(plan: TreePlan, site_url: str) -> dict[str, bytes]:
+    urls = sorted(
+        rel[: -len("index.md")] if rel.endswith("index.md") else rel[:-3] + "/"
+        for rel in plan.files
+    )
+    body = "".join(f"<url><loc>{html.escape(site_url + u)}</loc></url>" for u in urls)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+        '"http://www.sitemaps.org/schemas/sitemap/0.9">' + body + "</urlset>\n"
+    ).encode("utf-8")
+    return {"sitemap.xml": xml, "sitemap.xml.gz": gzip.compress(xml, mtime=0)}
+
+
+def redirect_page(target: str) -> str:
+    """A static page that forwards to ``target`` (relative URL) on any static host."""
+    t = html.escape(target, quote=True)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<title>Redirecting…</title><link rel="canonical" href="{t}">'
+        f'<meta http-equiv="refresh" content="0; url={t}">'
+        '<meta name="robots" content="noindex"></head>'
+        f'<body><p>This page has moved: <a href="{t}">{t}</a>.</p></body></html>'
+    )
+
+
+def redirect_map(plan: TreePlan) -> dict[str, str]:
+    """Old or permanent URL -> current URL, for every article of the tree."""
+    live = {a.url for a in plan.articles} | {
+        k[: -len("index.md")] for k in plan.files if k.endswith("index.md")
+    }
+    out: dict[str, str] = {}
+    for a in plan.articles:
+        out[f"a/{a.id}/"] = a.url
+        for old in a.aliases:
+            old = old.strip().strip("/")
+            old = old[:-3] if old.endswith(".md") else old
+            key = old + "/" if old else ""
+            if key and key not in live and ".." not in key.split("/"):
+                out[key] = a.url
+    return out
+
+
+def redirect_pages(plan: TreePlan) -> dict[str, bytes]:
+    return {
+        f"{old}index.html": redirect_page(relative_url(old, new)).encode("utf-8")
+        for old, new in redirect_map(plan).items()
+    }
