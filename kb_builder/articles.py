@@ -7,11 +7,13 @@ Flask.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from markdown.extensions.toc import slugify
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -180,3 +182,20 @@ def is_article_path(source: str) -> bool:
     if not name.endswith(".md") or name in INTRO_FILES or name.startswith((".", "_")):
         return False
     return not any(skipped_folder(p) for p in folders)
+
+
+def resolve_link(
+    article: Article, target: str, by_source: dict[str, Article]
+) -> tuple[Article | None, str, bool]:
+    """Resolve a relative ``.md`` link: (target article or None, anchor, is_internal_link)."""
+    path, _, anchor = target.partition("#")
+    path = unquote(path)
+    if re.match(r"^[a-z][a-z0-9+.-]*:", path, re.I) or path.startswith("/"):
+        return None, anchor, False
+    if not path:
+        return article, anchor, True
+    if not path.endswith(".md"):
+        return None, anchor, False
+    base = posixpath.dirname(article.source)
+    resolved = posixpath.normpath(posixpath.join(base, path))
+    return by_source.get(resolved), anchor, True

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 from urllib.parse import unquote, urlsplit
 
-from kb_builder.articles import Article, KnowledgeBase
+from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.published import removed_urls
@@ -78,23 +78,6 @@ def _links(article: Article) -> list[tuple[int, bool, str, str]]:
         if _HTML_IMG.search(line):
             found.append((article.body_line + n, True, "", "<img>"))
     return found
-
-
-def resolve_link(
-    article: Article, target: str, by_source: dict[str, Article]
-) -> tuple[Article | None, str, bool]:
-    """Resolve a relative ``.md`` link: (target article or None, anchor, is_internal_link)."""
-    path, _, anchor = target.partition("#")
-    path = unquote(path)
-    if re.match(r"^[a-z][a-z0-9+.-]*:", path, re.I) or path.startswith("/"):
-        return None, anchor, False
-    if not path:
-        return article, anchor, True
-    if not path.endswith(".md"):
-        return None, anchor, False
-    base = posixpath.dirname(article.source)
-    resolved = posixpath.normpath(posixpath.join(base, path))
-    return by_source.get(resolved), anchor, True
 
 
 def check(

@@ -18,7 +18,8 @@ from typing import Any
 
 import nh3
 
-from kb_builder.articles import Article
+from kb_builder.articles import Article, resolve_link
+from kb_builder.markup import MARKDOWN_EXTENSIONS
 from kb_builder.sanitize import clean_html
 from kb_core.errors import Problem
 
@@ -143,7 +144,6 @@ def find_answer(article: Article, question: str, language: str = "en") -> tuple[
 
 def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article]) -> str:
     """Point links at the URLs they have from the FAQ page; drop those that would break there."""
-    from kb_builder.checks import resolve_link  # checks imports this module for faq_problems
 
     def repl(m: re.Match[str]) -> str:
         image, text, target = m.group(1), m.group(2), m.group(3)
@@ -169,8 +169,6 @@ def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article
 def _markdown() -> Any:
     # One converter for every answer: building one loads all the extensions (milliseconds).
     import markdown as md
-
-    from kb_builder.render import MARKDOWN_EXTENSIONS
 
     names: list[str] = []
     configs: dict[str, dict[str, Any]] = {}

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase
-from kb_builder.checks import resolve_link
+from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_answer
 from kb_core.config import SiteConfig
 

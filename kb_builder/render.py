@@ -19,6 +19,7 @@ import yaml
 from kb_builder import __version__
 from kb_builder.assemble import page_dest, publish_file
 from kb_builder.buildcache import release_memory
+from kb_builder.markup import MARKDOWN_EXTENSIONS
 from kb_builder.pages import TreePlan
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError
@@ -27,21 +28,6 @@ log = logging.getLogger(__name__)
 
 THEME_DIR = Path(__file__).parent / "theme"
 STATE_FILE = "state.json"
-# Python-Markdown extensions of every page (and of FAQ answers, rendered outside MkDocs).
-MARKDOWN_EXTENSIONS: tuple[str | dict[str, dict[str, Any]], ...] = (
-    {"toc": {"permalink": True}},
-    "admonition",
-    "attr_list",
-    "md_in_html",
-    "tables",
-    "def_list",
-    "pymdownx.details",
-    "pymdownx.superfences",
-    {"pymdownx.highlight": {"anchor_linenums": False}},
-    "pymdownx.inlinehilite",
-    {"pymdownx.tabbed": {"alternate_style": True}},
-    {"pymdownx.tasklist": {"custom_checkbox": True}},
-)
 
 
 @dataclass

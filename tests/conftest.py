@@ -72,6 +72,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def app(make_app: Any) -> Any:
+    """An app from the folder's ``make_app`` (tests/api, tests/agents)."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
 def write(root: Path, rel: str, text: str) -> Path:
     """Write a content file (helper for tests that make their own small KB)."""
     p = root / rel

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from feedback_api import create_app, shutdown
 from kb_builder.build import BuildReport
 from kb_core.config import SiteConfig, load_config
+from tests.apps import AppFactory, app_factory
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "kb-agent-7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f2a"
@@ -29,8 +28,6 @@ SECRET_KEY = "test-session-key-" + "0123456789abcdef" * 2
 MARKER = "INTERNAL-ONLY"
 BASE_URL = "http://127.0.0.1:8000"  # site.url of the shipped example
 GENEROUS = {"rate_limit": "10000/minute", "write_rate_limit": "10000/minute"}
-
-AppFactory = Callable[..., Flask]
 
 
 def sha(token: str) -> str:
@@ -72,48 +69,21 @@ def public_articles(build: Path) -> list[dict[str, Any]]:
     return articles
 
 
-class BufferedClient(FlaskClient):
-    """Reads each response fully, so no served file stays open."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def make_app(build: Path, tmp_path: Path) -> Iterator[AppFactory]:
     """Apps on one SQLite file in tmp_path; every app made is shut down afterwards."""
-    apps: list[Flask] = []
-
-    def factory(config: SiteConfig | None = None, **settings: Any) -> Flask:
-        base: dict[str, Any] = {
+    yield from app_factory(
+        {
             "TESTING": True,
             "BUILD_DIR": str(build),
-            "SITE_CONFIG": config or agent_config(),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
             "OUTBOX_WORKER": False,
             "RATELIMIT_STORAGE_URI": "memory://",
             "EVENTLOG_FLUSH_SECONDS": 0,
             "SECRET_KEY": SECRET_KEY,
-        }
-        app = create_app(base | settings)
-        app.test_client_class = BufferedClient
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        shutdown(app)
-
-
-@pytest.fixture
-def app(make_app: AppFactory) -> Flask:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+        },
+        agent_config,
+    )
 
 
 def bearer(token: str = TOKEN) -> dict[str, str]:

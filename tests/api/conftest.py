@@ -10,21 +10,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
-from feedback_api import create_app, shutdown
 from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig, parse_config
 from kb_store.store import Store
 from kb_store.tables import metadata
+from tests.apps import AppFactory, app_factory
 
 INLINE_SCRIPT = "__md_scope=new URL('.',location)"
 CONTENT_SCRIPT = "window.__pwned = 1"
@@ -158,49 +157,19 @@ def store(db_url: str) -> Iterator[Store]:
     s.close()
 
 
-AppFactory = Callable[..., Flask]
-
-
-class BufferedClient(FlaskClient):
-    """A test client that reads each response fully, so no served file stays open."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def make_app(build_dir: Path, tmp_path: Path) -> Iterator[AppFactory]:
     """Create apps on a SQLite file in tmp_path (or ``DATABASE_URL=``); shut down afterwards."""
-    apps: list[Flask] = []
-
-    def factory(config: SiteConfig | None = None, **settings: Any) -> Flask:
-        base: dict[str, Any] = {
+    yield from app_factory(
+        {
             "TESTING": True,
             "BUILD_DIR": str(build_dir),
-            "SITE_CONFIG": config or site_config(api=GENEROUS),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
             "OUTBOX_WORKER": False,
             "RATELIMIT_STORAGE_URI": "memory://",
-        }
-        app = create_app(base | settings)
-        app.test_client_class = BufferedClient
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        shutdown(app)
-
-
-@pytest.fixture
-def app(make_app: AppFactory) -> Flask:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+        },
+        lambda: site_config(api=GENEROUS),
+    )
 
 
 def rows(app_or_store: Flask | Store, table: str) -> list[dict[str, Any]]:

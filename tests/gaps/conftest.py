@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from feedback_api import create_app, shutdown
 from kb_builder.build import BuildReport
 from kb_core.config import SiteConfig, load_config
+from tests.apps import BufferedClient
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,14 +55,6 @@ def site_build(example_build: tuple[Path, BuildReport]) -> Path:
     """The example KB in content/, built once per session by the real pipeline (shared with
     the build tests; synonyms apply at query time, so the extra group needs no own build)."""
     return example_build[0]
-
-
-class BufferedClient(FlaskClient):
-    """Reads each response fully, so no served file stays open (ResourceWarning)."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
 
 
 @dataclass
