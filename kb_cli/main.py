@@ -29,6 +29,7 @@ LAZY = {
     "export": "kb_cli.agents:export",
     "new": "kb_cli.writers:new",
     "init": "kb_cli.writers:init",
+    "eval": "kb_cli.eval:eval_",
 }
 
 

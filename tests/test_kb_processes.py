@@ -124,7 +124,8 @@ def _post(url: str, body: dict[str, object]) -> None:
 
 def test_help_and_version(site: Path) -> None:
     res = ok(kb("--help", cwd=site))
-    for name in ("build", "check", "export", "gaps", "init", "link", "new", "outbox", "search"):
+    names = ("build", "check", "eval", "export", "gaps", "init", "link", "new", "outbox", "search")
+    for name in names:
         assert f"  {name} " in res.stdout
     assert ok(kb("--version", cwd=site)).stdout.startswith("kb")
 
@@ -157,6 +158,14 @@ def test_search_link_and_exports(site: Path) -> None:
     assert any(r["id"] == "refunds" for r in replies)
     shares = ok(kb("export", "shares", "--format", "json", cwd=site)).stdout
     assert "most_shared" in json.loads(shares)
+
+
+def test_eval_scores_the_shipped_queries(site: Path) -> None:
+    res = ok(kb("eval", str(ROOT / "eval" / "queries.csv"), "--format", "json", cwd=site))
+    figures = json.loads(res.stdout)
+    assert figures["n"] >= 30 and figures["hit@1"] >= 0.9
+    low = kb("eval", str(ROOT / "eval" / "queries.csv"), "--fail-under", "hit@5=1.01", cwd=site)
+    assert low.returncode == 2 and "the floor must be between 0 and 1" in low.stderr
 
 
 def test_outbox_lists_the_stored_request(site: Path) -> None:
