@@ -45,6 +45,22 @@ def _results(found: SearchResponse) -> list[dict[str, Any]]:
     return results
 
 
+def _answer(found: SearchResponse) -> dict[str, Any] | None:
+    """The answer card (kb_core.search.answer), its url split from its anchor like a hit's."""
+    card = found.answer
+    if card is None:
+        return None
+    url, anchor = _split(card.url, card.anchor)
+    return {
+        "text": card.text,
+        "id": card.id,
+        "title": card.title,
+        "url": url,
+        "anchor": anchor,
+        "score": round(card.score, 3),
+    }
+
+
 def _search(
     q: str, limit: int, category: str | None = None, *, prefix: bool = False, correct: bool = True
 ) -> SearchResponse:
@@ -82,6 +98,7 @@ def search() -> Response:
         corrected=found.corrected,
         answered=found.answered and found.total > 0,
         confidence=round(found.confidence, 3),
+        answer=_answer(found),
         results=_results(found),
     )
 

@@ -14,6 +14,7 @@ from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig
+from kb_core.search.answer import ENCODED
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import DIMENSIONS, Meanings, encoder
 from tests.test_search import doc
@@ -99,12 +100,15 @@ def test_keywords_and_confident_rankings_skip_the_model(card_indexes: tuple[Path
         for q in ("freeze card", "card"):  # keywords a hit holds in full: no model at all
             assert [h.id for h in s.search(q).results] == [h.id for h in w.search(q).results], q
         assert encoder().encoded == before
-        # confident rankings keep the word order; their confidence costs one encoding each
+        # confident rankings keep the word order; their confidence costs one encoding each,
+        # and an answer card (these are question-like) at most ENCODED sentences more
         for q in ("i cannot find my card anywhere", "put cash in my account"):
+            before = encoder().encoded
             assert [h.id for h in s.search(q).results] == [h.id for h in w.search(q).results], q
-        assert encoder().encoded == before + 2
-        s.search("still waiting on my new card to come")  # rerank and confidence share it
-        assert encoder().encoded == before + 3
+            assert 1 <= encoder().encoded - before <= 1 + ENCODED, q
+        before = encoder().encoded
+        s.search("still waiting on my new card to come")  # rerank, confidence, card share it
+        assert 1 <= encoder().encoded - before <= 1 + ENCODED
 
 
 def test_a_damaged_vectors_file_leaves_search_by_words(

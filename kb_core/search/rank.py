@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from whoosh.reading import IndexReader
 
+from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
 from kb_core.search.postings import blocks, docset
 from kb_core.search.spell import Vocabulary
@@ -85,6 +86,7 @@ class Ranked:
     # The confidence signals of the best hits, in rank order (see search_confidence).
     coverage: list[float] = field(default_factory=list)
     meaning: list[float] | None = None
+    answer: search_answer.Answer | None = None
 
 
 class Ranker:
@@ -153,8 +155,29 @@ class Ranker:
         )
         if ranked:
             weights = search_confidence.clause_weights(reader, plan.clauses[:words])
-            self._judge(query, vector, weights, covered, ranked, found)
+            vector = self._judge(query, vector, weights, covered, ranked, found)
+            if found.answered and not prefix and self._cards(query):
+                found.answer = self._card(query, vector, finder, weights, found)
         return found
+
+    def _cards(self, query: str) -> bool:
+        """Whether ``query`` may get an answer card: a question, and an index with vectors."""
+        return self.meanings is not None and search_answer.question_like(query)
+
+    @staticmethod
+    def _card(
+        query: str,
+        vector: np.ndarray | None,
+        finder: WordFinder,
+        weights: list[float],
+        found: Ranked,
+    ) -> search_answer.Answer | None:
+        """The answer card from the best hit, when it reaches the card threshold."""
+        best = found.hits[0]
+        made = search_answer.card(
+            query, vector, encoder(), best.fields, best.anchor, finder, weights, found.confidence
+        )
+        return made if made and made.score >= search_answer.CARD_THRESHOLD else None
 
     def _judge(
         self,
@@ -164,8 +187,9 @@ class Ranker:
         covered: list[set[int]],
         ranked: list[tuple[float, int]],
         found: Ranked,
-    ) -> None:
-        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`)."""
+    ) -> np.ndarray | None:
+        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`);
+        the query's vector if it was needed."""
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
         found.coverage = search_confidence.coverage(weights, covered, top)
         # a hit holding every typed word is answered without the model: keywords cost nothing
@@ -179,6 +203,7 @@ class Ranker:
         found.answered = search_confidence.answered(
             found.confidence, with_meaning=found.meaning is not None
         )
+        return vector
 
     def _unsure(self, words: int, ranked: list[tuple[float, int]]) -> bool:
         """Whether meaning should reorder ``ranked``: a query of several ``words`` (a question

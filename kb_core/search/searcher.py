@@ -34,12 +34,14 @@ from whoosh.reading import IndexReader
 
 from kb_core.errors import IndexUnavailable
 from kb_core.search import schema as search_index
+from kb_core.search.answer import Answer
 from kb_core.search.rank import RankedHit, Ranker
 from kb_core.search.spell import Vocabulary
 from kb_core.search.text import Analyzer, QueryPlanner, normalize_query
 from kb_core.semantic import Meanings, encoder
 
 __all__ = [
+    "Answer",
     "Hit",
     "Searcher",
     "SearchResponse",
@@ -81,6 +83,8 @@ class SearchResponse:
     answered: bool = False
     coverage: tuple[float, ...] = ()  # the signals of the best hits, for benchmarks
     meaning: tuple[float, ...] | None = None
+    # The answer card (kb_core.search.answer): a question's answering sentences, or None.
+    answer: Answer | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,7 @@ class Searcher:
             answered=ranked.answered,
             coverage=tuple(ranked.coverage),
             meaning=None if ranked.meaning is None else tuple(ranked.meaning),
+            answer=ranked.answer,
         )
 
     def suggest(self, prefix: str, *, limit: int = 8) -> list[Suggestion]:

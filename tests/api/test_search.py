@@ -9,7 +9,11 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.api.conftest import AppFactory, rows
+from kb_builder.buildcache import Cache
+from kb_builder.index.documents import title_vectors
+from kb_builder.index.fields import IndexDoc, Section
+from kb_builder.index.writer import build_index
+from tests.api.conftest import ARTICLES, AppFactory, rows, write_build
 
 
 def test_search_answers_the_contract_and_is_logged(app: Flask, client: FlaskClient) -> None:
@@ -104,3 +108,38 @@ def test_search_without_an_index_is_503_and_recovers_after_a_build(
     time.sleep(1.1)  # the build directory is looked at again at most once a second
     assert client.get("/api/search?q=refund").get_json()["total"] == 1
     assert client.get("/api/health").status_code == 200
+
+
+def test_a_question_gets_the_answer_card(make_app: AppFactory, tmp_path: Path) -> None:
+    """The card through the real app, on a build whose index has title vectors (the shared
+    build's index has none: it searches by words only, and shows no card)."""
+    build = write_build(tmp_path / "build")
+    docs = [
+        IndexDoc(
+            id=a["id"],
+            title=a["title"],
+            url=a["url"],
+            category=a["category_title"],
+            category_slug=a["category"],
+            summary=a["summary"],
+            body=a["body"],
+            source=a["url"].rstrip("/") + ".md",
+            sections=tuple(Section(*s) for s in a["sections"]),
+        )
+        for a in ARTICLES
+    ]
+    shutil.rmtree(build / "index" / "public")
+    build_index(docs, build / "index" / "public", vectors=title_vectors(docs, Cache(None, "")))
+    client = make_app(BUILD_DIR=str(build)).test_client()
+    body = client.get("/api/search?q=how+many+days+until+my+refund+is+paid?").get_json()
+    card = body["answer"]
+    assert card == {
+        "text": "Refunds are paid to the original card within ten days. Annual plans only.",
+        "id": "refunds",
+        "title": "Request a refund",
+        "url": "/billing/refunds/",
+        "anchor": "",
+        "score": card["score"],
+    }
+    assert 0 < card["score"] <= 1
+    assert client.get("/api/search?q=refund").get_json()["answer"] is None

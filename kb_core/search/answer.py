@@ -1,0 +1,184 @@
+"""The answer card: the one to three sentences of the best hit that answer a question.
+
+Extractive: the card's text is the article's own words, nothing is generated. A card is
+offered only for a question-like query (:func:`question_like`) whose search is answered
+(:mod:`kb_core.search.confidence`) and whose best sentence scores at least
+``CARD_THRESHOLD``; when unsure there is no card, since a wrong answer costs more than none.
+
+Choosing the sentences: every sentence of the best hit (its sections, or its text when it has
+none) is scored by the idf-weighted share of the query's words it holds, its section's
+heading counting ``HEADING_WEIGHT`` as much, with a bonus when the section is the one the hit
+opens at. The best ``ENCODED`` of them are also compared with the query by meaning (the
+sentence model of :mod:`kb_core.semantic`, ~6 ms a sentence here, so only a few and only when
+a card is possible), and the best of those starts the card; following sentences of the same
+section join it while they fit in ``CARD_CHARS``, and a sentence ending in ":" brings the
+list it introduces. The constants are chosen by ``bench/answer_eval.py`` on the training
+sets only (bench/queries/answers_train/tandem.csv, 44 questions on the example KB with their
+answering sections, and stackfaq group 0): ``CARD_THRESHOLD`` is the lowest at which both
+reach a precision of 0.95 (tandem 0.950 at coverage 0.909, stackfaq 0.962 at 0.754), a margin
+over the 0.85 target for knowledge bases never seen.
+
+Held out, never tuned on (bench/answer_eval.py): stackfaq group 1, and the section-level
+answer sets for duckduckgo-help and plausible-docs in bench/queries/answers, where the figures
+are far lower (see the commit that set the threshold): choosing the right sentence of the
+right section is harder than choosing the right article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kb_core.search.text import WordFinder, normalize_query, sentences
+from kb_core.semantic import Encoder
+
+QUESTION_WORDS = frozenset(
+    """how what why when where who whom whose which can could do does did is are was were
+    should shall will would may might am""".split()
+)
+QUESTION_MIN_WORDS = 4  # a query this long (as typed) is a question or a description
+HEADING_WEIGHT = 0.5  # of a query word in the section's heading, against one in the sentence
+OPENED_BONUS = 0.15  # the section the hit opens at (rank's _best_section)
+ENCODED = 3  # best sentences by words that are compared by meaning
+MEANING_WEIGHT = 0.6  # of a sentence's cosine with the query, against its share of words
+POSITION_PENALTY = 0.03  # per sentence before it in its section (at most 5): answers lead
+CARD_CHARS = 320  # a card's longest text, in characters (whole sentences)
+MIN_WORDS = 3  # shorter lines are labels and table headers, not answers
+SCAN_CHARS = 6_000  # of the hit's sections read for sentences
+CARD_THRESHOLD = 0.6  # of a card's score (see score()); see the module docstring
+
+_PROSE_END = re.compile(r"[.!?)\"”]$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer card: ``text`` (plain, whole sentences) from article ``id``'s section
+    ``anchor`` (None: the article's top), at ``url`` (with ``#anchor`` when set)."""
+
+    text: str
+    id: str
+    title: str
+    url: str
+    anchor: str | None
+    score: float
+
+
+@dataclass
+class _Unit:
+    text: str
+    section: int  # index into the candidate sections
+    position: int  # within the section
+    words: float = 0.0
+    meaning: float = 0.0
+
+
+def question_like(query: str) -> bool:
+    """A question ("how do I ...", "... ?") or a description of four words or more, not
+    keywords: only these get a card."""
+    words = normalize_query(query).split()
+    if not words:
+        return False
+    return "?" in query or words[0] in QUESTION_WORDS or len(words) >= QUESTION_MIN_WORDS
+
+
+def _sections(fields: dict[str, Any]) -> list[tuple[str | None, str, str]]:
+    """The hit's sections (anchor, heading, text), led by the text before its first heading
+    (anchor None); an article without headings is one section."""
+    title, text = str(fields.get("title", "")), str(fields.get("text", ""))
+    found: list[tuple[str | None, str, str]] = [
+        (a, h, t) for a, h, t in fields.get("sections") or () if t.strip()
+    ]
+    if found:  # the stored text is the whole body: its intro ends where the first heading is
+        heading = str(fields["sections"][0][1])
+        first = re.search(rf"(?m)^\s*{re.escape(heading)}\s*$", text)
+        text = text[: first.start()] if first else text
+    kept: list[tuple[str | None, str, str]] = [(None, title, text)] if text.strip() else []
+    read = 0
+    for section in found:
+        if read > SCAN_CHARS:
+            break
+        kept.append(section)
+        read += len(section[2])
+    return kept
+
+
+def card(
+    query: str,
+    vector: np.ndarray | None,
+    encoder: Encoder,
+    fields: dict[str, Any],
+    opened: str | None,
+    finder: WordFinder,
+    weights: Sequence[float],
+    confidence: float,
+) -> Answer | None:
+    """The card for the best hit (its stored ``fields``, opened at section ``opened``), scored
+    but not yet held to ``CARD_THRESHOLD``; None when the article has no prose to show."""
+    sections = _sections(fields)
+    units: list[_Unit] = []
+    total = sum(weights) or 1.0
+
+    def share(text: str) -> float:
+        return sum(weights[c] for c in finder.clauses_in(text) if c < len(weights)) / total
+
+    for i, (anchor, heading, text) in enumerate(sections):
+        head = HEADING_WEIGHT * share(heading) + (OPENED_BONUS if anchor == opened else 0.0)
+        for n, line in enumerate(sentences(text)):
+            if len(line.split()) >= MIN_WORDS:
+                units.append(_Unit(line, i, n, head + share(line)))
+    if not units:
+        return None
+    ranked = sorted(units, key=lambda u: (-u.words, u.section, u.position))[:ENCODED]
+    if vector is None:
+        vector = encoder.encode_one(query)
+    texts = [f"{sections[u.section][1]}: {u.text}"[:300] for u in ranked]
+    for u, cosine in zip(ranked, encoder.encode(texts) @ vector, strict=True):
+        u.meaning = float(cosine)
+    # the section of the best sentence; in it, an earlier sentence is preferred a little
+    section = max(ranked, key=_fit).section
+    best = max(
+        (u for u in ranked if u.section == section),
+        key=lambda u: _fit(u) - POSITION_PENALTY * min(u.position, 5),
+    )
+    anchor, _, _ = sections[best.section]
+    url = str(fields["url"]) + (f"#{anchor}" if anchor else "")
+    return Answer(
+        text=_extend(best, units),
+        id=str(fields["id"]),
+        title=str(fields.get("title", "")),
+        url=url,
+        anchor=anchor,
+        score=score(confidence, best.words, best.meaning),
+    )
+
+
+def _fit(u: _Unit) -> float:
+    return (1 - MEANING_WEIGHT) * u.words + MEANING_WEIGHT * u.meaning
+
+
+def score(confidence: float, words: float, meaning: float) -> float:
+    """A card's score from the search's confidence and its first sentence's share of the
+    query's words and cosine with it."""
+    return (confidence + min(1.0, words) + 2 * max(0.0, meaning)) / 4
+
+
+def _extend(first: _Unit, units: list[_Unit]) -> str:
+    """``first`` and the sentences after it in its section, three at most, while they fit in
+    CARD_CHARS and read on (prose, or the list a sentence ending in ":" introduces)."""
+    parts = [first.text]
+    size = len(first.text)
+    following = [u for u in units if u.section == first.section and u.position > first.position]
+    for u in following:
+        if len(parts) == 3 or size + 1 + len(u.text) > CARD_CHARS:
+            break
+        if u.position != first.position + len(parts):  # a label or a blank between
+            break
+        if not parts[-1].endswith(":") and not _PROSE_END.search(u.text):
+            break
+        parts.append(u.text)
+        size += 1 + len(u.text)
+    return " ".join(parts)

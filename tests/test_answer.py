@@ -1,0 +1,99 @@
+"""The answer card (kb_core/search/answer.py): real builds, the real sentence model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kb_builder.buildcache import Cache
+from kb_builder.index.documents import title_vectors
+from kb_builder.index.writer import build_index
+from kb_core.search.answer import question_like
+from kb_core.search.searcher import Searcher
+from tests.test_search import doc
+
+HELP = [
+    doc(
+        "card-delivery",
+        "Order a new card",
+        "Order a new card in the app under Cards. We post new cards within two working days. "
+        "Delivery takes five to seven working days after that. Your new card comes in a plain "
+        "envelope.",
+        category="Cards",
+    ),
+    doc(
+        "close-account",
+        "Close your account",
+        "Closing your account removes your data after 30 days. Pay any balance first.",
+        category="Account",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("answer") / "ix"
+    build_index(HELP, where, vectors=title_vectors(HELP, Cache(None, "")))
+    return where
+
+
+def test_question_like_queries() -> None:
+    assert question_like("how long does delivery take")
+    assert question_like("card delivery?")
+    assert question_like("my new card never arrived")  # four words: a description
+    assert not question_like("card delivery")
+    assert not question_like("")
+
+
+def test_a_question_gets_the_sentence_that_answers_it(small: Path) -> None:
+    with Searcher(small) as s:
+        found = s.search("how long does delivery of a new card take?")
+    assert found.answered and found.answer is not None
+    assert found.answer.id == "card-delivery" and found.answer.anchor is None
+    assert found.answer.text.startswith("Delivery takes five to seven working days after that.")
+    assert 0 < found.answer.score <= 1
+
+
+def test_keywords_and_off_topic_questions_get_no_card(small: Path) -> None:
+    with Searcher(small) as s:
+        keywords = s.search("card delivery")
+        off_topic = s.search("what is the capital of france?")
+    assert keywords.results and keywords.answer is None
+    assert off_topic.answer is None
+
+
+def test_an_index_without_vectors_gives_no_card(tmp_path: Path) -> None:
+    build_index(HELP, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        found = s.search("how long does delivery of a new card take?")
+    assert found.results and found.answer is None
+
+
+def test_the_example_answers_from_the_right_section(example_build: tuple[Path, Any]) -> None:
+    with Searcher(example_build[0] / "index" / "public") as s:
+        found = s.search("how do I sign out of all other sessions?")
+        keywords = s.search("reset password")
+    card = found.answer
+    assert card is not None and card.id == "manage-sessions"
+    assert card.anchor == "sign-out-of-a-session"
+    assert card.url.endswith("/manage-sessions/#sign-out-of-a-session")
+    assert card.text.startswith(
+        "To end every session except the one you're using, click Sign out of all other sessions."
+    )
+    assert keywords.answered and keywords.results and keywords.answer is None
+
+
+def test_the_public_index_never_answers_from_an_internal_article(
+    example_build: tuple[Path, Any],
+) -> None:
+    question = "what are the refund approval limits for a team lead?"
+    with Searcher(example_build[0] / "index" / "internal") as agents:
+        inside = agents.search(question).answer
+    assert inside is not None and inside.id == "refund-approval-policy"  # a card-worthy question
+    with Searcher(example_build[0] / "index" / "public") as public:
+        found = public.search(question)
+    internal = {"refund-approval-policy", "escalation-matrix", "verify-account-ownership"}
+    assert found.answer is None or found.answer.id not in internal
+    assert not internal & {h.id for h in found.results}
