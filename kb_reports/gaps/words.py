@@ -10,6 +10,7 @@ whose content words is real is noise (keyboard mashing), not a gap.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -25,6 +26,14 @@ WORD_ZIPF = 1.0
 FILLER = frozenset(
     """pls plz please thanks thank thx asap help hi hello hey urgent urgently kindly ok okay
     anyone someone""".split()
+)
+# An attack probe, not a question: an event handler, a javascript: URL, an alert(1), or a tag
+# opened and closed ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"). The log
+# keeps searches with their markup stripped ("script alert 1 script"), so the words are matched.
+_PROBE = re.compile(
+    r"\bon(?:error|load|click|focus|blur|mouse\w+)\b|\bjavascript\b|\balert\W*\d"
+    r"|\bscript\b.*\bscript\b|</\s*[a-z]",
+    re.I,
 )
 _LEADS = ("how do i ", "how can i ", "how to ", "can i ", "i want to ", "i need to ", "why ")
 
@@ -52,7 +61,10 @@ class Vocabulary:
         return [w for w in words_of(query) if w not in STOP_WORDS and w not in FILLER]
 
     def is_noise(self, query: str) -> bool:
-        """True when no content word of ``query`` is a real word: nothing a writer can answer."""
+        """True when no content word of ``query`` is a real word, or ``query`` is an attack
+        probe: nothing a writer can answer."""
+        if _PROBE.search(query):
+            return True
         words = self.content_words(query) or words_of(query)
         return not any(self.is_word(w) for w in words)
 
