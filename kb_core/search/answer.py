@@ -52,6 +52,13 @@ SCAN_CHARS = 6_000  # of the hit's sections read for sentences
 CARD_THRESHOLD = 0.6  # of a card's score (see score()); see the module docstring
 
 _PROSE_END = re.compile(r"[.!?)\"”]$")
+# Not answers: a question (a Q&A article's own question, an FAQ heading) and a signpost about
+# the page itself ("This page explains when we refund payments and how to ask.").
+_NOT_AN_ANSWER = re.compile(
+    r"\?\s*$|^(?:this|the following|in this|on this)\s+(?:page|article|guide|section|"
+    r"document|doc|tutorial|topic)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -125,10 +132,15 @@ def card(
     def share(text: str) -> float:
         return sum(weights[c] for c in finder.clauses_in(text) if c < len(weights)) / total
 
+    title = _plain(str(fields.get("title", "")))
     for i, (anchor, heading, text) in enumerate(sections):
         head = HEADING_WEIGHT * share(heading) + (OPENED_BONUS if anchor == opened else 0.0)
         for n, line in enumerate(sentences(text)):
-            if len(line.split()) >= MIN_WORDS:
+            if (
+                len(line.split()) >= MIN_WORDS
+                and not _NOT_AN_ANSWER.search(line)
+                and _plain(line) not in (title, _plain(heading))  # the title said again
+            ):
                 units.append(_Unit(line, i, n, head + share(line)))
     if not units:
         return None
@@ -144,6 +156,7 @@ def card(
         (u for u in ranked if u.section == section),
         key=lambda u: _fit(u) - POSITION_PENALTY * min(u.position, 5),
     )
+
     anchor, _, _ = sections[best.section]
     url = str(fields["url"]) + (f"#{anchor}" if anchor else "")
     return Answer(
@@ -154,6 +167,10 @@ def card(
         anchor=anchor,
         score=score(confidence, best.words, best.meaning),
     )
+
+
+def _plain(text: str) -> str:
+    return " ".join(normalize_query(text).split())
 
 
 def _fit(u: _Unit) -> float:
