@@ -25,7 +25,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from feedback_api import agents, contact, errors, health, portal, ratings, search
+from feedback_api import agents, contact, errors, health, portal, ratings, search, widget
 from feedback_api.bodylimit import ChunkedBodyLimit
 from feedback_api.catalog import BuildState
 from feedback_api.eventlog import EventLog
@@ -126,6 +126,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     storage = settings["RATELIMIT_STORAGE_URI"] or config.api.rate_limit_storage
     install_headers(app, config)  # before the limiter: a CORS preflight is never counted
+    widget.install_origin_check(app, config)  # nor a call from a page that may not make it
     limiter = RateLimits(visitors.limit_key, config.api.rate_limit, storage)
     limiter.init_app(app)
     policy = Policy(
@@ -153,7 +154,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kb"] = services
 
     errors.register(app)
-    for blueprint in (search.bp, ratings.bp, contact.bp, health.bp, portal.bp):
+    for blueprint in (search.bp, ratings.bp, contact.bp, health.bp, widget.bp, portal.bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health.bp)
     for endpoint in ("ratings.rate", "contact.contact"):

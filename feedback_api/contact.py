@@ -17,6 +17,7 @@ from flask import Blueprint, Response, jsonify
 from feedback_api.errors import ApiError
 from feedback_api.schemas import ContactEvent, parse_json
 from feedback_api.services import Services, services
+from feedback_api.widget import event_origin
 from kb_core.config import SupportHours
 from kb_store.store import ContactRequest, DuplicateReference
 from kb_store.tables import contact_event_row
@@ -83,6 +84,7 @@ def _context(s: Services, body: Any) -> dict[str, Any]:
 def submit_request(s: Services, body: Any, visitor: str) -> ContactRequest:
     """Store a request with its outbox rows under a fresh reference."""
     fields, context = body.form_fields(), _context(s, body)
+    source, host = event_origin(body)
     for _ in range(8):
         try:
             return s.store.create_contact(
@@ -91,6 +93,8 @@ def submit_request(s: Services, body: Any, visitor: str) -> ContactRequest:
                 fields=fields,
                 context=context,
                 channels=s.channels,
+                source=source,
+                host=host,
             )
         except DuplicateReference:
             continue
@@ -112,7 +116,9 @@ def contact() -> tuple[Response, int]:
     visitor = s.visitors.token()
     stored = submit_request(s, body, visitor)
     # deflection: this visit's form ends in a request, not in reading a suggestion
-    s.events.add("contact", contact_event_row(kind="sent", article_id=None, visitor=visitor))
+    source, host = event_origin(body)
+    row = contact_event_row(kind="sent", article_id=None, visitor=visitor, source=source, host=host)
+    s.events.add("contact", row)
     if s.worker is not None:
         s.worker.wake()
     message = (
@@ -133,6 +139,9 @@ def contact_event() -> tuple[str, int]:
     if article is not None and article not in s.build.catalog.articles:
         # a well-formed id that names nothing: 404, as /api/ratings answers for one
         raise ApiError(404, "id: no public article has this id.", field="id")
-    row = contact_event_row(kind=event.kind, article_id=article, visitor=s.visitors.token())
+    source, host = event_origin(event)
+    row = contact_event_row(
+        kind=event.kind, article_id=article, visitor=s.visitors.token(), source=source, host=host
+    )
     s.events.add("contact", row)
     return "", 204

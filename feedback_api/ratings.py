@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 from feedback_api.errors import ApiError
 from feedback_api.schemas import parse_json
 from feedback_api.services import services
+from feedback_api.widget import event_origin
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def rate() -> tuple[Response, int]:
     vote = parse_json(s.rating_model)
     if vote.article_id not in s.build.catalog.articles:
         raise ApiError(404, f"No article with id {vote.article_id!r}.", field="article_id")
+    source, host = event_origin(vote)
     created = s.store.save_rating(
         article_id=vote.article_id,
         revision=vote.revision,
@@ -29,5 +31,7 @@ def rate() -> tuple[Response, int]:
         scale=s.config.ratings.scale,
         reason=vote.reason or None,
         visitor=s.visitors.token(),
+        source=source,
+        host=host,
     )
     return jsonify(ok=True, updated=not created), 201 if created else 200

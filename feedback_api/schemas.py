@@ -43,6 +43,7 @@ _ADDRESS = r"[^@ <>\",;\x00-\x1f\x7f]"
 EMAIL = rf"^{_ADDRESS}+@{_ADDRESS}+\.[^@ <>\",;.\x00-\x1f\x7f]{{2,}}$"
 SLUG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"  # ASCII spelled out: "\w" is Unicode in Python only
 REVISION = r"^[A-Za-z0-9_.:-]+$"
+HOST = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"  # the host page of a widget event: origin and path
 _LINE, _TEXT, _SEEN_RE = (re.compile(x) for x in (LINE, TEXT, _SEEN))
 _EMAIL = re.compile(EMAIL)
 
@@ -94,11 +95,27 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SearchParams(_Query):
+class Sourced(BaseModel):
+    """Where an event came from: the embeddable widget (with its host page) or the portal."""
+
+    source: Literal["widget"] | None = Field(None, description="'widget'; absent: the portal.")
+    host: str | None = Field(
+        None, max_length=500, pattern=HOST, description="The host page: origin and path."
+    )
+
+
+class SearchParams(_Query, Sourced):
     q: Words = Field(max_length=200, description="What the visitor typed.")
     limit: int | None = Field(None, ge=1, le=50, description="Most results to return.")
     category: str | None = Field(None, max_length=100, pattern=SLUG)
     correct: bool = Field(True, description="Correct typos (false: the words as typed).")
+
+
+class WidgetParams(_Query):
+    host: str | None = Field(None, max_length=2000, description="The host page's URL.")
+    context: str | None = Field(None, max_length=200, description="data-kb-context.")
+    category: str | None = Field(None, max_length=100, pattern=SLUG)
+    query: str | None = Field(None, max_length=200)
 
 
 class SuggestParams(_Query):
@@ -106,13 +123,14 @@ class SuggestParams(_Query):
     limit: int = Field(8, ge=1, le=20)
 
 
-class ClickEvent(_Query):  # analytics: tolerate extra keys from older or newer pages
+class ClickEvent(_Query, Sourced):  # analytics: tolerate extra keys from older or newer pages
     query: Line = Field("", max_length=200)
     id: Id
     position: Integer = Field(ge=0, le=1000)
 
 
-class ContactEvent(_Query):  # deflection: the contact form was started, a suggestion opened
+# deflection: the contact form was started, a suggestion opened
+class ContactEvent(_Query, Sourced):
     kind: Literal["started", "opened"]
     id: Id | None = None  # the suggested article opened
 
@@ -122,7 +140,7 @@ class ViewEvent(_Query):
     src: str = Field("web", max_length=32, pattern=r"^[a-z0-9_-]+$")
 
 
-class _Rating(_Body):
+class _Rating(_Body, Sourced):
     article_id: Id
     revision: str = Field(max_length=64, pattern=REVISION)
     value: Integer
@@ -152,13 +170,13 @@ class ContactContext(_Body):
     viewed: list[Id] = Field(default_factory=list, max_length=100)
 
 
-class _ContactBase(_Body):
+class _ContactBase(_Body, Sourced):
     context: ContactContext = Field(default_factory=ContactContext)
     website: str = Field("", max_length=500, description="Honeypot: people never fill it.")
     elapsed_ms: Integer | None = Field(None, ge=0, description="How long the form was open.")
 
     def form_fields(self) -> dict[str, str]:
-        data = self.model_dump(exclude={"context", "website", "elapsed_ms"})
+        data = self.model_dump(exclude={"context", "website", "elapsed_ms", "source", "host"})
         return {k: str(v) for k, v in data.items()}
 
 

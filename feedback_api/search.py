@@ -8,8 +8,16 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from feedback_api.errors import ApiError
-from feedback_api.schemas import ClickEvent, SearchParams, SuggestParams, parse_args, parse_json
+from feedback_api.schemas import (
+    ClickEvent,
+    SearchParams,
+    Sourced,
+    SuggestParams,
+    parse_args,
+    parse_json,
+)
 from feedback_api.services import services
+from feedback_api.widget import event_origin
 from kb_core.errors import IndexUnavailable
 from kb_core.search.searcher import SearchResponse
 from kb_store.tables import click_row, search_row
@@ -61,6 +69,11 @@ def _answer(found: SearchResponse) -> dict[str, Any] | None:
     }
 
 
+def _where(event: Sourced) -> dict[str, str | None]:
+    source, host = event_origin(event)
+    return {"source": source, "host": host}
+
+
 def _search(
     q: str, limit: int, category: str | None = None, *, prefix: bool = False, correct: bool = True
 ) -> SearchResponse:
@@ -89,6 +102,7 @@ def search() -> Response:
         corrected=found.corrected,
         answered=found.answered,
         visitor=s.visitors.token(),
+        **_where(params),
     )
     s.events.add("searches", row)
     return jsonify(
@@ -128,7 +142,11 @@ def click() -> tuple[str, int]:
     event = parse_json(ClickEvent)
     s = services()
     row = click_row(
-        query=event.query, article_id=event.id, position=event.position, visitor=s.visitors.token()
+        query=event.query,
+        article_id=event.id,
+        position=event.position,
+        visitor=s.visitors.token(),
+        **_where(event),
     )
     s.events.add("clicks", row)
     return "", 204

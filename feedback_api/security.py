@@ -62,9 +62,16 @@ def _allowed_origin(origins: Sequence[str]) -> str | None:
     return origin if origin.rstrip("/") in origins else None
 
 
+def allowed_origins(config: SiteConfig) -> tuple[str, ...]:
+    """Origins besides the portal's own that may call the API: ``api.cors_origins`` and the
+    sites that embed the widget (``widget.allowed_origins``)."""
+    found = [o.rstrip("/") for o in (*config.api.cors_origins, *config.widget.allowed_origins)]
+    return tuple(dict.fromkeys(found))
+
+
 def install_headers(app: Flask, config: SiteConfig) -> None:
     """Add CORS answers for the API and security headers to every response."""
-    origins = tuple(o.rstrip("/") for o in config.api.cors_origins)
+    origins = allowed_origins(config)
 
     @app.before_request
     def _preflight() -> Response | None:

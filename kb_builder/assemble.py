@@ -9,6 +9,7 @@ import html
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from kb_builder.pages import TreePlan, relative_url
@@ -90,6 +91,7 @@ def assemble(
     plan: TreePlan,
     site_url: str,
     entries: Path,
+    extra: Mapping[str, bytes] | None = None,
 ) -> None:
     """Publish the shards as one site, in place: every file is swapped in atomically.
 
@@ -103,6 +105,7 @@ def assemble(
         **redirect_pages(plan),
         **sitemap_files(plan, site_url),
         "search/search_index.json": search_index_json(shard_sites[0], entries),
+        **(extra or {}),  # e.g. the help widget's files
     }
     keep = set(generated)
     for shard in shard_sites:

@@ -36,6 +36,7 @@ from kb_builder.load import load_and_check
 from kb_builder.manifest import make_manifest
 from kb_builder.pages import plan_tree
 from kb_builder.render import RenderResult, render_shard, split, warm_up
+from kb_builder.widget import widget_files
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError, Problem
 from kb_core.manifest import INTERNAL, PUBLIC, read_manifest
@@ -185,6 +186,7 @@ def build_site(
             plan,
             config.site.url + "/",
             pub_entries,
+            widget_files(config),
         )
         if internal:
             site = work / "internal" / "part-0" / "site"

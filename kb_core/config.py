@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from kb_core.errors import ConfigError, Problem
 
@@ -241,6 +248,94 @@ class GapSettings(_Model):
     )
 
 
+# Every text the embeddable widget shows, in English; ``widget.labels`` overrides any of them.
+WIDGET_LABELS: dict[str, str] = {
+    "launcher": "Help",
+    "title": "Help",
+    "close": "Close help",
+    "search": "Search the help center",
+    "placeholder": "Describe your question",
+    "searching": "Searching…",
+    "suggested": "Suggested articles",
+    "results": "Articles",
+    "no_results": "No articles match your search. Try other words, or contact support.",
+    "answer": "Answer",
+    "from": "From",
+    "back": "Back",
+    "open_in_help_center": "Open in help center",
+    "helpful": "Was this article helpful?",
+    "yes": "Yes",
+    "no": "No",
+    "why": "What went wrong?",
+    "thanks": "Thanks for your feedback!",
+    "contact": "Contact support",
+    "send": "Send",
+    "sending": "Sending your request…",
+    "reference": "Your reference number is",
+    "online": "We're online now.",
+    "offline": "We're offline now; we'll reply when we're back.",
+    "hours": "Support hours",
+    "maybe": "These articles might answer your question:",
+    "required": "Please fill in this field.",
+    "choose": "Please choose an option.",
+    "email": "Please enter a valid email address, like name@example.com.",
+    "invalid": "Please correct the fields marked above.",
+    "unavailable": "The help center can't be reached right now. Please try again in a moment.",
+}
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+
+
+class WidgetContext(_Model):
+    match: str = Field(
+        description="Host page URL pattern, * matches anything: https://app.example.com/billing/*"
+    )
+    category: str = Field("", description="Category slug whose articles the panel suggests.")
+    query: str = Field("", max_length=200, description="Search the panel opens with.")
+
+    @model_validator(mode="after")
+    def _needs_one(self) -> WidgetContext:
+        if not self.category and not self.query:
+            raise ValueError("a context needs a category or a query")
+        return self
+
+
+class WidgetSettings(_Model):
+    enabled: bool = Field(True, description="Serve /widget.js and accept the widget's calls.")
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Host sites that may embed the widget (scheme://host[:port]); api.cors_origins "
+            "are allowed too."
+        ),
+    )
+    contexts: tuple[WidgetContext, ...] = Field(
+        (), description="Host URL patterns mapped to a category or a query, first match wins."
+    )
+    labels: dict[str, str] = Field(
+        {}, description="The widget's texts by name (see WIDGET_LABELS), for other languages."
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in v:
+            if origin != "*" and not _ORIGIN.match(origin.rstrip("/")):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return tuple(o.rstrip("/") for o in v)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(WIDGET_LABELS))
+        if unknown:
+            raise ValueError(f"unknown label {unknown[0]!r}; known: {', '.join(WIDGET_LABELS)}")
+        return v
+
+    def texts(self) -> dict[str, str]:
+        """Every label: the configured ones over the English defaults."""
+        return {**WIDGET_LABELS, **{k: v for k, v in self.labels.items() if v}}
+
+
 class ContentSettings(_Model):
     trust_raw_html: bool = Field(
         False,
@@ -267,6 +362,7 @@ class SiteConfig(_Model):
         ),
     )
     content: ContentSettings = Field(ContentSettings(), description="Article content.")
+    widget: WidgetSettings = Field(WidgetSettings(), description="The embeddable help widget.")
 
     @property
     def database_url(self) -> str:

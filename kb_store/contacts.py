@@ -49,6 +49,8 @@ class ContactQueries:
         fields: Mapping[str, str],
         context: Mapping[str, Any],
         channels: Sequence[str],
+        source: str | None = None,
+        host: str | None = None,
     ) -> ContactRequest:
         """Store a request and one outbox row per channel in one transaction.
 
@@ -68,6 +70,8 @@ class ContactQueries:
                         "subject": fields.get("subject", "")[:200],
                         "fields": dict(fields),
                         "context": dict(context),
+                        "source": source,
+                        "host": host,
                     },
                 ).scalar_one()
                 if channels:

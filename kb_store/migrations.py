@@ -177,6 +177,13 @@ def _v5(conn: sa.Connection) -> None:
     md.create_all(conn)
 
 
+def _v6(conn: sa.Connection) -> None:
+    """Where an event came from: source ('widget', else null: the portal) and the host page."""
+    for table in ("searches", "clicks", "ratings", "contact_requests", "contact_events"):
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN source VARCHAR(16)"))
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN host VARCHAR(500)"))
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
@@ -195,5 +202,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, _v3),
     Migration(4, _v4),
     Migration(5, _v5),
+    Migration(6, _v6),
 )
 LATEST = MIGRATIONS[-1].version

@@ -67,6 +67,8 @@ _LOG_SEARCH = searches.insert()
 _LOG_CLICK = clicks.insert()
 _LOG_VIEW = article_views.insert()
 _LOG_CONTACT = contact_events.insert()
+# what a second vote by the same visitor on the same revision replaces
+_REVOTE = ("value", "scale", "reason", "updated_at", "source", "host")
 
 
 class StoreError(Exception):
@@ -102,7 +104,7 @@ class Store(ContactQueries):
         vote = _insert(self.dialect, ratings)
         self._upsert_rating = vote.on_conflict_do_update(
             index_elements=["article_id", "revision", "visitor"],
-            set_={name: vote.excluded[name] for name in ("value", "scale", "reason", "updated_at")},
+            set_={name: vote.excluded[name] for name in _REVOTE},
         ).returning(ratings.c.created_at)
 
     @property
@@ -260,6 +262,8 @@ class Store(ContactQueries):
         scale: str,
         reason: str | None,
         visitor: str,
+        source: str | None = None,
+        host: str | None = None,
     ) -> bool:
         """Store a vote; True when new, False when it replaced this visitor's earlier vote."""
         now = utcnow()
@@ -272,6 +276,8 @@ class Store(ContactQueries):
             "reason": reason,
             "created_at": now,
             "updated_at": now,
+            "source": source,
+            "host": host,
         }
         with self._begin() as conn:
             created_at = conn.execute(self._upsert_rating, row).scalar_one()

@@ -18,6 +18,15 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _TS = sa.DateTime(timezone=True)
 _MIGRATION_LOCK = 7_245_001  # pg_advisory_xact_lock key, any constant unique to this app
 metadata = sa.MetaData()
+SOURCE_WIDGET = "widget"
+
+
+def _origin() -> tuple[sa.Column[str], sa.Column[str]]:
+    # Where an event came from: 'widget' (the embeddable widget) or null (the portal), and the
+    # host page (origin and path) the widget was on.
+    return sa.Column("source", sa.String(16)), sa.Column("host", sa.String(500))
+
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -45,6 +54,7 @@ searches = sa.Table(
     sa.Column("corrected", sa.Boolean, nullable=False),
     # False when nothing was found or no result reached the confidence threshold: a gap.
     sa.Column("answered", sa.Boolean, nullable=False),
+    *_origin(),
 )
 # The contact form's deflection trail: 'started' (first keystroke), 'opened' (a suggested
 # article, ``article_id``), 'sent' (the request was stored); same daily visitor hash as searches.
@@ -56,6 +66,7 @@ contact_events = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("article_id", sa.String(200)),
     sa.Column("visitor", sa.String(16), nullable=False),
+    *_origin(),
 )
 CONTACT_EVENT_KINDS = ("started", "opened", "sent")
 clicks = sa.Table(
@@ -67,6 +78,7 @@ clicks = sa.Table(
     sa.Column("article_id", sa.String(200), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("visitor", sa.String(16), nullable=False),
+    *_origin(),
 )
 article_views = sa.Table(
     "article_views",
@@ -89,6 +101,7 @@ ratings = sa.Table(
     sa.Column("scale", sa.String(8), nullable=False),
     sa.Column("reason", sa.Text),
     sa.Column("visitor", sa.String(16), nullable=False),
+    *_origin(),
 )
 contact_requests = sa.Table(
     "contact_requests",
@@ -102,6 +115,7 @@ contact_requests = sa.Table(
     sa.Column("subject", sa.String(200), nullable=False),
     sa.Column("fields", sa.JSON, nullable=False),
     sa.Column("context", sa.JSON, nullable=False),
+    *_origin(),
 )
 outbox = sa.Table(
     "outbox",
@@ -209,6 +223,8 @@ def search_row(
     corrected: bool,
     visitor: str,
     answered: bool | None = None,
+    source: str | None = None,
+    host: str | None = None,
 ) -> dict[str, Any]:
     """A ``searches`` row, stamped now; ``answered`` defaults to whether anything was found."""
     return {
@@ -220,15 +236,39 @@ def search_row(
         "corrected": corrected,
         "answered": bool(hits) if answered is None else answered and bool(hits),
         "visitor": visitor,
+        "source": source,
+        "host": host,
     }
 
 
-def contact_event_row(*, kind: str, article_id: str | None, visitor: str) -> dict[str, Any]:
+def contact_event_row(
+    *,
+    kind: str,
+    article_id: str | None,
+    visitor: str,
+    source: str | None = None,
+    host: str | None = None,
+) -> dict[str, Any]:
     """A ``contact_events`` row (one of ``CONTACT_EVENT_KINDS``), stamped now."""
-    return {"ts": utcnow(), "kind": kind, "article_id": article_id, "visitor": visitor}
+    return {
+        "ts": utcnow(),
+        "kind": kind,
+        "article_id": article_id,
+        "visitor": visitor,
+        "source": source,
+        "host": host,
+    }
 
 
-def click_row(*, query: str, article_id: str, position: int, visitor: str) -> dict[str, Any]:
+def click_row(
+    *,
+    query: str,
+    article_id: str,
+    position: int,
+    visitor: str,
+    source: str | None = None,
+    host: str | None = None,
+) -> dict[str, Any]:
     """A ``clicks`` row: which result of a search was opened, stamped now."""
     return {
         "ts": utcnow(),
@@ -236,6 +276,8 @@ def click_row(*, query: str, article_id: str, position: int, visitor: str) -> di
         "article_id": article_id,
         "position": position,
         "visitor": visitor,
+        "source": source,
+        "host": host,
     }
 
 

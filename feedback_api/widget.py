@@ -1,0 +1,152 @@
+"""Widget blueprint: what the embeddable help widget (``/widget.js``) asks the API for.
+
+``GET /api/widget`` gives the panel its labels, rating scale and the suggestions for the place
+the host page says the visitor is (``data-kb-context``, ``KB.open({category, query})`` or a
+``widget.contexts`` pattern matching the host page); ``GET /api/widget/articles/<id>`` the
+body of one public article as the portal renders it, for reading inside the panel.
+
+Who may call: ``install_origin_check`` refuses any ``/api/`` request whose ``Origin`` is
+neither the portal's own nor in ``api.cors_origins`` / ``widget.allowed_origins`` (403 in the
+one error shape), so a page elsewhere can neither read answers nor add events. Events the
+widget sends carry ``source: widget`` and ``host`` (the host page's origin and path);
+``event_origin`` keeps ``host``'s origin honest with the browser's ``Origin`` header.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from feedback_api.errors import ApiError
+from feedback_api.portal import index_file, locate
+from feedback_api.schemas import Sourced, WidgetParams, parse_args
+from feedback_api.security import allowed_origins
+from feedback_api.services import Services, services
+from kb_core.config import SiteConfig
+from kb_core.manifest import ManifestArticle
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("widget", __name__)
+
+_REFUSED = "This site may not call the help center API: its origin is not allowed."
+_NOT_FOUND = "There is nothing at this address."
+_START, _END = b'<article class="md-content__inner md-typeset">', b"</article>"
+_SUGGESTED = 5
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def install_origin_check(app: Flask, config: SiteConfig) -> None:
+    """Refuse ``/api/`` requests sent by a page whose origin is not allowed (403)."""
+    allowed = {o.lower() for o in allowed_origins(config)}
+    own = _origin_of(config.site.url)
+
+    @app.before_request
+    def _check_origin() -> None:
+        origin = request.headers.get("Origin")
+        if origin is None or not request.path.startswith("/api/") or "*" in allowed:
+            return
+        origin = origin.rstrip("/").lower()
+        if origin in allowed or origin in (own, _origin_of(request.host_url)):
+            return
+        if request.method == "OPTIONS":
+            return  # the preflight answers without CORS headers; the browser stops there
+        log.info("refused an API call from origin %r", origin)
+        raise ApiError(403, _REFUSED)
+
+
+def event_origin(event: Sourced) -> tuple[str | None, str | None]:
+    """``(source, host)`` to store with an event: the host's origin is the browser's word."""
+    if event.source is None:
+        return None, None
+    host = event.host
+    origin = request.headers.get("Origin")
+    if host and origin and origin != "null" and _origin_of(host) != origin.lower():
+        host = origin.rstrip("/") + (urlsplit(host).path or "/")
+    return event.source, host[:500] if host else None
+
+
+def _place(s: Services, params: WidgetParams) -> dict[str, str] | None:
+    """The category or query the panel opens with: explicit first, then the host's pattern."""
+    categories = {a.category for a in s.build.catalog.articles.values()}
+    if params.category or params.query:
+        return {"category": params.category or "", "query": params.query or ""}
+    if params.context:
+        if params.context in categories:
+            return {"category": params.context, "query": ""}
+        return {"category": "", "query": params.context}
+    if params.host:
+        for ctx in s.config.widget.contexts:
+            if fnmatch.fnmatchcase(params.host, ctx.match):
+                return {"category": ctx.category, "query": ctx.query}
+    return None
+
+
+def _card(s: Services, a: ManifestArticle) -> dict[str, str]:
+    return {"id": a.id, "title": a.title, "url": s.build.catalog.paths[a.id], "summary": a.summary}
+
+
+@bp.get("/api/widget")
+def describe() -> Response:
+    """The panel's labels and settings, and suggestions for the host page's place."""
+    s = services()
+    if not s.config.widget.enabled:
+        raise ApiError(404, _NOT_FOUND)
+    params = parse_args(WidgetParams)
+    place = _place(s, params)
+    suggestions: list[dict[str, str]] = []
+    if place and place["category"]:
+        featured = [i for i in s.config.site.featured if i in s.build.catalog.articles]
+        pool = [s.build.catalog.articles[i] for i in featured] + sorted(
+            s.build.catalog.articles.values(), key=lambda a: a.title.lower()
+        )
+        picked = dict.fromkeys(a.id for a in pool if a.category == place["category"])
+        suggestions = [_card(s, s.build.catalog.articles[i]) for i in list(picked)[:_SUGGESTED]]
+    return jsonify(
+        site={"name": s.config.site.name, "url": s.config.site.url},
+        labels=s.config.widget.texts(),
+        ratings={"scale": s.config.ratings.scale, "reasons": list(s.config.ratings.reasons)},
+        contact=s.config.contact.enabled,
+        place=place,
+        suggestions=suggestions,
+    )
+
+
+def article_body(page: bytes) -> str:
+    """The rendered article inside a portal page (``article.md-content__inner``), as HTML."""
+    start = page.find(_START)
+    end = page.rfind(_END)
+    if start < 0 or end < start:
+        return ""
+    return page[start + len(_START) : end].decode("utf-8", "replace").strip()
+
+
+@bp.get("/api/widget/articles/<path:article_id>")
+def article(article_id: str) -> Response:
+    """One public article for the panel: title, URL, revision and its rendered body."""
+    s = services()
+    found = s.build.catalog.articles.get(article_id) if s.config.widget.enabled else None
+    if found is None:
+        raise ApiError(404, _NOT_FOUND)
+    path = s.build.catalog.paths[found.id]
+    directory, is_dir = locate(s.build.public_dir, path.strip("/"))
+    page = index_file(directory) if directory is not None and is_dir else None
+    if page is None:
+        raise ApiError(404, _NOT_FOUND)
+    body: dict[str, Any] = {
+        "id": found.id,
+        "title": found.title,
+        "url": path,
+        "revision": found.revision,
+        "category": found.category,
+        "html": article_body(page.read_bytes()),
+    }
+    return jsonify(body)
