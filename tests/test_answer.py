@@ -10,6 +10,7 @@ import pytest
 from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.writer import build_index
+from kb_core.search import answer as search_answer
 from kb_core.search.answer import question_like
 from kb_core.search.searcher import Searcher
 from tests.test_search import doc
@@ -47,15 +48,29 @@ def test_question_like_queries() -> None:
     assert not question_like("")
 
 
-def test_a_question_gets_the_sentence_that_answers_it(small: Path) -> None:
+@pytest.fixture
+def lenient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A card threshold low enough for these small indexes: the sentences chosen are tested
+    apart from where bench/answer_eval.py sets the threshold."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", 0.5)
+
+
+@pytest.mark.usefixtures("lenient")
+def test_a_question_gets_the_sentence_that_answers_it(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "how long does delivery of a new card take?"
     with Searcher(small) as s:
-        found = s.search("how long does delivery of a new card take?")
-    assert found.answered and found.answer is not None
-    assert found.answer.id == "card-delivery" and found.answer.anchor is None
-    assert found.answer.text.startswith("Delivery takes five to seven working days after that.")
-    assert 0 < found.answer.score <= 1
+        found = s.search(question)
+        assert found.answered and found.answer is not None
+        assert found.answer.id == "card-delivery" and found.answer.anchor is None
+        assert found.answer.text.startswith("Delivery takes five to seven working days after that.")
+        assert 0.5 <= found.answer.score <= 1
+        monkeypatch.setattr(search_answer, "CARD_THRESHOLD", found.answer.score + 0.01)
+        assert s.search(question).answer is None  # below the threshold: no card
 
 
+@pytest.mark.usefixtures("lenient")
 def test_keywords_and_off_topic_questions_get_no_card(small: Path) -> None:
     with Searcher(small) as s:
         keywords = s.search("card delivery")
@@ -64,6 +79,7 @@ def test_keywords_and_off_topic_questions_get_no_card(small: Path) -> None:
     assert off_topic.answer is None
 
 
+@pytest.mark.usefixtures("lenient")
 def test_an_index_without_vectors_gives_no_card(tmp_path: Path) -> None:
     build_index(HELP, tmp_path / "ix")
     with Searcher(tmp_path / "ix") as s:
@@ -71,6 +87,7 @@ def test_an_index_without_vectors_gives_no_card(tmp_path: Path) -> None:
     assert found.results and found.answer is None
 
 
+@pytest.mark.usefixtures("lenient")
 def test_the_example_answers_from_the_right_section(example_build: tuple[Path, Any]) -> None:
     with Searcher(example_build[0] / "index" / "public") as s:
         found = s.search("how do I sign out of all other sessions?")
@@ -86,8 +103,9 @@ def test_the_example_answers_from_the_right_section(example_build: tuple[Path, A
 
 
 def test_the_public_index_never_answers_from_an_internal_article(
-    example_build: tuple[Path, Any],
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # any card at all
     question = "what are the refund approval limits for a team lead?"
     with Searcher(example_build[0] / "index" / "internal") as agents:
         inside = agents.search(question).answer
