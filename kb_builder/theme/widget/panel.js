@@ -18,7 +18,13 @@
     const API = SITE + "/api";
     const KEY = "kb-widget:" + SITE;
     const where = () => ({ source: "widget", host: location.origin + location.pathname });
-    let L = {}; // labels, from /api/widget
+    let L = {
+      // labels, from /api/widget; these until it answers (or when it cannot)
+      title: "Help",
+      back: "Back",
+      close: "Close help",
+      unavailable: "The help center can't be reached right now. Please try again in a moment.",
+    };
     let info = null; // /api/widget
     let contactInfo = null; // /api/contact
     let returnTo = null;
@@ -223,7 +229,11 @@
       const items = data.results || data.suggestions || [];
       if (items.length) nodes.push(el("h3", { class: "kb-sr", text: L.results }), list(items, q));
       else nodes.push(el("p", { class: "kb-muted", text: L.no_results }));
+      // a keyboard user on a result keeps their place when the list is redrawn
+      const links = () => [...results.querySelectorAll("a")];
+      const at = links().indexOf(root.activeElement);
       results.replaceChildren(...nodes);
+      if (at >= 0) (links()[at] || input).focus();
     }
 
     function showSuggestions() {
@@ -542,7 +552,6 @@
       try {
         info = await api("/widget" + query({ host: wanted.host, context: wanted.context, category: place.category, query: place.query }));
       } catch (err) {
-        L = L.title ? L : { title: "Help", back: "Back", close: "Close", unavailable: err.message };
         labelAll();
         view("home", el("p", { class: "kb-error", text: err.message }));
         close.focus();

@@ -17,7 +17,10 @@
   const host = document.createElement("div");
   host.setAttribute("data-kb-widget", "");
   const root = host.attachShadow({ mode: "open" });
-  const css = `:host{all:initial;position:fixed;z-index:2147483000;inset:auto 0 0 auto}
+  // !important in the shadow beats the host page's !important on our element
+  const css = `:host{all:initial!important;display:block!important;position:fixed!important;
+z-index:2147483000!important;inset:auto 0 0 auto!important;visibility:visible!important;
+opacity:1!important}
 .kb-launch{all:initial;position:fixed;right:20px;bottom:20px;display:flex;align-items:center;
 gap:8px;padding:12px 18px;border-radius:999px;background:#00695c;color:#fff;cursor:pointer;
 font:600 15px/1.2 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;

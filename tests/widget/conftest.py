@@ -1,0 +1,141 @@
+"""Widget tests: the help widget embedded in host pages served from another origin.
+
+The example is built once and served by the real app (portal + API) on one loopback port; a
+plain HTTP server on a second port plays the customer's site (another origin), whose pages add
+the one script tag. ``widget.allowed_origins`` names that second origin only, so the same host
+pages opened as ``localhost`` (a third origin) are refused by the API.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ROOT, Portal, _serve, built_site  # noqa: F401 (a fixture)
+from tests.conftest import CHROMIUM
+
+HOSTILE_CSS = """
+* { color: rgb(255, 0, 0) !important; font-family: serif !important;
+    font-size: 31px !important; letter-spacing: 3px !important; }
+div, button { background: rgb(0, 255, 0) !important; border: 9px dashed blue !important; }
+[data-kb-widget] { display: none !important; opacity: 0 !important; }
+input { height: 2px !important; }
+"""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
+def host_page(portal: str, *, extra_head: str = "", context: str = "") -> str:
+    """A customer's page with the one tag: a form field to start from, and a help button."""
+    ctx = f' data-kb-context="{context}"' if context else ""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+        f"{extra_head}</head><body><main><h1>Checkout</h1>"
+        '<label for="coupon">Coupon</label> <input id="coupon">'
+        '<p><button id="host-button" type="button">Pay</button></p></main>'
+        f'<script src="{portal}/widget.js" data-kb{ctx} async></script></body></html>'
+    )
+
+
+class _Host(SimpleHTTPRequestHandler):
+    csp: dict[str, str] = {}
+
+    def end_headers(self) -> None:
+        policy = self.csp.get(self.path.split("?")[0])
+        if policy:
+            self.send_header("Content-Security-Policy", policy)
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Site:
+    """The customer's site: its origin, and the same pages under a refused origin."""
+
+    def __init__(self, port: int, portal: Portal) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.refused_url = f"http://localhost:{port}"
+        self.portal = portal
+
+
+@pytest.fixture(scope="session")
+def widget_site(
+    built_site: Path,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Site]:
+    """The app on one port, allowing only the host site on a second port to embed the widget."""
+    from werkzeug.serving import make_server
+
+    import feedback_api
+    from kb_core.config import load_config
+
+    pages = tmp_path_factory.mktemp("host-site")
+    handler = type("Host", (_Host,), {"csp": {}})
+    host = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(pages)))
+    stop_host = _serve(host)
+    origin = f"http://127.0.0.1:{host.server_address[1]}"
+
+    config, _ = load_config(ROOT / "site_config.yml")
+    widget = config.widget.model_copy(
+        update={"allowed_origins": (origin,), "contexts": config.widget.contexts}
+    )
+    config = config.model_copy(update={"widget": widget})
+    db = tmp_path_factory.mktemp("widget-store") / "kb.sqlite3"
+    app = feedback_api.create_app(
+        {
+            "BUILD_DIR": str(built_site),
+            "SITE_CONFIG": config,
+            "DATABASE_URL": f"sqlite:///{db}",
+            "OUTBOX_WORKER": False,
+            "EVENTLOG_FLUSH_SECONDS": 0,
+            "TESTING": True,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    stop = _serve(server)
+    portal = Portal(f"http://127.0.0.1:{server.server_port}", db)
+    help_origin = portal.url
+    (pages / "index.html").write_text(host_page(help_origin), encoding="utf-8")
+    (pages / "billing.html").write_text(host_page(help_origin, context="billing"), "utf-8")
+    hostile = f"<style>{HOSTILE_CSS}</style>"
+    (pages / "hostile.html").write_text(host_page(help_origin, extra_head=hostile), "utf-8")
+    (pages / "bare.html").write_text("<!doctype html><title>Bare</title><p>no widget", "utf-8")
+    (pages / "strict.html").write_text(host_page(help_origin), encoding="utf-8")
+    handler.csp["/strict.html"] = (
+        f"default-src 'none'; script-src {help_origin}; connect-src {help_origin}; "
+        f"img-src {help_origin}"
+    )
+    yield Site(host.server_address[1], portal)
+    stop()
+    stop_host()
+    feedback_api.shutdown(app)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh context and page; fails the test on a JavaScript exception or CSP refusal."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield page
+    context.close()
+    assert not errors, "uncaught JavaScript errors or CSP refusals:\n" + "\n".join(errors)

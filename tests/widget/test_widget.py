@@ -1,0 +1,291 @@
+"""The help widget on a customer's page from another origin, in a real Chromium: the one tag,
+search, reading, rating, contact, stored events, isolation, strict CSP, refused origins."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.test_accessibility import axe_script, run_axe  # noqa: F401 (a fixture)
+from tests.widget.conftest import Site
+
+REFUND_Q = "how do I get a refund"
+
+
+def widget(page: Page) -> Locator:
+    return page.locator("[data-kb-widget]")
+
+
+def open_panel(page: Page, site: Site, path: str = "/index.html") -> Locator:
+    page.goto(site.url + path)
+    w = widget(page)
+    w.get_by_role("button", name="Help").click()
+    expect(w.get_by_role("dialog", name="Help")).to_be_visible()
+    return w
+
+
+def search(w: Locator, text: str) -> None:
+    box = w.get_by_role("searchbox", name="Search the help center")
+    box.fill("")
+    box.press_sequentially(text, delay=5)
+    expect(w.locator(".kb-results .kb-list li").first).to_be_visible()
+
+
+def test_one_tag_one_global_no_cookies_panel_loaded_on_click(page: Page, widget_site: Site) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(widget_site.url + "/index.html")
+    launcher = widget(page).get_by_role("button", name="Help")
+    expect(launcher).to_be_visible()
+    assert not [u for u in requested if "widget-panel.js" in u or "/api/" in u]
+    bare = page.context.new_page()
+    bare.goto(widget_site.url + "/bare.html")
+    baseline = set(bare.evaluate("Object.keys(window)"))
+    bare.close()
+    assert set(page.evaluate("Object.keys(window)")) - baseline == {"KB"}
+    launcher.click()
+    expect(widget(page).get_by_role("dialog")).to_be_visible()
+    assert [u for u in requested if u.endswith("/widget-panel.js")]
+    search(widget(page), "refund")
+    assert set(page.evaluate("Object.keys(window)")) - baseline == {"KB"}
+    assert page.evaluate("document.cookie") == ""
+    assert page.evaluate("localStorage.length") == 0
+    cookies = page.context.cookies()
+    assert cookies == []
+
+
+def test_search_read_and_rate_store_widget_events(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site)
+    search(w, REFUND_Q)
+    # the words settle: the logged search, with the answer card when it has one
+    expect(w.locator(".kb-answer")).to_be_visible()
+    expect(w.locator(".kb-answer")).to_contain_text("refund")
+    w.locator(".kb-results .kb-list a", has_text="Get a refund").first.click()
+    article = w.locator(".kb-article")
+    expect(article.get_by_role("heading", name="Get a refund", exact=True)).to_be_focused()
+    for href in article.locator("a[href]").evaluate_all("els => els.map(e => e.href)"):
+        assert re.match(r"^(https?|mailto|tel):", href), href
+    link = article.get_by_role("link", name="Open in help center")
+    expect(link).to_have_attribute(
+        "href", widget_site.portal.url + "/billing/invoices-and-payments/refunds/"
+    )
+    article.get_by_role("button", name="Yes").click()
+    expect(article.get_by_role("status")).to_have_text("Thanks for your feedback!")
+
+    host = widget_site.url + "/index.html"
+    rows = widget_site.portal.wait_rows(
+        "SELECT source, host FROM ratings WHERE article_id = 'refunds' AND source = 'widget'"
+    )
+    assert [tuple(r) for r in rows] == [("widget", host)]
+    searches = widget_site.portal.wait_rows(
+        "SELECT raw_query, source, host FROM searches WHERE raw_query = ?", (REFUND_Q,)
+    )
+    assert [tuple(r) for r in searches] == [(REFUND_Q, "widget", host)]
+    clicks = widget_site.portal.wait_rows("SELECT source FROM clicks WHERE article_id = 'refunds'")
+    assert {r[0] for r in clicks} == {"widget"}
+    views = widget_site.portal.wait_rows(
+        "SELECT src FROM article_views WHERE article_id = 'refunds' AND src = 'widget'"
+    )
+    assert views
+
+
+def test_contact_with_suggestions_and_a_reference(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site)
+    w.get_by_role("button", name="Contact support").click()
+    expect(
+        w.get_by_text(re.compile("Support hours: Mon, Tue, Wed, Thu, Fri 08:00"))
+    ).to_be_visible()
+    expect(w.get_by_text(re.compile(r"We're (online|offline) now"))).to_be_visible()
+    w.get_by_label("Your name").fill("Wanda Widget")
+    w.get_by_label("Email address").fill("wanda@example")  # no top-level domain
+    w.get_by_label("Topic").select_option("Billing and invoices")
+    w.get_by_label("Subject").press_sequentially("I want a refund of my payment", delay=5)
+    expect(w.get_by_text("These articles might answer your question:")).to_be_visible()
+    w.get_by_label("How can we help?").fill("I was charged twice this month.")
+    w.get_by_role("button", name="Send").click()
+    expect(
+        w.get_by_text("Please enter a valid email address, like name@example.com.")
+    ).to_be_visible()
+    expect(w.get_by_label("Email address")).to_be_focused()
+    w.get_by_label("Email address").fill("wanda@example.com")
+    w.get_by_role("button", name="Send").click()
+    reference = w.locator(".kb-ref strong")
+    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
+    ref = reference.text_content()
+    rows = widget_site.portal.rows(
+        "SELECT source, host, subject FROM contact_requests WHERE reference = ?", (ref,)
+    )
+    host = widget_site.url + "/index.html"
+    assert [tuple(r) for r in rows] == [("widget", host, "I want a refund of my payment")]
+    kinds = widget_site.portal.wait_rows(
+        "SELECT DISTINCT kind FROM contact_events WHERE source = 'widget' AND host = ?", (host,)
+    )
+    assert {"started", "sent"} <= {r[0] for r in kinds}
+
+
+def test_typed_text_survives_closing_and_reloading(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site)
+    search(w, "change my password")
+    page.keyboard.press("Escape")
+    expect(w.get_by_role("dialog")).to_be_hidden()
+    page.reload()
+    widget(page).get_by_role("button", name="Help").click()
+    box = widget(page).get_by_role("searchbox", name="Search the help center")
+    expect(box).to_have_value("change my password")
+
+
+def test_context_from_the_tag_and_from_kb_open(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site, "/billing.html")
+    expect(w.get_by_role("heading", name="Suggested articles")).to_be_visible()
+    expect(w.locator(".kb-results a", has_text="Get a refund")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.evaluate("KB.open({query: 'reset my password'})")
+    box = w.get_by_role("searchbox", name="Search the help center")
+    expect(box).to_have_value("reset my password")
+    expect(w.locator(".kb-results .kb-list a").first).to_be_visible()
+    page.keyboard.press("Escape")
+    page.evaluate("KB.open({article: 'refunds'})")
+    expect(w.get_by_role("heading", name="Get a refund", exact=True)).to_be_visible()
+
+
+_STYLES = """el => { const s = getComputedStyle(el);
+  return [s.color, s.fontFamily, s.fontSize, s.letterSpacing, s.backgroundColor, s.borderTopWidth,
+          s.height, s.display]; }"""
+
+
+def _panel_styles(w: Locator) -> dict[str, Any]:
+    search(w, "refund")
+    return {
+        name: w.locator(sel).first.evaluate(_STYLES)
+        for name, sel in {
+            "title": "#kb-w-title",
+            "input": "#kb-w-q",
+            "result": ".kb-results a",
+            "panel": ".kb-panel",
+            "close": ".kb-close",
+        }.items()
+    }
+
+
+def test_hostile_host_stylesheet_does_not_change_the_panel(page: Page, widget_site: Site) -> None:
+    plain = _panel_styles(open_panel(page, widget_site))
+    page.evaluate("sessionStorage.clear()")
+    hostile = _panel_styles(open_panel(page, widget_site, "/hostile.html"))
+    # the host page itself did change
+    assert page.locator("h1").evaluate("el => getComputedStyle(el).fontSize") == "31px"
+    assert hostile == plain
+
+
+def test_strict_host_csp_still_works(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site, "/strict.html")
+    search(w, REFUND_Q)
+    w.locator(".kb-results .kb-list a", has_text="Get a refund").first.click()
+    expect(
+        w.locator(".kb-article").get_by_role("heading", name="Get a refund", exact=True)
+    ).to_be_visible()
+    # the constructed stylesheet applied under style-src 'none'
+    assert w.locator(".kb-panel").evaluate("el => getComputedStyle(el).position") == "fixed"
+
+
+def test_an_origin_not_allowed_is_refused(page: Page, widget_site: Site) -> None:
+    refused = widget_site.refused_url
+    request = urllib.request.Request(
+        widget_site.portal.url + "/api/search?q=refund&source=widget&host=" + refused + "/x",
+        headers={"Origin": refused},
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10)
+        raise AssertionError("a refused origin was answered")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 403
+        body = json.loads(exc.read())
+        assert set(body) == {"error", "status"} and body["status"] == 403
+        assert "Access-Control-Allow-Origin" not in exc.headers
+    page.goto(refused + "/index.html")
+    widget(page).get_by_role("button", name="Help").click()
+    expect(widget(page).locator(".kb-error")).to_contain_text("can't be reached")
+    rows = widget_site.portal.rows(
+        "SELECT COUNT(*) FROM searches WHERE host LIKE ?", (refused + "%",)
+    )
+    assert rows[0][0] == 0
+
+
+def test_keyboard_only_journey(page: Page, widget_site: Site) -> None:
+    page.goto(widget_site.url + "/index.html")
+    expect(widget(page).get_by_role("button", name="Help")).to_be_visible()
+    page.locator("#host-button").focus()
+    page.keyboard.press("Tab")
+    launcher = widget(page).get_by_role("button", name="Help")
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    w = widget(page)
+    box = w.get_by_role("searchbox", name="Search the help center")
+    expect(box).to_be_focused()
+    page.keyboard.type("refund", delay=5)
+    first = w.locator(".kb-results .kb-list a").first
+    expect(first).to_be_visible()
+    # Tab goes round inside the panel, never out to the page
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        assert page.evaluate(
+            "document.activeElement && document.activeElement.hasAttribute('data-kb-widget')"
+        )
+    while not first.evaluate("el => el.getRootNode().activeElement === el"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(w.locator(".kb-article h3")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(w.get_by_role("dialog")).to_be_hidden()
+    expect(launcher).to_be_focused()
+    # opened by the page's own control: focus goes back there
+    page.locator("#host-button").focus()
+    page.evaluate("KB.open({})")
+    expect(box).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#host-button")).to_be_focused()
+
+
+def test_dark_scheme_and_reduced_motion(browser: Any, widget_site: Site) -> None:
+    context = browser.new_context(color_scheme="dark", reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        w = open_panel(page, widget_site)
+        styles = w.locator(".kb-panel").evaluate(
+            "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).animationName]"
+        )
+        assert styles == ["rgb(22, 27, 34)", "none"]
+    finally:
+        context.close()
+
+
+def test_axe_on_the_open_panel(
+    page: Page,
+    widget_site: Site,
+    axe_script: Path,  # noqa: F811
+) -> None:
+    w = open_panel(page, widget_site)
+    checked: dict[str, list[dict[str, Any]]] = {}
+
+    def audit(state: str) -> None:
+        page.add_script_tag(path=str(axe_script))
+        checked[state] = [v for v in run_axe(page) if v["impact"] in ("serious", "critical")]
+
+    search(w, REFUND_Q)
+    expect(w.locator(".kb-answer")).to_be_visible()
+    audit("results")
+    w.locator(".kb-results .kb-list a", has_text="Get a refund").first.click()
+    expect(w.locator(".kb-article h3")).to_be_focused()
+    w.get_by_role("button", name="No").click()
+    audit("article, reasons open")
+    w.get_by_role("button", name="Back").click()
+    w.get_by_role("button", name="Contact support").click()
+    w.get_by_role("button", name="Send").click()
+    expect(w.get_by_text("Please correct the fields marked above.")).to_be_visible()
+    audit("contact, errors shown")
+    assert checked == {state: [] for state in checked}
