@@ -390,10 +390,15 @@ def engines_for(
     return engines, (searcher, words_searcher)
 
 
-def run_customer_queries() -> None:
-    """Realistic customer queries (bench/queries/*.csv) against the example KB in content/."""
+def run_customer_queries(query_set: str | None = None) -> None:
+    """Realistic customer queries (bench/queries/*.csv, or ``query_set``'s content.csv)
+    against the example KB in content/."""
     loaded = load_content_kb()
-    files = sorted(QUERIES_DIR.glob("*.csv"))
+    files = (
+        sorted(QUERIES_DIR.glob("*.csv"))
+        if query_set is None
+        else [p for p in [QUERIES_DIR / query_set / "content.csv"] if p.is_file()]
+    )
     if loaded is None or not files:
         print("\ncustomer queries: content/ or bench/queries/*.csv not present; skipped")
         return
@@ -406,7 +411,7 @@ def run_customer_queries() -> None:
                 want = {w.strip() for w in r["expected"].split("|")}
                 if want - known:
                     print(f"  {path.name}: {r['query']!r} expects unknown {want - known}")
-                queries.append((r["query"], want, path.stem))
+                queries.append((r["query"], want, r.get("kind") or path.stem))
     content = ROOT / "content"
     sources = [content / d.source for d in docs]
     with tempfile.TemporaryDirectory() as tmp:
@@ -438,12 +443,14 @@ HELP_CENTERS = {  # bench/queries/corpus/<name>.csv: queries written by us for r
 }
 
 
-def run_help_centers() -> None:
+def run_help_centers(query_set: str = "corpus") -> None:
     """Customer-style queries (short, questions, typos, symptoms) that we wrote, without
     running any search, for two real help centers in ../shared/corpora: never tuned on, so a
-    check that what was tuned on stackfaq generalises. Articles are matched by file name."""
+    check that what was tuned on stackfaq generalises. Articles are matched by file name.
+    ``query_set``: the folder of bench/queries holding <corpus>.csv."""
+    held_out = "held out: never tuned on"
     for name, root in HELP_CENTERS.items():
-        path = QUERIES_DIR / "corpus" / f"{name}.csv"
+        path = QUERIES_DIR / query_set / f"{name}.csv"
         if not root.is_dir() or not path.is_file():
             print(f"\n{name}: {root} or {path} not present; skipped")
             continue
@@ -466,7 +473,7 @@ def run_help_centers() -> None:
             words_searcher.close()
         print_table(
             f"{name}: {len(queries)} customer-style queries by kind, {len(docs)} articles "
-            f"read by {loader} (held out: never tuned on)",
+            f"read by {loader} ({held_out if query_set == 'corpus' else query_set})",
             scores,
             list(engines),
         )
@@ -638,6 +645,12 @@ def main() -> None:
     ap.add_argument("--speed", action="store_true", help="also measure build time and latency")
     ap.add_argument("--misses", action="store_true", help="list the queries we rank wrong")
     ap.add_argument(
+        "--queries",
+        metavar="SET",
+        help="content and help-centers: the queries in bench/queries/SET/ (content.csv, "
+        "<corpus>.csv, kind column) instead of the default sets, e.g. typos_train",
+    )
+    ap.add_argument(
         "--baseline",
         metavar="REV",
         help="with --speed: also measure this git revision's kb_builder, side by side",
@@ -652,9 +665,9 @@ def main() -> None:
     if args.corpus in (None, "stackfaq"):
         run_stackfaq(args.group, args.misses)
     if args.corpus in (None, "content"):
-        run_customer_queries()
+        run_customer_queries(args.queries)
     if args.corpus in (None, "help-centers"):
-        run_help_centers()
+        run_help_centers(args.queries or "corpus")
     if args.speed:
         run_speed(args.baseline)
 

@@ -23,7 +23,7 @@ from whoosh.reading import IndexReader
 from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
 from kb_core.search.postings import blocks, docset
-from kb_core.search.spell import Vocabulary
+from kb_core.search.spell import Vocabulary, join_apart, split_joined
 from kb_core.search.suggest import suggest
 from kb_core.search.text import (
     Clause,
@@ -288,18 +288,15 @@ class Ranker:
                     scores[d] = get(d, 0.0) + factor * w
 
     def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
-        """Two typed words that the articles write as one ("log in", "back up", "set up")
-        also look for the joined word."""
+        """Words typed apart that the articles write as one ("log in", "back up"), and a
+        word typed as one that they write apart ("duckplayer"); see :mod:`.spell`."""
         analyzer = self.planner.analyzer
-        have = {t for c in plan.clauses for alt in c.alternatives for t in alt}
-        for a, b in zip(plan.words, plan.words[1:], strict=False):
-            if not (a.isalpha() and b.isalpha()) or a in analyzer.stop_words:
-                continue
-            joined = analyzer.terms(a + b)
-            if len(joined) == 1 and joined[0] not in have:
-                if reader.doc_frequency("terms", joined[0]):
-                    plan.clauses.append(Clause(f"{a} {b}", [(joined[0],)]))
-                    have.add(joined[0])
+
+        def frequency(term: str) -> int:
+            return int(reader.doc_frequency("terms", term))
+
+        join_apart(plan, analyzer, frequency)
+        split_joined(plan, analyzer, frequency, self.vocabulary)
 
     # ------------------------------------------------------------------ typos
 

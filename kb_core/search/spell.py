@@ -1,4 +1,5 @@
-"""Spelling correction from the index's own vocabulary ("did you mean").
+"""Spelling correction from the index's own vocabulary ("did you mean"), and compounds:
+words typed apart that the articles join, or joined that they write apart.
 
 Used by :mod:`kb_core.search.rank`; imports neither mkdocs nor Flask. Candidates come from
 a symmetric-delete table (a word and the typo share a one-letter deletion), so a lookup costs a
@@ -9,13 +10,27 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from kb_core.search.text import Analyzer, Clause, QueryPlan, fold
+
 log = logging.getLogger(__name__)
+
+MIN_PART = 3  # letters of each word a joined word may be split into ("duck player")
+# A typed word that at most RARE_JOINED articles have (in a link, say) is also looked for as
+# two words when each of them is in APART_OVER_JOINED times as many articles.
+RARE_JOINED = 2
+APART_OVER_JOINED = 3
 
 
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _swaps(word: str) -> set[str]:
+    """``word`` with two neighbouring letters swapped, each way it can be."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
 def distance(a: str, b: str) -> int:
@@ -72,13 +87,22 @@ class Vocabulary:
             return self._table
 
     def nearest(self, word: str) -> str | None:
-        """The most common known word within one edit (two for words of 6+ letters)."""
-        if len(word) < 4 or not word.isalpha():
+        """The most common known word within one edit (two for words of 6+ letters, where
+        a swap of neighbouring letters and one more edit are found too); a word of three
+        letters only when two of its letters are swapped ("vnp")."""
+        if len(word) < 3 or not word.isalpha():
             return None
+        if len(word) == 3:
+            known = sorted((-self.df[w], w) for w in _swaps(word) - {word} if w in self.df)
+            return next((w for _, w in known if _plausible(word, w)), None)
         maxdist = 2 if len(word) >= 6 else 1
         table = self._lookup()
+        keys = {word} | _deletes(word)
+        if maxdist == 2:  # "paswrod": a swap and a missing letter
+            for swapped in _swaps(word):
+                keys |= {swapped} | _deletes(swapped)
         candidates: set[str] = set()
-        for key in {word} | _deletes(word):
+        for key in keys:
             if key in self.df:
                 candidates.add(key)
             candidates.update(table.get(key, "").split())
@@ -90,6 +114,77 @@ class Vocabulary:
         # "thread"), a word two letters away ("treats") is no better a guess.
         nearest = (c for d, _, c in scored if d == scored[0][0] and _plausible(word, c))
         return next(nearest, None)
+
+    def split(self, word: str, short: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+        """``word`` as two known words of ``MIN_PART`` letters or more, when the articles
+        write it apart ("duckplayer": "duck player"): of the ways to cut it, the one whose
+        rarer word is the most common. Failing that, a known word and one of ``short``
+        (stop words: "signin" is "sign in")."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        df = self.df
+        cuts = []
+        for i in range(2, len(word) - 1):
+            a, b = word[:i], word[i:]
+            if a in short or b in short:
+                other = b if a in short else a
+                if other in df and other not in short:
+                    cuts.append((False, df[other], a, b))
+            elif min(len(a), len(b)) >= MIN_PART and a in df and b in df:
+                cuts.append((True, min(df[a], df[b]), a, b))
+        return max(cuts)[2:] if cuts else None
+
+
+def join_apart(plan: QueryPlan, analyzer: Analyzer, frequency: Callable[[str], int]) -> None:
+    """Two typed words that the articles write as one ("log in", "pass word", "dash board")
+    also look for the joined word; when a half is a word no article has ("pay ment"), the
+    joined word stands in its place, so it is not taken for a typo."""
+    have = {t for c in plan.clauses for alt in c.alternatives for t in alt}
+    for a, b in zip(plan.words, plan.words[1:], strict=False):
+        if not (a.isalpha() and b.isalpha()) or a in analyzer.stop_words:
+            continue
+        joined = analyzer.terms(a + b)
+        if len(joined) != 1 or joined[0] in have or not frequency(joined[0]):
+            continue
+        clause = Clause(f"{a} {b}", [(joined[0],)])
+        unknown = [
+            c
+            for c in plan.clauses
+            if c.surface in (a, b) and not any(all(map(frequency, alt)) for alt in c.alternatives)
+        ]
+        if unknown:  # in place of the unknown halves ("pay" too, if no article says it)
+            unknown[0].surface, unknown[0].alternatives = clause.surface, clause.alternatives
+            plan.clauses[:] = [c for c in plan.clauses if all(c is not u for u in unknown[1:])]
+        else:
+            plan.clauses.append(clause)
+        have.add(joined[0])
+
+
+def split_joined(
+    plan: QueryPlan,
+    analyzer: Analyzer,
+    frequency: Callable[[str], int],
+    vocabulary: Vocabulary,
+) -> None:
+    """A typed word no article has that is two words they have ("duckplayer",
+    "resetpassword") looks for both, before any spelling correction. So does a word that only
+    a link or two has ("smarterencryption" in a URL) where articles write it apart, often."""
+    for clause in plan.clauses:
+        word = fold(clause.surface)
+        if " " in word or len(clause.alternatives) != 1:
+            continue
+        known = min(map(frequency, clause.alternatives[0]))
+        if known > RARE_JOINED:
+            continue
+        parts = vocabulary.split(word, analyzer.stop_words)
+        if parts and any(p in analyzer.stop_words for p in parts) and vocabulary.nearest(word):
+            continue  # "signin" is "signing" when the articles say that, not "sign"
+        terms = tuple(t for p in parts or () for t in analyzer.terms(p))
+        apart = min(map(frequency, terms), default=0)
+        if not known and apart:
+            clause.alternatives = [terms]
+        elif known and len(terms) > 1 and apart >= APART_OVER_JOINED * known:
+            clause.alternatives.append(terms)
 
 
 # Letters next to each other on a QWERTY keyboard, whose rows are staggered by a quarter and
@@ -117,7 +212,7 @@ def _plausible(typo: str, word: str) -> bool:
     (cancell). Short words take only a doubled, missing or swapped letter.
     """
     if typo[0] != word[0]:
-        return False
+        return typo[1::-1] + typo[2:] == word  # the first two letters swapped
     if len(typo) == len(word) + 1:
         return _slipped(typo, word)
     if len(typo) != len(word) or sorted(typo) == sorted(word):
