@@ -1,7 +1,8 @@
 """Agents blueprint: reply-ready links over the API, and the internal portal behind a sign-in.
 
 ``GET /api/articles?q=`` ranks with the same ``Searcher`` as ``/api/search`` and ``kb link``
-(``kb_core.link`` makes the snippets); ``GET /api/articles/<id>`` describes one article.
+(``kb_core.link`` makes the snippets, ``kb_core.quote`` the cited answer card when the search
+gives one); ``GET /api/articles/<id>`` describes one article.
 Internal articles exist for these only with a valid ``Authorization: Bearer`` agent token:
 without one they are answered exactly like unknown ids (404), so their ids do not leak. Agent
 lookups are not logged as customer searches (they would pollute ``kb gaps``).
@@ -34,9 +35,10 @@ from feedback_api.security import cached_page_csp
 from feedback_api.services import Services, services
 from kb_core.config import AgentToken
 from kb_core.errors import IndexUnavailable
-from kb_core.link import Articles, detail, render, search_answer
+from kb_core.link import Articles, detail
 from kb_core.link import as_dict as link_dict
 from kb_core.manifest import INTERNAL, PUBLIC
+from kb_core.quote import quote_dict, render_reply, search_reply
 from kb_store import revocations
 
 log = logging.getLogger(__name__)
@@ -124,7 +126,8 @@ def _signed_in() -> AgentToken | None:
 
 @bp.get("/api/articles")
 def articles() -> Response:
-    """Reply-ready links for a query; internal articles too with a valid agent token."""
+    """Reply-ready links for a query, and the cited answer card when the search gives one;
+    internal articles (and cards from them) only with a valid agent token."""
     params = parse_args(ArticlesParams)
     s = services()
     agent = agent_auth.bearer_agent(s.config.api.agent_tokens)
@@ -132,27 +135,28 @@ def articles() -> Response:
     known = state.articles()
     try:
         searcher = state.searcher() if agent is not None else s.build.searcher()
-        found, answered = search_answer(
+        reply = search_reply(
             searcher,
             params.q,
             site_url=s.config.site.url,
             articles=known.all() if agent is not None else known.public,
             limit=params.limit,
+            public_only=agent is None,
         )
     except IndexUnavailable:
         log.warning("agent search while the index is unavailable")
         raise ApiError(503, _UNAVAILABLE) from None
-    if agent is None:  # the public index holds no other kind; never trust that alone
-        found = [k for k in found if k.visibility == "public"]
     if params.format == "json":
         response = jsonify(
             query=params.q,
             internal=agent is not None,
-            answered=answered and bool(found),
-            results=[link_dict(k) for k in found],
+            answered=reply.answered,
+            answer=None if reply.quote is None else quote_dict(reply.quote),
+            results=[link_dict(k) for k in reply.links],
         )
     else:
-        response = Response(render(found, params.format), mimetype=_MIMETYPES[params.format])
+        body = render_reply(reply, params.format)
+        response = Response(body, mimetype=_MIMETYPES[params.format])
     response.vary.add("Authorization")
     return response
 

@@ -64,11 +64,13 @@ def link(
 
     Each is the title, the permanent URL (with the best-matching section's #anchor) and the
     one-line summary. Public links carry ?src=agent, so a visit through them counts as a share.
+    When the portal would show an answer card for QUERY (a question it is sure of), its
+    sentences come first, quoted word for word and cited with their section's link.
     """
-    from kb_core.link import find_links, render
+    from kb_core.quote import find_reply, render_reply
 
     config, _ = load_site_config(config_path)
-    links = find_links(
+    reply = find_reply(
         build_dir,
         query,
         site_url=config.site.url,
@@ -77,10 +79,10 @@ def link(
         synonyms=config.search.synonyms,
         typo_tolerance=config.search.typo_tolerance,
     )
-    if not links and fmt != "json":
+    if not reply.links and reply.quote is None and fmt != "json":
         click.echo(f"No articles match '{query}'.", err=True)
         return
-    click.echo(render(links, fmt, query=query), nl=False)
+    click.echo(render_reply(reply, fmt, query=query), nl=False)
 
 
 @click.group()

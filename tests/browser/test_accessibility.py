@@ -112,6 +112,21 @@ def _header_search_open(page: Page) -> None:
     expect(page.locator("#kb-suggest-header [role=option]").first).to_be_visible()
 
 
+def _header_answer_open(page: Page) -> None:
+    box = page.locator("#kb-q-header")
+    box.fill("")
+    box.press_sequentially("how do i download an invoice?", delay=10)
+    expect(page.locator("#kb-suggest-header-answer")).to_be_visible()  # once the query settled
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "kb-suggest-header-answer")
+
+
+def _contact_answer_shown(page: Page) -> None:
+    page.get_by_label("Subject").fill("how do i download an invoice?")
+    page.get_by_label("Subject").press("Tab")
+    expect(page.locator("[data-kb-deflect] .kb-answer")).to_be_visible()
+
+
 Step = Callable[[Page], None] | None
 # (page kind, path, element that shows it is ready, further states checked on the same page)
 PAGES: list[tuple[str, str, str, list[tuple[str, Callable[[Page], None]]]]] = [
@@ -119,10 +134,13 @@ PAGES: list[tuple[str, str, str, list[tuple[str, Callable[[Page], None]]]]] = [
     ("category", "/billing/", "h1", []),
     ("section", "/billing/invoices-and-payments/", "h1", []),
     ("article", "/billing/invoices-and-payments/failed-payments/", "section[data-kb-rating]",
-     [("reasons open", _rating_reasons_open), ("header search open", _header_search_open)]),
+     [("reasons open", _rating_reasons_open), ("header search open", _header_search_open),
+      ("header answer card", _header_answer_open)]),
     ("faq", "/faq/", "details.kb-faq__item", [("answer open", _faq_open)]),
-    ("contact", "/contact/", "form[data-kb-contact]", [("errors shown", _contact_errors)]),
+    ("contact", "/contact/", "form[data-kb-contact]",
+     [("errors shown", _contact_errors), ("answer card shown", _contact_answer_shown)]),
     ("search results", "/search-results/?q=refund", ".kb-result", []),
+    ("answer card", "/search-results/?q=how+do+i+download+an+invoice%3F", ".kb-answer", []),
     ("no results", "/search-results/?q=flurbo+zzyzx", "[data-kb-noresults]", []),
     ("404", "/no/such/page/", "h1", []),
 ]  # fmt: skip

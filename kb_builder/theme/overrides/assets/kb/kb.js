@@ -162,8 +162,35 @@
     storage.set("sessionStorage", KEY.viewed, list.slice(-100));
   }
 
+  /* ---------- the answer card: an article's own sentences, cited (kb_core.search.answer) ---------- */
+
+  // What /api/search gives as `answer` (or null); anything else, e.g. an old cached value, is none.
+  const isAnswer = (a) =>
+    a !== null && typeof a === "object" && typeof a.text === "string" && a.text.trim() !== "" &&
+    typeof a.title === "string" && typeof a.url === "string" && typeof a.id === "string";
+  const answerHref = (a) =>
+    siteUrl(a.url) + (a.anchor ? "#" + encodeURIComponent(a.anchor) : "");
+  const answerLines = (a) => a.text.split(/\n+/).map((t) => t.trim()).filter(Boolean);
+
+  // "From <title>:" and the quoted sentences (as text: never markup), linked to their section.
+  function answerCard(a, position = 0) {
+    const link = el("a", { href: answerHref(a) }, el("cite", { text: a.title }));
+    link.dataset.kbId = a.id;
+    link.dataset.kbPosition = String(position);
+    return el(
+      "figure",
+      { class: "kb-answer" },
+      el("figcaption", { class: "kb-answer__from" }, "From ", link, ":"),
+      el("blockquote", { class: "kb-answer__text" }, ...answerLines(a).map((t) => el("p", { text: t })))
+    );
+  }
+
   // search.js (every search box, the contact suggestions) runs next and borrows these.
   window.kbPortal = {
+    isAnswer,
+    answerHref,
+    answerLines,
+    answerCard,
     cfg,
     api,
     sendEvent,
@@ -284,7 +311,12 @@
     const words = `q=${encodeURIComponent(q)}&limit=10${exact ? "&correct=0" : ""}`;
     try {
       data = again ? await api(`/suggest?${words}`) : await api(`/search?${words}`);
-      if (again) data.results = data.suggestions;
+      if (again) {
+        data.results = data.suggestions;
+        // /api/suggest gives no card: the one the box's /api/search gave, if it answered yet
+        const cards = storage.get("sessionStorage", "kb.cards", {});
+        data.answer = cards[q.toLowerCase().replace(/\s+/g, " ")] || null;
+      }
     } catch (err) {
       if (!err.down) {
         summary.textContent = err.message;
@@ -313,6 +345,10 @@
     } else if (dym && dym.toLowerCase() !== q.toLowerCase() && !exact) {
       const link = el("a", { href: resultsUrl(dym), text: dym });
       body.append(el("p", { class: "kb-results__dym" }, "Did you mean ", link, "?"));
+    }
+    if (isAnswer(data.answer) && data.results.length) {
+      const at = data.results.findIndex((r) => r.id === data.answer.id);
+      body.append(answerCard(data.answer, Math.max(0, at)));
     }
     if (data.results.length) {
       body.append(el("ol", { class: "kb-result-list" }, ...data.results.map(resultItem)));

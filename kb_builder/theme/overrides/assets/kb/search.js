@@ -7,6 +7,10 @@
  * /api/search, when it settles: typing pauses for SETTLE_MS with results shown, or a result is
  * opened. Enter opens the results page, which logs it unless a box already did. With the API
  * unreachable, the header stays (or becomes again) Material's static search.
+ *
+ * The answer card (kb_core.search.answer) comes only from /api/search, so it arrives with the
+ * settled query's log request: a box then puts it first in its list (an option like the others,
+ * announced through the status line), and the visit remembers it for the results page.
  */
 (() => {
   "use strict";
@@ -17,6 +21,8 @@
   const DEBOUNCE_MS = 150;
   const SETTLE_MS = 1000;
   const LOGGED = "kb.logged"; // sessionStorage: query -> when a box logged it
+  const CARDS = "kb.cards"; // sessionStorage: query -> the answer card its /api/search gave
+  const CARDS_KEPT = 30;
   const LIMIT = 6;
 
   const norm = (q) => q.trim().toLowerCase().replace(/\s+/g, " ");
@@ -27,19 +33,43 @@
     return typeof when === "number" && Date.now() - when < 10 * 60000;
   }
 
-  // One row per settled query: /api/search logs it (hits, answered) and the visit remembers it.
-  function logSearch(q) {
-    if (!q || wasLogged(q)) return;
+  // The card a logged query got (null: none; undefined: not known in this visit).
+  function cardFor(q) {
+    const card = storage.get("sessionStorage", CARDS, {})[norm(q)];
+    return card === undefined ? undefined : kb.isAnswer(card) ? card : null;
+  }
+
+  function rememberCard(q, card) {
+    const map = storage.get("sessionStorage", CARDS, {});
+    delete map[norm(q)];
+    map[norm(q)] = card;
+    const keys = Object.keys(map);
+    keys.slice(0, Math.max(0, keys.length - CARDS_KEPT)).forEach((k) => delete map[k]);
+    storage.set("sessionStorage", CARDS, map);
+  }
+
+  // One row per settled query: /api/search logs it (hits, answered) and the visit remembers it
+  // (not with `trail: false`: the contact form's subject is not a search the visitor made).
+  // Resolves to its answer card, or null; a query logged before gets the card it got then.
+  function logSearch(q, { trail = true } = {}) {
+    if (!q) return Promise.resolve(null);
+    if (wasLogged(q)) return Promise.resolve(cardFor(q) || null);
     const map = storage.get("sessionStorage", LOGGED, {});
     map[norm(q)] = Date.now();
     storage.set("sessionStorage", LOGGED, map);
-    fetch(`${String(cfg.api || "/api").replace(/\/+$/, "")}/search?q=${encodeURIComponent(q)}`, {
+    return fetch(`${String(cfg.api || "/api").replace(/\/+$/, "")}/search?q=${encodeURIComponent(q)}`, {
       keepalive: true, // a result click navigates away at once
       credentials: "same-origin",
     })
       .then((r) => (r.ok ? r.json() : null))
-      .then((data) => data && kb.rememberSearch(q, data.total))
-      .catch(() => {});
+      .then((data) => {
+        if (!data) return null;
+        if (trail) kb.rememberSearch(q, data.total);
+        const card = kb.isAnswer(data.answer) ? data.answer : null;
+        rememberCard(q, card);
+        return card;
+      })
+      .catch(() => null);
   }
 
   const ranked = (q, limit, signal) =>
@@ -62,6 +92,8 @@
     let pending = null;
     let settle = null;
     let shownFor = "";
+    let shown = 0; // which rendering is on screen: a late card must not join a newer list
+    let count = ""; // the status line's count, before any card
 
     const setActive = (i) => {
       active = i;
@@ -78,9 +110,36 @@
       status.hidden = true;
       list.replaceChildren();
       items = [];
+      shown += 1;
       setActive(-1);
       input.setAttribute("aria-expanded", "false");
       onClose();
+    };
+    // The answer card as the list's first option: "From <title>: <sentences>", opening its
+    // section; its name (all its text) is read out when it becomes the active option.
+    const cardOption = (a, found) => {
+      const li = el(
+        "li",
+        { id: `${list.id}-answer`, role: "option", "aria-selected": "false",
+          class: "kb-option kb-option--answer" },
+        el("span", { class: "kb-option__from" }, "From ", el("cite", { text: a.title }), ": "),
+        el("span", { class: "kb-option__answer", text: kb.answerLines(a).join(" ") })
+      );
+      li.dataset.href = kb.answerHref(a);
+      li.dataset.id = a.id;
+      li.dataset.position = String(Math.max(0, found.findIndex((r) => r.id === a.id)));
+      return li;
+    };
+    const showCard = (a, found) => {
+      if (!a || items.some((li) => li.id === `${list.id}-answer`)) return;
+      const li = cardOption(a, found);
+      const was = active;
+      items = [li, ...items];
+      list.prepend(li);
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      setActive(was >= 0 ? was + 1 : -1); // the option the visitor was on stays active
+      status.textContent = `An answer from “${a.title}”${count ? `, and ${count}` : ""}`;
     };
     const render = (q, data) => {
       const found = data.suggestions || [];
@@ -93,13 +152,15 @@
         );
         li.dataset.href = articleHref(r);
         li.dataset.id = r.id;
+        li.dataset.position = String(i);
         return li;
       });
       list.replaceChildren(...items);
+      count = found.length && data.answered ? `${plural(data.total, "article", "articles")} found` : "";
       status.textContent = !found.length
         ? "No articles found. Press Enter to search anyway."
         : data.answered
-          ? `${plural(data.total, "article", "articles")} found`
+          ? count
           : "No exact match. These articles are the closest:";
       status.dataset.answered = String(Boolean(data.answered));
       status.hidden = false;
@@ -107,11 +168,14 @@
       input.setAttribute("aria-expanded", String(items.length > 0));
       setActive(-1);
       shownFor = q;
+      shown += 1;
+      if (found.length && wasLogged(q)) showCard(cardFor(q), found); // known from before
+      return found;
     };
     const open = (li) => {
       const q = input.value.trim();
       logSearch(q);
-      sendEvent("/events/click", { query: q, id: li.dataset.id, position: items.indexOf(li) });
+      sendEvent("/events/click", { query: q, id: li.dataset.id, position: +li.dataset.position });
       location.assign(li.dataset.href);
     };
 
@@ -131,8 +195,12 @@
         return;
       }
       if (document.activeElement !== input || ctrl.signal.aborted) return;
-      render(q, data);
-      settle = setTimeout(() => logSearch(q), SETTLE_MS);
+      const found = render(q, data);
+      const ticket = shown;
+      settle = setTimeout(async () => {
+        const card = await logSearch(q);
+        if (ticket === shown && found.length) showCard(card, found);
+      }, SETTLE_MS);
     }, DEBOUNCE_MS);
 
     input.addEventListener("input", update);
@@ -259,7 +327,11 @@
     api("/suggest?q=", { timeout: 4000 }).then(takeOver, () => {});
   }
 
-  /* ---------- the contact form: suggested articles, and the deflection trail ---------- */
+  /* ---------- the contact form: an answer card, suggested articles, the deflection trail ---------- */
+
+  // The card answers the subject once it is written (the visitor moves on, or a restored
+  // draft): /api/search logs the subject once, as any settled box does, but it is kept out of
+  // the visit's search trail (a contact request's context), which is what the visitor searched.
 
   function initContact(form) {
     const box = form.querySelector("[data-kb-deflect]");
@@ -268,8 +340,34 @@
     if (!box || !subject) return;
     const list = box.querySelector("ul");
     const lead = box.querySelector("p") || el("p");
+    const answer = el("div", { class: "kb-deflect__answer" });
+    answer.hidden = true;
+    box.prepend(answer);
     let pending = null;
     let started = false;
+    let answered = ""; // the subject the card answers
+    const showBox = () => {
+      const some = list.children.length > 0;
+      lead.hidden = list.hidden = !some;
+      box.hidden = !some && answer.hidden;
+    };
+    const dropCard = () => {
+      answered = "";
+      answer.hidden = true;
+      answer.replaceChildren();
+      showBox();
+    };
+    const askCard = async () => {
+      const q = subject.value.trim();
+      if (q.length < 3 || q === answered) return;
+      answered = q;
+      const card = await logSearch(q, { trail: false });
+      if (subject.value.trim() !== q) return; // edited meanwhile: that edit asks again
+      if (!card) return dropCard();
+      answer.replaceChildren(kb.answerCard(card));
+      answer.hidden = false;
+      showBox();
+    };
 
     const query = () =>
       [subject.value.trim(), message ? message.value.trim() : ""]
@@ -280,7 +378,8 @@
       const q = query();
       if (pending) pending.abort();
       if (q.length < 3) {
-        box.hidden = true;
+        list.replaceChildren();
+        showBox();
         return;
       }
       const ctrl = (pending = new AbortController());
@@ -302,7 +401,7 @@
           return el("li", {}, link, el("span", { class: "kb-deflect__summary", text: r.summary }));
         })
       );
-      box.hidden = found.length === 0;
+      showBox();
     }, 300);
 
     form.addEventListener("input", (e) => {
@@ -310,16 +409,21 @@
         started = true;
         sendEvent("/events/contact", { kind: "started" });
       }
+      if (e.target === subject && subject.value.trim() !== answered) dropCard();
       if (e.target === subject || e.target === message) update();
     });
+    subject.addEventListener("blur", askCard); // not "change": retyping the same subject is none
     const opened = (e) => {
       const a = e.target.closest("a[data-kb-id]");
       if (!a || (e.type === "auxclick" && e.button !== 1)) return;
       sendEvent("/events/contact", { kind: "opened", id: a.dataset.kbId });
     };
-    list.addEventListener("click", opened);
-    list.addEventListener("auxclick", opened);
+    for (const where of [list, answer]) {
+      where.addEventListener("click", opened);
+      where.addEventListener("auxclick", opened);
+    }
     if (query()) update(); // a restored draft
+    if (subject.value.trim()) askCard();
   }
 
   /* ---------- start ---------- */

@@ -1,0 +1,171 @@
+"""The answer card as a reply snippet: the article's own sentences, quoted, and their source.
+
+``kb link`` and the agent API (``GET /api/articles``) put it above the links when the search
+gives a card (:mod:`kb_core.search.answer`: question-like queries the search is sure of; none
+when unsure). The text is quoted word for word and always cited with the permanent link of
+the section it comes from, as :mod:`kb_core.link` makes them (``?src=agent`` on public ones).
+A search that must stay public (the agent API without a token) never offers an internal card.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from kb_core.link import FORMATS, Articles, Link, as_dict, link_for, md_escape, render
+from kb_core.manifest import ManifestArticle
+from kb_core.search.searcher import Searcher, SearchResponse
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The card's ``text`` (plain, whole sentences, possibly several lines), cited by ``link``."""
+
+    text: str
+    link: Link  # to the section the sentences come from
+    score: float
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a search offers an agent: the cited answer (or None) and the links, best first."""
+
+    links: list[Link]
+    answered: bool  # the search reaches the confidence threshold (kb_core.search.confidence)
+    quote: Quote | None = None
+
+
+def quote_of(
+    found: SearchResponse, site_url: str, articles: Mapping[str, ManifestArticle]
+) -> Quote | None:
+    """The search's answer card as a Quote, linked like its hit but at the card's section."""
+    card = found.answer
+    hit = next((h for h in found.results if card is not None and h.id == card.id), None)
+    if card is None or hit is None:  # a card always comes from a hit; never cite a stranger
+        return None
+    at = replace(hit, anchor=card.anchor or None)
+    link = link_for(articles.get(card.id), at, site_url)
+    return Quote(text=card.text.strip(), link=link, score=card.score)
+
+
+def search_reply(
+    searcher: Searcher,
+    query: str,
+    *,
+    site_url: str,
+    articles: Mapping[str, ManifestArticle],
+    limit: int = 5,
+    public_only: bool = False,
+) -> Reply:
+    """Rank ``query`` as the portal does: its links, whether it is answered, and its card.
+
+    With ``public_only``, internal links and an internal card are dropped whatever the index
+    holds (the public index holds none; that alone is never trusted).
+    """
+    found = searcher.search(query, limit=limit)
+    links = [link_for(articles.get(h.id), h, site_url) for h in found.results]
+    quote = quote_of(found, site_url, articles)
+    if public_only:
+        links = [k for k in links if not k.internal]
+        quote = quote if quote is not None and not quote.link.internal else None
+    return Reply(links, found.answered and bool(links), quote)
+
+
+def find_reply(
+    build_dir: Path,
+    query: str,
+    *,
+    site_url: str,
+    internal: bool = False,
+    limit: int = 5,
+    synonyms: Sequence[Sequence[str]] = (),
+    typo_tolerance: bool = True,
+) -> Reply:
+    """``kb link``: search the built index (public, or agents' with ``internal``).
+
+    Raises IndexUnavailable when the build has no readable index.
+    """
+    articles = Articles.load(build_dir, internal=internal)
+    index = build_dir / "index" / ("internal" if internal else "public")
+    with Searcher(index, synonyms=synonyms, typo_tolerance=typo_tolerance) as searcher:
+        return search_reply(
+            searcher,
+            query,
+            site_url=site_url,
+            articles=articles.all(),
+            limit=limit,
+            public_only=not internal,
+        )
+
+
+# --- snippets -------------------------------------------------------------------------------
+
+
+def _lines(quote: Quote) -> list[str]:
+    return [" ".join(line.split()) for line in quote.text.splitlines() if line.strip()]
+
+
+def _md_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def quote_markdown(quote: Quote) -> str:
+    """``> text`` (a paragraph a line), a blank line, then ``— [Title](url#anchor)``."""
+    said = "\n>\n".join("> " + md_escape(line) for line in _lines(quote))
+    source = f"[{md_escape(quote.link.label)}]({_md_url(quote.link.url)})"
+    marker = "**Internal:** " if quote.link.internal else ""
+    return f"{said}\n\n— {marker}{source}"
+
+
+def quote_html(quote: Quote) -> str:
+    """``<blockquote>text</blockquote>`` and ``<p>— <a href="url">Title</a></p>``, escaped."""
+    said = "<br>".join(html.escape(line) for line in _lines(quote))
+    source = f'<a href="{html.escape(quote.link.url)}">{html.escape(quote.link.label)}</a>'
+    marker = "<strong>Internal:</strong> " if quote.link.internal else ""
+    return f"<blockquote><p>{said}</p></blockquote>\n<p>— {marker}{source}</p>"
+
+
+def quote_text(quote: Quote) -> str:
+    """The sentences, a blank line, ``— Title`` and the URL; internal ones marked."""
+    marker = "[internal] " if quote.link.internal else ""
+    return "\n".join(_lines(quote)) + f"\n\n— {marker}{quote.link.label}\n{quote.link.url}"
+
+
+def quote_dict(quote: Quote) -> dict[str, Any]:
+    """The card as JSON: the API's answer fields, the permanent URL and the ready snippets."""
+    link = as_dict(quote.link)
+    return {
+        "text": quote.text,
+        "id": link["id"],
+        "title": link["title"],
+        "url": link["url"],
+        "anchor": link["anchor"],
+        "section": link["section"],
+        "visibility": link["visibility"],
+        "score": round(quote.score, 3),
+        "markdown": quote_markdown(quote),
+        "html": quote_html(quote),
+        "plain": quote_text(quote),
+    }
+
+
+def render_reply(reply: Reply, fmt: str, *, query: str = "") -> str:
+    """The cited answer (when there is one) above the links, in ``fmt`` (see ``FORMATS``)."""
+    if fmt == "json":
+        body = {
+            "query": query,
+            "answer": None if reply.quote is None else quote_dict(reply.quote),
+            "results": [as_dict(k) for k in reply.links],
+        }
+        return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+    one = {"md": quote_markdown, "html": quote_html, "text": quote_text}.get(fmt)
+    if one is None:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    links = render(reply.links, fmt)
+    if reply.quote is None:
+        return links
+    return one(reply.quote) + "\n" + ("\n" + links if links else "")
