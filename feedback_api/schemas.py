@@ -121,6 +121,7 @@ class WidgetParams(_Query):
 class SuggestParams(_Query):
     q: Line = Field("", max_length=200)
     limit: int = Field(8, ge=1, le=20)
+    complete: bool = Field(False, description="A finished text: no completion, with the card.")
 
 
 class ClickEvent(_Query, Sourced):  # analytics: tolerate extra keys from older or newer pages

@@ -124,7 +124,10 @@ def suggest() -> Response:
     params = parse_args(SuggestParams)
     if not params.q:
         return jsonify(query="", total=0, answered=False, confidence=0.0, suggestions=[])
-    found = _search(params.q, params.limit, prefix=True)
+    # complete: a finished text (the contact form's subject), searched whole and answered with
+    # the card, and still not logged: it is not a search the visitor made
+    found = _search(params.q, params.limit, prefix=not params.complete)
+    card = {"answer": _answer(found)} if params.complete else {}
     return jsonify(
         query=params.q,
         total=found.total,
@@ -133,6 +136,7 @@ def suggest() -> Response:
         answered=found.answered and found.total > 0,
         confidence=round(found.confidence, 3),
         suggestions=_results(found),
+        **card,
     )
 
 

@@ -147,6 +147,7 @@ def test_home_box_shows_the_card_and_the_visit_remembers_it(page: Page, portal: 
 
 def test_contact_form_shows_the_card_above_its_suggestions(page: Page, portal: Portal) -> None:
     card = api_answer(page, portal, QUESTION)["answer"]
+    before = last_search(portal)
     page.goto(portal.url + "/contact/")
     subject = page.get_by_label("Subject")
     subject.fill(QUESTION)
@@ -167,6 +168,11 @@ def test_contact_form_shows_the_card_above_its_suggestions(page: Page, portal: P
     opened = portal.wait_rows("SELECT article_id FROM contact_events WHERE kind = 'opened'")
     assert opened[-1]["article_id"] == ARTICLE_ID
     assert page.evaluate("sessionStorage.getItem('kb.searches')") is None  # not the visit's
+    # the card came from /api/suggest?complete=true: a contact subject is never a logged search
+    # (a marker search written after it flushes whatever the page logged before, in order)
+    api_answer(page, portal, "marker search")
+    logged = portal.rows("SELECT raw_query FROM searches WHERE id > ?", (before,))
+    assert [r["raw_query"] for r in logged] == ["marker search"]
 
 
 @pytest.mark.parametrize("where", ["results", "header", "contact"])

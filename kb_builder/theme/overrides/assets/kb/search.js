@@ -48,10 +48,9 @@
     storage.set("sessionStorage", CARDS, map);
   }
 
-  // One row per settled query: /api/search logs it (hits, answered) and the visit remembers it
-  // (not with `trail: false`: the contact form's subject is not a search the visitor made).
+  // One row per settled query: /api/search logs it (hits, answered) and the visit remembers it.
   // Resolves to its answer card, or null; a query logged before gets the card it got then.
-  function logSearch(q, { trail = true } = {}) {
+  function logSearch(q) {
     if (!q) return Promise.resolve(null);
     if (wasLogged(q)) return Promise.resolve(cardFor(q) || null);
     const map = storage.get("sessionStorage", LOGGED, {});
@@ -64,7 +63,7 @@
       .then((r) => (r.ok ? r.json() : null))
       .then((data) => {
         if (!data) return null;
-        if (trail) kb.rememberSearch(q, data.total);
+        kb.rememberSearch(q, data.total);
         const card = kb.isAnswer(data.answer) ? data.answer : null;
         rememberCard(q, card);
         return card;
@@ -330,8 +329,8 @@
   /* ---------- the contact form: an answer card, suggested articles, the deflection trail ---------- */
 
   // The card answers the subject once it is written (the visitor moves on, or a restored
-  // draft): /api/search logs the subject once, as any settled box does, but it is kept out of
-  // the visit's search trail (a contact request's context), which is what the visitor searched.
+  // draft), through /api/suggest?complete=true: the whole subject, with the card, not logged
+  // (a contact subject is not a search the visitor made).
 
   function initContact(form) {
     const box = form.querySelector("[data-kb-deflect]");
@@ -361,7 +360,13 @@
       const q = subject.value.trim();
       if (q.length < 3 || q === answered) return;
       answered = q;
-      const card = await logSearch(q, { trail: false });
+      let card = null;
+      try {
+        const data = await api(`/suggest?q=${encodeURIComponent(q)}&limit=1&complete=true`);
+        card = kb.isAnswer(data.answer) ? data.answer : null;
+      } catch {
+        return; // API down: no card
+      }
       if (subject.value.trim() !== q) return; // edited meanwhile: that edit asks again
       if (!card) return dropCard();
       answer.replaceChildren(kb.answerCard(card));
