@@ -22,6 +22,11 @@ MIN_PART = 3  # letters of each word a joined word may be split into ("duck play
 # two words when each of them is in APART_OVER_JOINED times as many articles.
 RARE_JOINED = 2
 APART_OVER_JOINED = 3
+# A real English word (wordfreq's Zipf scale, the bar `kb gaps` uses for "a real word") is not
+# split into two content words: "timecard" is a word the articles lack, a gap to report, not
+# "time card"; "duckplayer" and "resetpassword" score 0. A cut at a stop word ("signin",
+# "logon") is how people run "sign in" together, and is still made.
+REAL_WORD_ZIPF = 1.0
 
 
 def _deletes(word: str) -> set[str]:
@@ -177,6 +182,9 @@ def split_joined(
         if known > RARE_JOINED:
             continue
         parts = vocabulary.split(word, analyzer.stop_words)
+        content = parts and not any(p in analyzer.stop_words for p in parts)
+        if content and analyzer.language == "en" and _real_word(word):
+            continue  # "timecard" is a word the articles lack, not "time card"
         if parts and any(p in analyzer.stop_words for p in parts) and vocabulary.nearest(word):
             continue  # "signin" is "signing" when the articles say that, not "sign"
         terms = tuple(t for p in parts or () for t in analyzer.terms(p))
@@ -185,6 +193,12 @@ def split_joined(
             clause.alternatives = [terms]
         elif known and len(terms) > 1 and apart >= APART_OVER_JOINED * known:
             clause.alternatives.append(terms)
+
+
+def _real_word(word: str) -> bool:
+    from wordfreq import zipf_frequency  # its tables load on the first unknown word only
+
+    return float(zipf_frequency(word, "en")) >= REAL_WORD_ZIPF
 
 
 # Letters next to each other on a QWERTY keyboard, whose rows are staggered by a quarter and

@@ -62,7 +62,8 @@ class LoopChecker:
         return self.searcher is not None
 
     def check(self, queries: Sequence[str], *, article_id: str | None = None) -> LoopCheck:
-        """How many of the first queries find results (or find ``article_id``) now."""
+        """How many of the first queries are answered now (or find ``article_id``): results
+        below the confidence threshold are "not an exact match", not found."""
         if self.searcher is None:
             return LoopCheck(0, 0)
         found, top = 0, ""
@@ -70,9 +71,9 @@ class LoopChecker:
         for i, q in enumerate(shown):
             resp = self.searcher.search(q, limit=5)
             ids = [h.id for h in resp.results]
-            if (article_id in ids) if article_id else resp.total > 0:
+            if (article_id in ids) if article_id else (resp.total > 0 and resp.answered):
                 found += 1
-            if i == 0 and resp.results:
+            if i == 0 and resp.results and (article_id or resp.answered):
                 top = resp.results[0].title
         return LoopCheck(len(shown), found, top)
 
