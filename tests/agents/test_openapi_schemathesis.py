@@ -46,11 +46,11 @@ def test_schemathesis_finds_no_disagreement(
     headers = ["-H", f"Authorization: Bearer {token}"] if as_agent else []
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG, encoding="utf-8")
-    with serve(app) as base:
+    with serve(app) as base:  # one worker: two raced inside hypothesis once (a repr of a filter)
         done = subprocess.run(
             [str(SCHEMATHESIS), "--config-file", str(config), "run", f"{base}/api/openapi.json"]
             + ["--checks", "all"]
-            + ["--max-examples", str(EXAMPLES), "--seed", "12", "--no-color", "--workers", "2"]
+            + ["--max-examples", str(EXAMPLES), "--seed", "12", "--no-color", "--workers", "1"]
             + ["--generation-database", "none", "--request-timeout", "20", *headers],
             capture_output=True,
             text=True,
