@@ -145,13 +145,13 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _md_url(url: str) -> str:
+def md_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def markdown(link: Link) -> str:
     """``[Title](url) — summary``, prefixed ``**Internal:**`` for internal articles."""
-    text = f"[{md_escape(link.label)}]({_md_url(link.url)})"
+    text = f"[{md_escape(link.label)}]({md_url(link.url)})"
     if link.summary:
         text += f" — {md_escape(link.summary)}"
     return f"**Internal:** {text}" if link.internal else text
@@ -242,28 +242,6 @@ class Articles:
     def all(self) -> dict[str, ManifestArticle]:
         """Public and internal articles by id (a public id wins a clash, which checks forbid)."""
         return {**self.internal, **self.public}
-
-
-def find_links(
-    build_dir: Path,
-    query: str,
-    *,
-    site_url: str,
-    internal: bool = False,
-    limit: int = 5,
-    synonyms: Sequence[Sequence[str]] = (),
-    typo_tolerance: bool = True,
-) -> list[Link]:
-    """``kb link``: search the built index (public, or agents' with ``internal``) for links.
-
-    Raises IndexUnavailable when the build has no readable index.
-    """
-    articles = Articles.load(build_dir, internal=internal)
-    index = build_dir / "index" / ("internal" if internal else "public")
-    with Searcher(index, synonyms=synonyms, typo_tolerance=typo_tolerance) as searcher:
-        return search_links(
-            searcher, query, site_url=site_url, articles=articles.all(), limit=limit
-        )
 
 
 # --- article text from the built page -------------------------------------------------------

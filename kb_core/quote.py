@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kb_core.link import FORMATS, Articles, Link, as_dict, link_for, md_escape, render
+from kb_core.link import FORMATS, Articles, Link, as_dict, link_for, md_escape, md_url, render
 from kb_core.manifest import ManifestArticle
 from kb_core.search.searcher import Searcher, SearchResponse
 
@@ -109,14 +109,10 @@ def _lines(quote: Quote) -> list[str]:
     return [" ".join(line.split()) for line in quote.text.splitlines() if line.strip()]
 
 
-def _md_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
 def quote_markdown(quote: Quote) -> str:
     """``> text`` (a paragraph a line), a blank line, then ``— [Title](url#anchor)``."""
     said = "\n>\n".join("> " + md_escape(line) for line in _lines(quote))
-    source = f"[{md_escape(quote.link.label)}]({_md_url(quote.link.url)})"
+    source = f"[{md_escape(quote.link.label)}]({md_url(quote.link.url)})"
     marker = "**Internal:** " if quote.link.internal else ""
     return f"{said}\n\n— {marker}{source}"
 

@@ -41,6 +41,19 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     shutil.rmtree(out, ignore_errors=True)
 
 
+BROWSER_FOLDERS = (ROOT / "tests" / "browser", ROOT / "tests" / "widget")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that drive Chromium, and skip them visibly where it is not installed."""
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+    for item in items:
+        if any(folder in Path(item.fspath).parents for folder in BROWSER_FOLDERS):
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, launched once for the whole run."""

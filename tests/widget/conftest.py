@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ROOT, Portal, _serve, built_site  # noqa: F401 (a fixture)
-from tests.conftest import CHROMIUM
 
 HOSTILE_CSS = """
 * { color: rgb(255, 0, 0) !important; font-family: serif !important;
@@ -26,16 +25,6 @@ div, button { background: rgb(0, 255, 0) !important; border: 9px dashed blue !im
 [data-kb-widget] { display: none !important; opacity: 0 !important; }
 input { height: 2px !important; }
 """
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
-    for item in items:
-        if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.browser)
-            if not CHROMIUM.exists():
-                item.add_marker(skip)
 
 
 def host_page(portal: str, *, extra_head: str = "", context: str = "") -> str:
