@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from feedback_api.errors import ApiError
+from feedback_api.errors import ApiError, not_found_page
 from feedback_api.portal import index_file, locate
+from feedback_api.portal import page as portal_page
 from feedback_api.schemas import Sourced, WidgetParams, parse_args
 from feedback_api.security import allowed_origins
 from feedback_api.services import Services, services
@@ -92,6 +93,16 @@ def _place(s: Services, params: WidgetParams) -> dict[str, str] | None:
 
 def _card(s: Services, a: ManifestArticle) -> dict[str, str]:
     return {"id": a.id, "title": a.title, "url": s.build.catalog.paths[a.id], "summary": a.summary}
+
+
+@bp.route("/widget.js", methods=["GET", "HEAD"])
+@bp.route("/widget-panel.js", methods=["GET", "HEAD"])
+def script() -> Response:
+    """The widget's scripts from the build, or 404 while ``widget.enabled`` is false (a build
+    made before it was turned off may still hold them)."""
+    if not services().config.widget.enabled:
+        return not_found_page()
+    return portal_page(request.path.lstrip("/"))
 
 
 @bp.get("/api/widget")

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
+
+from kb_store.migrations import LATEST
+from kb_store.store import Store, utcnow
 from tests.api.conftest import GENEROUS, rows, site_config
 from tests.apps import AppFactory
 
@@ -61,3 +66,78 @@ def test_a_widget_event_stores_the_browsers_origin_for_the_host(make_app: AppFac
     client.get("/api/search", query_string={"q": "password"})  # the portal's own: no source
     stored = [(r["raw_query"], r["source"], r["host"]) for r in rows(app, "searches")]
     assert stored == [("refund", "widget", f"{HOST}/billing/page"), ("password", None, None)]
+
+
+WIDGET_TABLES = ("searches", "clicks", "ratings", "contact_requests", "contact_events")
+
+
+@pytest.mark.postgres
+def test_migration_6_on_postgresql(pg_url: str, make_app: AppFactory) -> None:
+    """Migration 6 on the real PostgreSQL server: the columns it adds, rows written before it
+    kept (as the portal's), and widget events stored through the app, a long host page cut to
+    the column's 500 characters (PostgreSQL refuses a longer value; SQLite would not)."""
+    old = Store(pg_url)
+    assert old.migrate(target=5) == 5
+    with old.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO searches (ts, query, raw_query, hits, category, visitor) "
+                "VALUES (:ts, 'refund', 'refund', 2, NULL, 'v1')"
+            ),
+            {"ts": utcnow()},
+        )
+    old.close()
+    new = Store(pg_url)
+    assert new.migrate() == LATEST >= 6
+    with new.engine.connect() as conn:
+        columns = conn.execute(
+            sa.text(
+                "SELECT table_name, column_name, data_type, character_maximum_length, "
+                "is_nullable FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND column_name IN ('source', 'host')"
+            )
+        ).all()
+    assert sorted(tuple(c) for c in columns) == sorted(
+        (table, name, "character varying", length, "YES")
+        for table in WIDGET_TABLES
+        for name, length in (("source", 16), ("host", 500))
+    )
+    assert [(r["raw_query"], r["source"], r["host"]) for r in rows(new, "searches")] == [
+        ("refund", None, None)
+    ]
+    new.close()
+
+    app = make_app(_config(), DATABASE_URL=pg_url, EVENTLOG_FLUSH_SECONDS=0)
+    client = app.test_client()
+    # the browser's origin replaces the claimed one: the stored host grows past 500 characters
+    claimed = "https://x.io/" + "p" * 480
+    widget = {"source": "widget", "host": claimed}
+    origin = {"Origin": HOST}
+    found = client.get("/api/search", query_string={"q": "refund", **widget}, headers=origin)
+    assert found.status_code == 200
+    vote = {"article_id": "refunds", "revision": "abc123", "value": 1, **widget}
+    assert client.post("/api/ratings", json=vote, headers=origin).status_code in (200, 201)
+    contact = {
+        "name": "Wanda",
+        "email": "wanda@example.com",
+        "topic": "Billing",
+        "subject": "Refund please",
+        "message": "I was charged twice.",
+        "elapsed_ms": 20_000,
+        **widget,
+    }
+    sent = client.post("/api/contact", json=contact, headers=origin)
+    assert sent.status_code == 201, sent.get_json()
+    expected = (HOST + "/" + "p" * 480)[:500]
+    stored = {
+        table: [(r["source"], r["host"]) for r in rows(app, table) if r["source"]]
+        for table in ("searches", "ratings", "contact_requests", "contact_events")
+    }
+    assert stored == {
+        "searches": [("widget", expected)],
+        "ratings": [("widget", expected)],
+        "contact_requests": [("widget", expected)],
+        "contact_events": [("widget", expected)],
+    }
+    portal = [r for r in rows(app, "searches") if r["source"] is None]
+    assert [r["raw_query"] for r in portal] == ["refund"]  # the row from before migration 6
