@@ -15,12 +15,15 @@ widget sends carry ``source: widget`` and ``host`` (the host page's origin and p
 from __future__ import annotations
 
 import fnmatch
+import html
 import logging
+import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from feedback_api.catalog import redirect_key
 from feedback_api.errors import ApiError, not_found_page
 from feedback_api.portal import index_file, locate
 from feedback_api.portal import page as portal_page
@@ -38,6 +41,8 @@ _REFUSED = "This site may not call the help center API: its origin is not allowe
 _NOT_FOUND = "There is nothing at this address."
 _START, _END = b'<article class="md-content__inner md-typeset">', b"</article>"
 _SUGGESTED = 5
+_HREF = re.compile(r'<a\s[^>]*?\bhref="([^"]*)"', re.IGNORECASE)
+_PERMALINK = re.compile(r"^/a/([^/]+)/?$")
 
 
 def _origin_of(url: str) -> str:
@@ -140,6 +145,29 @@ def article_body(page: bytes) -> str:
     return page[start + len(_START) : end].decode("utf-8", "replace").strip()
 
 
+def article_links(s: Services, body: str, page_path: str) -> dict[str, str]:
+    """``{path: article id}`` for the body's links to public articles (current paths, old
+    paths and permanent links), so the panel opens those inside itself."""
+    ids = {path: i for i, path in s.build.catalog.paths.items()}
+    own = urlsplit(s.config.site.url)
+    found: dict[str, str] = {}
+    for href in _HREF.findall(body):
+        parts = urlsplit(urljoin(page_path, html.unescape(href)))
+        if parts.netloc and (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+            continue  # another site
+        if parts.scheme not in ("", "http", "https"):
+            continue
+        path = parts.path or page_path
+        permalink = _PERMALINK.match(path)
+        if permalink and permalink.group(1) in s.build.catalog.articles:
+            found[path] = permalink.group(1)
+            continue
+        current = path if path in ids else s.build.catalog.redirects.get(redirect_key(path))
+        if current in ids:
+            found[path] = ids[current]
+    return found
+
+
 @bp.get("/api/widget/articles/<path:article_id>")
 def article(article_id: str) -> Response:
     """One public article for the panel: title, URL, revision and its rendered body."""
@@ -152,12 +180,14 @@ def article(article_id: str) -> Response:
     page = index_file(directory) if directory is not None and is_dir else None
     if page is None:
         raise ApiError(404, _NOT_FOUND)
+    body_html = article_body(page.read_bytes())
     body: dict[str, Any] = {
         "id": found.id,
         "title": found.title,
         "url": path,
         "revision": found.revision,
         "category": found.category,
-        "html": article_body(page.read_bytes()),
+        "html": body_html,
+        "links": article_links(s, body_html, path),
     }
     return jsonify(body)

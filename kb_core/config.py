@@ -275,6 +275,7 @@ WIDGET_LABELS: dict[str, str] = {
     "online": "We're online now.",
     "offline": "We're offline now; we'll reply when we're back.",
     "hours": "Support hours",
+    "response": "We answer {time}.",
     "maybe": "These articles might answer your question:",
     "required": "Please fill in this field.",
     "choose": "Please choose an option.",

@@ -3,13 +3,16 @@
 The example is built once and served by the real app (portal + API) on one loopback port; a
 plain HTTP server on a second port plays the customer's site (another origin), whose pages add
 the one script tag. ``widget.allowed_origins`` names that second origin only, so the same host
-pages opened as ``localhost`` (a third origin) are refused by the API.
+pages opened as ``localhost`` (a third origin) are refused by the API. A second app on the same
+build, whose support is never staffed today and which has an incident notice, serves the host's
+``offline.html``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -55,10 +58,41 @@ class _Host(SimpleHTTPRequestHandler):
 class Site:
     """The customer's site: its origin, and the same pages under a refused origin."""
 
-    def __init__(self, port: int, portal: Portal) -> None:
+    def __init__(self, port: int, portal: Portal, offline: Portal) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.refused_url = f"http://localhost:{port}"
         self.portal = portal
+        self.offline = offline  # the help center of offline.html: support is not staffed
+
+
+INCIDENT = "Sign-in is slow for some customers; we're working on it."
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _never_today(now: datetime) -> tuple[str, ...]:
+    """Every weekday but today's and tomorrow's (UTC): support is offline whenever the test runs,
+    even across midnight."""
+    skip = {DAYS[now.weekday()], DAYS[(now + timedelta(days=1)).weekday()]}
+    return tuple(d for d in DAYS if d not in skip)
+
+
+def _app_server(build: Path, config: Any, db: Path) -> tuple[Portal, Any, Callable[[], None]]:
+    from werkzeug.serving import make_server
+
+    import feedback_api
+
+    app = feedback_api.create_app(
+        {
+            "BUILD_DIR": str(build),
+            "SITE_CONFIG": config,
+            "DATABASE_URL": f"sqlite:///{db}",
+            "OUTBOX_WORKER": False,
+            "EVENTLOG_FLUSH_SECONDS": 0,
+            "TESTING": True,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return Portal(f"http://127.0.0.1:{server.server_port}", db), app, _serve(server)
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +101,6 @@ def widget_site(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Site]:
     """The app on one port, allowing only the host site on a second port to embed the widget."""
-    from werkzeug.serving import make_server
-
     import feedback_api
     from kb_core.config import load_config
 
@@ -83,21 +115,17 @@ def widget_site(
         update={"allowed_origins": (origin,), "contexts": config.widget.contexts}
     )
     config = config.model_copy(update={"widget": widget})
-    db = tmp_path_factory.mktemp("widget-store") / "kb.sqlite3"
-    app = feedback_api.create_app(
-        {
-            "BUILD_DIR": str(built_site),
-            "SITE_CONFIG": config,
-            "DATABASE_URL": f"sqlite:///{db}",
-            "OUTBOX_WORKER": False,
-            "EVENTLOG_FLUSH_SECONDS": 0,
-            "TESTING": True,
-        }
+    store = tmp_path_factory.mktemp("widget-store")
+    portal, app, stop = _app_server(built_site, config, store / "kb.sqlite3")
+    hours = config.contact.hours.model_copy(
+        update={"timezone": "UTC", "days": _never_today(datetime.now(UTC))}
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    stop = _serve(server)
-    portal = Portal(f"http://127.0.0.1:{server.server_port}", db)
+    closed = config.contact.model_copy(update={"hours": hours, "incident": INCIDENT})
+    offline, offline_app, stop_offline = _app_server(
+        built_site, config.model_copy(update={"contact": closed}), store / "offline.sqlite3"
+    )
     help_origin = portal.url
+    (pages / "offline.html").write_text(host_page(offline.url), encoding="utf-8")
     (pages / "index.html").write_text(host_page(help_origin), encoding="utf-8")
     (pages / "billing.html").write_text(host_page(help_origin, context="billing"), "utf-8")
     hostile = f"<style>{HOSTILE_CSS}</style>"
@@ -108,10 +136,12 @@ def widget_site(
         f"default-src 'none'; script-src {help_origin}; connect-src {help_origin}; "
         f"img-src {help_origin}"
     )
-    yield Site(host.server_address[1], portal)
+    yield Site(host.server_address[1], portal, offline)
     stop()
+    stop_offline()
     stop_host()
     feedback_api.shutdown(app)
+    feedback_api.shutdown(offline_app)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.test_accessibility import axe_script, run_axe  # noqa: F401 (a fixture)
-from tests.widget.conftest import Site
+from tests.widget.conftest import INCIDENT, Site
 
 REFUND_Q = "how do I get a refund"
 
@@ -289,3 +289,108 @@ def test_axe_on_the_open_panel(
     expect(w.get_by_text("Please correct the fields marked above.")).to_be_visible()
     audit("contact, errors shown")
     assert checked == {state: [] for state in checked}
+
+
+def test_links_open_articles_in_the_panel_and_other_sites_in_a_new_tab(
+    page: Page, widget_site: Site
+) -> None:
+    w = open_panel(page, widget_site)
+    host_url = page.url
+    page.evaluate("KB.open({article: 'refunds'})")
+    article = w.locator(".kb-article")
+    expect(article.get_by_role("heading", name="Get a refund", exact=True)).to_be_focused()
+    link = article.get_by_role("link", name="Change your plan")
+    expect(link).not_to_have_attribute("target", "_blank")
+    link.click()
+    expect(
+        article.get_by_role("heading", name="Change your plan or billing cycle", exact=True)
+    ).to_be_focused()
+    assert page.url == host_url  # the host page stayed where it was
+    views = widget_site.portal.wait_rows(
+        "SELECT src FROM article_views WHERE article_id = 'change-plan' AND src = 'widget'"
+    )
+    assert views
+    # the link named a section: the panel scrolled to it
+    section = article.locator("#kb-a-adding-and-removing-people")
+    expect(section).to_be_in_viewport()
+    w.get_by_role("button", name="Back").click()  # back to the article the link was in
+    expect(article.get_by_role("heading", name="Get a refund", exact=True)).to_be_focused()
+    w.get_by_role("button", name="Back").click()
+    expect(w.get_by_role("searchbox", name="Search the help center")).to_be_visible()
+
+    page.context.route(
+        "https://tandem.example/**", lambda route: route.fulfill(body="<p>privacy notice</p>")
+    )
+    page.evaluate("KB.open({article: 'privacy-and-data-protection'})")
+    external = w.locator(".kb-article").get_by_role("link", name="privacy notice")
+    expect(external).to_have_attribute("target", "_blank")
+    expect(external).to_have_attribute("rel", "noopener")
+    with page.context.expect_page() as opened:
+        external.click()
+    popup = opened.value
+    popup.wait_for_load_state()
+    assert popup.url == "https://tandem.example/legal/privacy"
+    assert popup.evaluate("window.opener") is None
+    assert page.url == host_url
+
+
+def test_a_rating_is_remembered_for_the_visit(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site)
+    page.evaluate("KB.open({article: 'reset-password'})")
+    article = w.locator(".kb-article")
+    expect(article.get_by_role("heading", name="Reset your password", exact=True)).to_be_visible()
+    article.get_by_role("button", name="No").click()
+    expect(article.get_by_role("status")).to_have_text("Thanks for your feedback!")
+    w.get_by_role("button", name="Back").click()
+    page.evaluate("KB.open({article: 'reset-password'})")
+    expect(article.get_by_role("heading", name="Reset your password", exact=True)).to_be_visible()
+    expect(article.get_by_role("status")).to_have_text("Thanks for your feedback!")
+    expect(article.get_by_role("button", name="No")).to_have_count(0)
+    page.reload()  # the visit goes on: still thanked, not asked
+    page.evaluate("KB.open({article: 'reset-password'})")
+    article = widget(page).locator(".kb-article")
+    expect(article.get_by_role("heading", name="Reset your password", exact=True)).to_be_visible()
+    expect(article.get_by_role("status")).to_have_text("Thanks for your feedback!")
+    expect(article.get_by_role("button", name="Yes")).to_have_count(0)
+    # another article still asks
+    page.evaluate("KB.open({article: 'refunds'})")
+    expect(article.get_by_role("button", name="Yes")).to_be_visible()
+    assert page.evaluate("localStorage.length") == 0 and page.context.cookies() == []
+    votes = widget_site.portal.rows(
+        "SELECT value FROM ratings WHERE article_id = 'reset-password' AND source = 'widget'"
+    )
+    assert [r[0] for r in votes] == [0]
+
+
+def test_contact_offline_with_the_subject_from_the_search(page: Page, widget_site: Site) -> None:
+    w = open_panel(page, widget_site, "/offline.html")
+    search(w, "refund for my annual plan")
+    w.get_by_role("button", name="Contact support").click()
+    expect(w.get_by_role("alert")).to_have_text(INCIDENT)
+    expect(w.get_by_text("We're offline now; we'll reply when we're back.")).to_be_visible()
+    expect(w.get_by_text("We're online now.")).to_have_count(0)
+    expect(
+        w.get_by_text(re.compile(r"^We answer within 4 business hours on Business"))
+    ).to_be_visible()
+    expect(w.get_by_text(re.compile(r"^Support hours: .* 08:00–18:00 \(UTC\)$"))).to_be_visible()
+    subject = w.get_by_label("Subject")
+    expect(subject).to_have_value("refund for my annual plan")
+    # suggestions for the subject it came with, before anything is typed
+    expect(w.get_by_text("These articles might answer your question:")).to_be_visible()
+    w.get_by_label("Your name").fill("Olive Offline")
+    w.get_by_label("Email address").fill("olive@example.com")
+    w.get_by_label("Topic").select_option("Billing and invoices")
+    w.get_by_label("How can we help?").fill("Can I still get my money back?")
+    w.get_by_role("button", name="Send").click()
+    reference = w.locator(".kb-ref strong")
+    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
+    rows = widget_site.offline.rows(
+        "SELECT subject, source FROM contact_requests WHERE reference = ?",
+        (reference.text_content(),),
+    )
+    assert [tuple(r) for r in rows] == [("refund for my annual plan", "widget")]
+    # once sent, a new request starts from the search again, not from the old draft
+    w.get_by_role("button", name="Back").click()
+    search(w, "change plan")
+    w.get_by_role("button", name="Contact support").click()
+    expect(w.get_by_label("Subject")).to_have_value("change plan")

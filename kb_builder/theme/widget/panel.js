@@ -29,6 +29,8 @@
     let contactInfo = null; // /api/contact
     let returnTo = null;
     let searchCtrl = null;
+    let current = "home"; // the view shown
+    let trail = []; // articles read one from another's link, for Back
 
     /* ---------- helpers ---------- */
 
@@ -128,7 +130,12 @@
     panel.hidden = true;
     root.append(panel);
     close.addEventListener("click", () => hide());
-    back.addEventListener("click", () => showHome());
+    back.addEventListener("click", () => {
+      if (current === "article" && trail.length > 1) {
+        trail.pop();
+        showArticle(trail[trail.length - 1], "", "back");
+      } else showHome();
+    });
 
     const focusables = () =>
       [...panel.querySelectorAll("a[href], button, input, select, textarea, [tabindex='0']")].filter(
@@ -162,6 +169,7 @@
     }
 
     function view(name, ...nodes) {
+      current = name;
       back.hidden = name === "home";
       body.replaceChildren(...nodes);
       body.scrollTop = 0;
@@ -286,7 +294,9 @@
     /* ---------- reading an article ---------- */
 
     const DROP = "script,style,iframe,object,embed,form,input,button,select,textarea,link,meta,svg,math,nav.kb-crumbs,.kb-rating,.kb-cta,.kb-related,h1,.headerlink";
-    function clean(html, base) {
+    // links to help-center articles open in the panel (data-article), anchors of this one
+    // scroll (data-anchor), anything else opens in a new tab without a handle on this page
+    function clean(html, base, links) {
       const doc = new DOMParser().parseFromString(html, "text/html");
       doc.querySelectorAll(DROP).forEach((n) => n.remove());
       for (const n of doc.body.querySelectorAll("*")) {
@@ -301,8 +311,12 @@
         }
         if (n.tagName === "A" && n.hasAttribute("href")) {
           const url = new URL(n.getAttribute("href"));
+          const article = url.origin === SITE && Object.hasOwn(links, url.pathname) ? links[url.pathname] : "";
           if (url.origin + url.pathname === new URL(base).href && url.hash) n.dataset.anchor = url.hash.slice(1);
-          else {
+          else if (article) {
+            n.dataset.article = String(article);
+            if (url.hash) n.dataset.anchor = url.hash.slice(1);
+          } else {
             n.setAttribute("target", "_blank");
             n.setAttribute("rel", "noopener");
           }
@@ -311,8 +325,12 @@
       return [...doc.body.childNodes].map((n) => document.importNode(n, true));
     }
 
-    async function showArticle(id, anchor) {
+    // how: "new" (from a list: Back goes home), "link" (from another article: Back returns
+    // to it) or "back"
+    async function showArticle(id, anchor, how = "new") {
       const box = el("div", { class: "kb-article", "aria-busy": "true", tabindex: "-1" });
+      if (how === "new") trail = [id];
+      else if (how === "link") trail.push(id);
       view("article", box);
       remember({ article: id });
       try {
@@ -321,24 +339,25 @@
         const heading = el("h3", { text: a.title, tabindex: "-1" });
         box.replaceChildren(
           heading,
-          ...clean(a.html, url),
+          ...clean(a.html, url, a.links || {}),
           rating(a),
           el("p", {}, el("a", { href: url, target: "_blank", rel: "noopener", text: L.open_in_help_center })),
         );
         box.removeAttribute("aria-busy");
         box.addEventListener("click", (e) => {
-          const link = e.target.closest("a[data-anchor]");
-          if (!link) return;
+          const link = e.target.closest("a[data-article], a[data-anchor]");
+          if (!link || e.ctrlKey || e.metaKey || e.shiftKey) return;
           e.preventDefault();
+          if (link.dataset.article) return showArticle(link.dataset.article, link.dataset.anchor, "link");
           const to = box.querySelector("#" + CSS.escape("kb-a-" + link.dataset.anchor));
           if (to) to.scrollIntoView();
         });
         const viewed = (memory().viewed || []).filter((v) => v !== a.id);
         remember({ viewed: [...viewed, a.id].slice(-100) });
-        send("/events/view", { id: a.id, src: "widget" });
+        if (how !== "back") send("/events/view", { id: a.id, src: "widget" });
         const target = anchor && box.querySelector("#" + CSS.escape("kb-a-" + anchor));
-        if (target) target.scrollIntoView();
-        heading.focus();
+        heading.focus({ preventScroll: Boolean(target) }); // a reader starts at the title...
+        if (target) target.scrollIntoView(); // ...shown the section the link named
       } catch (err) {
         box.replaceChildren(el("p", { class: "kb-error", text: err.message }));
         box.removeAttribute("aria-busy");
@@ -346,11 +365,18 @@
       }
     }
 
+    // a vote is remembered for the visit (sessionStorage), per revision: reopening the
+    // article thanks the reader instead of asking again
     function rating(a) {
+      const key = a.id + "@" + a.revision;
+      const status = el("p", { role: "status", class: "kb-muted" });
+      if (Object.hasOwn(memory().rated || {}, key)) {
+        status.textContent = L.thanks;
+        return el("div", { class: "kb-rate" }, status);
+      }
       const three = info.ratings.scale === "three";
       const values = three ? [[3, "3"], [2, "2"], [1, "1"]] : [[1, L.yes], [0, L.no]];
       const best = three ? 3 : 1;
-      const status = el("p", { role: "status", class: "kb-muted" });
       const reasons = el(
         "form",
         { hidden: true },
@@ -369,6 +395,8 @@
             body: { article_id: a.id, revision: a.revision, value, ...(reason ? { reason } : {}), ...where() },
           });
           status.textContent = L.thanks;
+          const rated = Object.entries(memory().rated || {}).filter(([k]) => k !== key);
+          remember({ rated: Object.fromEntries([...rated, [key, value]].slice(-100)) });
         } catch (err) {
           status.textContent = err.message;
         }
@@ -411,6 +439,12 @@
       return "";
     }
 
+    // what the visitor searched in the panel: the words in the box, else the last search
+    function searched() {
+      const past = memory().searches || [];
+      return input.value.trim() || (past.length ? String(past[past.length - 1].q || "") : "");
+    }
+
     function hoursText(h) {
       const days = h.days.map((d) => d[0].toUpperCase() + d.slice(1)).join(", ");
       return `${L.hours}: ${days} ${h.open}–${h.close} (${h.timezone})`;
@@ -420,7 +454,7 @@
       const box = el("div", { "aria-busy": "true" });
       view("contact", box);
       try {
-        contactInfo = contactInfo || (await api("/contact"));
+        contactInfo = await api("/contact"); // asked each time: support may have come online
       } catch (err) {
         box.replaceChildren(el("p", { class: "kb-error", text: err.message }));
         return;
@@ -440,6 +474,7 @@
               : el("input", { id, name: f.name, type: f.type === "email" ? "email" : "text", maxlength: f.max_length, autocomplete: f.type === "email" ? "email" : f.name === "name" ? "name" : "off" });
         control.required = f.required;
         if (typeof draft[f.name] === "string") control.value = draft[f.name];
+        else if (f.name === "subject") control.value = searched().slice(0, f.max_length);
         return { f, control, error: el("p", { class: "kb-error", id: id + "-e", hidden: true }) };
       });
       const honeypot = el("input", { name: "website", tabindex: "-1", autocomplete: "off", "aria-hidden": "true" });
@@ -453,10 +488,11 @@
         submit,
         status,
       );
-      const online = el("p", { class: c.online ? "kb-online" : "kb-muted", text: c.online ? L.online : L.offline });
+      const online = el("p", { class: c.online ? "kb-online" : "kb-offline", text: c.online ? L.online : L.offline });
+      const reply = c.response_time ? el("p", { class: "kb-muted", text: L.response.replace("{time}", c.response_time) }) : null;
       box.replaceChildren(
         ...(c.incident ? [el("p", { class: "kb-notice kb-notice--incident", role: "alert", text: c.incident })] : []),
-        el("div", { class: "kb-notice" }, online, el("p", { class: "kb-muted", text: hoursText(c.hours) })),
+        el("div", { class: "kb-notice" }, online, reply, el("p", { class: "kb-muted", text: hoursText(c.hours) })),
         cform,
       );
       box.removeAttribute("aria-busy");
@@ -475,6 +511,7 @@
           suggest.replaceChildren();
         }
       }, 400);
+      if (fields.some(({ f, control }) => f.name === "subject" && control.value.trim())) findSuggestions();
       cform.addEventListener("input", (e) => {
         if (e.target === honeypot) return;
         const values = {};
