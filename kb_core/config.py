@@ -284,6 +284,12 @@ WIDGET_LABELS: dict[str, str] = {
     "unavailable": "The help center can't be reached right now. Please try again in a moment.",
 }
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+# Material for MkDocs' named primary colours (its palette.css), for widget.color
+MATERIAL_COLORS = (
+    *("red", "pink", "purple", "deep-purple", "indigo", "blue", "light-blue", "cyan", "teal"),
+    *("green", "light-green", "lime", "yellow", "amber", "orange", "deep-orange", "brown"),
+    *("grey", "blue-grey", "black", "white"),
+)
 
 
 class WidgetContext(_Model):
@@ -315,6 +321,21 @@ class WidgetSettings(_Model):
     labels: dict[str, str] = Field(
         {}, description="The widget's texts by name (see WIDGET_LABELS), for other languages."
     )
+    color: str = Field(
+        "",
+        description=(
+            "Launcher and panel colour: a Material palette name (teal) or #rrggbb; empty: "
+            "site.primary_color. Shaded as far as 4.5:1 text contrast needs."
+        ),
+    )
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v and v not in MATERIAL_COLORS and not re.fullmatch(r"#[0-9a-f]{6}", v):
+            raise ValueError(f"not a Material palette name or #rrggbb: {v!r}")
+        return v
 
     @field_validator("allowed_origins")
     @classmethod

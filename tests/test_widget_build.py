@@ -1,5 +1,6 @@
-"""The widget turned off: `kb build` (a real process) removes the scripts an earlier build
-published, and the app answers 404 for them even from a build that still holds them."""
+"""The widget's build: turned off, `kb build` (a real process) removes the scripts an earlier
+build published, and the app answers 404 for them even from a build that still holds them; its
+colours follow site.primary_color or widget.color with readable text."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ import pytest
 import yaml
 
 from feedback_api import create_app, shutdown
-from kb_core.config import load_config
+from kb_builder.widget import (
+    MATERIAL,
+    SOFT_DARK,
+    SOFT_LIGHT,
+    WidgetColours,
+    contrast,
+    widget_colours,
+    widget_files,
+)
+from kb_core.config import MATERIAL_COLORS, load_config, parse_config
+from kb_core.errors import ConfigError
 from tests.apps import BufferedClient
 from tests.conftest import ROOT
 
@@ -80,3 +91,60 @@ def test_a_disabled_widget_leaves_no_scripts_and_answers_404(tmp_path: Path) -> 
     assert [name for name in SCRIPTS if (out / "public" / name).exists()] == []
     assert (out / "public" / "index.html").is_file()  # the rest of the site is still there
     assert _status(out, off, tmp_path)["/widget.js"] == 404
+
+
+def _colours(**sections: object) -> WidgetColours:
+    config, _ = parse_config(sections, "test")
+    return widget_colours(config)
+
+
+@pytest.mark.parametrize("name", MATERIAL_COLORS)
+def test_every_palette_colour_keeps_text_readable(name: str) -> None:
+    c = _colours(site={"primary_color": name})
+    pairs = {
+        "launcher": (c.accent, c.on_accent),
+        "launcher hovered": (c.hover, c.on_accent),
+        "link on the light panel": (c.link, SOFT_LIGHT),
+        "dark panel header": (c.dark_accent, c.on_dark_accent),
+        "link on the dark panel": (c.dark_link, SOFT_DARK),
+    }
+    low = {k: round(contrast(*v), 2) for k, v in pairs.items() if contrast(*v) < 4.5}
+    assert low == {}
+
+
+def test_the_palette_is_materials() -> None:
+    assert set(MATERIAL) == set(MATERIAL_COLORS)
+
+
+def test_colour_from_the_site_unless_the_widget_says_otherwise() -> None:
+    teal = _colours(site={"primary_color": "teal"})
+    # Material's teal (#009485) with white text is 3.8:1: darkened just enough, hue kept
+    assert (teal.accent, teal.on_accent) == ("#008578", "#ffffff")
+    amber = _colours(site={"primary_color": "teal"}, widget={"color": "amber"})
+    assert (amber.accent, amber.on_accent) == ("#ffc105", "#1f1f1f")  # dark text, as Material
+    brand = _colours(widget={"color": "#FFD700"})
+    assert brand.on_accent == "#1f1f1f" and brand.accent == "#ffd700"
+    navy = _colours(widget={"color": "#000080"})
+    assert (navy.accent, navy.on_accent) == ("#000080", "#ffffff")
+    # a palette Material does not know ("custom"): Material's default, indigo
+    assert _colours(site={"primary_color": "custom"}) == _colours(site={"primary_color": "indigo"})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("tealish", "widget.color: not a Material palette name or #rrggbb: 'tealish'"),
+        ("#abc", "widget.color: not a Material palette name or #rrggbb: '#abc'"),
+    ],
+)
+def test_a_bad_widget_colour_is_named(value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"widget": {"color": value}})
+    assert [str(p) for p in caught.value.problems] == [f"site_config.yml: error: {message}"]
+
+
+def test_the_built_launcher_carries_the_colours() -> None:
+    config, _ = parse_config({"site": {"primary_color": "deep-orange"}})
+    launcher = widget_files(config)["widget.js"].decode()
+    assert "--kb-accent:" + widget_colours(config).accent + "!important;" in launcher
+    assert "/*KB:colours*/" not in launcher

@@ -5,12 +5,15 @@ plain HTTP server on a second port plays the customer's site (another origin), w
 the one script tag. ``widget.allowed_origins`` names that second origin only, so the same host
 pages opened as ``localhost`` (a third origin) are refused by the API. A second app on the same
 build, whose support is never staffed today and which has an incident notice, serves the host's
-``offline.html``.
+``offline.html``; a third, on a hard-linked copy of the build whose widget.js was made with
+``widget.color: amber`` (dark text), serves ``amber.html``.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -58,11 +61,12 @@ class _Host(SimpleHTTPRequestHandler):
 class Site:
     """The customer's site: its origin, and the same pages under a refused origin."""
 
-    def __init__(self, port: int, portal: Portal, offline: Portal) -> None:
+    def __init__(self, port: int, portal: Portal, offline: Portal, amber: Portal) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.refused_url = f"http://localhost:{port}"
         self.portal = portal
         self.offline = offline  # the help center of offline.html: support is not staffed
+        self.amber = amber  # the help center of amber.html: widget.color amber
 
 
 INCIDENT = "Sign-in is slow for some customers; we're working on it."
@@ -95,6 +99,17 @@ def _app_server(build: Path, config: Any, db: Path) -> tuple[Portal, Any, Callab
     return Portal(f"http://127.0.0.1:{server.server_port}", db), app, _serve(server)
 
 
+def _recoloured_build(build: Path, config: Any, to: Path) -> Path:
+    """A hard-linked copy of ``build`` whose widget files are made for ``config``."""
+    from kb_builder.widget import widget_files
+
+    shutil.copytree(build, to, copy_function=os.link)
+    for name, data in widget_files(config).items():
+        (to / "public" / name).unlink()  # a new file: the shared one stays as it was
+        (to / "public" / name).write_bytes(data)
+    return to
+
+
 @pytest.fixture(scope="session")
 def widget_site(
     built_site: Path,  # noqa: F811
@@ -124,8 +139,14 @@ def widget_site(
     offline, offline_app, stop_offline = _app_server(
         built_site, config.model_copy(update={"contact": closed}), store / "offline.sqlite3"
     )
+    amber_config = config.model_copy(
+        update={"widget": widget.model_copy(update={"color": "amber"})}
+    )
+    amber_build = _recoloured_build(built_site, amber_config, store / "amber-build")
+    amber, amber_app, stop_amber = _app_server(amber_build, amber_config, store / "amber.sqlite3")
     help_origin = portal.url
     (pages / "offline.html").write_text(host_page(offline.url), encoding="utf-8")
+    (pages / "amber.html").write_text(host_page(amber.url), encoding="utf-8")
     (pages / "index.html").write_text(host_page(help_origin), encoding="utf-8")
     (pages / "billing.html").write_text(host_page(help_origin, context="billing"), "utf-8")
     hostile = f"<style>{HOSTILE_CSS}</style>"
@@ -136,12 +157,13 @@ def widget_site(
         f"default-src 'none'; script-src {help_origin}; connect-src {help_origin}; "
         f"img-src {help_origin}"
     )
-    yield Site(host.server_address[1], portal, offline)
+    yield Site(host.server_address[1], portal, offline, amber)
     stop()
     stop_offline()
+    stop_amber()
     stop_host()
-    feedback_api.shutdown(app)
-    feedback_api.shutdown(offline_app)
+    for one in (app, offline_app, amber_app):
+        feedback_api.shutdown(one)
 
 
 @pytest.fixture

@@ -269,13 +269,16 @@ def test_axe_on_the_open_panel(
     widget_site: Site,
     axe_script: Path,  # noqa: F811
 ) -> None:
-    w = open_panel(page, widget_site)
     checked: dict[str, list[dict[str, Any]]] = {}
 
     def audit(state: str) -> None:
         page.add_script_tag(path=str(axe_script))
         checked[state] = [v for v in run_axe(page) if v["impact"] in ("serious", "critical")]
 
+    page.goto(widget_site.url + "/index.html")
+    expect(widget(page).get_by_role("button", name="Help")).to_be_visible()
+    audit("launcher")
+    w = open_panel(page, widget_site)
     search(w, REFUND_Q)
     expect(w.locator(".kb-answer")).to_be_visible()
     audit("results")
@@ -394,3 +397,43 @@ def test_contact_offline_with_the_subject_from_the_search(page: Page, widget_sit
     search(w, "change plan")
     w.get_by_role("button", name="Contact support").click()
     expect(w.get_by_label("Subject")).to_have_value("change plan")
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_launcher_colour_follows_the_palette_and_stays_readable(
+    page: Page,
+    widget_site: Site,
+    axe_script: Path,  # noqa: F811
+) -> None:
+    from kb_builder.widget import widget_colours
+    from kb_core.config import load_config
+    from tests.widget.conftest import ROOT
+
+    paint = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
+    teal = widget_colours(load_config(ROOT / "site_config.yml")[0])  # site.primary_color: teal
+    page.goto(widget_site.url + "/index.html")
+    launcher = widget(page).get_by_role("button", name="Help")
+    assert launcher.evaluate(paint) == [_rgb(teal.accent), _rgb(teal.on_accent)]
+    assert teal.accent != "#00695c"  # not the stylesheet's fallback
+
+    page.goto(widget_site.url + "/amber.html")  # widget.color: amber, dark text
+    launcher = widget(page).get_by_role("button", name="Help")
+    assert launcher.evaluate(paint) == ["rgb(255, 193, 5)", "rgb(31, 31, 31)"]
+    found: dict[str, list[dict[str, Any]]] = {}
+    page.add_script_tag(path=str(axe_script))
+    found["launcher"] = run_axe(page)
+    launcher.click()
+    w = widget(page)
+    head = w.locator(".kb-head")
+    assert head.evaluate(paint) == ["rgb(255, 193, 5)", "rgb(31, 31, 31)"]
+    search(w, "refund")
+    page.add_script_tag(path=str(axe_script))
+    found["panel"] = run_axe(page)
+    serious = {
+        k: [v for v in vs if v["impact"] in ("serious", "critical")] for k, vs in found.items()
+    }
+    assert serious == {"launcher": [], "panel": []}

@@ -12,20 +12,24 @@
   if (!me) return;
   const src = new URL(me.src, location.href);
   const LABEL = /*KB:launcher*/ "Help";
+  // --kb-accent and friends, from widget.color or site.primary_color (kb_builder/widget.py);
+  // the panel's stylesheet reads them from this :host too
+  const COLOURS = /*KB:colours*/ "";
   const state = { panel: null, loading: null, wanted: null };
 
   const host = document.createElement("div");
   host.setAttribute("data-kb-widget", "");
   const root = host.attachShadow({ mode: "open" });
   // !important in the shadow beats the host page's !important on our element
-  const css = `:host{all:initial!important;display:block!important;position:fixed!important;
+  const css = `:host{${COLOURS}all:initial!important;display:block!important;position:fixed!important;
 z-index:2147483000!important;inset:auto 0 0 auto!important;visibility:visible!important;
 opacity:1!important}
 .kb-launch{all:initial;position:fixed;right:20px;bottom:20px;display:flex;align-items:center;
-gap:8px;padding:12px 18px;border-radius:999px;background:#00695c;color:#fff;cursor:pointer;
+gap:8px;padding:12px 18px;border-radius:999px;background:var(--kb-accent,#00695c);
+color:var(--kb-on-accent,#fff);cursor:pointer;
 font:600 15px/1.2 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 box-shadow:0 4px 14px rgba(0,0,0,.25)}
-.kb-launch:hover{background:#004d40}
+.kb-launch:hover{background:var(--kb-hover,#004d40)}
 .kb-launch:focus-visible{outline:3px solid #ffb300;outline-offset:3px}
 .kb-launch svg{width:20px;height:20px;fill:currentColor}
 .kb-launch[aria-expanded=true]{display:none}`;
