@@ -1,5 +1,6 @@
 """Deflection by the contact form's suggestions: forms started, suggestions opened, and
-requests abandoned after reading one (read from ``contact_events``, for ``kb gaps``).
+requests abandoned after reading one (read from ``contact_events``, for ``kb gaps``), in all
+or from one source (the portal's form or the widget's, ``sources.py``).
 
 A visit is one visitor on one UTC day: the visitor hash rotates daily (``visitor.py``), so it
 cannot follow anyone further. Abandoned after reading = a visit that started the form, opened
@@ -21,13 +22,18 @@ def _flag(kind: str) -> sa.ColumnElement[Any]:
 
 
 def deflection_totals(
-    conn: sa.Connection, since: datetime | None, until: datetime
+    conn: sa.Connection, since: datetime | None, until: datetime, source: str | None = None
 ) -> dict[str, int]:
     """``contact_started``, ``suggestions_opened`` and ``abandoned_after_reading`` between
-    ``since`` (None: all time) and ``until``."""
+    ``since`` (None: all time) and ``until``; of one ``source`` ('portal' or 'widget') if given.
+    """
     where = [contact_events.c.ts < until]
     if since is not None:
         where.append(contact_events.c.ts >= since)
+    if source == "portal":
+        where.append(contact_events.c.source.is_(None))
+    elif source is not None:
+        where.append(contact_events.c.source == source)
     opened = sa.select(sa.func.count()).where(*where, contact_events.c.kind == "opened")
     visits = (
         sa.select(

@@ -20,6 +20,7 @@ from kb_reports.gaps.sections import (
     SECTIONS,
     next_action_lines,
     rows,
+    shown,
     summary_lines,
     window_text,
 )
@@ -137,9 +138,9 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
     }
     sections = []
     for key, title in SECTIONS:
-        body = list(rows(report, key))
-        if key == "stubs" and not body:
+        if not shown(report, key):
             continue
+        body = list(rows(report, key))
         sections.append(
             {
                 "id": {
@@ -148,6 +149,8 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
                     "unhelpful": "unhelpful-articles",
                     "escalations": "escalations",
                     "stale": "stale-articles",
+                    "sources": "portal-and-widget",
+                    "widget_pages": "widget-pages",
                     "stubs": "drafts",
                 }[key],
                 "title": title,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from kb_core.manifest import ManifestArticle
 from kb_reports.gaps.articles import PublishedArticles, StaleArticle
 from kb_store.reports import DayRow, Window
+from kb_store.sources import SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,18 @@ class StubStatus:
     loop: LoopCheck | None
 
 
+@dataclass(frozen=True)
+class WidgetPage:
+    """A host page of the widget where searches found nothing, most failed searches first."""
+
+    rank: int
+    host: str  # origin and path
+    failed: int
+    searches: int
+    visitors: int
+    queries: list[tuple[str, int]]  # the failed ones, most searched first
+
+
 @dataclass
 class GapReport:
     """Everything ``kb gaps`` found, ready to render in any format."""
@@ -190,6 +203,16 @@ class GapReport:
     index_available: bool = False
     failed_all: list[FailedGroup] = field(default_factory=list)  # before --limit
     catalog: PublishedArticles | None = None
+    sources: list[SourceRow] = field(default_factory=list)  # the portal, then the widget
+    widget_pages: list[WidgetPage] = field(default_factory=list)
+
+    @property
+    def widget_used(self) -> bool:
+        """Whether the widget had any search or contact traffic in the window."""
+        return any(
+            s.source == "widget" and (s.searches or s.contact_requests or s.contact_started)
+            for s in self.sources
+        )
 
     def next_actions(self) -> list[tuple[str, int, Action]]:
         """What to do first: the top gaps of each section, (section, rank, action).
@@ -237,6 +260,8 @@ class GapReport:
                 for section, rank, action in self.next_actions()
             ],
             "daily": [asdict(d) for d in self.daily],
+            "sources": [asdict(s) for s in self.sources],
+            "widget_pages": [asdict(p) for p in self.widget_pages],
             "category_helpfulness": [
                 {"category": c, "votes": n, "helpful": round(h, 4)}
                 for c, n, h in self.category_helpfulness

@@ -23,6 +23,7 @@ from kb_reports.gaps.sections import (
     day_text,
     next_action_lines,
     rows,
+    shown,
     summary_lines,
 )
 
@@ -60,6 +61,8 @@ def render_md(report: GapReport) -> str:
         out += ["", "## Next actions", ""]
         out += [f"{i}. {_md_cell(line)}" for i, line in enumerate(actions, 1)]
     for section, title in SECTIONS:
+        if not shown(report, section):
+            continue
         body = list(rows(report, section))
         total = report.counts.get(COUNT_KEYS.get(section, ""), len(body))
         out += ["", f"## {title}", ""]
@@ -174,6 +177,17 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "article_id": art.id,
             "source": art.source,
         }
+    for p in report.widget_pages:
+        yield {
+            "section": "widget_pages",
+            "rank": p.rank,
+            "key": p.host,
+            "title": p.host,
+            "searches": p.failed,
+            "visitors": p.visitors,
+            "queries": "; ".join(q for q, _ in p.queries),
+            "evidence": f"{p.failed} of {p.searches} widget searches on this page found nothing",
+        }
 
 
 def render_csv(report: GapReport) -> str:
@@ -209,16 +223,16 @@ def render_text(report: GapReport, file: IO[str] | None = None, width: int | Non
         for i, line in enumerate(actions, 1):
             console.print(Text(f"  {i}. {line}"))
     for section, title in SECTIONS:
-        body = list(rows(report, section))
-        if section == "stubs" and not body:
+        if not shown(report, section):
             continue
+        body = list(rows(report, section))
         console.print()
         if not body:
             console.print(f"{title}: none", markup=False)
             continue
         total = report.counts.get(COUNT_KEYS.get(section, ""), len(body))
-        shown = f" (top {len(body)} of {total})" if total > len(body) else ""
-        table = Table(title=title + shown, title_justify="left", expand=False)
+        top = f" (top {len(body)} of {total})" if total > len(body) else ""
+        table = Table(title=title + top, title_justify="left", expand=False)
         header = HEADERS[section]
         # long sentences read better under the table than squeezed into a column
         split = header[-1] == "Action"

@@ -41,9 +41,11 @@ from kb_reports.gaps.model import (
     StubStatus,
     UnhelpfulArticle,
     WeakGroup,
+    WidgetPage,
     find_group,
     window_for,
 )
+from kb_store.sources import SourceRow
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ __all__ = [  # the report's shapes live in gaps_model; callers import them from 
     "StubStatus",
     "UnhelpfulArticle",
     "WeakGroup",
+    "WidgetPage",
     "build_report",
     "find_group",
     "window_for",
@@ -86,6 +89,7 @@ def build_report(
     from kb_reports.gaps.loop import LoopChecker, find_stubs
     from kb_store import reports as sql
     from kb_store.deflection import deflection_totals
+    from kb_store.sources import by_source, widget_hosts
 
     now = now or datetime.now(UTC)
     window = window_for(since, now)
@@ -100,6 +104,8 @@ def build_report(
         reasons = sql.rating_reasons(conn, window)
         daily = sql.daily(conn, window)
         deflection = deflection_totals(conn, window.since, window.until)
+        sources = by_source(conn, window)
+        hosts, n_hosts = widget_hosts(conn, window, limit)
         detail = failed_all[:limit]
         target = find_group(failed_all, focus) if focus else None
         if target is not None and target not in detail:
@@ -136,6 +142,7 @@ def build_report(
         "ratings": sum(h.votes for h in scores.values()),
         "published_articles": len(catalog.articles),
         **deflection,  # contact_started, suggestions_opened, abandoned_after_reading
+        **_widget_totals(sources),
     }
     counts = {
         "failed_searches": len(failed_all),
@@ -144,6 +151,7 @@ def build_report(
         "escalations": len(escalations),
         "stale_articles": len(stale),
         "new_failed_groups": sum(1 for g in failed_all if g.new),
+        "widget_pages": n_hosts,
     }
     return GapReport(
         generated_at=now,
@@ -163,7 +171,22 @@ def build_report(
         index_available=bool(checker and checker.available),
         failed_all=failed_all,
         catalog=catalog,
+        sources=sources,
+        widget_pages=[
+            WidgetPage(rank, h.host, h.failed, h.searches, h.visitors, h.queries)
+            for rank, h in enumerate(hosts, 1)
+        ],
     )
+
+
+def _widget_totals(sources: list[SourceRow]) -> dict[str, int]:
+    """The widget's share of the totals: searches, failed searches, contact requests."""
+    widget = next((s for s in sources if s.source == "widget"), SourceRow("widget"))
+    return {
+        "widget_searches": widget.searches,
+        "widget_failed_searches": widget.failed_searches,
+        "widget_contact_requests": widget.contact_requests,
+    }
 
 
 def _unhelpful(

@@ -2,7 +2,8 @@
 
 Markdown, CSV and the terminal (``gaps_render``) and HTML (``gaps_html``) show the same
 sections in the same order: failed searches, weak searches, unhelpful articles, escalations,
-stale articles, drafts.
+stale articles, then, when the widget had traffic, the portal and the widget side by side and
+the widget's host pages where searches failed, and drafts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "SECTION_NAMES",
     "day_text",
     "next_action_lines",
+    "shown",
     "queries_text",
     "rows",
     "summary_lines",
@@ -49,8 +51,11 @@ SECTIONS = (
     ("unhelpful", "Unhelpful articles"),
     ("escalations", "Escalations without self-service"),
     ("stale", "Stale articles"),
+    ("sources", "Portal and widget"),
+    ("widget_pages", "Widget pages where searches failed"),
     ("stubs", "Drafts from kb gaps --stub"),
 )
+WIDGET_SECTIONS = ("sources", "widget_pages")
 
 COUNT_KEYS = {
     "failed": "failed_searches",
@@ -58,6 +63,7 @@ COUNT_KEYS = {
     "unhelpful": "unhelpful_articles",
     "escalations": "escalations",
     "stale": "stale_articles",
+    "widget_pages": "widget_pages",
 }
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -87,6 +93,16 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "Action",
     ),
     "stale": ("#", "Article", "Owner", "Why", "Action"),
+    "sources": (
+        "Source",
+        "Searches",
+        "Found nothing",
+        "Contact requests",
+        "Forms started",
+        "Suggestions opened",
+        "Deflected",
+    ),
+    "widget_pages": ("#", "Host page", "Failed searches", "Searches", "Visitors", "Failed queries"),
     "stubs": ("Draft", "Group", "Published", "Now found", "Queries"),
 }
 
@@ -154,6 +170,27 @@ def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
                 s.stale.reason,
                 s.action.text,
             )
+    elif section == "sources":
+        for src in report.sources:
+            yield (
+                src.source,
+                str(src.searches),
+                f"{src.failed_searches} ({_share(src.failed_searches, src.searches)})",
+                str(src.contact_requests),
+                str(src.contact_started),
+                str(src.suggestions_opened),
+                str(src.abandoned_after_reading),
+            )
+    elif section == "widget_pages":
+        for p in report.widget_pages:
+            yield (
+                str(p.rank),
+                p.host,
+                str(p.failed),
+                str(p.searches),
+                str(p.visitors),
+                queries_text(p.queries),
+            )
     elif section == "stubs":
         for st in report.stubs:
             loop = st.loop.text if st.loop and st.loop.checked else "-"
@@ -166,9 +203,34 @@ def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
             )
 
 
+def shown(report: GapReport, section: str) -> bool:
+    """Whether a section appears: drafts when there are some, the widget's once it is used."""
+    if section == "stubs":
+        return bool(report.stubs)
+    if section in WIDGET_SECTIONS:
+        return report.widget_used
+    return True
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "-"
+
+
 def summary_lines(report: GapReport) -> list[str]:
     t, c = report.totals, report.counts
     rate = t["failed_searches"] / t["searches"] if t["searches"] else 0.0
+    widget = next((s for s in report.sources if s.source == "widget"), None)
+    widget_line = (
+        [
+            f"Widget: {widget.searches} searches, found nothing: {widget.failed_searches} "
+            f"({_share(widget.failed_searches, widget.searches)}); contact requests: "
+            f"{widget.contact_requests}; {widget.abandoned_after_reading} abandoned after "
+            f"reading a suggestion (deflected); host pages with failed searches: "
+            f"{c.get('widget_pages', 0)}"
+        ]
+        if widget is not None and report.widget_used
+        else []
+    )
     return [
         f"Window: {window_text(report)}",
         f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
@@ -180,6 +242,7 @@ def summary_lines(report: GapReport) -> list[str]:
         f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
         f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
         f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
+        *widget_line,
     ]
 
 
