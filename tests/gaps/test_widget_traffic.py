@@ -157,7 +157,9 @@ def test_json_counts_the_widget_apart(store: str, config_path: Path, site_build:
     assert data["counts"]["widget_pages"] == 2
 
 
-def test_markdown_and_text_show_the_widget(store: str, config_path: Path, site_build: Path) -> None:
+def test_markdown_text_and_html_show_the_widget(
+    store: str, config_path: Path, site_build: Path, tmp_path: Path
+) -> None:
     md = _gaps(store, config_path, site_build, "--format", "md", "--limit", "1").stdout
     assert (
         "- Widget: 6 searches, found nothing: 4 (67%); contact requests: 1; 1 abandoned after "
@@ -173,6 +175,11 @@ def test_markdown_and_text_show_the_widget(store: str, config_path: Path, site_b
     assert "Widget: 6 searches, found nothing: 4 (67%)" in text
     assert "Portal and widget" in text
     assert "Widget pages where searches failed" in text and BILLING in text and SETTINGS in text
+    html = tmp_path / "gaps.html"
+    _gaps(store, config_path, site_build, "--format", "html", "--output", str(html))
+    page = html.read_text(encoding="utf-8")
+    assert 'id="portal-and-widget"' in page and 'id="widget-pages"' in page
+    assert BILLING in page
 
 
 def test_no_widget_sections_without_widget_traffic(
