@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from feedback_api.schemas import ContactEvent, parse_json
 from feedback_api.services import Services, services
 from feedback_api.widget import event_origin
 from kb_core.config import SupportHours
+from kb_core.schedule import banner_text
 from kb_store.store import ContactRequest, DuplicateReference
 from kb_store.tables import contact_event_row
 
@@ -64,7 +65,7 @@ def describe() -> Response:
         },
         online=support_online(c.hours),
         response_time=c.response_time,
-        incident=c.incident or None,
+        incident=banner_text(c.incident, datetime.now(UTC)) or None,  # its window, live
         mailto=c.mailto or None,
         min_fill_seconds=c.min_fill_seconds,
     )

@@ -10,16 +10,17 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from markdown.extensions.toc import slugify
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from kb_core.config import Visibility
 from kb_core.errors import Problem
+from kb_core.schedule import State, iso, parse_moment, state
 
 CATEGORY_FILE = "_category.yml"
 INTRO_FILES = ("index.md", "README.md", "readme.md")
@@ -44,6 +45,21 @@ class ArticleMeta(BaseModel):
     owner: str | None = None
     review_by: date | None = None
     aliases: list[str] = []
+    publish_at: datetime | None = None  # built from this moment on (ISO 8601, with a zone)
+    expires_at: datetime | None = None  # and no longer from this one
+
+    @field_validator("publish_at", "expires_at", mode="before")
+    @classmethod
+    def _moment(cls, v: Any) -> Any:
+        return None if v is None else parse_moment(v)
+
+    @field_validator("expires_at")
+    @classmethod
+    def _window(cls, v: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("publish_at")
+        if v is not None and start is not None and v <= start:
+            raise ValueError(f"must be after publish_at ({iso(start)})")
+        return v
 
     @field_validator("tags", "keywords", "related", "aliases", mode="before")
     @classmethod
@@ -145,6 +161,10 @@ class Article:
     def stem_path(self) -> str:
         return self.source.rsplit(".", 1)[0]
 
+    def window(self, at: datetime) -> State:
+        """Whether ``at`` is before, inside or after the article's publishing window."""
+        return state(self.meta.publish_at, self.meta.expires_at, at)
+
 
 @dataclass
 class KnowledgeBase:
@@ -152,6 +172,8 @@ class KnowledgeBase:
     categories: dict[tuple[str, ...], Category]
     articles: list[Article]
     problems: list[Problem]
+    # articles outside their publishing window, taken out of ``articles`` before planning
+    withheld: list[Article] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Article]:
         return {a.id: a for a in self.articles}

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,12 @@ from kb_builder.load import load_and_check
 from kb_builder.manifest import make_manifest
 from kb_builder.pages import plan_tree
 from kb_builder.render import RenderResult, render_shard, split, warm_up
+from kb_builder.schedule import moments, upcoming, withhold
 from kb_builder.widget import widget_files
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError, Problem
 from kb_core.manifest import INTERNAL, PUBLIC, read_manifest
+from kb_core.schedule import Change
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,10 @@ class BuildReport:
     public_articles: int = 0
     internal_articles: int = 0
     drafts_skipped: int = 0
+    not_yet_published: int = 0  # outside their publishing window (public and internal)
+    expired: int = 0
+    as_of: datetime | None = None  # the moment windows were judged at
+    next_change: Change | None = None  # when the output changes next, and why
     pages_rebuilt: int = 0
     incremental: bool = False
     index: str = ""  # the public search index: "unchanged", "updated" or "rebuilt"
@@ -78,16 +84,20 @@ def build_site(
     progress: Progress | None = None,
     today: date | None = None,
     workers: int | None = None,
+    at: datetime | None = None,
 ) -> BuildReport:
-    """Build the portals, indexes and manifests into ``output``.
+    """Build the portals, indexes and manifests into ``output``, as the site is at ``at``.
+
+    ``at`` (default: now) decides which articles are inside their publishing window and which
+    banners show; ``today`` (default: ``at``'s date) which articles are stale.
 
     Raises BuildError listing every problem when an article cannot be built correctly or safely
     (or, under ``strict``, when there is any problem at all).
     """
     say = progress or (lambda _what, _done, _total: None)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
-    today = today or date.today()
-    report = BuildReport(output)
+    today, at = moments(today, at)
+    report = BuildReport(output, as_of=at)
     t0 = time.perf_counter()
     work = output / ".work"
     salt = f"{code_digest()} {content_dir.as_posix()}"
@@ -108,6 +118,7 @@ def build_site(
             today,
             on_file=lambda d, t: say("Reading", d, t),
             cache=content_cache,
+            at=at,
         )
         problems = list(config_problems or []) + problems
         report.problems = problems
@@ -121,15 +132,22 @@ def build_site(
             )
         content_cache.save()
         del content_cache
+        # from here on, an article outside its window is not in the knowledge base at all
+        withhold(kb, at)
+        withheld = [a for a in kb.withheld if a.visibility != "draft"]
+        report.not_yet_published = sum(1 for a in withheld if a.window(at) == "pending")
+        report.expired = len(withheld) - report.not_yet_published
+        everything = kb.articles + kb.withheld
+        report.next_change = upcoming(everything, config, at, ("public", "internal"))
         public = [a for a in kb.articles if a.visibility == "public"]
         internal = [a for a in kb.articles if a.visibility == "internal"]
         report.public_articles, report.internal_articles = len(public), len(internal)
-        report.drafts_skipped = sum(1 for a in kb.articles if a.visibility == "draft")
+        report.drafts_skipped = sum(1 for a in everything if a.visibility == "draft")
         output.mkdir(parents=True, exist_ok=True)
         say("Rendering and indexing", 0, 1)
         t1 = time.perf_counter()
-        plan = plan_tree(kb, config, "public", today)
-        iplan = plan_tree(kb, config, "internal", today)
+        plan = plan_tree(kb, config, "public", today, at)
+        iplan = plan_tree(kb, config, "internal", today, at)
         shards = split(plan, shard_count(len(public), workers))
         public_parts = len(shards)
         report.timings["prepare"] = time.perf_counter() - t1
@@ -195,8 +213,13 @@ def build_site(
             )
         else:
             shutil.rmtree(output / "internal", ignore_errors=True)
-        make_manifest(public, kb, config, redirect_map(plan)).write(output / PUBLIC)
-        make_manifest(internal, kb, config, redirect_map(iplan)).write(output / INTERNAL)
+        # the agents' index and portal hold the public articles too
+        for levels, arts, p, name in (
+            (("public",), public, plan, PUBLIC),
+            (("public", "internal"), internal, iplan, INTERNAL),
+        ):
+            change = upcoming(everything, config, at, levels)
+            make_manifest(arts, kb, config, redirect_map(p), at, change).write(output / name)
         report.timings["publish"] = time.perf_counter() - t2 - report.timings["render"]
         report.index = index_job.result()
         say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)

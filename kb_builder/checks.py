@@ -6,21 +6,21 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import defaultdict
-from datetime import date
-from urllib.parse import unquote, urlsplit
+from datetime import date, datetime
 
 from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.published import removed_urls
 from kb_builder.sanitize import raw_html_problems
+from kb_builder.schedule import Targets, moments, site_path
 from kb_builder.template import template_problems
 from kb_core.config import SiteConfig
 from kb_core.errors import Problem
 from kb_core.manifest import Manifest
+from kb_core.schedule import show
 
 # Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
 RESERVED = frozenset(
@@ -87,11 +87,18 @@ def check(
     today: date | None = None,
     previous_manifest: Manifest | None = None,
     history: History | None = None,
+    at: datetime | None = None,
 ) -> list[Problem]:
-    """Every problem of ``kb``: loading problems first, then the cross-article checks."""
-    today = today or date.today()
+    """Every problem of ``kb``: loading problems first, then the cross-article checks.
+
+    Publishing windows are judged at ``at`` (default: now, or the start of ``today``): an
+    expired article is not checked, as a draft is not; one not yet published is, since it will
+    go live on its own.
+    """
+    today, at = moments(today, at)
     problems = list(kb.problems)
-    built = [a for a in kb.articles if a.visibility != "draft"]
+    current = [a for a in kb.articles if a.window(at) != "expired"]
+    built = [a for a in current if a.visibility != "draft"]
     by_source = {a.source: a for a in kb.articles}
     by_id: dict[str, list[Article]] = defaultdict(list)
     by_url: dict[str, list[Article]] = defaultdict(list)
@@ -138,11 +145,14 @@ def check(
                 )
             )
     hidden = {a.url: a for a in kb.articles if a.visibility != "public"}
-    for a in kb.articles:
+    targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
+    for a in current:
         problems.extend(_article_checks(a, by_source, by_id, hidden, config, today))
-    problems.extend(removed_urls(kb, config, history, previous_manifest))
-    problems.extend(faq_problems(kb.articles, config.site.language))
-    problems.extend(template_problems(kb.articles))
+        if a.visibility != "draft":
+            problems.extend(_window_problems(a, targets, at))
+    problems.extend(removed_urls(kb, config, history, previous_manifest, at))
+    problems.extend(faq_problems(current, config.site.language))
+    problems.extend(template_problems(current))
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 
@@ -203,7 +213,7 @@ def _article_checks(
         out.extend(raw_html_problems(a))
     for line, is_image, text, target in _links(a):
         if a.visibility == "public":
-            where = _site_path(target, config.site.url)
+            where = site_path(target, config.site.url)
             found = (
                 None if where is None else _absolute_problem(a, line, target, where, by_id, hidden)
             )
@@ -247,27 +257,50 @@ def _article_checks(
     return out
 
 
-def _site_path(target: str, site_url: str) -> str | None:
-    """The portal path an absolute link points at ('a/x/'), or None when it leaves the site."""
-    if target.startswith("<img"):
-        return None
-    try:
-        parts, site = urlsplit(target), urlsplit(site_url)
-    except ValueError:
-        return None
-    base = site.path.rstrip("/")
-    if parts.scheme or parts.netloc:
-        if parts.scheme.lower() not in ("", "http", "https"):
-            return None
-        if parts.netloc.lower() != site.netloc.lower():
-            return None
-    elif not target.startswith("/"):
-        return None
-    # '..' and doubled slashes are resolved as a browser would, so '/a/../internal/' is seen
-    path = posixpath.normpath("/" + unquote(parts.path).lstrip("/"))
-    if base and (path == base or path.startswith(base + "/")):
-        path = path[len(base) :]
-    return path.strip("/") + "/" if path.strip("/") else ""
+def _window_problems(a: Article, targets: Targets, at: datetime) -> list[Problem]:
+    """A warning for each link or ``related:`` id that points outside the target's window.
+
+    Judged at the moment ``a`` is first shown (now, or its own ``publish_at``): the portal then
+    shows such a link's text without the link (``schedule.unlink_withheld``) and leaves the
+    related article out, so a page never links to a 404; the writer is told here.
+    """
+    shown_from = max(at, a.meta.publish_at or at)
+    links = [
+        (line, target, targets.find(a, target), False)
+        for line, img, _, target in _links(a)
+        if not img
+    ]
+    links += [(a.line_of("related"), i, targets.by_id.get(i), True) for i in a.meta.related]
+    out: list[Problem] = []
+    for line, target, dest, is_related in links:
+        if dest is None or dest is a or (a.visibility == "public" != dest.visibility):
+            continue  # a public article's link to an internal one is an error of its own
+        window = dest.window(shown_from)
+        if window == "live":
+            continue
+        start, end = dest.meta.publish_at, dest.meta.expires_at
+        if window == "pending" and start is not None:
+            code, why = "link-unpublished", f"is not published yet (it publishes {show(start)})"
+        elif end is not None and dest.window(at) == "expired":
+            code, why = "link-expired", f"expired {show(end)}"
+        elif end is not None:
+            code, why = "link-expired", f"expires {show(end)}, before this article publishes"
+        else:
+            continue
+        if is_related:
+            msg = f"related: '{target}' {why}; it is left out of the related articles"
+        elif code == "link-unpublished":
+            msg = (
+                f"link to an article that {why}: {target}; until then the portal shows the "
+                "link's text without the link"
+            )
+        else:
+            msg = (
+                f"link to an article that {why}: {target}; the portal shows the link's text "
+                "without the link: remove the link or point it at a current article"
+            )
+        out.append(Problem(a.where, line, "warning", msg, code))
+    return out
 
 
 def _absolute_problem(

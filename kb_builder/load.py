@@ -7,7 +7,7 @@ MkDocs: ``kb check`` starts in a fraction of the time ``kb build`` needs to star
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from kb_builder import gitinfo
@@ -41,9 +41,11 @@ def load_and_check(
     today: date | None = None,
     on_file: Callable[[int, int], None] | None = None,
     cache: Cache | None = None,
+    at: datetime | None = None,
 ) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load the content, add git history, and run every check."""
+    """Load the content, add git history, and run every check (windows judged at ``at``)."""
     kb = load_content(content_dir, config, on_file, cache)
     hist = gitinfo.read_history(kb.root)
     apply_git_history(kb, hist)
-    return kb, check(kb, config, today=today, previous_manifest=previous, history=hist)
+    problems = check(kb, config, today=today, previous_manifest=previous, history=hist, at=at)
+    return kb, problems

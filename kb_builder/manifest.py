@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from kb_builder.articles import Article, KnowledgeBase
 from kb_core.config import SiteConfig
 from kb_core.manifest import Manifest, ManifestArticle, ManifestCategory, ManifestHeading
+from kb_core.schedule import Change, iso
 
 
 def article_entry(a: Article, kb: KnowledgeBase) -> ManifestArticle:
@@ -45,9 +46,15 @@ def article_entry(a: Article, kb: KnowledgeBase) -> ManifestArticle:
 
 
 def make_manifest(
-    articles: list[Article], kb: KnowledgeBase, config: SiteConfig, redirects: dict[str, str]
+    articles: list[Article],
+    kb: KnowledgeBase,
+    config: SiteConfig,
+    redirects: dict[str, str],
+    as_of: datetime | None = None,
+    next_change: Change | None = None,
 ) -> Manifest:
-    """The manifest of one tree: its articles, the categories that hold them, its redirects."""
+    """The manifest of one tree: its articles, the categories that hold them, its redirects,
+    the moment its windows were judged at and the next moment it changes."""
     shown = {
         p
         for a in articles
@@ -73,4 +80,6 @@ def make_manifest(
         articles=tuple(article_entry(a, kb) for a in articles),
         categories=tuple(cats),
         redirects={k: v for k, v in redirects.items() if not k.startswith("a/")},
+        as_of=iso(as_of) if as_of else None,
+        next_change=iso(next_change.at) if next_change else None,
     )

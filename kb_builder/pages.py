@@ -13,12 +13,14 @@ import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_answer
+from kb_builder.schedule import Targets, unlink_withheld
 from kb_core.config import SiteConfig
+from kb_core.schedule import banner_text
 
 Tree = Literal["public", "internal"]
 SIDEBAR_LIMIT = 60
@@ -56,8 +58,15 @@ def _article_ref(a: Article) -> dict[str, str]:
     return {"id": a.id, "title": a.title, "url": a.url, "summary": a.summary}
 
 
-def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) -> TreePlan:
-    """Decide every page of the ``tree`` portal and the data its templates read."""
+def plan_tree(
+    kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date, at: datetime | None = None
+) -> TreePlan:
+    """Decide every page of the ``tree`` portal and the data its templates read.
+
+    Banners show as they are at ``at`` (default: now); ``kb.withheld`` articles get no page,
+    and links to them show their text only.
+    """
+    at = at or datetime.now(UTC)
     levels = ("public",) if tree == "public" else ("internal",)
     articles = sorted(
         (a for a in kb.articles if a.visibility in levels), key=lambda a: (a.url, a.title.lower())
@@ -115,9 +124,12 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
     if general:
         faq_groups.append({"title": "General", "url": "", "items": general})
     contact = config.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
+    contact["incident"] = banner_text(config.contact.incident, at)
+    site = config.site.model_dump(mode="json")
+    site["announcement"] = banner_text(config.site.announcement, at)
     data: dict[str, Any] = {
         "tree": tree,
-        "site": config.site.model_dump(mode="json"),
+        "site": site,
         "api_base": config.api.base_path,
         "ratings": config.ratings.model_dump(mode="json"),
         "contact": contact,
@@ -211,6 +223,7 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
         }
         files[f"{_section_key(c.path)}/index.md"] = _fm(meta, c.intro)
     site_url = config.site.url
+    withheld = Targets(kb.withheld, site_url)
     category_sources = {
         f"{'/'.join(c.path)}/{name}": c for c in kb.categories.values() for name in INTRO_FILES
     }
@@ -235,18 +248,22 @@ def plan_tree(kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date) ->
             "kb_related": [_article_ref(r) for r in related],
             "tags": list(a.meta.tags),
         }
-        body = _resolve_links(a, by_source, tree, site_url, category_sources)
+        markdown = unlink_withheld(a, a.markdown, withheld)
+        body = _resolve_links(a, markdown, by_source, tree, site_url, category_sources)
         # the page's file is named by its URL, not its source: MkDocs writes the folder it is
         # given, and 'My file ✓.md' must land where every link points ('my-file/')
         files[a.url.rstrip("/") + ".md"] = _fm(meta, body)
     # retiring a URL changes no page: it must not re-render them all
     settings = config.model_dump(mode="json", exclude={"retired"})
-    fingerprint = _digest({"tree": tree, "config": settings})
+    # a banner in its window is on every page: its coming and going re-renders them all
+    banners = [site["announcement"], contact["incident"]]
+    fingerprint = _digest({"tree": tree, "config": settings, "banners": banners})
     return TreePlan(tree, files, data, articles, fingerprint)
 
 
 def _resolve_links(
     article: Article,
+    markdown: str,
     by_source: dict[str, Article],
     tree: Tree,
     site_url: str,
@@ -277,7 +294,7 @@ def _resolve_links(
             return m.group(0)  # reported by the checks; never turned into a working link
         return m.group(1) + relative_url(article.url, dest.url) + suffix + m.group(3)
 
-    return _LINK.sub(repl, article.markdown) if ".md" in article.markdown else article.markdown
+    return _LINK.sub(repl, markdown) if ".md" in markdown else markdown
 
 
 def relative_url(from_url: str, to_url: str) -> str:

@@ -9,6 +9,7 @@ then. Without git, the last build's manifest is the record. Imports neither mkdo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -19,8 +20,10 @@ from kb_builder.gitinfo import History, read_blobs
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem
 from kb_core.manifest import Manifest
+from kb_core.schedule import parse_moment, state
 
 _LEVELS = ("public", "internal", "draft")
+_BOUNDS = ("publish_at", "expires_at")
 
 
 def norm_url(path: str, site_url: str = "") -> str:
@@ -58,12 +61,17 @@ def removed_urls(
     config: SiteConfig,
     hist: History | None,
     manifest: Manifest | None,
+    at: datetime | None = None,
 ) -> list[Problem]:
-    """An error for each URL git history or the last build published that would now 404."""
+    """An error for each URL git history or the last build published that would now 404.
+
+    An article that expired (``expires_at``) was withdrawn on purpose: its URL is never one of
+    them, whether the file is still there or deleted after it expired.
+    """
     live = _live(kb, config)
     out: list[Problem] = []
     flagged: set[str] = set()
-    for url, path, commit in _from_git(kb, config, hist, live):
+    for url, path, commit in _from_git(kb, config, hist, live, at or datetime.now(UTC)):
         where = f"{kb.root.as_posix()}/{path}"
         when = f"removed in {commit[:12]}" if commit else "deleted, not yet committed"
         msg = f"/{url} was published by this file ({when}) and would now 404; {_fix(url)}"
@@ -80,7 +88,7 @@ def removed_urls(
 
 
 def _from_git(
-    kb: KnowledgeBase, config: SiteConfig, hist: History | None, live: set[str]
+    kb: KnowledgeBase, config: SiteConfig, hist: History | None, live: set[str], at: datetime
 ) -> list[tuple[str, str, str]]:
     """(url, path, commit) of each removed file whose last version in git was public.
 
@@ -114,9 +122,25 @@ def _from_git(
         text = next(blobs)
         depth = len(path.split("/")) - 1
         categories = [next(blobs) for _ in range(depth)]
-        if _visibility(text, categories, config.site.default_visibility) == "public":
+        if _visibility(text, categories, config.site.default_visibility) != "public":
+            continue
+        if _window(text, at) == "live":  # one expired (or never published) is not a loss
             found.append((url, path, commit))
     return found
+
+
+def _window(text: str | None, at: datetime) -> str:
+    """Where ``at`` fell in a file's publishing window; what cannot be read counts as live."""
+    handler = YAMLHandler()
+    if text is None or not handler.detect(text):
+        return "live"
+    try:
+        data = handler.load(handler.split(text)[0])
+        bounds = [data.get(k) if isinstance(data, dict) else None for k in _BOUNDS]
+        start, end = (None if b is None else parse_moment(b) for b in bounds)
+    except (yaml.YAMLError, ValueError):
+        return "live"
+    return state(start, end, at)
 
 
 def _visibility(text: str | None, categories: list[str | None], default: Visibility) -> Visibility:

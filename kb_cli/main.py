@@ -117,6 +117,26 @@ def emit(text: str, output: Path | None) -> bool:
     return True
 
 
+def at_option(what: str) -> Callable[[F], F]:
+    """``--at DATETIME``: judge publishing windows and banners at that moment, not now."""
+
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+        from kb_core.schedule import parse_at
+
+        try:
+            return None if value is None else parse_at(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option(
+        "--at",
+        metavar="DATETIME",
+        callback=parse,
+        default=None,
+        help=f"{what} as at this moment (ISO 8601 with a zone, or a date: its start in UTC).",
+    )
+
+
 def format_option(choices: Sequence[str], help: str | None = None) -> Callable[[F], F]:
     """``--format``, into the ``fmt`` parameter; the first choice is the default."""
     return click.option(
@@ -167,8 +187,14 @@ def _print_problems(problems: list[Problem], fmt: str, limit: int | None = None)
     show_default=True,
     help="Last build: its published URLs must keep working.",
 )
+@at_option("Check the content")
 def check(
-    content_dir: Path, config_path: Path | None, strict: bool, fmt: str, previous: Path
+    content_dir: Path,
+    config_path: Path | None,
+    strict: bool,
+    fmt: str,
+    previous: Path,
+    at: Any,
 ) -> None:
     """Report every problem in the content, each with file and line."""
     from kb_builder.load import load_and_check
@@ -181,7 +207,7 @@ def check(
         cfg_problems, config = exc.problems, None
     problems = list(cfg_problems)
     if config is not None:
-        _, found = load_and_check(content_dir, config, read_manifest(previous / PUBLIC))
+        _, found = load_and_check(content_dir, config, read_manifest(previous / PUBLIC), at=at)
         problems += found
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -202,7 +228,8 @@ def check(
     help="Where the portals, indexes and manifests go.",
 )
 @click.option("--strict", is_flag=True, help="Fail on any problem, warnings included.")
-def build(content_dir: Path, config_path: Path | None, output: Path, strict: bool) -> None:
+@at_option("Build the site (a preview: do not deploy it)")
+def build(content_dir: Path, config_path: Path | None, output: Path, strict: bool, at: Any) -> None:
     """Build the public and internal portals, search indexes and manifests."""
     from rich.console import Console
     from rich.progress import (
@@ -245,6 +272,7 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
                 strict=strict,
                 config_problems=cfg_problems,
                 progress=progress,
+                at=at,
             )
     except BuildError as exc:
         _print_problems(exc.problems, "text")
@@ -261,6 +289,22 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
         f"article(s) ({report.drafts_skipped} draft(s) skipped) into {output}/ in "
         f"{report.timings['total']:.1f}s ({mode}); {len(warnings)} warning(s)."
     )
+    _print_schedule(report, preview=at is not None)
+
+
+def _print_schedule(report: Any, preview: bool) -> None:
+    """The site's publishing windows as built, and the next moment its output changes."""
+    from kb_core.schedule import show
+
+    if preview:
+        click.echo(f"Preview as of {show(report.as_of)}: not the site as it is now; do not deploy.")
+    if report.not_yet_published or report.expired:
+        click.echo(
+            f"Left out: {report.not_yet_published} article(s) not published yet, "
+            f"{report.expired} expired."
+        )
+    change = report.next_change
+    click.echo(f"Next change: {change}" if change else "Next change: none scheduled.")
 
 
 @main.command()

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from kb_core.errors import ConfigError, Problem
+from kb_core.schedule import Banner, banner_input
 
 Visibility = Literal["public", "internal", "draft"]
 
@@ -49,7 +50,13 @@ class SiteSettings(_Model):
         "Answers to common questions.", description="One sentence shown on the home page."
     )
     language: str = Field("en", description="Language code of the content (search and HTML).")
-    announcement: str = Field("", description="Optional banner shown on every page.")
+    announcement: str | Banner = Field(
+        "",
+        description=(
+            "Optional banner shown on every page: a text, or {text, from, until} to show it "
+            "only in that window (ISO date-times with a zone)."
+        ),
+    )
     featured: tuple[str, ...] = Field(
         (), description="Article ids shown as 'Popular articles' on the home page."
     )
@@ -66,6 +73,8 @@ class SiteSettings(_Model):
     @classmethod
     def _url(cls, v: str) -> str:
         return _check_url(v, allow_empty=False).rstrip("/")
+
+    _announcement = field_validator("announcement", mode="before")(banner_input)
 
 
 class SearchSettings(_Model):
@@ -163,7 +172,13 @@ class ContactSettings(_Model):
     response_time: str = Field(
         "within one business day", description="Promise shown on the contact page."
     )
-    incident: str = Field("", description="Incident notice shown above the form when set.")
+    incident: str | Banner = Field(
+        "",
+        description=(
+            "Incident notice shown above the form when set: a text, or {text, from, until} to "
+            "show it only in that window."
+        ),
+    )
     mailto: str = Field("", description="Address offered as a fallback when the API is down.")
     smtp: SmtpSettings = Field(SmtpSettings(), description="Email forwarding.")
     webhook_url: str = Field("", description="Helpdesk webhook that receives each request as JSON.")
@@ -175,6 +190,8 @@ class ContactSettings(_Model):
     @classmethod
     def _webhook(cls, v: str) -> str:
         return _check_url(v)
+
+    _incident = field_validator("incident", mode="before")(banner_input)
 
 
 class AgentToken(_Model):

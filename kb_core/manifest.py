@@ -187,11 +187,15 @@ class Manifest:
     categories: tuple[ManifestCategory, ...] = ()
     redirects: Mapping[str, str] = field(default_factory=dict)  # old path -> current path
     format: int = FORMAT
+    as_of: str | None = None  # the moment publishing windows were judged at (`kb build --at`)
+    next_change: str | None = None  # the next moment this tree's output changes, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": self.format,
             "built_at": self.built_at,
+            "as_of": self.as_of,
+            "next_change": self.next_change,
             "site": {"name": self.site_name, "url": self.site_url},
             "content": self.content,
             "articles": [a.to_json() for a in self.articles],
@@ -232,6 +236,8 @@ class Manifest:
             articles=tuple(a for a in articles if a is not None),
             categories=tuple(c for c in categories if c is not None),
             redirects={str(k): v for k, v in redirects.items() if isinstance(v, str)},
+            as_of=_text(data.get("as_of")),
+            next_change=_text(data.get("next_change")),
         )
 
     @classmethod
