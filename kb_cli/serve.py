@@ -9,9 +9,13 @@ import json
 import logging
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from kb_cli.widget_demo import DemoServer
+    from kb_core.config import SiteConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +55,30 @@ def _config_path(value: str | None) -> str | None:
     type=click.Path(dir_okay=False),
     help="site_config.yml (default: ./site_config.yml when present).",
 )
-def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> None:
+@click.option(
+    "--widget-demo",
+    is_flag=True,
+    help="Also serve a demo host page embedding the help widget, on the next port (another "
+    "origin, allowed for this run).",
+)
+@click.option(
+    "--widget-demo-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port of the widget demo page (implies --widget-demo; default: --port + 1).",
+)
+def serve(
+    host: str,
+    port: int,
+    build_dir: Path,
+    config_path: str | None,
+    widget_demo: bool,
+    widget_demo_port: int | None,
+) -> None:
     """Serve the portal and the API together (SQLite store, outbox worker included)."""
     _need_server_extra("serve")
     from feedback_api import create_app, shutdown
+    from kb_core.config import load_config
     from kb_core.errors import KBError
     from kb_store.store import StoreError
 
@@ -62,17 +86,29 @@ def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> Non
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not (build_dir / "public").is_dir():
         click.echo(f"warning: {build_dir / 'public'} does not exist yet; run `kb build`", err=True)
+    demo: DemoServer | None = None
     try:
+        config: SiteConfig | str | None = _config_path(config_path)
+        if widget_demo or widget_demo_port is not None:
+            loaded, problems = load_config(_config_path(config_path))
+            for problem in problems:
+                log.warning("%s", problem)
+            demo_port = widget_demo_port or (port + 1 if port < 65535 else port - 1)
+            config, demo = _widget_demo(loaded, host, port, demo_port, build_dir)
         app = create_app(
-            {
-                "BUILD_DIR": str(build_dir),
-                "SITE_CONFIG": _config_path(config_path),
-                "OUTBOX_WORKER": True,
-            }
+            {"BUILD_DIR": str(build_dir), "SITE_CONFIG": config, "OUTBOX_WORKER": True}
         )
     except (KBError, StoreError) as exc:
+        if demo is not None:
+            demo.stop()
         raise click.ClickException(str(exc)) from None
     click.echo(f"Serving the portal and API on http://{host}:{port}/ (Ctrl+C to stop)")
+    if demo is not None:
+        demo.start()
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        click.echo(
+            f"Widget demo (another origin, allowed for this run) on http://{shown}:{demo.port}/"
+        )
     # A service manager stops a server with SIGTERM, and a shell starts background jobs with
     # SIGINT ignored: both end the serving loop as Ctrl+C does, so the workers stop and the
     # queued events are written before the process exits.
@@ -83,8 +119,39 @@ def serve(host: str, port: int, build_dir: Path, config_path: str | None) -> Non
     except KeyboardInterrupt:
         pass
     finally:
+        if demo is not None:
+            demo.stop()
         shutdown(app)
     click.echo("Stopped.")
+
+
+def _widget_demo(
+    config: SiteConfig, host: str, port: int, demo_port: int, build_dir: Path
+) -> tuple[SiteConfig, DemoServer]:
+    """The config with the demo page's origins allowed, and the demo server (not started)."""
+    from kb_cli.widget_demo import DemoServer, demo_origins
+
+    if not config.widget.enabled:
+        raise click.ClickException(
+            "--widget-demo needs the widget: widget.enabled is false in the site config"
+        )
+    if demo_port == port:
+        raise click.ClickException(f"--widget-demo-port must differ from --port ({port})")
+    if not (build_dir / "public" / "widget.js").is_file():
+        click.echo(
+            f"warning: {build_dir / 'public' / 'widget.js'} is missing; run `kb build`", err=True
+        )
+    try:
+        demo = DemoServer(host, demo_port, port, build_dir, config.site.featured)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve the widget demo on port {demo_port}: {exc.strerror or exc}; "
+            "choose another with --widget-demo-port"
+        ) from None
+    origins = demo_origins(host, demo.port)
+    allowed = tuple(dict.fromkeys((*config.widget.allowed_origins, *origins)))
+    widget = config.widget.model_copy(update={"allowed_origins": allowed})
+    return config.model_copy(update={"widget": widget}), demo
 
 
 def _stop(signum: int, frame: object) -> None:

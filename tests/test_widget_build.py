@@ -1,9 +1,12 @@
 """The widget's build: turned off, `kb build` (a real process) removes the scripts an earlier
 build published, and the app answers 404 for them even from a build that still holds them; its
-colours follow site.primary_color or widget.color with readable text."""
+colours follow site.primary_color or widget.color with readable text; `kb serve --widget-demo`
+refuses what it cannot do (the browser test of the demo is in tests/widget/test_demo.py)."""
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +26,7 @@ from kb_builder.widget import (
 )
 from kb_core.config import MATERIAL_COLORS, load_config, parse_config
 from kb_core.errors import ConfigError
+from tests.api.servers import free_port
 from tests.apps import BufferedClient
 from tests.conftest import ROOT
 
@@ -148,3 +152,31 @@ def test_the_built_launcher_carries_the_colours() -> None:
     launcher = widget_files(config)["widget.js"].decode()
     assert "--kb-accent:" + widget_colours(config).accent + "!important;" in launcher
     assert "/*KB:colours*/" not in launcher
+
+
+def _serve_demo(tmp_path: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(KB), "serve", "--build-dir", str(tmp_path / "no-build"), "--config"]
+    return subprocess.run(
+        [*command, str(config), "--port", str(free_port()), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}"},
+    )
+
+
+def test_widget_demo_refusals_name_the_fix(tmp_path: Path) -> None:
+    if not KB.exists():
+        pytest.skip(f"{KB} is not installed (pip install -e .)")
+    off = _serve_demo(tmp_path, _config(tmp_path, False), "--widget-demo")
+    assert off.returncode == 1
+    assert "--widget-demo needs the widget: widget.enabled is false" in off.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = _serve_demo(tmp_path, _config(tmp_path, True), "--widget-demo-port", str(port))
+    assert busy.returncode == 1
+    assert f"cannot serve the widget demo on port {port}" in busy.stderr
+    assert "choose another with --widget-demo-port" in busy.stderr
