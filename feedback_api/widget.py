@@ -26,7 +26,6 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from feedback_api.catalog import redirect_key
 from feedback_api.errors import ApiError, not_found_page
 from feedback_api.portal import index_file, locate
-from feedback_api.portal import page as portal_page
 from feedback_api.schemas import Sourced, WidgetParams, parse_args
 from feedback_api.security import allowed_origins
 from feedback_api.services import Services, services
@@ -41,6 +40,7 @@ _REFUSED = "This site may not call the help center API: its origin is not allowe
 _NOT_FOUND = "There is nothing at this address."
 _START, _END = b'<article class="md-content__inner md-typeset">', b"</article>"
 _SUGGESTED = 5
+_SCRIPT_MAX_AGE = 3600  # as the portal's other unhashed files: a new build reaches hosts in an hour
 _HREF = re.compile(r'<a\s[^>]*?\bhref="([^"]*)"', re.IGNORECASE)
 _PERMALINK = re.compile(r"^/a/([^/]+)/?$")
 
@@ -105,9 +105,17 @@ def _card(s: Services, a: ManifestArticle) -> dict[str, str]:
 def script() -> Response:
     """The widget's scripts from the build, or 404 while ``widget.enabled`` is false (a build
     made before it was turned off may still hold them)."""
-    if not services().config.widget.enabled:
+    s = services()
+    target, is_dir = locate(s.build.public_dir, request.path.lstrip("/"))
+    if not s.config.widget.enabled or target is None or is_dir:
         return not_found_page()
-    return portal_page(request.path.lstrip("/"))
+    # read whole (about 30 KB), not streamed: no file stays open for a client that stops reading
+    response = Response(target.read_bytes(), mimetype="text/javascript")
+    response.cache_control.public = True
+    response.cache_control.max_age = _SCRIPT_MAX_AGE
+    response.add_etag()
+    response.make_conditional(request)  # 304 for a matching If-None-Match, in place
+    return response
 
 
 @bp.get("/api/widget")

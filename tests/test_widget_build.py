@@ -68,7 +68,14 @@ def _status(build: Path, config: Path, tmp: Path) -> dict[str, int]:
     try:
         client = app.test_client()
         paths = [f"/{name}" for name in SCRIPTS] + ["/api/widget"]
-        return {p: client.get(p).status_code for p in paths}
+        found = {p: client.get(p) for p in paths}
+        launcher = found["/widget.js"]
+        if launcher.status_code == 200:
+            assert launcher.mimetype == "text/javascript"
+            assert launcher.get_data() == (build / "public" / "widget.js").read_bytes()
+            again = client.get("/widget.js", headers={"If-None-Match": launcher.headers["ETag"]})
+            assert again.status_code == 304  # a host page's browser revalidates cheaply
+        return {p: r.status_code for p, r in found.items()}
     finally:
         shutdown(app)
 
