@@ -101,18 +101,84 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
+SECTIONS_MODEL = MODEL_DIR / "sections.npz"
+SECTION_TEXT_CHARS = 700  # of a section (heading and text) that its vector reads
+
+
+class SectionEncoder:
+    """The document side's cheap encoder: a section's vector is the mean of its WordPiece
+    tokens' rows in a table, learnt (by bench/train_section_encoder.py) so that it lands
+    near the vector the sentence model gives the same text. Queries are still encoded by the
+    sentence model; the two meet in one space. About a thousand times cheaper than the model,
+    so every section of a large knowledge base gets a vector at build time.
+    """
+
+    def __init__(self, path: Path = SECTIONS_MODEL) -> None:
+        from tokenizers import Tokenizer
+
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as saved:
+            tokens = saved["tokens"].astype(np.int64)
+            scale = saved["scale"].astype(np.float32)
+            self._table = saved["table"].astype(np.float32) * scale[:, None]
+            self._bias = saved["bias"].astype(np.float32)
+        self._column = np.full(int(tokens.max()) + 1, -1, dtype=np.int64)
+        self._column[tokens] = np.arange(len(tokens))
+        self._tokenizer: Any = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit row per text (float32, ``len(texts)`` x ``DIMENSIONS``)."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(texts), self.CHUNK):
+            out[start : start + self.CHUNK] = self._chunk(texts[start : start + self.CHUNK])
+        return out
+
+    CHUNK = 256  # texts summed at once: about 30,000 token rows, 50 MB
+
+    def _chunk(self, texts: Sequence[str]) -> np.ndarray:
+        column = self._column
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        found: list[np.ndarray] = []
+        for i, text in enumerate(texts):
+            ids = np.array(self._tokenizer.encode(text).ids[1:-1], dtype=np.int64)
+            lengths[i] = len(ids)
+            known = column[ids[ids < len(column)]]
+            found.append(known[known >= 0])
+        # each text's sum of rows: differences of the running sum at the texts' ends
+        ends = np.cumsum([len(k) for k in found])
+        running = np.zeros((ends[-1] + 1 if len(ends) else 1, DIMENSIONS), dtype=np.float64)
+        if len(ends) and ends[-1]:
+            np.cumsum(self._table[np.concatenate(found)], axis=0, out=running[1:])
+        at_end = running[ends] if len(ends) else running[:0]
+        sums = np.diff(np.vstack([running[:1], at_end]), axis=0)
+        vectors = sums / np.maximum(lengths, 1)[:, None] + self._bias
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit: np.ndarray = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        return unit
+
+
 class Meanings:
-    """The title vectors of an index's articles (``kb_vectors.npz``), looked up by article id.
+    """An index's vectors (``kb_vectors.npz``): each article's title vector, looked up by
+    article id, and the vectors of its sections (:class:`SectionEncoder`).
 
     Written by the build next to the Whoosh files; a search compares the query's vector with
-    those of its lexical candidates (:mod:`kb_core.search.rank`).
+    the titles of its lexical candidates and with every section (:mod:`kb_core.search.rank`).
+    An article's sections are stored together, in its row order: the first is its lead (title,
+    summary and opening text, anchor ""), then one per heading.
     """
 
     FILE = "kb_vectors.npz"
 
-    def __init__(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        sections: Sections | None = None,
+    ) -> None:
         self.row = {k: i for i, k in enumerate(ids)}
         self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.sections = sections
 
     @classmethod
     def load(cls, index_dir: Path) -> Meanings | None:
@@ -121,7 +187,13 @@ class Meanings:
         where = index_dir / cls.FILE
         try:
             with open(where, "rb") as f, np.load(f, allow_pickle=False) as saved:
-                found = cls([str(k) for k in saved["ids"]], saved["vectors"])
+                ids = [str(k) for k in saved["ids"]]
+                sections = None
+                if "section_vectors" in saved:
+                    sections = Sections(
+                        saved["section_rows"], saved["section_anchors"], saved["section_vectors"]
+                    )
+                found = cls(ids, saved["vectors"], sections)
         except FileNotFoundError:
             return None
         except Exception as e:  # a damaged file fails in the many ways unzipping can
@@ -129,17 +201,25 @@ class Meanings:
                 "%s is unreadable (%s: %s); searching by words only", where, type(e).__name__, e
             )
             return None
-        if found.vectors.shape != (len(found.row), DIMENSIONS):
-            log.warning(
-                "%s holds vectors of shape %s; searching by words only", where, found.vectors.shape
-            )
+        shapes = [found.vectors.shape == (len(found.row), DIMENSIONS)]
+        if found.sections is not None:
+            shapes.append(found.sections.fits(len(found.row)))
+        if not all(shapes):
+            log.warning("%s holds vectors of the wrong shape; searching by words only", where)
             return None
         return found
 
     @staticmethod
-    def save(where: Path, ids: Sequence[str], vectors: np.ndarray) -> None:
+    def save(
+        where: Path, ids: Sequence[str], vectors: np.ndarray, sections: Sections | None = None
+    ) -> None:
+        arrays = {"ids": np.array(list(ids), dtype=str), "vectors": vectors.astype(np.float16)}
+        if sections is not None:
+            arrays["section_rows"] = sections.rows.astype(np.int32)
+            arrays["section_anchors"] = np.array(sections.anchors, dtype=str)
+            arrays["section_vectors"] = sections.vectors.astype(np.float16)
         with open(where / Meanings.FILE, "wb") as f:
-            np.savez(f, ids=np.array(list(ids), dtype=str), vectors=vectors.astype(np.float16))
+            np.savez(f, **arrays)  # type: ignore[arg-type]
 
     def rows(self, reader: Any) -> np.ndarray:
         """For each document number of the Whoosh ``reader``, its row here (-1: none), read
@@ -153,3 +233,43 @@ class Meanings:
         """Cosine of ``query`` with the titles in ``rows`` (0.0 where a row is -1)."""
         found = self.vectors[np.maximum(rows, 0)] @ query
         return np.where(rows >= 0, found, 0.0)
+
+
+class Sections:
+    """The section vectors of an index: ``rows[i]`` is the article row of section ``i``,
+    ``anchors[i]`` its anchor ("" for an article's lead), grouped by article in row order."""
+
+    def __init__(self, rows: np.ndarray, anchors: Sequence[str], vectors: np.ndarray) -> None:
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.anchors = [str(a) for a in anchors]
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        # where each article's sections start (every article has at least its lead)
+        self.starts = np.flatnonzero(np.r_[True, self.rows[1:] != self.rows[:-1]])
+
+    def fits(self, articles: int) -> bool:
+        n = len(self.rows)
+        return (
+            self.vectors.shape == (n, DIMENSIONS)
+            and len(self.anchors) == n
+            and len(self.starts) == articles
+            and bool(np.all(self.rows[self.starts] == np.arange(articles)))
+        )
+
+    def nearest_in(self, query: np.ndarray, row: int) -> int:
+        """The section of article ``row`` nearest ``query``."""
+        start = int(self.starts[row])
+        end = int(self.starts[row + 1]) if row + 1 < len(self.starts) else len(self.rows)
+        return start + int(np.argmax(self.vectors[start:end] @ query))
+
+    def best(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every article row: its best section's cosine with ``query``, and that section."""
+        cosine = self.vectors @ query
+        top = np.maximum.reduceat(cosine, self.starts)
+        # the first section of each article reaching its top: argmax within each group
+        hit = cosine == top[self.rows]
+        first = np.flatnonzero(hit)
+        owner = self.rows[first]
+        keep = np.r_[True, owner[1:] != owner[:-1]]
+        which = np.empty(len(self.starts), dtype=np.int64)
+        which[owner[keep]] = first[keep]
+        return top, which

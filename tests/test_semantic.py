@@ -12,11 +12,12 @@ import pytest
 from kb_builder.build import build_site
 from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
+from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig
 from kb_core.search.answer import ENCODED
 from kb_core.search.searcher import Searcher
-from kb_core.semantic import DIMENSIONS, Meanings, encoder
+from kb_core.semantic import DIMENSIONS, Meanings, SectionEncoder, Sections, encoder
 from tests.test_search import doc
 
 CARDS = [
@@ -149,6 +150,10 @@ def test_build_gives_each_index_the_vectors_of_its_own_articles(tmp_path: Path) 
     assert public is not None and agents is not None
     assert set(public.row) == {"card-arrival", "activate-card"}  # nothing internal is public
     assert set(agents.row) == {"card-arrival", "activate-card", "escalate-card"}
+    # the section vectors too: the public file holds only public articles' sections
+    assert public.sections is not None and agents.sections is not None
+    assert public.sections.fits(2) and agents.sections.fits(3)
+    assert len(agents.sections.rows) > len(public.sections.rows)
     with open(out / ".work" / "title-vectors.cache", "rb") as f:
         cached = pickle.load(f)["entries"]
     assert set(cached) == {
@@ -175,3 +180,62 @@ def test_other_languages_get_no_vectors() -> None:
     assert SiteConfig().semantic_search
     assert not SiteConfig.model_validate({"site": {"language": "de"}}).semantic_search
     assert SiteConfig.model_validate({"site": {"language": "en-GB"}}).semantic_search
+
+
+def test_the_section_encoder_lands_near_the_sentence_model() -> None:
+    texts = [
+        "Reset your password. Choose Forgot password on the sign-in page and follow the email.",
+        "Refunds. We refund a payment within five working days of your request.",
+        "Export a timesheet. Open Timesheets, choose the weeks and select Export as CSV.",
+    ]
+    student, teacher = SectionEncoder().encode(texts), encoder().encode(texts)
+    assert student.shape == (3, DIMENSIONS) and student.dtype == np.float32
+    assert np.allclose(np.linalg.norm(student, axis=1), 1.0, atol=1e-3)
+    near = student @ teacher.T  # each text nearest its own teacher vector, and close to it
+    assert list(near.argmax(axis=1)) == [0, 1, 2]
+    others = near - np.diag(np.diag(near)) - np.eye(3)  # each row's others, itself at -1
+    assert float((np.diag(near) - others.max(axis=1)).min()) > 0.3
+    assert SectionEncoder().encode([]).shape == (0, DIMENSIONS)
+
+
+def test_sections_best_gives_each_articles_best_section() -> None:
+    vectors = np.eye(DIMENSIONS, dtype=np.float32)[:5]
+    sections = Sections(np.array([0, 0, 1, 1, 1]), ["", "a", "", "b", "c"], vectors)
+    assert sections.fits(2) and not sections.fits(3)
+    best, which = sections.best(vectors[3])
+    assert best.tolist() == [0.0, 1.0] and which.tolist()[1] == 3
+
+
+SECTIONS = (
+    Section("profile", "Your profile", "Change your name, photo and email address."),
+    Section(
+        "close-account",
+        "Leaving us",
+        "To delete everything we hold about you, write to privacy@example.com and we "
+        "erase your data and your account within thirty days.",
+    ),
+)
+LONG = doc(
+    "account-settings",
+    "Account settings",
+    " ".join(["Change your name and email in Settings.", *(s.text for s in SECTIONS)]),
+    category="Account",
+    sections=SECTIONS,
+)
+
+
+def test_a_hit_opens_at_its_section_nearest_the_question_by_meaning(
+    tmp_path: Path,
+) -> None:
+    export = doc(
+        "export-data",
+        "Download a copy of your data",
+        "Choose Settings, then Download my data: we email you a file of all your data.",
+        category="Account",
+    )
+    docs = [*CARDS, export, LONG]  # both hold "data"; only one answers by meaning
+    build_index(docs, tmp_path / "ix", vectors=title_vectors(docs, Cache(None, "")))
+    with Searcher(tmp_path / "ix") as s:
+        found = s.search("how can i remove all my personal data for good")
+    hit = next(h for h in found.results if h.id == "account-settings")
+    assert hit.anchor == "close-account" and hit.url.endswith("#close-account")

@@ -34,6 +34,7 @@ from kb_builder.index.fields import (
     parts,
     schema,
 )
+from kb_builder.index.sections import section_vectors
 from kb_core.errors import BuildError
 from kb_core.search.schema import (
     FIELD_WEIGHTS,
@@ -167,7 +168,7 @@ def _finish(
     try:
         (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
         if vectors is not None:
-            Meanings.save(tmp, [d.id for d in docs], vectors)
+            Meanings.save(tmp, [d.id for d in docs], vectors, section_vectors(docs))
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:

@@ -63,6 +63,16 @@ SEMANTIC_GATE = 0.8
 SEMANTIC_MIN_WORDS = 3
 SEMANTIC_DEPTH = 30
 SEMANTIC_WEIGHT = 0.85
+# Sections by meaning (kb_core.semantic.Sections): when meaning reorders a ranking, the
+# articles whose best section is nearest the query join the candidates (SECTION_DEPTH of
+# them, at a cosine of SECTION_FLOOR or more), and an article's fused score adds
+# SECTION_WEIGHT x its best section's cosine. With no lexical match at all, meaning alone may
+# show articles whose best section reaches MEANING_ONLY_FLOOR: such a search is never
+# "answered" (its coverage is nil), so it stays a gap, but it is no longer "found nothing".
+SECTION_DEPTH = 10
+SECTION_FLOOR = 0.45
+SECTION_WEIGHT = 0.5
+MEANING_ONLY_FLOOR = 0.6
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
@@ -98,11 +108,17 @@ class Ranker:
         vocabulary: Vocabulary,
         meanings: Meanings | None = None,
         rows: np.ndarray | None = None,
+        live: np.ndarray | None = None,
     ) -> None:
         self.planner = planner
         self.vocabulary = vocabulary
         self.meanings = meanings  # the articles' vectors (None: words only)
         self.rows = rows  # each Whoosh document number's row in meanings (-1: none)
+        # each row's live document number (-1: none), for articles found by meaning alone
+        self.docs = np.full(len(meanings.row) if meanings else 0, -1, dtype=np.int64)
+        if rows is not None and live is not None and len(live):
+            known = live[rows[live] >= 0]
+            self.docs[rows[known]] = known
 
     # ------------------------------------------------------------------ search
 
@@ -128,8 +144,8 @@ class Ranker:
         corrected = typos and self._apply(plan, fixes)
         covered: list[set[int]] = []
         scores = self.scores(reader, plan, covered)
-        if category:
-            allowed = docset(reader, "category_slug", category)
+        allowed = docset(reader, "category_slug", category) if category else None
+        if allowed is not None:
             scores = {d: s for d, s in scores.items() if d in allowed}
         top = heapq.nlargest(max(limit, RERANK_DEPTH), scores.items(), key=itemgetter(1))
         finder = WordFinder([_clause_words(c) for c in plan.clauses])
@@ -139,16 +155,20 @@ class Ranker:
             ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
         )
         vector = None
-        if self._unsure(words, ranked):
+        anchors: dict[int, str] = {}  # the section meaning points at, by document
+        if self._unsure(words, ranked) or self._meaning_only(words, ranked):
             vector = encoder().encode_one(query)
-            ranked = self._by_meaning(vector, ranked, scores)
+            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors)
             for _, d in ranked[:limit]:
                 if d not in stored:
                     stored[d] = reader.stored_fields(d)
-        hits = [_hit(stored[d], score, finder, len(plan.clauses)) for score, d in ranked[:limit]]
+        hits = [
+            _hit(stored[d], score, finder, len(plan.clauses), anchors.get(d))
+            for score, d in ranked[:limit]
+        ]
         found = Ranked(
             plan.normalized,
-            len(scores),
+            max(len(scores), len(ranked)),
             hits,
             did_you_mean if fixes else None,
             corrected and bool(scores),
@@ -156,9 +176,26 @@ class Ranker:
         if ranked:
             weights = search_confidence.clause_weights(reader, plan.clauses[:words])
             vector = self._judge(query, vector, weights, covered, ranked, found)
+            if vector is not None and not anchors:
+                self._open_at_meaning(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
                 found.answer = self._card(query, vector, finder, weights, found)
         return found
+
+    def _open_at_meaning(
+        self, vector: np.ndarray, found: Ranked, finder: WordFinder, clauses: int
+    ) -> None:
+        """Hits that open at no section by their words open at their section nearest the
+        query by meaning, when the query was encoded anyway (to judge it)."""
+        sections = self.meanings.sections if self.meanings is not None else None
+        if sections is None:
+            return
+        for i, hit in enumerate(found.hits):
+            row = self.meanings.row.get(hit.fields.get("id", "")) if self.meanings else None
+            if hit.anchor is None and row is not None:
+                meant = sections.anchors[sections.nearest_in(vector, row)]
+                if meant:
+                    found.hits[i] = _hit(hit.fields, hit.score, finder, clauses, meant)
 
     def _cards(self, query: str) -> bool:
         """Whether ``query`` may get an answer card: a question, and an index with vectors."""
@@ -215,23 +252,67 @@ class Ranker:
             and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
         )
 
+    def _meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
+        """Whether a search the words found nothing for should ask the sections by meaning."""
+        return (
+            not ranked
+            and words >= SEMANTIC_MIN_WORDS
+            and self.meanings is not None
+            and self.meanings.sections is not None
+        )
+
     def _by_meaning(
-        self, query: np.ndarray, ranked: list[tuple[float, int]], scores: dict[int, float]
+        self,
+        query: np.ndarray,
+        ranked: list[tuple[float, int]],
+        scores: dict[int, float],
+        allowed: set[int] | None,
+        anchors: dict[int, str],
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
-        it lacks) reordered by fusing each score with the cosine of the query and the
-        article's title and keywords; ties keep the lexical order."""
+        it lacks), and the articles whose sections are nearest ``query``, reordered by fusing
+        each score with the cosines of the query and the article's title and keywords and its
+        best section; ties keep the lexical order. ``anchors`` gets, for each candidate whose
+        best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
         have = {d for _, d in ranked}
         deeper = heapq.nlargest(max(len(ranked), SEMANTIC_DEPTH), scores.items(), key=itemgetter(1))
         pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
         pool = pool[: max(len(ranked), SEMANTIC_DEPTH)]
-        top = pool[0][0] or 1.0
+        sections = self.meanings.sections
+        best = which = None
+        if sections is not None:
+            best, which = sections.best(query)
+            floor = SECTION_FLOOR if pool else MEANING_ONLY_FLOOR
+            inside = {d for _, d in pool}
+            joined = 0
+            for row in np.argsort(-best)[: SECTION_DEPTH * 3]:
+                if best[row] < floor or joined == SECTION_DEPTH:
+                    break
+                d = int(self.docs[row])
+                if d >= 0 and d not in inside and (allowed is None or d in allowed):
+                    pool.append((scores.get(d, 0.0), d))
+                    inside.add(d)
+                    joined += 1
+        if not pool:
+            return []
+        top = pool[0][0] or max(s for s, _ in pool) or 1.0
         docs = np.array([d for _, d in pool], dtype=np.int64)
-        cosine = self.meanings.similarity(query, self.rows[docs]).tolist()
+        rows = self.rows[docs]
+        cosine = self.meanings.similarity(query, rows).tolist()
+        near = [0.0] * len(pool)
+        if best is not None and which is not None and sections is not None:
+            near = np.where(rows >= 0, best[np.maximum(rows, 0)], 0.0).tolist()
+            for d, row in zip(docs.tolist(), rows.tolist(), strict=True):
+                if row >= 0 and sections.anchors[which[row]]:
+                    anchors[d] = sections.anchors[which[row]]
         fused = [
-            ((1 - SEMANTIC_WEIGHT) * s / top + SEMANTIC_WEIGHT * c, -n, d)
-            for n, ((s, d), c) in enumerate(zip(pool, cosine, strict=True))
+            (
+                (1 - SEMANTIC_WEIGHT) * s / top + SEMANTIC_WEIGHT * c + SECTION_WEIGHT * n,
+                -k,
+                d,
+            )
+            for k, ((s, d), c, n) in enumerate(zip(pool, cosine, near, strict=True))
         ]
         fused.sort(reverse=True)
         return [(f, d) for f, _, d in fused]
@@ -365,8 +446,15 @@ def _proximity(fields: dict[str, Any], finder: WordFinder, said: str) -> float:
     )
 
 
-def _hit(fields: dict[str, Any], score: float, finder: WordFinder, clauses: int) -> RankedHit:
+def _hit(
+    fields: dict[str, Any], score: float, finder: WordFinder, clauses: int, meant: str | None
+) -> RankedHit:
+    """A hit opening at the section whose heading or text holds the query words its title
+    lacks, else at the section nearest the query by meaning (``meant``), if any."""
     anchor, text = _best_section(fields, finder, clauses)
+    if anchor is None and meant:
+        text = next((t for a, _, t in fields.get("sections") or () if a == meant), None)
+        anchor = meant if text is not None else None
     if text is None:
         text = fields.get("text", "")
     if not finder.clauses_in(text) and fields.get("summary"):

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
@@ -174,7 +175,8 @@ class Searcher:
             self._warming.append(loading)
         with ix.reader() as reader:
             rows = meanings.rows(reader)
-        return ix, Ranker(planner, vocabulary, meanings, rows)
+            live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+        return ix, Ranker(planner, vocabulary, meanings, rows, live)
 
     def _acquire(self) -> tuple[IndexReader, Ranker, int]:
         with self._lock:
