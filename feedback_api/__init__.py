@@ -121,7 +121,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     build = BuildState(
         # absolute: Flask resolves relative file paths against the package, not the cwd
         Path(settings["BUILD_DIR"]).resolve(),
-        synonyms=config.search.synonyms,
+        synonyms=config.synonyms_for(),
         typo_tolerance=config.search.typo_tolerance,
     )
     storage = settings["RATELIMIT_STORAGE_URI"] or config.api.rate_limit_storage

@@ -309,7 +309,7 @@ def init_app(app: Flask, s: Services) -> None:
     agent_auth.install_sessions(app, s.config.api)
     app.extensions["kb_agents"] = AgentBuild(
         s.build.build_dir,
-        synonyms=s.config.search.synonyms,
+        synonyms=s.config.synonyms_for(),
         typo_tolerance=s.config.search.typo_tolerance,
     )
     app.register_blueprint(bp)

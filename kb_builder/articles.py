@@ -117,6 +117,8 @@ class Category:
     order: int = 1000
     visibility: Visibility | None = None
     intro: str = ""
+    # other languages' title, description and intro (_category.fr.yml, index.fr.md)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -145,6 +147,10 @@ class Article:
     explicit_id: bool = False
     key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
     where: str = ""  # the file as the writer would type it, e.g. "content/billing/x.md"
+    lang: str = ""  # the language of its text (the site's default for an untranslated file)
+    original: str = ""  # a translation: the source of the article it translates
+    fallback: bool = False  # in another language's portal: this text stands in for one
+    outdated: bool = False  # a translation whose original changed in git after it did
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -174,6 +180,8 @@ class KnowledgeBase:
     problems: list[Problem]
     # articles outside their publishing window, taken out of ``articles`` before planning
     withheld: list[Article] = field(default_factory=list)
+    # translations into the site's other languages (``refunds.fr.md``), apart from ``articles``
+    translations: list[Article] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Article]:
         return {a.id: a for a in self.articles}

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
+from kb_builder.languages import link_targets, outdated_translations
 from kb_builder.published import removed_urls
 from kb_builder.sanitize import raw_html_problems
 from kb_builder.schedule import Targets, moments, site_path
@@ -40,6 +41,7 @@ BLOCKS_BUILD = frozenset(
         "symlink",
         "removed-url",
         "template-text",  # "First step." is not something to publish
+        "translation",  # a translation of no article, or claiming another's id
     }
 )
 
@@ -99,7 +101,8 @@ def check(
     problems = list(kb.problems)
     current = [a for a in kb.articles if a.window(at) != "expired"]
     built = [a for a in current if a.visibility != "draft"]
-    by_source = {a.source: a for a in kb.articles}
+    # a link may name an article ('refunds.md') or one of its translations ('refunds.fr.md')
+    by_source = link_targets(kb.articles, kb.translations, config.site.codes[1:])
     by_id: dict[str, list[Article]] = defaultdict(list)
     by_url: dict[str, list[Article]] = defaultdict(list)
     for a in kb.articles:
@@ -131,8 +134,20 @@ def check(
                         "duplicate-url",
                     )
                 )
+    portals = set(config.site.codes[1:])  # the other languages' portals: /fr/...
     for a in built:
         top = a.url.split("/", 1)[0]
+        if top in portals:
+            problems.append(
+                Problem(
+                    a.where,
+                    1,
+                    "error",
+                    f"URL /{a.url} is inside the /{top}/ portal of site.languages; rename the "
+                    f"{'folder' if a.category_path else 'file'}",
+                    "duplicate-url",
+                )
+            )
         if top in RESERVED:
             problems.append(
                 Problem(
@@ -150,9 +165,18 @@ def check(
         problems.extend(_article_checks(a, by_source, by_id, hidden, config, today))
         if a.visibility != "draft":
             problems.extend(_window_problems(a, targets, at))
+    translations = [t for t in kb.translations if t.window(at) != "expired"]
+    for t in translations:
+        problems.extend(_article_checks(t, by_source, by_id, hidden, config, today))
+        if t.visibility != "draft":
+            problems.extend(_window_problems(t, targets, at))
+    if history is not None:
+        problems.extend(outdated_translations(kb, history))
     problems.extend(removed_urls(kb, config, history, previous_manifest, at))
     problems.extend(faq_problems(current, config.site.language))
-    problems.extend(template_problems(current))
+    for code in config.site.codes[1:]:
+        problems.extend(faq_problems([t for t in translations if t.lang == code], code))
+    problems.extend(template_problems(current + translations))
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 

@@ -37,6 +37,12 @@ from kb_builder.articles import (
 )
 from kb_builder.buildcache import Cache
 from kb_builder.guards import visibility_slips, walk
+from kb_builder.languages import (
+    is_intro_translation,
+    link_translations,
+    load_category_texts,
+    split_translations,
+)
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem
 
@@ -301,6 +307,7 @@ def load_content(
         problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
         return KnowledgeBase(root, categories, articles, problems)
     folders, paths = walk(root, skipped_folder, problems)
+    codes = config.site.codes
     for folder in folders:
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
@@ -308,7 +315,7 @@ def load_content(
         if on_file is not None and (n % 50 == 0 or n == len(paths)):
             on_file(n, len(paths))
         rel = path.relative_to(root)
-        if not is_article_path(rel.as_posix()):
+        if not is_article_path(rel.as_posix()) or is_intro_translation(rel.as_posix(), codes):
             continue
         category = tuple(slug_for(p) for p in rel.parts[:-1])
         article = _parse_cached(path, root, category, problems, cache)
@@ -316,8 +323,13 @@ def load_content(
             articles.append(article)
     for a in articles:
         a.visibility = _resolve_visibility(a, categories, config)
+    articles, translations = split_translations(articles, config, problems)
     _disambiguate_ids(articles)
-    return KnowledgeBase(root, categories, articles, problems)
+    translations = link_translations(articles, translations, problems)
+    problems += load_category_texts(root, categories, codes)
+    kb = KnowledgeBase(root, categories, articles, problems)
+    kb.translations = translations
+    return kb
 
 
 _TABLE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)

@@ -22,6 +22,7 @@ class FileHistory:
     revision: str
     updated: date
     old_paths: list[str] = field(default_factory=list)  # relative to the content folder
+    order: int = 0  # of its last commit in the history: a file changed later has a higher one
 
 
 @dataclass
@@ -80,9 +81,10 @@ def read_history(content_dir: Path) -> History:
     paths: dict[str, str] = {}  # newest first: the first time a path is named decides
     current: dict[str, str] = {}  # a path as it was then -> the path it has now
     deleted: set[str] = set()
-    sha, when = "", date.today()
+    sha, when, order = "", date.today(), 0
     for line in out.split("\n"):
         if line.startswith("\x00"):
+            order -= 1  # newest first: each older commit ranks lower (dates can tie)
             sha, stamp = line[1:].split(" ", 1)
             when = datetime.fromisoformat(stamp.strip()).date()
             continue
@@ -102,7 +104,7 @@ def read_history(content_dir: Path) -> History:
             if now in deleted:
                 continue
             current[old] = now
-            entry = result.setdefault(now, FileHistory(sha[:12], when))
+            entry = result.setdefault(now, FileHistory(sha[:12], when, order=order))
             entry.old_paths.append(old)
         elif status.startswith("D"):
             if named[0] not in result:
@@ -110,7 +112,7 @@ def read_history(content_dir: Path) -> History:
         else:
             now = current.get(named[0], named[0])
             if now not in deleted:
-                result.setdefault(now, FileHistory(sha[:12], when))
+                result.setdefault(now, FileHistory(sha[:12], when, order=order))
     return History(result, paths, top, prefix)
 
 

@@ -76,7 +76,7 @@ def link(
         site_url=config.site.url,
         internal=internal,
         limit=limit,
-        synonyms=config.search.synonyms,
+        synonyms=config.synonyms_for(),
         typo_tolerance=config.search.typo_tolerance,
     )
     if not reply.links and reply.quote is None and fmt != "json":

@@ -82,7 +82,7 @@ def eval_(
     config, _ = load_site_config(config_path)
     index = build_dir / "index" / "public"
     with Searcher(
-        index, synonyms=config.search.synonyms, typo_tolerance=config.search.typo_tolerance
+        index, synonyms=config.synonyms_for(), typo_tolerance=config.search.typo_tolerance
     ) as searcher:
         outcomes = run(golden, lambda q: searcher.search(q, limit=10), catalog)
     figures = summarize(outcomes)

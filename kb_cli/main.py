@@ -329,7 +329,7 @@ def search(
     config, _ = load_site_config(config_path)
     searcher = Searcher(
         build_dir / "index" / "public",
-        synonyms=config.search.synonyms,
+        synonyms=config.synonyms_for(),
         typo_tolerance=config.search.typo_tolerance,
     )
     try:

@@ -18,11 +18,14 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from kb_core.errors import ConfigError, Problem
+from kb_core.i18n import LanguageSettings, language_items
+from kb_core.i18n import strings as language_strings
 from kb_core.schedule import Banner, banner_input
 
 Visibility = Literal["public", "internal", "draft"]
@@ -50,6 +53,14 @@ class SiteSettings(_Model):
         "Answers to common questions.", description="One sentence shown on the home page."
     )
     language: str = Field("en", description="Language code of the content (search and HTML).")
+    languages: tuple[LanguageSettings, ...] = Field(
+        (),
+        description=(
+            "The portal's languages ([en, fr] or {code, name, default, strings} items); the "
+            "default (marked default: true, else the first) is served at /, the others at "
+            "/<code>/. Empty: site.language only."
+        ),
+    )
     announcement: str | Banner = Field(
         "",
         description=(
@@ -75,13 +86,86 @@ class SiteSettings(_Model):
         return _check_url(v, allow_empty=False).rstrip("/")
 
     _announcement = field_validator("announcement", mode="before")(banner_input)
+    _languages = field_validator("languages", mode="before")(language_items)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _language_from_languages(cls, data: Any) -> Any:
+        """``site.language`` defaults to the default of ``site.languages``."""
+        if not isinstance(data, dict) or "language" in data:
+            return data
+        items = language_items(data.get("languages"))
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items) or not items:
+            return data
+        marked = [i for i in items if i.get("default") is True]
+        code = (marked or items)[0].get("code")
+        if not isinstance(code, str):
+            return data
+        return {**data, "language": code.strip().replace("_", "-")}
+
+    @field_validator("languages")
+    @classmethod
+    def _one_default(
+        cls, v: tuple[LanguageSettings, ...], info: ValidationInfo
+    ) -> tuple[LanguageSettings, ...]:
+        if not v:
+            return v
+        codes = [lang.code for lang in v]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is listed twice")
+        marked = [lang.code for lang in v if lang.default]
+        if len(marked) > 1:
+            raise ValueError(f"only one language can be the default ({', '.join(marked)})")
+        default, language = (marked or codes)[0], info.data.get("language")
+        if language is not None and language != default:
+            raise ValueError(
+                f"the default is {default!r} but site.language is {language!r}; remove "
+                "site.language or make them agree"
+            )
+        return v
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The portal's language codes, the default first."""
+        others = [lang.code for lang in self.languages if lang.code != self.language]
+        return (self.language, *others)
+
+    def prefix(self, code: str) -> str:
+        """Where a language's portal lives below the site: '' for the default, else 'fr/'."""
+        return "" if code == self.language else f"{code}/"
+
+    def language_label(self, code: str) -> str:
+        """The name of a language in the switcher."""
+        found = next((lang for lang in self.languages if lang.code == code), None)
+        return (found or LanguageSettings(code=code)).label
 
 
 class SearchSettings(_Model):
-    synonyms: tuple[tuple[str, ...], ...] = Field(
+    synonyms: tuple[tuple[str, ...], ...] | dict[str, tuple[tuple[str, ...], ...]] = Field(
         (),
-        description="Groups of words or phrases that mean the same, e.g. [refund, money back].",
+        description=(
+            "Groups of words or phrases that mean the same, e.g. [refund, money back]; or such "
+            "groups by language code ({en: [...], fr: [...]}). A plain list serves every language."
+        ),
     )
+
+    @field_validator("synonyms", mode="before")
+    @classmethod
+    def _synonym_shape(cls, v: Any) -> Any:
+        groups = v.values() if isinstance(v, dict) else [v]
+        for g in groups:
+            if not isinstance(g, (list, tuple)) or not all(isinstance(x, (list, tuple)) for x in g):
+                raise ValueError(
+                    "must be a list of groups ([[refund, money back], ...]) or such lists by "
+                    "language code ({en: [[...]], fr: [[...]]})"
+                )
+
+        def words(groups: Any) -> Any:  # a number in a group (2fa: no, 365: yes) is a word
+            return [[str(x) if isinstance(x, (int, float)) else x for x in g] for g in groups]
+
+        return {k: words(g) for k, g in v.items()} if isinstance(v, dict) else words(v)
+
     results_per_page: int = Field(10, ge=1, le=100, description="Default number of results.")
     typo_tolerance: bool = Field(
         True, description="Try spelling corrections when exact terms find little."
@@ -406,6 +490,30 @@ class SiteConfig(_Model):
     @property
     def database_url(self) -> str:
         return os.environ.get("KB_DATABASE_URL") or self.api.database_url
+
+    @model_validator(mode="after")
+    def _synonym_languages(self) -> SiteConfig:
+        if isinstance(self.search.synonyms, dict):
+            for code in self.search.synonyms:
+                if code not in self.site.codes:
+                    known = ", ".join(self.site.codes)
+                    raise ValueError(
+                        f"search.synonyms: {code!r} is not a language of the site ({known})"
+                    )
+        return self
+
+    def synonyms_for(self, code: str | None = None) -> tuple[tuple[str, ...], ...]:
+        """The synonym groups of a language (default: the site's default language)."""
+        found = self.search.synonyms
+        if isinstance(found, dict):
+            return found.get(code or self.site.language, ())
+        return found
+
+    def strings(self, code: str | None = None) -> dict[str, str]:
+        """The portal's strings in a language: our catalog, then ``site.languages[].strings``."""
+        code = code or self.site.language
+        lang = next((x for x in self.site.languages if x.code == code), None)
+        return language_strings(code, lang.strings if lang else None)
 
     @property
     def semantic_search(self) -> bool:

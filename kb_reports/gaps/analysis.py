@@ -64,11 +64,11 @@ class Analysis:
         self.notes: list[str] = []
         known = catalog.words()
         self.grouper = Grouper(
-            config.search.synonyms,
+            config.synonyms_for(),
             known_words=known,
             threshold=self.settings.group_similarity,
         )
-        synonyms = [w for group in config.search.synonyms for p in group for w in words_of(p)]
+        synonyms = [w for group in config.synonyms_for() for p in group for w in words_of(p)]
         self.vocab = Vocabulary([*known, *synonyms])
         self.noise = 0  # failed searches left out: no real word in them
         self.contact_rows = sql.contacts(conn, window)

@@ -50,7 +50,7 @@ class LoopChecker:
         try:
             searcher = Searcher(
                 where,
-                synonyms=config.search.synonyms,
+                synonyms=config.synonyms_for(),
                 typo_tolerance=config.search.typo_tolerance,
             )
         except IndexUnavailable as exc:
