@@ -63,6 +63,19 @@ class Portal:
             time.sleep(0.05)
 
 
+# No finite animation or transition is running (an endless one, e.g. a spinner, never ends).
+# A cancelled one counts as over: its `finished` promise rejects, which is why this polls
+# playState instead of awaiting `finished`.
+SETTLED = """() => document.getAnimations().every(a => a.playState !== "running"
+    || a.effect === null || a.effect.getComputedTiming().endTime === Infinity)"""
+
+
+def wait_settled(page: Any) -> None:
+    """Return once the page's CSS transitions and animations are over: layout and colours are
+    judged at rest (Material slides its search overlay and fades the header title)."""
+    page.wait_for_function(SETTLED)
+
+
 @pytest.fixture(scope="session")
 def built_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped example, built once: shared with the other suites when they built it."""

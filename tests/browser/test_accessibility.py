@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, Portal
+from tests.browser.conftest import ARTIFACTS, Portal, wait_settled
 from tests.proof.figures import add
 
 AXE_VERSION = "4"
@@ -72,10 +72,7 @@ def axe_page(browser: Any) -> Iterator[Page]:
 
 def run_axe(page: Page) -> list[dict[str, Any]]:
     # Material fades the header title in when the page scrolls: judge colours once it settled
-    page.evaluate(
-        """() => Promise.race([Promise.all(document.getAnimations().map(a => a.finished)),
-                              new Promise(done => setTimeout(done, 2000))])"""
-    )
+    wait_settled(page)
     violations: list[dict[str, Any]] = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
             .map(v => ({id: v.id, impact: v.impact, help: v.help,

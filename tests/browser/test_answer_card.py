@@ -12,7 +12,7 @@ from urllib.parse import quote_plus
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, Portal
+from tests.browser.conftest import ARTIFACTS, Portal, wait_settled
 
 ARTICLE = "/billing/plans/change-plan/"
 QUESTION = "how do i download an invoice?"  # a card with a margin over the threshold
@@ -197,6 +197,8 @@ def test_the_card_at_390_px(browser: Any, portal: Portal, where: str) -> None:
             page.get_by_label("Subject").press("Tab")
             page.locator("[data-kb-deflect]").scroll_into_view_if_needed()
             expect(page.locator("[data-kb-deflect] .kb-answer")).to_be_visible()
+        # judged at rest: no transition (Material's search overlay, say) still under way
+        wait_settled(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways ({width} px)"
         shot(page, f"{where}-390")

@@ -117,7 +117,9 @@
     let data = null;
     try {
       data = await res.json();
-    } catch {
+    } catch (err) {
+      // superseded while its answer was read: neither an outage nor an answer
+      if (signal && signal.aborted) throw err;
       /* not JSON: judged below */
     }
     const ours = data !== null && typeof data === "object" && "error" in data;
