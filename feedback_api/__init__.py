@@ -123,6 +123,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         Path(settings["BUILD_DIR"]).resolve(),
         synonyms=config.synonyms_for(),
         typo_tolerance=config.search.typo_tolerance,
+        languages=config.site.codes,
+        language_synonyms={code: config.synonyms_for(code) for code in config.site.codes},
     )
     storage = settings["RATELIMIT_STORAGE_URI"] or config.api.rate_limit_storage
     install_headers(app, config)  # before the limiter: a CORS preflight is never counted

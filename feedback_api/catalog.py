@@ -12,11 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kb_core.errors import IndexUnavailable
-from kb_core.manifest import PUBLIC, Manifest, ManifestArticle, ManifestError
+from kb_core.manifest import PUBLIC, Manifest, ManifestArticle, ManifestError, manifest_name
 from kb_core.search.searcher import Searcher
 
 log = logging.getLogger(__name__)
@@ -190,22 +190,80 @@ class BuildWatch:
 
 
 class BuildState(BuildWatch):
-    """The public catalog (``manifest.json``) and the public search index."""
+    """The public catalog (``manifest.json``) and the public search index, and those of each
+    other language's portal (``manifest.fr.json``, ``index/fr/public``)."""
 
     _catalog = SiteCatalog(error="not loaded yet")
+    _catalogs: Mapping[str, SiteCatalog] = {}
+
+    def __init__(
+        self,
+        build_dir: Path,
+        *,
+        synonyms: Sequence[Sequence[str]] = (),
+        typo_tolerance: bool = True,
+        languages: Sequence[str] = (),
+        language_synonyms: Mapping[str, Sequence[Sequence[str]]] | None = None,
+    ) -> None:
+        self.languages = tuple(languages[1:])  # the others: the default is the root portal's
+        self.STAMPS = (PUBLIC, *(manifest_name(PUBLIC, code) for code in self.languages))
+        self._language_synonyms = dict(language_synonyms or {})
+        self._searchers: dict[str, Searcher] = {}
+        super().__init__(build_dir, synonyms=synonyms, typo_tolerance=typo_tolerance)
 
     @property
     def public_dir(self) -> Path:
         return self.build_dir / "public"
 
     def reload(self) -> None:
-        self._catalog = SiteCatalog.load(self.build_dir / PUBLIC)
-        if self._catalog.error:
-            log.warning("manifest: %s", self._catalog.error)
+        catalog = SiteCatalog.load(self.build_dir / PUBLIC)
+        if catalog.error:
+            log.warning("manifest: %s", catalog.error)
         else:
-            log.info("manifest: %d public articles", len(self._catalog.articles))
+            log.info("manifest: %d public articles", len(catalog.articles))
+        others = {
+            c: SiteCatalog.load(self.build_dir / manifest_name(PUBLIC, c)) for c in self.languages
+        }
+        # one map of old addresses for the whole site: another language's are under its prefix
+        redirects = {k: v for other in others.values() for k, v in other.redirects.items()}
+        self._catalog = replace(catalog, redirects={**redirects, **catalog.redirects})
+        self._catalogs = others
 
     @property
     def catalog(self) -> SiteCatalog:
         self.refresh()
         return self._catalog
+
+    def catalog_for(self, lang: str | None) -> SiteCatalog:
+        """The catalog of a language's portal; the default's for the default or an unknown one."""
+        self.refresh()
+        found = self._catalogs.get(lang or "")
+        return found if found is not None and found.loaded else self._catalog
+
+    def searcher_for(self, lang: str | None) -> Searcher:
+        """The public searcher of a language's portal (the default's: :meth:`searcher`).
+
+        Raises IndexUnavailable while that language's index cannot be opened.
+        """
+        if not lang or lang not in self.languages:
+            return self.searcher()
+        found = self._searchers.get(lang)
+        if found is None:
+            with self._lock:
+                found = self._searchers.get(lang)
+                if found is None:
+                    found = Searcher(
+                        self.build_dir / "index" / lang / "public",
+                        synonyms=self._language_synonyms.get(lang, ()),
+                        typo_tolerance=self._typo_tolerance,
+                        warm=True,
+                    )
+                    self._searchers[lang] = found
+        return found
+
+    def close(self) -> None:
+        super().close()
+        with self._lock:
+            for searcher in self._searchers.values():
+                searcher.close()
+            self._searchers.clear()

@@ -105,7 +105,11 @@ def _wants_html() -> bool:
 
 def not_found_page() -> Response:
     """The portal's 404.html (or a minimal page) with status 404."""
-    page: Path = current_app.extensions["kb"].build.public_dir / "404.html"
+    services = current_app.extensions["kb"]
+    # under /fr/, the French portal's page: a visitor lost in French is told so in French
+    first = request.path.lstrip("/").split("/", 1)[0]
+    inside = first + "/" if first in services.config.site.codes[1:] else ""
+    page: Path = services.build.public_dir / inside / "404.html"
     try:
         body = page.read_bytes()
     except OSError:

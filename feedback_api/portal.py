@@ -19,8 +19,9 @@ from werkzeug.security import safe_join
 
 from feedback_api.catalog import redirect_key
 from feedback_api.errors import not_found_page
+from feedback_api.languages import path_language, visitor_language
 from feedback_api.schemas import ViewEvent, parse_json
-from feedback_api.security import cached_page_csp
+from feedback_api.security import WORKER_CSP, cached_page_csp
 from feedback_api.services import services
 from kb_store.tables import view_row
 
@@ -50,9 +51,12 @@ _HASHED_ASSET = re.compile(r"\.[0-9a-f]{8,}\.(min\.)?(js|css)$")
 _YEAR = 365 * 24 * 3600
 
 
-def _redirect(location: str) -> Response:
-    if request.query_string:
-        location += "?" + request.query_string.decode("latin-1")
+def _redirect(location: str, drop: str = "") -> Response:
+    query = request.query_string.decode("latin-1")
+    if drop and query:  # a parameter this redirect answered (?lang=): the page needs it no more
+        query = "&".join(p for p in query.split("&") if p.split("=", 1)[0] != drop)
+    if query:
+        location += "?" + query
     response = Response(status=301)
     response.headers["Location"] = location
     return response
@@ -69,6 +73,8 @@ def _send(path: Path) -> Response:
         return response
     hashed = _HASHED_ASSET.search(path.name) is not None
     response = send_file(path, max_age=_YEAR if hashed else 3600)
+    if path.parent.name == "workers" and path.suffix == ".js":
+        response.headers["Content-Security-Policy"] = WORKER_CSP
     if hashed:
         response.cache_control.immutable = True
     return response
@@ -113,6 +119,11 @@ def page(path: str) -> Response:
     moved = s.build.catalog.redirects.get(redirect_key(path)) if path else None
     if moved is not None:
         return _redirect(moved)
+    lang = path_language(path)
+    if lang is not None and path.split("/")[1:2] == ["a"]:  # /fr/a/<id>: that language's page
+        found = s.build.catalog_for(lang).paths.get("/".join(path.split("/")[2:]).strip("/"))
+        if found is not None:
+            return _redirect(found)
     target, is_dir = locate(s.build.public_dir, path)
     if target is not None and is_dir:
         if path and not request.path.endswith("/"):
@@ -125,11 +136,21 @@ def page(path: str) -> Response:
 
 @bp.get("/a/<path:article_id>")
 def permalink(article_id: str) -> Response:
-    """A permanent link: 301 to the article's current address."""
-    path = services().build.catalog.paths.get(article_id.strip("/"))
+    """A permanent link: 301 to the article's current address; in a help center of several
+    languages, 302 to it in the visitor's language (the answer depends on who asks)."""
+    s = services()
+    article_id = article_id.strip("/")
+    path = s.build.catalog.paths.get(article_id)
     if path is None:
         return not_found_page()
-    return _redirect(path)
+    if len(s.config.site.codes) < 2:
+        return _redirect(path)
+    lang = visitor_language()
+    response = _redirect(s.build.catalog_for(lang).paths.get(article_id, path), drop="lang")
+    response.status_code = 302
+    response.vary.update(("Accept-Language", "Referer"))
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.post("/api/events/view")

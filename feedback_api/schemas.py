@@ -104,7 +104,16 @@ class Sourced(BaseModel):
     )
 
 
-class SearchParams(_Query, Sourced):
+LANG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+
+
+class Localized(BaseModel):
+    """Which language's portal a request comes from (absent: the page's, else the default)."""
+
+    lang: str | None = Field(None, max_length=12, pattern=LANG, description="A site language.")
+
+
+class SearchParams(_Query, Sourced, Localized):
     q: Words = Field(max_length=200, description="What the visitor typed.")
     limit: int | None = Field(None, ge=1, le=50, description="Most results to return.")
     category: str | None = Field(None, max_length=100, pattern=SLUG)
@@ -118,7 +127,7 @@ class WidgetParams(_Query):
     query: str | None = Field(None, max_length=200)
 
 
-class SuggestParams(_Query):
+class SuggestParams(_Query, Localized):
     q: Line = Field("", max_length=200)
     limit: int = Field(8, ge=1, le=20)
     complete: bool = Field(False, description="A finished text: no completion, with the card.")

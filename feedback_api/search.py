@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from feedback_api.errors import ApiError
+from feedback_api.languages import chosen_language
 from feedback_api.schemas import (
     ClickEvent,
     SearchParams,
@@ -75,11 +76,19 @@ def _where(event: Sourced) -> dict[str, str | None]:
 
 
 def _search(
-    q: str, limit: int, category: str | None = None, *, prefix: bool = False, correct: bool = True
+    q: str,
+    limit: int,
+    category: str | None = None,
+    *,
+    prefix: bool = False,
+    correct: bool = True,
+    lang: str | None = None,
 ) -> SearchResponse:
     s = services()
     try:
-        return s.build.searcher().search(
+        # each language's portal has its own index: its analyser (stemmer, stop words), its
+        # synonyms and typo vocabulary, and the articles it shows (untranslated ones included)
+        return s.build.searcher_for(chosen_language(lang)).search(
             q, limit=limit, category=category, prefix=prefix, typos=None if correct else False
         )
     except IndexUnavailable:
@@ -93,7 +102,7 @@ def search() -> Response:
     params = parse_args(SearchParams)
     s = services()
     limit = params.limit or s.config.search.results_per_page
-    found = _search(params.q, limit, params.category, correct=params.correct)
+    found = _search(params.q, limit, params.category, correct=params.correct, lang=params.lang)
     row = search_row(
         query=found.normalized,
         raw_query=params.q,
@@ -126,7 +135,7 @@ def suggest() -> Response:
         return jsonify(query="", total=0, answered=False, confidence=0.0, suggestions=[])
     # complete: a finished text (the contact form's subject), searched whole and answered with
     # the card, and still not logged: it is not a search the visitor made
-    found = _search(params.q, params.limit, prefix=not params.complete)
+    found = _search(params.q, params.limit, prefix=not params.complete, lang=params.lang)
     card = {"answer": _answer(found)} if params.complete else {}
     return jsonify(
         query=params.q,

@@ -15,6 +15,9 @@ from kb_core.config import SiteConfig
 log = logging.getLogger(__name__)
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# Material's search worker runs under the CSP its own script is served with; in a language
+# other than English it imports lunr's stemmer for that language from the portal's assets.
+WORKER_CSP = "default-src 'none'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 _PAGE_CSP = (
     "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "

@@ -9,7 +9,7 @@ import html
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from kb_builder.pages import TreePlan, relative_url
@@ -92,8 +92,12 @@ def assemble(
     site_url: str,
     entries: Path,
     extra: Mapping[str, bytes] | None = None,
+    others: Collection[str] = (),
 ) -> None:
     """Publish the shards as one site, in place: every file is swapped in atomically.
+
+    ``others`` are top-level folders that hold other sites (the other languages' portals,
+    ``fr``): left as they are.
 
     Shard files are hard-linked, so an unchanged page costs one ``stat``; files that no shard
     and no generated page holds any more are removed. Deleting and re-creating the whole tree
@@ -122,6 +126,8 @@ def assemble(
         publish_file(site_dir / rp, data)
     for root, _dirs, files in os.walk(site_dir, topdown=False):
         rel = os.path.relpath(root, site_dir)
+        if rel.split(os.sep, 1)[0] in others:
+            continue
         prefix = "" if rel == "." else rel + "/"
         for name in files:
             if prefix + name not in keep:
@@ -131,14 +137,34 @@ def assemble(
 
 
 def sitemap_files(plan: TreePlan, site_url: str) -> dict[str, bytes]:
+    """sitemap.xml (and .gz) of one portal; in a site of several languages each URL lists
+    itself in every language it is written in (``xhtml:link`` hreflang, full URLs)."""
     urls = sorted(
         rel[: -len("index.md")] if rel.endswith("index.md") else rel[:-3] + "/"
         for rel in plan.files
     )
-    body = "".join(f"<url><loc>{html.escape(site_url + u)}</loc></url>" for u in urls)
+    languages = plan.data.get("languages") or []
+    root = str((plan.data.get("site") or {}).get("url", "")).rstrip("/") + "/"
+    written: dict[str, list[str]] = plan.data.get("written_in") or {}
+
+    def alternates(url: str) -> str:
+        if not languages:
+            return ""
+        codes = written.get(url) or [x["code"] for x in languages]
+        found = [(x["code"], root + x["prefix"] + url) for x in languages if x["code"] in codes]
+        found.append(("x-default", root + languages[0]["prefix"] + url))
+        return "".join(
+            f'<xhtml:link rel="alternate" hreflang="{c}" href="{html.escape(u)}"/>'
+            for c, u in found
+        )
+
+    body = "".join(
+        f"<url><loc>{html.escape(site_url + u)}</loc>{alternates(u)}</url>" for u in urls
+    )
+    xhtml = ' xmlns:xhtml="http://www.w3.org/1999/xhtml"' if languages else ""
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
-        '"http://www.sitemaps.org/schemas/sitemap/0.9">' + body + "</urlset>\n"
+        f'"http://www.sitemaps.org/schemas/sitemap/0.9"{xhtml}>' + body + "</urlset>\n"
     ).encode("utf-8")
     return {"sitemap.xml": xml, "sitemap.xml.gz": gzip.compress(xml, mtime=0)}
 

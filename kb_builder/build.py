@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kb_builder.articles import source_url
+from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.assemble import assemble, redirect_map, write_entries
 from kb_builder.buildcache import Cache, code_digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
@@ -32,15 +32,24 @@ from kb_builder.index.documents import (
     to_index_doc,
     update_indexes,
 )
+from kb_builder.index.fields import IndexDoc
+from kb_builder.languages import withhold_translations
 from kb_builder.load import load_and_check
 from kb_builder.manifest import make_manifest
 from kb_builder.pages import plan_tree
+from kb_builder.portals import (
+    Portal,
+    language_view,
+    portal,
+    prefixed,
+    update_language_indexes,
+)
 from kb_builder.render import RenderResult, render_shard, split, warm_up
 from kb_builder.schedule import moments, upcoming, withhold
 from kb_builder.widget import widget_files
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError, Problem
-from kb_core.manifest import INTERNAL, PUBLIC, read_manifest
+from kb_core.manifest import INTERNAL, PUBLIC, language_manifest, manifest_name, read_manifest
 from kb_core.schedule import Change
 
 log = logging.getLogger(__name__)
@@ -68,6 +77,8 @@ class BuildReport:
     index: str = ""  # the public search index: "unchanged", "updated" or "rebuilt"
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # each other language's public portal: (articles translated, articles shown untranslated)
+    languages: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -134,27 +145,54 @@ def build_site(
         del content_cache
         # from here on, an article outside its window is not in the knowledge base at all
         withhold(kb, at)
+        late = withhold_translations(kb, at)
         withheld = [a for a in kb.withheld if a.visibility != "draft"]
         report.not_yet_published = sum(1 for a in withheld if a.window(at) == "pending")
         report.expired = len(withheld) - report.not_yet_published
-        everything = kb.articles + kb.withheld
+        sources = kb.articles + kb.withheld
+        everything = sources + kb.translations + late
         report.next_change = upcoming(everything, config, at, ("public", "internal"))
         public = [a for a in kb.articles if a.visibility == "public"]
         internal = [a for a in kb.articles if a.visibility == "internal"]
         report.public_articles, report.internal_articles = len(public), len(internal)
-        report.drafts_skipped = sum(1 for a in everything if a.visibility == "draft")
+        report.drafts_skipped = sum(1 for a in sources if a.visibility == "draft")
         output.mkdir(parents=True, exist_ok=True)
         say("Rendering and indexing", 0, 1)
         t1 = time.perf_counter()
-        plan = plan_tree(kb, config, "public", today, at)
-        iplan = plan_tree(kb, config, "internal", today, at)
-        shards = split(plan, shard_count(len(public), workers))
-        public_parts = len(shards)
+        # one public and one agents' portal per language: the default's at the root, the
+        # others under their prefix ('fr/'), each from its language's view of the content
+        langs = [portal(config, code, kb) for code in config.site.codes]
+        views = {
+            w.lang: (language_view(kb, w, "public"), language_view(kb, w, "internal"))
+            for w in langs
+        }
+        plans = {
+            w.lang: (
+                plan_tree(views[w.lang][0], config, "public", today, at, w),
+                plan_tree(views[w.lang][1], config, "internal", today, at, w),
+            )
+            for w in langs
+        }
+        has_internal = any(iplan.articles for _, iplan in plans.values())
+        for w in langs[1:]:
+            shown = plans[w.lang][0].articles
+            fallbacks = sum(a.fallback for a in shown)
+            report.languages[w.lang] = (len(shown) - fallbacks, fallbacks)
+        plan, iplan = plans[config.site.language]
+        count = shard_count(len(public), workers)
+        public_parts: dict[str, int] = {}
+        parts = []
+        for w in langs:
+            shards = split(plans[w.lang][0], count)
+            public_parts[w.lang] = len(shards)
+            parts += [(p, work / w.prefix / "public" / f"part-{i}") for i, p in enumerate(shards)]
+        if has_internal:
+            parts += [
+                (split(plans[w.lang][1], 1)[0], work / w.prefix / "internal" / "part-0")
+                for w in langs
+            ]
         report.timings["prepare"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        parts = [(p, work / "public" / f"part-{i}") for i, p in enumerate(shards)]
-        if internal:
-            parts.append((split(iplan, 1)[0], work / "internal" / "part-0"))
         # Each worker starts on a part; the indexes build in one more worker meanwhile, and the
         # parts left over queue behind them.
         jobs = [pool.submit(render_shard, p, config, w) for p, w in parts[:workers]]
@@ -169,65 +207,124 @@ def build_site(
         if saved:  # the worker reads them from the saved cache: this process lets them go first
             pub_docs, int_docs = [], []
             release_memory()
-        index_job = index_pool.submit(
-            update_indexes,
-            pub_keys if saved else pub_docs,
-            int_keys if saved else int_docs,
-            output / "index",
-            work,
-            config.site.language,
-            salt,
-            config.semantic_search,
-        )
+        index_jobs = [
+            index_pool.submit(
+                update_indexes,
+                pub_keys if saved else pub_docs,
+                int_keys if saved else int_docs,
+                output / "index",
+                work,
+                config.site.language,
+                salt,
+                config.semantic_search,
+            )
+        ]
+        for w in langs[1:]:
+            index_jobs.append(
+                index_pool.submit(
+                    update_language_indexes, *language_docs(w, views[w.lang], work, salt, output)
+                )
+            )
         jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
         # What is left to do needs neither the articles' text nor the pages' (only their
         # paths): let them go while the workers run, which halves this process's memory.
-        del pub_docs, int_docs, parts, shards
-        for a in kb.articles:
+        del pub_docs, int_docs, parts
+        for a in [*kb.articles, *kb.translations]:
             a.markdown = ""
-        plan.files, iplan.files = dict.fromkeys(plan.files, ""), dict.fromkeys(iplan.files, "")
+        for tree_plans in plans.values():
+            for p in tree_plans:
+                p.files = dict.fromkeys(p.files, "")
         release_memory()
         results: list[RenderResult] = []
-        waiting: set[Future[Any]] = {*jobs, index_job}
-        while waiting - {index_job}:  # a pool is shut down once its work is done, and its
+        indexing: set[Future[Any]] = set(index_jobs)
+        waiting: set[Future[Any]] = {*jobs, *indexing}
+        while waiting - indexing:  # a pool is shut down once its work is done, and its
             done, waiting = wait(waiting, return_when=FIRST_COMPLETED)  # memory goes with it
-            if index_job in done:
-                index_job.result()
+            for job in done & indexing:
+                job.result()
+            if indexing and not waiting & indexing:
                 index_pool.shutdown()
-            results += [job.result() for job in done if job is not index_job]
+                indexing = set()
+            results += [job.result() for job in done if job not in index_jobs]
             say("Rendering and indexing", len(results), len(jobs) + 1)
         pool.shutdown()
         report.timings["render"] = time.perf_counter() - t2
-        assemble(
-            [work / "public" / f"part-{i}" / "site" for i in range(public_parts)],
-            output / "public",
-            plan,
-            config.site.url + "/",
-            pub_entries,
-            widget_files(config),
-        )
-        if internal:
-            site = work / "internal" / "part-0" / "site"
+        others = [w.prefix.rstrip("/") for w in langs[1:]]
+        for w in langs:
+            lplan, liplan = plans[w.lang]
+            here = work / w.prefix
             assemble(
-                [site], output / "internal", iplan, config.site.url + "/internal/", int_entries
+                [here / "public" / f"part-{i}" / "site" for i in range(public_parts[w.lang])],
+                output / "public" / w.prefix,
+                lplan,
+                config.site.url + "/" + w.prefix,
+                here / "search-public.json",
+                widget_files(config) if w.is_default else None,
+                others if w.is_default else (),
             )
-        else:
+            if has_internal:
+                site = here / "internal" / "part-0" / "site"
+                assemble(
+                    [site],
+                    output / "internal" / w.prefix,
+                    liplan,
+                    config.site.url + "/internal/" + w.prefix,
+                    here / "search-internal.json",
+                    None,
+                    others if w.is_default else (),
+                )
+        if not has_internal:
             shutil.rmtree(output / "internal", ignore_errors=True)
-        # the agents' index and portal hold the public articles too
-        for levels, arts, p, name in (
-            (("public",), public, plan, PUBLIC),
-            (("public", "internal"), internal, iplan, INTERNAL),
-        ):
-            change = upcoming(everything, config, at, levels)
-            make_manifest(arts, kb, config, redirect_map(p), at, change).write(output / name)
+        # the agents' index and portal hold the public articles too; the default language's
+        # manifests are written last: the app reloads when manifest.json changes
+        for w in reversed(langs):
+            lplan, liplan = plans[w.lang]
+            for levels, p, name in (
+                (("public",), lplan, PUBLIC),
+                (("public", "internal"), liplan, INTERNAL),
+            ):
+                change = upcoming(everything, config, at, levels)
+                if w.is_default:
+                    arts = public if p is lplan else internal
+                    make_manifest(arts, kb, config, redirect_map(p), at, change).write(
+                        output / name
+                    )
+                    continue
+                view = views[w.lang][0 if p is lplan else 1]
+                made = make_manifest(p.articles, view, config, redirect_map(p), at, change)
+                language_manifest(made, w.lang, w.prefix).write(
+                    output / manifest_name(name, w.lang)
+                )
         report.timings["publish"] = time.perf_counter() - t2 - report.timings["render"]
-        report.index = index_job.result()
+        report.index = index_jobs[0].result()
+        for job in index_jobs[1:]:
+            job.result()
         say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)
     report.incremental = all(r.incremental for r in results)
     report.pages_rebuilt = sum(r.rebuilt for r in results)
     report.timings["total"] = time.perf_counter() - t0
     log.info("build timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
     return report
+
+
+def language_docs(
+    where: Portal, views: tuple[KnowledgeBase, KnowledgeBase], work: Path, salt: str, output: Path
+) -> tuple[list[IndexDoc], list[IndexDoc], Path, Path, str, str]:
+    """The arguments of :func:`update_language_indexes` for another language's portals; its
+    static search entries are written on the way (URLs inside its portal)."""
+    public_view, agents_view = views
+    here = work / where.prefix
+    cache = Cache(here / DOCS_CACHE, salt)
+    pub = [a for a in public_view.articles if a.visibility == "public"]
+    agents = [a for a in agents_view.articles if a.visibility in ("public", "internal")]
+    pub_docs, _ = index_docs(pub, public_view, cache)
+    agent_docs, _ = index_docs(agents, agents_view, cache)
+    cache.save()
+    write_entries(here / "search-public.json", search_entries(pub_docs))
+    internal = [d for d in agent_docs if d.visibility == "internal"]
+    write_entries(here / "search-internal.json", search_entries(internal))
+    public_docs, all_docs = prefixed(pub_docs, where.prefix), prefixed(agent_docs, where.prefix)
+    return public_docs, all_docs, output / "index" / where.lang, here, where.lang, salt
 
 
 def shard_count(articles: int, workers: int) -> int:

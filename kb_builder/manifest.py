@@ -42,6 +42,7 @@ def article_entry(a: Article, kb: KnowledgeBase) -> ManifestArticle:
         headings=tuple(
             ManifestHeading(h.anchor, h.title, h.level) for h in a.headings if h.level > 1
         ),
+        language=a.lang,
     )
 
 
@@ -82,4 +83,5 @@ def make_manifest(
         redirects={k: v for k, v in redirects.items() if not k.startswith("a/")},
         as_of=iso(as_of) if as_of else None,
         next_change=iso(next_change.at) if next_change else None,
+        language=config.site.language,
     )

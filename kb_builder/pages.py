@@ -12,14 +12,16 @@ import json
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_answer
+from kb_builder.portals import Portal, language_names, portal, view_targets
 from kb_builder.schedule import Targets, unlink_withheld
-from kb_core.config import SiteConfig
+from kb_core.config import ContactSettings, RatingSettings, SiteConfig
 from kb_core.schedule import banner_text
 
 Tree = Literal["public", "internal"]
@@ -58,20 +60,52 @@ def _article_ref(a: Article) -> dict[str, str]:
     return {"id": a.id, "title": a.title, "url": a.url, "summary": a.summary}
 
 
+def _localized(config: SiteConfig, t: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The contact settings and rating reasons as a portal shows them: texts left at their
+    English defaults are taken from the portal's strings; texts a site wrote stay as written."""
+    contact = config.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
+    default_contact = ContactSettings()
+    labels = {f.name: f.label for f in default_contact.fields}
+    for f in contact["fields"]:
+        if labels.get(f["name"]) == f["label"]:
+            f["label"] = t.get(f"contact.field.{f['name']}", f["label"])
+    if tuple(contact["topics"]) == default_contact.topics:
+        contact["topics"] = [t[f"contact.topic.{k}"] for k in _TOPICS]
+    if contact["response_time"] == default_contact.response_time:
+        contact["response_time"] = t["contact.response_time"]
+    reasons = list(config.ratings.reasons)
+    if tuple(reasons) == RatingSettings().reasons:
+        reasons = [t[f"rating.reason.{k}"] for k in _REASONS]
+    return contact, reasons
+
+
+_TOPICS = ("account", "billing", "technical", "other")  # ContactSettings' default topics
+_REASONS = ("no_answer", "hard", "out_of_date", "didnt_work")  # RatingSettings' default reasons
+
+
 def plan_tree(
-    kb: KnowledgeBase, config: SiteConfig, tree: Tree, today: date, at: datetime | None = None
+    kb: KnowledgeBase,
+    config: SiteConfig,
+    tree: Tree,
+    today: date,
+    at: datetime | None = None,
+    where: Portal | None = None,
 ) -> TreePlan:
     """Decide every page of the ``tree`` portal and the data its templates read.
 
     Banners show as they are at ``at`` (default: now); ``kb.withheld`` articles get no page,
-    and links to them show their text only.
+    and links to them show their text only. ``where`` is the portal's language (default: the
+    site's default language); ``kb`` is then that language's view of the content
+    (:func:`kb_builder.portals.language_view`).
     """
     at = at or datetime.now(UTC)
+    where = where or portal(config, config.site.language)
+    t = where.strings
     levels = ("public",) if tree == "public" else ("internal",)
     articles = sorted(
         (a for a in kb.articles if a.visibility in levels), key=lambda a: (a.url, a.title.lower())
     )
-    by_source = {a.source: a for a in kb.articles}
+    by_source = view_targets(kb.articles, config.site.codes[1:])
     by_id = {a.id: a for a in kb.articles}
     in_section: dict[tuple[str, ...], list[Article]] = defaultdict(list)
     for a in articles:
@@ -104,10 +138,9 @@ def plan_tree(
     if not featured:
         featured = [a for a in articles if a.meta.faq][:6] or articles[:6]
     faq_groups: list[dict[str, Any]] = []
-    language = config.site.language
 
     def faq_item(a: Article) -> dict[str, Any]:
-        answer = faq_answer(a, by_source, language)
+        answer = faq_answer(a, by_source, a.lang or where.lang)
         return {
             "q": a.meta.faq,
             "answer_html": answer.html,  # sanitised in faq.py
@@ -122,17 +155,33 @@ def plan_tree(
             faq_groups.append({"title": c.title, "url": c.url, "items": items})
     general = [faq_item(a) for a in in_section[()] if a.meta.faq]
     if general:
-        faq_groups.append({"title": "General", "url": "", "items": general})
-    contact = config.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
+        faq_groups.append({"title": t["faq.general"], "url": "", "items": general})
+    contact, reasons = _localized(config, t)
     contact["incident"] = banner_text(config.contact.incident, at)
-    site = config.site.model_dump(mode="json")
+    site = config.site.model_dump(mode="json", exclude={"languages"})
     site["announcement"] = banner_text(config.site.announcement, at)
     data: dict[str, Any] = {
         "tree": tree,
         "site": site,
         "api_base": config.api.base_path,
-        "ratings": config.ratings.model_dump(mode="json"),
+        "ratings": {**config.ratings.model_dump(mode="json"), "reasons": reasons},
         "contact": contact,
+        "lang": where.lang,
+        "default_lang": where.default,
+        "prefix": where.prefix,
+        # the language switcher, on every page when there is more than one language
+        "languages": [{"code": c, "label": label, "prefix": p} for c, label, p in where.languages]
+        if len(where.languages) > 1
+        else [],
+        "t": dict(t),
+        "js_strings": {k[3:]: v for k, v in t.items() if k.startswith("js.")},  # kb.js
+        "names": language_names(where.lang, where.default),  # for the notices
+        # the articles not written in every language: their hreflang links (the sitemaps')
+        "written_in": {
+            a.url: list(where.published_in[a.id])
+            for a in articles
+            if len(where.published_in.get(a.id, ())) not in (0, len(where.languages))
+        },
         "categories": [
             {
                 "title": c.title,
@@ -184,7 +233,7 @@ def plan_tree(
     if tree == "public":
         files["faq.md"] = _fm(
             {
-                "title": "Frequently asked questions",
+                "title": t["faq.title"],
                 "kb_kind": "faq",
                 "kb_data": data_digest,
                 "hide": ["navigation"],
@@ -194,7 +243,7 @@ def plan_tree(
         if config.contact.enabled:
             files["contact.md"] = _fm(
                 {
-                    "title": "Contact support",
+                    "title": t["contact.title"],
                     "kb_kind": "contact",
                     "kb_data": data_digest,
                     "hide": ["navigation"],
@@ -203,7 +252,7 @@ def plan_tree(
             )
         files["search-results.md"] = _fm(
             {
-                "title": "Search results",
+                "title": t["search.results_title"],
                 "kb_kind": "results",
                 "kb_data": data_digest,
                 "hide": ["navigation", "toc"],
@@ -248,8 +297,14 @@ def plan_tree(
             "kb_related": [_article_ref(r) for r in related],
             "tags": list(a.meta.tags),
         }
+        if len(where.languages) > 1:
+            meta["kb_lang"] = a.lang  # the language of its text: the default's in a fallback
+            meta["kb_fallback"] = a.fallback
+            meta["kb_outdated"] = a.outdated
+            meta["kb_hreflang"] = list(where.published_in.get(a.id, (where.default,)))
         markdown = unlink_withheld(a, a.markdown, withheld)
-        body = _resolve_links(a, markdown, by_source, tree, site_url, category_sources)
+        public_url = f"{site_url}/{where.prefix}".rstrip("/")
+        body = _resolve_links(a, markdown, by_source, tree, public_url, category_sources)
         # the page's file is named by its URL, not its source: MkDocs writes the folder it is
         # given, and 'My file ✓.md' must land where every link points ('my-file/')
         files[a.url.rstrip("/") + ".md"] = _fm(meta, body)
@@ -257,7 +312,9 @@ def plan_tree(
     settings = config.model_dump(mode="json", exclude={"retired"})
     # a banner in its window is on every page: its coming and going re-renders them all
     banners = [site["announcement"], contact["incident"]]
-    fingerprint = _digest({"tree": tree, "config": settings, "banners": banners})
+    fingerprint = _digest(
+        {"tree": tree, "lang": where.lang, "config": settings, "banners": banners}
+    )
     return TreePlan(tree, files, data, articles, fingerprint)
 
 

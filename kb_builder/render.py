@@ -71,11 +71,32 @@ def sync_tree(files: dict[str, str], docs_dir: Path) -> tuple[set[str], set[str]
     return written, removed
 
 
+def material_language(code: str) -> str:
+    """The language Material's own texts take for ``code``: itself, its base, else English."""
+    import material
+
+    found = Path(material.__file__).parent / "templates" / "partials" / "languages"
+    for name in (code, code.split("-")[0]):
+        if (found / f"{name}.html").is_file():
+            return name
+    return "en"
+
+
 def mkdocs_config(
     plan: TreePlan, config: SiteConfig, docs_dir: Path, site_dir: Path, data_file: Path, dirty: bool
 ) -> dict[str, Any]:
     site = config.site
+    lang = str(plan.data.get("lang") or site.language)
     site_url = site.url + ("/internal/" if plan.tree == "internal" else "/")
+    site_url += str(plan.data.get("prefix") or "")
+    extra: dict[str, Any] = {}
+    if plan.data.get("languages"):
+        # Material draws its language selector and hreflang links from extra.alternate; the
+        # hooks fill it in for each page (the same page in each language).
+        extra["alternate"] = [
+            {"name": x["label"], "link": site.url + "/" + x["prefix"], "lang": x["code"]}
+            for x in plan.data["languages"]
+        ]
     return {
         "site_name": site.name + (" (internal)" if plan.tree == "internal" else ""),
         "site_url": site_url,
@@ -86,7 +107,7 @@ def mkdocs_config(
         "theme": {
             "name": "material",
             "custom_dir": str(THEME_DIR / "overrides"),
-            "language": site.language,
+            "language": material_language(lang),
             "features": ["search.highlight", "content.code.copy", "navigation.top"],
             "palette": {"primary": site.primary_color, "accent": site.accent_color},
             "icon": {"logo": "material/lifebuoy"},
@@ -101,7 +122,9 @@ def mkdocs_config(
             "kb_dirty": dirty,
             "kb_jinja_cache": str(docs_dir.parent.parent / "jinja-cache"),
             "kb_trust_raw_html": config.content.trust_raw_html,
+            "kb_lang": lang,
             "generator": False,
+            **extra,
         },
         "extra_css": [],
         "validation": {

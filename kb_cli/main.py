@@ -289,6 +289,8 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
         f"article(s) ({report.drafts_skipped} draft(s) skipped) into {output}/ in "
         f"{report.timings['total']:.1f}s ({mode}); {len(warnings)} warning(s)."
     )
+    for code, (translated, fallback) in report.languages.items():
+        click.echo(f"/{code}/: {translated} article(s) translated, {fallback} shown untranslated.")
     _print_schedule(report, preview=at is not None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,11 @@ from kb_core.errors import KBError
 FORMAT = 1  # the version of the file's shape; a reader refuses any other
 PUBLIC = "manifest.json"
 INTERNAL = "manifest.internal.json"
+
+
+def manifest_name(name: str, lang: str | None = None) -> str:
+    """The manifest of another language's portal: 'manifest.json' -> 'manifest.fr.json'."""
+    return name if not lang else name.replace(".json", f".{lang}.json")
 
 
 class ManifestError(KBError):
@@ -84,6 +89,7 @@ class ManifestArticle:
     review_by: date | None = None
     source: str = ""  # path inside the content folder
     headings: tuple[ManifestHeading, ...] = ()
+    language: str = ""  # of its text: the default language's where a translation is missing
 
     def heading_title(self, anchor: str | None) -> str | None:
         return next((h.title for h in self.headings if h.anchor == anchor), None)
@@ -108,6 +114,7 @@ class ManifestArticle:
             "review_by": self.review_by.isoformat() if self.review_by else None,
             "source": self.source,
             "headings": [h.to_json() for h in self.headings],
+            "language": self.language,
         }
 
     @classmethod
@@ -135,6 +142,7 @@ class ManifestArticle:
             review_by=_date(raw.get("review_by")),
             source=str(raw.get("source") or ""),
             headings=tuple(h for h in headings if h is not None),
+            language=str(raw.get("language") or ""),
         )
 
 
@@ -189,6 +197,9 @@ class Manifest:
     format: int = FORMAT
     as_of: str | None = None  # the moment publishing windows were judged at (`kb build --at`)
     next_change: str | None = None  # the next moment this tree's output changes, if any
+    # the portal's language ('' in a manifest written before languages); another language's
+    # manifest (manifest.fr.json) gives URLs from the site's root: 'fr/billing/refunds/'
+    language: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -196,6 +207,7 @@ class Manifest:
             "built_at": self.built_at,
             "as_of": self.as_of,
             "next_change": self.next_change,
+            "language": self.language,
             "site": {"name": self.site_name, "url": self.site_url},
             "content": self.content,
             "articles": [a.to_json() for a in self.articles],
@@ -238,6 +250,7 @@ class Manifest:
             redirects={str(k): v for k, v in redirects.items() if isinstance(v, str)},
             as_of=_text(data.get("as_of")),
             next_change=_text(data.get("next_change")),
+            language=str(data.get("language") or ""),
         )
 
     @classmethod
@@ -253,6 +266,16 @@ class Manifest:
         except (OSError, ValueError) as exc:
             raise ManifestError(path, f"is unreadable: {exc}") from None
         return cls.from_json(data, path)
+
+
+def language_manifest(manifest: Manifest, lang: str, prefix: str) -> Manifest:
+    """A manifest of another language's portal, its URLs made to start at the site's root."""
+    articles = tuple(
+        replace(a, url=prefix + a.url, aliases=tuple(prefix + x.lstrip("/") for x in a.aliases))
+        for a in manifest.articles
+    )
+    redirects = {prefix + k: prefix + v for k, v in manifest.redirects.items()}
+    return replace(manifest, articles=articles, redirects=redirects, language=lang)
 
 
 def read_manifest(path: Path) -> Manifest | None:

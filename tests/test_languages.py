@@ -8,12 +8,17 @@ older than its article.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
+from feedback_api import create_app, shutdown
 from kb_builder.load import load_and_check
 from kb_core.config import SiteConfig, parse_config
 from kb_core.errors import ConfigError
@@ -253,3 +258,267 @@ def test_kb_check_lists_an_outdated_translation(tmp_path: Path) -> None:
     git(tmp_path, "commit", "-qam", "translated again")
     run = subprocess.run([KB, "check", "--strict"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# --------------------------------------------------------------------------- real builds
+
+SECRET = "zorglubinterne"  # only in internal French text
+RUNBOOK_SECRET = "quuxprocedure"  # only in an internal article's internal French translation
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository with a bilingual KB, built once: a translated article (its translation
+    committed before the article changed again), an untranslated one, a public article whose
+    French translation is internal, and an internal article translated internally."""
+    root = tmp_path_factory.mktemp("bilingual")
+    write(root, "site_config.yml", CONFIG)
+    content = root / "content"
+    write(content, "billing/_category.yml", "title: Billing\ndescription: Money matters.\n")
+    write(content, "billing/_category.fr.yml", "title: Facturation\ndescription: L'argent.\n")
+    write(
+        content,
+        "billing/refunds.md",
+        article(
+            "Refunds", "Ask for a refund within 30 days.", extra="faq: How do I get a refund?\n"
+        ),
+    )
+    write(
+        content,
+        "billing/refunds.fr.md",
+        article(
+            "Remboursements",
+            "Demandez un remboursement sous 30 jours. Voir [les factures](invoices.fr.md).",
+            summary="Obtenir un remboursement.",
+            extra="faq: Comment obtenir un remboursement ?\n",
+        ),
+    )
+    write(content, "billing/invoices.md", article("Invoices", "Invoices are under Settings."))
+    write(content, "billing/tips.md", article("Billing tips", "Pay yearly to save."))
+    write(
+        content,
+        "billing/tips.fr.md",
+        article("Astuces", f"Le mot {SECRET} reste entre nous.", extra="visibility: internal\n"),
+    )
+    write(content, "ops/_category.yml", "title: Operations\nvisibility: internal\n")
+    write(content, "ops/runbook.md", article("Runbook", "Restart the frobnicator."))
+    write(content, "ops/runbook.fr.md", article("Procédure", f"Relancer le {RUNBOOK_SECRET}."))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "first")
+    write(
+        content,
+        "billing/refunds.md",
+        article(
+            "Refunds", "Ask for a refund within 60 days.", extra="faq: How do I get a refund?\n"
+        ),
+    )
+    git(root, "commit", "-qam", "a longer window")
+    run = subprocess.run([KB, "build"], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "/fr/: 1 article(s) translated, 2 shown untranslated." in run.stdout
+    return root / "build"
+
+
+def html(build: Path, rel: str) -> str:
+    return (build / rel).read_text(encoding="utf-8")
+
+
+def test_each_language_has_its_portal_with_the_same_slugs(site: Path) -> None:
+    for rel in ("", "billing/", "billing/refunds/", "billing/invoices/", "faq/", "contact/"):
+        assert (site / "public" / rel / "index.html").is_file(), rel
+        assert (site / "public" / "fr" / rel / "index.html").is_file(), rel
+    assert '<html lang="fr"' in html(site, "public/fr/billing/refunds/index.html")
+    assert '<html lang="en"' in html(site, "public/billing/refunds/index.html")
+    assert (site / "public/fr/a/refunds/index.html").is_file()
+    assert not (site / "public/fr/widget.js").exists()  # one widget, at the site's root
+
+
+def test_hreflang_links_name_the_languages_an_article_is_written_in(site: Path) -> None:
+    translated = html(site, "public/billing/refunds/index.html")
+    for lang, url in (("en", "/billing/refunds/"), ("fr", "/fr/billing/refunds/")):
+        assert f'<link rel="alternate" href="{url}" hreflang="{lang}">' in translated
+    assert 'href="/billing/refunds/" hreflang="x-default">' in translated
+    fallback = html(site, "public/fr/billing/invoices/index.html")
+    assert 'hreflang="fr"' not in fallback.split("</head>")[0]
+    # a fallback repeats the default page's text: that page is the one to index
+    base = "https://help.example.com"
+    assert f'<link rel="canonical" href="{base}/billing/invoices/">' in fallback
+    assert '<link rel="alternate" href="/fr/" hreflang="fr">' in html(site, "public/fr/index.html")
+    # the sitemaps give crawlers the same links as full URLs
+    sitemap = html(site, "public/fr/sitemap.xml")
+    entry = sitemap.split(f"<loc>{base}/fr/billing/refunds/</loc>")[1].split("</url>")[0]
+    assert entry == (
+        f'<xhtml:link rel="alternate" hreflang="en" href="{base}/billing/refunds/"/>'
+        f'<xhtml:link rel="alternate" hreflang="fr" href="{base}/fr/billing/refunds/"/>'
+        f'<xhtml:link rel="alternate" hreflang="x-default" href="{base}/billing/refunds/"/>'
+    )
+    untranslated = html(site, "public/sitemap.xml").split(f"<loc>{base}/billing/invoices/</loc>")
+    assert 'hreflang="fr"' not in untranslated[1].split("</url>")[0]
+
+
+def test_the_switcher_leads_to_the_same_page_in_each_language(site: Path) -> None:
+    page = html(site, "public/fr/billing/refunds/index.html")
+    assert 'href="../../../billing/refunds/" hreflang="en"' in page
+    assert 'data-kb-lang="fr" aria-current="true">Français</a>' in page
+    assert 'href="../../fr/billing/refunds/" hreflang="fr"' in html(
+        site, "public/billing/refunds/index.html"
+    )
+
+
+def test_an_untranslated_article_falls_back_with_a_notice(site: Path) -> None:
+    page = html(site, "public/fr/billing/invoices/index.html")
+    assert "Cet article n'est pas encore disponible en français." in page
+    assert "Vous lisez la version originale (anglais)." in page
+    assert '<div lang="en">' in page and "Invoices are under Settings." in page
+    nav = page.split('class="md-nav md-nav--primary kb-sidebar"')[1].split("</nav>")[0]
+    assert "Facturation" in nav and "Invoices" in nav and "Remboursements" in nav
+    assert "data-kb-fallback" not in html(site, "public/fr/billing/refunds/index.html")
+    assert "data-kb-fallback" not in html(site, "public/billing/invoices/index.html")
+
+
+def test_an_outdated_translation_says_so_with_a_link_to_the_original(site: Path) -> None:
+    page = html(site, "public/fr/billing/refunds/index.html")
+    assert "Cette traduction n'est peut-être plus à jour" in page
+    assert '<a href="../../../billing/refunds/" hreflang="en">Lire l\'original</a>' in page
+    manifest = json.loads((site / "manifest.fr.json").read_text(encoding="utf-8"))
+    assert manifest["language"] == "fr"
+    entries = {a["id"]: (a["url"], a["language"], a["title"]) for a in manifest["articles"]}
+    assert entries["refunds"] == ("fr/billing/refunds/", "fr", "Remboursements")
+    assert entries["invoices"] == ("fr/billing/invoices/", "en", "Invoices")
+
+
+def test_portal_strings_are_in_the_portal_language(site: Path) -> None:
+    home = html(site, "public/fr/index.html")
+    assert "Comment pouvons-nous vous aider ?" in home
+    assert 'placeholder="Décrivez votre problème ou votre question"' in home
+    assert "Parcourir par thème" in home and "Facturation" in home
+    page = html(site, "public/fr/billing/refunds/index.html")
+    assert "Cet article vous a-t-il été utile ?" in page and ">Oui</button>" in page
+    # the default rating reasons and contact topics, translated
+    assert "Il n'a pas répondu à ma question" in unescape(page)
+    config = json.loads(
+        page.split('<script id="kb-config" type="application/json">')[1].split("<")[0]
+    )
+    assert config["lang"] == "fr" and config["t"]["searching"] == "Recherche en cours…"
+    contact = html(site, "public/fr/contact/index.html")
+    assert "Votre nom" in contact and "Envoyer la demande" in contact and "Facturation" in contact
+    assert "Page introuvable" in html(site, "public/fr/404.html")
+    faq = html(site, "public/fr/faq/index.html")
+    assert "Questions fréquentes" in faq and "Comment obtenir un remboursement ?" in faq
+    assert "How do I get a refund?" in html(site, "public/faq/index.html")
+    assert "How can we help?" in html(site, "public/index.html")
+
+
+def _public_files(build: Path) -> list[Path]:
+    """Everything a build publishes or serves to customers: the public portals, the public
+    indexes of every language, and the public manifests."""
+    roots = [build / "public", build / "index" / "public", build / "index" / "fr" / "public"]
+    files = [p for r in roots for p in r.rglob("*") if p.is_file()]
+    return files + sorted(build.glob("manifest.json")) + sorted(build.glob("manifest.fr.json"))
+
+
+@pytest.mark.parametrize("word", [SECRET, RUNBOOK_SECRET])
+def test_internal_french_text_never_reaches_public_output(site: Path, word: str) -> None:
+    files = _public_files(site)
+    assert len(files) > 50
+    leaks = [p for p in files if word.encode() in p.read_bytes()]
+    assert leaks == []
+    agents = list((site / "internal" / "fr").rglob("*.html"))  # agents do see it
+    assert any(word.encode() in p.read_bytes() for p in agents)
+    agents_index = site / "index" / "fr" / "internal"
+    assert any(word.encode() in p.read_bytes() for p in agents_index.rglob("*") if p.is_file())
+
+
+def test_the_public_french_portal_shows_the_public_text_of_an_internal_translation(
+    site: Path,
+) -> None:
+    public = html(site, "public/fr/billing/tips/index.html")
+    assert "Pay yearly to save." in public and "data-kb-fallback" in public
+    internal = html(site, "internal/fr/billing/tips/index.html")
+    assert SECRET in internal and "Astuces" in internal
+
+
+@pytest.fixture(scope="module")
+def client(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "BUILD_DIR": str(site),
+            "SITE_CONFIG": str(site.parent / "site_config.yml"),
+            "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'kb.sqlite3'}",
+            "EVENTLOG_FLUSH_SECONDS": 0,
+        }
+    )
+    yield app.test_client()
+    shutdown(app)
+
+
+def found(client: FlaskClient, q: str, **headers: str) -> list[str]:
+    params = f"q={q}"
+    reply = client.get(f"/api/search?{params}", headers=headers)
+    assert reply.status_code == 200, reply.json
+    return [r["url"] for r in reply.json["results"]]
+
+
+def test_french_search_finds_stemmed_forms(client: FlaskClient) -> None:
+    """'remboursements' finds the article that says 'remboursement': the French stemmer."""
+    assert found(client, "remboursements&lang=fr") == ["/fr/billing/refunds/"]
+    assert found(client, "rembourser&lang=fr") == ["/fr/billing/refunds/"]
+    assert found(client, "remboursements") == []  # the English index has no French words
+    # the page's language when the request names none
+    assert found(client, "remboursements", Referer="http://localhost/fr/billing/") == [
+        "/fr/billing/refunds/"
+    ]
+
+
+def test_each_language_searches_its_own_synonyms_and_fallbacks(client: FlaskClient) -> None:
+    assert found(client, "argent rendu&lang=fr") == ["/fr/billing/refunds/"]
+    assert found(client, "money back") == ["/billing/refunds/"]
+    # an article with no French text is searched in its default-language text, in French's portal
+    assert found(client, "invoices settings&lang=fr") == ["/fr/billing/invoices/"]
+    assert found(client, f"{SECRET}&lang=fr") == []
+
+
+def test_an_unknown_language_is_refused_in_the_error_shape(client: FlaskClient) -> None:
+    reply = client.get("/api/search?q=refund&lang=it")
+    assert reply.status_code == 400
+    assert reply.json == {
+        "error": "lang: not a language of this help center (en, fr).",
+        "status": 400,
+        "field": "lang",
+    }
+    assert client.get("/api/suggest?q=refund&lang=de").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("headers", "location"),
+    [
+        ({}, "/billing/refunds/"),
+        ({"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}, "/fr/billing/refunds/"),
+        ({"Accept-Language": "de-DE,en;q=0.8"}, "/billing/refunds/"),
+        ({"Accept-Language": "de, fr;q=0.5"}, "/fr/billing/refunds/"),
+        # the portal the visitor is in wins over the browser's language
+        ({"Referer": "http://localhost/fr/faq/", "Accept-Language": "en"}, "/fr/billing/refunds/"),
+        ({"Referer": "http://localhost/billing/", "Accept-Language": "fr"}, "/billing/refunds/"),
+        # a page on another site says nothing about this one's portals
+        ({"Referer": "https://mail.example.com/fr/", "Accept-Language": "en"}, "/billing/refunds/"),
+    ],
+)
+def test_permalinks_go_to_the_visitors_language(
+    client: FlaskClient, headers: dict[str, str], location: str
+) -> None:
+    reply = client.get("/a/refunds", headers=headers)
+    assert (reply.status_code, reply.headers["Location"]) == (302, location)
+    assert {"Accept-Language", "Referer"} <= set(reply.vary)
+
+
+def test_language_permalinks_and_404(client: FlaskClient) -> None:
+    assert client.get("/a/refunds?lang=fr").headers["Location"] == "/fr/billing/refunds/"
+    reply = client.get("/fr/a/invoices")
+    assert (reply.status_code, reply.headers["Location"]) == (301, "/fr/billing/invoices/")
+    lost = client.get("/fr/no-such-page/")
+    assert lost.status_code == 404 and "Page introuvable" in lost.text
+    assert "couldn't find that page" in client.get("/no-such-page/").text
+    with client.get("/fr/billing/refunds/") as page:  # a file response: closed after use
+        assert page.status_code == 200 and '<html lang="fr"' in page.text

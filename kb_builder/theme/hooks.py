@@ -5,8 +5,11 @@
   center's sidebar should show where you are, and rendering the full nav into every page made
   build time grow with the square of the article count. On phones that nav is the menu drawer,
   so it also lists Home, every category, the FAQ and Contact (wide screens hide those).
-- Writes dates for people in the site's language, and drops an article's first heading when
+- Writes dates for people in the portal's language, and drops an article's first heading when
   it only repeats the title.
+- In a site of several languages, gives each page its language switcher and hreflang links
+  (Material's ``extra.alternate``, set per page: the same page in each language) and the
+  portal's strings (``kb_t``).
 - Leaves the static search index to the build, which already has every section's text.
 - Keeps content inert: front-matter values reach Material's templates escaped, page bodies pass
   the sanitiser (unless ``content.trust_raw_html``), and each page declares in a CSP ``<meta>``
@@ -24,6 +27,7 @@ import os
 import re
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 from mkdocs.utils import get_relative_url
@@ -59,6 +63,8 @@ def on_config(config: Any) -> Any:
     except OSError:
         _state["logo"] = ""
     _state["strings"] = {}  # translations of the config's language
+    _state["lang"] = config.extra.get("kb_lang") or config.theme["language"]
+    _state["alternate"] = list(config.extra.get("alternate") or [])
     # Material's search plugin re-parses every rendered page to build its index. The build
     # already has each section's plain text and writes the same index format itself
     # (kb_builder/render.py), so the per-page handler is dropped: about 15% of build time.
@@ -79,8 +85,19 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
         os.makedirs(cache, exist_ok=True)
         env.bytecode_cache = FileSystemBytecodeCache(cache)
     env.globals["kb_translate"] = _translate  # overrides/partials/language.html
-    env.filters["kb_date"] = functools.partial(_human_date, language=config.theme["language"])
+    env.globals["kb_t"] = kb_t
+    language = config.extra.get("kb_lang") or config.theme["language"]
+    env.filters["kb_date"] = functools.partial(_human_date, language=language)
     return env
+
+
+def kb_t(key: str, **values: Any) -> Markup:
+    """A portal string in the portal's language, its ``{name}`` placeholders filled in, as
+    HTML-escaped text (apostrophes kept as typed: the templates quote attributes with ")."""
+    text = str((_state["data"].get("t") or {}).get(key, key))
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return Markup(html.escape(text, quote=False).replace('"', "&quot;"))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,6 +116,8 @@ def _human_date(value: str, language: str) -> str:
 def _translate(key: str, lang_t: Any, fallback_t: Any) -> str:
     """Material's ``lang.t(key) or fallback.t(key) or key``, remembered for the build."""
     strings: dict[str, str] = _state["strings"]
+    if key == "language":  # <html lang>: the portal's own code (Material may know only its base)
+        return str(_state.get("lang") or lang_t(key))
     if key not in strings:
         strings[key] = str(lang_t(key)) or str(fallback_t(key)) or key
     return strings[key]
@@ -109,7 +128,46 @@ def on_template_context(context: dict[str, Any], template_name: str, config: Any
     if template_name == "404.html":  # served at any path: its links start from the site root
         base = context.get("base_url") or "/"
         context["kb_sidebar"] = _nav("", "", config.site_name, base.rstrip("/") + "/")
+        _alternates(config, "", None, base.rstrip("/") + "/")
+        context["kb_switch"] = _state.get("switch", [])
     return context
+
+
+def _alternates(config: Any, page_url: str, meta: dict[str, Any] | None, base: str = "") -> None:
+    """Point ``extra.alternate`` (Material's hreflang links) and the switcher at this page in
+    each language: an article's hreflang names only the languages it is written in, with
+    x-default the default language's page; the switcher offers every language (an article not
+    translated shows there in the default language, with a notice)."""
+    data = _state["data"]
+    languages = data.get("languages") or []
+    if not languages:
+        return
+    here = data.get("prefix") or ""
+    public = data.get("tree") == "public"
+    written = (meta or {}).get("kb_hreflang") or [x["code"] for x in languages]
+    # Paths on this host, not site.url's full URLs: Material's script fetches the sitemap
+    # beside each alternate link, which a page served from another origin than site.url (a
+    # staging host) may not do under its CSP. The sitemaps carry the full URLs.
+    host = urlsplit(str(data["site"]["url"])).path.rstrip("/") + "/"
+    if not public:
+        host += "internal/"  # the agents' portal, never indexed: its links only need to work
+    switch, links = [], []
+    for x in languages:
+        target = x["prefix"] + page_url
+        if base:  # the 404 page, served at any path: the other language's home, from the root
+            root = base[: len(base) - len(here)] if here and base.endswith(here) else base
+            href = root + x["prefix"]
+        else:
+            href = get_relative_url(target or "./", here + page_url)
+        current = x["code"] == data.get("lang")
+        switch.append({"code": x["code"], "label": x["label"], "href": href, "current": current})
+        if x["code"] in written or not public:
+            links.append({"name": x["label"], "lang": x["code"], "link": host + target})
+    if public:
+        default = host + languages[0]["prefix"] + page_url
+        links.append({"name": languages[0]["label"], "lang": "x-default", "link": default})
+    config.extra["alternate"] = links
+    _state["switch"] = switch
 
 
 def _nav(section_key: str, page_url: str, site_name: str, base: str | None = None) -> str:
@@ -153,7 +211,7 @@ def _nav_template(sections: dict[str, Any], key: str, site_name: str) -> str:
         f'<a href="{{URL:}}" class="md-nav__button md-logo" aria-label="{name}">'
         f"{_state['logo']}</a>{name}</label>",
         '<ul class="md-nav__list">',
-        _top_item("", "Home"),
+        _top_item("", _text("nav.home", "Home")),
     ]
     for cat in data.get("categories", []):
         if cat["url"] != top_url:
@@ -168,11 +226,16 @@ def _nav_template(sections: dict[str, Any], key: str, site_name: str) -> str:
         parts += _section_items(sections, key.split("/")[0], key, 0)
         parts.append("</ul></li>")
     if data.get("tree") == "public":  # the internal portal has neither page
-        parts.append(_top_item("faq/", "FAQ"))
+        parts.append(_top_item("faq/", _text("nav.faq", "FAQ")))
         if (data.get("contact") or {}).get("enabled"):
-            parts.append(_top_item("contact/", "Contact support"))
+            parts.append(_top_item("contact/", _text("nav.contact", "Contact support")))
     parts.append("</ul></nav>")
     return "".join(parts)
+
+
+def _text(key: str, english: str) -> str:
+    """A portal string as plain text (the nav escapes it), English without a portal's strings."""
+    return english if "t" not in _state["data"] else html.unescape(kb_t(key))
 
 
 def _top_item(url: str, title: str) -> str:
@@ -208,7 +271,8 @@ def _section_items(sections: dict[str, Any], key: str, open_key: str, depth: int
     if len(sec["articles"]) > len(shown):
         items.append(
             f'<li class="md-nav__item"><a class="md-nav__link kb-more" '
-            f'href="{{URL:{sec["url"]}}}">All {len(sec["articles"])} articles</a></li>'
+            f'href="{{URL:{sec["url"]}}}">'
+            f"{kb_t('nav.all_articles', count=len(sec['articles']))}</a></li>"
         )
     return items
 
@@ -227,6 +291,12 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
         if isinstance(meta.get(key), str):
             meta[key] = escape(meta[key])  # page.title reads meta["title"]
     context["kb_sidebar"] = _nav(meta.get("kb_section") or "", page.url, config.site_name)
+    _alternates(config, page.url, meta)
+    context["kb_switch"] = _state.get("switch", [])
+    if meta.get("kb_fallback") and _state["data"].get("tree") == "public":
+        # the default language's page is the one to index: this one repeats its text
+        first = _state["data"]["languages"][0]["prefix"]
+        page.canonical_url = str(_state["data"]["site"]["url"]).rstrip("/") + "/" + first + page.url
     return context
 
 

@@ -13,6 +13,19 @@
   const API = String(cfg.api || "/api").replace(/\/+$/, "");
   // base_url is relative to the current page ("../.."), or absolute on the 404 page ("/").
   const BASE = String(cfg.base || ".").replace(/\/*$/, "/");
+  // The portal's strings in its language (kb_core/locales, by key without "js."), the English
+  // written here where a page carries none; {name} placeholders are filled from `values`.
+  const STRINGS = cfg.t && typeof cfg.t === "object" ? cfg.t : {};
+  const tr = (key, english, values = {}) =>
+    Object.entries(values).reduce(
+      (text, [name, value]) => text.split(`{${name}}`).join(String(value)),
+      typeof STRINGS[key] === "string" ? STRINGS[key] : english
+    );
+  // Searches go to the index of the portal's language (each language has its own).
+  const withLang = (path) =>
+    cfg.lang && /^\/(search|suggest)\?/.test(path)
+      ? `${path}&lang=${encodeURIComponent(cfg.lang)}`
+      : path;
   const KEY = {
     apiDown: "kb.apiDown",
     searches: "kb.searches",
@@ -49,8 +62,11 @@
     },
   };
 
-  const siteUrl = (path) => new URL(BASE + String(path).replace(/^\/+/, ""), location.href).href;
-  const resultsUrl = (q) => siteUrl("search-results/") + "?q=" + encodeURIComponent(q);
+  // Another language's portal lives below the site's root ("fr/"); the API's URLs start there.
+  const ROOT = BASE + "../".repeat(String(cfg.prefix || "").split("/").filter(Boolean).length);
+  const siteUrl = (path) => new URL(ROOT + String(path).replace(/^\/+/, ""), location.href).href;
+  const portalUrl = (path) => new URL(BASE + path, location.href).href; // this portal's pages
+  const resultsUrl = (q) => portalUrl("search-results/") + "?q=" + encodeURIComponent(q);
 
   function el(tag, props = {}, ...children) {
     const node = document.createElement(tag);
@@ -100,7 +116,7 @@
     if (signal) signal.addEventListener("abort", () => ctrl.abort(), { once: true });
     let res;
     try {
-      res = await fetch(API + path, {
+      res = await fetch(API + withLang(path), {
         method,
         signal: ctrl.signal,
         credentials: "same-origin",
@@ -110,7 +126,9 @@
     } catch (err) {
       if (signal && signal.aborted) throw err; // superseded by a newer request: not an outage
       markApi(false);
-      throw new ApiFailure("The help center service could not be reached.", { down: true });
+      throw new ApiFailure(tr("unreachable", "The help center service could not be reached."), {
+        down: true,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -125,7 +143,7 @@
     const ours = data !== null && typeof data === "object" && "error" in data;
     if (res.status >= 500 || (!res.ok && !ours) || (res.ok && data === null)) {
       markApi(false);
-      throw new ApiFailure("The help center service is unavailable.", {
+      throw new ApiFailure(tr("unavailable", "The help center service is unavailable."), {
         down: true,
         status: res.status,
       });
@@ -182,7 +200,7 @@
     return el(
       "figure",
       { class: "kb-answer" },
-      el("figcaption", { class: "kb-answer__from" }, "From ", link, ":"),
+      el("figcaption", { class: "kb-answer__from" }, tr("from", "From"), " ", link, ":"),
       el("blockquote", { class: "kb-answer__text" }, ...answerLines(a).map((t) => el("p", { text: t })))
     );
   }
@@ -190,6 +208,8 @@
   // search.js (every search box, the contact suggestions) runs next and borrows these.
   window.kbPortal = {
     isAnswer,
+    tr,
+    withLang,
     answerHref,
     answerLines,
     answerCard,
@@ -250,7 +270,10 @@
   async function showNoResults(body, q) {
     const none = document.querySelector("[data-kb-noresults]");
     if (none) none.hidden = false;
-    const tips = "Check the spelling, try fewer or different words, or browse the topics.";
+    const tips = tr(
+      "tips",
+      "Check the spelling, try fewer or different words, or browse the topics."
+    );
     body.append(el("p", { text: tips }));
     let found = [];
     // The full ranking, which completes an unfinished last word ("payro"), on fewer and fewer
@@ -267,7 +290,7 @@
     if (!found.length) return;
     const links = found.map((s) => el("li", {}, el("a", { href: siteUrl(s.url), text: s.title })));
     body.append(
-      el("h2", { class: "kb-results__near", text: "You might be looking for" }),
+      el("h2", { class: "kb-results__near", text: tr("near", "You might be looking for") }),
       el("ul", { class: "kb-list" }, ...links)
     );
   }
@@ -300,12 +323,12 @@
     root.removeAttribute("aria-live");
     root.replaceChildren(summary, body);
     if (!q) {
-      summary.textContent = "Type a question in the box above to search.";
+      summary.textContent = tr("type_question", "Type a question in the box above to search.");
       return;
     }
     keepQueryInUrl(q);
     document.title = `“${q}” – ${document.title}`;
-    summary.textContent = "Searching…";
+    summary.textContent = tr("searching", "Searching…");
     let data;
     // A box that already logged this query (search.js) gets the same ranking unlogged.
     const logged = storage.get("sessionStorage", "kb.logged", {})[q.toLowerCase().replace(/\s+/g, " ")];
@@ -324,29 +347,40 @@
         summary.textContent = err.message;
         return;
       }
-      summary.textContent = "Our search service isn't responding, so these are quick results.";
+      summary.textContent = tr(
+        "quick_results",
+        "Our search service isn't responding, so these are quick results."
+      );
       summary.className = "kb-results__note";
-      if (!openMaterialSearch(q)) location.assign(siteUrl("") + "?q=" + encodeURIComponent(q));
+      if (!openMaterialSearch(q)) location.assign(portalUrl("") + "?q=" + encodeURIComponent(q));
       return;
     }
     rememberSearch(q, data.total);
-    const count = data.total === 1 ? "1 article found" : `${data.total} articles found`;
+    const count =
+      data.total === 1
+        ? tr("found_one", "1 article found")
+        : tr("found_other", "{count} articles found", { count: data.total });
     summary.textContent = !data.results.length
-      ? `No articles found for “${q}”`
+      ? tr("none_for", "No articles found for “{q}”", { q })
       : data.answered
         ? count
-        : `No exact match for “${q}”. These articles are the closest:`;
+        : tr("no_exact_for", "No exact match for “{q}”. These articles are the closest:", { q });
     const dym = data.did_you_mean;
     if (data.corrected && dym) {
       // as web search engines do: say what was searched, and offer the words as typed
-      const typed = el("a", { href: resultsUrl(q) + "&correct=0", text: `Search for “${q}” instead` });
+      const typed = el("a", {
+        href: resultsUrl(q) + "&correct=0",
+        text: tr("search_instead", "Search for “{q}” instead", { q }),
+      });
       body.append(
-        el("p", { class: "kb-results__dym" }, "Showing results for ", el("em", { text: dym }),
-          ` (searched for “${q}”). `, typed)
+        el("p", { class: "kb-results__dym" }, tr("showing_for", "Showing results for"), " ",
+          el("em", { text: dym }), ` ${tr("searched_for", "(searched for “{q}”).", { q })} `, typed)
       );
     } else if (dym && dym.toLowerCase() !== q.toLowerCase() && !exact) {
       const link = el("a", { href: resultsUrl(dym), text: dym });
-      body.append(el("p", { class: "kb-results__dym" }, "Did you mean ", link, "?"));
+      body.append(
+        el("p", { class: "kb-results__dym" }, tr("did_you_mean", "Did you mean"), " ", link, "?")
+      );
     }
     if (isAnswer(data.answer) && data.results.length) {
       const at = data.results.findIndex((r) => r.id === data.answer.id);
@@ -424,7 +458,7 @@
           return true;
         } catch (err) {
           status.textContent = err.down
-            ? "We couldn't save your feedback right now. Please try again in a moment."
+            ? tr("rating_failed", "We couldn't save your feedback right now. Please try again in a moment.")
             : err.message;
           return false;
         }
@@ -443,11 +477,11 @@
           reasons.hidden = false;
           reasons.querySelector("input, textarea").focus();
         } else closeReasons();
-        status.textContent = "Saving…";
+        status.textContent = tr("saving", "Saving…");
         if (!(await send(value, null)) || chosen !== value) return;
         status.textContent = askWhy
-          ? "Thanks, your answer is saved. Tell us what went wrong, if you like."
-          : "Thanks for your feedback!";
+          ? tr("saved_why", "Thanks, your answer is saved. Tell us what went wrong, if you like.")
+          : tr("thanks", "Thanks for your feedback!");
       });
     });
     form.addEventListener("submit", async (e) => {
@@ -456,10 +490,10 @@
       const picked = form.querySelector("input[name=reason]:checked");
       const text = form.elements.text ? form.elements.text.value.trim() : "";
       const reason = [picked && picked.value, text].filter(Boolean).join(": ").slice(0, 500);
-      status.textContent = "Sending…";
+      status.textContent = tr("sending", "Sending…");
       if (!(await send(chosen, reason || null))) return;
       closeReasons();
-      status.textContent = "Thanks for your feedback!";
+      status.textContent = tr("thanks", "Thanks for your feedback!");
     });
 
     const saved = storage.get("localStorage", key, null);
@@ -467,7 +501,11 @@
     const value = saved !== null && typeof saved === "object" ? saved.value : saved;
     if (typeof value === "number" && buttons.some((x) => Number(x.dataset.value) === value)) {
       show(value);
-      status.textContent = `You answered “${label(value)}”. You can change your answer.`;
+      status.textContent = tr(
+        "you_answered",
+        "You answered “{answer}”. You can change your answer.",
+        { answer: label(value) }
+      );
     }
   }
 
@@ -503,8 +541,8 @@
       try {
         const online = supportOpen(cfg.hours);
         target.textContent = online
-          ? "We're online now."
-          : "We're offline now; we'll reply when we're back.";
+          ? tr("online", "We're online now.")
+          : tr("offline", "We're offline now; we'll reply when we're back.");
         target.classList.toggle("kb-hours__status--online", online);
         target.classList.toggle("kb-hours__status--offline", !online);
       } catch {
@@ -521,14 +559,17 @@
     const value = field.value.trim();
     if (!value) {
       if (!field.required) return "";
-      if (field.tagName === "SELECT") return "Please choose an option.";
-      if (field.type === "email") return "Please enter your email address so we can reply.";
-      return "Please fill in this field.";
+      if (field.tagName === "SELECT") return tr("choose", "Please choose an option.");
+      if (field.type === "email")
+        return tr("email_needed", "Please enter your email address so we can reply.");
+      return tr("required", "Please fill in this field.");
     }
     if (field.type === "email" && !EMAIL.test(value))
-      return "Please enter a valid email address, like name@example.com.";
+      return tr("email_invalid", "Please enter a valid email address, like name@example.com.");
     if (field.maxLength > 0 && value.length > field.maxLength)
-      return `Please shorten this to ${field.maxLength} characters or fewer.`;
+      return tr("too_long", "Please shorten this to {max} characters or fewer.", {
+        max: field.maxLength,
+      });
     return "";
   }
 
@@ -543,7 +584,7 @@
     // mail clients and browsers cut long mailto: URLs; the full text stays in the form
     if (message.length > 1500) message = message.slice(0, 1500) + "…";
     const query = new URLSearchParams({
-      subject: value("subject") || "Support request",
+      subject: value("subject") || tr("support_request", "Support request"),
       body: [...lines, "", message].join("\n"),
     });
     // URLSearchParams writes spaces as "+", which mail clients show literally
@@ -612,20 +653,24 @@
     form.addEventListener("change", () => saveDraft(fields));
 
     const showOffline = () => {
-      const keep = "Everything you typed is still here. ";
+      const keep = tr("kept", "Everything you typed is still here.") + " ";
+      const notSent = el("strong", { text: tr("not_sent", "We couldn't send your request.") });
       if (!cfg.mailto) {
-        sayError("offline", el("strong", { text: "We couldn't send your request." }), " ", keep,
-          "Please try again in a few minutes.");
+        sayError("offline", notSent, " ", keep, tr("try_later", "Please try again in a few minutes."));
         return;
       }
-      const mail = el("a", { href: mailtoHref(fields), text: `email it to ${cfg.mailto}` });
-      sayError("offline", el("strong", { text: "We couldn't send your request." }), " ", keep,
-        "Try again in a few minutes, or ", mail, " (we've filled in your message).");
+      const mail = el("a", {
+        href: mailtoHref(fields),
+        text: tr("email_it", "email it to {address}", { address: cfg.mailto }),
+      });
+      sayError("offline", notSent, " ", keep, tr("try_later_or", "Try again in a few minutes, or"),
+        " ", mail, " ", tr("filled_in", "(we've filled in your message)."));
     };
 
     // Once sent, the reference is the one thing on the page that matters: hide the fields.
     const showSent = (data) => {
-      const again = el("button", { type: "button", class: "md-button" }, "Send another request");
+      const again = el("button", { type: "button", class: "md-button" },
+        tr("send_another", "Send another request"));
       again.addEventListener("click", () => {
         form.classList.remove("kb-contact--sent");
         say("");
@@ -634,8 +679,9 @@
       const ref = el("strong", { text: data.reference });
       say(
         "sent",
-        el("p", { class: "kb-contact__reference" }, "Your reference number is ", ref),
-        el("p", { text: data.message || "We've received your request." }),
+        el("p", { class: "kb-contact__reference" },
+          tr("reference", "Your reference number is"), " ", ref),
+        el("p", { text: data.message || tr("received", "We've received your request.") }),
         again
       );
       storage.remove("localStorage", KEY.draft);
@@ -669,13 +715,13 @@
         return problem;
       });
       if (bad.length) {
-        sayError("invalid", "Please correct the fields marked above.");
+        sayError("invalid", tr("fix_fields", "Please correct the fields marked above."));
         bad[0].focus();
         return;
       }
       sending = true;
       submit.setAttribute("aria-disabled", "true"); // not `disabled`: that would drop focus
-      say("sending", el("p", { text: "Sending your request…" }));
+      say("sending", el("p", { text: tr("sending_request", "Sending your request…") }));
       const body = { website: honeypot ? honeypot.value : "", context: visitContext() };
       for (const f of fields) body[f.name] = f.value.trim();
       // The API refuses forms sent faster than a person types (a bot check); a restored draft

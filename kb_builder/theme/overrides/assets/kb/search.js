@@ -17,7 +17,7 @@
 
   const kb = window.kbPortal;
   if (!kb || kb.cfg.tree !== "public") return;
-  const { cfg, api, sendEvent, el, storage, siteUrl, resultsUrl, debounce } = kb;
+  const { cfg, api, sendEvent, el, storage, siteUrl, resultsUrl, debounce, tr, withLang } = kb;
   const DEBOUNCE_MS = 150;
   const SETTLE_MS = 1000;
   const LOGGED = "kb.logged"; // sessionStorage: query -> when a box logged it
@@ -26,7 +26,6 @@
   const LIMIT = 6;
 
   const norm = (q) => q.trim().toLowerCase().replace(/\s+/g, " ");
-  const plural = (n, one, many) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
 
   function wasLogged(q) {
     const when = storage.get("sessionStorage", LOGGED, {})[norm(q)];
@@ -56,7 +55,8 @@
     const map = storage.get("sessionStorage", LOGGED, {});
     map[norm(q)] = Date.now();
     storage.set("sessionStorage", LOGGED, map);
-    return fetch(`${String(cfg.api || "/api").replace(/\/+$/, "")}/search?q=${encodeURIComponent(q)}`, {
+    const path = withLang(`/search?q=${encodeURIComponent(q)}`);
+    return fetch(`${String(cfg.api || "/api").replace(/\/+$/, "")}${path}`, {
       keepalive: true, // a result click navigates away at once
       credentials: "same-origin",
     })
@@ -85,7 +85,7 @@
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-controls", list.id);
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggested articles");
+    list.setAttribute("aria-label", tr("suggested", "Suggested articles"));
     let items = [];
     let active = -1;
     let pending = null;
@@ -121,7 +121,8 @@
         "li",
         { id: `${list.id}-answer`, role: "option", "aria-selected": "false",
           class: "kb-option kb-option--answer" },
-        el("span", { class: "kb-option__from" }, "From ", el("cite", { text: a.title }), ": "),
+        el("span", { class: "kb-option__from" }, tr("from", "From"), " ",
+          el("cite", { text: a.title }), ": "),
         el("span", { class: "kb-option__answer", text: kb.answerLines(a).join(" ") })
       );
       li.dataset.href = kb.answerHref(a);
@@ -138,7 +139,9 @@
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
       setActive(was >= 0 ? was + 1 : -1); // the option the visitor was on stays active
-      status.textContent = `An answer from “${a.title}”${count ? `, and ${count}` : ""}`;
+      status.textContent =
+        tr("answer_from", "An answer from “{title}”", { title: a.title }) +
+        (count ? tr("and_more", ", and {more}", { more: count }) : "");
     };
     const render = (q, data) => {
       const found = data.suggestions || [];
@@ -155,12 +158,15 @@
         return li;
       });
       list.replaceChildren(...items);
-      count = found.length && data.answered ? `${plural(data.total, "article", "articles")} found` : "";
+      const total = data.total === 1
+        ? tr("found_one", "1 article found")
+        : tr("found_other", "{count} articles found", { count: data.total });
+      count = found.length && data.answered ? total : "";
       status.textContent = !found.length
-        ? "No articles found. Press Enter to search anyway."
+        ? tr("none_enter", "No articles found. Press Enter to search anyway.")
         : data.answered
           ? count
-          : "No exact match. These articles are the closest:";
+          : tr("no_exact", "No exact match. These articles are the closest:");
       status.dataset.answered = String(Boolean(data.answered));
       status.hidden = false;
       list.hidden = items.length === 0;
@@ -397,8 +403,8 @@
       // The same three articles /api/search would rank first; a near miss says so.
       const found = data.suggestions || [];
       lead.textContent = data.answered
-        ? "These articles might answer your question right away:"
-        : "Not an exact match, but these articles might help:";
+        ? tr("might_answer", "These articles might answer your question right away:")
+        : tr("might_help", "Not an exact match, but these articles might help:");
       list.replaceChildren(
         ...found.map((r) => {
           const link = el("a", { href: articleHref(r), text: r.title });
