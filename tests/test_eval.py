@@ -164,7 +164,7 @@ def test_the_answer_card_is_judged_on_rows_with_an_anchor(build: Path, tmp_path:
     lines = "".join(f"{q},{e},{a}\n" for q, e, a in rows)
     path.write_text(f"query,expected,anchor\n{lines}refund,refunds,\n", encoding="utf-8")
     config, _ = load_config(ROOT / "site_config.yml")
-    synonyms, typos = config.search.synonyms, config.search.typo_tolerance
+    synonyms, typos = config.synonyms_for(), config.search.typo_tolerance
     with Searcher(build / "index" / "public", synonyms=synonyms, typo_tolerance=typos) as searcher:
         responses = [searcher.search(q, limit=10) for q, _, _ in rows]
     res = kb_eval(build, str(path), "--format", "json")
