@@ -8,6 +8,12 @@ For each corpus it prints wall time and peak memory (RSS of the child process) o
   its time grows with the square of the page count), and python-markdown alone rendering
   every file with the same extensions (the floor for any Python build).
 Every figure comes from the same run on the same machine; ratios are what to read.
+
+    .venv/bin/python bench/build_bench.py --languages [--articles 1000] [--runs 3]
+
+builds a generated KB in one language, then the same KB with every article translated into
+French (site.languages [en, fr]: two portals, two pairs of indexes), and prints the medians and
+their ratio against the issue's budget (two languages in at most 2.2x the time of one).
 """
 
 from __future__ import annotations
@@ -87,6 +93,56 @@ def generate(target: Path, n: int) -> Path:
     return target
 
 
+FRENCH = (
+    "compte facturation facture remboursement mot passe planning service équipe export "
+    "synchroniser calendrier mobile notification paiement formule passer annuler connexion "
+    "sécurité données rapport responsable employé pointer feuille congé valider demande erreur"
+).split()
+
+
+def translate(target: Path) -> Path:
+    """Give every generated article a French translation beside it (``article-1.fr.md``)."""
+    import random
+
+    rng = random.Random(11)
+    for p in sorted(target.rglob("article-*.md")):
+        if p.name.endswith(".fr.md"):
+            continue
+        paras = []
+        for h in range(4):
+            paras.append(f"## {rng.choice(FRENCH).title()} étape {h}\n")
+            paras.append(" ".join(rng.choice(FRENCH) for _ in range(70)) + ".\n")
+            paras.append("1. Ouvrez **Paramètres**.\n2. Choisissez `Facturation`.\n")
+        title = f"Comment {rng.choice(FRENCH)} {rng.choice(FRENCH)} {p.stem}"
+        p.with_name(p.stem + ".fr.md").write_text(
+            f"---\ntitle: {title}\nsummary: Article traduit.\n---\n\n" + "\n".join(paras)
+        )
+    return target
+
+
+def languages_bench(articles: int, runs: int) -> None:
+    """One language against two, on the same generated articles, full builds."""
+    with tempfile.TemporaryDirectory(prefix="kb-bench-lang-") as tmp:
+        tmpd = Path(tmp)
+        generate(tmpd / "one" / "content", articles)
+        translate(generate(tmpd / "two" / "content", articles))
+        (tmpd / "one" / "site_config.yml").write_text("site: {languages: [en]}\n")
+        (tmpd / "two" / "site_config.yml").write_text("site: {languages: [en, fr]}\n")
+        print(f"== {articles} articles: English only, then English and French", flush=True)
+        found: dict[str, list[tuple[float, float, float]]] = {"one": [], "two": []}
+        for _ in range(runs):
+            for name in ("one", "two"):  # alternated, so a busy moment hits both alike
+                shutil.rmtree(tmpd / name / "build", ignore_errors=True)
+                found[name].append(peak_of([KB, "build", "-q"], cwd=tmpd / name))
+        med = {k: [statistics.median(x[i] for x in v) for i in range(3)] for k, v in found.items()}
+        for name, label in (("one", "1 language "), ("two", "2 languages")):
+            wall, mb, cpu = med[name]
+            print(f"   {label}: {wall:.1f}s wall, {cpu:.1f} CPU s, {mb:.0f} MB peak")
+        ratio, cpu_ratio = med["two"][0] / med["one"][0], med["two"][2] / med["one"][2]
+        verdict = "within" if ratio <= 2.2 else "OVER"
+        print(f"   two/one: {ratio:.2f}x wall ({verdict} the 2.2x budget), {cpu_ratio:.2f}x CPU")
+
+
 def _tree_rss_mb(root: int) -> float:
     """Resident memory of a process and all its descendants, from /proc."""
     parents: dict[int, int] = {}
@@ -163,7 +219,12 @@ def main() -> None:
         default=3000,
         help="skip the plain Material build above this many files",
     )
+    ap.add_argument("--languages", action="store_true", help="one language against two")
+    ap.add_argument("--articles", type=int, default=1000, help="articles for --languages")
     args = ap.parse_args()
+    if args.languages:
+        languages_bench(args.articles, args.runs)
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         tmpd = Path(tmp)
