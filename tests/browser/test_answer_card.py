@@ -83,7 +83,8 @@ def test_a_keyword_search_shows_no_card(page: Page, portal: Portal) -> None:
     header(page).press_sequentially(KEYWORD, delay=30)
     expect(page.locator("#kb-suggest-header [role=option]").first).to_contain_text("Get a refund")
     assert portal.wait_rows("SELECT id FROM searches WHERE raw_query = ?", (KEYWORD,))
-    page.wait_for_timeout(300)  # the settled search's answer is in: still no card
+    # the settled search's answer is in (the visit remembers it, with no card): still no card
+    page.wait_for_function(f"() => {KEYWORD!r} in JSON.parse(sessionStorage['kb.cards'] || '{{}}')")
     expect(page.locator("#kb-suggest-header-answer")).to_have_count(0)
 
 
