@@ -15,9 +15,9 @@ are rate limited per visitor (``api.login_rate_limit``, 429 with Retry-After).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file
@@ -29,16 +29,18 @@ from feedback_api import agent_auth
 from feedback_api.agent_login import login_page
 from feedback_api.catalog import BuildWatch, SiteCatalog, redirect_key
 from feedback_api.errors import ApiError
+from feedback_api.languages import chosen_language
 from feedback_api.portal import index_file, locate
-from feedback_api.schemas import Words, parse_args
+from feedback_api.schemas import LANG, Words, parse_args
 from feedback_api.security import cached_page_csp
 from feedback_api.services import Services, services
 from kb_core.config import AgentToken
 from kb_core.errors import IndexUnavailable
 from kb_core.link import Articles, detail
 from kb_core.link import as_dict as link_dict
-from kb_core.manifest import INTERNAL, PUBLIC
+from kb_core.manifest import INTERNAL, PUBLIC, manifest_name
 from kb_core.quote import quote_dict, render_reply, search_reply
+from kb_core.search.searcher import Searcher
 from kb_store import revocations
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class ArticlesParams(BaseModel):
     q: Words = Field(max_length=200, description="What the agent is looking for.")
     limit: int = Field(5, ge=1, le=50, description="Most results to return.")
     format: Literal["json", "md", "html", "text"] = Field("json", description="Answer format.")
+    lang: str | None = Field(None, max_length=12, pattern=LANG, description="A site language.")
 
 
 class AgentBuild(BuildWatch):
@@ -86,6 +89,12 @@ class AgentBuild(BuildWatch):
     INDEX = "internal"
     _articles = Articles()
     _redirects: Mapping[str, str] = {}
+    language_synonyms: Mapping[str, Sequence[Sequence[str]]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._languages: dict[str, tuple[tuple[int | None, ...], Articles]] = {}
+        self._language_searchers: dict[str, Searcher] = {}
+        super().__init__(*args, **kwargs)
 
     @property
     def internal_dir(self) -> Path:
@@ -99,6 +108,33 @@ class AgentBuild(BuildWatch):
     def articles(self) -> Articles:
         self.refresh()
         return self._articles
+
+    def language(self, lang: str) -> tuple[Articles, Searcher]:
+        """Another language's articles (its manifests, read again when they change) and its
+        agents' index; raises IndexUnavailable while that index cannot be opened."""
+        paths = [self.build_dir / manifest_name(n, lang) for n in (PUBLIC, INTERNAL)]
+        stamp = tuple(p.stat().st_mtime_ns if p.exists() else None for p in paths)
+        with self._lock:
+            cached = self._languages.get(lang)
+            if cached is None or cached[0] != stamp:
+                cached = (stamp, Articles.load(self.build_dir, internal=True, lang=lang))
+                self._languages[lang] = cached
+            searcher = self._language_searchers.get(lang)
+            if searcher is None:
+                searcher = Searcher(
+                    self.build_dir / "index" / lang / "internal",
+                    synonyms=self.language_synonyms.get(lang, ()),
+                    typo_tolerance=self._typo_tolerance,
+                )
+                self._language_searchers[lang] = searcher
+        return cached[1], searcher
+
+    def close(self) -> None:
+        super().close()
+        with self._lock:
+            for searcher in self._language_searchers.values():
+                searcher.close()
+            self._language_searchers.clear()
 
     def redirects(self) -> Mapping[str, str]:
         """Old internal paths (aliases, renames) and their current internal path."""
@@ -132,9 +168,14 @@ def articles() -> Response:
     s = services()
     agent = agent_auth.bearer_agent(s.config.api.agent_tokens)
     state = agent_build()
-    known = state.articles()
+    lang = chosen_language(params.lang)
     try:
-        searcher = state.searcher() if agent is not None else s.build.searcher()
+        if lang == s.config.site.language:
+            known = state.articles()
+            searcher = state.searcher() if agent is not None else s.build.searcher()
+        else:  # another language's index; untranslated articles in the default language
+            known, agents_searcher = state.language(lang)
+            searcher = agents_searcher if agent is not None else s.build.searcher_for(lang)
         reply = search_reply(
             searcher,
             params.q,
@@ -142,6 +183,7 @@ def articles() -> Response:
             articles=known.all() if agent is not None else known.public,
             limit=params.limit,
             public_only=agent is None,
+            prefix=known.prefix,
         )
     except IndexUnavailable:
         log.warning("agent search while the index is unavailable")
@@ -166,13 +208,21 @@ def article(article_id: str) -> Response:
     """One article: metadata, permanent URL, headings with anchors, plain-text excerpt."""
     s = services()
     agent = agent_auth.bearer_agent(s.config.api.agent_tokens)
-    known = agent_build().articles()
+    lang = chosen_language(request.args.get("lang"))
+    if lang == s.config.site.language:
+        known = agent_build().articles()
+    else:
+        try:
+            known = agent_build().language(lang)[0]
+        except IndexUnavailable:  # its articles are known without its index
+            known = Articles.load(agent_build().build_dir, internal=True, lang=lang)
     found = known.public.get(article_id)
     if found is None and agent is not None:
         found = known.internal.get(article_id)
     if found is None:
         raise ApiError(404, _NOT_FOUND)
-    response = jsonify(detail(agent_build().build_dir, found, s.config.site.url))
+    build_dir = agent_build().build_dir
+    response = jsonify(detail(build_dir, found, s.config.site.url, known.prefix))
     response.vary.add("Authorization")
     return response
 
@@ -307,11 +357,13 @@ def internal_page(path: str) -> Response:
 def init_app(app: Flask, s: Services) -> None:
     """Register the blueprint, the agent session and the sign-in rate limit."""
     agent_auth.install_sessions(app, s.config.api)
-    app.extensions["kb_agents"] = AgentBuild(
+    state = AgentBuild(
         s.build.build_dir,
         synonyms=s.config.synonyms_for(),
         typo_tolerance=s.config.search.typo_tolerance,
     )
+    state.language_synonyms = {c: s.config.synonyms_for(c) for c in s.config.site.codes}
+    app.extensions["kb_agents"] = state
     app.register_blueprint(bp)
     s.limiter.add("agents.login", s.config.api.login_rate_limit)
 

@@ -1,6 +1,7 @@
 """The OpenAPI document as the app serves it: the shipped ``openapi.json``, plus what the site
 configuration decides (the contact form's fields and topics, its minimum fill time, the rating
-scale), so that a client generated from ``GET /api/openapi.json`` sends what this server accepts.
+scale, the site's languages), so that a client generated from ``GET /api/openapi.json`` sends
+what this server accepts.
 """
 
 from __future__ import annotations
@@ -35,4 +36,10 @@ def served_document(config: SiteConfig) -> dict[str, Any]:
         "minimum": value["minimum"],
         "maximum": value["maximum"],
     }
+    for path, item in document["paths"].items():
+        if path.startswith("/api/"):  # where another language is refused: the site's own
+            for operation in item.values():
+                for param in operation.get("parameters", []):
+                    if param["name"] == "lang":
+                        param["schema"] = {"type": "string", "enum": list(config.site.codes)}
     return document

@@ -50,6 +50,12 @@ def _emit(text: str, output: Path | None) -> None:
     is_flag=True,
     help="Include internal articles (marked as such; their links open for signed-in agents).",
 )
+@click.option(
+    "--lang",
+    metavar="CODE",
+    help="Answer from another language's portal (a code of site.languages): its search, its "
+    "pages; untranslated articles come in the default language.",
+)
 @build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
 def link(
     content_dir: Path,
@@ -58,6 +64,7 @@ def link(
     fmt: str,
     limit: int,
     internal: bool,
+    lang: str | None,
     build_dir: Path,
 ) -> None:
     """Reply-ready links to the articles that best answer QUERY, ranked as the portal ranks.
@@ -70,14 +77,20 @@ def link(
     from kb_core.quote import find_reply, render_reply
 
     config, _ = load_site_config(config_path)
+    if lang is not None and lang not in config.site.codes:
+        known = ", ".join(config.site.codes)
+        raise click.BadParameter(
+            f"{lang!r} is not a language of the site ({known})", param_hint="--lang"
+        )
     reply = find_reply(
         build_dir,
         query,
         site_url=config.site.url,
         internal=internal,
         limit=limit,
-        synonyms=config.synonyms_for(),
+        synonyms=config.synonyms_for(lang),
         typo_tolerance=config.search.typo_tolerance,
+        lang=None if lang in (None, config.site.language) else lang,
     )
     if not reply.links and reply.quote is None and fmt != "json":
         click.echo(f"No articles match '{query}'.", err=True)

@@ -29,6 +29,7 @@ from kb_core.manifest import (
     ManifestArticle,
     ManifestError,
     ManifestMissing,
+    manifest_name,
 )
 from kb_core.search.searcher import Hit, Searcher
 
@@ -68,19 +69,30 @@ def one_line(text: str) -> str:
 
 
 def permalink(
-    site_url: str, article_id: str, *, visibility: str = "public", anchor: str | None = None
+    site_url: str,
+    article_id: str,
+    *,
+    visibility: str = "public",
+    anchor: str | None = None,
+    prefix: str = "",
 ) -> str:
-    """The permanent URL of an article: public ones carry the agent-share marker."""
+    """The permanent URL of an article: public ones carry the agent-share marker. ``prefix``
+    ('fr/') makes it the link to another language's page (``/fr/a/<id>``)."""
     base = site_url.rstrip("/")
     path = quote(article_id, safe="/-._~")
     url = (
-        f"{base}/internal/a/{path}" if visibility != "public" else f"{base}/a/{path}?{SHARE_QUERY}"
+        f"{base}/internal/{prefix}a/{path}"
+        if visibility != "public"
+        else f"{base}/{prefix}a/{path}?{SHARE_QUERY}"
     )
     return f"{url}#{quote(anchor, safe='-._~')}" if anchor else url
 
 
-def link_for(article: ManifestArticle | None, hit: Hit | None, site_url: str) -> Link:
-    """A Link from a manifest entry and/or a search hit; a hit's matching section is kept.
+def link_for(
+    article: ManifestArticle | None, hit: Hit | None, site_url: str, prefix: str = ""
+) -> Link:
+    """A Link from a manifest entry and/or a search hit; a hit's matching section is kept
+    (``prefix``: to another language's page, see :func:`permalink`).
 
     Raises ValueError when given neither.
     """
@@ -99,7 +111,7 @@ def link_for(article: ManifestArticle | None, hit: Hit | None, site_url: str) ->
     return Link(
         id=aid,
         title=one_line(title),
-        url=permalink(site_url, aid, visibility=visibility, anchor=anchor),
+        url=permalink(site_url, aid, visibility=visibility, anchor=anchor, prefix=prefix),
         summary=one_line(summary),
         visibility=visibility,
         anchor=anchor or None,
@@ -231,13 +243,18 @@ class Articles:
 
     public: Mapping[str, ManifestArticle] = field(default_factory=dict)
     internal: Mapping[str, ManifestArticle] = field(default_factory=dict)
+    prefix: str = ""  # another language's: 'fr/' (its pages, its permalinks /fr/a/<id>)
 
     @classmethod
-    def load(cls, build_dir: Path, *, internal: bool) -> Articles:
-        public = read_articles(build_dir / PUBLIC, "public")
+    def load(cls, build_dir: Path, *, internal: bool, lang: str | None = None) -> Articles:
+        """The articles of the default language's portals, or of ``lang``'s (another one)."""
+        prefix = f"{lang}/" if lang else ""
+        public = read_articles(build_dir / manifest_name(PUBLIC, lang), "public")
         if not internal:
-            return cls(public)
-        return cls(public, read_articles(build_dir / INTERNAL, "internal"))
+            return cls(public, prefix=prefix)
+        return cls(
+            public, read_articles(build_dir / manifest_name(INTERNAL, lang), "internal"), prefix
+        )
 
     def all(self) -> dict[str, ManifestArticle]:
         """Public and internal articles by id (a public id wins a clash, which checks forbid)."""
@@ -336,11 +353,15 @@ def headings_of(article: ManifestArticle, url: str) -> list[dict[str, Any]]:
     ]
 
 
-def detail(build_dir: Path, article: ManifestArticle, site_url: str) -> dict[str, Any]:
-    """The agent API's answer about one article: metadata, links, headings and an excerpt."""
-    link = link_for(article, None, site_url)
+def detail(
+    build_dir: Path, article: ManifestArticle, site_url: str, prefix: str = ""
+) -> dict[str, Any]:
+    """The agent API's answer about one article: metadata, links, headings and an excerpt
+    (``prefix``: as another language's portal shows it, see :func:`permalink`)."""
+    link = link_for(article, None, site_url, prefix)
     return {
         **as_dict(link),
+        "language": article.language,
         "category_slug": article.category,
         "tags": list(article.tags),
         "updated": article.updated.isoformat() if article.updated else None,

@@ -40,7 +40,10 @@ class Reply:
 
 
 def quote_of(
-    found: SearchResponse, site_url: str, articles: Mapping[str, ManifestArticle]
+    found: SearchResponse,
+    site_url: str,
+    articles: Mapping[str, ManifestArticle],
+    prefix: str = "",
 ) -> Quote | None:
     """The search's answer card as a Quote, linked like its hit but at the card's section."""
     card = found.answer
@@ -48,7 +51,7 @@ def quote_of(
     if card is None or hit is None:  # a card always comes from a hit; never cite a stranger
         return None
     at = replace(hit, anchor=card.anchor or None)
-    link = link_for(articles.get(card.id), at, site_url)
+    link = link_for(articles.get(card.id), at, site_url, prefix)
     return Quote(text=card.text.strip(), link=link, score=card.score)
 
 
@@ -60,6 +63,7 @@ def search_reply(
     articles: Mapping[str, ManifestArticle],
     limit: int = 5,
     public_only: bool = False,
+    prefix: str = "",
 ) -> Reply:
     """Rank ``query`` as the portal does: its links, whether it is answered, and its card.
 
@@ -67,8 +71,8 @@ def search_reply(
     holds (the public index holds none; that alone is never trusted).
     """
     found = searcher.search(query, limit=limit)
-    links = [link_for(articles.get(h.id), h, site_url) for h in found.results]
-    quote = quote_of(found, site_url, articles)
+    links = [link_for(articles.get(h.id), h, site_url, prefix) for h in found.results]
+    quote = quote_of(found, site_url, articles, prefix)
     if public_only:
         links = [k for k in links if not k.internal]
         quote = quote if quote is not None and not quote.link.internal else None
@@ -84,13 +88,15 @@ def find_reply(
     limit: int = 5,
     synonyms: Sequence[Sequence[str]] = (),
     typo_tolerance: bool = True,
+    lang: str | None = None,
 ) -> Reply:
-    """``kb link``: search the built index (public, or agents' with ``internal``).
+    """``kb link``: search the built index (public, or agents' with ``internal``), of the
+    default language or of another (``lang``: its index, its pages, its permalinks).
 
     Raises IndexUnavailable when the build has no readable index.
     """
-    articles = Articles.load(build_dir, internal=internal)
-    index = build_dir / "index" / ("internal" if internal else "public")
+    articles = Articles.load(build_dir, internal=internal, lang=lang)
+    index = build_dir / "index" / (lang or "") / ("internal" if internal else "public")
     with Searcher(index, synonyms=synonyms, typo_tolerance=typo_tolerance) as searcher:
         return search_reply(
             searcher,
@@ -99,6 +105,7 @@ def find_reply(
             articles=articles.all(),
             limit=limit,
             public_only=not internal,
+            prefix=articles.prefix,
         )
 
 

@@ -44,6 +44,10 @@ search:
   synonyms:
     en: [[refund, money back]]
     fr: [[remboursement, argent rendu]]
+api:
+  agent_tokens:  # the token is agent-secret-token
+    - name: test
+      sha256: 66b9c7999ecc590bcb9ef3e3435ed1caf72da9c20abdcbcb9dec9ab66f8576e5
 """
 
 
@@ -522,3 +526,39 @@ def test_language_permalinks_and_404(client: FlaskClient) -> None:
     assert "couldn't find that page" in client.get("/no-such-page/").text
     with client.get("/fr/billing/refunds/") as page:  # a file response: closed after use
         assert page.status_code == 200 and '<html lang="fr"' in page.text
+
+
+def test_kb_link_answers_from_a_language_portal(site: Path) -> None:
+    """`kb link --lang fr` (a process): the French index, links to the French pages."""
+    run = subprocess.run(
+        [KB, "link", "remboursements", "--lang", "fr", "--format", "text"],
+        cwd=site.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:2] == [
+        "Remboursements",
+        "https://help.example.com/fr/a/refunds?src=agent",
+    ]
+    bad = subprocess.run([KB, "link", "x", "--lang", "it"], cwd=site.parent, capture_output=True)
+    assert bad.returncode == 2 and b"'it' is not a language of the site (en, fr)" in bad.stderr
+
+
+def test_the_agent_api_answers_in_a_language(client: FlaskClient) -> None:
+    reply = client.get("/api/articles?q=remboursements&lang=fr")
+    assert reply.status_code == 200
+    assert [(r["title"], r["url"]) for r in reply.json["results"]] == [
+        ("Remboursements", "https://help.example.com/fr/a/refunds?src=agent")
+    ]
+    # internal French text only with a token, from the agents' French index
+    assert client.get(f"/api/articles?q={SECRET}&lang=fr").json["results"] == []
+    token = {"Authorization": "Bearer agent-secret-token"}
+    found = client.get(f"/api/articles?q={SECRET}&lang=fr", headers=token).json["results"]
+    assert [(r["id"], r["visibility"]) for r in found] == [("tips", "internal")]
+    one = client.get("/api/articles/invoices?lang=fr").json
+    assert (one["url"], one["language"]) == (
+        "https://help.example.com/fr/a/invoices?src=agent",
+        "en",
+    )
+    assert client.get("/api/articles/refunds?lang=xx").status_code == 400
