@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, jsonify
 
 from feedback_api.errors import ApiError
+from feedback_api.languages import logged_language
 from feedback_api.schemas import ContactEvent, parse_json
 from feedback_api.services import Services, services
 from feedback_api.widget import event_origin
-from kb_core.config import SupportHours
+from kb_core.config import ContactSettings, SupportHours
 from kb_core.schedule import banner_text
 from kb_store.store import ContactRequest, DuplicateReference
 from kb_store.tables import contact_event_row
@@ -86,6 +87,7 @@ def submit_request(s: Services, body: Any, visitor: str) -> ContactRequest:
     """Store a request with its outbox rows under a fresh reference."""
     fields, context = body.form_fields(), _context(s, body)
     source, host = event_origin(body)
+    language = logged_language()  # the portal it was written in: support answers in it
     for _ in range(8):
         try:
             return s.store.create_contact(
@@ -96,6 +98,7 @@ def submit_request(s: Services, body: Any, visitor: str) -> ContactRequest:
                 channels=s.channels,
                 source=source,
                 host=host,
+                language=language,
             )
         except DuplicateReference:
             continue
@@ -118,13 +121,25 @@ def contact() -> tuple[Response, int]:
     stored = submit_request(s, body, visitor)
     # deflection: this visit's form ends in a request, not in reading a suggestion
     source, host = event_origin(body)
-    row = contact_event_row(kind="sent", article_id=None, visitor=visitor, source=source, host=host)
+    row = contact_event_row(
+        kind="sent",
+        article_id=None,
+        visitor=visitor,
+        source=source,
+        host=host,
+        language=stored.language,
+    )
     s.events.add("contact", row)
     if s.worker is not None:
         s.worker.wake()
+    # in the visitor's language: the portal's strings (a response time left at its default
+    # is theirs too; one the site wrote is as written)
+    strings = s.config.strings(stored.language)
+    time = settings.response_time
+    if time == ContactSettings().response_time:
+        time = strings["contact.response_time"]
     message = (
-        f"Thank you. Your request {stored.reference} has been received; "
-        f"we answer {settings.response_time}."
+        strings["contact.received"].replace("{reference}", stored.reference).replace("{time}", time)
     )
     return jsonify(reference=stored.reference, message=message), 201
 
@@ -142,7 +157,12 @@ def contact_event() -> tuple[str, int]:
         raise ApiError(404, "id: no public article has this id.", field="id")
     source, host = event_origin(event)
     row = contact_event_row(
-        kind=event.kind, article_id=article, visitor=s.visitors.token(), source=source, host=host
+        kind=event.kind,
+        article_id=article,
+        visitor=s.visitors.token(),
+        source=source,
+        host=host,
+        language=logged_language(),
     )
     s.events.add("contact", row)
     return "", 204

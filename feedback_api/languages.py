@@ -49,6 +49,14 @@ def chosen_language(lang: str | None) -> str:
     return page_language() or codes[0]
 
 
+def logged_language(lang: str | None = None) -> str | None:
+    """The language an event is stored with: the request's (see :func:`chosen_language`) on a
+    site of several languages, None on a site of one. Raises ApiError 400 like it."""
+    if len(services().config.site.codes) < 2:
+        return None
+    return chosen_language(lang)
+
+
 def visitor_language() -> str:
     """Where a permanent link should lead: ``?lang=``, the portal the visitor is in, else the
     best of ``Accept-Language`` among the site's languages, else the default."""

@@ -27,6 +27,7 @@ from email.utils import formatdate
 from typing import Any
 
 from kb_core.config import ContactSettings, SiteConfig
+from kb_core.i18n import language_name
 from kb_store.store import ContactRequest, Delivery, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def payload(config: SiteConfig, request: ContactRequest) -> dict[str, Any]:
         "site": {"name": config.site.name, "url": config.site.url},
         "fields": dict(request.fields),
         "context": dict(request.context),
+        # a site of several languages: the portal the request was written in, to answer in it
+        **({"language": request.language} if request.language else {}),
     }
 
 
@@ -87,6 +90,8 @@ def email_message(config: SiteConfig, request: ContactRequest) -> EmailMessage:
         f"Reference: {request.reference}",
         f"Received: {request.created_at:%Y-%m-%d %H:%M} UTC",
     ]
+    if request.language:  # the portal it was written in: reply in that language
+        lines.append(f"Language: {language_name(request.language, 'en')} ({request.language})")
     lines += [
         f"{name.capitalize()}: {value}" for name, value in fields.items() if name != "message"
     ]
@@ -99,6 +104,8 @@ def email_message(config: SiteConfig, request: ContactRequest) -> EmailMessage:
     base = config.site.url.rstrip("/")
     lines += [f"  - {a.get('title')}: {base}{a.get('url')}" for a in read]
     msg.set_content("\n".join(lines) + "\n")
+    if request.language:  # after set_content, which replaces every Content-* header
+        msg["Content-Language"] = request.language
     return msg
 
 

@@ -19,7 +19,7 @@ from werkzeug.security import safe_join
 
 from feedback_api.catalog import redirect_key
 from feedback_api.errors import not_found_page
-from feedback_api.languages import path_language, visitor_language
+from feedback_api.languages import logged_language, path_language, visitor_language
 from feedback_api.schemas import ViewEvent, parse_json
 from feedback_api.security import WORKER_CSP, cached_page_csp
 from feedback_api.services import services
@@ -158,5 +158,8 @@ def view() -> tuple[str, int]:
     """Record an article view; ``src`` says where the reader came from (e.g. 'agent')."""
     event = parse_json(ViewEvent)
     s = services()
-    s.events.add("views", view_row(article_id=event.id, src=event.src, visitor=s.visitors.token()))
+    row = view_row(
+        article_id=event.id, src=event.src, visitor=s.visitors.token(), language=logged_language()
+    )
+    s.events.add("views", row)
     return "", 204

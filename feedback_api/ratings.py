@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Response, jsonify
 
 from feedback_api.errors import ApiError
+from feedback_api.languages import logged_language
 from feedback_api.schemas import parse_json
 from feedback_api.services import services
 from feedback_api.widget import event_origin
@@ -33,5 +34,6 @@ def rate() -> tuple[Response, int]:
         visitor=s.visitors.token(),
         source=source,
         host=host,
+        language=logged_language(),  # the page's: a translation's revision is its own
     )
     return jsonify(ok=True, updated=not created), 201 if created else 200

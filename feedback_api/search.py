@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from feedback_api.errors import ApiError
-from feedback_api.languages import chosen_language
+from feedback_api.languages import chosen_language, logged_language
 from feedback_api.schemas import (
     ClickEvent,
     SearchParams,
@@ -112,6 +112,7 @@ def search() -> Response:
         answered=found.answered,
         visitor=s.visitors.token(),
         **_where(params),
+        language=logged_language(params.lang),  # "failed searches in German"
     )
     s.events.add("searches", row)
     return jsonify(
@@ -160,6 +161,7 @@ def click() -> tuple[str, int]:
         position=event.position,
         visitor=s.visitors.token(),
         **_where(event),
+        language=logged_language(),
     )
     s.events.add("clicks", row)
     return "", 204

@@ -51,6 +51,7 @@ class ContactQueries:
         channels: Sequence[str],
         source: str | None = None,
         host: str | None = None,
+        language: str | None = None,
     ) -> ContactRequest:
         """Store a request and one outbox row per channel in one transaction.
 
@@ -72,6 +73,7 @@ class ContactQueries:
                         "context": dict(context),
                         "source": source,
                         "host": host,
+                        "language": language,
                     },
                 ).scalar_one()
                 if channels:
@@ -93,7 +95,9 @@ class ContactQueries:
                     )
         except sa.exc.IntegrityError as exc:
             raise DuplicateReference(reference) from exc
-        return ContactRequest(request_id, reference, now, visitor, dict(fields), dict(context))
+        return ContactRequest(
+            request_id, reference, now, visitor, dict(fields), dict(context), language
+        )
 
     def get_contact(self, request_id: int) -> ContactRequest | None:
         """Return a stored request by id, or None."""
@@ -106,7 +110,13 @@ class ContactQueries:
         m = row._mapping
         created = aware(m["created_at"]) or utcnow()
         return ContactRequest(
-            m["id"], m["reference"], created, m["visitor"], m["fields"], m["context"]
+            m["id"],
+            m["reference"],
+            created,
+            m["visitor"],
+            m["fields"],
+            m["context"],
+            m["language"],
         )
 
     @staticmethod

@@ -184,6 +184,19 @@ def _v6(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN host VARCHAR(500)"))
 
 
+def _v7(conn: sa.Connection) -> None:
+    """The language of the portal an event came from (a site of several languages)."""
+    for table in (
+        "searches",
+        "clicks",
+        "article_views",
+        "ratings",
+        "contact_requests",
+        "contact_events",
+    ):
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN language VARCHAR(12)"))
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
@@ -203,5 +216,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, _v4),
     Migration(5, _v5),
     Migration(6, _v6),
+    Migration(7, _v7),
 )
 LATEST = MIGRATIONS[-1].version

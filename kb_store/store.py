@@ -264,8 +264,12 @@ class Store(ContactQueries):
         visitor: str,
         source: str | None = None,
         host: str | None = None,
+        language: str | None = None,
     ) -> bool:
-        """Store a vote; True when new, False when it replaced this visitor's earlier vote."""
+        """Store a vote; True when new, False when it replaced this visitor's earlier vote.
+
+        A vote is per revision, and a translation has revisions of its own: helpfulness is
+        judged per language too (``language``: the portal's, on a site of several)."""
         now = utcnow()
         row = {
             "article_id": article_id,
@@ -278,6 +282,7 @@ class Store(ContactQueries):
             "updated_at": now,
             "source": source,
             "host": host,
+            "language": language,
         }
         with self._begin() as conn:
             created_at = conn.execute(self._upsert_rating, row).scalar_one()

@@ -21,10 +21,15 @@ metadata = sa.MetaData()
 SOURCE_WIDGET = "widget"
 
 
-def _origin() -> tuple[sa.Column[str], sa.Column[str]]:
-    # Where an event came from: 'widget' (the embeddable widget) or null (the portal), and the
-    # host page (origin and path) the widget was on.
-    return sa.Column("source", sa.String(16)), sa.Column("host", sa.String(500))
+def _origin() -> tuple[sa.Column[str], sa.Column[str], sa.Column[str]]:
+    # Where an event came from: 'widget' (the embeddable widget) or null (the portal), the
+    # host page (origin and path) the widget was on, and the language of the portal (null on
+    # a site of one language, and before migration 7).
+    return (
+        sa.Column("source", sa.String(16)),
+        sa.Column("host", sa.String(500)),
+        sa.Column("language", sa.String(12)),
+    )
 
 
 schema_version = sa.Table(
@@ -88,6 +93,7 @@ article_views = sa.Table(
     sa.Column("article_id", sa.String(200), nullable=False),
     sa.Column("src", sa.String(32), nullable=False),
     sa.Column("visitor", sa.String(16), nullable=False),
+    sa.Column("language", sa.String(12)),
 )
 ratings = sa.Table(
     "ratings",
@@ -178,6 +184,7 @@ class ContactRequest:
     visitor: str
     fields: Mapping[str, str]
     context: Mapping[str, Any]
+    language: str | None = None  # the portal's, on a site of several languages
 
 
 @dataclass(frozen=True)
@@ -225,6 +232,7 @@ def search_row(
     answered: bool | None = None,
     source: str | None = None,
     host: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """A ``searches`` row, stamped now; ``answered`` defaults to whether anything was found."""
     return {
@@ -238,6 +246,7 @@ def search_row(
         "visitor": visitor,
         "source": source,
         "host": host,
+        "language": language,
     }
 
 
@@ -248,6 +257,7 @@ def contact_event_row(
     visitor: str,
     source: str | None = None,
     host: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """A ``contact_events`` row (one of ``CONTACT_EVENT_KINDS``), stamped now."""
     return {
@@ -257,6 +267,7 @@ def contact_event_row(
         "visitor": visitor,
         "source": source,
         "host": host,
+        "language": language,
     }
 
 
@@ -268,6 +279,7 @@ def click_row(
     visitor: str,
     source: str | None = None,
     host: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """A ``clicks`` row: which result of a search was opened, stamped now."""
     return {
@@ -278,9 +290,18 @@ def click_row(
         "visitor": visitor,
         "source": source,
         "host": host,
+        "language": language,
     }
 
 
-def view_row(*, article_id: str, src: str, visitor: str) -> dict[str, Any]:
+def view_row(
+    *, article_id: str, src: str, visitor: str, language: str | None = None
+) -> dict[str, Any]:
     """An ``article_views`` row, stamped now."""
-    return {"ts": utcnow(), "article_id": article_id, "src": src, "visitor": visitor}
+    return {
+        "ts": utcnow(),
+        "article_id": article_id,
+        "src": src,
+        "visitor": visitor,
+        "language": language,
+    }

@@ -9,6 +9,8 @@ older than its article.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -444,18 +446,28 @@ def test_the_public_french_portal_shows_the_public_text_of_an_internal_translati
 
 
 @pytest.fixture(scope="module")
-def client(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("store") / "kb.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def client(site: Path, store: Path) -> Iterator[FlaskClient]:
     app = create_app(
         {
             "TESTING": True,
             "BUILD_DIR": str(site),
             "SITE_CONFIG": str(site.parent / "site_config.yml"),
-            "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'kb.sqlite3'}",
+            "DATABASE_URL": f"sqlite:///{store}",
             "EVENTLOG_FLUSH_SECONDS": 0,
         }
     )
     yield app.test_client()
     shutdown(app)
+
+
+def rows(store: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(store) as conn:
+        return conn.execute(sql).fetchall()
 
 
 def found(client: FlaskClient, q: str, **headers: str) -> list[str]:
@@ -562,3 +574,118 @@ def test_the_agent_api_answers_in_a_language(client: FlaskClient) -> None:
         "en",
     )
     assert client.get("/api/articles/refunds?lang=xx").status_code == 400
+
+
+FR_PAGE = {"Referer": "http://localhost/fr/billing/refunds/"}
+
+
+def test_searches_ratings_and_contact_requests_carry_the_language(
+    client: FlaskClient, store: Path
+) -> None:
+    """Each event is stored with the language of the portal it came from: searches (failed
+    searches in French), ratings (per language and revision: a translation's revision is its
+    own), contact requests (support answers in the visitor's language) and their thanks."""
+    client.get("/api/search?q=introuvablezz&lang=fr")
+    client.get("/api/search?q=introuvablezz")
+    assert rows(
+        store, "SELECT language, answered FROM searches WHERE raw_query='introuvablezz'"
+    ) == [
+        ("fr", 0),
+        ("en", 0),
+    ]
+    fr_page = html_page(client, "/fr/billing/refunds/")
+    en_page = html_page(client, "/billing/refunds/")
+    for page, headers in ((fr_page, FR_PAGE), (en_page, {})):
+        revision = page.split('data-revision="')[1].split('"')[0]
+        vote = {"article_id": "refunds", "revision": revision, "value": 1}
+        assert client.post("/api/ratings", json=vote, headers=headers).status_code == 201
+    votes = rows(store, "SELECT language, revision FROM ratings WHERE article_id='refunds'")
+    assert sorted(v[0] for v in votes) == ["en", "fr"]
+    assert len({v[1] for v in votes}) == 2  # the translation's revision and the article's
+    form = {
+        "name": "Ana",
+        "email": "ana@example.com",
+        "topic": "Billing",
+        "subject": "Remboursement",
+        "message": "Bonjour, je voudrais un remboursement.",
+        "website": "",
+        "elapsed_ms": 45_000,
+    }
+    sent = client.post(
+        "/api/contact", json=form, headers={"Referer": "http://localhost/fr/contact/"}
+    )
+    assert sent.status_code == 201
+    reference = sent.json["reference"]
+    assert sent.json["message"] == (
+        f"Merci. Votre demande {reference} a bien été reçue ; nous répondons sous un jour ouvré."
+    )
+    stored = rows(store, f"SELECT language FROM contact_requests WHERE reference='{reference}'")
+    assert stored == [("fr",)]
+
+
+def html_page(client: FlaskClient, path: str) -> str:
+    with client.get(path) as page:
+        return page.text
+
+
+def test_a_forwarded_request_says_its_language() -> None:
+    from datetime import UTC, datetime
+
+    from feedback_api.outbox import email_message, payload
+    from kb_store.tables import ContactRequest
+
+    config = fr_config()
+    fields = {"email": "ana@example.com", "subject": "Remboursement", "message": "Bonjour"}
+    when = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    request = ContactRequest(1, "ABC123", when, "v", fields, {}, "fr")
+    assert payload(config, request)["language"] == "fr"
+    mail = email_message(config, request)
+    assert mail["Content-Language"] == "fr"
+    assert "Language: French (fr)" in mail.get_content()
+    plain = ContactRequest(1, "ABC123", when, "v", fields, {})
+    assert "language" not in payload(config, plain)
+    assert "Language:" not in email_message(config, plain).get_content()
+
+
+def test_kb_gaps_lists_each_language_and_what_it_lacks(
+    client: FlaskClient, store: Path, site: Path
+) -> None:
+    """`kb gaps` (a process): failed searches in French apart, and the untranslated article
+    French visitors read most (a translated one is not listed)."""
+    for _ in range(2):
+        client.get("/api/search?q=facturezzz&lang=fr")
+    for _ in range(3):
+        assert (
+            client.post("/api/events/view", json={"id": "invoices"}, headers=FR_PAGE).status_code
+            == 204
+        )
+    client.post("/api/events/view", json={"id": "refunds"}, headers=FR_PAGE)
+    client.post("/api/events/view", json={"id": "invoices"})  # an English reader
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"}
+    run = subprocess.run(
+        [KB, "gaps", "--since", "all", "--format", "json"],
+        cwd=site.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    french = next(x for x in data["languages"] if x["language"] == "fr")
+    assert ["facturezzz", 2] in french["failed_queries"]
+    assert data["untranslated"] == [
+        {
+            "rank": 1,
+            "language": "fr",
+            "article_id": "invoices",
+            "title": "Invoices",
+            "views": 3,
+            "visitors": 1,
+        }
+    ]
+    text = subprocess.run(
+        [KB, "gaps", "--since", "all"], cwd=site.parent, env=env, capture_output=True, text=True
+    )
+    assert text.returncode == 0, text.stderr
+    assert "Searches by language" in text.stdout
+    assert "Untranslated articles read most in another language" in text.stdout

@@ -151,6 +151,8 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
                     "stale": "stale-articles",
                     "sources": "portal-and-widget",
                     "widget_pages": "widget-pages",
+                    "languages": "languages",
+                    "untranslated": "untranslated",
                     "stubs": "drafts",
                 }[key],
                 "title": title,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from kb_core.manifest import ManifestArticle
 from kb_reports.gaps.articles import PublishedArticles, StaleArticle
+from kb_store.languages import LanguageRow
 from kb_store.reports import DayRow, Window
 from kb_store.sources import SourceRow
 
@@ -182,6 +183,18 @@ class WidgetPage:
     queries: list[tuple[str, int]]  # the failed ones, most searched first
 
 
+@dataclass(frozen=True)
+class Untranslated:
+    """An article a language's portal shows in the default language, and its readers there."""
+
+    rank: int
+    language: str
+    article_id: str
+    title: str
+    views: int
+    visitors: int
+
+
 @dataclass
 class GapReport:
     """Everything ``kb gaps`` found, ready to render in any format."""
@@ -205,6 +218,9 @@ class GapReport:
     catalog: PublishedArticles | None = None
     sources: list[SourceRow] = field(default_factory=list)  # the portal, then the widget
     widget_pages: list[WidgetPage] = field(default_factory=list)
+    # a site of several languages: each language's searches, and what it lacks that is read
+    languages: list[LanguageRow] = field(default_factory=list)
+    untranslated: list[Untranslated] = field(default_factory=list)
 
     @property
     def widget_used(self) -> bool:
@@ -213,6 +229,12 @@ class GapReport:
             s.source == "widget" and (s.searches or s.contact_requests or s.contact_started)
             for s in self.sources
         )
+
+    @property
+    def languages_used(self) -> bool:
+        """Whether another language than the default had any traffic in the window."""
+        others = self.languages[1:]
+        return bool(self.untranslated) or any(x.searches or x.contact_requests for x in others)
 
     def next_actions(self) -> list[tuple[str, int, Action]]:
         """What to do first: the top gaps of each section, (section, rank, action).
@@ -262,6 +284,8 @@ class GapReport:
             "daily": [asdict(d) for d in self.daily],
             "sources": [asdict(s) for s in self.sources],
             "widget_pages": [asdict(p) for p in self.widget_pages],
+            "languages": [asdict(x) for x in self.languages],
+            "untranslated": [asdict(u) for u in self.untranslated],
             "category_helpfulness": [
                 {"category": c, "votes": n, "helpful": round(h, 4)}
                 for c, n, h in self.category_helpfulness

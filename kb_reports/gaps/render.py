@@ -188,6 +188,17 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "queries": "; ".join(q for q, _ in p.queries),
             "evidence": f"{p.failed} of {p.searches} widget searches on this page found nothing",
         }
+    for tr in report.untranslated:
+        yield {
+            "section": "untranslated",
+            "rank": tr.rank,
+            "key": f"{tr.language}:{tr.article_id}",
+            "title": tr.title or tr.article_id,
+            "visitors": tr.visitors,
+            "evidence": f"read {tr.views} times in the {tr.language} portal, untranslated",
+            "action": "translate",
+            "article_id": tr.article_id,
+        }
 
 
 def render_csv(report: GapReport) -> str:

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from kb_core.config import SiteConfig
+from kb_core.manifest import PUBLIC, manifest_name, read_manifest
 from kb_reports.gaps.articles import (
     Helpfulness,
     PublishedArticles,
@@ -40,11 +41,14 @@ from kb_reports.gaps.model import (
     StaleEntry,
     StubStatus,
     UnhelpfulArticle,
+    Untranslated,
     WeakGroup,
     WidgetPage,
     find_group,
     window_for,
 )
+from kb_store.languages import LanguageRow
+from kb_store.reading import Connection, Window
 from kb_store.sources import SourceRow
 
 log = logging.getLogger(__name__)
@@ -106,6 +110,7 @@ def build_report(
         deflection = deflection_totals(conn, window.since, window.until)
         sources = by_source(conn, window)
         hosts, n_hosts = widget_hosts(conn, window, limit)
+        languages, untranslated = _languages(config, build_dir, catalog, conn, window, limit)
         detail = failed_all[:limit]
         target = find_group(failed_all, focus) if focus else None
         if target is not None and target not in detail:
@@ -176,7 +181,45 @@ def build_report(
             WidgetPage(rank, h.host, h.failed, h.searches, h.visitors, h.queries)
             for rank, h in enumerate(hosts, 1)
         ],
+        languages=languages,
+        untranslated=untranslated,
     )
+
+
+def _languages(
+    config: SiteConfig,
+    build_dir: Path,
+    catalog: PublishedArticles,
+    conn: Connection,
+    window: Window,
+    limit: int,
+) -> tuple[list[LanguageRow], list[Untranslated]]:
+    """Each language's searches, and the articles each other language's portal shows
+    untranslated that its visitors read most ("no German translation, read most in German")."""
+    from kb_store.languages import by_language, untranslated_reads
+
+    codes = config.site.codes
+    if len(codes) < 2:
+        return [], []
+    lacking: dict[str, set[str]] = {}
+    for code in codes[1:]:
+        found = read_manifest(Path(build_dir) / manifest_name(PUBLIC, code))
+        articles = found.articles if found is not None else ()
+        lacking[code] = {a.id for a in articles if a.language and a.language != code}
+    reads = untranslated_reads(conn, window, lacking, limit)
+    reads.sort(key=lambda r: (-r.views, r.language, r.article_id))
+    rows = [
+        Untranslated(
+            rank,
+            r.language,
+            r.article_id,
+            catalog.articles[r.article_id].title if r.article_id in catalog.articles else "",
+            r.views,
+            r.visitors,
+        )
+        for rank, r in enumerate(reads[:limit], 1)
+    ]
+    return by_language(conn, window, codes), rows
 
 
 def _widget_totals(sources: list[SourceRow]) -> dict[str, int]:

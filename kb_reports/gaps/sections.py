@@ -53,9 +53,12 @@ SECTIONS = (
     ("stale", "Stale articles"),
     ("sources", "Portal and widget"),
     ("widget_pages", "Widget pages where searches failed"),
+    ("languages", "Searches by language"),
+    ("untranslated", "Untranslated articles read most in another language"),
     ("stubs", "Drafts from kb gaps --stub"),
 )
 WIDGET_SECTIONS = ("sources", "widget_pages")
+LANGUAGE_SECTIONS = ("languages", "untranslated")
 
 COUNT_KEYS = {
     "failed": "failed_searches",
@@ -103,6 +106,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "Deflected",
     ),
     "widget_pages": ("#", "Host page", "Failed searches", "Searches", "Visitors", "Failed queries"),
+    "languages": ("Language", "Searches", "Found nothing", "Contact requests", "Failed queries"),
+    "untranslated": ("#", "Language", "Article", "Views there", "Visitors", "Action"),
     "stubs": ("Draft", "Group", "Published", "Now found", "Queries"),
 }
 
@@ -191,6 +196,25 @@ def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
                 str(p.visitors),
                 queries_text(p.queries),
             )
+    elif section == "languages":
+        for x in report.languages:
+            yield (
+                x.language,
+                str(x.searches),
+                f"{x.failed_searches} ({_share(x.failed_searches, x.searches)})",
+                str(x.contact_requests),
+                queries_text(x.failed_queries) or "-",
+            )
+    elif section == "untranslated":
+        for tr in report.untranslated:
+            yield (
+                str(tr.rank),
+                tr.language,
+                f"{tr.title} ({tr.article_id})" if tr.title else tr.article_id,
+                str(tr.views),
+                str(tr.visitors),
+                f"Translate it: its readers in {tr.language} see it in the default language",
+            )
     elif section == "stubs":
         for st in report.stubs:
             loop = st.loop.text if st.loop and st.loop.checked else "-"
@@ -209,6 +233,8 @@ def shown(report: GapReport, section: str) -> bool:
         return bool(report.stubs)
     if section in WIDGET_SECTIONS:
         return report.widget_used
+    if section in LANGUAGE_SECTIONS:  # a site of several languages, once another one is used
+        return report.languages_used
     return True
 
 
