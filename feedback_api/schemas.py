@@ -125,6 +125,7 @@ class WidgetParams(_Query):
     context: str | None = Field(None, max_length=200, description="data-kb-context.")
     category: str | None = Field(None, max_length=100, pattern=SLUG)
     query: str | None = Field(None, max_length=200)
+    lang: str | None = Field(None, max_length=35, description="The host page's language.")
 
 
 class SuggestParams(_Query, Localized):

@@ -96,8 +96,20 @@ def _place(s: Services, params: WidgetParams) -> dict[str, str] | None:
     return None
 
 
-def _card(s: Services, a: ManifestArticle) -> dict[str, str]:
-    return {"id": a.id, "title": a.title, "url": s.build.catalog.paths[a.id], "summary": a.summary}
+def _card(s: Services, a: ManifestArticle, lang: str | None = None) -> dict[str, str]:
+    url = s.build.catalog_for(lang).paths.get(a.id) or s.build.catalog.paths[a.id]
+    return {"id": a.id, "title": a.title, "url": url, "summary": a.summary}
+
+
+def host_language(s: Services, asked: str | None) -> str:
+    """The site language nearest the host page's (``data-kb-lang`` or its ``<html lang>``):
+    the same code, else the same base language ('fr-CA' -> 'fr'), else the default."""
+    codes = s.config.site.codes
+    wanted = (asked or "").strip().replace("_", "-").lower()
+    for code in codes:
+        if code.lower() == wanted:
+            return code
+    return next((c for c in codes if c.split("-")[0].lower() == wanted.split("-")[0]), codes[0])
 
 
 @bp.route("/widget.js", methods=["GET", "HEAD"])
@@ -126,17 +138,18 @@ def describe() -> Response:
         raise ApiError(404, _NOT_FOUND)
     params = parse_args(WidgetParams)
     place = _place(s, params)
+    lang = host_language(s, params.lang)
+    known = s.build.catalog_for(lang).articles
     suggestions: list[dict[str, str]] = []
     if place and place["category"]:
-        featured = [i for i in s.config.site.featured if i in s.build.catalog.articles]
-        pool = [s.build.catalog.articles[i] for i in featured] + sorted(
-            s.build.catalog.articles.values(), key=lambda a: a.title.lower()
-        )
+        featured = [i for i in s.config.site.featured if i in known]
+        pool = [known[i] for i in featured] + sorted(known.values(), key=lambda a: a.title.lower())
         picked = dict.fromkeys(a.id for a in pool if a.category == place["category"])
-        suggestions = [_card(s, s.build.catalog.articles[i]) for i in list(picked)[:_SUGGESTED]]
+        suggestions = [_card(s, known[i], lang) for i in list(picked)[:_SUGGESTED]]
     return jsonify(
         site={"name": s.config.site.name, "url": s.config.site.url},
-        labels=s.config.widget.texts(),
+        lang=lang,  # the panel searches and reads in it
+        labels=s.config.widget_texts(lang),
         ratings={"scale": s.config.ratings.scale, "reasons": list(s.config.ratings.reasons)},
         contact=s.config.contact.enabled,
         place=place,
@@ -153,10 +166,13 @@ def article_body(page: bytes) -> str:
     return page[start + len(_START) : end].decode("utf-8", "replace").strip()
 
 
-def article_links(s: Services, body: str, page_path: str) -> dict[str, str]:
+def article_links(
+    s: Services, body: str, page_path: str, lang: str | None = None
+) -> dict[str, str]:
     """``{path: article id}`` for the body's links to public articles (current paths, old
     paths and permanent links), so the panel opens those inside itself."""
-    ids = {path: i for i, path in s.build.catalog.paths.items()}
+    ids = {path: i for i, path in s.build.catalog_for(lang).paths.items()}
+    ids |= {path: i for i, path in s.build.catalog.paths.items()}
     own = urlsplit(s.config.site.url)
     found: dict[str, str] = {}
     for href in _HREF.findall(body):
@@ -180,10 +196,12 @@ def article_links(s: Services, body: str, page_path: str) -> dict[str, str]:
 def article(article_id: str) -> Response:
     """One public article for the panel: title, URL, revision and its rendered body."""
     s = services()
-    found = s.build.catalog.articles.get(article_id) if s.config.widget.enabled else None
+    lang = host_language(s, request.args.get("lang"))
+    catalog = s.build.catalog_for(lang)
+    found = catalog.articles.get(article_id) if s.config.widget.enabled else None
     if found is None:
         raise ApiError(404, _NOT_FOUND)
-    path = s.build.catalog.paths[found.id]
+    path = catalog.paths[found.id]
     directory, is_dir = locate(s.build.public_dir, path.strip("/"))
     page = index_file(directory) if directory is not None and is_dir else None
     if page is None:
@@ -196,6 +214,6 @@ def article(article_id: str) -> Response:
         "revision": found.revision,
         "category": found.category,
         "html": body_html,
-        "links": article_links(s, body_html, path),
+        "links": article_links(s, body_html, path, lang),
     }
     return jsonify(body)

@@ -151,9 +151,13 @@ def widget_files(config: SiteConfig) -> dict[str, bytes]:
     """``{"widget.js": ..., "widget-panel.js": ...}`` for this site, or nothing when disabled."""
     if not config.widget.enabled:
         return {}
-    label = config.widget.texts()["launcher"]
+    label = config.widget_texts()["launcher"]
+    # the other languages' launcher texts, by code; the launcher picks the host page's
+    others = {c.lower(): config.widget_texts(c)["launcher"] for c in config.site.codes[1:]}
     launcher = (SOURCES / "widget.js").read_text(encoding="utf-8")
     launcher = launcher.replace('/*KB:launcher*/ "Help"', _js_string(label), 1)
+    launchers = json.dumps(others, ensure_ascii=False).replace("</", "<\\/")
+    launcher = launcher.replace("/*KB:launchers*/ {}", launchers, 1)
     launcher = launcher.replace('/*KB:colours*/ ""', _js_string(widget_colours(config).css()), 1)
     css = (SOURCES / "panel.css").read_text(encoding="utf-8")
     panel = (SOURCES / "panel.js").read_text(encoding="utf-8")

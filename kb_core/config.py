@@ -515,6 +515,16 @@ class SiteConfig(_Model):
         lang = next((x for x in self.site.languages if x.code == code), None)
         return language_strings(code, lang.strings if lang else None)
 
+    def widget_texts(self, code: str | None = None) -> dict[str, str]:
+        """The widget's texts in a language: our catalog's; ``widget.labels`` (written in the
+        site's default language) over them in the default language."""
+        code = code or self.site.language
+        strings = self.strings(code)
+        found = {k: strings.get(f"widget.{k}", v) for k, v in WIDGET_LABELS.items()}
+        if code == self.site.language:
+            found.update({k: v for k, v in self.widget.labels.items() if v})
+        return found
+
     @property
     def semantic_search(self) -> bool:
         """Whether indexes carry title vectors: the sentence model knows English only."""

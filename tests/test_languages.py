@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
 from kb_builder.load import load_and_check
-from kb_core.config import SiteConfig, parse_config
+from kb_core.config import WIDGET_LABELS, SiteConfig, parse_config
 from kb_core.errors import ConfigError
 from kb_core.i18n import SHIPPED, catalog, keys
 from tests.conftest import write
@@ -126,6 +126,8 @@ def test_catalogs_ship_every_string_and_config_overrides_them() -> None:
         catalog("fr")["notice.fallback"] == "Cet article n'est pas encore disponible en français."
     )
     assert catalog("fr-CA")["search.button"] == "Rechercher"
+    english_widget = {k[7:]: v for k, v in catalog("en").items() if k.startswith("widget.")}
+    assert english_widget == WIDGET_LABELS  # the widget's English texts, kept in step
     assert catalog("it")["search.button"] == "Search"  # no catalog: English
     config, _ = parse_config(
         {"site": {"languages": ["en", {"code": "fr", "strings": {"search.button": "Chercher"}}]}}
@@ -689,3 +691,23 @@ def test_kb_gaps_lists_each_language_and_what_it_lacks(
     assert text.returncode == 0, text.stderr
     assert "Searches by language" in text.stdout
     assert "Untranslated articles read most in another language" in text.stdout
+
+
+def test_the_widget_speaks_the_host_pages_language(client: FlaskClient, site: Path) -> None:
+    """/api/widget answers in the site language nearest the host page's (fr-CA: fr; de, which
+    the site lacks: the default), the panel then reads that language's articles, and the
+    launcher carries each language's text."""
+    french = client.get("/api/widget?lang=fr-CA").json
+    assert french["lang"] == "fr"
+    assert (french["labels"]["close"], french["labels"]["helpful"]) == (
+        "Fermer l'aide",
+        "Cet article vous a-t-il été utile ?",
+    )
+    other = client.get("/api/widget?lang=de").json
+    assert (other["lang"], other["labels"]["close"]) == ("en", "Close help")
+    read = client.get("/api/widget/articles/refunds?lang=fr").json
+    assert (read["title"], read["url"]) == ("Remboursements", "/fr/billing/refunds/")
+    assert "Sous 30 jours" in read["html"] or "sous 30 jours" in read["html"]
+    launcher = (site / "public" / "widget.js").read_text(encoding="utf-8")
+    assert 'const LABELS = {"fr": "Aide"};' in launcher
+    assert '|| "Help";' in launcher

@@ -33,11 +33,11 @@ input { height: 2px !important; }
 """
 
 
-def host_page(portal: str, *, extra_head: str = "", context: str = "") -> str:
+def host_page(portal: str, *, extra_head: str = "", context: str = "", lang: str = "en") -> str:
     """A customer's page with the one tag: a form field to start from, and a help button."""
     ctx = f' data-kb-context="{context}"' if context else ""
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Shop</title>'
         f"{extra_head}</head><body><main><h1>Checkout</h1>"
         '<label for="coupon">Coupon</label> <input id="coupon">'
         '<p><button id="host-button" type="button">Pay</button></p></main>'
@@ -148,6 +148,7 @@ def widget_site(
     (pages / "offline.html").write_text(host_page(offline.url), encoding="utf-8")
     (pages / "amber.html").write_text(host_page(amber.url), encoding="utf-8")
     (pages / "index.html").write_text(host_page(help_origin), encoding="utf-8")
+    (pages / "fr.html").write_text(host_page(help_origin, lang="fr-FR"), encoding="utf-8")
     (pages / "billing.html").write_text(host_page(help_origin, context="billing"), "utf-8")
     hostile = f"<style>{HOSTILE_CSS}</style>"
     (pages / "hostile.html").write_text(host_page(help_origin, extra_head=hostile), "utf-8")

@@ -13,7 +13,7 @@
   if (!KB || typeof KB._mount !== "function") return;
   const STYLE = /*KB:css*/ "";
 
-  KB._mount(({ root, button, src, context }) => {
+  KB._mount(({ root, button, src, context, lang = "" }) => {
     const SITE = src.origin;
     const API = SITE + "/api";
     const KEY = "kb-widget:" + SITE;
@@ -26,6 +26,8 @@
       unavailable: "The help center can't be reached right now. Please try again in a moment.",
     };
     let info = null; // /api/widget
+    // the help center's language nearest the host page's, as /api/widget chose it
+    const LANG = () => (info && info.lang) || "";
     let contactInfo = null; // /api/contact
     let returnTo = null;
     let searchCtrl = null;
@@ -257,8 +259,8 @@
       const signal = searchCtrl.signal;
       try {
         const data = logged
-          ? await api("/search" + query({ q, ...where() }), { signal })
-          : await api("/suggest" + query({ q, limit: 8 }), { signal });
+          ? await api("/search" + query({ q, ...where(), lang: LANG() }), { signal })
+          : await api("/suggest" + query({ q, limit: 8, lang: LANG() }), { signal });
         if (logged) {
           lastLogged = q;
           const searches = (memory().searches || []).filter((s) => s.q !== q);
@@ -334,7 +336,7 @@
       view("article", box);
       remember({ article: id });
       try {
-        const a = await api("/widget/articles/" + encodeURIComponent(id));
+        const a = await api("/widget/articles/" + encodeURIComponent(id) + query({ lang: LANG() }));
         const url = siteUrl(a.url);
         const heading = el("h3", { text: a.title, tabindex: "-1" });
         box.replaceChildren(
@@ -501,7 +503,7 @@
         const text = fields.filter(({ f }) => f.name === "subject" || f.name === "message").map(({ control }) => control.value.trim()).join(" ").slice(0, 200).trim();
         if (text.length < 4) return suggest.replaceChildren();
         try {
-          const data = await api("/suggest" + query({ q: text, limit: 3 }));
+          const data = await api("/suggest" + query({ q: text, limit: 3, lang: LANG() }));
           const items = data.answered ? data.suggestions : [];
           suggest.replaceChildren(...(items.length ? [el("p", { text: L.maybe }), list(items, "")] : []));
           suggest.querySelectorAll("a").forEach((a, i) =>
@@ -587,7 +589,7 @@
       button.setAttribute("aria-expanded", "true");
       const wanted = { context, host: location.href.split(/[?#]/)[0], ...place };
       try {
-        info = await api("/widget" + query({ host: wanted.host, context: wanted.context, category: place.category, query: place.query }));
+        info = await api("/widget" + query({ host: wanted.host, context: wanted.context, category: place.category, query: place.query, lang }));
       } catch (err) {
         labelAll();
         view("home", el("p", { class: "kb-error", text: err.message }));

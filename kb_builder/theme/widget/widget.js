@@ -11,7 +11,11 @@
   const me = document.currentScript || document.querySelector("script[data-kb][src]");
   if (!me) return;
   const src = new URL(me.src, location.href);
-  const LABEL = /*KB:launcher*/ "Help";
+  // the launcher's text in the host page's language (data-kb-lang, else its <html lang>) when
+  // the help center has that language, else in the help center's default one
+  const LANG = String(me.dataset.kbLang || document.documentElement.lang || "").toLowerCase();
+  const LABELS = /*KB:launchers*/ {};
+  const LABEL = LABELS[LANG] || LABELS[LANG.split("-")[0]] || /*KB:launcher*/ "Help";
   // --kb-accent and friends, from widget.color or site.primary_color (kb_builder/widget.py);
   // the panel's stylesheet reads them from this :host too
   const COLOURS = /*KB:colours*/ "";
@@ -66,7 +70,7 @@ box-shadow:0 4px 14px rgba(0,0,0,.25)}
         };
         window.KB._mount = (make) => {
           delete window.KB._mount;
-          state.panel = make({ root, button, src, context: me.dataset.kbContext || "" });
+          state.panel = make({ root, button, src, context: me.dataset.kbContext || "", lang: LANG });
           resolve(state.panel);
         };
         document.head.append(s);
