@@ -20,8 +20,10 @@ from kb_cli.main import (
     common_options,
     emit,
     format_option,
+    lang_option,
     load_site_config,
     output_file_option,
+    portal_language,
 )
 
 if TYPE_CHECKING:
@@ -50,12 +52,7 @@ def _emit(text: str, output: Path | None) -> None:
     is_flag=True,
     help="Include internal articles (marked as such; their links open for signed-in agents).",
 )
-@click.option(
-    "--lang",
-    metavar="CODE",
-    help="Answer from another language's portal (a code of site.languages): its search, its "
-    "pages; untranslated articles come in the default language.",
-)
+@lang_option("Answer")
 @build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
 def link(
     content_dir: Path,
@@ -77,11 +74,7 @@ def link(
     from kb_core.quote import find_reply, render_reply
 
     config, _ = load_site_config(config_path)
-    if lang is not None and lang not in config.site.codes:
-        known = ", ".join(config.site.codes)
-        raise click.BadParameter(
-            f"{lang!r} is not a language of the site ({known})", param_hint="--lang"
-        )
+    lang = portal_language(config, lang)
     reply = find_reply(
         build_dir,
         query,
@@ -90,7 +83,7 @@ def link(
         limit=limit,
         synonyms=config.synonyms_for(lang),
         typo_tolerance=config.search.typo_tolerance,
-        lang=None if lang in (None, config.site.language) else lang,
+        lang=lang,
     )
     if not reply.links and reply.quote is None and fmt != "json":
         click.echo(f"No articles match '{query}'.", err=True)

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb_cli.main import build_dir_option, common_options, format_option, load_site_config
+from kb_cli.main import (
+    build_dir_option,
+    common_options,
+    format_option,
+    lang_option,
+    load_site_config,
+    portal_language,
+)
 
 if TYPE_CHECKING:
     from kb_core.search.evaluate import Figures, Outcome
@@ -53,6 +60,7 @@ def _floor(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     help="Exit 1 when METRIC (hit@1, hit@5, mrr@10, answer-precision, answer-coverage) "
     "is below VALUE. Repeatable.",
 )
+@lang_option("Search")
 def eval_(
     content_dir: Path,
     config_path: Path | None,
@@ -60,6 +68,7 @@ def eval_(
     build_dir: Path,
     fmt: str,
     floors: dict[str, float],
+    lang: str | None,
 ) -> None:
     """Score search on a CSV of golden queries: hit@1, hit@5, MRR@10, zero results.
 
@@ -67,22 +76,23 @@ def eval_(
     separated by |), and optionally kind (figures per kind) and anchor (the answering
     section: the answer card's precision is measured on those rows). -v lists the misses.
     """
-    from kb_core.manifest import PUBLIC, Manifest
+    from kb_core.manifest import PUBLIC, Manifest, manifest_name
     from kb_core.search.evaluate import Catalog, below_floors, parse_queries, run, summarize
     from kb_core.search.searcher import Searcher
 
     verbose = bool(click.get_current_context().params.get("verbose"))
-    manifest = Manifest.read(build_dir / PUBLIC)
+    config, _ = load_site_config(config_path)
+    lang = portal_language(config, lang)
+    manifest = Manifest.read(build_dir / manifest_name(PUBLIC, lang))
     catalog = Catalog.of(manifest.articles, manifest.content or content_dir.name)
     try:
         text = queries.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {queries}: {exc}") from None
     golden = parse_queries(text, str(queries), catalog)
-    config, _ = load_site_config(config_path)
-    index = build_dir / "index" / "public"
+    index = build_dir / "index" / (lang or "") / "public"
     with Searcher(
-        index, synonyms=config.synonyms_for(), typo_tolerance=config.search.typo_tolerance
+        index, synonyms=config.synonyms_for(lang), typo_tolerance=config.search.typo_tolerance
     ) as searcher:
         outcomes = run(golden, lambda q: searcher.search(q, limit=10), catalog)
     figures = summarize(outcomes)

@@ -137,6 +137,29 @@ def at_option(what: str) -> Callable[[F], F]:
     )
 
 
+def lang_option(what: str) -> Callable[[F], F]:
+    """``--lang CODE``: another language's portal (a code of site.languages), into ``lang``."""
+    return click.option(
+        "--lang",
+        metavar="CODE",
+        default=None,
+        help=f"{what} in another language's portal (a code of site.languages): its index, its "
+        "pages; untranslated articles come in the default language.",
+    )
+
+
+def portal_language(config: Any, lang: str | None) -> str | None:
+    """``--lang`` checked against ``site.languages``: None for the default language's portal."""
+    if lang is None or lang == config.site.language:
+        return None
+    if lang not in config.site.codes:
+        known = ", ".join(config.site.codes)
+        raise click.BadParameter(
+            f"{lang!r} is not a language of the site ({known})", param_hint="--lang"
+        )
+    return lang
+
+
 def format_option(choices: Sequence[str], help: str | None = None) -> Callable[[F], F]:
     """``--format``, into the ``fmt`` parameter; the first choice is the default."""
     return click.option(
@@ -316,6 +339,7 @@ def _print_schedule(report: Any, preview: bool) -> None:
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--category", default=None, help="Only this top-level category (slug).")
 @format_option(["text", "json"])
+@lang_option("Search")
 def search(
     content_dir: Path,
     config_path: Path | None,
@@ -324,14 +348,16 @@ def search(
     limit: int,
     category: str | None,
     fmt: str,
+    lang: str | None,
 ) -> None:
     """Search the built public index, ranked as the portal ranks."""
     from kb_core.search.searcher import Searcher
 
     config, _ = load_site_config(config_path)
+    lang = portal_language(config, lang)
     searcher = Searcher(
-        build_dir / "index" / "public",
-        synonyms=config.synonyms_for(),
+        build_dir / "index" / (lang or "") / "public",
+        synonyms=config.synonyms_for(lang),
         typo_tolerance=config.search.typo_tolerance,
     )
     try:

@@ -559,6 +559,37 @@ def test_kb_link_answers_from_a_language_portal(site: Path) -> None:
     assert bad.returncode == 2 and b"'it' is not a language of the site (en, fr)" in bad.stderr
 
 
+def test_kb_search_and_kb_eval_search_a_language_portal(site: Path, tmp_path: Path) -> None:
+    """`kb search --lang fr` and `kb eval --lang fr` (processes): the French index and pages."""
+    run = subprocess.run(
+        [KB, "search", "remboursements", "--lang", "fr", "--format", "json"],
+        cwd=site.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert [r["url"] for r in json.loads(run.stdout)["results"]] == ["/fr/billing/refunds/"]
+    english = subprocess.run(
+        [KB, "search", "remboursements", "--format", "json"],
+        cwd=site.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(english.stdout)["results"] == []
+    golden = tmp_path / "golden.fr.csv"
+    golden.write_text("query,expected\nremboursements,refunds\nrembourser,billing/refunds.fr.md\n")
+    scored = subprocess.run(
+        [KB, "eval", str(golden), "--lang", "fr", "--format", "json", "--fail-under", "hit@1=1"],
+        cwd=site.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert scored.returncode == 0, scored.stdout + scored.stderr
+    assert json.loads(scored.stdout)["hit@1"] == 1.0
+    bad = subprocess.run([KB, "search", "x", "--lang", "it"], cwd=site.parent, capture_output=True)
+    assert bad.returncode == 2 and b"'it' is not a language of the site (en, fr)" in bad.stderr
+
+
 def test_the_agent_api_answers_in_a_language(client: FlaskClient) -> None:
     reply = client.get("/api/articles?q=remboursements&lang=fr")
     assert reply.status_code == 200
