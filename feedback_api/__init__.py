@@ -150,7 +150,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         forwarder=Forwarder(config, timeout=float(settings["OUTBOX_TIMEOUT"])),
         policy=policy,
         channels=channels(config.contact),
-        contact_model=contact_model(config.contact),
+        contact_model=contact_model(config.contact, config.topic_names()),
         rating_model=rating_model(config.ratings.scale),
     )
     app.extensions["kb"] = services

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from feedback_api.errors import ApiError
-from feedback_api.languages import logged_language
+from feedback_api.languages import chosen_language, logged_language
 from feedback_api.schemas import ContactEvent, parse_json
 from feedback_api.services import Services, services
 from feedback_api.widget import event_origin
-from kb_core.config import ContactSettings, SupportHours
+from kb_core.config import SupportHours
 from kb_core.schedule import banner_text
 from kb_store.store import ContactRequest, DuplicateReference
 from kb_store.tables import contact_event_row
@@ -52,12 +52,17 @@ def support_online(hours: SupportHours, now: datetime | None = None) -> bool:
 
 @bp.get("/api/contact")
 def describe() -> Response:
-    """The form's fields and topics, support hours, whether support is online, any incident."""
-    c = services().config.contact
+    """The form's fields and topics, support hours, whether support is online, any incident:
+    in the visitor's language (``?lang=``, else the portal page it comes from)."""
+    config = services().config
+    c = config.contact
+    lang = chosen_language(request.args.get("lang"))
+    shown, _ = config.localized(lang)
+    incident = banner_text(c.incident, datetime.now(UTC))  # its window, live
     return jsonify(
         enabled=c.enabled,
-        fields=[f.model_dump() for f in c.fields],
-        topics=list(c.topics),
+        fields=shown["fields"],
+        topics=shown["topics"],
         hours={
             "timezone": c.hours.timezone,
             "days": list(c.hours.days),
@@ -65,8 +70,8 @@ def describe() -> Response:
             "close": c.hours.close.strftime("%H:%M"),
         },
         online=support_online(c.hours),
-        response_time=c.response_time,
-        incident=banner_text(c.incident, datetime.now(UTC)) or None,  # its window, live
+        response_time=shown["response_time"],
+        incident=config.site_text("contact.incident", incident, lang) or None,
         mailto=c.mailto or None,
         min_fill_seconds=c.min_fill_seconds,
     )
@@ -132,12 +137,9 @@ def contact() -> tuple[Response, int]:
     s.events.add("contact", row)
     if s.worker is not None:
         s.worker.wake()
-    # in the visitor's language: the portal's strings (a response time left at its default
-    # is theirs too; one the site wrote is as written)
+    # in the visitor's language: the portal's strings and response time
     strings = s.config.strings(stored.language)
-    time = settings.response_time
-    if time == ContactSettings().response_time:
-        time = strings["contact.response_time"]
+    time = s.config.localized(stored.language)[0]["response_time"]
     message = (
         strings["contact.received"].replace("{reference}", stored.reference).replace("{time}", time)
     )

@@ -50,11 +50,12 @@ def chosen_language(lang: str | None) -> str:
 
 
 def logged_language(lang: str | None = None) -> str | None:
-    """The language an event is stored with: the request's (see :func:`chosen_language`) on a
-    site of several languages, None on a site of one. Raises ApiError 400 like it."""
+    """The language an event is stored with: ``lang``, else the request's ``?lang=`` (the
+    widget names its language on every call), else as :func:`chosen_language` finds it, on a
+    site of several languages; None on a site of one. Raises ApiError 400 like it."""
     if len(services().config.site.codes) < 2:
         return None
-    return chosen_language(lang)
+    return chosen_language(lang if lang is not None else request.args.get("lang"))
 
 
 def visitor_language() -> str:

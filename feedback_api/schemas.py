@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 from flask import request
@@ -191,14 +192,22 @@ class _ContactBase(_Body, Sourced):
         return {k: str(v) for k, v in data.items()}
 
 
-def contact_model(settings: ContactSettings) -> type[_ContactBase]:
-    """Build the contact body model from ``contact.fields`` of the site configuration."""
+def contact_model(
+    settings: ContactSettings, shown: Mapping[str, str] | None = None
+) -> type[_ContactBase]:
+    """Build the contact body model from ``contact.fields`` of the site configuration.
+
+    ``shown`` maps a topic as another language's portal shows it to the configured one: a
+    French visitor picks "Facturation" and support receives "Billing" (and the language).
+    """
     topics = settings.topics
+    shown = dict(shown or {})
     definitions: dict[str, Any] = {}
     for f in settings.fields:
         annotated: Any
         if f.type == "select" and topics:
-            annotated = Literal[topics]
+            choices = tuple(dict.fromkeys((*topics, *shown)))
+            annotated = Annotated[Literal[choices], AfterValidator(lambda v: shown.get(v, v))]
         else:
             checks: list[Any] = [AfterValidator(_text if f.type == "textarea" else _one_line)]
             if f.required:

@@ -12,7 +12,6 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase, r
 from kb_builder.faq import faq_answer
 from kb_builder.portals import Portal, language_names, portal, view_targets
 from kb_builder.schedule import Targets, unlink_withheld
-from kb_core.config import ContactSettings, RatingSettings, SiteConfig
+from kb_core.config import SiteConfig
 from kb_core.schedule import banner_text
 
 Tree = Literal["public", "internal"]
@@ -58,29 +57,6 @@ def _category_chain(kb: KnowledgeBase, path: tuple[str, ...]) -> list[Category]:
 
 def _article_ref(a: Article) -> dict[str, str]:
     return {"id": a.id, "title": a.title, "url": a.url, "summary": a.summary}
-
-
-def _localized(config: SiteConfig, t: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """The contact settings and rating reasons as a portal shows them: texts left at their
-    English defaults are taken from the portal's strings; texts a site wrote stay as written."""
-    contact = config.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
-    default_contact = ContactSettings()
-    labels = {f.name: f.label for f in default_contact.fields}
-    for f in contact["fields"]:
-        if labels.get(f["name"]) == f["label"]:
-            f["label"] = t.get(f"contact.field.{f['name']}", f["label"])
-    if tuple(contact["topics"]) == default_contact.topics:
-        contact["topics"] = [t[f"contact.topic.{k}"] for k in _TOPICS]
-    if contact["response_time"] == default_contact.response_time:
-        contact["response_time"] = t["contact.response_time"]
-    reasons = list(config.ratings.reasons)
-    if tuple(reasons) == RatingSettings().reasons:
-        reasons = [t[f"rating.reason.{k}"] for k in _REASONS]
-    return contact, reasons
-
-
-_TOPICS = ("account", "billing", "technical", "other")  # ContactSettings' default topics
-_REASONS = ("no_answer", "hard", "out_of_date", "didnt_work")  # RatingSettings' default reasons
 
 
 def plan_tree(
@@ -156,10 +132,12 @@ def plan_tree(
     general = [faq_item(a) for a in in_section[()] if a.meta.faq]
     if general:
         faq_groups.append({"title": t["faq.general"], "url": "", "items": general})
-    contact, reasons = _localized(config, t)
-    contact["incident"] = banner_text(config.contact.incident, at)
+    contact, reasons = config.localized(where.lang)
+    incident = banner_text(config.contact.incident, at)
+    contact["incident"] = config.site_text("contact.incident", incident, where.lang)
     site = config.site.model_dump(mode="json", exclude={"languages"})
-    site["announcement"] = banner_text(config.site.announcement, at)
+    announcement = banner_text(config.site.announcement, at)
+    site["announcement"] = config.site_text("site.announcement", announcement, where.lang)
     data: dict[str, Any] = {
         "tree": tree,
         "site": site,

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from kb_core.errors import ConfigError, Problem
-from kb_core.i18n import LanguageSettings, language_items
+from kb_core.i18n import LanguageSettings, language_items, language_name
 from kb_core.i18n import strings as language_strings
 from kb_core.schedule import Banner, banner_input
 
@@ -525,10 +525,88 @@ class SiteConfig(_Model):
             found.update({k: v for k, v in self.widget.labels.items() if v})
         return found
 
+    def site_text(self, key: str, value: str, code: str | None = None) -> str:
+        """A text the site wrote (in its default language) as ``code``'s portal shows it:
+        ``site.languages[code].strings[key]`` when that language gives one, else as written."""
+        if not value or code in (None, self.site.language):
+            return value
+        lang = next((x for x in self.site.languages if x.code == code), None)
+        return lang.strings.get(key, value) if lang else value
+
+    def localized(self, code: str | None = None) -> tuple[dict[str, Any], list[str]]:
+        """The contact settings (no secrets) and rating reasons as ``code``'s portal shows them.
+
+        Texts left at their defaults come from that language's strings; texts the site wrote
+        are its own, or their translation in ``site.languages[].strings`` (see
+        :data:`kb_core.i18n.SITE_TEXTS`).
+        """
+        t = self.strings(code)
+        contact = self.contact.model_dump(mode="json", exclude={"smtp", "webhook_url"})
+        default = ContactSettings()
+        labels = {f.name: f.label for f in default.fields}
+        for f in contact["fields"]:
+            if labels.get(f["name"]) == f["label"]:
+                f["label"] = t.get(f"contact.field.{f['name']}", f["label"])
+        if tuple(contact["topics"]) == default.topics:
+            contact["topics"] = [t[f"contact.topic.{k}"] for k in _TOPICS]
+        else:
+            contact["topics"] = [
+                self.site_text(f"contact.topic.{k}", k, code) for k in self.contact.topics
+            ]
+        if contact["response_time"] == default.response_time:
+            contact["response_time"] = t["contact.response_time"]
+        else:
+            contact["response_time"] = self.site_text(
+                "contact.response_time", contact["response_time"], code
+            )
+        reasons = list(self.ratings.reasons)
+        if tuple(reasons) == RatingSettings().reasons:
+            reasons = [t[f"rating.reason.{k}"] for k in _REASONS]
+        return contact, reasons
+
+    def topic_names(self) -> dict[str, str]:
+        """Each contact topic as another language's portal shows it -> the configured topic."""
+        names: dict[str, str] = {}
+        for code in self.site.codes[1:]:
+            shown = self.localized(code)[0]["topics"]
+            names.update((a, b) for a, b in zip(shown, self.contact.topics, strict=True) if a != b)
+        return names
+
+    def untranslated_texts(self, source: str) -> list[Problem]:
+        """Warnings for texts the site wrote that another language's portal shows as written."""
+        written = {"site.announcement": bool(self.site.announcement)}
+        written["contact.incident"] = bool(self.contact.incident)
+        written["contact.response_time"] = (
+            self.contact.response_time != ContactSettings().response_time
+        )
+        if self.contact.topics != ContactSettings().topics:
+            written.update((f"contact.topic.{k}", True) for k in self.contact.topics)
+        out = []
+        for lang in self.site.languages:
+            if lang.code == self.site.language:
+                continue
+            for key in (k for k, v in written.items() if v and k not in lang.strings):
+                out.append(
+                    Problem(
+                        source,
+                        0,
+                        "warning",
+                        f"{key} has no {language_name(lang.code, 'en')} text: the "
+                        f"/{lang.code}/ portal shows it as written; add '{key}' to the strings "
+                        f"of {lang.code} in site.languages",
+                        "untranslated-setting",
+                    )
+                )
+        return out
+
     @property
     def semantic_search(self) -> bool:
         """Whether indexes carry title vectors: the sentence model knows English only."""
         return self.search.semantic and self.site.language.split("-")[0].lower() == "en"
+
+
+_TOPICS = ("account", "billing", "technical", "other")  # ContactSettings' default topics
+_REASONS = ("no_answer", "hard", "out_of_date", "didnt_work")  # RatingSettings' default reasons
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -551,7 +629,8 @@ def parse_config(data: Any, source: str = "site_config.yml") -> tuple[SiteConfig
     warnings: list[Problem] = []
     for _ in range(50):  # each pass drops the unknown keys it found
         try:
-            return SiteConfig.model_validate(data), warnings
+            config = SiteConfig.model_validate(data)
+            return config, warnings + config.untranslated_texts(source)
         except ValidationError as exc:
             errors, unknown = [], []
             for err in exc.errors():

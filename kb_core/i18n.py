@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 LOCALES = Path(__file__).parent / "locales"
 SHIPPED = ("en", "fr", "de", "es")  # the catalogs in locales/
+# texts the site writes in site_config.yml (in its default language); another language gives
+# its own in site.languages[].strings (so do contact.response_time, a catalog string, and
+# contact.topic.<topic>, for each topic contact.topics names)
+SITE_TEXTS = ("site.announcement", "contact.incident")
 _CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
@@ -82,7 +86,9 @@ class LanguageSettings(BaseModel):
     @field_validator("strings")
     @classmethod
     def _strings(cls, v: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(v) - set(keys()))
+        # contact.topic.<a topic site_config.yml names>: its name in this language
+        topics = {k for k in v if k.startswith("contact.topic.")}
+        unknown = sorted(set(v) - set(keys()) - set(SITE_TEXTS) - topics)
         if unknown:
             raise ValueError(f"unknown string {unknown[0]!r}; see kb_core/locales/en.yml")
         return v

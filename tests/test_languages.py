@@ -137,6 +137,45 @@ def test_catalogs_ship_every_string_and_config_overrides_them() -> None:
     assert config.strings()["search.button"] == "Search"
 
 
+def test_texts_the_site_writes_are_translated_in_its_strings() -> None:
+    """site.announcement, contact.incident, a written response time and written topics are in
+    the default language; another language gives its own in site.languages[].strings, and the
+    config warns (naming the key and the language) where one is missing."""
+    fr = {"site.announcement": "Nouveau.", "contact.topic.Billing": "Facturation"}
+    data = {
+        "site": {
+            "announcement": "New: reminders.",
+            "languages": ["en", {"code": "fr", "strings": fr}],
+        },
+        "contact": {
+            "response_time": "within 4 hours",
+            "incident": "Payments are slow.",
+            "topics": ["Billing", "Other"],
+        },
+    }
+    config, warnings = parse_config(data)
+    assert config.site_text("site.announcement", "New: reminders.", "fr") == "Nouveau."
+    assert config.site_text("site.announcement", "New: reminders.") == "New: reminders."
+    assert config.site_text("site.announcement", "", "fr") == ""  # outside its window
+    contact = config.localized("fr")[0]
+    assert contact["response_time"] == "within 4 hours"  # as written: no French given
+    assert contact["topics"] == ["Facturation", "Other"]
+    assert config.topic_names() == {"Facturation": "Billing"}  # what the API accepts too
+    assert [w.message.split(" has ")[0] for w in warnings] == [
+        "contact.incident",
+        "contact.response_time",
+        "contact.topic.Other",
+    ]
+    assert "add 'contact.incident' to the strings of fr in site.languages" in warnings[0].message
+    assert "French" in warnings[0].message
+    plain, _ = parse_config({"site": {"languages": ["en", "fr"]}})
+    assert plain.localized("fr")[0]["topics"][1] == "Facturation"  # the catalog's, by default
+    with pytest.raises(ConfigError, match="unknown string 'site.nonsense'"):
+        parse_config(
+            {"site": {"languages": ["en", {"code": "fr", "strings": {"site.nonsense": "x"}}]}}
+        )
+
+
 def _raw(code: str) -> dict[str, str]:
     import yaml
 
@@ -654,6 +693,35 @@ def test_searches_ratings_and_contact_requests_carry_the_language(
     )
     stored = rows(store, f"SELECT language FROM contact_requests WHERE reference='{reference}'")
     assert stored == [("fr",)]
+
+
+def test_the_widget_names_its_language_on_every_call(client: FlaskClient, store: Path) -> None:
+    """The widget's calls come from the host page (no Referer on this site): ?lang=fr gives
+    the contact form in French and stores the request as French."""
+    described = client.get("/api/contact?lang=fr").json
+    assert described["topics"] == ["Compte", "Facturation", "Problème technique", "Autre"]
+    assert described["response_time"] == "sous un jour ouvré"
+    assert client.get("/api/contact").json["topics"][1] == "Billing"
+    assert client.get("/api/contact?lang=it").status_code == 400
+    form = {
+        "name": "Ana",
+        "email": "ana@example.com",
+        "topic": "Facturation",
+        "subject": "Remboursement",
+        "message": "Bonjour, je voudrais un remboursement.",
+        "website": "",
+        "elapsed_ms": 45_000,
+    }
+    sent = client.post("/api/contact?lang=fr", json=form)
+    assert sent.status_code == 201 and sent.json["message"].startswith("Merci.")
+    reference = sent.json["reference"]
+    stored = rows(
+        store, f"SELECT language, topic FROM contact_requests WHERE reference='{reference}'"
+    )
+    assert stored == [("fr", "Billing")]  # the topic support routes on, whatever the language
+    form["topic"] = "Fakturierung"
+    refused = client.post("/api/contact?lang=fr", json=form)
+    assert refused.status_code == 400 and refused.json["field"] == "topic"
 
 
 def html_page(client: FlaskClient, path: str) -> str:

@@ -82,6 +82,8 @@
     async function api(path, { method = "GET", body, signal } = {}) {
       let res;
       try {
+        // every call in the panel's language: what it stores (contact, ratings) and says
+        if (LANG() && !/[?&]lang=/.test(path)) path += (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(LANG());
         res = await fetch(API + path, {
           method,
           signal,
