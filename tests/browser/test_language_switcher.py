@@ -96,3 +96,26 @@ def test_a_permanent_link_from_the_french_portal_stays_in_french(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Vérifier et valider les feuilles de temps"
     )
+
+
+def test_the_french_contact_form_sends_a_french_request(page: Page, portal: Portal) -> None:
+    """A French visitor reads the site's own texts in French (announcement, response time,
+    topics: site.languages' strings) and picks a French topic; support gets the configured
+    topic and the request's language."""
+    page.goto(portal.url + "/fr/contact/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contacter le support")
+    expect(page.locator("main")).to_contain_text("Nous répondons sous 4 heures ouvrées")
+    expect(page.get_by_text("Nouveau : les rappels de poste par SMS")).to_be_visible()
+    page.get_by_label("Votre nom").fill("Ana Martin")
+    page.get_by_label("Adresse e-mail").fill("ana@example.com")
+    page.get_by_label("Sujet").select_option("Suivi du temps et feuilles de temps")
+    page.get_by_label("Objet").fill("J'ai oublié de pointer hier")
+    page.get_by_label("Comment pouvons-nous vous aider ?").fill("Comment corriger mon pointage ?")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    status = page.locator("[data-kb-contact-status]")
+    expect(status).to_contain_text("Votre numéro de référence est KB-")
+    reference = status.locator("strong").inner_text()
+    rows = portal.wait_rows(
+        "SELECT topic, language FROM contact_requests WHERE reference = ?", (reference,)
+    )
+    assert [(r["topic"], r["language"]) for r in rows] == [("Time tracking and timesheets", "fr")]
