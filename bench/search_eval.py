@@ -14,7 +14,7 @@ rerank by meaning); "kb-words" the same index without title vectors.
 
 Speed (--speed): index build time and in-process query latency (p50/p99) at 125, 2,459 and
 9,746 articles with a fixed list of 2-3 word queries; ``--baseline REV`` measures a git
-revision's ``kb_builder`` alongside, alternating, so both see the same machine load.
+revision's ``kb_builder`` and ``kb_core`` (the build and the search) alongside, alternating, so both see the same machine load.
 """
 
 from __future__ import annotations
@@ -612,7 +612,7 @@ def run_speed(baseline: str | None = None) -> None:
         code: list[tuple[str, Path | None]] = [("this", None)]
         if baseline:
             archive = subprocess.run(
-                ["git", "-C", str(ROOT), "archive", baseline, "kb_builder"],
+                ["git", "-C", str(ROOT), "archive", baseline, "kb_builder", "kb_core"],
                 check=True,
                 capture_output=True,
             ).stdout

@@ -206,6 +206,53 @@ def test_sections_best_gives_each_articles_best_section() -> None:
     assert best.tolist() == [0.0, 1.0] and which.tolist()[1] == 3
 
 
+def test_many_sections_are_searched_coarse_then_exact() -> None:
+    """Above EXACT_SECTIONS, best() is exact for the articles nearest by centroid and for
+    the rows asked for; the others get -1. On random data it agrees with the exact scan on
+    those articles and finds the exact best article."""
+    rng = np.random.default_rng(7)
+    rows = np.repeat(np.arange(400), 5)
+    vectors = rng.normal(size=(len(rows), DIMENSIONS)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    sections = Sections(rows, [f"s{i}" for i in range(len(rows))], vectors)
+    query = vectors[1234] + 0.05 * vectors[77]
+    query /= np.linalg.norm(query)
+    exact_top, exact_which = sections.best(query)  # 2,000 sections: exact
+    sections.EXACT_SECTIONS, sections.COARSE_ARTICLES = 100, 20
+    top, which = sections.best(query, [3, 399])
+    chosen = np.flatnonzero(top > -1)
+    assert 20 <= len(chosen) <= 22 and {3, 399} <= set(chosen.tolist())
+    assert np.allclose(top[chosen], exact_top[chosen], atol=1e-6)
+    assert (which[chosen] == exact_which[chosen]).all()
+    assert int(np.argmax(top)) == int(np.argmax(exact_top)) == 1234 // 5
+    assert (which[top == -1] == sections.starts[top == -1]).all()  # the others: their lead
+
+
+def test_section_vectors_are_reused_by_their_text(tmp_path: Path) -> None:
+    """The next build reuses an earlier build's vector for a text it has (by the text's
+    digest, kept in kb_vectors.npz) and encodes only the texts it has not seen."""
+    from kb_builder.index.sections import section_texts, section_vectors
+    from kb_core.semantic import section_key
+
+    docs = [*CARDS, LONG]
+    first = section_vectors(docs)
+    assert first.keys is not None and len(first.keys) == len(first.rows)
+    Meanings.save(tmp_path, [d.id for d in docs], np.zeros((len(docs), DIMENSIONS)), first)
+    loaded = Meanings.load(tmp_path)
+    assert loaded is not None and loaded.sections is not None
+    known = loaded.sections.known()
+    assert len(known) == len(set(first.keys.tolist()))
+    # a marked vector stands in for one text: the next build takes it instead of encoding
+    text = section_texts(LONG)[1][1]
+    marked = np.zeros(DIMENSIONS, dtype=np.float32)
+    marked[0] = 1.0
+    again = section_vectors(docs, {**known, section_key(text): marked})
+    i = [k for k in again.keys.tolist()].index(section_key(text))
+    assert again.vectors[i].tolist() == marked.tolist()
+    others = np.arange(len(again.rows)) != i
+    assert np.allclose(again.vectors[others], first.vectors[others], atol=1e-3)  # float16 kept
+
+
 SECTIONS = (
     Section("profile", "Your profile", "Change your name, photo and email address."),
     Section(

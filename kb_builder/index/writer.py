@@ -168,7 +168,9 @@ def _finish(
     try:
         (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
         if vectors is not None:
-            Meanings.save(tmp, [d.id for d in docs], vectors, section_vectors(docs))
+            before = Meanings.load(index_dir) if index_dir.is_dir() else None
+            known = before.sections.known() if before and before.sections else None
+            Meanings.save(tmp, [d.id for d in docs], vectors, section_vectors(docs, known))
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:

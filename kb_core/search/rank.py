@@ -282,7 +282,8 @@ class Ranker:
         sections = self.meanings.sections
         best = which = None
         if sections is not None:
-            best, which = sections.best(query)
+            candidates = self.rows[np.array([d for _, d in pool], dtype=np.int64)]
+            best, which = sections.best(query, candidates)
             floor = SECTION_FLOOR if pool else MEANING_ONLY_FLOOR
             inside = {d for _, d in pool}
             joined = 0

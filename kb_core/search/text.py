@@ -8,7 +8,9 @@ thirty times faster to index, and the same code analyses queries.
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -340,23 +342,34 @@ def sentences(text: str) -> list[str]:
     return found
 
 
+def _prose(sentence: str) -> bool:
+    """A real sentence, not a heading, a table header or a label."""
+    return len(sentence.split()) >= _MIN_SENTENCE_WORDS and bool(_SENTENCE_MARK.search(sentence))
+
+
 def snippet(text: str, finder: WordFinder, *, width: int = 200) -> str:
     """An HTML-escaped excerpt of ``text`` made of whole sentences: the one with the most
     distinct query words, then those after it while they fit; matches in <mark>."""
     units = sentences(text[: 50 * width])
     if not units:
         return ""
-    prose = [
-        len(u.split()) >= _MIN_SENTENCE_WORDS and bool(_SENTENCE_MARK.search(u)) for u in units
-    ]
-    found = [len({c for _, _, c in finder.find(u)}) for u in units]
+    # the query words of every sentence in one pass over them all, joined by newlines
+    starts = list(itertools.accumulate((len(u) + 1 for u in units[:-1]), initial=0))
+    words: list[set[int]] = [set() for _ in units]
+    for start, _, clause in finder.find("\n".join(units)):
+        words[bisect.bisect_right(starts, start) - 1].add(clause)
+    found = [len(w) for w in words]
     # the sentence with most query words; a real sentence beats a heading or a label
-    best = max(range(len(units)), key=lambda i: (found[i], prose[i], -i))
-    if not found[best]:
-        best = next((i for i, ok in enumerate(prose) if ok), 0)
+    most = max(found)
+    if most:
+        best = max(
+            (i for i in range(len(units)) if found[i] == most), key=lambda i: (_prose(units[i]), -i)
+        )
+    else:
+        best = next((i for i, u in enumerate(units) if _prose(u)), 0)
     parts, size = [units[best]], len(units[best])
-    for nxt, ok in zip(units[best + 1 :], prose[best + 1 :], strict=True):
-        if not ok or size + 1 + len(nxt) > width:  # a heading or label starts something else
+    for nxt in units[best + 1 :]:
+        if size + 1 + len(nxt) > width or not _prose(nxt):  # a heading or label: elsewhere
             break
         parts.append(nxt)
         size += 1 + len(nxt)
