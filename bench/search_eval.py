@@ -14,7 +14,8 @@ rerank by meaning); "kb-words" the same index without title vectors.
 
 Speed (--speed): index build time and in-process query latency (p50/p99) at 125, 2,459 and
 9,746 articles with a fixed list of 2-3 word queries; ``--baseline REV`` measures a git
-revision's ``kb_builder`` and ``kb_core`` (the build and the search) alongside, alternating, so both see the same machine load.
+revision's ``kb_builder`` and ``kb_core`` (the build and the search) alongside, alternating,
+so both see the same machine load.
 """
 
 from __future__ import annotations
@@ -653,7 +654,7 @@ def main() -> None:
     ap.add_argument(
         "--baseline",
         metavar="REV",
-        help="with --speed: also measure this git revision's kb_builder, side by side",
+        help="with --speed: also measure this git revision's kb_builder and kb_core, side by side",
     )
     ap.add_argument("--speed-one", choices=sorted(SPEED_CORPORA), help=argparse.SUPPRESS)
     args = ap.parse_args()
