@@ -10,6 +10,7 @@ searches come back as one row per distinct normalised query, never one row per s
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -116,41 +117,57 @@ def found_stats(conn: sa.Connection, w: Window) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class QueryDetail:
-    """How one normalised query was typed in the window, and when."""
+    """How one normalised query was typed in the window, when, and in which languages."""
 
     query: str
     raw: tuple[tuple[str, int], ...]  # spellings as typed, most frequent first
     first: datetime
     last: datetime
+    # searches per portal language, most first (None: a site of one language, or before
+    # migration 7)
+    languages: tuple[tuple[str | None, int], ...] = ()
 
 
 def query_details(
     conn: sa.Connection, w: Window, queries: list[str], *, failed: bool
 ) -> dict[str, QueryDetail]:
-    """Spellings and first/last search of some queries in the window (by the query index)."""
+    """Spellings, languages and first/last search of some queries in the window (by the
+    query index)."""
     c = searches.c
     outcome = UNANSWERED if failed else ANSWERED
-    acc: dict[str, list[Any]] = {}
+    raws: dict[str, Counter[str]] = {}
+    langs: dict[str, Counter[str | None]] = {}
+    span: dict[str, list[datetime | None]] = {}
     for i in range(0, len(queries), 500):
         query = (
-            sa.select(c.query, c.raw_query, sa.func.count(), sa.func.min(c.ts), sa.func.max(c.ts))
+            sa.select(
+                c.query,
+                c.raw_query,
+                c.language,
+                sa.func.count(),
+                sa.func.min(c.ts),
+                sa.func.max(c.ts),
+            )
             .where(c.query.in_(queries[i : i + 500]), outcome, *in_window(c.ts, w))
-            .group_by(c.query, c.raw_query)
+            .group_by(c.query, c.raw_query, c.language)
         )
-        for q, raw, n, first, last in conn.execute(query):
-            entry = acc.setdefault(str(q), [[], None, None])
-            entry[0].append((str(raw), int(n)))
+        for q, raw, lang, n, first, last in conn.execute(query):
+            key = str(q)
+            raws.setdefault(key, Counter())[str(raw)] += int(n)
+            langs.setdefault(key, Counter())[str(lang) if lang is not None else None] += int(n)
+            entry = span.setdefault(key, [None, None])
             first, last = aware(first), aware(last)
-            entry[1] = first if entry[1] is None or (first and first < entry[1]) else entry[1]
-            entry[2] = last if entry[2] is None or (last and last > entry[2]) else entry[2]
+            entry[0] = first if entry[0] is None or (first and first < entry[0]) else entry[0]
+            entry[1] = last if entry[1] is None or (last and last > entry[1]) else entry[1]
     return {
         q: QueryDetail(
             q,
-            tuple(sorted(raw, key=lambda r: (-r[1], r[0]))),
+            tuple(sorted(raws[q].items(), key=lambda r: (-r[1], r[0]))),
             first or w.until,
             last or w.until,
+            tuple(sorted(langs[q].items(), key=lambda r: (-r[1], r[0] or ""))),
         )
-        for q, (raw, first, last) in acc.items()
+        for q, (first, last) in span.items()
     }
 
 

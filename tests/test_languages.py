@@ -25,6 +25,7 @@ from kb_builder.load import load_and_check
 from kb_core.config import WIDGET_LABELS, SiteConfig, parse_config
 from kb_core.errors import ConfigError
 from kb_core.i18n import SHIPPED, catalog, keys
+from kb_store.store import Store
 from tests.conftest import write
 
 KB = Path(sys.executable).with_name("kb")
@@ -790,6 +791,62 @@ def test_kb_gaps_lists_each_language_and_what_it_lacks(
     assert text.returncode == 0, text.stderr
     assert "Searches by language" in text.stdout
     assert "Untranslated articles read most in another language" in text.stdout
+
+
+def test_kb_gaps_groups_failed_searches_in_their_language(
+    client: FlaskClient, store: Path, site: Path
+) -> None:
+    """`kb gaps` (a process): French failed searches form a French group, asked for as a French
+    article; English ones stay English; and a French search the French portal answers now
+    (its article published since) is found by the 'now found' check, in the French index (the
+    English one does not answer it)."""
+    for _ in range(2):
+        assert client.get("/api/search?q=colis perdu&lang=fr").json["results"] == []
+        assert client.get("/api/search?q=lost parcel").json["results"] == []
+    db = Store(f"sqlite:///{store}")
+    try:  # two French searches that found nothing before the French article existed
+        for visitor in ("early-1", "early-2"):
+            db.log_search(
+                query="remboursements",
+                raw_query="Remboursements",
+                hits=0,
+                category=None,
+                corrected=False,
+                visitor=visitor,
+                language="fr",
+            )
+    finally:
+        db.close()
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"}
+    run = subprocess.run(
+        [KB, "gaps", "--since", "all", "--format", "json"],
+        cwd=site.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    groups = {g["label"]: g for g in json.loads(run.stdout)["failed_searches"]}
+    parcel = groups["colis perdu"]
+    assert parcel["language"] == "fr"
+    assert parcel["action"]["text"].startswith("Write a new French article, e.g. “Colis perdu”")
+    lost = groups["lost parcel"]
+    assert lost["language"] == "en"
+    assert "French" not in lost["action"]["text"]
+    refunds = groups["remboursements"]
+    assert refunds["language"] == "fr"
+    assert refunds["loop"] == {"checked": 1, "found": 1, "top": "Remboursements"}
+    md = subprocess.run(
+        [KB, "gaps", "--since", "all", "--format", "md"],
+        cwd=site.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert md.returncode == 0, md.stderr
+    assert "| # | Language | Searches | Visitors |" in md.stdout
+    assert f"| {parcel['rank']} | fr | 2 |" in md.stdout
+    assert f"| {lost['rank']} | en | 2 |" in md.stdout
 
 
 def test_the_widget_speaks_the_host_pages_language(client: FlaskClient, site: Path) -> None:

@@ -38,8 +38,9 @@ ABOUT = 0.60
 ABOUT_WITH_WORDS = 0.45
 SYNONYM = 0.78  # cosine of two single words that mean the same ("logon", "login")
 
-# (query as searched) -> (top article shown, the query search corrected it to, if any)
-Shown = Callable[[str], tuple[str | None, str | None]]
+# (query as searched, its portal's language or None) -> (top article shown, the query search
+# corrected it to, if any)
+Shown = Callable[[str, str | None], tuple[str | None, str | None]]
 
 
 def quote(text: str) -> str:
@@ -148,6 +149,7 @@ def suggest(
     weak: Sequence[WeakGroup],
     stubs: Sequence[StubStatus],
     shown: Shown,
+    default_language: str = "",
 ) -> None:
     """Attach a suggested action to each failed and weak group given.
 
@@ -156,7 +158,8 @@ def suggest(
     words to its keywords); a real searched word that means the same as an article's word
     (add a synonym); else write a new article, titled after the clearest query. Weak
     searches: the article search showed, when it is about the search (improve it when its
-    readers still wrote to support, else make it recognisable); else write one.
+    readers still wrote to support, else make it recognisable); else write one. A new article
+    for searches made in another language than ``default_language`` is asked for in theirs.
     """
     catalog, vocab = advisor.catalog, advisor.vocab
     stub_of: dict[str, StubStatus] = {}
@@ -210,25 +213,36 @@ def suggest(
                 terms=(near.article_word, near.searched),
             )
             continue
-        g.action = _write(label, clean or [label])
+        g.action = _write(label, clean or [label], _other(g.language, default_language))
     for w in weak:
-        w.action = _weak_action(advisor, w, shown)
+        w.action = _weak_action(advisor, w, shown, _other(w.language, default_language))
 
 
-def _write(label: str, queries: Sequence[str]) -> Action:
+def _other(language: str | None, default: str) -> str | None:
+    """``language`` when it is another than the site's default, else None."""
+    return language if language and language != default else None
+
+
+def _write(label: str, queries: Sequence[str], language: str | None = None) -> Action:
+    """Write a new article (in ``language``, named in English, when it is not the default)."""
+    from kb_core.i18n import language_name
+
     title = readable_title(label)
     shown = ", ".join(quote(q) for q in queries[:3])
+    which = f"{language_name(language, 'en')} " if language else ""
     return Action(
         "write",
-        f"Write a new article, e.g. {quote(title)}, that answers {shown}.",
+        f"Write a new {which}article, e.g. {quote(title)}, that answers {shown}.",
         title=title,
         queries=tuple(queries[:EXAMPLES]),
     )
 
 
-def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown) -> Action:
+def _weak_action(
+    advisor: Advisor, w: WeakGroup, shown: Shown, language: str | None = None
+) -> Action:
     catalog = advisor.catalog
-    article_id, corrected = shown(w.label)
+    article_id, corrected = shown(w.label, w.language)
     meant = corrected or w.label  # what search searched for, typo corrected
     a = catalog.articles.get(article_id) if article_id else None
     if a is None or not advisor.about(meant, a):
@@ -255,4 +269,4 @@ def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown) -> Action:
             terms=(meant,),
         )
     clean = advisor.vocab.clearest([meant, *(q for q, _ in w.queries)]) or meant
-    return _write(clean, [q for q, _ in w.queries] or [clean])
+    return _write(clean, [q for q, _ in w.queries] or [clean], language)

@@ -23,7 +23,7 @@ from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.terms import words_of
-from kb_reports.gaps.words import Vocabulary
+from kb_reports.gaps.words import Vocabulary, wordfreq_languages
 from kb_store import reports as sql
 from kb_store.reading import Connection
 from kb_store.vectors import load_vectors
@@ -50,6 +50,21 @@ def _examples(details: Iterable[sql.QueryDetail]) -> list[str]:
     return [r for r, _ in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
 
 
+def _language(details: Iterable[sql.QueryDetail], codes: Sequence[str]) -> str | None:
+    """The language most of a group's searches were made in (a search of no language counts
+    as the default's; a tie goes to the language listed first); None on a site of one."""
+    if len(codes) < 2:
+        return None
+    counts: Counter[str] = Counter()
+    for d in details:
+        for lang, n in d.languages:
+            counts[lang or codes[0]] += n
+    if not counts:
+        return None
+    order = {code: i for i, code in enumerate(codes)}
+    return min(counts, key=lambda lang: (-counts[lang], order.get(lang, len(order)), lang))
+
+
 class Analysis:
     """Reads the search log of one window and builds the search-related sections."""
 
@@ -68,8 +83,15 @@ class Analysis:
             known_words=known,
             threshold=self.settings.group_similarity,
         )
-        synonyms = [w for group in config.synonyms_for() for p in group for w in words_of(p)]
-        self.vocab = Vocabulary([*known, *synonyms])
+        codes = config.site.codes
+        synonyms = [
+            w
+            for code in dict.fromkeys((None, *codes[1:]))  # each language's, when they differ
+            for group in config.synonyms_for(code)
+            for p in group
+            for w in words_of(p)
+        ]
+        self.vocab = Vocabulary([*known, *synonyms], wordfreq_languages(codes))
         self.noise = 0  # failed searches left out: no real word in them
         self.contact_rows = sql.contacts(conn, window)
         self.contact_count = len(self.contact_rows)
@@ -210,6 +232,7 @@ class Analysis:
         for g in groups:
             mine = [details[q] for q, _ in g.queries if q in details]
             g.examples = _examples(mine)
+            g.language = _language(mine, self.config.site.codes)
             g.last_seen = max((d.last for d in mine), default=None)
             who = visitors.get(g.key, set())
             g.visitors = len(who)
@@ -293,7 +316,9 @@ class Analysis:
             visitors[by_query[q].key].add(v)
         for g in groups:
             g.visitors = len(visitors.get(g.key, ()))
-            g.examples = _examples([details[q] for q, _ in g.queries if q in details])
+            mine = [details[q] for q, _ in g.queries if q in details]
+            g.examples = _examples(mine)
+            g.language = _language(mine, self.config.site.codes)
 
     # -- escalations --------------------------------------------------------------------------
 
@@ -315,4 +340,4 @@ class Analysis:
         corrected = self._failed.groups if self._failed else ()
         typos = {q for g in corrected for q in g.corrected}
         advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
-        suggest(advisor, typos, failed, weak, stubs, shown)
+        suggest(advisor, typos, failed, weak, stubs, shown, self.config.site.language)

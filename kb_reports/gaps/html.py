@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kb_reports.gaps.model import GapReport
 from kb_reports.gaps.sections import (
-    HEADERS,
     SECTIONS,
+    headers,
     next_action_lines,
     rows,
     shown,
@@ -141,6 +141,7 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
         if not shown(report, key):
             continue
         body = list(rows(report, key))
+        header = headers(report, key)
         sections.append(
             {
                 "id": {
@@ -156,9 +157,9 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
                     "stubs": "drafts",
                 }[key],
                 "title": title,
-                "headers": HEADERS[key],
+                "headers": header,
                 "rows": body,
-                "action_col": len(HEADERS[key]) - 1 if HEADERS[key][-1] == "Action" else -1,
+                "action_col": len(header) - 1 if header[-1] == "Action" else -1,
                 "examples": examples.get(key, []),
             }
         )

@@ -34,42 +34,65 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class LoopChecker:
-    """Runs searches against the current public index, when there is one."""
+    """Runs searches against the current public index of a language's portal, when there is
+    one: the default language's opened first, another language's when a group of it asks."""
 
-    def __init__(self, searcher: Searcher | None, note: str = "") -> None:
+    def __init__(
+        self,
+        searcher: Searcher | None,
+        note: str = "",
+        *,
+        build_dir: Path | None = None,
+        config: SiteConfig | None = None,
+    ) -> None:
         self.searcher = searcher
         self.note = note
+        self._build_dir = build_dir
+        self._config = config
+        self._default = config.site.language if config is not None else ""
+        self._others: dict[str, Searcher | None] = {}
+        self.notes: list[str] = []  # languages whose index is missing, one note each
 
     @classmethod
     def open(cls, build_dir: Path, config: SiteConfig) -> LoopChecker:
         """Open ``build_dir/index/public``; a missing index gives a checker that only notes it."""
-        from kb_core.errors import IndexUnavailable
-        from kb_core.search.searcher import Searcher
-
-        where = Path(build_dir) / "index" / "public"
-        try:
-            searcher = Searcher(
-                where,
-                synonyms=config.synonyms_for(),
-                typo_tolerance=config.search.typo_tolerance,
-            )
-        except IndexUnavailable as exc:
-            return cls(None, f"{exc}; the 'now found' check is skipped")
-        return cls(searcher)
+        searcher, note = _open(Path(build_dir) / "index" / "public", config, None)
+        return cls(searcher, note, build_dir=Path(build_dir), config=config)
 
     @property
     def available(self) -> bool:
         return self.searcher is not None
 
-    def check(self, queries: Sequence[str], *, article_id: str | None = None) -> LoopCheck:
-        """How many of the first queries are answered now (or find ``article_id``): results
-        below the confidence threshold are "not an exact match", not found."""
-        if self.searcher is None:
+    def searcher_for(self, language: str | None) -> Searcher | None:
+        """The public index of ``language``'s portal (``index/<code>/public``, opened once,
+        with that language's synonyms); the default language's for None or the default."""
+        if not language or language == self._default or self._config is None:
+            return self.searcher
+        if language not in self._others:
+            where = Path(self._build_dir or ".") / "index" / language / "public"
+            searcher, note = _open(where, self._config, language)
+            if note:
+                self.notes.append(note)
+            self._others[language] = searcher
+        return self._others[language]
+
+    def check(
+        self,
+        queries: Sequence[str],
+        *,
+        article_id: str | None = None,
+        language: str | None = None,
+    ) -> LoopCheck:
+        """How many of the first queries are answered now (or find ``article_id``) in the
+        index of ``language``'s portal: results below the confidence threshold are "not an
+        exact match", not found."""
+        searcher = self.searcher_for(language)
+        if searcher is None:
             return LoopCheck(0, 0)
         found, top = 0, ""
         shown = list(dict.fromkeys(q for q in queries if q.strip()))[:LOOP_QUERIES]
         for i, q in enumerate(shown):
-            resp = self.searcher.search(q, limit=5)
+            resp = searcher.search(q, limit=5)
             ids = [h.id for h in resp.results]
             if (article_id in ids) if article_id else (resp.total > 0 and resp.answered):
                 found += 1
@@ -77,18 +100,40 @@ class LoopChecker:
                 top = resp.results[0].title
         return LoopCheck(len(shown), found, top)
 
-    def shown(self, query: str) -> tuple[str | None, str | None]:
-        """The id of the first result search shows for ``query``, and the words it searched
-        instead when it corrected a typo (None, None without an index)."""
-        if self.searcher is None:
+    def shown(self, query: str, language: str | None = None) -> tuple[str | None, str | None]:
+        """The id of the first result search shows for ``query`` in ``language``'s portal,
+        and the words it searched instead when it corrected a typo (None, None without that
+        language's index)."""
+        searcher = self.searcher_for(language)
+        if searcher is None:
             return None, None
-        resp = self.searcher.search(query, limit=1)
+        resp = searcher.search(query, limit=1)
         top = resp.results[0].id if resp.results else None
         return top, (resp.did_you_mean if resp.corrected else None)
 
     def close(self) -> None:
-        if self.searcher is not None:
-            self.searcher.close()
+        for searcher in (self.searcher, *self._others.values()):
+            if searcher is not None:
+                searcher.close()
+        self._others.clear()
+
+
+def _open(where: Path, config: SiteConfig, language: str | None) -> tuple[Searcher | None, str]:
+    """A searcher of the index at ``where`` with ``language``'s synonyms; else None and a note
+    saying the 'now found' check is skipped (for that language's groups, when one is named)."""
+    from kb_core.errors import IndexUnavailable
+    from kb_core.search.searcher import Searcher
+
+    try:
+        searcher = Searcher(
+            where,
+            synonyms=config.synonyms_for(language),
+            typo_tolerance=config.search.typo_tolerance,
+        )
+    except IndexUnavailable as exc:
+        which = f" for the {language} groups" if language else ""
+        return None, f"{exc}; the 'now found' check{which} is skipped"
+    return searcher, ""
 
 
 # -- stubs ------------------------------------------------------------------------------------

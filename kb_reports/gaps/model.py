@@ -88,6 +88,9 @@ class FailedGroup:
     loop: LoopCheck | None = None
     stub: str | None = None  # a draft written for this group by --stub
     read_after: list[tuple[str, int]] = field(default_factory=list)  # (article id, visitors)
+    # the portal language most of its failed searches were made in (listed groups of a site
+    # of several languages; None on a site of one)
+    language: str | None = None
 
     @property
     def trend(self) -> str:
@@ -117,6 +120,7 @@ class WeakGroup:
     examples: list[str]
     reason: str
     action: Action | None = None
+    language: str | None = None  # as FailedGroup.language, of the searches that found something
 
 
 @dataclass

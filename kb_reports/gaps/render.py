@@ -18,9 +18,9 @@ from typing import IO, Any
 from kb_reports.gaps.model import GapReport
 from kb_reports.gaps.sections import (
     COUNT_KEYS,
-    HEADERS,
     SECTIONS,
     day_text,
+    headers,
     next_action_lines,
     rows,
     shown,
@@ -71,7 +71,7 @@ def render_md(report: GapReport) -> str:
             continue
         if total > len(body):
             out += [f"Top {len(body)} of {total}.", ""]
-        header = HEADERS[section]
+        header = headers(report, section)
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---" for _ in header) + "|")
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in body]
@@ -100,6 +100,14 @@ CSV_COLUMNS = (
 )
 
 
+def csv_columns(report: GapReport) -> tuple[str, ...]:
+    """The CSV's columns: a ``language`` after ``key`` once several languages are in use."""
+    if not report.languages_used:
+        return CSV_COLUMNS
+    at = CSV_COLUMNS.index("key") + 1
+    return (*CSV_COLUMNS[:at], "language", *CSV_COLUMNS[at:])
+
+
 def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
     for g in report.failed:
         a = g.action
@@ -107,6 +115,7 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "section": "failed",
             "rank": g.rank,
             "key": g.key,
+            "language": g.language or "",
             "title": g.label,
             "searches": g.searches,
             "visitors": g.visitors,
@@ -126,6 +135,7 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "section": "weak",
             "rank": w.rank,
             "key": w.key,
+            "language": w.language or "",
             "title": w.label,
             "searches": w.searches,
             "visitors": w.visitors,
@@ -193,6 +203,7 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "section": "untranslated",
             "rank": tr.rank,
             "key": f"{tr.language}:{tr.article_id}",
+            "language": tr.language,
             "title": tr.title or tr.article_id,
             "visitors": tr.visitors,
             "evidence": f"read {tr.views} times in the {tr.language} portal, untranslated",
@@ -203,10 +214,11 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
 
 def render_csv(report: GapReport) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    columns = csv_columns(report)
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in _csv_rows(report):
-        writer.writerow({k: row.get(k, "") for k in CSV_COLUMNS})
+        writer.writerow({k: row.get(k, "") for k in columns})
     return buf.getvalue()
 
 
@@ -244,7 +256,7 @@ def render_text(report: GapReport, file: IO[str] | None = None, width: int | Non
         total = report.counts.get(COUNT_KEYS.get(section, ""), len(body))
         top = f" (top {len(body)} of {total})" if total > len(body) else ""
         table = Table(title=title + top, title_justify="left", expand=False)
-        header = HEADERS[section]
+        header = headers(report, section)
         # long sentences read better under the table than squeezed into a column
         split = header[-1] == "Action"
         for name in header[:-1] if split else header:

@@ -130,13 +130,16 @@ def build_report(
     stubs = find_stubs(content_dir, catalog)
     try:
         analysis.suggest(
-            detail, weak[:limit], stubs, checker.shown if checker else lambda q: (None, None)
+            detail, weak[:limit], stubs, checker.shown if checker else lambda q, lang: (None, None)
         )
-        if checker is not None and checker.available:
-            for g in detail:
-                g.loop = checker.check([q for q, _ in g.queries])
-            for s in stubs:
-                s.loop = checker.check(s.queries, article_id=s.article_id)
+        if checker is not None:
+            for g in detail:  # each in its portal's index: a French search in the French one
+                if checker.searcher_for(g.language) is not None:
+                    g.loop = checker.check([q for q, _ in g.queries], language=g.language)
+            if checker.available:
+                for s in stubs:
+                    s.loop = checker.check(s.queries, article_id=s.article_id)
+            notes.extend(checker.notes)
     finally:
         if checker is not None:
             checker.close()

@@ -19,6 +19,7 @@ __all__ = [
     "SECTIONS",
     "SECTION_NAMES",
     "day_text",
+    "headers",
     "next_action_lines",
     "shown",
     "queries_text",
@@ -112,8 +113,32 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# On a site of several languages, once another language than the default is searched in, a
+# column after the rank says which portal a group's searches were made in.
+LANGUAGE_COLUMN = ("failed", "weak")
+
+
+def headers(report: GapReport, section: str) -> tuple[str, ...]:
+    """The column headers of one section; with a language's once several are in use."""
+    header = HEADERS[section]
+    if section in LANGUAGE_COLUMN and report.languages_used:
+        return (header[0], "Language", *header[1:])
+    return header
+
+
 def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
-    """The human-readable cells of one section, matching ``HEADERS[section]``."""
+    """The human-readable cells of one section, matching ``headers(report, section)``."""
+    cells = _rows(report, section)
+    if section in LANGUAGE_COLUMN and report.languages_used:
+        groups = report.failed if section == "failed" else report.weak
+        languages = [g.language for g in groups]
+        for language, row in zip(languages, cells, strict=True):
+            yield (row[0], language or "-", *row[1:])
+        return
+    yield from cells
+
+
+def _rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
     if section == "failed":
         for g in report.failed:
             yield (

@@ -2,8 +2,9 @@
 
 ``kb gaps`` must never propose "Zzqqxx" or "Refnd" as an article title, nor pair a stop word
 with an article's word as a synonym. A word is *real* when it is a word of the published
-articles or of the site's synonyms, or when it is common enough in English (wordfreq's Zipf
-scale, from Wikipedia, subtitles, books, the web and social media). A failed search none of
+articles or of the site's synonyms, or when it is common enough in English, or in another
+language of the site (wordfreq's Zipf scale, from Wikipedia, subtitles, books, the web and
+social media). A failed search none of
 whose content words is real is noise (keyboard mashing), not a gap.
 """
 
@@ -46,15 +47,41 @@ def english_zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
-class Vocabulary:
-    """The words a writer would recognise: the articles', the synonyms', and English."""
+@lru_cache(maxsize=50_000)
+def zipf(word: str, language: str) -> float:
+    """How common ``word`` is in ``language`` (a wordfreq code) on the Zipf scale."""
+    from wordfreq import zipf_frequency
 
-    def __init__(self, known: Iterable[str]) -> None:
+    return float(zipf_frequency(word, language))
+
+
+def wordfreq_languages(codes: Iterable[str]) -> tuple[str, ...]:
+    """The site's languages wordfreq knows, besides English ('pt-BR': 'pt'); others are
+    left out rather than guessed."""
+    from wordfreq import available_languages
+
+    known = available_languages()
+    out = {c.split("-")[0].lower() for c in codes} - {"en"}
+    return tuple(sorted(c for c in out if c in known))
+
+
+class Vocabulary:
+    """The words a writer would recognise: the articles', the synonyms', English and the
+    site's other languages (``others``: wordfreq codes)."""
+
+    def __init__(self, known: Iterable[str], others: Iterable[str] = ()) -> None:
         self.known = frozenset(w.lower() for w in known)
+        self.others = tuple(others)
 
     def is_word(self, word: str) -> bool:
-        """True for a word of the articles, of the synonyms, or of English."""
-        return word.isdigit() or word in self.known or english_zipf(word) >= WORD_ZIPF
+        """True for a word of the articles, of the synonyms, of English or of another of the
+        site's languages (a French search on a French portal is no noise)."""
+        return (
+            word.isdigit()
+            or word in self.known
+            or english_zipf(word) >= WORD_ZIPF
+            or any(zipf(word, lang) >= WORD_ZIPF for lang in self.others)
+        )
 
     def content_words(self, query: str) -> list[str]:
         """The words of a query that say what was looked for (stop words and filler out)."""
