@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
 from kb_builder.load import load_and_check
-from kb_core.config import WIDGET_LABELS, SiteConfig, parse_config
+from kb_core.config import WIDGET_LABELS, SiteConfig, load_config, parse_config
 from kb_core.errors import ConfigError
 from kb_core.i18n import SHIPPED, catalog, keys
 from kb_store.store import Store
@@ -847,6 +848,25 @@ def test_kb_gaps_groups_failed_searches_in_their_language(
     assert "| # | Language | Searches | Visitors |" in md.stdout
     assert f"| {parcel['rank']} | fr | 2 |" in md.stdout
     assert f"| {lost['rank']} | en | 2 |" in md.stdout
+
+
+def test_a_missing_language_index_skips_its_groups_with_a_note(site: Path, tmp_path: Path) -> None:
+    """Without build/index/fr/public the French groups are not checked and the report says
+    why; the default language's index still answers."""
+    from kb_reports.gaps.loop import LoopChecker
+
+    shutil.copytree(site / "index" / "public", tmp_path / "index" / "public")
+    config, _ = load_config(site.parent / "site_config.yml")
+    checker = LoopChecker.open(tmp_path, config)
+    try:
+        assert checker.check(["refund"]).found == 1
+        assert checker.check(["remboursements"], language="fr").checked == 0
+        assert checker.shown("remboursements", "fr") == (None, None)
+        assert checker.searcher_for("fr") is None
+        [note] = checker.notes
+        assert note.endswith("; the 'now found' check for the fr groups is skipped")
+    finally:
+        checker.close()
 
 
 def test_the_widget_speaks_the_host_pages_language(client: FlaskClient, site: Path) -> None:
