@@ -129,9 +129,10 @@ class SectionEncoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit row per text (float32, ``len(texts)`` x ``DIMENSIONS``)."""
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    def encode(self, texts: Sequence[str], dtype: Any = np.float32) -> np.ndarray:
+        """One unit row per text (``len(texts)`` x ``DIMENSIONS``, float32 unless ``dtype``
+        says otherwise: a build keeps float16, half the memory, as it saves them)."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=dtype)
         for start in range(0, len(texts), self.CHUNK):
             out[start : start + self.CHUNK] = self._chunk(texts[start : start + self.CHUNK])
         return out
@@ -199,7 +200,7 @@ class Meanings:
                     sections = Sections(
                         saved["section_rows"],
                         saved["section_anchors"],
-                        saved["section_vectors"],
+                        saved["section_vectors"].astype(np.float32),
                         saved["section_keys"] if same and "section_keys" in saved else None,
                     )
                 found = cls(ids, saved["vectors"], sections)
@@ -226,12 +227,33 @@ class Meanings:
         if sections is not None:
             arrays["section_rows"] = sections.rows.astype(np.int32)
             arrays["section_anchors"] = np.array(sections.anchors, dtype=str)
-            arrays["section_vectors"] = sections.vectors.astype(np.float16)
+            arrays["section_vectors"] = np.asarray(sections.vectors, dtype=np.float16)
             if sections.keys is not None:
                 arrays["section_keys"] = sections.keys
                 arrays["section_model"] = np.array(section_model_id())
         with open(where / Meanings.FILE, "wb") as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def kept_sections(cls, index_dir: Path) -> dict[bytes, np.ndarray]:
+        """The section vectors an index holds by :func:`section_key` (float16, as saved),
+        for the next build to reuse; empty when it holds none, or none made by this
+        encoder."""
+        try:
+            with open(index_dir / cls.FILE, "rb") as f, np.load(f, allow_pickle=False) as saved:
+                if "section_keys" not in saved or "section_model" not in saved:
+                    return {}
+                if str(saved["section_model"]) != section_model_id():
+                    return {}
+                keys, vectors = saved["section_keys"], saved["section_vectors"]
+        except FileNotFoundError:
+            return {}
+        except Exception as e:  # a damaged file: encode everything again
+            log.warning("%s: section vectors not reused (%s: %s)", index_dir, type(e).__name__, e)
+            return {}
+        if len(keys) != len(vectors):
+            return {}
+        return dict(zip((bytes(k) for k in keys), vectors, strict=True))
 
     def rows(self, reader: Any) -> np.ndarray:
         """For each document number of the Whoosh ``reader``, its row here (-1: none), read
@@ -282,18 +304,14 @@ class Sections:
     ) -> None:
         self.rows = np.asarray(rows, dtype=np.int64)
         self.anchors = [str(a) for a in anchors]
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        # float32 to search (numpy's float16 products are slow); a build's float16 stays so
+        given = np.asarray(vectors)
+        self.vectors = given if given.dtype == np.float16 else given.astype(np.float32, copy=False)
         self.keys = keys
         # where each article's sections start (every article has at least its lead)
         self.starts = np.flatnonzero(np.r_[True, self.rows[1:] != self.rows[:-1]])
         self.ends = np.r_[self.starts[1:], len(self.rows)]
         self._centroids: np.ndarray | None = None
-
-    def known(self) -> dict[bytes, np.ndarray]:
-        """Vectors by :func:`section_key`, for the next build to reuse (empty without keys)."""
-        if self.keys is None or len(self.keys) != len(self.rows):
-            return {}
-        return {bytes(k): self.vectors[i] for i, k in enumerate(self.keys)}
 
     @property
     def centroids(self) -> np.ndarray:

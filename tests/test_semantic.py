@@ -240,8 +240,10 @@ def test_section_vectors_are_reused_by_their_text(tmp_path: Path) -> None:
     Meanings.save(tmp_path, [d.id for d in docs], np.zeros((len(docs), DIMENSIONS)), first)
     loaded = Meanings.load(tmp_path)
     assert loaded is not None and loaded.sections is not None
-    known = loaded.sections.known()
-    assert len(known) == len(set(first.keys.tolist()))
+    assert loaded.sections.vectors.dtype == np.float32  # to search
+    known = Meanings.kept_sections(tmp_path)
+    assert set(known) == set(first.keys.tolist())
+    assert Meanings.kept_sections(tmp_path / "nowhere") == {}
     # a marked vector stands in for one text: the next build takes it instead of encoding
     text = section_texts(LONG)[1][1]
     marked = np.zeros(DIMENSIONS, dtype=np.float32)

@@ -53,8 +53,10 @@ def section_vectors(
             keys.append(key)
             if key not in known:
                 todo[key] = text
-    made = dict(zip(todo, SectionEncoder().encode(list(todo.values())), strict=True))
-    vectors = np.zeros((len(keys), DIMENSIONS), dtype=np.float32)
+    # float16, as they are saved: half the memory of a large knowledge base's 100,000 rows
+    fresh = SectionEncoder().encode(list(todo.values()), dtype=np.float16)
+    made = dict(zip(todo, fresh, strict=True))
+    vectors = np.zeros((len(keys), DIMENSIONS), dtype=np.float16)
     for i, key in enumerate(keys):
         found = made.get(key)
         vectors[i] = found if found is not None else known[key]

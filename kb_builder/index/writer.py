@@ -168,8 +168,7 @@ def _finish(
     try:
         (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
         if vectors is not None:
-            before = Meanings.load(index_dir) if index_dir.is_dir() else None
-            known = before.sections.known() if before and before.sections else None
+            known = Meanings.kept_sections(index_dir)  # the last build's, by their text
             Meanings.save(tmp, [d.id for d in docs], vectors, section_vectors(docs, known))
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
