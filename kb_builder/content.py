@@ -349,7 +349,13 @@ def plain_text(markdown: str) -> str:
     text = re.sub(r"<[^>\n]+>", " ", text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"^\s*(!!!|\?\?\?\+?)\s*\w+", " ", text, flags=re.MULTILINE)
+    # an admonition's title is a label of its own, not a quoted sentence joining the text
+    text = re.sub(
+        r'^\s*(?:!!!|\?\?\?\+?)[ \t]*[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"([^"\n]*)")?',
+        r" \1",
+        text,
+        flags=re.MULTILINE,
+    )
     text = re.sub(r"^[#>\s|*+-]+", " ", text, flags=re.MULTILINE)
     # emphasis marks go without leaving a gap; an underscore inside a word stays
     text = re.sub(r"(?<!\w)[*_~]+|[*_~]+(?!\w)|`+", "", text.replace("|", " "))

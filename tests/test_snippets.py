@@ -43,3 +43,23 @@ def test_sentences_split_lines_and_full_stops() -> None:
         "Two there!",
         "A heading",
     ]
+
+
+ADMONITION = """We reply within one business day. Once a refund is approved, you get a credit note.
+
+!!! warning "Please talk to us before disputing a charge"
+    If you ask your bank to reverse a charge, the subscription is paused.
+
+!!! tip inline end "Tip"
+    Ask us first.
+"""
+
+
+def test_an_admonition_title_is_a_label_not_a_quoted_sentence() -> None:
+    """The title of `!!! warning "..."` is its own line without quotes: a label, so a snippet
+    (and an answer card) stops before it rather than quoting it as part of the text."""
+    text = plain_text(ADMONITION)
+    assert "\n Please talk to us before disputing a charge\n" in text
+    assert '"' not in text and "inline end" not in text and "warning" not in text
+    got = snippet(text, WordFinder([["credit"], ["note"]]))
+    assert got.endswith("you get a <mark>credit</mark> <mark>note</mark>.")
