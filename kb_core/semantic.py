@@ -286,10 +286,11 @@ class Sections:
     ``anchors[i]`` its anchor ("" for an article's lead), grouped by article in row order;
     ``keys[i]`` (:func:`section_key`) lets the next build reuse the vector of a text it has.
 
-    Above :data:`EXACT_SECTIONS` sections, :meth:`best` first compares the query with each
-    article's centroid (the mean of its section vectors) and then with every section of the
-    :data:`COARSE_ARTICLES` nearest articles only: one pass over the articles, not over
-    every section, which keeps a search by meaning within milliseconds at 100,000 sections.
+    Above :data:`EXACT_SECTIONS` sections and three times :data:`COARSE_ARTICLES` articles,
+    :meth:`best` first compares the query with each article's centroid (the mean of its
+    section vectors) and then with every section of the :data:`COARSE_ARTICLES` nearest
+    articles only: one pass over the articles, not over every section, which keeps a search
+    by meaning within milliseconds at 100,000 sections.
     """
 
     EXACT_SECTIONS = 20_000
@@ -347,8 +348,8 @@ class Sections:
 
         Above :data:`EXACT_SECTIONS` sections, exact only for ``rows`` and the articles whose
         centroid is nearest ``query``; every other article gets -1.0 (and its lead)."""
-        if len(self.rows) <= self.EXACT_SECTIONS:
-            return self._exact(query)
+        if len(self.rows) <= self.EXACT_SECTIONS or len(self.starts) <= 3 * self.COARSE_ARTICLES:
+            return self._exact(query)  # coarse would read most of the sections anyway
         articles = len(self.starts)
         near = self.centroids @ query
         depth = min(self.COARSE_ARTICLES, articles)
