@@ -135,10 +135,13 @@ class SiteSettings(_Model):
         """Where a language's portal lives below the site: '' for the default, else 'fr/'."""
         return "" if code == self.language else f"{code}/"
 
+    def settings_of(self, code: str) -> LanguageSettings | None:
+        """The ``site.languages`` item of a language, if the site lists it."""
+        return next((lang for lang in self.languages if lang.code == code), None)
+
     def language_label(self, code: str) -> str:
         """The name of a language in the switcher."""
-        found = next((lang for lang in self.languages if lang.code == code), None)
-        return (found or LanguageSettings(code=code)).label
+        return (self.settings_of(code) or LanguageSettings(code=code)).label
 
 
 class SearchSettings(_Model):
@@ -512,7 +515,7 @@ class SiteConfig(_Model):
     def strings(self, code: str | None = None) -> dict[str, str]:
         """The portal's strings in a language: our catalog, then ``site.languages[].strings``."""
         code = code or self.site.language
-        lang = next((x for x in self.site.languages if x.code == code), None)
+        lang = self.site.settings_of(code)
         return language_strings(code, lang.strings if lang else None)
 
     def widget_texts(self, code: str | None = None) -> dict[str, str]:
@@ -530,7 +533,7 @@ class SiteConfig(_Model):
         ``site.languages[code].strings[key]`` when that language gives one, else as written."""
         if not value or code in (None, self.site.language):
             return value
-        lang = next((x for x in self.site.languages if x.code == code), None)
+        lang = self.site.settings_of(code)
         return lang.strings.get(key, value) if lang else value
 
     def localized(self, code: str | None = None) -> tuple[dict[str, Any], list[str]]:
@@ -574,18 +577,23 @@ class SiteConfig(_Model):
 
     def untranslated_texts(self, source: str) -> list[Problem]:
         """Warnings for texts the site wrote that another language's portal shows as written."""
-        written = {"site.announcement": bool(self.site.announcement)}
-        written["contact.incident"] = bool(self.contact.incident)
-        written["contact.response_time"] = (
-            self.contact.response_time != ContactSettings().response_time
-        )
-        if self.contact.topics != ContactSettings().topics:
-            written.update((f"contact.topic.{k}", True) for k in self.contact.topics)
+        default = ContactSettings()
+        written = [
+            key
+            for key, own in (
+                ("site.announcement", bool(self.site.announcement)),
+                ("contact.incident", bool(self.contact.incident)),
+                ("contact.response_time", self.contact.response_time != default.response_time),
+            )
+            if own
+        ]
+        if self.contact.topics != default.topics:
+            written += [f"contact.topic.{k}" for k in self.contact.topics]
         out = []
         for lang in self.site.languages:
             if lang.code == self.site.language:
                 continue
-            for key in (k for k, v in written.items() if v and k not in lang.strings):
+            for key in (k for k in written if k not in lang.strings):
                 out.append(
                     Problem(
                         source,

@@ -193,15 +193,11 @@ class Meanings:
             with open(where, "rb") as f, np.load(f, allow_pickle=False) as saved:
                 ids = [str(k) for k in saved["ids"]]
                 sections = None
-                if "section_vectors" in saved:
-                    same = "section_model" in saved and (
-                        str(saved["section_model"]) == section_model_id()
-                    )
+                if "section_vectors" in saved:  # their keys are the next build's business
                     sections = Sections(
                         saved["section_rows"],
                         saved["section_anchors"],
                         saved["section_vectors"].astype(np.float32),
-                        saved["section_keys"] if same and "section_keys" in saved else None,
                     )
                 found = cls(ids, saved["vectors"], sections)
         except FileNotFoundError:

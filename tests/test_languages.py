@@ -697,9 +697,9 @@ def test_searches_ratings_and_contact_requests_carry_the_language(
     assert stored == [("fr",)]
 
 
-def test_the_widget_names_its_language_on_every_call(client: FlaskClient, store: Path) -> None:
-    """The widget's calls come from the host page (no Referer on this site): ?lang=fr gives
-    the contact form in French and stores the request as French."""
+def test_calls_from_another_origin_name_their_language(client: FlaskClient, store: Path) -> None:
+    """The widget's calls come from the host page (no Referer on this site) and name their
+    language: ?lang=fr gives the contact form in French and stores the request as French."""
     described = client.get("/api/contact?lang=fr").json
     assert described["topics"] == ["Compte", "Facturation", "Problème technique", "Autre"]
     assert described["response_time"] == "sous un jour ouvré"
@@ -750,6 +750,17 @@ def test_a_forwarded_request_says_its_language() -> None:
     assert "Language:" not in email_message(config, plain).get_content()
 
 
+def kb_gaps(site: Path, store: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`kb gaps --since all ARGS` as a process on the built ``site``, reading ``store``."""
+    return subprocess.run(
+        [KB, "gaps", "--since", "all", *args],
+        cwd=site.parent,
+        env={**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"},
+        capture_output=True,
+        text=True,
+    )
+
+
 def test_kb_gaps_lists_each_language_and_what_it_lacks(
     client: FlaskClient, store: Path, site: Path
 ) -> None:
@@ -764,14 +775,7 @@ def test_kb_gaps_lists_each_language_and_what_it_lacks(
         )
     client.post("/api/events/view", json={"id": "refunds"}, headers=FR_PAGE)
     client.post("/api/events/view", json={"id": "invoices"})  # an English reader
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"}
-    run = subprocess.run(
-        [KB, "gaps", "--since", "all", "--format", "json"],
-        cwd=site.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    run = kb_gaps(site, store, "--format", "json")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     french = next(x for x in data["languages"] if x["language"] == "fr")
@@ -786,9 +790,7 @@ def test_kb_gaps_lists_each_language_and_what_it_lacks(
             "visitors": 1,
         }
     ]
-    text = subprocess.run(
-        [KB, "gaps", "--since", "all"], cwd=site.parent, env=env, capture_output=True, text=True
-    )
+    text = kb_gaps(site, store)
     assert text.returncode == 0, text.stderr
     assert "Searches by language" in text.stdout
     assert "Untranslated articles read most in another language" in text.stdout
@@ -818,14 +820,7 @@ def test_kb_gaps_groups_failed_searches_in_their_language(
             )
     finally:
         db.close()
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"}
-    run = subprocess.run(
-        [KB, "gaps", "--since", "all", "--format", "json"],
-        cwd=site.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    run = kb_gaps(site, store, "--format", "json")
     assert run.returncode == 0, run.stderr
     groups = {g["label"]: g for g in json.loads(run.stdout)["failed_searches"]}
     parcel = groups["colis perdu"]
@@ -837,13 +832,7 @@ def test_kb_gaps_groups_failed_searches_in_their_language(
     refunds = groups["remboursements"]
     assert refunds["language"] == "fr"
     assert refunds["loop"] == {"checked": 1, "found": 1, "top": "Remboursements"}
-    md = subprocess.run(
-        [KB, "gaps", "--since", "all", "--format", "md"],
-        cwd=site.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    md = kb_gaps(site, store, "--format", "md")
     assert md.returncode == 0, md.stderr
     assert "| # | Language | Searches | Visitors |" in md.stdout
     assert f"| {parcel['rank']} | fr | 2 |" in md.stdout
