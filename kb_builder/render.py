@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +163,47 @@ def warm_up() -> None:
     import pymdownx.superfences  # noqa: F401
 
 
+class _ReusedMarkdown:
+    """Stands for the ``markdown`` module in ``mkdocs.structure.pages`` during a render: its
+    ``Markdown`` hands every page the same instance, reset, as Python-Markdown means one to be
+    reused (``md.reset().convert(text)``), where MkDocs 1.6 builds a new one for each page.
+
+    Building one costs as much as converting a help-center article with this extension list
+    (about a quarter of a page's render). What MkDocs registers on it for a page (its anchor,
+    link and title processors) replaces, under the same names, what the last page registered,
+    and ``reset`` clears every extension's per-page state (toc, stashes, references), so each
+    page renders as it would alone (``tests/test_build.py`` holds a build to that).
+    """
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+        self._md: Any = None
+        self._made_from: tuple[Any, Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def Markdown(self, *, extensions: Any, extension_configs: Any) -> Any:  # noqa: N802
+        made_from = (extensions, extension_configs)
+        if self._made_from is not None and all(map(operator.is_, made_from, self._made_from)):
+            return self._md.reset()
+        self._md = self._module.Markdown(extensions=extensions, extension_configs=extension_configs)
+        self._made_from = made_from
+        return self._md
+
+
+@contextmanager
+def _one_markdown_per_render() -> Iterator[None]:
+    import mkdocs.structure.pages as pages
+
+    module = vars(pages)["markdown"]
+    setattr(pages, "markdown", _ReusedMarkdown(module))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(pages, "markdown", module)  # noqa: B010
+
+
 def _mkdocs_build(plan_tree_name: str, cfg_path: Path, incremental: bool) -> list[str]:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config as mkdocs_load_config
@@ -173,7 +217,8 @@ def _mkdocs_build(plan_tree_name: str, cfg_path: Path, incremental: bool) -> lis
     mk_log.propagate = False
     try:
         cfg = mkdocs_load_config(config_file=str(cfg_path))
-        mkdocs_build(cfg, dirty=incremental)
+        with _one_markdown_per_render():
+            mkdocs_build(cfg, dirty=incremental)
     except (MkDocsException, OSError) as exc:  # Abort, ConfigurationError, a theme error
         details = "; ".join(collector.messages[-5:]) or str(exc)
         raise BuildError(f"MkDocs could not build the {plan_tree_name} portal: {details}") from exc

@@ -7,6 +7,7 @@ import re
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -403,3 +404,43 @@ def test_build_works_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
     (out / ".work" / "docs.cache").mkdir(parents=True)  # a folder where the file would go
     build_site(content, SiteConfig(), out, today=TODAY)
     assert _search_ids(out, "text 4") >= {"a4"}
+
+
+def test_pages_render_as_alone_with_one_markdown_instance(tmp_path: Path, monkeypatch: Any) -> None:
+    """Rendering reuses one Python-Markdown instance per MkDocs run (kb_builder/render.py):
+    every page must come out as it does from an instance of its own, with nothing of the page
+    before it (heading ids, tab numbers, reference links, footnote-like stashes)."""
+    import contextlib
+
+    import kb_builder.render
+
+    body = (
+        "## Set up\n\nSee [the guide][guide] and [the other page](../b/).\n\n"
+        '!!! tip "Before you start"\n    Have your **admin** rights.\n\n'
+        '=== "Web"\n\n    Open *Settings*.\n\n=== "Mobile"\n\n    Tap `Menu`.\n\n'
+        "- [x] done\n- [ ] to do\n\n```python\nprint('hi')\n```\n\n"
+        '<div markdown="1">Inside *html*</div>\n\n## Set up\n\nTwice, on purpose.\n'
+    )
+    for name in "abcd":  # the same headings and tabs on every page; a reference defined once
+        defined = "\n[guide]: https://example.com/guide\n" if name == "a" else ""
+        text = f"---\ntitle: Page {name}\n---\n\n{body}{defined}"
+        write(tmp_path / "content", f"guides/{name}.md", text)
+    built = {}
+    for mode in ("reused", "own"):
+        if mode == "own":
+            monkeypatch.setattr(
+                kb_builder.render, "_one_markdown_per_render", contextlib.nullcontext
+            )
+        out = tmp_path / mode
+        build_site(tmp_path / "content", SiteConfig(), out, today=TODAY)
+        built[mode] = {
+            p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted((out / "public").rglob("*.html"))
+        }
+    assert built["reused"].keys() == built["own"].keys() and len(built["own"]) > 4
+    for rel, html in built["own"].items():
+        assert built["reused"][rel] == html, rel
+    page_d = built["own"]["public/guides/d/index.html"]
+    assert 'id="set-up"' in page_d and 'id="set-up_1"' in page_d and "set-up_2" not in page_d
+    assert "[the guide][guide]" in page_d  # page a's reference did not carry over
+    assert 'href="https://example.com/guide"' in built["own"]["public/guides/a/index.html"]
