@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from kb_builder.buildcache import Cache
@@ -13,6 +14,7 @@ from kb_builder.index.writer import build_index
 from kb_core.search import answer as search_answer
 from kb_core.search.answer import question_like
 from kb_core.search.searcher import Searcher
+from kb_core.semantic import Meanings, Sections
 from tests.test_search import doc
 
 HELP = [
@@ -100,6 +102,53 @@ def test_the_example_answers_from_the_right_section(example_build: tuple[Path, A
         "To end every session except the one you're using, click Sign out of all other sessions."
     )
     assert keywords.answered and keywords.results and keywords.answer is None
+
+
+def _axis(i: int) -> np.ndarray:
+    return np.eye(4, dtype=np.float32)[i]
+
+
+def test_unsure_when_words_barely_chose_the_hit_and_meaning_prefers_a_rival() -> None:
+    # three articles; "a"'s sections point away from the query, "b"'s second one at it
+    sections = Sections(
+        np.array([0, 0, 1, 1, 2]),
+        ["", "a-how", "", "b-how", ""],
+        np.stack([_axis(1), _axis(2), _axis(2), 0.9 * _axis(0) + 0.1 * _axis(1), _axis(3)]),
+    )
+    meanings = Meanings(["a", "b", "c"], np.zeros((3, 4)), sections)
+    query = _axis(0)
+    hits = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    close, clear = [10.0, 8.5], [10.0, 7.0]  # the runner-up's score by words: 85%, 70%
+    assert search_answer.unsure(query, close, meanings, hits)
+    assert not search_answer.unsure(query, clear, meanings, hits)  # words chose "a" clearly
+    rival_far = [{"id": "a"}, {"id": "c"}, {"id": "unknown"}]  # "c" is no nearer than "a"
+    assert not search_answer.unsure(query, close, meanings, rival_far)
+    assert not search_answer.unsure(query, close, meanings, hits[:1])  # nothing to compare
+    assert not search_answer.unsure(query, close, Meanings(["a", "b", "c"], np.zeros((3, 4))), hits)
+    assert not search_answer.unsure(query, close, None, hits)
+    best_near = [{"id": "b"}, {"id": "a"}, {"id": "c"}]  # meaning agrees with words
+    assert not search_answer.unsure(query, close, meanings, best_near)
+
+
+def test_the_example_gives_no_card_when_unsure_of_the_article(
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words barely rank a rival (codes not working) above the 2-step verification article,
+    whose backup-codes section meaning finds nearer: no card, whatever its score, where the
+    card would quote the rival. The refund card stays."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # any card at all
+    question = "how many backup codes do I get for two-step verification?"
+    with Searcher(example_build[0] / "index" / "public") as s:
+        unsure = s.search(question)
+        monkeypatch.setattr(search_answer, "LEXICAL_CLOSE", 2.0)  # never close: no gate
+        ungated = s.search(question)
+        monkeypatch.undo()
+        refund = s.search("how do I get a refund")
+    assert unsure.answered and unsure.results and unsure.answer is None
+    assert unsure.results[0].id != "two-step-verification"
+    assert "two-step-verification" in {h.id for h in unsure.results[1:3]}
+    assert ungated.answer is not None and ungated.answer.id == unsure.results[0].id
+    assert refund.answer is not None and refund.answer.id == "refunds"  # at the shipped threshold
 
 
 def test_the_public_index_never_answers_from_an_internal_article(

@@ -154,6 +154,7 @@ class Ranker:
         ranked = sorted(
             ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
         )
+        lexical = [s for s, _ in ranked[:2]]  # by words, for the answer card
         vector = None
         anchors: dict[int, str] = {}  # the section meaning points at, by document
         if self._unsure(words, ranked) or self._meaning_only(words, ranked):
@@ -179,7 +180,7 @@ class Ranker:
             if vector is not None and not anchors:
                 self._open_at_meaning(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
-                found.answer = self._card(query, vector, finder, weights, found)
+                found.answer = self._card(query, vector, finder, weights, found, lexical)
         return found
 
     def _open_at_meaning(
@@ -201,15 +202,22 @@ class Ranker:
         """Whether ``query`` may get an answer card: a question, and an index with vectors."""
         return self.meanings is not None and search_answer.question_like(query)
 
-    @staticmethod
     def _card(
+        self,
         query: str,
         vector: np.ndarray | None,
         finder: WordFinder,
         weights: list[float],
         found: Ranked,
+        lexical: list[float],
     ) -> search_answer.Answer | None:
-        """The answer card from the best hit, when it reaches the card threshold."""
+        """The answer card from the best hit, when it reaches the card threshold and the search
+        is not unsure of its article (:func:`search_answer.unsure`, from ``lexical``, the two
+        best scores by words)."""
+        if vector is None:
+            vector = encoder().encode_one(query)
+        if search_answer.unsure(vector, lexical, self.meanings, [h.fields for h in found.hits]):
+            return None
         best = found.hits[0]
         made = search_answer.card(
             query, vector, encoder(), best.fields, best.anchor, finder, weights, found.confidence
