@@ -69,15 +69,24 @@ def _links(article: Article) -> list[tuple[int, bool, str, str]]:
             continue
         if in_fence:
             continue
-        line = _INLINE_CODE.sub("", line)
-        for m in _LINK.finditer(line):
-            target = m.group(3) or m.group(4)
-            found.append((article.body_line + n, m.group(1) == "!", m.group(2), target))
-        for m in _OTHER_LINKS.finditer(_LINK.sub("", line)):
-            is_src = (m.group("attr") or "").lower() == "src"
-            target = m.group("ref") or m.group("html") or m.group("auto")
-            found.append((article.body_line + n, is_src, "src" if is_src else "", target))
-        if _HTML_IMG.search(line):
+        # each pattern runs only on a line holding what it cannot match without (most lines
+        # of an article hold no link at all)
+        if "`" in line:
+            line = _INLINE_CODE.sub("", line)
+        if "](" in line:
+            for m in _LINK.finditer(line):
+                target = m.group(3) or m.group(4)
+                found.append((article.body_line + n, m.group(1) == "!", m.group(2), target))
+            rest = _LINK.sub("", line)
+        else:
+            rest = line
+        lower = rest.lower()
+        if "]:" in rest or "=" in rest or "<http" in lower:
+            for m in _OTHER_LINKS.finditer(rest):
+                is_src = (m.group("attr") or "").lower() == "src"
+                target = m.group("ref") or m.group("html") or m.group("auto")
+                found.append((article.body_line + n, is_src, "src" if is_src else "", target))
+        if "<img" in line.lower() and _HTML_IMG.search(line):
             found.append((article.body_line + n, True, "", "<img>"))
     return found
 
