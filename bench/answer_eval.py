@@ -6,7 +6,9 @@ A card is right when the text shown answers the question: its article is one the
 expects and either its section's anchor is the one marked, or most (70%) of the marked
 answer's words are in the card's text. Where a set marks no anchor (stackfaq: one answer
 article per question, every section an answer to it), the article alone decides.
-Precision = right cards / cards shown; coverage = cards shown / questions.
+Precision = right cards / cards shown; coverage = cards shown / questions. Where sections are
+judged, the count of cards from a right article that quote the right section (every card the
+search could give, whatever its score) measures the choice of section apart from the article.
 
 Training (the threshold is chosen here): bench/queries/answers_train/tandem.csv on the
 example KB in content/, stackfaq group 0, and bench/queries/answers_train/<corpus>.csv for the
@@ -62,6 +64,7 @@ class Outcome:
     shown: str
     quoted: bool = False  # the marked answer's words are in the card (a stricter test)
     ms: float = 0.0  # the search's time, card included
+    article: bool = False  # the card's article is one expected (its section may not be)
 
 
 def words(text: str) -> set[str]:
@@ -82,7 +85,8 @@ def judge(q: Question, searcher: Searcher) -> Outcome:
     said = right and bool(quoted) and len(quoted & words(card.text)) >= QUOTE_SHARE * len(quoted)
     if right and (q.anchor or q.quote):
         right = (bool(q.anchor) and card.anchor == q.anchor) or said
-    return Outcome(q, card.score, right, f"{article}#{card.anchor}: {card.text}", said, ms)
+    shown = f"{article}#{card.anchor}: {card.text}"
+    return Outcome(q, card.score, right, shown, said, ms, article in q.expected)
 
 
 def read_set(path: Path) -> list[Question]:
@@ -129,6 +133,12 @@ def report(name: str, outcomes: list[Outcome], threshold: float, misses: bool) -
         f"{name:<34} n={len(outcomes):>4}  cards={n:>4}  precision={p:.3f}  coverage={c:.3f}"
         f"  (answered+question: {possible}){quoted}"
     )
+    if any(o.question.anchor or o.question.quote for o in outcomes):  # sections are judged
+        sure = [o for o in outcomes if o.score is not None and o.article]
+        print(
+            f"{'':<34} right section, at any threshold, when the article is right: "
+            f"{sum(o.right for o in sure)}/{len(sure)}"
+        )
     ms = sorted(o.ms for o in outcomes)
     p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
     print(f"{'':<34} search with card: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")

@@ -10,6 +10,7 @@ import pytest
 
 from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
+from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.search import answer as search_answer
 from kb_core.search.answer import question_like
@@ -164,3 +165,73 @@ def test_the_public_index_never_answers_from_an_internal_article(
     internal = {"refund-approval-policy", "escalation-matrix", "verify-account-ownership"}
     assert found.answer is None or found.answer.id not in internal
     assert not internal & {h.id for h in found.results}
+
+
+def _password_and_two_factor() -> list[Any]:
+    """Two articles whose answers sit in later sections, not in the opening text."""
+    change = (
+        "Open Settings and choose Password. Type your current password, then your new password "
+        "twice and click Save."
+    )
+    forgot = (
+        "Forgot your password? On the sign-in page, click Help. We email you a link, valid for "
+        "one hour, to choose a new password."
+    )
+    enable = (
+        "Open Settings, choose Security and click Enable next to Two-factor authentication. "
+        "Scan the QR code with your authenticator app and type the code it shows."
+    )
+    disable = "Open Settings, choose Security and click Disable. Type your password to confirm."
+    codes = (
+        "Keep the recovery codes we show you somewhere safe. Each one signs you in once if you "
+        "lose your phone."
+    )
+
+    def article(id: str, title: str, lead: str, *sections: tuple[str, str, str]) -> Any:
+        body = "\n".join([lead, *(f"{heading}\n{text}" for _, heading, text in sections)])
+        return doc(id, title, body, sections=tuple(Section(*s) for s in sections))
+
+    return [
+        article(
+            "password",
+            "Your password",
+            "Your password keeps your account safe. Use a long password that you do not use "
+            "anywhere else.",
+            ("change-your-password", "Change your password", change),
+            ("cannot-sign-in", "Cannot sign in", forgot),
+        ),
+        article(
+            "two-factor",
+            "Two-factor authentication",
+            "Two-factor authentication adds a second step to signing in: a code from an app on "
+            "your phone as well as your password.",
+            ("how-to-enable-it", "How to enable it", enable),
+            ("how-to-disable-it", "How to disable it", disable),
+            ("recovery-codes", "Recovery codes", codes),
+        ),
+    ]
+
+
+@pytest.mark.usefixtures("lenient")
+def test_the_section_that_answers_is_quoted_rather_than_the_opening_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The opening text gets no credit for the title's words (every section is under the
+    title), and a section holding the question's words (here in its own question, which is
+    never quoted) is preferred: without either, these cards quote the opening text or the
+    wrong section."""
+    password, two_factor_article = _password_and_two_factor()
+    for name, article in (("password", password), ("two-factor", two_factor_article)):
+        docs = [article, *HELP]  # one article of each kind, so neither shapes the other's idf
+        build_index(docs, tmp_path / name, vectors=title_vectors(docs, Cache(None, "")))
+    with Searcher(tmp_path / "two-factor") as s:
+        two_factor = s.search("how do I turn on two-factor authentication?").answer
+    with Searcher(tmp_path / "password") as s:
+        forgot = s.search("i forgot my password").answer
+        monkeypatch.setattr(search_answer, "SECTION_WEIGHT", 0.0)
+        by_sentences = s.search("i forgot my password").answer
+    assert two_factor is not None and two_factor.anchor == "how-to-enable-it"
+    assert two_factor.text.startswith("Open Settings, choose Security and click Enable")
+    assert forgot is not None and forgot.anchor == "cannot-sign-in"
+    assert forgot.text.startswith("We email you a link")
+    assert by_sentences is not None and by_sentences.anchor == "change-your-password"
