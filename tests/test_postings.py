@@ -87,12 +87,15 @@ def test_the_index_exercises_blocks_segments_and_deletions(reader: IndexReader) 
 def test_the_private_attributes_read_are_there(reader: IndexReader) -> None:
     leaf, _ = next(iter(reader.leaf_readers()))
     m = leaf.postings("terms", "common").child
-    for name in ("_read_ids", "_read_weights", "_next_block", "is_active"):
+    for name in ("_read_data", "_read_ids", "_read_weights", "_next_block", "is_active"):
         assert callable(getattr(m, name, None)), name
-    assert hasattr(m, "_ids") and hasattr(m, "_weights")
+    assert hasattr(m, "_ids") and hasattr(m, "_weights") and not m._byteids
+    m._read_data()
+    deltas = list(m._data[0])  # blocks() undoes the delta coding itself
     m._read_ids()
     m._read_weights()
     assert list(m._ids) == [0, 1, 2, 3]  # blocklimit 4
+    assert deltas == [0, 1, 1, 1]
     assert len(m._weights) == 4
 
 

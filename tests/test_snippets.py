@@ -63,3 +63,48 @@ def test_an_admonition_title_is_a_label_not_a_quoted_sentence() -> None:
     assert '"' not in text and "inline end" not in text and "warning" not in text
     got = snippet(text, WordFinder([["credit"], ["note"]]))
     assert got.endswith("you get a <mark>credit</mark> <mark>note</mark>.")
+
+
+def test_clauses_in_each_is_clauses_in_of_each_text() -> None:
+    """One search over the texts joined gives, text by text, what one search each gives:
+    a stem at a text's start, one running into the next text, a longer stem of another
+    clause at the same place, an empty text, letters whose lower case is longer."""
+    finder = WordFinder([["log", "logg"], ["login"], ["reset", "rese"], ["İstanbul"]])
+    texts = [
+        "Log in",
+        "",
+        "blog post",
+        "catalog",
+        "login page reset",
+        "İstanbul office: logging",
+        "re",
+        "set",
+        "RESETTING",
+    ]
+    each = finder.clauses_in_each(texts)
+    assert each == [finder.clauses_in(t) for t in texts]
+    assert each[0] == {0} and each[2] == set() and each[4] == {0, 1, 2} and each[8] == {2}
+    assert finder.clauses_in_each(texts[4:5]) == [{0, 1, 2}]
+
+
+def test_first_is_where_find_starts() -> None:
+    finder = WordFinder([["refund"], ["charg"]])
+    for text in ("You were charged; refunds follow.", "No match here.", "Refund", ""):
+        found = finder.find(text)
+        assert finder.first(text) == (found[0][0] if found else None)
+
+
+def test_sentences_of_spaced_and_unspaced_lines() -> None:
+    """A line splits only where a full stop, question or exclamation mark is followed by
+    space and a capital or digit, whatever the spaces were."""
+    text = "One.\tTwo?  3 apples!\u00a0Four\n  \n e.g. not split.Here\nwhy?no\nA . B"
+    assert sentences(text) == [
+        "One.",
+        "Two?",
+        "3 apples!",
+        "Four",
+        "e.g. not split.Here",
+        "why?no",
+        "A .",
+        "B",
+    ]

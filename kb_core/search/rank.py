@@ -195,8 +195,10 @@ class Ranker:
             row = self.meanings.row.get(hit.fields.get("id", "")) if self.meanings else None
             if hit.anchor is None and row is not None:
                 meant = sections.anchors[sections.nearest_in(vector, row)]
-                if meant:
-                    found.hits[i] = _hit(hit.fields, hit.score, finder, clauses, meant)
+                if meant:  # no section matched its words: _best_section need not look again
+                    found.hits[i] = _hit(
+                        hit.fields, hit.score, finder, clauses, meant, (None, None)
+                    )
 
     def _cards(self, query: str) -> bool:
         """Whether ``query`` may get an answer card: a question, and an index with vectors."""
@@ -342,8 +344,7 @@ class Ranker:
                 single: dict[int, float] = {}
                 self._add(reader, clause.alternatives[0][0], boost, total_docs, single)
                 covered.append(set(single))
-                for d, s in single.items():
-                    scores[d] = scores.get(d, 0.0) + s
+                _merge(scores, single)
                 continue
             best: dict[int, float] = {}  # the clause counts its best alternative
             for alt in clause.alternatives:
@@ -357,8 +358,7 @@ class Ranker:
                         best[d] = s
             if covered is not None:
                 covered.append(set(best))
-            for d, s in best.items():
-                scores[d] = scores.get(d, 0.0) + s
+            _merge(scores, best)
         return scores
 
     @staticmethod
@@ -372,10 +372,16 @@ class Ranker:
             return
         idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
         get = scores.get
+        # Into an empty dict, a term's postings go whole (their ids are distinct), in C.
+        fresh = not scores
         for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
             for ids, weights in blocks(reader, fieldname, term):
+                if fresh:
+                    scores.update(zip(ids, map(factor.__mul__, weights), strict=True))
+                    continue
                 for d, w in zip(ids, weights, strict=True):
                     scores[d] = get(d, 0.0) + factor * w
+            fresh = False
 
     def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
         """Words typed apart that the articles write as one ("log in", "back up"), and a
@@ -419,6 +425,18 @@ class Ranker:
         return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
 
 
+def _merge(scores: dict[int, float], part: dict[int, float]) -> None:
+    """Add ``part``'s scores to ``scores``, as ``scores[d] = scores.get(d, 0.0) + s`` would
+    one posting at a time (new articles join in ``part``'s order, which breaks ties), but
+    with a Python step only for the articles both have."""
+    if not scores:
+        scores.update(part)
+        return
+    sums = {d: scores[d] + part[d] for d in scores.keys() & part.keys()}
+    scores.update(part)
+    scores.update(sums)
+
+
 def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
     """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
     commonest index terms it begins, before any spelling correction would."""
@@ -456,11 +474,17 @@ def _proximity(fields: dict[str, Any], finder: WordFinder, said: str) -> float:
 
 
 def _hit(
-    fields: dict[str, Any], score: float, finder: WordFinder, clauses: int, meant: str | None
+    fields: dict[str, Any],
+    score: float,
+    finder: WordFinder,
+    clauses: int,
+    meant: str | None,
+    best: tuple[str | None, str | None] | None = None,
 ) -> RankedHit:
     """A hit opening at the section whose heading or text holds the query words its title
-    lacks, else at the section nearest the query by meaning (``meant``), if any."""
-    anchor, text = _best_section(fields, finder, clauses)
+    lacks, else at the section nearest the query by meaning (``meant``), if any; ``best``:
+    what :func:`_best_section` gives, when known."""
+    anchor, text = _best_section(fields, finder, clauses) if best is None else best
     if anchor is None and meant:
         text = next((t for a, _, t in fields.get("sections") or () if a == meant), None)
         anchor = meant if text is not None else None

@@ -273,6 +273,7 @@ class WordFinder:
 
     def __init__(self, clauses: Sequence[Sequence[str]]) -> None:
         groups = []
+        firsts: list[str] = []
         self._clause_of = [-1]  # regex group number -> clause number
         self._stems: list[tuple[str, ...]] = []
         self._each: list[re.Pattern[str] | None] = []
@@ -280,11 +281,16 @@ class WordFinder:
             parts = sorted({s.lower() for s in stems if len(s) >= 2}, key=len, reverse=True)
             alternation = "|".join(re.escape(p) for p in parts)
             self._stems.append(tuple(parts))
-            self._each.append(re.compile(rf"\b(?:{alternation})") if parts else None)
+            self._each.append(
+                re.compile(rf"{_starts(parts)}\b(?:{alternation})") if parts else None
+            )
             if parts:
                 groups.append(f"({alternation})")
                 self._clause_of.append(i)
-        self.pattern = re.compile(r"\b(?:" + "|".join(groups) + r")\w*") if groups else None
+                firsts.extend(parts)
+        self.pattern = (
+            re.compile(rf"{_starts(firsts)}\b(?:" + "|".join(groups) + r")\w*") if groups else None
+        )
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, clause number) of every match."""
@@ -295,6 +301,11 @@ class WordFinder:
             (m.start(), m.end(), clause_of[m.lastindex or 0])
             for m in self.pattern.finditer(_lower(text))
         ]
+
+    def first(self, text: str) -> int | None:
+        """Where the first match starts, if any (what :meth:`find` would list first)."""
+        m = self.pattern.search(_lower(text)) if self.pattern is not None else None
+        return None if m is None else m.start()
 
     def clauses_in(self, text: str) -> set[int]:
         """The clauses with a word in ``text``."""
@@ -307,7 +318,24 @@ class WordFinder:
         return found
 
     def clauses_in_each(self, texts: Sequence[str]) -> list[set[int]]:
-        return [self.clauses_in(t) for t in texts]
+        """:meth:`clauses_in` of each text, from one search of them all, newline-joined (no
+        stem holds a newline, and the newline before a text is a word boundary, as its start
+        is): for each clause, only the texts holding one of its stems are looked at."""
+        found: list[set[int]] = [set() for _ in texts]
+        if len(texts) < 2:
+            return [self.clauses_in(t) for t in texts]
+        lowered = [_lower(t) for t in texts]
+        joined = "\n".join(lowered)
+        starts = list(itertools.accumulate((len(t) + 1 for t in lowered[:-1]), initial=0))
+        for i, (stems, each) in enumerate(zip(self._stems, self._each, strict=True)):
+            if each is None or not any(s in joined for s in stems):
+                continue
+            search, m = each.search, each.search(joined)
+            while m is not None:  # one match a text is enough: on to the next text
+                k = bisect.bisect_right(starts, m.start())
+                found[k - 1].add(i)
+                m = search(joined, starts[k]) if k < len(starts) else None
+        return found
 
     def pairs_in(self, text: str, gap: int = 20) -> set[int]:
         """Clauses i whose words appear followed closely by those of clause i + 1."""
@@ -317,6 +345,12 @@ class WordFinder:
             for a, b in zip(found, found[1:], strict=False)
             if b[2] == a[2] + 1 and b[0] - a[1] <= gap
         }
+
+
+def _starts(stems: Iterable[str]) -> str:
+    """A lookahead for the first letters of ``stems``: what a match must start with, said
+    first so the regex engine skips other positions fast (matches are the same)."""
+    return "(?=[" + "".join(re.escape(c) for c in sorted({s[0] for s in stems})) + "])"
 
 
 def _lower(text: str) -> str:
@@ -334,11 +368,14 @@ _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
 def sentences(text: str) -> list[str]:
     """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
     after a full stop, question or exclamation mark."""
-    found = []
+    found: list[str] = []
+    split = _SENTENCE_END.split
     for line in text.splitlines():
-        for part in _SENTENCE_END.split(" ".join(line.split())):
-            if part:
-                found.append(part)
+        line = " ".join(line.split())  # the only space left is " ": a sentence ends before one
+        if ". " in line or "! " in line or "? " in line:
+            found.extend(part for part in split(line) if part)
+        elif line:
+            found.append(line)
     return found
 
 
@@ -375,9 +412,9 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200) -> str:
         size += 1 + len(nxt)
     excerpt = " ".join(parts)
     lead = ""
-    matches = finder.find(excerpt)
-    if matches and matches[0][0] > width * 2 // 3:  # a long sentence: start near its match
-        space = excerpt.find(" ", max(0, matches[0][0] - width // 4))
+    first = finder.first(excerpt)
+    if first is not None and first > width * 2 // 3:  # a long sentence: start near its match
+        space = excerpt.find(" ", max(0, first - width // 4))
         excerpt, lead = excerpt[space + 1 :], "…"
     cut = len(excerpt) > width
     if cut:  # end at a word
