@@ -4,6 +4,7 @@ and Material's static search index from the text the build already extracted.
 
 from __future__ import annotations
 
+import filecmp
 import gzip
 import html
 import json
@@ -15,11 +16,13 @@ from pathlib import Path
 from kb_builder.pages import TreePlan, relative_url
 
 
-def search_index_json(shard_site: Path, entries: Path) -> bytes:
-    """Material's static search index, from the text the build already extracted.
+def publish_search_index(dest: Path, shard_site: Path, entries: Path) -> None:
+    """Write Material's static search index to ``dest`` from the text the build already
+    extracted, unless ``dest`` holds it already (see :func:`publish_file`).
 
     ``entries`` is a file holding the JSON list of the index's documents (see
-    :func:`write_entries`), so the build need not keep them in memory while it renders.
+    :func:`write_entries`), copied through a buffer: a large knowledge base's index (50 MB for
+    10,000 articles) is never held in memory.
     """
     try:
         path = shard_site / "search" / "search_index.json"
@@ -30,7 +33,16 @@ def search_index_json(shard_site: Path, entries: Path) -> bytes:
         }
     index.pop("docs", None)
     head = json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return head[:-1] + (b',"docs":' if index else b'"docs":') + entries.read_bytes() + b"}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.kb-tmp")
+    with open(tmp, "wb") as out, open(entries, "rb") as docs:
+        out.write(head[:-1] + (b',"docs":' if index else b'"docs":'))
+        shutil.copyfileobj(docs, out)
+        out.write(b"}")
+    if dest.is_file() and filecmp.cmp(tmp, dest, shallow=False):
+        tmp.unlink()
+    else:
+        os.replace(tmp, dest)
 
 
 def write_entries(path: Path, entries: list[dict[str, str]]) -> None:
@@ -108,10 +120,10 @@ def assemble(
     generated = {
         **redirect_pages(plan),
         **sitemap_files(plan, site_url),
-        "search/search_index.json": search_index_json(shard_sites[0], entries),
         **(extra or {}),  # e.g. the help widget's files
     }
-    keep = set(generated)
+    keep = {*generated, "search/search_index.json"}
+    publish_search_index(site_dir / "search" / "search_index.json", shard_sites[0], entries)
     for shard in shard_sites:
         for root, _dirs, files in os.walk(shard):
             rel = os.path.relpath(root, shard)

@@ -9,6 +9,7 @@ internal article into the public site: the public tree never holds one.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -296,6 +297,10 @@ def build_site(
                     output / manifest_name(name, w.lang)
                 )
         report.timings["publish"] = time.perf_counter() - t2 - report.timings["render"]
+        # The index worker may still be encoding sections, its busiest moment: what this process
+        # freed (the pages' plans, the manifests' data) goes back to the system meanwhile.
+        gc.collect()
+        release_memory()
         report.index = index_jobs[0].result()
         for job in index_jobs[1:]:
             job.result()
