@@ -28,7 +28,9 @@ from kb_builder.buildcache import Cache, code_digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
 from kb_builder.index.documents import (
     DOCS_CACHE,
+    encode_titles,
     index_docs,
+    meaning_text,
     search_entries,
     to_index_doc,
     update_indexes,
@@ -156,6 +158,9 @@ def build_site(
         public = [a for a in kb.articles if a.visibility == "public"]
         internal = [a for a in kb.articles if a.visibility == "internal"]
         report.public_articles, report.internal_articles = len(public), len(internal)
+        if config.semantic_search:  # the index worker starts on the titles' vectors at once
+            texts = [meaning_text(a) for a in public + internal]
+            index_pool.submit(encode_titles, texts, work, salt)
         report.drafts_skipped = sum(1 for a in sources if a.visibility == "draft")
         output.mkdir(parents=True, exist_ok=True)
         say("Rendering and indexing", 0, 1)

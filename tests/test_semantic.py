@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -288,3 +289,28 @@ def test_a_hit_opens_at_its_section_nearest_the_question_by_meaning(
         found = s.search("how can i remove all my personal data for good")
     hit = next(h for h in found.results if h.id == "account-settings")
     assert hit.anchor == "close-account" and hit.url.endswith("#close-account")
+
+
+def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch: Any) -> None:
+    """The build encodes the titles first (encode_titles, in the index worker, while it
+    prepares the documents); the index written next takes every title vector from there."""
+    from kb_builder.index.documents import encode_titles, meaning_text, update_indexes
+    from kb_core.semantic import Encoder
+
+    encoded: list[str] = []
+    real = Encoder.encode
+
+    def counted(self: Encoder, texts: Any) -> np.ndarray:
+        encoded.extend(texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(Encoder, "encode", counted)
+    texts = [meaning_text(d) for d in CARDS]
+    encode_titles(texts, tmp_path, "salt")
+    assert sorted(encoded) == sorted(set(texts))
+    encoded.clear()
+    update_indexes(list(CARDS), [], tmp_path / "index", tmp_path, "en", "salt", True)
+    assert encoded == []
+    # without them ahead (another work folder), the index step encodes them itself
+    update_indexes(list(CARDS), [], tmp_path / "index2", tmp_path / "w2", "en", "salt", True)
+    assert sorted(encoded) == sorted(set(texts))

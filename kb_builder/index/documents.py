@@ -102,10 +102,29 @@ def _read(stamp: Path) -> str:
         return ""
 
 
-def meaning_text(doc: IndexDoc) -> str:
+def meaning_text(doc: IndexDoc | Article) -> str:
     """What an article's vector encodes: its title, and its keywords (the words customers use
     for it, which writers put there); the text itself is too long to encode at build speed."""
-    return f"{doc.title}; {', '.join(doc.keywords)}" if doc.keywords else doc.title
+    keywords = doc.keywords if isinstance(doc, IndexDoc) else doc.meta.keywords
+    return f"{doc.title}; {', '.join(keywords)}" if keywords else doc.title
+
+
+def encode_titles(texts: list[str], work: Path, salt: str) -> None:
+    """Encode the :func:`meaning_text` of each article that the title vectors' cache lacks,
+    and save the cache.
+
+    The build runs this in the index worker as soon as the content is loaded, while it
+    prepares the search documents, which the rest of the index waits for:
+    :func:`update_indexes` then finds every vector in the cache.
+    """
+    from kb_core.semantic import MODEL_NAME, encoder
+
+    known = Cache(work / VECTORS_CACHE, salt)
+    todo = [t for t in dict.fromkeys(texts) if _cached_vector(known, t) is None]
+    if todo:
+        for text, vector in zip(todo, encoder().encode(todo), strict=True):
+            known.put(text, MODEL_NAME, vector.astype(np.float16))
+    known.save()
 
 
 def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
@@ -117,8 +136,8 @@ def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
     todo: dict[str, list[int]] = {}
     for i, doc in enumerate(docs):
         text = meaning_text(doc)
-        found = cache.get(text, MODEL_NAME)
-        if isinstance(found, np.ndarray) and found.shape == (DIMENSIONS,):
+        found = _cached_vector(cache, text)
+        if found is not None:
             out[i] = found
         else:
             todo.setdefault(text, []).append(i)
@@ -127,6 +146,13 @@ def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
             out[todo[text]] = vector
             cache.put(text, MODEL_NAME, vector.astype(np.float16))
     return out
+
+
+def _cached_vector(cache: Cache, text: str) -> np.ndarray | None:
+    from kb_core.semantic import MODEL_NAME
+
+    found = cache.get(text, MODEL_NAME)
+    return found if isinstance(found, np.ndarray) and found.shape == (DIMENSIONS,) else None
 
 
 def update_index(
