@@ -9,6 +9,7 @@ the one definition every section of the report uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,34 +81,45 @@ class HostRow:
     queries: list[tuple[str, int]] = field(default_factory=list)  # most failed first
 
 
-def widget_hosts(conn: sa.Connection, w: Window, limit: int) -> tuple[list[HostRow], int]:
-    """The ``limit`` host pages with the most failed widget searches, and how many there are."""
+def widget_hosts(
+    conn: sa.Connection, w: Window, limit: int, keep: Callable[[str], bool] = lambda q: True
+) -> tuple[list[HostRow], int]:
+    """The ``limit`` host pages with the most failed widget searches, and how many there are.
+
+    Only the failed searches ``keep`` accepts count (``kb gaps`` leaves out noise: keyboard
+    mashing and attack probes are nothing a writer can answer); a page whose failed searches
+    were all noise is not listed.
+    """
     s = searches.c
     widget = [s.source == "widget", s.host.is_not(None), *in_window(unindexed(s.ts), w)]
-    failed = sa.func.sum(sa.case((UNANSWERED, 1), else_=0)).label("failed")
-    per_host = (
-        sa.select(s.host, failed, sa.func.count(), sa.func.count(sa.distinct(s.visitor)))
-        .where(*widget)
-        .group_by(s.host)
-        .having(failed > 0)
-        .order_by(failed.desc(), s.host)
+    n = sa.func.count().label("n")
+    failed_queries = (
+        sa.select(s.host, s.query, n)
+        .where(*widget, UNANSWERED)
+        .group_by(s.host, s.query)
+        .order_by(s.host, n.desc(), s.query)
     )
-    rows = conn.execute(per_host).all()
-    top = rows[:limit]
-    queries: dict[str, list[tuple[str, int]]] = {str(r[0]): [] for r in top}
-    if queries:
-        n = sa.func.count().label("n")
-        failed_queries = (
-            sa.select(s.host, s.query, n)
-            .where(*widget, UNANSWERED, s.host.in_(list(queries)))
-            .group_by(s.host, s.query)
-            .order_by(s.host, n.desc(), s.query)
+    failed: dict[str, list[tuple[str, int]]] = {}
+    for host, q, count in conn.execute(failed_queries):
+        if keep(str(q)):
+            failed.setdefault(str(host), []).append((str(q), int(count)))
+    ranked = sorted(failed, key=lambda h: (-sum(c for _, c in failed[h]), h))
+    top = ranked[:limit]
+    totals = {
+        str(host): (int(searched), int(visitors))
+        for host, searched, visitors in conn.execute(
+            sa.select(s.host, sa.func.count(), sa.func.count(sa.distinct(s.visitor)))
+            .where(*widget, s.host.in_(top))
+            .group_by(s.host)
         )
-        for host, q, count in conn.execute(failed_queries):
-            if len(queries[host]) < _QUERIES_PER_HOST:
-                queries[host].append((str(q), int(count)))
+    }
     out = [
-        HostRow(str(host), int(n_failed), int(n), int(visitors), queries[str(host)])
-        for host, n_failed, n, visitors in top
+        HostRow(
+            host,
+            sum(c for _, c in failed[host]),
+            *totals[host],
+            failed[host][:_QUERIES_PER_HOST],
+        )
+        for host in top
     ]
-    return out, len(rows)
+    return out, len(ranked)

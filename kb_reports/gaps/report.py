@@ -18,8 +18,10 @@ Imports neither mkdocs nor Flask.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
 from kb_core.manifest import PUBLIC, manifest_name, read_manifest
@@ -50,6 +52,9 @@ from kb_reports.gaps.model import (
 from kb_store.languages import LanguageRow
 from kb_store.reading import Connection, Window
 from kb_store.sources import SourceRow
+
+if TYPE_CHECKING:
+    from kb_reports.gaps.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +114,7 @@ def build_report(
         daily = sql.daily(conn, window)
         deflection = deflection_totals(conn, window.since, window.until)
         sources = by_source(conn, window)
-        hosts, n_hosts = widget_hosts(conn, window, limit)
+        hosts, n_hosts = widget_hosts(conn, window, limit, keep=_not_noise(analysis))
         languages, untranslated = _languages(config, build_dir, catalog, conn, window, limit)
         detail = failed_all[:limit]
         target = find_group(failed_all, focus) if focus else None
@@ -223,6 +228,11 @@ def _languages(
         for rank, r in enumerate(reads[:limit], 1)
     ]
     return by_language(conn, window, codes), rows
+
+
+def _not_noise(analysis: Analysis) -> Callable[[str], bool]:
+    """Whether a failed search is one a writer could answer (see the analysis' noise note)."""
+    return lambda query: not analysis.vocab.is_noise(query)
 
 
 def _widget_totals(sources: list[SourceRow]) -> dict[str, int]:

@@ -89,6 +89,7 @@ def store(db_url: str, site_build: Path, config_path: Path) -> str:
         assert not w3.search("crypto")
         w4 = Customer(client, "10.2.0.4", SETTINGS)
         assert not w4.search("xylophone lessons")
+        assert not w4.search("qwfpgjluy")  # keyboard mashing: not a gap, not listed
         assert w4.search("reset password")
     finally:
         shutdown(app)
@@ -109,11 +110,11 @@ def _gaps(
 def test_json_counts_the_widget_apart(store: str, config_path: Path, site_build: Path) -> None:
     data = json.loads(_gaps(store, config_path, site_build, "--format", "json").stdout)
     t = data["totals"]
-    assert (t["searches"], t["failed_searches"], t["contact_requests"]) == (8, 5, 2)
+    assert (t["searches"], t["failed_searches"], t["contact_requests"]) == (9, 6, 2)
     widget = {k: t[k] for k in t if k.startswith("widget_")}
     assert widget == {
-        "widget_searches": 6,
-        "widget_failed_searches": 4,
+        "widget_searches": 7,
+        "widget_failed_searches": 5,
         "widget_contact_requests": 1,
     }
     assert data["sources"] == [
@@ -128,8 +129,8 @@ def test_json_counts_the_widget_apart(store: str, config_path: Path, site_build:
         },
         {
             "source": "widget",
-            "searches": 6,
-            "failed_searches": 4,
+            "searches": 7,
+            "failed_searches": 5,
             "contact_requests": 1,
             "contact_started": 2,
             "suggestions_opened": 1,
@@ -149,7 +150,7 @@ def test_json_counts_the_widget_apart(store: str, config_path: Path, site_build:
             "rank": 2,
             "host": SETTINGS,
             "failed": 1,
-            "searches": 2,
+            "searches": 3,
             "visitors": 1,
             "queries": [["xylophone lessons", 1]],
         },
@@ -162,17 +163,18 @@ def test_markdown_text_and_html_show_the_widget(
 ) -> None:
     md = _gaps(store, config_path, site_build, "--format", "md", "--limit", "1").stdout
     assert (
-        "- Widget: 6 searches, found nothing: 4 (67%); contact requests: 1; 1 abandoned after "
+        "- Widget: 7 searches, found nothing: 5 (71%); contact requests: 1; 1 abandoned after "
         "reading a suggestion (deflected); host pages with failed searches: 2\n"
     ) in md
     assert "\n## Portal and widget\n" in md
     assert "| portal | 2 | 1 (50%) | 1 | 1 | 0 | 0 |" in md
-    assert "| widget | 6 | 4 (67%) | 1 | 2 | 1 | 1 |" in md
+    assert "| widget | 7 | 5 (71%) | 1 | 2 | 1 | 1 |" in md
     assert "\n## Widget pages where searches failed\n\nTop 1 of 2.\n" in md
     assert f"| 1 | {BILLING} | 3 | 4 | 3 | crypto (1), payslip (1), payslips (1) |" in md
     assert SETTINGS not in md  # cut by --limit 1
     text = _gaps(store, config_path, site_build).stdout
-    assert "Widget: 6 searches, found nothing: 4 (67%)" in text
+    assert "Widget: 7 searches, found nothing: 5 (71%)" in text
+    assert "qwfpgjluy" not in text.split("Widget pages where searches failed")[1]
     assert "Portal and widget" in text
     assert "Widget pages where searches failed" in text and BILLING in text and SETTINGS in text
     html = tmp_path / "gaps.html"
