@@ -364,3 +364,27 @@ def test_a_keyword_phrase_said_word_for_word_ranks_first(tmp_path: Path, query: 
     with Searcher(tmp_path / "ix") as s:
         assert ids(s, query)[0] == "reset-password"
         assert ids(s, "locked timesheets")[0] == "locked-timesheets"
+
+
+def test_top_scores_and_merged_scores_are_what_the_plain_python_gives() -> None:
+    """rank._largest is heapq.nlargest by score (ties in the dict's order) and rank._merge
+    the posting-at-a-time sum (new articles appended in order): ties decide rankings."""
+    import heapq
+    import random
+    from operator import itemgetter
+
+    from kb_core.search.rank import _largest, _merge
+
+    rng = random.Random(7)
+    for _ in range(500):
+        size, n = rng.choice([0, 1, 11, 12, 13, 40, 900]), rng.choice([1, 12, 30])
+        scores = {
+            rng.randrange(5000): round(rng.random() * 3, rng.choice([0, 1, 4])) for _ in range(size)
+        }
+        assert _largest(scores, n) == heapq.nlargest(n, scores.items(), key=itemgetter(1))
+        part = {rng.randrange(5000): rng.random() for _ in range(rng.choice([0, 5, 300]))}
+        expected = dict(scores)
+        for d, s in part.items():
+            expected[d] = expected.get(d, 0.0) + s
+        _merge(scores, part)
+        assert list(scores.items()) == list(expected.items())

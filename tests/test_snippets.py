@@ -85,6 +85,8 @@ def test_clauses_in_each_is_clauses_in_of_each_text() -> None:
     assert each == [finder.clauses_in(t) for t in texts]
     assert each[0] == {0} and each[2] == set() and each[4] == {0, 1, 2} and each[8] == {2}
     assert finder.clauses_in_each(texts[4:5]) == [{0, 1, 2}]
+    assert finder.clauses_in_each(texts, {1, 2}) == [found & {1, 2} for found in each]
+    assert finder.clauses_in_each(texts[4:5], {0}) == [{0}]
 
 
 def test_first_is_where_find_starts() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, TermNotFound
 
 
 def blocks(
@@ -27,9 +27,10 @@ def blocks(
     deleted-documents filter; their postings are skipped here, a block at a time too.
     """
     for leaf, offset in reader.leaf_readers():
-        if (fieldname, term) not in leaf:
+        try:  # one look-up of the term, not a test and then another
+            m = leaf.postings(fieldname, term)
+        except TermNotFound:
             continue
-        m = leaf.postings(fieldname, term)
         deleted: frozenset[int] = frozenset()
         if isinstance(m, FilterMatcher):
             deleted, m = leaf.deleted_docs_set, m.child

@@ -147,7 +147,7 @@ class Ranker:
         allowed = docset(reader, "category_slug", category) if category else None
         if allowed is not None:
             scores = {d: s for d, s in scores.items() if d in allowed}
-        top = heapq.nlargest(max(limit, RERANK_DEPTH), scores.items(), key=itemgetter(1))
+        top = _largest(scores, max(limit, RERANK_DEPTH))
         finder = WordFinder([_clause_words(c) for c in plan.clauses])
         stored = {d: reader.stored_fields(d) for d, _ in top}
         said = f" {phrase_terms(self.planner.keys, query)} "
@@ -286,7 +286,7 @@ class Ranker:
         best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
         have = {d for _, d in ranked}
-        deeper = heapq.nlargest(max(len(ranked), SEMANTIC_DEPTH), scores.items(), key=itemgetter(1))
+        deeper = _largest(scores, max(len(ranked), SEMANTIC_DEPTH))
         pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
         pool = pool[: max(len(ranked), SEMANTIC_DEPTH)]
         sections = self.meanings.sections
@@ -425,6 +425,17 @@ class Ranker:
         return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
 
 
+def _largest(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The ``n`` best-scored items, best first, ties in ``scores``' order: what
+    ``heapq.nlargest(n, scores.items(), key=itemgetter(1))`` gives, without a key call and
+    a tuple per item: the n-th best score first, then the items that reach it."""
+    if len(scores) <= n:
+        return sorted(scores.items(), key=itemgetter(1), reverse=True)
+    floor = heapq.nlargest(n, scores.values())[-1]
+    kept = [(d, s) for d, s in scores.items() if s >= floor]
+    return sorted(kept, key=itemgetter(1), reverse=True)[:n]
+
+
 def _merge(scores: dict[int, float], part: dict[int, float]) -> None:
     """Add ``part``'s scores to ``scores``, as ``scores[d] = scores.get(d, 0.0) + s`` would
     one posting at a time (new articles join in ``part``'s order, which breaks ties), but
@@ -490,9 +501,8 @@ def _hit(
         anchor = meant if text is not None else None
     if text is None:
         text = fields.get("text", "")
-    if not finder.clauses_in(text) and fields.get("summary"):
-        text = fields["summary"]
-    return RankedHit(fields, float(score), anchor, snippet(text, finder))
+    excerpt = snippet(text, finder, otherwise=fields.get("summary") or "")  # words, or summary
+    return RankedHit(fields, float(score), anchor, excerpt)
 
 
 def _best_section(
@@ -507,7 +517,7 @@ def _best_section(
     if not missing or not sections:
         return None, None
     in_headings = [
-        len(found & missing) for found in finder.clauses_in_each([h for _, h, _ in sections])
+        len(found) for found in finder.clauses_in_each([h for _, h, _ in sections], missing)
     ]
     best = max(range(len(sections)), key=lambda i: in_headings[i])
     if in_headings[best]:
@@ -516,7 +526,7 @@ def _best_section(
     while read < len(sections) and budget > 0:
         budget -= len(sections[read][2])
         read += 1
-    texts = finder.clauses_in_each([text for _, _, text in sections[:read]])
+    texts = finder.clauses_in_each([text for _, _, text in sections[:read]], missing)
     for (anchor, _, text), found in zip(sections, texts, strict=False):
         if found >= missing:
             return anchor, text

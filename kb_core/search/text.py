@@ -317,18 +317,23 @@ class WordFinder:
                 found.add(i)
         return found
 
-    def clauses_in_each(self, texts: Sequence[str]) -> list[set[int]]:
-        """:meth:`clauses_in` of each text, from one search of them all, newline-joined (no
-        stem holds a newline, and the newline before a text is a word boundary, as its start
-        is): for each clause, only the texts holding one of its stems are looked at."""
-        found: list[set[int]] = [set() for _ in texts]
-        if len(texts) < 2:
+    def clauses_in_each(
+        self, texts: Sequence[str], only: Iterable[int] | None = None
+    ) -> list[set[int]]:
+        """:meth:`clauses_in` of each text (of the clauses ``only`` names, if given).
+
+        The texts are searched newline-joined: no stem holds a newline, and the newline
+        before a text is a word boundary, as its start is. A clause none of whose stems is
+        anywhere is skipped; else its regex jumps to the next text at each match."""
+        if len(texts) < 2 and only is None:
             return [self.clauses_in(t) for t in texts]
+        found: list[set[int]] = [set() for _ in texts]
         lowered = [_lower(t) for t in texts]
         joined = "\n".join(lowered)
         starts = list(itertools.accumulate((len(t) + 1 for t in lowered[:-1]), initial=0))
-        for i, (stems, each) in enumerate(zip(self._stems, self._each, strict=True)):
-            if each is None or not any(s in joined for s in stems):
+        for i in range(len(self._stems)) if only is None else sorted(only):
+            each = self._each[i]
+            if each is None or not any(s in joined for s in self._stems[i]):
                 continue
             search, m = each.search, each.search(joined)
             while m is not None:  # one match a text is enough: on to the next text
@@ -384,24 +389,30 @@ def _prose(sentence: str) -> bool:
     return len(sentence.split()) >= _MIN_SENTENCE_WORDS and bool(_SENTENCE_MARK.search(sentence))
 
 
-def snippet(text: str, finder: WordFinder, *, width: int = 200) -> str:
+def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str = "") -> str:
     """An HTML-escaped excerpt of ``text`` made of whole sentences: the one with the most
-    distinct query words, then those after it while they fit; matches in <mark>."""
-    units = sentences(text[: 50 * width])
+    distinct query words, then those after it while they fit; matches in <mark>. A ``text``
+    without any query word gives the excerpt of ``otherwise`` instead, if that is given."""
+    excerpted = text[: 50 * width]
+    if otherwise and len(excerpted) < len(text) and not finder.clauses_in(text):
+        return snippet(otherwise, finder, width=width)
+    units = sentences(excerpted)
+    # the query words of every sentence in one pass over them all, joined by newlines (they
+    # are where ``text`` has any: only its spaces differ, and no stem holds one)
+    matches = finder.find("\n".join(units)) if units else []
+    if otherwise and not matches and len(excerpted) == len(text):
+        return snippet(otherwise, finder, width=width)
     if not units:
         return ""
-    # the query words of every sentence in one pass over them all, joined by newlines
-    starts = list(itertools.accumulate((len(u) + 1 for u in units[:-1]), initial=0))
-    words: list[set[int]] = [set() for _ in units]
-    for start, _, clause in finder.find("\n".join(units)):
-        words[bisect.bisect_right(starts, start) - 1].add(clause)
-    found = [len(w) for w in words]
-    # the sentence with most query words; a real sentence beats a heading or a label
-    most = max(found)
-    if most:
-        best = max(
-            (i for i in range(len(units)) if found[i] == most), key=lambda i: (_prose(units[i]), -i)
-        )
+    if matches:
+        starts = list(itertools.accumulate((len(u) + 1 for u in units[:-1]), initial=0))
+        words: dict[int, set[int]] = {}  # sentence -> its clauses, sentences in order
+        for start, _, clause in matches:
+            words.setdefault(bisect.bisect_right(starts, start) - 1, set()).add(clause)
+        # the sentence with most query words; a real sentence beats a heading or a label
+        most = max(len(w) for w in words.values())
+        tied = [i for i, w in words.items() if len(w) == most]
+        best = next((i for i in tied if _prose(units[i])), tied[0])
     else:
         best = next((i for i, u in enumerate(units) if _prose(u)), 0)
     parts, size = [units[best]], len(units[best])
