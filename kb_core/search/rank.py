@@ -14,7 +14,8 @@ import heapq
 import logging
 import math
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import add, itemgetter
 from typing import Any
 
 import numpy as np
@@ -372,15 +373,15 @@ class Ranker:
             return
         idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
         get = scores.get
-        # Into an empty dict, a term's postings go whole (their ids are distinct), in C.
+        # scores[d] = get(d, 0.0) + factor * w for each posting, the loop in C: a term's ids
+        # are distinct, so none is read after it is written. Into an empty dict, no get.
         fresh = not scores
         for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
             for ids, weights in blocks(reader, fieldname, term):
-                if fresh:
-                    scores.update(zip(ids, map(factor.__mul__, weights), strict=True))
-                    continue
-                for d, w in zip(ids, weights, strict=True):
-                    scores[d] = get(d, 0.0) + factor * w
+                weighted = map(factor.__mul__, weights)
+                if not fresh:
+                    weighted = map(add, map(get, ids, repeat(0.0)), weighted)
+                scores.update(zip(ids, weighted, strict=True))
             fresh = False
 
     def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
@@ -432,20 +433,20 @@ def _largest(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
     if len(scores) <= n:
         return sorted(scores.items(), key=itemgetter(1), reverse=True)
     floor = heapq.nlargest(n, scores.values())[-1]
-    kept = [(d, s) for d, s in scores.items() if s >= floor]
+    kept = list(compress(scores.items(), map(floor.__le__, scores.values())))
     return sorted(kept, key=itemgetter(1), reverse=True)[:n]
 
 
 def _merge(scores: dict[int, float], part: dict[int, float]) -> None:
-    """Add ``part``'s scores to ``scores``, as ``scores[d] = scores.get(d, 0.0) + s`` would
-    one posting at a time (new articles join in ``part``'s order, which breaks ties), but
-    with a Python step only for the articles both have."""
+    """Add ``part``'s scores to ``scores``: ``scores[d] = scores.get(d, 0.0) + s`` for each
+    of its items, in order (new articles join in ``part``'s order, which breaks ties), the
+    loop in C."""
     if not scores:
         scores.update(part)
         return
-    sums = {d: scores[d] + part[d] for d in scores.keys() & part.keys()}
-    scores.update(part)
-    scores.update(sums)
+    scores.update(
+        zip(part, map(add, map(scores.get, part, repeat(0.0)), part.values()), strict=True)
+    )
 
 
 def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
