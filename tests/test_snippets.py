@@ -110,3 +110,39 @@ def test_sentences_of_spaced_and_unspaced_lines() -> None:
         "A .",
         "B",
     ]
+
+
+def test_sentences_are_those_of_each_line() -> None:
+    """sentences() splits the whole text at once: the same as splitting line by line."""
+    import random
+    import re
+
+    end = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+
+    def line_by_line(text: str) -> list[str]:
+        return [p for line in text.splitlines() for p in end.split(" ".join(line.split())) if p]
+
+    rng = random.Random(3)
+    pieces = [
+        "a",
+        "Bc",
+        "9",
+        ".",
+        "!",
+        "?",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\u2028",
+        '"',
+        "“",
+        "(",
+        "\x0c",
+        "é",
+    ]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        assert sentences(text) == line_by_line(text), repr(text)

@@ -365,7 +365,9 @@ def _lower(text: str) -> str:
     return lower
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
+# Space after a full stop, question or exclamation mark, before a capital or a digit. Said
+# space first, the mark behind it second: the regex engine then only stops at spaces.
+_SENTENCE_END = re.compile(r"\s(?<=[.!?]\s)\s*(?=[\"“(]?[A-Z0-9])")
 _MIN_SENTENCE_WORDS = 4  # shorter lines are headings, table headers, labels
 _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
 
@@ -373,15 +375,11 @@ _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
 def sentences(text: str) -> list[str]:
     """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
     after a full stop, question or exclamation mark."""
-    found: list[str] = []
-    split = _SENTENCE_END.split
-    for line in text.splitlines():
-        line = " ".join(line.split())  # the only space left is " ": a sentence ends before one
-        if ". " in line or "! " in line or "? " in line:
-            found.extend(part for part in split(line) if part)
-        elif line:
-            found.append(line)
-    return found
+    # The lines with their spaces collapsed, newline-joined: then the only spaces are " "
+    # inside a line and "\n" between lines, so one split of the whole finds the same sentence
+    # ends as one split of each line (and some line ends, which are ends anyway).
+    lines = "\n".join([" ".join(line.split()) for line in text.splitlines()])
+    return [unit for part in _SENTENCE_END.split(lines) for unit in part.split("\n") if unit]
 
 
 def _prose(sentence: str) -> bool:
