@@ -235,3 +235,30 @@ def test_the_section_that_answers_is_quoted_rather_than_the_opening_text(
     assert forgot is not None and forgot.anchor == "cannot-sign-in"
     assert forgot.text.startswith("We email you a link")
     assert by_sentences is not None and by_sentences.anchor == "change-your-password"
+
+
+def test_cards_read_as_answers(example_build: tuple[Path, Any]) -> None:
+    """What a card starts with is an answer a customer can act on (seen in the portal): the
+    steps from the first, not step 2 alone; a lead-in with its list; never an admonition's
+    title glued to its text, a table's header row, or a troubleshooting article's symptoms."""
+    with Searcher(example_build[0] / "index" / "public") as s:
+
+        def card(q: str) -> str | None:
+            found = s.search(q).answer
+            return None if found is None else found.text
+
+        refund = card("how do I get a refund")
+        assert refund is not None and refund.startswith("1. Go to Settings › Billing › Invoices.")
+        assert "2. Find the payment" in refund
+        delete = card("how do I delete my account")
+        assert delete is not None and delete.startswith("1. ")
+        publish = card("how do I publish a schedule")
+        assert publish is not None and "Publishing changes later" not in publish
+        mandatory = card("how do I require two-step verification for all staff")
+        assert mandatory is None or not mandatory.endswith(":")
+        assert mandatory is None or "1. Go to Settings › Security." in mandatory
+        providers = card("which payroll providers are supported")
+        assert providers is None or not providers.startswith("Provider — Countries")
+        for symptom in ("I lost my phone with my authenticator app", "why can't I clock in"):
+            shown = s.search(symptom).answer
+            assert shown is None or shown.anchor != "symptoms", symptom

@@ -31,6 +31,13 @@ a card is possible), and the best of those by ``MEANING_WEIGHT`` starts the card
 sentences of the same section join it while they fit in ``CARD_CHARS``, and a sentence ending
 in ":" brings the list it introduces.
 
+What a card may start with, from using the portal (cards that quoted a tip's title glued to
+its text, a table's header row, step 2 without the step that says where to go, a lead-in
+ending in ":" without its list, or the symptoms of a troubleshooting article): prose, a lead-in
+whose list fits on the card with it, or a table row other than the header; a numbered step
+after the first starts the card at step 1 when the steps before it fit (else it is no start);
+the sentences of a section headed "Symptoms" (or "Problem") never start one.
+
 The constants are chosen by ``bench/answer_eval.py`` on the training sets only:
 bench/queries/answers_train (44 questions on the example KB, 93 on duckduckgo-help and 77 on
 plausible-docs, some with no answer in the corpus) and stackfaq group 0. On the three
@@ -91,6 +98,12 @@ LEXICAL_CLOSE = 0.8
 RIVALS = 2
 
 _PROSE_END = re.compile(r"[.!?)\"”]$")
+_STEP = re.compile(r"^(\d{1,2})[.)]\s")  # a numbered step: "2. Click Publish."
+_LIST_NUMBER = re.compile(r"^\d{1,2}[.)]$")  # a step's number, split from it as a "sentence"
+_ROW = " — "  # between the cells of a table row (kb_builder.content.plain_text)
+# A section that describes the problem, not its answer (troubleshooting templates): its
+# sentences never start a card.
+_PROBLEM_HEADING = re.compile(r"^\s*(?:symptoms?|problem|issue|the problem)\s*$", re.I)
 # Not answers: a question (a Q&A article's own question, an FAQ heading) and a signpost about
 # the page itself ("This page explains when we refund payments and how to ask.").
 _NOT_AN_ANSWER = re.compile(
@@ -205,14 +218,20 @@ def card(
         return sum(weights[c] for c in finder.clauses_in(text) if c < len(weights)) / total
 
     title = _plain(str(fields.get("title", "")))
+    lines: list[list[str]] = []  # each section's sentences
     for i, (anchor, heading, text) in enumerate(sections):
+        lines.append(_lines(text))
+        if anchor is not None and _PROBLEM_HEADING.match(heading):
+            continue
         # the lead's "heading" is the title, which every section is under: no credit for it
         named = share(heading) if anchor is not None else 0.0
         head = HEADING_WEIGHT * named + (OPENED_BONUS if anchor == opened else 0.0)
         whole = share(f"{heading}\n{text}" if anchor is not None else text)
-        for n, line in enumerate(sentences(text)):
+        for n, line in enumerate(lines[i]):
             if (
                 len(line.split()) >= MIN_WORDS
+                and _starts_an_answer(lines[i], n)
+                and _first_step(lines[i], n) is not None
                 and not _NOT_AN_ANSWER.search(line)
                 and _plain(line) not in (title, _plain(heading))  # the title said again
             ):
@@ -232,10 +251,13 @@ def card(
         key=lambda u: _fit(u) - POSITION_PENALTY * min(u.position, 5),
     )
 
+    shown = _card_text(best, lines[best.section])
+    if shown is None:
+        return None
     anchor, _, _ = sections[best.section]
     url = str(fields["url"]) + (f"#{anchor}" if anchor else "")
     return Answer(
-        text=_extend(best, units),
+        text=shown,
         id=str(fields["id"]),
         title=str(fields.get("title", "")),
         url=url,
@@ -263,19 +285,59 @@ def score(confidence: float, words: float, meaning: float) -> float:
     return (confidence + min(1.0, words) + 2 * max(0.0, meaning)) / 4
 
 
-def _extend(first: _Unit, units: list[_Unit]) -> str:
-    """``first`` and the sentences after it in its section, three at most, while they fit in
-    CARD_CHARS and read on (prose, or the list a sentence ending in ":" introduces)."""
-    parts = [first.text]
-    size = len(first.text)
-    following = [u for u in units if u.section == first.section and u.position > first.position]
-    for u in following:
-        if len(parts) == 3 or size + 1 + len(u.text) > CARD_CHARS:
+def _lines(text: str) -> list[str]:
+    """The sentences of a section's text, a numbered step's number kept with its step."""
+    found: list[str] = []
+    for part in sentences(text):
+        if found and _LIST_NUMBER.match(found[-1]):
+            found[-1] = f"{found[-1]} {part}"
+        else:
+            found.append(part)
+    return found
+
+
+def _starts_an_answer(lines: list[str], n: int) -> bool:
+    """Whether sentence ``n`` of a section may start a card: prose, a lead-in ending in ":"
+    (its list must follow it on the card), or a table row other than the table's first (its
+    header). Labels, headings and admonition titles never do."""
+    line = lines[n]
+    if _PROSE_END.search(line) or line.endswith(":"):
+        return True
+    return _ROW in line and n > 0 and _ROW in lines[n - 1]
+
+
+def _first_step(lines: list[str], n: int) -> int | None:
+    """Where a card starting at sentence ``n`` begins: at ``n``, unless it is a numbered step
+    after the first, when the card shows the steps before it too (the first says where to
+    go), or None when those do not fit on a card."""
+    step = _STEP.match(lines[n])
+    if step is None or step.group(1) == "1":
+        return n
+    back = n - int(step.group(1)) + 1
+    if back < 0 or n - back >= 3:
+        return None
+    steps = [_STEP.match(line) for line in lines[back : n + 1]]
+    if any(m is None or int(m.group(1)) != k for k, m in enumerate(steps, 1)):
+        return None
+    return back if len(" ".join(lines[back : n + 1])) <= CARD_CHARS else None
+
+
+def _card_text(first: _Unit, lines: list[str]) -> str | None:
+    """The card's text: ``first`` and the sentences after it in its section, three at most,
+    while they fit in CARD_CHARS and read on (prose, or the list a sentence ending in ":"
+    introduces). A numbered step starts at the first step when the steps before it fit too; a
+    lead-in whose list does not fit gives no card (None)."""
+    start = _first_step(lines, first.position)
+    assert start is not None  # units are only sentences a card may start at
+    parts = lines[start : first.position + 1]
+    size = len(" ".join(parts))
+    for line in lines[first.position + 1 :]:
+        if len(parts) == 3 or size + 1 + len(line) > CARD_CHARS:
             break
-        if u.position != first.position + len(parts):  # a label or a blank between
-            break
-        if not parts[-1].endswith(":") and not _PROSE_END.search(u.text):
-            break
-        parts.append(u.text)
-        size += 1 + len(u.text)
+        if not parts[-1].endswith(":") and not _PROSE_END.search(line):
+            break  # a label, a heading, a table: elsewhere
+        parts.append(line)
+        size += 1 + len(line)
+    if parts[-1].endswith(":"):
+        return None  # a lead-in without its list
     return " ".join(parts)
