@@ -153,12 +153,14 @@ def test_a_correction_counts_less_than_what_was_typed(searcher: Searcher) -> Non
         ("fro", None),  # a three-letter word takes a swap only, and only of a known word
         ("vpm", None),  # not a swap
         ("pqssword", "password"),  # a neighbouring key, as before
+        ("invoise", "invoice"),  # a letter for the same sound, written by ear
+        ("subskribe", "subscribe"),
     ],
 )
 def test_transpositions_count_as_one_edit(
     tmp_path: Path, typed: str, corrected: str | None
 ) -> None:
-    words = "password refund invoice privacy vpn"
+    words = "password refund invoice privacy vpn subscribe"
     path = tmp_path / "vocabulary.txt"
     path.write_text("".join(f"{w}\t5\n" for w in words.split()), encoding="utf-8")
     assert Vocabulary(path).nearest(typed) == corrected

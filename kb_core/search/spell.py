@@ -215,6 +215,8 @@ _NEIGHBOURS = {
     for j, c in enumerate(row)
 }
 _VOWELS = frozenset("aeiouy")
+# Letters that spell the same sound, written for one another by ear ("invoise", "subskribe")
+_SOUND_ALIKE = frozenset({("s", "c"), ("c", "s"), ("c", "k"), ("k", "c"), ("s", "z"), ("z", "s")})
 
 
 def _plausible(typo: str, word: str) -> bool:
@@ -222,8 +224,9 @@ def _plausible(typo: str, word: str) -> bool:
 
     The first letter is rarely mistyped; and one changed or extra letter is as likely
     another real word (wife, life; threat, thread; model, mode) as a typo, unless the letters
-    are vowels (recepient), neighbours on the keyboard (organising, mutre) or doubled
-    (cancell). Short words take only a doubled, missing or swapped letter.
+    are vowels (recepient), neighbours on the keyboard (organising, mutre), letters for the
+    same sound (invoise) or doubled (cancell). Short words take only a doubled, missing or
+    swapped letter.
     """
     if typo[0] != word[0]:
         return typo[1::-1] + typo[2:] == word  # the first two letters swapped
@@ -237,7 +240,7 @@ def _plausible(typo: str, word: str) -> bool:
     if len(changed) != 1:
         return True  # two edits, allowed only to long words by Vocabulary.nearest
     a, b = changed[0]
-    return (a in _VOWELS and b in _VOWELS) or b in _NEIGHBOURS.get(a, ())
+    return (a in _VOWELS and b in _VOWELS) or b in _NEIGHBOURS.get(a, ()) or (a, b) in _SOUND_ALIKE
 
 
 def _slipped(typo: str, word: str) -> bool:
