@@ -16,7 +16,9 @@ from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig
+from kb_core.search import rank
 from kb_core.search.answer import ENCODED
+from kb_core.search.rank import SEMANTIC_GATE
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import DIMENSIONS, Meanings, SectionEncoder, Sections, encoder
 from tests.test_search import doc
@@ -92,6 +94,43 @@ def test_meaning_reorders_an_unsure_ranking(card_indexes: tuple[Path, Path], que
         assert [h.id for h in s.search(query).results][:2] == ["activate-card", "card-arrival"]
     with Searcher(meaning) as s:
         assert [h.id for h in s.search(query).results][:2] == ["card-arrival", "activate-card"]
+
+
+MAIL = [
+    doc(
+        "more-results",
+        "Show more search results on a page",
+        "Open Settings and choose how many results a page shows, up to one hundred.",
+        category="Search",
+    ),
+    doc(
+        "display-size",
+        "Display mail size",
+        "The size of each mail is displayed next to it. Mails with large attachments are "
+        "displayed in bold. Search for mails by size: size:5m finds every mail larger than "
+        "five megabytes.",
+        category="Search",
+    ),
+]
+
+
+def test_meaning_sure_of_one_title_reorders_a_confident_ranking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long question that paraphrases one title, while another article's text holds more of
+    its words: the words are confident (runner-up well below the top), meaning is sure."""
+    docs = [*CARDS, *MAIL]
+    build_index(docs, tmp_path / "meaning", vectors=title_vectors(docs, Cache(None, "")))
+    build_index(docs, tmp_path / "words")
+    query = "search displays too few mails on each page, i want more shown"
+    with Searcher(tmp_path / "words") as w:
+        found = w.search(query).results
+        assert [h.id for h in found][:2] == ["display-size", "more-results"]
+        assert found[1].score < SEMANTIC_GATE * found[0].score  # not unsure by words
+    with Searcher(tmp_path / "meaning") as s:
+        assert [h.id for h in s.search(query).results][:2] == ["more-results", "display-size"]
+        monkeypatch.setattr(rank, "MEANING_LEAD", 1.0)  # meaning never sure: words decide
+        assert [h.id for h in s.search(query).results][:2] == ["display-size", "more-results"]
 
 
 def test_keywords_and_confident_rankings_skip_the_model(card_indexes: tuple[Path, Path]) -> None:

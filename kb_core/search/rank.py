@@ -63,16 +63,27 @@ CORRECTED_WEIGHT = 0.8  # a spelling correction counts a little less than what w
 SEMANTIC_GATE = 0.8
 SEMANTIC_MIN_WORDS = 3
 SEMANTIC_DEPTH = 30
-SEMANTIC_WEIGHT = 0.85
+SEMANTIC_WEIGHT = 0.8
+# A confident lexical ranking of such a query is reordered by meaning too when meaning is sure
+# of one candidate: the title nearest the query reaches MEANING_LEAD_FLOOR and leads the next
+# of the SEMANTIC_DEPTH candidates by MEANING_LEAD (a long question paraphrasing a title
+# whose words the body of another article happens to share), and the reordering changes the
+# top hit (else the ranking, its confidence and its card stay as the words made them). Costs
+# the query's encoding, which the confidence or the card then reuse.
+MEANING_LEAD = 0.08
+MEANING_LEAD_FLOOR = 0.6
 # Sections by meaning (kb_core.semantic.Sections): when meaning reorders a ranking, the
 # articles whose best section is nearest the query join the candidates (SECTION_DEPTH of
-# them, at a cosine of SECTION_FLOOR or more), and an article's fused score adds
-# SECTION_WEIGHT x its best section's cosine. With no lexical match at all, meaning alone may
-# show articles whose best section reaches MEANING_ONLY_FLOOR: such a search is never
-# "answered" (its coverage is nil), so it stays a gap, but it is no longer "found nothing".
+# them, at a cosine of SECTION_FLOOR or more), and an article's fused score adds its best
+# section's cosine times SECTION_WEIGHT, less SECTION_WEIGHT_PER_WORD for each word past
+# SEMANTIC_MIN_WORDS (never below 0): a long question is a paraphrase of a title more than of
+# a passage. With no lexical match at all, meaning alone may show articles whose best section
+# reaches MEANING_ONLY_FLOOR: such a search is never "answered" (its coverage is nil), so it
+# stays a gap, but it is no longer "found nothing".
 SECTION_DEPTH = 10
 SECTION_FLOOR = 0.45
 SECTION_WEIGHT = 0.5
+SECTION_WEIGHT_PER_WORD = 0.05
 MEANING_ONLY_FLOOR = 0.6
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
@@ -156,14 +167,24 @@ class Ranker:
             ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
         )
         lexical = [s for s, _ in ranked[:2]]  # by words, for the answer card
-        vector = None
+        vector = None  # the query's vector, once meaning has reordered the ranking
+        encoded = None  # the query's vector, encoded to ask meaning whether it is sure
         anchors: dict[int, str] = {}  # the section meaning points at, by document
         if self._unsure(words, ranked) or self._meaning_only(words, ranked):
             vector = encoder().encode_one(query)
-            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors)
-            for _, d in ranked[:limit]:
-                if d not in stored:
-                    stored[d] = reader.stored_fields(d)
+            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words)
+        elif self._may_lead(words, ranked):
+            encoded = encoder().encode_one(query)
+            pool = self._pool(ranked, scores)
+            if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
+                meant: dict[int, str] = {}
+                reordered = self._by_meaning(encoded, ranked, scores, allowed, meant, words, pool)
+                if reordered[0][1] != ranked[0][1]:
+                    vector, ranked = encoded, reordered
+                    anchors.update(meant)
+        for _, d in ranked[:limit]:  # meaning may have brought in articles from deeper
+            if d not in stored:
+                stored[d] = reader.stored_fields(d)
         hits = [
             _hit(stored[d], score, finder, len(plan.clauses), anchors.get(d))
             for score, d in ranked[:limit]
@@ -177,10 +198,11 @@ class Ranker:
         )
         if ranked:
             weights = search_confidence.clause_weights(reader, plan.clauses[:words])
-            vector = self._judge(query, vector, weights, covered, ranked, found)
+            vector = self._judge(query, vector, weights, covered, ranked, found, encoded)
             if vector is not None and not anchors:
                 self._open_at_meaning(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
+                vector = vector if vector is not None else encoded
                 found.answer = self._card(query, vector, finder, weights, found, lexical)
         return found
 
@@ -235,16 +257,18 @@ class Ranker:
         covered: list[set[int]],
         ranked: list[tuple[float, int]],
         found: Ranked,
+        encoded: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`);
-        the query's vector if it was needed."""
+        the query's vector if it was needed (``encoded``, when the search has it already but
+        meaning did not reorder with it: judged as if it had not been encoded)."""
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
         found.coverage = search_confidence.coverage(weights, covered, top)
         # a hit holding every typed word is answered without the model: keywords cost nothing
         sure = vector is None and max(found.coverage, default=0.0) >= search_confidence.WHOLE
         if self.meanings is not None and self.rows is not None and not sure:
             if vector is None:
-                vector = encoder().encode_one(query)
+                vector = encoded if encoded is not None else encoder().encode_one(query)
             docs = np.array(top, dtype=np.int64)
             found.meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
         found.confidence = search_confidence.confidence(found.coverage, found.meaning)
@@ -263,6 +287,29 @@ class Ranker:
             and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
         )
 
+    def _may_lead(self, words: int, ranked: list[tuple[float, int]]) -> bool:
+        """Whether meaning might be sure enough to reorder a confident ``ranked``
+        (:meth:`_meaning_leads`): a query of several ``words`` with more than one candidate."""
+        return self.meanings is not None and words >= SEMANTIC_MIN_WORDS and len(ranked) > 1
+
+    def _meaning_leads(self, query: np.ndarray, pool: list[tuple[float, int]]) -> bool:
+        """Whether one title of ``pool`` is near ``query`` (MEANING_LEAD_FLOOR) and nearer
+        than every other by MEANING_LEAD."""
+        assert self.meanings is not None and self.rows is not None
+        rows = self.rows[np.array([d for _, d in pool], dtype=np.int64)]
+        cosine = np.sort(self.meanings.similarity(query, rows))
+        return bool(cosine[-1] >= MEANING_LEAD_FLOOR and cosine[-1] - cosine[-2] >= MEANING_LEAD)
+
+    @staticmethod
+    def _pool(ranked: list[tuple[float, int]], scores: dict[int, float]) -> list[tuple[float, int]]:
+        """``ranked`` and then the best of the other lexical candidates, SEMANTIC_DEPTH in all
+        (or all of ``ranked``, if longer)."""
+        have = {d for _, d in ranked}
+        depth = max(len(ranked), SEMANTIC_DEPTH)
+        deeper = _largest(scores, depth)
+        pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
+        return pool[:depth]
+
     def _meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
         """Whether a search the words found nothing for should ask the sections by meaning."""
         return (
@@ -279,17 +326,17 @@ class Ranker:
         scores: dict[int, float],
         allowed: set[int] | None,
         anchors: dict[int, str],
+        words: int,
+        pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
-        it lacks), and the articles whose sections are nearest ``query``, reordered by fusing
-        each score with the cosines of the query and the article's title and keywords and its
-        best section; ties keep the lexical order. ``anchors`` gets, for each candidate whose
-        best section is not its lead, that section's anchor."""
+        it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
+        sections are nearest ``query``, reordered by fusing each score with the cosines of the
+        query and the article's title and keywords and its best section (weighed by the
+        query's ``words``); ties keep the lexical order. ``anchors`` gets, for each candidate
+        whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
-        have = {d for _, d in ranked}
-        deeper = _largest(scores, max(len(ranked), SEMANTIC_DEPTH))
-        pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
-        pool = pool[: max(len(ranked), SEMANTIC_DEPTH)]
+        pool = list(pool) if pool is not None else self._pool(ranked, scores)
         sections = self.meanings.sections
         best = which = None
         if sections is not None:
@@ -318,9 +365,12 @@ class Ranker:
             for d, row in zip(docs.tolist(), rows.tolist(), strict=True):
                 if row >= 0 and sections.anchors[which[row]]:
                     anchors[d] = sections.anchors[which[row]]
+        section_weight = max(
+            0.0, SECTION_WEIGHT - SECTION_WEIGHT_PER_WORD * (words - SEMANTIC_MIN_WORDS)
+        )
         fused = [
             (
-                (1 - SEMANTIC_WEIGHT) * s / top + SEMANTIC_WEIGHT * c + SECTION_WEIGHT * n,
+                (1 - SEMANTIC_WEIGHT) * s / top + SEMANTIC_WEIGHT * c + section_weight * n,
                 -k,
                 d,
             )
