@@ -73,8 +73,10 @@ def eval_(
     """Score search on a CSV of golden queries: hit@1, hit@5, MRR@10, zero results.
 
     QUERIES has the columns query and expected (an article id or source path; several
-    separated by |), and optionally kind (figures per kind) and anchor (the answering
-    section: the answer card's precision is measured on those rows). -v lists the misses.
+    separated by |), and optionally kind (figures per kind), anchor (the answering section)
+    and answer (a short quote of the answering sentences: a right card holds 70% of its
+    words). The answer card's precision is measured on the rows with an anchor or an answer.
+    -v lists the misses and the wrong cards with what they quoted.
     """
     from kb_core.manifest import PUBLIC, Manifest, manifest_name
     from kb_core.search.evaluate import Catalog, below_floors, parse_queries, run, summarize
@@ -118,7 +120,7 @@ def _card_line(f: Figures) -> str:
     precision = "n/a" if a.precision is None else f"{a.precision:.3f}"
     return (
         f"answer card: precision {precision} ({a.right}/{a.shown}), "
-        f"coverage {a.coverage:.3f} ({a.shown}/{a.marked} rows with an anchor)"
+        f"coverage {a.coverage:.3f} ({a.shown}/{a.marked} rows with an anchor or answer)"
     )
 
 
@@ -144,13 +146,24 @@ def _print_text(
             click.echo(f"{len(misses)} miss(es) at rank 1; -v lists them")
         return
     _table(("query", "expected", "first"), misses, "no misses at rank 1")
-    wrong = [
-        (o.query.query, f"{'|'.join(o.query.expected)}#{o.query.anchor}", o.card_at or "")
-        for o in outcomes
-        if o.card_shown and not o.card
-    ]
-    if f.answer is not None:
-        _table(("query", "expected section", "answer card"), wrong, "no wrong answer cards")
+    if f.answer is None:
+        return
+    wrong = [o for o in outcomes if o.card_shown and not o.card]
+    _table(
+        ("query", "expected section", "answer card"),
+        [(o.query.query, _expected_card(o), o.card_at or "") for o in wrong],
+        "no wrong answer cards",
+    )
+    for o in wrong:
+        click.echo(f"\n{o.query.query}")
+        click.echo(f"  quoted:   {o.card_text or ''}")
+        if o.query.answer is not None:
+            click.echo(f"  expected: {o.query.answer}")
+
+
+def _expected_card(o: Outcome) -> str:
+    expected = "|".join(o.query.expected)
+    return expected + (f"#{o.query.anchor}" if o.query.anchor else "")
 
 
 def _table(head: tuple[str, str, str], rows: list[tuple[str, str, str]], empty: str) -> None:
@@ -205,6 +218,19 @@ def _as_json(
             }
             for o in outcomes
             if o.rank != 1
+        ],
+        "wrong_cards": [
+            {
+                "line": o.query.line,
+                "query": o.query.query,
+                "expected": list(o.query.expected),
+                "anchor": o.query.anchor,
+                "answer": o.query.answer,
+                "card": o.card_at,
+                "quoted": o.card_text,
+            }
+            for o in outcomes
+            if o.card_shown and not o.card
         ],
         "answer_card": f.card_note,
         "fail_under": floors,

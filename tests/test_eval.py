@@ -8,6 +8,7 @@ first are checked on outcomes made by hand.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shlex
@@ -83,7 +84,7 @@ def test_figures_of_a_set_with_known_answers(build: Path, known: Path) -> None:
     assert kinds == {"question": (1, 1.0, 0), "short": (3, 0.6667, 0), "typo": (1, 0.0, 1)}
     misses = [(m["line"], m["query"], m["first"], m["rank"]) for m in out["misses"]]
     assert misses == [(4, "webhooks", "public-api", None), (5, "xqzv wobble", None, None)]
-    assert out["answer"] is None  # no row marks an anchor
+    assert out["answer"] is None  # no row gives an anchor or an answer
 
 
 def test_text_report_and_the_misses_table(build: Path, known: Path) -> None:
@@ -134,6 +135,11 @@ def test_fail_under_a_metric_it_does_not_know_is_a_usage_error(build: Path, know
             "query,expected,anchor\nrefund,refunds,ask-for-a-refund\nrefund,refunds,nowhere\n",
             "3: column 'anchor': 'nowhere' is not a heading of refunds",
         ),
+        (
+            "query,expected,anchor,answer\nhow do I ask for a refund,refunds,,Send request\n"
+            'refund time,refunds,how-long-refunds-take," -- … "\n',
+            "3: column 'answer': '-- …' has no words for a card to quote",
+        ),
     ],
 )
 def test_a_broken_file_names_its_line_and_column(
@@ -183,6 +189,61 @@ def test_the_answer_card_is_judged_on_rows_with_an_anchor(build: Path, tmp_path:
     assert out["answer"]["marked"] == 3  # the row without an anchor is not judged
     assert (out["answer"]["shown"], out["answer"]["right"]) == (shown, right)
     assert right < 3  # the third row marks a section that does not answer it
+
+
+QUESTION = "how long does a refund take to reach my bank"
+
+
+def test_the_answer_card_is_judged_by_what_it_quotes(build: Path, tmp_path: Path) -> None:
+    """A right and a wrong card by quote: the same card of the same section, once against a
+    sentence it quotes and once against a sentence of the article it does not."""
+    from kb_core.search.evaluate import quotes
+    from kb_core.search.searcher import Searcher
+
+    config, _ = load_config(ROOT / "site_config.yml")
+    synonyms, typos = config.synonyms_for(), config.search.typo_tolerance
+    with Searcher(build / "index" / "public", synonyms=synonyms, typo_tolerance=typos) as searcher:
+        card = getattr(searcher.search(QUESTION, limit=10), "answer", None)
+    if card is None:
+        pytest.skip("this search gives no answer card for the refund question")
+    assert card.id == "refunds" and card.anchor
+    source = ROOT / "content" / "billing" / "invoices-and-payments" / "refunds.md"
+    sentences = re.split(r"(?<=[.!?])\s+|\n+", source.read_text(encoding="utf-8"))
+    said = next(s for s in sentences if len(s.split()) >= 4 and quotes(card.text, s))
+    unsaid = next(s for s in sentences if len(s.split()) >= 6 and not quotes(card.text, s))
+    path = tmp_path / "quotes.csv"
+    rows = [
+        (card.anchor, said),  # right: its section, its words
+        (card.anchor, unsaid),  # wrong: its section, another sentence
+        ("", said),  # no anchor: judged on the article and the quote, right
+    ]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["query", "expected", "anchor", "answer"])
+        writer.writerows([QUESTION, "refunds", a, q] for a, q in rows)
+        writer.writerow(["refund", "refunds", "", ""])  # neither: not judged
+    res = kb_eval(build, str(path), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert (out["answer"]["marked"], out["answer"]["shown"], out["answer"]["right"]) == (3, 3, 2)
+    [wrong] = out["wrong_cards"]
+    assert (wrong["line"], wrong["answer"], wrong["quoted"]) == (
+        3,
+        " ".join(unsaid.split()),
+        card.text,
+    )
+    assert wrong["card"] == f"refunds#{card.anchor}"
+    text = kb_eval(build, str(path), "-v")
+    assert text.returncode == 0, text.stderr
+    assert (
+        "precision 0.667 (2/3), coverage 1.000 (3/3 rows with an anchor or answer)" in text.stdout
+    )
+    assert f"\n{QUESTION}\n  quoted:   {card.text}\n  expected: {' '.join(unsaid.split())}\n" in (
+        text.stdout
+    )
+    floor = kb_eval(build, str(path), "--fail-under", "answer-precision=0.7")
+    assert floor.returncode == 1
+    assert floor.stderr.strip() == "Error: answer-precision = 0.667 is below the floor 0.7"
 
 
 def test_the_shipped_query_set_passes_at_the_readme_floor(build: Path) -> None:
@@ -252,5 +313,29 @@ def test_judge_reads_the_card_by_id_or_by_url(example_build: tuple[Path, Any]) -
     assert (none.card, none.card_shown) == (False, False)
     f = summarize([judge(q, _Response(hits, by_url), catalog), none])
     assert f.answer is not None and (f.answer.precision, f.answer.coverage) == (1.0, 0.5)
+    # the answer column: the section alone is not enough, the card must quote it
+    [quoted, bare] = parse_queries(
+        "query,expected,anchor,answer\nmoney back,refunds,ask-for-a-refund,Request refund\n"
+        "money back,refunds,,Request   a refund\n",
+        "q.csv",
+        catalog,
+    )
+    assert (quoted.anchor, quoted.answer, bare.anchor, bare.answer) == (
+        "ask-for-a-refund",
+        "Request refund",
+        None,
+        "Request a refund",
+    )
+    steps = {**by_url, "text": "2. Find the payment and click ⋯ › Request refund."}
+    note = {**by_url, "text": "Asking us directly is almost always faster."}
+    assert judge(quoted, _Response(hits, steps), catalog).card is True
+    caveat = judge(quoted, _Response(hits, note), catalog)
+    assert (caveat.card, caveat.card_shown, caveat.card_text) == (False, True, note["text"])
+    # 2 of the 3 words of "Request a refund" (67%) are short of QUOTE_SHARE; all 3 are enough
+    assert judge(bare, _Response(hits, steps), catalog).card is False
+    whole = {"id": "refunds", "anchor": "how-long-refunds-take", "text": "Request a refund."}
+    assert judge(bare, _Response(hits, whole), catalog).card is True  # any section
+    other = {"id": "invoices", "anchor": None, "text": "Request a refund."}
+    assert judge(bare, _Response(hits, other), catalog).card is False
     with pytest.raises(QueryFileError, match=r"^q\.csv:2: column 'expected': no expected article"):
         parse_queries("query,expected\nmoney back,\n", "q.csv", catalog)

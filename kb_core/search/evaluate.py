@@ -1,18 +1,22 @@
 """Search quality on a set of golden queries: the figures behind ``kb eval``.
 
 A writers' query file is a CSV with the columns ``query`` and ``expected`` (an article id or its
-source path, several separated by ``|``), and optionally ``kind`` (figures are given per kind)
-and ``anchor`` (the heading of the section that answers: the answer card is judged on those
-rows). :func:`parse_queries` checks it against the build's manifest; :func:`judge` turns one
-search response into an :class:`Outcome`; :func:`summarize` computes hit@1, hit@5, MRR@10, the
-zero-result count and the answer card's precision and coverage. Pure functions: the CLI opens
-the index, runs the searches and prints.
+source path, several separated by ``|``), and optionally ``kind`` (figures are given per kind),
+``anchor`` (the heading of the section that answers) and ``answer`` (a short quote of the
+sentences that answer: what a right card must show). The answer card is judged on the rows
+that give an anchor or an answer: right when it is from an expected article, from the anchor's
+section when one is given, and its text holds at least :data:`QUOTE_SHARE` of the answer's
+words when one is given. :func:`parse_queries` checks the file against the build's manifest;
+:func:`judge` turns one search response into an :class:`Outcome`; :func:`summarize` computes
+hit@1, hit@5, MRR@10, the zero-result count and the answer card's precision and coverage. Pure
+functions: the CLI opens the index, runs the searches and prints.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,6 +26,7 @@ from kb_core.manifest import ManifestArticle
 
 __all__ = [
     "METRICS",
+    "QUOTE_SHARE",
     "AnswerFigures",
     "Catalog",
     "Figures",
@@ -31,6 +36,7 @@ __all__ = [
     "below_floors",
     "judge",
     "parse_queries",
+    "quotes",
     "run",
     "summarize",
 ]
@@ -39,6 +45,20 @@ DEPTH = 10  # MRR@10: an expected article further down counts as not found
 REQUIRED = ("query", "expected")
 # What --fail-under can name; each is a fraction between 0 and 1.
 METRICS = ("hit@1", "hit@5", "mrr@10", "answer-precision", "answer-coverage")
+# Of the answer column's words that a right card's text must hold (bench/answer_eval.py's rule).
+QUOTE_SHARE = 0.7
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> set[str]:
+    """The lowercased ``\\w+`` words of ``text``, each once."""
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def quotes(text: str, answer: str) -> bool:
+    """Whether ``text`` holds at least QUOTE_SHARE of the words of ``answer``."""
+    wanted = words(answer)
+    return bool(wanted) and len(wanted & words(text)) >= QUOTE_SHARE * len(wanted)
 
 
 class QueryFileError(KBError):
@@ -85,6 +105,12 @@ class GoldenQuery:
     expected: tuple[str, ...]
     kind: str = ""
     anchor: str | None = None
+    answer: str | None = None  # what a right card must quote (QUOTE_SHARE of its words)
+
+    @property
+    def judged(self) -> bool:
+        """Whether the answer card is judged on this row: it gives an anchor or an answer."""
+        return self.anchor is not None or self.answer is not None
 
 
 def parse_queries(text: str, path: str, catalog: Catalog) -> list[GoldenQuery]:
@@ -125,7 +151,13 @@ def parse_queries(text: str, path: str, catalog: Catalog) -> list[GoldenQuery]:
             raise QueryFileError(
                 path, line, "anchor", f"'{anchor}' is not a heading of {' or '.join(expected)}"
             )
-        rows.append(GoldenQuery(line, query, tuple(expected), cell.get("kind", ""), anchor))
+        answer = " ".join(cell.get("answer", "").split()) or None
+        if answer is not None and not words(answer):
+            raise QueryFileError(
+                path, line, "answer", f"'{answer}' has no words for a card to quote"
+            )
+        kind = cell.get("kind", "")
+        rows.append(GoldenQuery(line, query, tuple(expected), kind, anchor, answer))
     if not rows:
         raise QueryFileError(path, 1, None, "no queries after the header")
     return rows
@@ -141,6 +173,7 @@ class Outcome:
     carded: bool = False  # the search response has an answer card field at all
     card_shown: bool = False
     card_at: str | None = None  # "id#anchor" of the card shown, for the misses table
+    card_text: str | None = None  # what the card shown quoted
 
     @property
     def rank(self) -> int | None:
@@ -161,12 +194,15 @@ def judge(query: GoldenQuery, response: Any, catalog: Catalog) -> Outcome:
     """The outcome of ``query`` from a search ``response`` (a SearchResponse).
 
     The answer card is read from ``response.answer`` when the response has one (an object or
-    a mapping with ``id``, ``url`` and ``anchor``; ``url#anchor`` is enough). A row is judged
-    on it only when it marks an anchor and the response carries the field at all.
+    a mapping with ``id``, ``url``, ``anchor`` and ``text``; ``url#anchor`` is enough for the
+    section). A row is judged on it only when it gives an anchor or an answer and the response
+    carries the field at all. The card is right when its article is expected, its section is
+    the anchor's (when the row gives one) and its text quotes the answer (when the row gives
+    one).
     """
     ranked = tuple(str(h.id) for h in list(response.results)[:DEPTH])
     carded = hasattr(response, "answer")
-    if query.anchor is None or not carded:
+    if not query.judged or not carded:
         return Outcome(query, ranked, carded=carded)
     answer = getattr(response, "answer", None)
     if answer is None:
@@ -174,18 +210,25 @@ def judge(query: GoldenQuery, response: Any, catalog: Catalog) -> Outcome:
     url = str(_field(answer, "url") or "")
     article = _field(answer, "id") or catalog.by_url(url)
     anchor = _field(answer, "anchor") or (url.split("#", 1)[1] if "#" in url else None)
-    right = article in query.expected and anchor == query.anchor
-    at = f"{article}#{anchor}"
-    return Outcome(query, ranked, card=right, carded=True, card_shown=True, card_at=at)
+    text = str(_field(answer, "text") or "")
+    right = (
+        article in query.expected
+        and (query.anchor is None or anchor == query.anchor)
+        and (query.answer is None or quotes(text, query.answer))
+    )
+    at = f"{article}#{anchor}" if anchor else str(article)
+    return Outcome(
+        query, ranked, card=right, carded=True, card_shown=True, card_at=at, card_text=text
+    )
 
 
 @dataclass(frozen=True)
 class AnswerFigures:
-    """The answer card on the rows that mark an anchor."""
+    """The answer card on the rows that give an anchor or an answer."""
 
-    marked: int  # rows with an anchor
+    marked: int  # rows with an anchor or an answer
     shown: int  # of those, how many got a card
-    right: int  # of those, how many cards were the expected article's expected section
+    right: int  # of those, how many cards were right (article, section, quote: as given)
 
     @property
     def precision(self) -> float | None:
@@ -214,7 +257,7 @@ class Figures:
         """Why the answer card's figures are missing, or None when they are there."""
         if not self.carded:
             return "not available (this search gives no answer card)"
-        return "no row marks an anchor" if self.answer is None else None
+        return "no row gives an anchor or an answer" if self.answer is None else None
 
     def metric(self, name: str) -> float | None:
         """The value of one of METRICS, or None when it cannot be measured here."""
