@@ -7,6 +7,7 @@ anything that affects every page (config, theme, kb-portal version) forces a cle
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import operator
@@ -264,7 +265,10 @@ def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult
     cfg_path = work / "mkdocs.yml"
     cfg_path.write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
     warnings = _mkdocs_build(plan.tree, cfg_path, incremental)
-    release_memory()  # a worker may render another part next
+    # A worker may render another part next: MkDocs' pages, files and nav refer to each other,
+    # so only a collection frees them (500 pages of cpp-docs: 158 -> 94 MB after five parts)
+    gc.collect()
+    release_memory()
     state_path.write_text(json.dumps({"fingerprint": fingerprint}))
     rebuilt = len(written) if incremental else len(plan.files)
     return RenderResult(len(plan.files), rebuilt, incremental, warnings)
