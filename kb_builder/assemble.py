@@ -10,7 +10,7 @@ import html
 import json
 import os
 import shutil
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from kb_builder.pages import TreePlan, relative_url
@@ -45,19 +45,25 @@ def publish_search_index(dest: Path, shard_site: Path, entries: Path) -> None:
         os.replace(tmp, dest)
 
 
-def write_entries(path: Path, entries: list[dict[str, str]]) -> None:
+def write_entries(path: Path, entries: Iterable[dict[str, str]]) -> None:
     """Keep the documents of a static search index in ``path`` until the site is assembled.
 
     Material's search draws an entry's title and text as HTML; ours are plain text, so they are
-    escaped here and show as written, tags and all.
+    escaped here and show as written, tags and all. Written an entry at a time: the same JSON
+    list as one ``json.dumps`` of them all, without holding it (100 MB of text for 10,000
+    articles) or a second copy of the entries in memory.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    escaped = [
-        {k: html.escape(v, quote=False) if k in ("title", "text") else v for k, v in e.items()}
-        for e in entries
-    ]
-    text = json.dumps(escaped, ensure_ascii=False, separators=(",", ":"))
-    path.write_bytes(text.encode("utf-8"))
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("[")
+        for n, entry in enumerate(entries):
+            escaped = {
+                k: html.escape(v, quote=False) if k in ("title", "text") else v
+                for k, v in entry.items()
+            }
+            text = json.dumps(escaped, ensure_ascii=False, separators=(",", ":"))
+            out.write("," + text if n else text)
+        out.write("]")
 
 
 def page_dest(rel: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -81,18 +82,17 @@ def index_docs(
     return out, keys
 
 
-def search_entries(docs: list[IndexDoc]) -> list[dict[str, str]]:
-    """Entries of Material's static search index: one per article and one per section."""
-    out: list[dict[str, str]] = []
+def search_entries(docs: list[IndexDoc]) -> Iterator[dict[str, str]]:
+    """Entries of Material's static search index: one per article and one per section, made
+    as they are written (:func:`~kb_builder.assemble.write_entries`)."""
     for d in docs:
         intro = d.body
         if d.sections:  # the text before the first section heading
             cut = intro.find(d.sections[0].title)
             intro = intro[:cut] if cut >= 0 else intro
-        out.append({"location": d.url, "title": d.title, "text": f"{d.summary} {intro}".strip()})
+        yield {"location": d.url, "title": d.title, "text": f"{d.summary} {intro}".strip()}
         for s in d.sections:
-            out.append({"location": f"{d.url}#{s.anchor}", "title": s.title, "text": s.text})
-    return out
+            yield {"location": f"{d.url}#{s.anchor}", "title": s.title, "text": s.text}
 
 
 def _read(stamp: Path) -> str:
