@@ -125,6 +125,10 @@ def encode_titles(texts: list[str], work: Path, salt: str) -> None:
         for text, vector in zip(todo, encoder().encode(todo), strict=True):
             known.put(text, MODEL_NAME, vector.astype(np.float16))
     known.save()
+    del known
+    forget_encoder()  # the model's memory goes back before the documents come in
+    gc.collect()
+    release_memory()
 
 
 def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
