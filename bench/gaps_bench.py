@@ -6,9 +6,10 @@
 
 The log is built from banking77's 13,083 real customer queries (train + test) with realistic
 noise: case, typos (a letter dropped, doubled, swapped or replaced), plurals and trailing
-punctuation. A fixed set of intents has no article (every search for them finds nothing);
-typos sometimes find nothing too. Sessions add result clicks, article views, ratings on two
-revisions, and contact requests (more often after a failed search) with their context.
+punctuation; a fifth of the sessions search through the widget on one of 400 host pages. A
+fixed set of intents has no article (every search for them finds nothing); typos sometimes
+find nothing too. Sessions add result clicks, article views, ratings on two revisions, and
+contact requests (more often after a failed search) with their context.
 Rows go in through the store's own tables and migrations, in big executemany transactions.
 
 Prints grouping quality first: a word-similarity sweep on banking77's train split (where the
@@ -86,6 +87,11 @@ WORD_SWEEP = (0.5, 0.7, 1.0)
 LINKAGE_SWEEP = (0.40, 0.42, 0.44, 0.46, 0.48, 0.50)
 MIN_PURITY_SENTENCES = 0.78  # a margin above the 0.75 the grouping must keep on unseen queries
 PER_INTENT = 40
+# A share of sessions search through the widget on one of the customer's own pages (a few
+# pages get most of them), so the report's "widget host pages" section has a log to sweep.
+WIDGET_SHARE = 0.2
+HOSTS = [f"https://app.example.com/page/{i}" for i in range(400)]
+HOST_WEIGHTS = [1 / (i + 1) for i in range(len(HOSTS))]
 CONFIGURED = GapSettings().group_similarity  # what `kb gaps` uses unless configured
 
 
@@ -163,6 +169,7 @@ def generate(
             offset = DAYS * (1 - rng.random() ** 2.5)
         ts = start + timedelta(days=offset)
         visitor = f"{rng.getrandbits(64):016x}"
+        host = rng.choices(HOSTS, HOST_WEIGHTS)[0] if rng.random() < WIDGET_SHARE else None
         session: list[dict[str, Any]] = []
         rated = False
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
@@ -182,6 +189,8 @@ def generate(
                 "category": None,
                 "visitor": visitor,
                 "corrected": had_typo and not failed,
+                "source": "widget" if host else None,
+                "host": host,
             }
             session.append(row)
             out["searches"].append(row)
@@ -578,6 +587,13 @@ def main() -> None:
                 f"found searches per normalised query, 30 days) over {n} searches: median "
                 f"{statistics.median(floor):.2f}s (runs: {', '.join(f'{t:.2f}' for t in floor)})"
             )
+            sweep = [widget_sweep(url) for _ in range(3)]
+            print(
+                f"{name}: the widget host pages alone ({sweep[0][1]} pages): median "
+                f"{statistics.median(t for t, _ in sweep):.2f}s, "
+                f"{statistics.median(t for t, _ in sweep) / statistics.median(floor):.2f}x the "
+                "baseline"
+            )
             config = site_config(work, CONFIGURED)
             report = work / "report.json"
             gaps_analysis.SENTENCES = False
@@ -703,6 +719,19 @@ def sql_floor(url: str) -> float:
         sql.failed_stats(conn, window)
         sql.found_stats(conn, window)
     return time.perf_counter() - t0
+
+
+def widget_sweep(url: str) -> tuple[float, int]:
+    """Seconds to list a 30-day report's widget host pages (every failed widget search of
+    the window is read, so noise can be left out in Python), and how many pages there are."""
+    from kb_reports.gaps.model import window_for
+    from kb_store import reports as sql
+    from kb_store.sources import widget_hosts
+
+    t0 = time.perf_counter()
+    with sql.reading(url) as conn:
+        _, pages = widget_hosts(conn, window_for("30d", datetime.now(UTC)), 10)
+    return time.perf_counter() - t0, pages
 
 
 def count_searches(url: str) -> int:
