@@ -613,14 +613,14 @@ def main() -> None:
             )
             # What the API leaves: it encodes each failed query once as it logs it (EventLog).
             clear_vectors(url)
-            failed = failed_queries(url)
+            distinct_failed = failed_queries(url)
             t0 = time.perf_counter()
-            vector_cache.save_vectors(url, sem.encode_missing(failed, {}))
+            vector_cache.save_vectors(url, sem.encode_missing(distinct_failed, {}))
             spent = time.perf_counter() - t0
             print(
                 f"{name}: the API's share, spread over the month as searches fail: "
-                f"{len(failed)} distinct failed queries encoded and stored in {spent:.1f}s "
-                f"({1000 * spent / max(1, len(failed)):.2f} ms each)"
+                f"{len(distinct_failed)} distinct failed queries encoded and stored in "
+                f"{spent:.1f}s ({1000 * spent / max(1, len(distinct_failed)):.2f} ms each)"
             )
             timed(
                 name,
