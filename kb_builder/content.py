@@ -346,6 +346,46 @@ def _table_row(m: re.Match[str]) -> str:
     return " — ".join(c for c in cells if c)
 
 
+# an admonition: Material's "!!! note" (or a collapsible "??? note"), its body the indented
+# lines after it; or a fenced ":::note ... :::" (Docusaurus' writers bring theirs along)
+_ADMONITION = re.compile(r"^([ \t]*)(?:!!!|\?\?\?\+?)[ \t]*[\w-]+")
+_FENCE_OPEN = re.compile(r"^[ \t]*:::[ \t]*[\w-]+")
+_FENCE_CLOSE = re.compile(r"^[ \t]*:::[ \t]*$")
+
+
+def aside_texts(markdown: str) -> list[str]:
+    """The plain text of each admonition in ``markdown`` (a note, tip or warning beside the
+    text): the search's answer card tells a caveat from the answer by it."""
+    lines = markdown.split("\n")
+    found: list[str] = []
+    i = 0
+    while i < len(lines):
+        opened = _ADMONITION.match(lines[i])
+        body: list[str] = []
+        if opened:
+            indent = len(opened.group(1).expandtabs(4))
+            i += 1
+            while i < len(lines) and (
+                not lines[i].strip()
+                or len(lines[i].expandtabs(4)) - len(lines[i].expandtabs(4).lstrip()) > indent
+            ):
+                body.append(lines[i])
+                i += 1
+        elif _FENCE_OPEN.match(lines[i]):
+            i += 1
+            while i < len(lines) and not _FENCE_CLOSE.match(lines[i]):
+                body.append(lines[i])
+                i += 1
+            i += 1
+        else:
+            i += 1
+            continue
+        text = plain_text("\n".join(line.strip() for line in body))
+        if text:
+            found.append(text)
+    return found
+
+
 def plain_text(markdown: str) -> str:
     """Markdown reduced to searchable text (no markup, links keep their words)."""
     # a table row stays one line with its cells apart, so a snippet never runs them together

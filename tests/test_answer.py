@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from kb_builder.buildcache import Cache
+from kb_builder.content import aside_texts
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
@@ -67,7 +68,10 @@ def test_a_question_gets_the_sentence_that_answers_it(
         found = s.search(question)
         assert found.answered and found.answer is not None
         assert found.answer.id == "card-delivery" and found.answer.anchor is None
-        assert found.answer.text.startswith("Delivery takes five to seven working days after that.")
+        # the answering sentence, after the ones of its paragraph that it leans on ("after
+        # that"): a card starts at its paragraph's start when that fits
+        assert found.answer.text.startswith("Order a new card in the app under Cards.")
+        assert found.answer.text.endswith("Delivery takes five to seven working days after that.")
         assert 0.5 <= found.answer.score <= 1
         monkeypatch.setattr(search_answer, "CARD_THRESHOLD", found.answer.score + 0.01)
         assert s.search(question).answer is None  # below the threshold: no card
@@ -262,3 +266,63 @@ def test_cards_read_as_answers(example_build: tuple[Path, Any]) -> None:
         for symptom in ("I lost my phone with my authenticator app", "why can't I clock in"):
             shown = s.search(symptom).answer
             assert shown is None or shown.anchor != "symptoms", symptom
+
+
+def test_cards_quote_the_answer_not_what_surrounds_it(
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wrong cards seen in the portal, each from the right section (issue 14): the steps, not
+    the note beside them; a table's rows together from its first; a list past three steps;
+    a paragraph from its start, not its third sentence that leans on the first."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # the text chosen, any score
+    with Searcher(example_build[0] / "index" / "public") as s:
+
+        def card(q: str, anchor: str) -> str:
+            found = s.search(q).answer
+            assert found is not None and found.anchor == anchor, (q, found)
+            return found.text
+
+        email = card(
+            "how do I change the email address I sign in with", "change-your-own-email-address"
+        )
+        assert email.startswith("1. Click your avatar and choose Profile › Account.")
+        assert "2. Next to Email, click Change." in email
+        assert "single sign-on" not in email  # the note about SSO accounts is a caveat
+        refund = card("how long does a refund take to reach my bank", "how-long-refunds-take")
+        assert refund.startswith("Credit or debit card — 5–10 business days")
+        assert "Bank transfer (invoice) — Up to 10 business days" in refund
+        providers = card("which payroll providers are supported", "supported-payroll-providers")
+        assert providers.startswith("CSV export — Any — All plans, including Free")
+        assert "Gusto — United States" in providers
+        staff = card(
+            "how do I require two-step verification for all staff",
+            "require-two-step-verification-for-everyone",
+        )
+        assert "3. Choose whether it applies to Everyone" in staff
+        locked = card("my account is locked", "if-your-account-is-locked")
+        assert locked.startswith("After 5 incorrect passwords in a row, Tandem locks sign-in")
+
+
+def test_a_hit_opens_at_the_section_whose_text_holds_the_other_words(
+    example_build: tuple[Path, Any],
+) -> None:
+    """Two headings hold the same query word ("out"): the hit opens at the one whose text
+    holds more of the words the title lacks ("keeps", "app"), not at the first."""
+    with Searcher(example_build[0] / "index" / "public") as s:
+        found = s.search("app keeps logging me out")
+    assert found.results and found.results[0].id == "manage-sessions"
+    assert found.results[0].anchor == "why-was-i-signed-out"
+
+
+def test_admonitions_are_found_in_both_syntaxes() -> None:
+    """Material's "!!! note" (its indented body) and a fenced ":::tip ... :::" are asides;
+    the text around them is not."""
+    markdown = (
+        "Before.\n\n!!! note\n    If you sign in with **SSO**, ask IT.\n\n    See [SSO](sso.md).\n"
+        "After the note.\n\n:::tip Good to know\nUse a company card.\n:::\n\nThe end.\n"
+    )
+    assert aside_texts(markdown) == [
+        "If you sign in with SSO, ask IT.\n See SSO.",
+        "Use a company card.",
+    ]
+    assert aside_texts("No admonition here.\n\n    indented code\n") == []

@@ -15,7 +15,7 @@ import numpy as np
 
 from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.buildcache import Cache, digest, release_memory
-from kb_builder.content import plain_text
+from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
 from kb_builder.index.writer import build_index, link_tree, patch_index
 from kb_core.errors import BuildError
@@ -53,6 +53,7 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
         keywords=tuple(a.meta.keywords),
         tags=tuple(a.meta.tags),
         sections=tuple(sections),
+        asides=tuple(aside_texts(a.markdown)),
     )
 
 

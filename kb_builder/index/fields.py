@@ -57,6 +57,7 @@ class IndexDoc:
     keywords: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    asides: tuple[str, ...] = ()  # plain text of its admonitions (notes, tips, warnings)
 
 
 def schema(language: str = "en", average: Mapping[str, float] | None = None) -> Schema:
@@ -77,6 +78,7 @@ def schema(language: str = "en", average: Mapping[str, float] | None = None) -> 
         text=STORED,
         sections=STORED,
         phrases=STORED,
+        asides=STORED,
     )
 
 
@@ -156,6 +158,7 @@ def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[s
         "text": doc.body[:STORED_TEXT_CHARS],
         "sections": [(s.anchor, s.title, s.text[:SECTION_CHARS]) for s in doc.sections],
         "phrases": keyword_phrases(analyzer.language, doc),
+        "asides": list(doc.asides),
     }
 
 

@@ -561,7 +561,9 @@ def _best_section(
 ) -> tuple[str | None, str | None]:
     """The section that matches the query words the title does not: (anchor, its text).
 
-    Headings first; section texts are read, in order, only while no heading matched.
+    Headings first (of headings holding as many of those words, the one holding more of the
+    query's, then the one whose text holds more of those words); section texts are read, in
+    order, only while no heading matched.
     """
     missing = set(range(clauses)) - finder.clauses_in(fields.get("title", ""))
     sections = fields.get("sections") or ()
@@ -572,6 +574,13 @@ def _best_section(
     ]
     best = max(range(len(sections)), key=lambda i: in_headings[i])
     if in_headings[best]:
+        tied = [i for i, n in enumerate(in_headings) if n == in_headings[best]]
+        if len(tied) > 1:  # as many of the words the title lacks: the heading holding more
+            # of the query's words ("Add a tax ID"), then the text holding more of those the
+            # title lacks ("Sign out of a session", "Why was I signed out?": "keeps", "app")
+            heads = finder.clauses_in_each([sections[i][1] for i in tied])
+            texts = finder.clauses_in_each([sections[i][2] for i in tied], missing)
+            best = tied[max(range(len(tied)), key=lambda k: (len(heads[k]), len(texts[k])))]
         return sections[best][0], sections[best][2]
     budget, read = SECTION_SCAN_CHARS, 0
     while read < len(sections) and budget > 0:
