@@ -32,7 +32,7 @@ from feedback_api.errors import ApiError
 from feedback_api.languages import chosen_language
 from feedback_api.portal import index_file, locate
 from feedback_api.schemas import LANG, Words, parse_args
-from feedback_api.security import cached_page_csp
+from feedback_api.security import WORKER_CSP, cached_page_csp, is_search_worker
 from feedback_api.services import Services, services
 from kb_core.config import AgentToken
 from kb_core.errors import IndexUnavailable
@@ -254,6 +254,8 @@ def _send(path: Path) -> Response:
         return response
     response = send_file(path, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
+    if is_search_worker(path):  # French internal search imports lunr's French stemmer
+        response.headers["Content-Security-Policy"] = WORKER_CSP
     return response
 
 

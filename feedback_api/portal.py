@@ -21,7 +21,7 @@ from feedback_api.catalog import redirect_key
 from feedback_api.errors import not_found_page
 from feedback_api.languages import logged_language, path_language, visitor_language
 from feedback_api.schemas import ViewEvent, parse_json
-from feedback_api.security import WORKER_CSP, cached_page_csp
+from feedback_api.security import WORKER_CSP, cached_page_csp, is_search_worker
 from feedback_api.services import services
 from kb_store.tables import view_row
 
@@ -73,7 +73,7 @@ def _send(path: Path) -> Response:
         return response
     hashed = _HASHED_ASSET.search(path.name) is not None
     response = send_file(path, max_age=_YEAR if hashed else 3600)
-    if path.parent.name == "workers" and path.suffix == ".js":
+    if is_search_worker(path):
         response.headers["Content-Security-Policy"] = WORKER_CSP
     if hashed:
         response.cache_control.immutable = True

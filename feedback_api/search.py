@@ -118,6 +118,7 @@ def search() -> Response:
     return jsonify(
         query=params.q,
         total=found.total,
+        matches=found.matches,
         did_you_mean=found.did_you_mean,
         corrected=found.corrected,
         answered=found.answered and found.total > 0,
@@ -133,7 +134,7 @@ def suggest() -> Response:
     page logs a query once it settles, through /api/search)."""
     params = parse_args(SuggestParams)
     if not params.q:
-        return jsonify(query="", total=0, answered=False, confidence=0.0, suggestions=[])
+        return jsonify(query="", total=0, matches=0, answered=False, confidence=0.0, suggestions=[])
     # complete: a finished text (the contact form's subject), searched whole and answered with
     # the card, and still not logged: it is not a search the visitor made
     found = _search(params.q, params.limit, prefix=not params.complete, lang=params.lang)
@@ -141,6 +142,7 @@ def suggest() -> Response:
     return jsonify(
         query=params.q,
         total=found.total,
+        matches=found.matches,
         did_you_mean=found.did_you_mean,
         corrected=found.corrected,
         answered=found.answered and found.total > 0,

@@ -18,6 +18,14 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # Material's search worker runs under the CSP its own script is served with; in a language
 # other than English it imports lunr's stemmer for that language from the portal's assets.
 WORKER_CSP = "default-src 'none'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def is_search_worker(path: Path) -> bool:
+    """Whether ``path`` is Material's search worker (``assets/javascripts/workers/*.js``),
+    served with WORKER_CSP by the public and the internal portals alike."""
+    return path.parent.name == "workers" and path.suffix == ".js"
+
+
 _PAGE_CSP = (
     "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "

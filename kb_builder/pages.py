@@ -279,7 +279,6 @@ def plan_tree(
             meta["kb_lang"] = a.lang  # the language of its text: the default's in a fallback
             meta["kb_fallback"] = a.fallback
             meta["kb_outdated"] = a.outdated
-            meta["kb_hreflang"] = list(where.published_in.get(a.id, (where.default,)))
         markdown = unlink_withheld(a, a.markdown, withheld)
         public_url = f"{site_url}/{where.prefix}".rstrip("/")
         body = _resolve_links(a, markdown, by_source, tree, public_url, category_sources)

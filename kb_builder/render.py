@@ -95,8 +95,8 @@ def mkdocs_config(
     site_url += str(plan.data.get("prefix") or "")
     extra: dict[str, Any] = {}
     if plan.data.get("languages"):
-        # Material draws its language selector and hreflang links from extra.alternate; the
-        # hooks fill it in for each page (the same page in each language).
+        # Material draws its language selector when extra.alternate is set; the hooks make
+        # it the switcher of each page (hooks.py: _LanguageSelector, why no head links).
         extra["alternate"] = [
             {"name": x["label"], "link": site.url + "/" + x["prefix"], "lang": x["code"]}
             for x in plan.data["languages"]

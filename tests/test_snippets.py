@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from kb_builder.build import BuildReport
 from kb_builder.content import plain_text
+from kb_core.search.searcher import MATCH_SHARE, Searcher
 from kb_core.search.text import WordFinder, sentences, snippet
 
 REFUNDS = """We want you to pay only for Tandem you use. This page explains when we refund payments.
@@ -146,3 +151,48 @@ def test_sentences_are_those_of_each_line() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
         assert sentences(text) == line_by_line(text), repr(text)
+
+
+def test_marks_are_whole_words_of_the_query_not_words_it_begins() -> None:
+    """ "app" marks "app" and "apps" (its stem), never "appear", "Apple" or "approved"; a
+    stem's own forms ("charged", "charges") still are marked, and so is a typed word."""
+    from kb_core.search.text import Analyzer
+
+    terms = Analyzer("en").word_terms
+    text = (
+        "Open the Tandem app. Shifts appear in Apple Calendar once approved. "
+        "Both apps are free. You were charged, and charges appear on the invoice."
+    )
+    got = snippet(text, WordFinder([["app", "app"]], terms), width=400)
+    assert re.findall(r"<mark>(.*?)</mark>", got) == ["app", "apps"]
+    got = snippet(text, WordFinder([["charged", "charg"]], terms), width=400)
+    assert re.findall(r"<mark>(.*?)</mark>", got) == ["charged", "charges"]
+    # without the analyser's terms, every word a stem begins (what ranking counts)
+    assert len(WordFinder([["app"]]).find(text)) == 6
+
+
+def test_the_example_marks_only_forms_of_app(example_build: tuple[Path, BuildReport]) -> None:
+    """On the built example, the snippets of "app" mark "app"/"apps" only (before: "appear",
+    "approved", "approximate" in the first ten results)."""
+    build, _ = example_build
+    with Searcher(build / "index" / "public") as searcher:
+        found = searcher.search("app", limit=10)
+    marked = {
+        m.lower() for h in found.results for m in re.findall(r"<mark>(.*?)</mark>", h.snippet)
+    }
+    assert marked and marked <= {"app", "apps"}, marked
+
+
+def test_the_count_is_of_the_results_that_match_well(
+    example_build: tuple[Path, BuildReport],
+) -> None:
+    """A question of eight words has some word in nearly every article of the example (35):
+    "total" says so, "matches" counts the results scoring at least half the best one's."""
+    build, _ = example_build
+    with Searcher(build / "index" / "public") as searcher:
+        found = searcher.search("how can I change the time zone of my team schedule", limit=10)
+    assert found.total >= 30
+    assert 1 <= found.matches < len(found.results) == 10
+    best = found.results[0].score
+    assert all(h.score >= MATCH_SHARE * best for h in found.results[: found.matches])
+    assert all(h.score < MATCH_SHARE * best for h in found.results[found.matches :])

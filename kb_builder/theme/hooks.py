@@ -7,8 +7,8 @@
   so it also lists Home, every category, the FAQ and Contact (wide screens hide those).
 - Writes dates for people in the portal's language, and drops an article's first heading when
   it only repeats the title.
-- In a site of several languages, gives each page its language switcher and hreflang links
-  (Material's ``extra.alternate``, set per page: the same page in each language) and the
+- In a site of several languages, gives each page its language switcher (the same page in
+  each language; hreflang links are the sitemaps', see ``_LanguageSelector``) and the
   portal's strings (``kb_t``).
 - Leaves the static search index to the build, which already has every section's text.
 - Keeps content inert: front-matter values reach Material's templates escaped, page bodies pass
@@ -27,7 +27,6 @@ import os
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 from mkdocs.utils import get_relative_url
@@ -64,7 +63,8 @@ def on_config(config: Any) -> Any:
         _state["logo"] = ""
     _state["strings"] = {}  # translations of the config's language
     _state["lang"] = config.extra.get("kb_lang") or config.theme["language"]
-    _state["alternate"] = list(config.extra.get("alternate") or [])
+    if config.extra.get("alternate"):  # pages the hooks do not see (404) ask the same way
+        config.extra["alternate"] = LANGUAGE_SELECTOR
     # Material's search plugin re-parses every rendered page to build its index. The build
     # already has each section's plain text and writes the same index format itself
     # (kb_builder/render.py), so the per-page handler is dropped: about 15% of build time.
@@ -128,30 +128,38 @@ def on_template_context(context: dict[str, Any], template_name: str, config: Any
     if template_name == "404.html":  # served at any path: its links start from the site root
         base = context.get("base_url") or "/"
         context["kb_sidebar"] = _nav("", "", config.site_name, base.rstrip("/") + "/")
-        _alternates(config, "", None, base.rstrip("/") + "/")
+        _alternates(config, "", base.rstrip("/") + "/")
         context["kb_switch"] = _state.get("switch", [])
     return context
 
 
-def _alternates(config: Any, page_url: str, meta: dict[str, Any] | None, base: str = "") -> None:
-    """Point ``extra.alternate`` (Material's hreflang links) and the switcher at this page in
-    each language: an article's hreflang names only the languages it is written in, with
-    x-default the default language's page; the switcher offers every language (an article not
-    translated shows there in the default language, with a notice)."""
+class _LanguageSelector:
+    """What ``extra.alternate`` holds in a site of several languages: truthy, so Material's
+    header draws the selector (our partials/alternate.html, from ``kb_switch``), and not
+    iterable, so Material's base.html writes no ``<link rel="alternate">`` into the head.
+
+    Material's script fetches ``sitemap.xml`` beside every such link, taking each for a
+    language's root: with a link per page in each language (what hreflang wants), every page
+    asked for ``<page>/sitemap.xml`` in each language and got 404s. Crawlers get the same
+    hreflang links, as full URLs, from the sitemaps (kb_builder/assemble.py), one of the
+    three ways search engines read them; the switcher links each page in each language."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+LANGUAGE_SELECTOR = _LanguageSelector()
+
+
+def _alternates(config: Any, page_url: str, base: str = "") -> None:
+    """Point the language switcher at this page in each language (an article not translated
+    shows there in the default language, with a notice)."""
     data = _state["data"]
     languages = data.get("languages") or []
     if not languages:
         return
     here = data.get("prefix") or ""
-    public = data.get("tree") == "public"
-    written = (meta or {}).get("kb_hreflang") or [x["code"] for x in languages]
-    # Paths on this host, not site.url's full URLs: Material's script fetches the sitemap
-    # beside each alternate link, which a page served from another origin than site.url (a
-    # staging host) may not do under its CSP. The sitemaps carry the full URLs.
-    host = urlsplit(str(data["site"]["url"])).path.rstrip("/") + "/"
-    if not public:
-        host += "internal/"  # the agents' portal, never indexed: its links only need to work
-    switch, links = [], []
+    switch = []
     for x in languages:
         target = x["prefix"] + page_url
         if base:  # the 404 page, served at any path: the other language's home, from the root
@@ -161,12 +169,7 @@ def _alternates(config: Any, page_url: str, meta: dict[str, Any] | None, base: s
             href = get_relative_url(target or "./", here + page_url)
         current = x["code"] == data.get("lang")
         switch.append({"code": x["code"], "label": x["label"], "href": href, "current": current})
-        if x["code"] in written or not public:
-            links.append({"name": x["label"], "lang": x["code"], "link": host + target})
-    if public:
-        default = host + languages[0]["prefix"] + page_url
-        links.append({"name": languages[0]["label"], "lang": "x-default", "link": default})
-    config.extra["alternate"] = links
+    config.extra["alternate"] = LANGUAGE_SELECTOR
     _state["switch"] = switch
 
 
@@ -291,7 +294,7 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
         if isinstance(meta.get(key), str):
             meta[key] = escape(meta[key])  # page.title reads meta["title"]
     context["kb_sidebar"] = _nav(meta.get("kb_section") or "", page.url, config.site_name)
-    _alternates(config, page.url, meta)
+    _alternates(config, page.url)
     context["kb_switch"] = _state.get("switch", [])
     if meta.get("kb_fallback") and _state["data"].get("tree") == "public":
         # the default language's page is the one to index: this one repeats its text

@@ -160,7 +160,9 @@ class Ranker:
         if allowed is not None:
             scores = {d: s for d, s in scores.items() if d in allowed}
         top = _largest(scores, max(limit, RERANK_DEPTH))
-        finder = WordFinder([_clause_words(c) for c in plan.clauses])
+        # snippets mark whole words ("app" is not "appear"): the analyser says what they are
+        terms = self.planner.analyzer.word_terms
+        finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
         stored = {d: reader.stored_fields(d) for d, _ in top}
         said = f" {phrase_terms(self.planner.keys, query)} "
         ranked = sorted(

@@ -14,7 +14,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
@@ -268,10 +268,21 @@ class QueryPlanner:
 class WordFinder:
     """Finds the query's words in text: each match says which clause of the query it is.
 
-    A word matches when it starts with one of the clause's stems or typed words.
+    A word matches when it starts with one of the clause's stems or typed words: ranking
+    counts "application" for "app". What a reader is shown as the query's words
+    (:meth:`words`, the snippets' <mark>) is stricter, given ``terms`` (an analyser's
+    ``word_terms``: a folded word's index terms): a whole word that is one of the clause's
+    words or has one of its terms, so "app" marks "app" and "apps", never "appear" or
+    "Apple".
     """
 
-    def __init__(self, clauses: Sequence[Sequence[str]]) -> None:
+    def __init__(
+        self,
+        clauses: Sequence[Sequence[str]],
+        terms: Callable[[str], Iterable[str]] | None = None,
+    ) -> None:
+        self._terms = terms
+        self._owner: dict[str, int | None] = {}  # word -> the first clause it is a form of
         groups = []
         firsts: list[str] = []
         self._clause_of = [-1]  # regex group number -> clause number
@@ -301,6 +312,28 @@ class WordFinder:
             (m.start(), m.end(), clause_of[m.lastindex or 0])
             for m in self.pattern.finditer(_lower(text))
         ]
+
+    def words(self, text: str) -> list[tuple[int, int, int]]:
+        """:meth:`find`'s matches that are whole words of their clause (see the class);
+        all of them when no ``terms`` were given."""
+        if self._terms is None or self.pattern is None:
+            return self.find(text)
+        found = []
+        for m in self.pattern.finditer(_lower(text)):
+            clause = self._owner_of(m.group())
+            if clause is not None:
+                found.append((m.start(), m.end(), clause))
+        return found
+
+    def _owner_of(self, word: str) -> int | None:
+        """The first clause whose typed words or terms ``word`` (whole, lower case) is a
+        form of: the word itself, or one of its index terms."""
+        if word not in self._owner:
+            assert self._terms is not None
+            forms = {word, fold(word), *self._terms(fold(word))}
+            owners = (i for i, stems in enumerate(self._stems) if forms.intersection(stems))
+            self._owner[word] = next(owners, None)
+        return self._owner[word]
 
     def first(self, text: str) -> int | None:
         """Where the first match starts, if any (what :meth:`find` would list first)."""
@@ -397,7 +430,7 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     units = sentences(excerpted)
     # the query words of every sentence in one pass over them all, joined by newlines (they
     # are where ``text`` has any: only its spaces differ, and no stem holds one)
-    matches = finder.find("\n".join(units)) if units else []
+    matches = finder.words("\n".join(units)) if units else []
     if otherwise and not matches and len(excerpted) == len(text):
         return snippet(otherwise, finder, width=width)
     if not units:
@@ -421,7 +454,8 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
         size += 1 + len(nxt)
     excerpt = " ".join(parts)
     lead = ""
-    first = finder.first(excerpt)
+    shown = finder.words(excerpt)
+    first = shown[0][0] if shown else None
     if first is not None and first > width * 2 // 3:  # a long sentence: start near its match
         space = excerpt.find(" ", max(0, first - width // 4))
         excerpt, lead = excerpt[space + 1 :], "…"
@@ -431,7 +465,7 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
         excerpt = excerpt[: space if space > width // 2 else width]
     out: list[str] = [lead]
     pos = 0
-    for m_start, m_end, _ in finder.find(excerpt):
+    for m_start, m_end, _ in finder.words(excerpt):
         out.append(html.escape(excerpt[pos:m_start]))
         out.append("<mark>" + html.escape(excerpt[m_start:m_end]) + "</mark>")
         pos = m_end

@@ -2,7 +2,9 @@
 
 Every action is one sentence for people plus the fields a script needs (article, source file,
 proposed title, terms to add, queries to answer). Kinds: ``write`` a new article,
-``add-keyword`` to an existing one (make it recognisable), ``add-synonym`` to
+``translate`` an article of the default language that answers searches made in another
+(its portal shows it untranslated), ``add-keyword`` to an existing one (make it
+recognisable), ``add-synonym`` to
 ``search.synonyms``, ``improve`` an article searchers were shown and still wrote to support,
 ``rewrite`` (unhelpful articles) and ``review`` (stale ones; both built in ``gaps``).
 
@@ -41,6 +43,9 @@ SYNONYM = 0.78  # cosine of two single words that mean the same ("logon", "login
 # (query as searched, its portal's language or None) -> (top article shown, the query search
 # corrected it to, if any)
 Shown = Callable[[str, str | None], tuple[str | None, str | None]]
+# (queries, their portal's language) -> the default language's article that search answers
+# them with, confidently, when that language's portal shows it untranslated (else None)
+InDefault = Callable[[Sequence[str], str | None], str | None]
 
 
 def quote(text: str) -> str:
@@ -150,17 +155,22 @@ def suggest(
     stubs: Sequence[StubStatus],
     shown: Shown,
     default_language: str = "",
+    in_default: InDefault | None = None,
 ) -> None:
     """Attach a suggested action to each failed and weak group given.
 
     Failed searches, in this order of evidence: a draft already written for them (finish
-    it); an article about them that visitors read after finding nothing (add the searched
-    words to its keywords); a real searched word that means the same as an article's word
-    (add a synonym); else write a new article, titled after the clearest query. Weak
-    searches: the article search showed, when it is about the search (improve it when its
-    readers still wrote to support, else make it recognisable); else write one. A new article
-    for searches made in another language than ``default_language`` is asked for in theirs.
+    it); in another language than the default, an article the default language's search
+    answers them with (translate it); an article about them that visitors read after
+    finding nothing (add the searched words to its keywords); a real searched word that
+    means the same as an article's word (add a synonym); else write a new article, titled
+    after the clearest query. Weak searches: the article search showed, when it is about
+    the search (improve it when its readers still wrote to support, else make it
+    recognisable); else translate one the default language's search answers them with, or
+    write one. A new article for searches made in another language than
+    ``default_language`` is asked for in theirs.
     """
+    translation = _translation(advisor, in_default, default_language)
     catalog, vocab = advisor.catalog, advisor.vocab
     stub_of: dict[str, StubStatus] = {}
     for s in stubs:
@@ -181,6 +191,10 @@ def suggest(
                 title=stub.title,
                 queries=tuple((clean or [g.label])[:EXAMPLES]),
             )
+            continue
+        found = translation(clean or [g.label], g.language, "found nothing")
+        if found is not None:
+            g.action = found
             continue
         top = g.read_after[0] if g.read_after else None
         a = catalog.articles.get(top[0]) if top else None
@@ -216,6 +230,38 @@ def suggest(
         g.action = _write(label, clean or [label], _other(g.language, default_language))
     for w in weak:
         w.action = _weak_action(advisor, w, shown, _other(w.language, default_language))
+        if w.action.kind == "write" and (found := translation(w.action.queries, w.language)):
+            w.action = found
+
+
+def _translation(
+    advisor: Advisor, in_default: InDefault | None, default_language: str
+) -> Callable[..., Action | None]:
+    """``(queries, language, what their search did)`` -> a ``translate`` action naming the
+    default language's article that answers them (see :data:`InDefault`), or None."""
+    from kb_core.i18n import language_name
+
+    def translate(
+        queries: Sequence[str], language: str | None, outcome: str = "found no confident answer"
+    ) -> Action | None:
+        other = _other(language, default_language)
+        article_id = in_default(queries, other) if in_default and other else None
+        a = advisor.catalog.articles.get(article_id) if article_id else None
+        if a is None or other is None:
+            return None
+        name, default = language_name(other, "en"), language_name(default_language, "en")
+        shown = ", ".join(quote(q) for q in queries[:3])
+        return Action(
+            "translate",
+            f"Translate {quote(a.title)} ({a.source}) into {name}: the {name} portal "
+            f"{outcome} for {shown}, and the {default} portal's search answers it with "
+            "this article.",
+            article_id=a.id,
+            source=a.source,
+            queries=tuple(queries[:EXAMPLES]),
+        )
+
+    return translate
 
 
 def _other(language: str | None, default: str) -> str | None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from kb_core.config import SiteConfig
-from kb_reports.gaps.actions import EXAMPLES, Advisor, Shown, quote, suggest
+from kb_reports.gaps.actions import EXAMPLES, Advisor, InDefault, Shown, quote, suggest
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.escalations import answered, escalation_topics, plain_query
 from kb_reports.gaps.grouping import Grouper, Grouping
@@ -334,10 +334,13 @@ class Analysis:
         weak: Sequence[WeakGroup],
         stubs: Sequence[StubStatus],
         shown: Shown,
+        in_default: InDefault | None = None,
     ) -> None:
         """Attach a suggested action to each listed failed and weak group; ``shown`` says
-        which article search shows first for a query, and what it corrected it to."""
+        which article search shows first for a query, and what it corrected it to;
+        ``in_default`` which article of the default language answers searches made in
+        another (actions.InDefault)."""
         corrected = self._failed.groups if self._failed else ()
         typos = {q for g in corrected for q in g.corrected}
         advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
-        suggest(advisor, typos, failed, weak, stubs, shown, self.config.site.language)
+        suggest(advisor, typos, failed, weak, stubs, shown, self.config.site.language, in_default)

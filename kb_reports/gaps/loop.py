@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -51,6 +52,7 @@ class LoopChecker:
         self._config = config
         self._default = config.site.language if config is not None else ""
         self._others: dict[str, Searcher | None] = {}
+        self._lacking: dict[str, frozenset[str]] = {}  # language -> untranslated ids
         self.notes: list[str] = []  # languages whose index is missing, one note each
 
     @classmethod
@@ -110,6 +112,36 @@ class LoopChecker:
         resp = searcher.search(query, limit=1)
         top = resp.results[0].id if resp.results else None
         return top, (resp.did_you_mean if resp.corrected else None)
+
+    def in_default(self, queries: Sequence[str], language: str | None) -> str | None:
+        """The id of the article the default language's search answers most of ``queries``
+        (the first LOOP_QUERIES) with, each time confidently, when ``language``'s portal shows
+        that article untranslated; else None. Its searchers then need a translation, not a
+        new article: what they asked for is written, in the default language."""
+        if self.searcher is None or not language or language == self._default:
+            return None
+        untranslated = self._untranslated(language)
+        asked = list(dict.fromkeys(q for q in queries if q.strip()))[:LOOP_QUERIES]
+        votes: Counter[str] = Counter()
+        for q in asked:
+            resp = self.searcher.search(q, limit=1)
+            if resp.answered and resp.results and resp.results[0].id in untranslated:
+                votes[resp.results[0].id] += 1
+        best = votes.most_common(1)
+        return best[0][0] if best and 2 * best[0][1] >= len(asked) else None
+
+    def _untranslated(self, language: str) -> frozenset[str]:
+        """The articles ``language``'s portal shows in another language (its manifest says
+        each one's text language); none when that portal has no manifest."""
+        if language not in self._lacking:
+            from kb_core.manifest import PUBLIC, manifest_name, read_manifest
+
+            found = read_manifest(Path(self._build_dir or ".") / manifest_name(PUBLIC, language))
+            articles = found.articles if found is not None else ()
+            self._lacking[language] = frozenset(
+                a.id for a in articles if a.language and a.language != language
+            )
+        return self._lacking[language]
 
     def close(self) -> None:
         for searcher in (self.searcher, *self._others.values()):

@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 SINCE: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 
-ActionKind = Literal["write", "add-keyword", "add-synonym", "improve", "rewrite", "review"]
+ActionKind = Literal[
+    "write", "translate", "add-keyword", "add-synonym", "improve", "rewrite", "review"
+]
 
 
 def window_for(since: str, now: datetime) -> Window:

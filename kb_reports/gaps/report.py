@@ -135,7 +135,11 @@ def build_report(
     stubs = find_stubs(content_dir, catalog)
     try:
         analysis.suggest(
-            detail, weak[:limit], stubs, checker.shown if checker else lambda q, lang: (None, None)
+            detail,
+            weak[:limit],
+            stubs,
+            checker.shown if checker else lambda q, lang: (None, None),
+            checker.in_default if checker else None,
         )
         if checker is not None:
             for g in detail:  # each in its portal's index: a French search in the French one

@@ -105,7 +105,7 @@ def test_header_card_is_the_first_option_announced_and_reachable_by_keyboard(
     expect(option).to_contain_text(f"From {TITLE}:")
     expect(option.locator(".kb-option__answer")).to_have_text(" ".join(card["text"].split()))
     status = page.locator(".kb-header-results [role=status]")
-    expect(status).to_have_text(re.compile(rf"^An answer from “{TITLE}”, and \d+ articles"))
+    expect(status).to_have_text(re.compile(rf"^An answer from “{TITLE}”, and \d+ articles? found"))
     expect(box).to_have_attribute("aria-expanded", "true")
     shot(page, "header-1280")
     box.press("ArrowDown")

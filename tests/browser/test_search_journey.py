@@ -135,3 +135,28 @@ def test_results_fall_back_to_the_static_search_when_the_api_is_down(
     expect(header).to_have_value("invoice")
     # Material's own lunr search answers from the static index
     expect(page.locator(".md-search-result__item").first).to_be_visible()
+
+
+def test_results_mark_whole_words_and_count_the_good_matches(page: Page, portal: Portal) -> None:
+    """ "app" marks "app" and "apps", never "appear" or "approved"; a question whose words are
+    in nearly every article counts the results that match it well (the API's ``matches``), and
+    lists the others under a heading of their own (before: "34 articles found" of 35)."""
+    page.goto(portal.url + "/search-results/?q=app")
+    results = page.locator("[data-kb-results]")
+    expect(results.locator(".kb-result").first).to_be_visible()
+    marked = results.locator("mark").all_text_contents()
+    assert marked and {m.lower() for m in marked} <= {"app", "apps"}, marked
+
+    q = "how can I change the time zone of my team schedule"
+    api = page.request.get(portal.url + "/api/suggest", params={"q": q, "limit": 10}).json()
+    assert api["total"] >= 30 and 1 <= api["matches"] < 10
+    page.goto(portal.url + "/search-results/?q=" + q.replace(" ", "+"))
+    strong = api["matches"]
+    summary = results.locator(".kb-results__summary")
+    expect(summary).to_have_text(f"{strong} articles found" if strong > 1 else "1 article found")
+    lists = results.locator("ol.kb-result-list")
+    expect(lists).to_have_count(2)
+    expect(lists.nth(0).locator(".kb-result")).to_have_count(strong)
+    expect(results.get_by_role("heading", name="Other articles that might help")).to_be_visible()
+    expect(lists.nth(1)).to_have_attribute("start", str(strong + 1))
+    expect(lists.nth(1).locator(".kb-result")).to_have_count(10 - strong)

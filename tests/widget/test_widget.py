@@ -439,3 +439,30 @@ def test_launcher_colour_follows_the_palette_and_stays_readable(
         k: [v for v in vs if v["impact"] in ("serious", "critical")] for k, vs in found.items()
     }
     assert serious == {"launcher": [], "panel": []}
+
+
+_NOTE_STYLE = """el => { const s = getComputedStyle(el);
+  const t = getComputedStyle(el.querySelector('.admonition-title'));
+  return {edge: s.borderLeftWidth, colour: s.borderLeftColor, tint: s.backgroundColor,
+          panel: getComputedStyle(el.closest('.kb-panel')).backgroundColor,
+          title: Number(t.fontWeight)}; }"""
+
+
+def test_notes_and_warnings_look_like_notes_in_the_panel(page: Page, widget_site: Site) -> None:
+    """An article's admonitions (Material's ``!!! note`` and ``!!! warning``) show as notes:
+    a coloured edge by kind on a tint of it, the title in bold (before: plain paragraphs,
+    "Note" a line of ordinary text)."""
+    w = open_panel(page, widget_site)
+    styles = {}
+    for article, kind in (("install-the-mobile-app", "note"), ("create-your-workspace", "warning")):
+        page.evaluate(f"KB.open({{article: '{article}'}})")
+        note = w.locator(f".kb-article .admonition.{kind}").first
+        expect(note).to_be_visible()
+        expect(note.locator(".admonition-title")).to_be_visible()
+        styles[kind] = note.evaluate(_NOTE_STYLE)
+        page.keyboard.press("Escape")
+    for kind, style in styles.items():
+        assert style["edge"] == "4px", (kind, style)
+        assert style["tint"] != style["panel"], (kind, style)
+        assert style["title"] >= 600, (kind, style)
+    assert styles["note"]["colour"] != styles["warning"]["colour"]

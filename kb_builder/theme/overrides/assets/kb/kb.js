@@ -356,10 +356,13 @@
       return;
     }
     rememberSearch(q, data.total);
+    // the articles that match well, not every one with any word of the question (the API's
+    // total): those come after them, under a heading of their own
+    const strong = data.answered ? Math.min(data.matches || 0, data.results.length) : 0;
     const count =
-      data.total === 1
+      strong === 1
         ? tr("found_one", "1 article found")
-        : tr("found_other", "{count} articles found", { count: data.total });
+        : tr("found_other", "{count} articles found", { count: strong });
     summary.textContent = !data.results.length
       ? tr("none_for", "No articles found for “{q}”", { q })
       : data.answered
@@ -387,7 +390,15 @@
       body.append(answerCard(data.answer, Math.max(0, at)));
     }
     if (data.results.length) {
-      body.append(el("ol", { class: "kb-result-list" }, ...data.results.map(resultItem)));
+      const items = data.results.map(resultItem);
+      const cut = strong || items.length; // unanswered: all of them are "the closest"
+      body.append(el("ol", { class: "kb-result-list" }, ...items.slice(0, cut)));
+      if (cut < items.length) {
+        body.append(
+          el("h2", { class: "kb-results__more", text: tr("more_related", "Other articles that might help") }),
+          el("ol", { class: "kb-result-list", start: String(cut + 1) }, ...items.slice(cut))
+        );
+      }
     } else {
       showNoResults(body, q);
     }

@@ -158,9 +158,10 @@
         return li;
       });
       list.replaceChildren(...items);
-      const total = data.total === 1
+      const strong = data.matches || 0; // matching well, not every one with a word of it
+      const total = strong === 1
         ? tr("found_one", "1 article found")
-        : tr("found_other", "{count} articles found", { count: data.total });
+        : tr("found_other", "{count} articles found", { count: strong });
       count = found.length && data.answered ? total : "";
       status.textContent = !found.length
         ? tr("none_enter", "No articles found. Press Enter to search anyway.")

@@ -1,0 +1,90 @@
+"""A failed search in another language than the default, whose answer is written only in the
+default language: ``kb gaps`` advises translating that article, not writing a new one.
+
+Searches go through the real API (French portal, ``lang=fr``) into a real SQLite store, on the
+built example (its French portal shows *Open shifts and shift swaps* untranslated); then
+``kb gaps`` runs as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feedback_api import shutdown
+from tests.apps import BufferedClient
+from tests.gaps.conftest import ROOT, api_app
+
+KB = Path(sys.executable).with_name("kb")
+SWAP = ("échanger un shift", "échanger un shift", "échanger mon shift")  # answered in English
+PARCEL = ("colis perdu", "colis perdu")  # written nowhere
+
+
+@pytest.fixture(scope="module")
+def store(
+    tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
+) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('translate') / 'kb.sqlite3'}"
+    app = api_app(url, site_build, config_path)
+    app.test_client_class = BufferedClient
+    client = app.test_client()
+    for i, q in enumerate(SWAP + PARCEL):
+        reply = client.get(
+            "/api/search",
+            query_string={"q": q, "lang": "fr"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
+        )
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        assert not reply.get_json()["answered"], q  # the French portal has no answer
+    english = client.get("/api/search", query_string={"q": SWAP[0]}).get_json()
+    assert english["answered"] and english["results"][0]["id"] == "open-shifts-and-swaps"
+    yield url
+    shutdown(app)
+
+
+def test_a_french_gap_answered_in_english_is_a_translation(
+    store: str, config_path: Path, site_build: Path
+) -> None:
+    run = subprocess.run(
+        [
+            str(KB),
+            "gaps",
+            "--config",
+            str(config_path),
+            "--build-dir",
+            str(site_build),
+            "--content",
+            str(ROOT / "content"),
+            "--since",
+            "7d",
+            "--format",
+            "json",
+        ],
+        env={**os.environ, "KB_DATABASE_URL": store},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    failed = {f["label"]: f for f in json.loads(run.stdout)["failed_searches"]}
+    swap = failed["échanger un shift"]
+    assert swap["language"] == "fr"
+    action = swap["action"]
+    assert action["kind"] == "translate"
+    assert action["article_id"] == "open-shifts-and-swaps"
+    assert action["source"] == "scheduling/open-shifts-and-swaps.md"
+    assert action["text"].startswith(
+        "Translate \u201cOpen shifts and shift swaps\u201d "
+        "(scheduling/open-shifts-and-swaps.md) into French: the French portal found nothing"
+    )
+    assert "English portal's search answers it" in action["text"]
+    # what the English portal does not answer either is still a new French article
+    parcel = failed["colis perdu"]["action"]
+    assert parcel["kind"] == "write"
+    assert parcel["text"].startswith("Write a new French article")
