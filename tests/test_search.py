@@ -403,3 +403,13 @@ def test_top_scores_and_merged_scores_are_what_the_plain_python_gives() -> None:
             expected[d] = expected.get(d, 0.0) + s
         _merge(scores, part)
         assert list(scores.items()) == list(expected.items())
+
+
+def test_sort_and_kind_are_filler_only_before_of() -> None:
+    """A query saying "sort by date" asks for sorting; "sort of" and "kind of" say nothing."""
+    from kb_core.search.text import Analyzer, QueryPlanner
+
+    planner = QueryPlanner(Analyzer("en"))
+    assert planner.plan("sort by date").words == ["sort", "by", "date"]
+    assert planner.plan("what kind of data is kept").words == ["what", "data", "is", "kept"]
+    assert planner.plan("export is sort of slow").words == ["export", "is", "slow"]
