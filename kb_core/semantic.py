@@ -338,14 +338,16 @@ class Sections:
         return start + int(np.argmax(self.vectors[start:end] @ query))
 
     def best(
-        self, query: np.ndarray, rows: Sequence[int] | np.ndarray = ()
+        self, query: np.ndarray, rows: Sequence[int] | np.ndarray = (), *, lead: float = 1.0
     ) -> tuple[np.ndarray, np.ndarray]:
-        """For every article row: its best section's cosine with ``query``, and that section.
+        """For every article row: its best section's cosine with ``query``, and that section;
+        each lead's cosine counts ``lead`` times (a search that already compares the query
+        with the titles weighs the lead, which holds the title and summary, down).
 
         Above :data:`EXACT_SECTIONS` sections, exact only for ``rows`` and the articles whose
         centroid is nearest ``query``; every other article gets -1.0 (and its lead)."""
         if len(self.rows) <= self.EXACT_SECTIONS or len(self.starts) <= 3 * self.COARSE_ARTICLES:
-            return self._exact(query)  # coarse would read most of the sections anyway
+            return self._exact(query, lead)  # coarse would read most of the sections anyway
         articles = len(self.starts)
         near = self.centroids @ query
         depth = min(self.COARSE_ARTICLES, articles)
@@ -359,6 +361,8 @@ class Sections:
         picked = np.repeat(self.starts[chosen], lengths) + offsets
         cosine = self.vectors[picked] @ query
         group = np.r_[0, np.cumsum(lengths)[:-1]]
+        if lead != 1.0:
+            cosine[group] *= lead  # each chosen article's first section is its lead
         top = np.full(articles, -1.0, dtype=np.float32)
         top[chosen] = np.maximum.reduceat(cosine, group)
         which = self.starts.copy()
@@ -369,8 +373,10 @@ class Sections:
         which[chosen[owner[first][keep]]] = picked[first[keep]]
         return top, which
 
-    def _exact(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _exact(self, query: np.ndarray, lead: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         cosine = self.vectors @ query
+        if lead != 1.0:
+            cosine[self.starts] *= lead
         top = np.maximum.reduceat(cosine, self.starts)
         # the first section of each article reaching its top: argmax within each group
         hit = cosine == top[self.rows]

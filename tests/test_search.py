@@ -154,6 +154,21 @@ def test_a_typo_is_corrected_only_when_the_word_is_unknown(
         assert resp.did_you_mean == "subscription"  # still offered, from the vocabulary
 
 
+def test_meaning_reads_the_corrected_query(tmp_path: Path) -> None:
+    """With title vectors, a corrected query is compared by meaning as corrected: the
+    sentence model reads "chnage my pasword" as something else than "change my password"."""
+    from kb_builder.buildcache import Cache
+    from kb_builder.index.documents import title_vectors
+
+    build_index(DOCS, tmp_path / "ix", vectors=title_vectors(list(DOCS), Cache(None, "")))
+    with Searcher(tmp_path / "ix") as s:
+        typed = s.search("why cant i chnage my pasword anymore")
+        assert typed.corrected and typed.did_you_mean == "why cant i change my password anymore"
+        fixed = s.search(typed.did_you_mean)
+        assert typed.meaning is not None and fixed.meaning is not None
+        assert typed.meaning == pytest.approx(fixed.meaning, abs=1e-5)
+
+
 def test_did_you_mean_keeps_the_rest_of_the_query(searcher: Searcher) -> None:
     resp = searcher.search("Reset my pasword")
     assert resp.did_you_mean == "reset my password"
@@ -388,3 +403,13 @@ def test_top_scores_and_merged_scores_are_what_the_plain_python_gives() -> None:
             expected[d] = expected.get(d, 0.0) + s
         _merge(scores, part)
         assert list(scores.items()) == list(expected.items())
+
+
+def test_sort_and_kind_are_filler_only_before_of() -> None:
+    """A query saying "sort by date" asks for sorting; "sort of" and "kind of" say nothing."""
+    from kb_core.search.text import Analyzer, QueryPlanner
+
+    planner = QueryPlanner(Analyzer("en"))
+    assert planner.plan("sort by date").words == ["sort", "by", "date"]
+    assert planner.plan("what kind of data is kept").words == ["what", "data", "is", "kept"]
+    assert planner.plan("export is sort of slow").words == ["export", "is", "slow"]

@@ -246,6 +246,24 @@ def test_sections_best_gives_each_articles_best_section() -> None:
     assert best.tolist() == [0.0, 1.0] and which.tolist()[1] == 3
 
 
+def test_sections_best_weighs_leads_down_exact_and_coarse() -> None:
+    """With ``lead`` below 1, a lead a little nearer the query than the article's other
+    section loses to it (the title is judged on its own); the coarse scan agrees."""
+    lead_dir, other_dir = np.eye(DIMENSIONS, dtype=np.float32)[:2]
+    query = lead_dir * 0.8 + other_dir * 0.75
+    query /= np.linalg.norm(query)
+    rows = np.repeat(np.arange(400), 2)
+    vectors = np.tile(np.stack([lead_dir, other_dir]), (400, 1))
+    sections = Sections(rows, ["", "tips"] * 400, vectors)
+    top, which = sections.best(query)
+    assert which[5] == sections.starts[5] and np.isclose(top[5], float(query @ lead_dir))
+    top, which = sections.best(query, lead=0.9)
+    assert which[5] == sections.starts[5] + 1 and np.isclose(top[5], float(query @ other_dir))
+    sections.EXACT_SECTIONS, sections.COARSE_ARTICLES = 100, 20
+    coarse, picked = sections.best(query, [5], lead=0.9)
+    assert picked[5] == which[5] and np.isclose(coarse[5], top[5])
+
+
 def test_many_sections_are_searched_coarse_then_exact() -> None:
     """Above EXACT_SECTIONS, best() is exact for the articles nearest by centroid and for
     the rows asked for; the others get -1. On random data it agrees with the exact scan on

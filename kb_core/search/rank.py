@@ -84,6 +84,12 @@ SECTION_DEPTH = 10
 SECTION_FLOOR = 0.45
 SECTION_WEIGHT = 0.5
 SECTION_WEIGHT_PER_WORD = 0.05
+# An article's lead (its title, summary and opening text) counts LEAD_SECTION times its cosine
+# among its sections: the title's own cosine is fused already, and a lead counted in full
+# lets overview and landing pages, whose summaries touch every subject of their category,
+# outrank the article whose section answers (chosen on the training sets: stackfaq group 0,
+# bench/queries/answers_train, search_train, typos_train; 0.8-1.0 tried).
+LEAD_SECTION = 0.9
 MEANING_ONLY_FLOOR = 0.6
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
@@ -154,6 +160,9 @@ class Ranker:
         fixes = self._corrections(reader, plan)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
         corrected = typos and self._apply(plan, fixes)
+        # what meaning reads: the query as corrected, when it was (the sentence model reads
+        # "chnage my fowarding address" as something else than "change my forwarding address")
+        read_as = did_you_mean if corrected and did_you_mean else query
         covered: list[set[int]] = []
         scores = self.scores(reader, plan, covered)
         allowed = docset(reader, "category_slug", category) if category else None
@@ -173,10 +182,10 @@ class Ranker:
         encoded = None  # the query's vector, encoded to ask meaning whether it is sure
         anchors: dict[int, str] = {}  # the section meaning points at, by document
         if self._unsure(words, ranked) or self._meaning_only(words, ranked):
-            vector = encoder().encode_one(query)
+            vector = encoder().encode_one(read_as)
             ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words)
         elif self._may_lead(words, ranked):
-            encoded = encoder().encode_one(query)
+            encoded = encoder().encode_one(read_as)
             pool = self._pool(ranked, scores)
             if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
                 meant: dict[int, str] = {}
@@ -200,11 +209,12 @@ class Ranker:
         )
         if ranked:
             weights = search_confidence.clause_weights(reader, plan.clauses[:words])
-            vector = self._judge(query, vector, weights, covered, ranked, found, encoded)
+            vector = self._judge(read_as, vector, weights, covered, ranked, found, encoded)
             if vector is not None and not anchors:
                 self._open_at_meaning(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
                 vector = vector if vector is not None else encoded
+                vector = vector if vector is not None else encoder().encode_one(read_as)
                 found.answer = self._card(query, vector, finder, weights, found, lexical)
         return found
 
@@ -343,7 +353,7 @@ class Ranker:
         best = which = None
         if sections is not None:
             candidates = self.rows[np.array([d for _, d in pool], dtype=np.int64)]
-            best, which = sections.best(query, candidates)
+            best, which = sections.best(query, candidates, lead=LEAD_SECTION)
             floor = SECTION_FLOOR if pool else MEANING_ONLY_FLOOR
             inside = {d for _, d in pool}
             joined = 0

@@ -56,13 +56,15 @@ _BOILERPLATE = re.compile(
     r"|any (?:idea|ideas|tips|suggestions)(?: on| about| how to| how)?"
     r"|what(?: is|s) the (?:best|easiest|quickest|simplest|fastest|proper|right) way(?: to| of)?"
     r"|(?:please )?(?:help me|tell me how to|show me how to)|please|thanks|thank you"
+    r"|(?:kind|sort) of"
     r")\b"
 )
 
 # Query-only filler: conversational words that say nothing about the subject. Dropped from a
-# query when it has other words.
+# query when it has other words. "kind" and "sort" are filler only before "of" (boilerplate
+# above): "sort by date", "what kind of data".
 FILLER_WORDS = frozenset(
-    """actually really just kind sort bit somehow maybe perhaps possibly probably anyway
+    """actually really just bit somehow maybe perhaps possibly probably anyway
     anyone anybody someone somebody something anything everything thing things stuff
     able way ways also still even much quite rather pretty ok okay hi hello hey
     thanks thank please question""".split()
