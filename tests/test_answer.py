@@ -14,7 +14,7 @@ from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.search import answer as search_answer
-from kb_core.search.answer import question_like
+from kb_core.search.answer import how_to, question_like
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import Meanings, Sections
 from tests.test_search import doc
@@ -110,7 +110,8 @@ def test_the_example_answers_from_the_right_section(example_build: tuple[Path, A
 
 
 def _axis(i: int) -> np.ndarray:
-    return np.eye(4, dtype=np.float32)[i]
+    row: np.ndarray = np.eye(4, dtype=np.float32)[i]
+    return row
 
 
 def test_unsure_when_words_barely_chose_the_hit_and_meaning_prefers_a_rival() -> None:
@@ -301,6 +302,35 @@ def test_cards_quote_the_answer_not_what_surrounds_it(
         assert "3. Choose whether it applies to Everyone" in staff
         locked = card("my account is locked", "if-your-account-is-locked")
         assert locked.startswith("After 5 incorrect passwords in a row, Tandem locks sign-in")
+
+
+def test_how_to_questions() -> None:
+    """A query asks how to do something when it says so or opens with a task's verb; "how
+    long", "why" and a description ask for a fact."""
+    assert how_to("how do I remove a card")
+    assert how_to("Where can I find my invoices?")
+    assert how_to("can I add a second location")
+    assert how_to("remove an old card")
+    assert not how_to("how long does a refund take")
+    assert not how_to("why was I signed out")
+    assert not how_to("my new card never arrived")
+    assert not how_to("")
+
+
+def test_a_how_to_question_gets_the_steps_not_the_caveat_after_them(
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The removal steps, not the paragraph after them that says when a card can't be removed
+    (it holds more of the query's words: "remove", "old", "card"): a how-to question's answer
+    is the procedure. A question that asks whether it can be done still gets a card."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # the text chosen, any score
+    with Searcher(example_build[0] / "index" / "public") as s:
+        for query in ("remove an old card", "how do I remove an old card"):
+            found = s.search(query).answer
+            assert found is not None and found.anchor == "remove-a-card", (query, found)
+            assert found.text.startswith("1. Go to Settings › Billing › Payment method."), query
+            assert "2. Next to the card, click ⋯ › Remove." in found.text
+            assert "You can't remove your only card" not in found.text
 
 
 def test_a_hit_opens_at_the_section_whose_text_holds_the_other_words(
