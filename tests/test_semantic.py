@@ -361,9 +361,17 @@ def test_a_hit_opens_at_its_section_nearest_the_question_by_meaning(
 
 def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch: Any) -> None:
     """The build encodes the titles first (encode_titles, in the index worker, while it
-    prepares the documents); the index written next takes every title vector from there."""
-    from kb_builder.index.documents import encode_titles, meaning_text, update_indexes
-    from kb_core.semantic import Encoder
+    prepares the documents); the index written next takes every title vector from there.
+    The model runs in a child process: the caller never loads it, and keeps none of its
+    memory."""
+    from kb_builder.index.documents import (
+        VECTORS_CACHE,
+        encode_titles,
+        meaning_text,
+        update_indexes,
+    )
+    from kb_core import semantic
+    from kb_core.semantic import MODEL_NAME, Encoder
 
     encoded: list[str] = []
     real = Encoder.encode
@@ -373,10 +381,12 @@ def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch:
         return real(self, texts)
 
     monkeypatch.setattr(Encoder, "encode", counted)
+    semantic.forget_encoder()
     texts = [meaning_text(d) for d in CARDS]
     encode_titles(texts, tmp_path, "salt")
-    assert sorted(encoded) == sorted(set(texts))
-    encoded.clear()
+    assert encoded == [] and semantic._loaded is None  # not in this process
+    saved = Cache(tmp_path / VECTORS_CACHE, "salt")
+    assert all(saved.get(t, MODEL_NAME) is not None for t in texts)
     update_indexes(list(CARDS), [], tmp_path / "index", tmp_path, "en", "salt", True)
     assert encoded == []
     # without them ahead (another work folder), the index step encodes them itself

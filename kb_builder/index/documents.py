@@ -7,8 +7,10 @@ when one of its documents (or the search code) changed: the cache lives in ``bui
 from __future__ import annotations
 
 import gc
+import logging
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,8 @@ from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
 from kb_builder.index.writer import build_index, link_tree, patch_index
 from kb_core.errors import BuildError
 from kb_core.semantic import DIMENSIONS, forget_encoder
+
+log = logging.getLogger(__name__)
 
 DOCS_CACHE = "docs.cache"  # in build/.work
 STATS_CACHE = "index-stats.cache"
@@ -116,41 +120,63 @@ def encode_titles(texts: list[str], work: Path, salt: str) -> None:
 
     The build runs this in the index worker as soon as the content is loaded, while it
     prepares the search documents, which the rest of the index waits for:
-    :func:`update_indexes` then finds every vector in the cache.
+    :func:`update_indexes` then finds every vector in the cache. The model runs in a child
+    process forked for it, so its memory (the model, onnxruntime's library and arenas: about
+    80 MB) leaves with that child instead of staying in the worker, which holds the documents
+    and writes the indexes next. Should the child fail, :func:`update_indexes` encodes what
+    the cache lacks itself.
     """
-    from kb_core.semantic import MODEL_NAME, encoder
 
-    known = Cache(work / VECTORS_CACHE, salt)
-    todo = [t for t in dict.fromkeys(texts) if _cached_vector(known, t) is None]
-    if todo:
-        for text, vector in zip(todo, encoder().encode(todo), strict=True):
-            known.put(text, MODEL_NAME, vector.astype(np.float16))
-    known.save()
-    del known
-    forget_encoder()  # the model's memory goes back before the documents come in
-    gc.collect()
-    release_memory()
+    def encode() -> None:
+        known = Cache(work / VECTORS_CACHE, salt)
+        encode_missing(texts, known)
+        known.save()
+
+    if not hasattr(os, "fork"):
+        encode()
+        let_model_go()
+        return
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child leaves by os._exit, unseen by coverage)
+        code = 1
+        try:
+            encode()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status:
+        log.warning("encoding the titles failed (status %d): the index worker retries", status)
 
 
 def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
     """Each article's :func:`meaning_text` as a sentence vector (:mod:`kb_core.semantic`),
     encoding only the texts ``cache`` does not hold: a few milliseconds each."""
+    texts = [meaning_text(doc) for doc in docs]
+    encode_missing(texts, cache)
+    out = np.zeros((len(docs), DIMENSIONS), dtype=np.float32)
+    for i, text in enumerate(texts):
+        out[i] = _cached_vector(cache, text)
+    return out
+
+
+def encode_missing(texts: Iterable[str], cache: Cache) -> None:
+    """Put into ``cache`` the sentence vector of each of ``texts`` it lacks (float16, as the
+    index keeps them): the model runs only on those, once each."""
     from kb_core.semantic import MODEL_NAME, encoder
 
-    out = np.zeros((len(docs), DIMENSIONS), dtype=np.float32)
-    todo: dict[str, list[int]] = {}
-    for i, doc in enumerate(docs):
-        text = meaning_text(doc)
-        found = _cached_vector(cache, text)
-        if found is not None:
-            out[i] = found
-        else:
-            todo.setdefault(text, []).append(i)
+    todo = [t for t in dict.fromkeys(texts) if _cached_vector(cache, t) is None]
     if todo:
-        for text, vector in zip(todo, encoder().encode(list(todo)), strict=True):
-            out[todo[text]] = vector
+        for text, vector in zip(todo, encoder().encode(todo), strict=True):
             cache.put(text, MODEL_NAME, vector.astype(np.float16))
-    return out
+
+
+def let_model_go() -> None:
+    """Free the sentence model and hand its memory back to the system: an index worker
+    done encoding has documents and indexes to hold next."""
+    forget_encoder()
+    gc.collect()
+    release_memory()
 
 
 def _cached_vector(cache: Cache, text: str) -> np.ndarray | None:
@@ -256,9 +282,7 @@ def update_indexes(
         known = Cache(work / VECTORS_CACHE, salt)
         vectors = title_vectors(both, known)
         known.save()
-        forget_encoder()  # its memory goes back before the indexes are written
-        gc.collect()
-        release_memory()
+        let_model_go()  # before the indexes are written
     stats = Cache(work / STATS_CACHE, salt)
     key, done = update_index(
         pub,

@@ -31,7 +31,7 @@ SECTION_CHARS = 1_000
 _PARTS = re.compile(r"[-'._]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # tens of thousands in a build
 class Section:
     """A heading of an article, searchable on its own so a hit can point at ``url#anchor``."""
 
@@ -41,7 +41,7 @@ class Section:
     level: int = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexDoc:
     """What the index needs to know about one article (built from the loaded content)."""
 
@@ -94,7 +94,7 @@ def parts(doc: IndexDoc) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocStats:
     """What the index keeps of an article besides its postings: the length of each field
     (for the averages BM25F normalises by) and its words (for the typo vocabulary)."""

@@ -9,6 +9,7 @@ of one.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
+from kb_builder.buildcache import release_memory
 from kb_builder.index.fields import (
     DocStats,
     IndexDoc,
@@ -89,6 +91,10 @@ def build_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    # Whoosh's buffers (the postings of every article) go back to the system before the
+    # section vectors are made: the index worker would hold both at its largest moment.
+    gc.collect()
+    release_memory()
     _finish(tmp, index_dir, docs, language, vectors)
     log.info("search index: %d articles written to %s", len(docs), index_dir)
     return len(docs)
