@@ -163,6 +163,25 @@ def test_keywords_and_confident_rankings_skip_the_model(card_indexes: tuple[Path
         assert 1 <= encoder().encoded - before <= 1 + ENCODED
 
 
+def test_three_keywords_keep_the_word_order_where_a_sentence_is_reordered(
+    card_indexes: tuple[Path, Path],
+) -> None:
+    """Keywords name what they want ("search widget android"): three of them, however close
+    their best hits, are not reordered by meaning (nor encoded, when a hit holds them all);
+    the same words in a sentence are."""
+    meaning, words = card_indexes
+    with Searcher(meaning) as s, Searcher(words) as w:
+        s.search("warm up the model")
+        found = w.search("new card comes").results
+        assert found[1].score >= SEMANTIC_GATE * found[0].score  # unsure by words
+        before = encoder().encoded
+        assert [h.id for h in s.search("new card comes").results] == [h.id for h in found]
+        assert encoder().encoded == before
+        sentence = s.search("still waiting on my new card to come").results
+        assert [h.id for h in sentence][:2] == ["card-arrival", "activate-card"]
+        assert encoder().encoded > before
+
+
 def test_a_damaged_vectors_file_leaves_search_by_words(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

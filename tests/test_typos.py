@@ -155,12 +155,16 @@ def test_a_correction_counts_less_than_what_was_typed(searcher: Searcher) -> Non
         ("pqssword", "password"),  # a neighbouring key, as before
         ("invoise", "invoice"),  # a letter for the same sound, written by ear
         ("subskribe", "subscribe"),
+        ("fishing", "phishing"),  # "ph" written "f" by ear, first letter included
+        ("fone", "phone"),
+        ("grafs", "graphs"),
+        ("phinish", "finish"),  # and "f" written "ph"
     ],
 )
 def test_transpositions_count_as_one_edit(
     tmp_path: Path, typed: str, corrected: str | None
 ) -> None:
-    words = "password refund invoice privacy vpn subscribe"
+    words = "password refund invoice privacy vpn subscribe phishing phone graphs finish fine"
     path = tmp_path / "vocabulary.txt"
     path.write_text("".join(f"{w}\t5\n" for w in words.split()), encoding="utf-8")
     assert Vocabulary(path).nearest(typed) == corrected

@@ -112,12 +112,17 @@ class Vocabulary:
                 candidates.add(key)
             candidates.update(table.get(key, "").split())
         candidates.discard(word)
-        scored = sorted((distance(word, c), -self.df[c], c) for c in candidates)
+        heard = {w for w in _respelled(word) if w in self.df}  # "fishing": "phishing"
+        scored = sorted(
+            (1 if c in heard else distance(word, c), -self.df[c], c) for c in candidates | heard
+        )
         if not scored or scored[0][0] > maxdist:
             return None
         # Only the nearest words: when they are all implausible ("threat" is one letter from
         # "thread"), a word two letters away ("treats") is no better a guess.
-        nearest = (c for d, _, c in scored if d == scored[0][0] and _plausible(word, c))
+        nearest = (
+            c for d, _, c in scored if d == scored[0][0] and (c in heard or _plausible(word, c))
+        )
         return next(nearest, None)
 
     def split(self, word: str, short: frozenset[str] = frozenset()) -> tuple[str, str] | None:
@@ -217,6 +222,22 @@ _NEIGHBOURS = {
 _VOWELS = frozenset("aeiouy")
 # Letters that spell the same sound, written for one another by ear ("invoise", "subskribe")
 _SOUND_ALIKE = frozenset({("s", "c"), ("c", "s"), ("c", "k"), ("k", "c"), ("s", "z"), ("z", "s")})
+
+
+# Letter groups that spell the same sound, one written for the other by ear: "fishing" for
+# "phishing", "fone" for "phone".
+_SAME_SOUND = (("ph", "f"), ("f", "ph"))
+
+
+def _respelled(word: str) -> set[str]:
+    """``word`` with one of its letter groups in ``_SAME_SOUND`` spelled the other way."""
+    found = set()
+    for heard, spelled in _SAME_SOUND:
+        at = word.find(heard)
+        while at >= 0:
+            found.add(word[:at] + spelled + word[at + len(heard) :])
+            at = word.find(heard, at + 1)
+    return found
 
 
 def _plausible(typo: str, word: str) -> bool:
