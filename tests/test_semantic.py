@@ -324,6 +324,36 @@ def test_section_vectors_are_reused_by_their_text(tmp_path: Path) -> None:
     assert np.allclose(again.vectors[others], first.vectors[others], atol=1e-3)  # float16 kept
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Change your e-mail address (Settings → Account) in one step.",
+        "Résumé über naïve CAFÉ façade",  # accents and capitals, normalised inside a word
+        "std::vector<int>::push_back(x); a->b && c||d",  # code: punctuation splits words
+        "日本語のテキスト mixed with English 中文",  # CJK characters are words of their own
+        "a\u00a0b\u2003c\u2028d\u3000e",  # other spaces, a line separator: the tokenizer's
+        "a\x0bb\x0cc\x1cd\x85e\x00f\ufeffg",  # control characters: dropped inside a word
+        "tab\tnew\nline\r\n  spaces   " + "x" * 120 + " end",  # a word past 100 characters
+        " ".join(f"word{i} antidisestablishmentarianism" for i in range(60)),  # cut at 126
+        "",
+    ],
+)
+def test_section_tokens_are_the_tokenizers(text: str) -> None:
+    """SectionEncoder tokenizes a word at a time, remembering each: the ids are the ones the
+    tokenizer gives the whole text (cut at MAX_TOKENS with [CLS] and [SEP])."""
+    from tokenizers import Tokenizer
+
+    from kb_core.semantic import MAX_TOKENS, MODEL_DIR
+
+    whole = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+    whole.no_padding()
+    whole.enable_truncation(max_length=MAX_TOKENS)
+    encoder = SectionEncoder()
+    expected = whole.encode(text).ids[1:-1]
+    assert list(encoder.token_ids(text)) == expected
+    assert list(encoder.token_ids(text)) == expected  # from the words it remembers
+
+
 SECTIONS = (
     Section("profile", "Your profile", "Change your name, photo and email address."),
     Section(
