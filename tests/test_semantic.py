@@ -391,13 +391,14 @@ def test_a_hit_opens_at_its_section_nearest_the_question_by_meaning(
 
 def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch: Any) -> None:
     """The build encodes the titles first (encode_titles, in the index worker, while it
-    prepares the documents); the index written next takes every title vector from there.
-    The model runs in a child process: the caller never loads it, and keeps none of its
-    memory."""
+    prepares the documents and writes the indexes); the index takes every title vector from
+    there. The model runs in a child process: the caller never loads it, and keeps none of
+    its memory."""
     from kb_builder.index.documents import (
         VECTORS_CACHE,
         encode_titles,
         meaning_text,
+        titles_encoded,
         update_indexes,
     )
     from kb_core import semantic
@@ -414,11 +415,20 @@ def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch:
     semantic.forget_encoder()
     texts = [meaning_text(d) for d in CARDS]
     encode_titles(texts, tmp_path, "salt")
+    titles_encoded()
     assert encoded == [] and semantic._loaded is None  # not in this process
     saved = Cache(tmp_path / VECTORS_CACHE, "salt")
     assert all(saved.get(t, MODEL_NAME) is not None for t in texts)
     update_indexes(list(CARDS), [], tmp_path / "index", tmp_path, "en", "salt", True)
     assert encoded == []
+    # the index written while the child encodes waits for its vectors, and encodes none
+    encode_titles(texts, tmp_path / "w1", "salt")
+    update_indexes(list(CARDS), [], tmp_path / "index1", tmp_path / "w1", "en", "salt", True)
+    assert encoded == []
+    ahead = Meanings.load(tmp_path / "index1" / "public")
+    first = Meanings.load(tmp_path / "index" / "public")
+    assert ahead is not None and first is not None
+    assert np.array_equal(ahead.vectors, first.vectors)
     # without them ahead (another work folder), the index step encodes them itself
     update_indexes(list(CARDS), [], tmp_path / "index2", tmp_path / "w2", "en", "salt", True)
     assert sorted(encoded) == sorted(set(texts))
