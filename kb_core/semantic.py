@@ -18,7 +18,9 @@ import functools
 import hashlib
 import logging
 import os
+import re
 import threading
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,7 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 
 SECTIONS_MODEL = MODEL_DIR / "sections.npz"
 SECTION_TEXT_CHARS = 700  # of a section (heading and text) that its vector reads
+_WORD = re.compile(r"[^ \t\n\r]+")  # what SectionEncoder.token_ids tokenizes at a time
 
 
 class SectionEncoder:
@@ -127,7 +130,7 @@ class SectionEncoder:
         self._column[tokens] = np.arange(len(tokens))
         self._tokenizer: Any = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._words: dict[str, array[int]] = {}  # a word's ids (token_ids)
 
     def encode(self, texts: Sequence[str], dtype: Any = np.float32) -> np.ndarray:
         """One unit row per text (``len(texts)`` x ``DIMENSIONS``, float32 unless ``dtype``
@@ -137,25 +140,48 @@ class SectionEncoder:
             out[start : start + self.CHUNK] = self._chunk(texts[start : start + self.CHUNK])
         return out
 
-    CHUNK = 256  # texts summed at once: about 30,000 token rows, 45 MB
+    CHUNK = 256  # texts made unit at once
+
+    WORDS_KEPT = 200_000  # words whose tokens an encoder remembers (about 25 MB at most)
+
+    def token_ids(self, text: str) -> array[int]:
+        """The WordPiece ids of ``text`` as the tokenizer gives them, without [CLS] and [SEP]
+        and cut where it cuts (``MAX_TOKENS`` with them).
+
+        The tokenizer runs on each word (what lies between spaces, tabs and line breaks) once
+        per encoder, not on every text that has it: those four are word boundaries in BERT's
+        normalizer and pre-tokenizer alike, and nothing else in its tokenization reaches
+        across one, so the ids are the same (tests/test_semantic.py compares them). A help
+        center repeats its words: the tokenizer's time falls to a fifth or less.
+        """
+        words = self._words
+        if len(words) > self.WORDS_KEPT:
+            words.clear()
+        ids = array("H")  # the vocabulary's 30,522 ids fit 16 bits
+        room = MAX_TOKENS - 2
+        for word in _WORD.findall(text):
+            found = words.get(word)
+            if found is None:
+                tokens = self._tokenizer.encode(word, add_special_tokens=False).ids
+                found = words[word] = array("H", tokens)
+            ids += found
+            if len(ids) >= room:
+                return ids[:room]
+        return ids
 
     def _chunk(self, texts: Sequence[str]) -> np.ndarray:
-        column = self._column
+        column, table = self._column, self._table
         lengths = np.zeros(len(texts), dtype=np.int64)
-        found: list[np.ndarray] = []
-        # the tokenizer's batch call runs on every core, outside the GIL
-        for i, encoded in enumerate(self._tokenizer.encode_batch(list(texts))):
-            ids = np.array(encoded.ids[1:-1], dtype=np.int64)
+        sums = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for i, text in enumerate(texts):
+            ids = np.frombuffer(self.token_ids(text), dtype=np.uint16).astype(np.int64)
             lengths[i] = len(ids)
             known = column[ids[ids < len(column)]]
-            found.append(known[known >= 0])
-        # each text's sum of its rows, in one pass over them all (a text with none sums to 0)
-        counts = np.array([len(k) for k in found], dtype=np.int64)
-        sums = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        some = counts > 0
-        if some.any():
-            starts = (np.cumsum(counts) - counts)[some]
-            sums[some] = np.add.reduceat(self._table[np.concatenate(found)], starts, axis=0)
+            known = known[known >= 0]
+            if len(known):  # a text with none sums to 0
+                # reduceat adds in the order the vectors were always made in (sum() differs
+                # in the last bit), one text at a time: no 45 MB of token rows per chunk
+                sums[i] = np.add.reduceat(table[known], [0], axis=0)[0]
         vectors = sums / np.maximum(lengths, 1)[:, None] + self._bias
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: np.ndarray = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)

@@ -343,6 +343,36 @@ def test_section_vectors_are_reused_by_their_text(tmp_path: Path) -> None:
     assert np.allclose(again.vectors[others], first.vectors[others], atol=1e-3)  # float16 kept
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Change your e-mail address (Settings → Account) in one step.",
+        "Résumé über naïve CAFÉ façade",  # accents and capitals, normalised inside a word
+        "std::vector<int>::push_back(x); a->b && c||d",  # code: punctuation splits words
+        "日本語のテキスト mixed with English 中文",  # CJK characters are words of their own
+        "a\u00a0b\u2003c\u2028d\u3000e",  # other spaces, a line separator: the tokenizer's
+        "a\x0bb\x0cc\x1cd\x85e\x00f\ufeffg",  # control characters: dropped inside a word
+        "tab\tnew\nline\r\n  spaces   " + "x" * 120 + " end",  # a word past 100 characters
+        " ".join(f"word{i} antidisestablishmentarianism" for i in range(60)),  # cut at 126
+        "",
+    ],
+)
+def test_section_tokens_are_the_tokenizers(text: str) -> None:
+    """SectionEncoder tokenizes a word at a time, remembering each: the ids are the ones the
+    tokenizer gives the whole text (cut at MAX_TOKENS with [CLS] and [SEP])."""
+    from tokenizers import Tokenizer
+
+    from kb_core.semantic import MAX_TOKENS, MODEL_DIR
+
+    whole = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+    whole.no_padding()
+    whole.enable_truncation(max_length=MAX_TOKENS)
+    encoder = SectionEncoder()
+    expected = whole.encode(text).ids[1:-1]
+    assert list(encoder.token_ids(text)) == expected
+    assert list(encoder.token_ids(text)) == expected  # from the words it remembers
+
+
 SECTIONS = (
     Section("profile", "Your profile", "Change your name, photo and email address."),
     Section(
@@ -380,13 +410,14 @@ def test_a_hit_opens_at_its_section_nearest_the_question_by_meaning(
 
 def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch: Any) -> None:
     """The build encodes the titles first (encode_titles, in the index worker, while it
-    prepares the documents); the index written next takes every title vector from there.
-    The model runs in a child process: the caller never loads it, and keeps none of its
-    memory."""
+    prepares the documents and writes the indexes); the index takes every title vector from
+    there. The model runs in a child process: the caller never loads it, and keeps none of
+    its memory."""
     from kb_builder.index.documents import (
         VECTORS_CACHE,
         encode_titles,
         meaning_text,
+        titles_encoded,
         update_indexes,
     )
     from kb_core import semantic
@@ -403,11 +434,20 @@ def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch:
     semantic.forget_encoder()
     texts = [meaning_text(d) for d in CARDS]
     encode_titles(texts, tmp_path, "salt")
+    titles_encoded()
     assert encoded == [] and semantic._loaded is None  # not in this process
     saved = Cache(tmp_path / VECTORS_CACHE, "salt")
     assert all(saved.get(t, MODEL_NAME) is not None for t in texts)
     update_indexes(list(CARDS), [], tmp_path / "index", tmp_path, "en", "salt", True)
     assert encoded == []
+    # the index written while the child encodes waits for its vectors, and encodes none
+    encode_titles(texts, tmp_path / "w1", "salt")
+    update_indexes(list(CARDS), [], tmp_path / "index1", tmp_path / "w1", "en", "salt", True)
+    assert encoded == []
+    ahead = Meanings.load(tmp_path / "index1" / "public")
+    first = Meanings.load(tmp_path / "index" / "public")
+    assert ahead is not None and first is not None
+    assert np.array_equal(ahead.vectors, first.vectors)
     # without them ahead (another work folder), the index step encodes them itself
     update_indexes(list(CARDS), [], tmp_path / "index2", tmp_path / "w2", "en", "salt", True)
     assert sorted(encoded) == sorted(set(texts))

@@ -19,7 +19,7 @@ from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.buildcache import Cache, digest, release_memory
 from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
-from kb_builder.index.writer import build_index, link_tree, patch_index
+from kb_builder.index.writer import Vectors, build_index, link_tree, patch_index
 from kb_core.errors import BuildError
 from kb_core.semantic import DIMENSIONS, forget_encoder
 
@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 DOCS_CACHE = "docs.cache"  # in build/.work
 STATS_CACHE = "index-stats.cache"
 VECTORS_CACHE = "title-vectors.cache"
+# Above this many articles the index waits for the titles' encoding before it writes: its
+# largest moment (all the documents and section vectors) would otherwise meet the encoding
+# process's and the renderers' (cpp-docs, 9,746 articles: 947 -> 1,032 MB summed at the peak).
+OVERLAP_MAX = 3000
 
 
 def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
@@ -115,23 +119,25 @@ def meaning_text(doc: IndexDoc | Article) -> str:
 
 
 def encode_titles(texts: list[str], work: Path, salt: str) -> None:
-    """Encode the :func:`meaning_text` of each article that the title vectors' cache lacks,
-    and save the cache.
+    """Start encoding the :func:`meaning_text` of each article that the title vectors' cache
+    lacks, and saving the cache; :func:`titles_encoded` waits for it.
 
-    The build runs this in the index worker as soon as the content is loaded, while it
-    prepares the search documents, which the rest of the index waits for:
-    :func:`update_indexes` then finds every vector in the cache. The model runs in a child
-    process forked for it, so its memory (the model, onnxruntime's library and arenas: about
-    80 MB) leaves with that child instead of staying in the worker, which holds the documents
-    and writes the indexes next. Should the child fail, :func:`update_indexes` encodes what
-    the cache lacks itself.
+    The build runs this in the index worker as soon as the content is loaded. The model runs in
+    a child process forked for it, so its memory (the model, onnxruntime's library and arenas:
+    about 80 MB) leaves with that child instead of staying in the worker; and this returns at
+    once, so the worker writes the Whoosh indexes on the other core while the child encodes,
+    and waits for the titles only where their vectors are saved (:func:`update_indexes`; up to
+    ``OVERLAP_MAX`` articles). Should the child fail, :func:`update_indexes` encodes what the
+    cache lacks itself.
     """
+    global _encoding
 
     def encode() -> None:
         known = Cache(work / VECTORS_CACHE, salt)
         encode_missing(texts, known)
         known.save()
 
+    titles_encoded()  # one child at a time: both save the same cache
     if not hasattr(os, "fork"):
         encode()
         let_model_go()
@@ -144,6 +150,19 @@ def encode_titles(texts: list[str], work: Path, salt: str) -> None:
             code = 0
         finally:
             os._exit(code)
+    _encoding = pid
+
+
+_encoding: int | None = None  # the child of encode_titles until titles_encoded waits for it
+
+
+def titles_encoded() -> None:
+    """Wait until the titles that :func:`encode_titles` started encoding are in the cache
+    (at once when none are on their way)."""
+    global _encoding
+    pid, _encoding = _encoding, None
+    if pid is None:
+        return
     _, status = os.waitpid(pid, 0)
     if status:
         log.warning("encoding the titles failed (status %d): the index worker retries", status)
@@ -193,13 +212,13 @@ def update_index(
     salt: str,
     stamp: Path,
     stats: Cache,
-    vectors: np.ndarray | None = None,
+    vectors: Vectors | None = None,
 ) -> tuple[str, str]:
     """Bring the index in ``index_dir`` up to date with ``docs``: nothing to do when ``stamp``
     says it holds exactly them, only the changed articles replaced when few changed, a fresh
     index otherwise. ``stats`` caches each document's statistics between builds; ``vectors``
-    (one row per document, :func:`title_vectors`), when given, go with the index for
-    semantic reranking.
+    (one row per document, :func:`title_vectors`, or a function giving them), when given, go
+    with the index for semantic reranking.
 
     Returns the key of what the index holds, and what was done: "unchanged", "updated" or
     "rebuilt". Raises what :func:`~kb_builder.index.writer.build_index` raises.
@@ -277,29 +296,47 @@ def update_indexes(
     both = pub + [_doc(cache, d) for d in internal]
     del cache
     root.mkdir(parents=True, exist_ok=True)
-    vectors = None
-    if semantic:
-        known = Cache(work / VECTORS_CACHE, salt)
-        vectors = title_vectors(both, known)
-        known.save()
-        let_model_go()  # before the indexes are written
+    if len(both) > OVERLAP_MAX:
+        titles_encoded()
+    found: list[np.ndarray] = []
+
+    def vectors() -> np.ndarray:
+        """The title vectors of ``both``, asked for once an index's Whoosh files are written:
+        :func:`encode_titles` may be encoding them meanwhile."""
+        if not found:
+            titles_encoded()
+            known = Cache(work / VECTORS_CACHE, salt)
+            found.append(title_vectors(both, known))
+            known.save()
+            let_model_go()
+        return found[0]
+
     stats = Cache(work / STATS_CACHE, salt)
-    key, done = update_index(
-        pub,
-        root / "public",
-        language,
-        salt,
-        work / "index-public.key",
-        stats,
-        None if vectors is None else vectors[: len(pub)],
-    )
-    if len(both) > len(pub):  # agents search both trees in one index
-        update_index(
-            both, root / "internal", language, salt, work / "index-internal.key", stats, vectors
+    try:
+        key, done = update_index(
+            pub,
+            root / "public",
+            language,
+            salt,
+            work / "index-public.key",
+            stats,
+            (lambda: vectors()[: len(pub)]) if semantic else None,
         )
-    else:  # no internal articles: the agents' index is the public one
-        copy_index(root / "public", root / "internal", key, work / "index-internal.key")
-    stats.save()
+        if len(both) > len(pub):  # agents search both trees in one index
+            update_index(
+                both,
+                root / "internal",
+                language,
+                salt,
+                work / "index-internal.key",
+                stats,
+                vectors if semantic else None,
+            )
+        else:  # no internal articles: the agents' index is the public one
+            copy_index(root / "public", root / "internal", key, work / "index-internal.key")
+        stats.save()
+    finally:
+        titles_encoded()  # the child's cache is the next build's, whether or not this used it
     return done
 
 

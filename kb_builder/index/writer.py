@@ -18,7 +18,7 @@ import tempfile
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,10 @@ KEEP_ALL_WORDS_BELOW = 2_000  # articles; above, the vocabulary drops one-off bo
 PATCH_DRIFT = 0.01  # patch an index only while no average field length moved more than this
 PATCH_SHARE = 0.1  # ... and while at most this share of its articles was replaced
 
+# An index's title vectors, or a function giving them: called once its Whoosh files are written
+# (the build's title vectors may be on their way from another process meanwhile).
+Vectors = np.ndarray | Callable[[], np.ndarray]
+
 
 def build_index(
     docs: Iterable[IndexDoc],
@@ -66,7 +70,7 @@ def build_index(
     limitmb: int = 256,
     stats: Sequence[DocStats] | None = None,
     source: dict[str, Any] | None = None,
-    vectors: np.ndarray | None = None,
+    vectors: Vectors | None = None,
 ) -> int:
     """Write a fresh index of ``docs`` to ``index_dir``; return the number of articles.
 
@@ -75,8 +79,8 @@ def build_index(
     :func:`~kb_builder.index.fields.doc_stats` when the caller has them; ``source`` (its
     ``digests``, one per document, and anything else that decides the index's content) lets a
     later :func:`patch_index` replace only what changed. ``vectors`` (one row per document,
-    from :mod:`kb_core.semantic`) let searches rerank by meaning. Raises OSError, or
-    BuildError for duplicate ids.
+    from :mod:`kb_core.semantic`, or a function giving them) let searches rerank by meaning.
+    Raises OSError, or BuildError for duplicate ids.
     """
     index_dir = Path(index_dir)
     docs = list(docs)
@@ -107,7 +111,7 @@ def patch_index(
     language: str,
     stats: Sequence[DocStats],
     source: dict[str, Any],
-    vectors: np.ndarray | None = None,
+    vectors: Vectors | None = None,
 ) -> bool:
     """Update the index in ``index_dir`` to ``docs`` by replacing the articles that changed
     since it was written (see :func:`build_index`); False when a fresh index should be built.
@@ -167,15 +171,18 @@ def _finish(
     index_dir: Path,
     docs: Sequence[IndexDoc],
     language: str,
-    vectors: np.ndarray | None,
+    vectors: Vectors | None,
 ) -> None:
     """Add the title vectors and the meta file to the new index in ``tmp`` and swap it in
     for ``index_dir``; ``tmp`` is removed if that fails."""
     try:
         (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
         if vectors is not None:
+            # the titles first: encoding them in another process overlapped the Whoosh write,
+            # and that process has left (with its memory) before the sections are encoded
+            titles = vectors() if callable(vectors) else vectors
             known = Meanings.kept_sections(index_dir)  # the last build's, by their text
-            Meanings.save(tmp, [d.id for d in docs], vectors, section_vectors(docs, known))
+            Meanings.save(tmp, [d.id for d in docs], titles, section_vectors(docs, known))
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:

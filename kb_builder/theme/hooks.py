@@ -73,6 +73,9 @@ def on_config(config: Any) -> Any:
     config.plugins.events["page_context"] = [
         h for h in handlers if getattr(h, "__self__", None) is not search
     ]
+    # Each part's sitemap would list only its own pages: the build writes the portal's
+    # (kb_builder/assemble.py), so no part renders one.
+    config.theme.static_templates.discard("sitemap.xml")
     return config
 
 
