@@ -400,6 +400,9 @@
           el("ol", { class: "kb-result-list", start: String(cut + 1) }, ...items.slice(cut))
         );
       }
+      // "No exact match": the closest articles may not help, so the way to support shows too
+      const none = document.querySelector("[data-kb-noresults]");
+      if (none) none.hidden = data.answered;
     } else {
       showNoResults(body, q);
     }
