@@ -78,7 +78,7 @@ def describe() -> Response:
 
 
 def _context(s: Services, body: Any) -> dict[str, Any]:
-    context: dict[str, Any] = body.context.model_dump()
+    context: dict[str, Any] = body.context.model_dump(exclude_none=True)
     catalog = s.build.catalog
     context["viewed_articles"] = [
         {"id": a.id, "title": a.title, "url": catalog.paths[a.id]}

@@ -98,7 +98,11 @@ def email_message(config: SiteConfig, request: ContactRequest) -> EmailMessage:
     lines += ["", fields.get("message", ""), ""]
     searched = context.get("searches") or []
     lines.append("Searched before writing:" if searched else "Searched nothing before writing.")
-    lines += [f"  - {s.get('q')!s} ({s.get('hits')} results)" for s in searched]
+    lines += [
+        f"  - {s.get('q')!s} ({s.get('hits')} results"
+        f"{', no exact match' if s.get('answered') is False else ''})"
+        for s in searched
+    ]
     read = context.get("viewed_articles") or []
     lines.append("Read before writing:" if read else "Read no article before writing.")
     base = config.site.url.rstrip("/")

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     ValidationError,
     create_model,
@@ -175,6 +176,8 @@ def rating_model(scale: str) -> type[_Rating]:
 class SearchedItem(_Body):
     q: Line = Field(max_length=200)
     hits: Integer = Field(ge=0)
+    # false: the search was unanswered ("No exact match"), a gap like one that found nothing
+    answered: StrictBool | None = None
 
 
 class ContactContext(_Body):

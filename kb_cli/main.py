@@ -371,6 +371,7 @@ def search(
                     "query": query,
                     "total": resp.total,
                     "did_you_mean": resp.did_you_mean,
+                    "corrected": resp.corrected,
                     "answered": resp.answered and bool(resp.results),
                     "confidence": round(resp.confidence, 3),
                     "results": [
@@ -393,6 +394,8 @@ def search(
         hint = f" Did you mean '{resp.did_you_mean}'?" if resp.did_you_mean else ""
         click.echo(f"No results for '{query}'.{hint}")
         return
+    if resp.corrected and resp.did_you_mean:  # the portal says so too, above its results
+        click.echo(f"Showing results for '{resp.did_you_mean}' (searched for '{query}').")
     if not resp.answered:  # the portal says the same, and logs the search as unanswered
         click.echo(f"Not an exact match for '{query}' (confidence {resp.confidence:.2f}); closest:")
     for i, h in enumerate(resp.results, 1):

@@ -150,6 +150,15 @@ def test_check_and_build_the_example(site: Path) -> None:
 def test_search_link_and_exports(site: Path) -> None:
     found = json.loads(ok(kb("search", "refund", "--format", "json", cwd=site)).stdout)
     assert found["results"][0]["id"] == "refunds"
+    # a typo corrected says so, as the portal's results page does
+    typo = ok(kb("search", "refnud", cwd=site)).stdout
+    first, second = typo.splitlines()[:2]
+    assert first == "Showing results for 'refund' (searched for 'refnud')."
+    assert second.startswith(" 1. Get a refund")
+    assert "Showing" not in ok(kb("search", "refund", cwd=site)).stdout
+    fixed = json.loads(ok(kb("search", "refnud", "--format", "json", cwd=site)).stdout)
+    assert (fixed["did_you_mean"], fixed["corrected"]) == ("refund", True)
+    assert found["corrected"] is False
     text = ok(kb("link", "money back", cwd=site)).stdout
     assert "/a/refunds?src=agent" in text
     internal = ok(kb("link", "refund", "--internal", "--format", "json", cwd=site)).stdout

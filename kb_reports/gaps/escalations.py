@@ -79,10 +79,13 @@ def escalation_topics(
         if top:
             key = grouping.key_of(top[0][0]) if grouping else None
             see = f" (failed-search group #{rank_of[key]})" if key in rank_of else ""
+            # the others of the topic read nothing and searched nothing that failed
+            others = t.requests - t.found_nothing
+            rest = f", {others} more without reading any article" if others else ""
             action = Action(
                 "write",
-                f"Write an article answering {quote(top[0][0])}{see}: {t.requests} "
-                f"{topic} request(s) came after searches that found nothing.",
+                f"Write an article answering {quote(top[0][0])}{see}: {t.found_nothing} "
+                f"{topic} request(s) came after searches that found nothing{rest}.",
                 title=readable_title(top[0][0]),
                 queries=tuple(q for q, _ in top),
             )

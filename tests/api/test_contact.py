@@ -53,6 +53,17 @@ def test_request_is_stored_with_its_outbox_rows_before_the_reply(make_app: AppFa
     assert {r["status"] for r in outbox} == {"pending"}
 
 
+def test_a_search_without_a_confident_answer_is_kept_as_unanswered(make_app: AppFactory) -> None:
+    # the portal's "No exact match": kb gaps counts it as finding nothing, support is told so
+    app = make_app(site_config(api=GENEROUS, contact=FORWARDING))
+    searched = [{"q": "refund bitcoin", "hits": 2, "answered": False}, {"q": "refund", "hits": 1}]
+    body = FORM | {"context": {"searches": searched}, "elapsed_ms": 45_000}
+    response = app.test_client().post("/api/contact", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [stored] = rows(app, "contact_requests")
+    assert stored["context"]["searches"] == searched
+
+
 def test_plain_api_client_without_form_only_fields_is_accepted(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -101,6 +112,11 @@ def test_honeypot_and_minimum_fill_time_refuse(
             {"context": {"searches": [{"q": "x"}]}},
             "context.searches.0.hits",
             "Invalid context.searches.0.hits: is required.",
+        ),
+        (
+            {"context": {"searches": [{"q": "x", "hits": 3, "answered": "no"}]}},
+            "context.searches.0.answered",
+            "Invalid context.searches.0.answered: input should be a valid boolean.",
         ),
         (
             {"context": {"viewed": "refunds"}},

@@ -21,7 +21,13 @@ FORM = {
     "topic": "Billing",
     "subject": "Refund for my annual plan",
     "message": "Can I get my money back?",
-    "context": {"searches": [{"q": "refund annual", "hits": 0}], "viewed": ["refunds"]},
+    "context": {
+        "searches": [
+            {"q": "refund annual", "hits": 0},
+            {"q": "refund bitcoin", "hits": 4, "answered": False},  # "No exact match"
+        ],
+        "viewed": ["refunds"],
+    },
 }
 
 
@@ -75,13 +81,14 @@ def test_delivers_by_email_and_webhook(
     text = mail.get_payload()
     assert "Can I get my money back?" in text
     assert "refund annual (0 results)" in text
+    assert "refund bitcoin (4 results, no exact match)" in text
     assert "Request a refund: http://127.0.0.1:8000/billing/refunds/" in text
     [hook] = webhook.received
     assert hook.headers["Idempotency-Key"] == reference
     assert hook.headers["Content-Type"] == "application/json"
     assert hook.body["reference"] == reference
     assert hook.body["fields"]["email"] == "ann@example.com"
-    assert hook.body["context"]["searches"] == [{"q": "refund annual", "hits": 0}]
+    assert hook.body["context"]["searches"] == FORM["context"]["searches"]
     assert {r["status"] for r in rows(app, "outbox")} == {"sent"}
     assert deliver(app) == []  # nothing is sent twice
 

@@ -63,9 +63,29 @@ def test_request_with_deflection_gets_a_reference_and_is_stored(page: Page, port
     )
     assert json.loads(row["fields"])["message"] == FIELDS["How can we help?"]
     context = json.loads(row["context"])
-    assert {"q": "refnd", "hits": context["searches"][0]["hits"]} in context["searches"]
-    assert context["searches"][0]["hits"] > 0
+    [searched] = context["searches"]
+    assert searched["q"] == "refnd" and searched["hits"] > 0 and searched["answered"] is True
     assert context["viewed"] == ["refunds"]
+
+
+def test_a_search_with_no_exact_match_travels_with_the_request_as_unanswered(
+    page: Page, portal: Portal
+) -> None:
+    # "No exact match": articles share a word with it, but kb gaps counts it as finding nothing
+    # (and the contact after it as an escalation after a failed search) only if it knows
+    page.goto(portal.url + "/search-results/?q=slack%20integration")
+    expect(page.get_by_text("No exact match for “slack integration”")).to_be_visible()
+    page.goto(portal.url + "/contact/")
+    fill_form(page)
+    page.get_by_role("button", name="Send request").click()
+    status = page.locator("[data-kb-contact-status]")
+    expect(status).to_contain_text("Your reference number is KB-")
+    reference = status.locator("strong").inner_text()
+    [row] = portal.rows("SELECT context FROM contact_requests WHERE reference = ?", (reference,))
+    [searched] = json.loads(row["context"])["searches"]
+    assert searched["q"] == "slack integration"
+    assert searched["hits"] > 0
+    assert searched["answered"] is False
 
 
 def test_invalid_fields_are_explained_and_focused(page: Page, portal: Portal) -> None:

@@ -118,6 +118,22 @@ def test_zero_results_offer_contact_and_nearest_articles(page: Page, portal: Por
     assert portal.wait_rows("SELECT hits FROM searches WHERE raw_query = ?", ("payro flurbo",))
 
 
+def test_no_exact_match_offers_contact_and_an_answered_search_does_not(
+    page: Page, portal: Portal
+) -> None:
+    # the closest articles of an unanswered search may not help: the way to support shows
+    page.goto(portal.url + "/search-results/?q=slack+integration")
+    expect(page.locator(".kb-results__summary")).to_have_text(
+        "No exact match for “slack integration”. These articles are the closest:"
+    )
+    expect(page.locator(".kb-result").first).to_be_visible()
+    expect(page.locator("[data-kb-noresults]")).to_be_visible()
+    expect(page.locator("[data-kb-noresults]").get_by_role("link")).to_have_text("Contact support")
+    page.goto(portal.url + "/search-results/?q=refund")
+    expect(page.locator(".kb-results__summary")).to_have_text(re.compile(r"articles? found$"))
+    expect(page.locator("[data-kb-noresults]")).to_be_hidden()
+
+
 def test_query_text_is_shown_as_text_never_markup(page: Page, portal: Portal) -> None:
     attack = '<img src=x id=pwned onerror="document.title=1">'
     page.goto(portal.url + "/search-results/?q=" + attack.replace(" ", "+"))

@@ -131,6 +131,29 @@ def test_contact_with_suggestions_and_a_reference(page: Page, widget_site: Site)
         ), kind
 
 
+def test_an_unanswered_search_is_sent_as_unanswered_with_the_request(
+    page: Page, widget_site: Site
+) -> None:
+    # kb gaps counts a search with no confident answer as a failed one before a contact request
+    w = open_panel(page, widget_site)
+    with page.expect_response(lambda r: "/api/search?" in r.url):  # the words settle: logged
+        search(w, "slack integration")
+    w.get_by_role("button", name="Contact support").click()
+    w.get_by_label("Your name").fill("Una Answered")
+    w.get_by_label("Email address").fill("una@example.com")
+    w.get_by_label("Topic").select_option("Integrations and API")
+    w.get_by_label("How can we help?").fill("Can shift changes be posted to Slack?")
+    w.get_by_role("button", name="Send").click()
+    reference = w.locator(".kb-ref strong")
+    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
+    [row] = widget_site.portal.rows(
+        "SELECT context FROM contact_requests WHERE reference = ?", (reference.text_content(),)
+    )
+    searched = json.loads(row["context"])["searches"]
+    assert [(s["q"], s["answered"]) for s in searched] == [("slack integration", False)]
+    assert searched[0]["hits"] > 0
+
+
 def test_typed_text_survives_closing_and_reloading(page: Page, widget_site: Site) -> None:
     w = open_panel(page, widget_site)
     search(w, "change my password")

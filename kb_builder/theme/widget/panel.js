@@ -266,7 +266,8 @@
         if (logged) {
           lastLogged = q;
           const searches = (memory().searches || []).filter((s) => s.q !== q);
-          remember({ searches: [...searches, { q: q.slice(0, 200), hits: data.total | 0 }].slice(-50) });
+          const item = { q: q.slice(0, 200), hits: data.total | 0, answered: data.answered !== false };
+          remember({ searches: [...searches, item].slice(-50) });
         }
         if (input.value.trim() === q) showResults(data, q);
       } catch (err) {

@@ -170,9 +170,10 @@
 
   /* ---------- visit memory (sent with a contact request as deflection data) ---------- */
 
-  function rememberSearch(q, hits) {
+  // `answered` false: the search said "No exact match", which kb gaps counts as finding nothing
+  function rememberSearch(q, hits, answered) {
     const list = storage.get("sessionStorage", KEY.searches, []).filter((s) => s.q !== q);
-    list.push({ q: q.slice(0, 200), hits: Math.max(0, hits | 0) });
+    list.push({ q: q.slice(0, 200), hits: Math.max(0, hits | 0), answered: answered !== false });
     storage.set("sessionStorage", KEY.searches, list.slice(-50));
   }
 
@@ -355,7 +356,7 @@
       if (!openMaterialSearch(q)) location.assign(portalUrl("") + "?q=" + encodeURIComponent(q));
       return;
     }
-    rememberSearch(q, data.total);
+    rememberSearch(q, data.total, data.answered);
     // the articles that match well, not every one with any word of the question (the API's
     // total): those come after them, under a heading of their own
     const strong = data.answered ? Math.min(data.matches || 0, data.results.length) : 0;
@@ -399,6 +400,9 @@
           el("ol", { class: "kb-result-list", start: String(cut + 1) }, ...items.slice(cut))
         );
       }
+      // "No exact match": the closest articles may not help, so the way to support shows too
+      const none = document.querySelector("[data-kb-noresults]");
+      if (none) none.hidden = data.answered;
     } else {
       showNoResults(body, q);
     }

@@ -63,7 +63,7 @@
       .then((r) => (r.ok ? r.json() : null))
       .then((data) => {
         if (!data) return null;
-        kb.rememberSearch(q, data.total);
+        kb.rememberSearch(q, data.total, data.answered);
         const card = kb.isAnswer(data.answer) ? data.answer : null;
         rememberCard(q, card);
         return card;
