@@ -14,7 +14,7 @@ import heapq
 import logging
 import math
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import repeat
 from operator import add, itemgetter
 from typing import Any
 
@@ -504,11 +504,15 @@ class Ranker:
 def _largest(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
     """The ``n`` best-scored items, best first, ties in ``scores``' order: what
     ``heapq.nlargest(n, scores.items(), key=itemgetter(1))`` gives, without a key call and
-    a tuple per item: the n-th best score first, then the items that reach it."""
-    if len(scores) <= n:
+    a tuple per item: the n-th best score first (numpy's partition), then the items that
+    reach it, picked by position."""
+    size = len(scores)
+    if size <= n:
         return sorted(scores.items(), key=itemgetter(1), reverse=True)
-    floor = heapq.nlargest(n, scores.values())[-1]
-    kept = list(compress(scores.items(), map(floor.__le__, scores.values())))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=size)
+    at = np.flatnonzero(values >= np.partition(values, size - n)[size - n])
+    keys = np.fromiter(scores, dtype=np.int64, count=size)[at].tolist()
+    kept = list(zip(keys, values[at].tolist(), strict=True))
     return sorted(kept, key=itemgetter(1), reverse=True)[:n]
 
 
