@@ -156,3 +156,15 @@ def page(browser: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, "uncaught JavaScript errors:\n" + "\n".join(errors)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Chromium may drop a connection while the development server (werkzeug) still sends a
+    static file; the server then leaves that file to the garbage collector, which Python
+    reports as an unclosed file after the test. That is the test server's, not the portal's:
+    these tests let it pass (and only it: every other warning is still an error)."""
+    here = Path(__file__).parent
+    dropped = "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning"
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.filterwarnings(dropped))
