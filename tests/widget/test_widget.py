@@ -37,6 +37,22 @@ def search(w: Locator, text: str) -> None:
     expect(w.locator(".kb-results .kb-list li").first).to_be_visible()
 
 
+def send_contact(w: Locator, name: str, email: str, topic: str, text: str) -> str:
+    """Fill in the widget's open contact form, send it, and return the reference it shows."""
+    w.get_by_label("Your name").fill(name)
+    w.get_by_label("Email address").fill(email)
+    w.get_by_label("Topic").select_option(topic)
+    w.get_by_label("How can we help?").fill(text)
+    w.get_by_role("button", name="Send").click()
+    return sent_reference(w)
+
+
+def sent_reference(w: Locator) -> str:
+    reference = w.locator(".kb-ref strong")
+    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
+    return reference.inner_text()
+
+
 def test_one_tag_one_global_no_cookies_panel_loaded_on_click(page: Page, widget_site: Site) -> None:
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
@@ -115,9 +131,7 @@ def test_contact_with_suggestions_and_a_reference(page: Page, widget_site: Site)
     expect(w.get_by_label("Email address")).to_be_focused()
     w.get_by_label("Email address").fill("wanda@example.com")
     w.get_by_role("button", name="Send").click()
-    reference = w.locator(".kb-ref strong")
-    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
-    ref = reference.text_content()
+    ref = sent_reference(w)
     rows = widget_site.portal.rows(
         "SELECT source, host, subject FROM contact_requests WHERE reference = ?", (ref,)
     )
@@ -139,15 +153,15 @@ def test_an_unanswered_search_is_sent_as_unanswered_with_the_request(
     with page.expect_response(lambda r: "/api/search?" in r.url):  # the words settle: logged
         search(w, "slack integration")
     w.get_by_role("button", name="Contact support").click()
-    w.get_by_label("Your name").fill("Una Answered")
-    w.get_by_label("Email address").fill("una@example.com")
-    w.get_by_label("Topic").select_option("Integrations and API")
-    w.get_by_label("How can we help?").fill("Can shift changes be posted to Slack?")
-    w.get_by_role("button", name="Send").click()
-    reference = w.locator(".kb-ref strong")
-    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
+    reference = send_contact(
+        w,
+        "Una Answered",
+        "una@example.com",
+        "Integrations and API",
+        "Can shift changes be posted to Slack?",
+    )
     [row] = widget_site.portal.rows(
-        "SELECT context FROM contact_requests WHERE reference = ?", (reference.text_content(),)
+        "SELECT context FROM contact_requests WHERE reference = ?", (reference,)
     )
     searched = json.loads(row["context"])["searches"]
     assert [(s["q"], s["answered"]) for s in searched] == [("slack integration", False)]
@@ -405,16 +419,15 @@ def test_contact_offline_with_the_subject_from_the_search(page: Page, widget_sit
     expect(subject).to_have_value("refund for my annual plan")
     # suggestions for the subject it came with, before anything is typed
     expect(w.get_by_text("These articles might answer your question:")).to_be_visible()
-    w.get_by_label("Your name").fill("Olive Offline")
-    w.get_by_label("Email address").fill("olive@example.com")
-    w.get_by_label("Topic").select_option("Billing and invoices")
-    w.get_by_label("How can we help?").fill("Can I still get my money back?")
-    w.get_by_role("button", name="Send").click()
-    reference = w.locator(".kb-ref strong")
-    expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
+    reference = send_contact(
+        w,
+        "Olive Offline",
+        "olive@example.com",
+        "Billing and invoices",
+        "Can I still get my money back?",
+    )
     rows = widget_site.offline.rows(
-        "SELECT subject, source FROM contact_requests WHERE reference = ?",
-        (reference.text_content(),),
+        "SELECT subject, source FROM contact_requests WHERE reference = ?", (reference,)
     )
     assert [tuple(r) for r in rows] == [("refund for my annual plan", "widget")]
     # once sent, a new request starts from the search again, not from the old draft
