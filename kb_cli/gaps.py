@@ -106,7 +106,13 @@ def gaps(
 def _write_report(
     report: object, fmt: str, output: Path | None, unhelpful_below: float, build_dir: Path
 ) -> None:
-    from kb_reports.gaps.render import render_csv, render_json, render_md, render_text
+    from kb_reports.gaps.render import (
+        PIPE_WIDTH,
+        render_csv,
+        render_json,
+        render_md,
+        render_text,
+    )
     from kb_reports.gaps.report import GapReport
 
     assert isinstance(report, GapReport)
@@ -123,7 +129,7 @@ def _write_report(
         import io
 
         buf = io.StringIO()
-        render_text(report, file=buf, width=160)
+        render_text(report, file=buf, width=PIPE_WIDTH)
         text = buf.getvalue()
     else:
         text = {"md": render_md, "json": render_json, "csv": render_csv}[fmt](report)

@@ -42,6 +42,7 @@ def kb(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProce
     """Run the installed `kb` as a process (never raising on a non-zero exit)."""
     env = {**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"}
     env.pop("KB_DATABASE_URL", None)
+    env.pop("COLUMNS", None)  # as in a CI log: no terminal, no width set
     return subprocess.run(
         [str(KB), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -189,6 +190,15 @@ def test_gaps_in_every_format(site: Path, fmt: str) -> None:
         assert json.loads(res.stdout)
     if fmt != "html":  # the HTML report is written to a file
         assert "xqzv wobble" in res.stdout  # a search that found nothing
+
+
+def test_gaps_text_in_a_log_keeps_its_table_rows_whole(site: Path) -> None:
+    """Piped into a CI log, the report is not wrapped at rich's 80-column default: each
+    failed search stays on its own row, with its count."""
+    out = ok(kb("gaps", cwd=site)).stdout
+    assert max(map(len, out.splitlines())) > 80
+    [row] = [line for line in out.splitlines() if "│ apple pay wallet (3)" in line]
+    assert row.rstrip().endswith("now found │"), row  # the whole row on one line
 
 
 RUNS = 20

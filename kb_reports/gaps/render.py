@@ -11,7 +11,9 @@ import html
 import io
 import json
 import logging
+import os
 import re
+import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -30,6 +32,7 @@ from kb_reports.gaps.sections import (
 log = logging.getLogger(__name__)
 
 FORMATS = ("text", "md", "json", "csv", "html")
+PIPE_WIDTH = 160  # the text report's width when it goes to a file, a pipe or a CI log
 
 
 def render_json(report: GapReport) -> str:
@@ -231,7 +234,11 @@ def render_text(report: GapReport, file: IO[str] | None = None, width: int | Non
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=file, width=width, highlight=False, soft_wrap=False)
+    stream = file or sys.stdout
+    if width is None and "COLUMNS" not in os.environ and not stream.isatty():
+        # a CI log or a pipe: rich would wrap every table at 80 columns
+        width = PIPE_WIDTH
+    console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
     console.print(
         f"[bold]Content gaps[/bold], {report.generated_at.strftime('%Y-%m-%d')}", markup=True
     )
