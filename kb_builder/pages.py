@@ -138,6 +138,7 @@ def plan_tree(
     site = config.site.model_dump(mode="json", exclude={"languages"})
     announcement = banner_text(config.site.announcement, at)
     site["announcement"] = config.site_text("site.announcement", announcement, where.lang)
+    site["description"] = config.site_text("site.description", site["description"], where.lang)
     data: dict[str, Any] = {
         "tree": tree,
         "site": site,
@@ -205,7 +206,7 @@ def plan_tree(
         "kb_kind": "home",
         "kb_data": data_digest,
         "hide": ["navigation", "toc"],
-        "description": config.site.description,
+        "description": site["description"],
     }
     files["index.md"] = _fm(home_meta, "")
     if tree == "public":

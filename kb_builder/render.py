@@ -104,7 +104,7 @@ def mkdocs_config(
     return {
         "site_name": site.name + (" (internal)" if plan.tree == "internal" else ""),
         "site_url": site_url,
-        "site_description": site.description,
+        "site_description": config.site_text("site.description", site.description, lang),
         "docs_dir": str(docs_dir),
         "site_dir": str(site_dir),
         "use_directory_urls": True,

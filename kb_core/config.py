@@ -43,6 +43,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_DEFAULT_DESCRIPTION = "Answers to common questions."
+
+
 class SiteSettings(_Model):
     name: str = Field("Help Center", description="Portal name, shown in the header and title.")
     url: str = Field(
@@ -50,7 +53,7 @@ class SiteSettings(_Model):
         description="Public base URL of the portal; permanent links are <url>/a/<id>.",
     )
     description: str = Field(
-        "Answers to common questions.", description="One sentence shown on the home page."
+        _DEFAULT_DESCRIPTION, description="One sentence shown on the home page."
     )
     language: str = Field("en", description="Language code of the content (search and HTML).")
     languages: tuple[LanguageSettings, ...] = Field(
@@ -581,6 +584,7 @@ class SiteConfig(_Model):
         written = [
             key
             for key, own in (
+                ("site.description", self.site.description != _DEFAULT_DESCRIPTION),
                 ("site.announcement", bool(self.site.announcement)),
                 ("contact.incident", bool(self.contact.incident)),
                 ("contact.response_time", self.contact.response_time != default.response_time),

@@ -21,7 +21,7 @@ SHIPPED = ("en", "fr", "de", "es")  # the catalogs in locales/
 # texts the site writes in site_config.yml (in its default language); another language gives
 # its own in site.languages[].strings (so do contact.response_time, a catalog string, and
 # contact.topic.<topic>, for each topic contact.topics names)
-SITE_TEXTS = ("site.announcement", "contact.incident")
+SITE_TEXTS = ("site.description", "site.announcement", "contact.incident")
 _CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 

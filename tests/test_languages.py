@@ -43,7 +43,12 @@ GIT = [
 CONFIG = """site:
   name: Multi
   url: https://help.example.com
-  languages: [en, fr]
+  description: Answers for Multi customers.
+  languages:
+    - en
+    - code: fr
+      strings:
+        site.description: Réponses pour les clients de Multi.
 search:
   synonyms:
     en: [[refund, money back]]
@@ -146,6 +151,7 @@ def test_texts_the_site_writes_are_translated_in_its_strings() -> None:
     fr = {"site.announcement": "Nouveau.", "contact.topic.Billing": "Facturation"}
     data = {
         "site": {
+            "description": "Help for Acme customers.",
             "announcement": "New: reminders.",
             "languages": ["en", {"code": "fr", "strings": fr}],
         },
@@ -164,12 +170,13 @@ def test_texts_the_site_writes_are_translated_in_its_strings() -> None:
     assert contact["topics"] == ["Facturation", "Other"]
     assert config.topic_names() == {"Facturation": "Billing"}  # what the API accepts too
     assert [w.message.split(" has ")[0] for w in warnings] == [
+        "site.description",
         "contact.incident",
         "contact.response_time",
         "contact.topic.Other",
     ]
-    assert "add 'contact.incident' to the strings of fr in site.languages" in warnings[0].message
-    assert "French" in warnings[0].message
+    assert "add 'contact.incident' to the strings of fr in site.languages" in warnings[1].message
+    assert "French" in warnings[1].message
     plain, _ = parse_config({"site": {"languages": ["en", "fr"]}})
     assert plain.localized("fr")[0]["topics"][1] == "Facturation"  # the catalog's, by default
     with pytest.raises(ConfigError, match="unknown string 'site.nonsense'"):
@@ -438,6 +445,11 @@ def test_an_outdated_translation_says_so_with_a_link_to_the_original(site: Path)
 def test_portal_strings_are_in_the_portal_language(site: Path) -> None:
     home = html(site, "public/fr/index.html")
     assert "Comment pouvons-nous vous aider ?" in home
+    # the site's own description, as site.languages gives it in French: on the page and in
+    # the meta description search engines show
+    assert home.count("Réponses pour les clients de Multi.") == 2, home
+    assert "Answers for Multi customers." not in home
+    assert html(site, "public/index.html").count("Answers for Multi customers.") == 2
     assert 'placeholder="Décrivez votre problème ou votre question"' in home
     assert "Parcourir par thème" in home and "Facturation" in home
     page = html(site, "public/fr/billing/refunds/index.html")
