@@ -26,6 +26,7 @@ from kb_builder.load import load_and_check
 from kb_core.config import WIDGET_LABELS, SiteConfig, load_config, parse_config
 from kb_core.errors import ConfigError
 from kb_core.i18n import SHIPPED, catalog, keys
+from kb_core.search.text import Analyzer
 from kb_store.store import Store
 from tests.conftest import write
 
@@ -528,6 +529,16 @@ def found(client: FlaskClient, q: str, **headers: str) -> list[str]:
     reply = client.get(f"/api/search?{params}", headers=headers)
     assert reply.status_code == 200, reply.json
     return [r["url"] for r in reply.json["results"]]
+
+
+def test_french_questions_search_for_their_subject_words() -> None:
+    """Articles and question words are stop words in French as "the" and "how" are in
+    English, accented ones included (words are compared folded: "été" is "ete")."""
+    fr = Analyzer("fr")
+    subject = fr.terms("valider feuilles temps")
+    assert fr.terms("Comment valider les feuilles de temps ?") == subject
+    asked = "Pourquoi les feuilles de temps ont été validées à tort quand ?"
+    assert fr.terms(asked) == fr.terms("feuilles temps validées tort")
 
 
 def test_french_search_finds_stemmed_forms(client: FlaskClient) -> None:

@@ -93,11 +93,22 @@ def normalize_query(q: str) -> str:
     return " ".join(w for w in cleaned if w)
 
 
+# Words Whoosh's lists lack: articles and the words of question boilerplate ("comment ...",
+# "pourquoi ...", "quels sont les ..."), as ENGLISH_STOP_WORDS has "how", "why" and "the".
+_MORE_STOP_WORDS = {
+    "fr": "les ils elles comment pourquoi quand quel quelle quels quelles cet cette cela".split(),
+    "de": "warum wann".split(),
+    "es": "cuales".split(),
+}
+
+
 def stop_words(language: str) -> frozenset[str]:
-    """The stop words for a language: ours for English, Whoosh's list otherwise."""
+    """The stop words for a language: ours for English, Whoosh's list otherwise, folded as the
+    words they are compared with are ("à", "été" and "où" stop "a", "ete" and "ou")."""
     if language == "en":
         return ENGLISH_STOP_WORDS
-    return frozenset(stopwords_for_language(language)) if has_stopwords(language) else frozenset()
+    words = stopwords_for_language(language) if has_stopwords(language) else ()
+    return frozenset(fold(w) for w in (*words, *_MORE_STOP_WORDS.get(language, ())))
 
 
 class Analyzer:
