@@ -366,6 +366,7 @@ WIDGET_LABELS: dict[str, str] = {
     "suggested": "Suggested articles",
     "results": "Articles",
     "no_results": "No articles match your search. Try other words, or contact support.",
+    "no_exact": "No exact match for “{q}”. These articles are the closest:",
     "answer": "Answer",
     "from": "From",
     "back": "Back",

@@ -119,6 +119,7 @@ class Ranked:
     # The confidence signals of the best hits, in rank order (see search_confidence).
     coverage: list[float] = field(default_factory=list)
     meaning: list[float] | None = None
+    lone: list[bool] = field(default_factory=list)  # no evidence without meaning
     answer: search_answer.Answer | None = None
 
 
@@ -220,7 +221,10 @@ class Ranker:
         )
         if ranked:
             weights = search_confidence.clause_weights(reader, plan.clauses[:words])
-            vector = self._judge(read_as, vector, weights, covered, ranked, found, encoded)
+            distinct = search_confidence.distinctive(reader, plan.clauses[:words])
+            vector = self._judge(
+                read_as, vector, weights, (covered, distinct), ranked, found, encoded
+            )
             if vector is not None and not anchors:
                 self._open_at_meaning(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
@@ -277,24 +281,31 @@ class Ranker:
         query: str,
         vector: np.ndarray | None,
         weights: list[float],
-        covered: list[set[int]],
+        words: tuple[list[set[int]], set[int]],
         ranked: list[tuple[float, int]],
         found: Ranked,
         encoded: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`);
-        the query's vector if it was needed (``encoded``, when the search has it already but
+        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`),
+        given ``words``: each clause's set of articles, and the distinctive clauses; the
+        query's vector if it was needed (``encoded``, when the search has it already but
         meaning did not reorder with it: judged as if it had not been encoded)."""
+        covered, distinct = words
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
-        found.coverage = search_confidence.coverage(weights, covered, top)
+        covers = search_confidence.coverage(weights, covered, top)
         # a hit holding every typed word is answered without the model: keywords cost nothing
-        sure = vector is None and max(found.coverage, default=0.0) >= search_confidence.WHOLE
+        sure = vector is None and max(covers, default=0.0) >= search_confidence.WHOLE
+        meaning = None
         if self.meanings is not None and self.rows is not None and not sure:
             if vector is None:
                 vector = encoded if encoded is not None else encoder().encode_one(query)
             docs = np.array(top, dtype=np.int64)
-            found.meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
-        found.confidence = search_confidence.confidence(found.coverage, found.meaning)
+            meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
+        holds = search_confidence.held(covered[: len(weights)], top, distinct)
+        found.coverage, found.meaning, found.lone = search_confidence.discount(
+            covers, meaning, holds, len(distinct)
+        )
+        found.confidence = search_confidence.confidence(found.coverage, found.meaning, found.lone)
         found.answered = search_confidence.answered(
             found.confidence, with_meaning=found.meaning is not None
         )

@@ -90,6 +90,7 @@ class SearchResponse:
     answered: bool = False
     coverage: tuple[float, ...] = ()  # the signals of the best hits, for benchmarks
     meaning: tuple[float, ...] | None = None
+    lone: tuple[bool, ...] = ()  # hits holding one lighter distinctive word of several
     # The answer card (kb_core.search.answer): a question's answering sentences, or None.
     answer: Answer | None = None
 
@@ -264,6 +265,7 @@ class Searcher:
             answered=ranked.answered,
             coverage=tuple(ranked.coverage),
             meaning=None if ranked.meaning is None else tuple(ranked.meaning),
+            lone=tuple(ranked.lone),
             answer=ranked.answer,
         )
 

@@ -26,20 +26,28 @@ def example_app(make_app: AppFactory, example_build: tuple[Path, BuildReport]) -
 
 
 @pytest.mark.parametrize(
-    ("query", "answered", "top"),
+    ("query", "answered", "top", "lang"),
     [
-        ("refund", True, "refunds"),
-        ("refnd", True, "refunds"),
-        ("Change the email on my account", True, "change-email"),
-        ("pay with bitcoin", False, None),
-        ("zapier", False, None),
-        ("are you hiring", False, None),
+        ("refund", True, "refunds", None),
+        ("refnd", True, "refunds", None),
+        ("invoice", True, "invoices", None),
+        ("Change the email on my account", True, "change-email", None),
+        ("pay with bitcoin", False, None, None),
+        ("zapier", False, None, None),
+        ("are you hiring", False, None, None),
+        # matched only by the product's name (meaning: "What is Tandem?") and one common word
+        ("connect tandem to slack", False, None, None),
+        # the French portal searches by words only: one common word of two or three
+        ("mode sombre", False, None, "fr"),
+        ("application apple watch", False, None, "fr"),
+        ("remboursement", True, "refunds", "fr"),
     ],
 )
 def test_search_says_whether_it_answered_and_logs_it(
-    example_app: Flask, query: str, answered: bool, top: str | None
+    example_app: Flask, query: str, answered: bool, top: str | None, lang: str | None
 ) -> None:
-    body = example_app.test_client().get("/api/search", query_string={"q": query}).get_json()
+    asked = {"q": query} if lang is None else {"q": query, "lang": lang}
+    body = example_app.test_client().get("/api/search", query_string=asked).get_json()
     assert body["answered"] is answered
     assert 0.0 <= body["confidence"] <= 1.0
     if top:

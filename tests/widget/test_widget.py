@@ -168,6 +168,26 @@ def test_an_unanswered_search_is_sent_as_unanswered_with_the_request(
     assert searched[0]["hits"] > 0
 
 
+def test_an_unanswered_search_says_no_exact_match_as_the_portal_does(
+    page: Page, widget_site: Site
+) -> None:
+    """Below the confidence threshold the portal's results say "No exact match" above the
+    closest articles; the panel says it too, and not once a search is answered."""
+    w = open_panel(page, widget_site)
+    with page.expect_response(lambda r: "/api/search?" in r.url):  # the words settle: logged
+        search(w, "slack integration")
+    note = w.locator(".kb-results .kb-no-exact")
+    expect(note).to_have_text(
+        "No exact match for “slack integration”. These articles are the closest:"
+    )
+    expect(note).to_be_visible()
+    expect(w.locator(".kb-results .kb-list li").first).to_be_visible()
+    with page.expect_response(lambda r: "/api/search?" in r.url):
+        search(w, "refund")
+    expect(w.locator(".kb-results .kb-list a", has_text="Get a refund").first).to_be_visible()
+    expect(note).to_have_count(0)
+
+
 def test_typed_text_survives_closing_and_reloading(page: Page, widget_site: Site) -> None:
     w = open_panel(page, widget_site)
     search(w, "change my password")

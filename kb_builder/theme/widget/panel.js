@@ -239,6 +239,9 @@
       const card = answerCard(data.answer);
       if (card) nodes.push(card);
       const items = data.results || data.suggestions || [];
+      // below the confidence threshold the portal says so, and the search is a gap: so here
+      if (items.length && data.answered === false)
+        nodes.push(el("p", { class: "kb-no-exact", text: L.no_exact.replace("{q}", q) }));
       if (items.length) nodes.push(el("h3", { class: "kb-sr", text: L.results }), list(items, q));
       else nodes.push(el("p", { class: "kb-muted", text: L.no_results }));
       // a keyboard user on a result keeps their place when the list is redrawn
