@@ -170,6 +170,17 @@ def test_search_link_and_exports(site: Path) -> None:
     assert "most_shared" in json.loads(shares)
 
 
+def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> None:
+    """/fr/ searches the untranslated billing articles in English: "facture" (invoice) is a
+    word they lack, not a typo of "feature"; a typo of a French word is still corrected."""
+    said = json.loads(
+        ok(kb("search", "facture", "--lang", "fr", "--format", "json", cwd=site)).stdout
+    )
+    assert (said["did_you_mean"], said["corrected"]) == (None, False)
+    typo = ok(kb("search", "feuile de temps", "--lang", "fr", "--format", "json", cwd=site)).stdout
+    assert json.loads(typo)["did_you_mean"] == "feuille de temps"
+
+
 def test_eval_scores_the_shipped_queries(site: Path) -> None:
     res = ok(kb("eval", str(ROOT / "eval" / "queries.csv"), "--format", "json", cwd=site))
     figures = json.loads(res.stdout)

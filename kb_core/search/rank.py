@@ -24,7 +24,7 @@ from whoosh.reading import IndexReader
 from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
 from kb_core.search.postings import blocks, docset
-from kb_core.search.spell import Vocabulary, join_apart, split_joined
+from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import suggest
 from kb_core.search.text import (
     Clause,
@@ -492,6 +492,9 @@ class Ranker:
                 all(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives
             ):
                 continue
+            language = self.planner.analyzer.language
+            if language != "en" and common_word(clause.surface, language):
+                continue  # "facture" on /fr/: a word the articles lack, not a typo (spell.py)
             near = self.vocabulary.nearest(word)
             if near and self.planner.analyzer.terms(near):
                 fixes[clause.surface] = near

@@ -27,6 +27,10 @@ APART_OVER_JOINED = 3
 # "time card"; "duckplayer" and "resetpassword" score 0. A cut at a stop word ("signin",
 # "logon") is how people run "sign in" together, and is still made.
 REAL_WORD_ZIPF = 1.0
+# In another language's portal, whose vocabulary holds the default language's text of every
+# untranslated article, a common word of that language (at least once per million words) is
+# what the visitor meant, not a typo of a default-language word: "facture" is not "feature".
+COMMON_WORD_ZIPF = 3.0
 
 
 def _deletes(word: str) -> set[str]:
@@ -200,10 +204,15 @@ def split_joined(
             clause.alternatives.append(terms)
 
 
-def _real_word(word: str) -> bool:
+def _real_word(word: str, language: str = "en", zipf: float = REAL_WORD_ZIPF) -> bool:
     from wordfreq import zipf_frequency  # its tables load on the first unknown word only
 
-    return float(zipf_frequency(word, "en")) >= REAL_WORD_ZIPF
+    return float(zipf_frequency(word, language)) >= zipf
+
+
+def common_word(word: str, language: str) -> bool:
+    """Whether ``word`` (as typed, accents and all) is a common word of ``language``."""
+    return _real_word(word, language, COMMON_WORD_ZIPF)
 
 
 # Letters next to each other on a QWERTY keyboard, whose rows are staggered by a quarter and
