@@ -20,7 +20,7 @@ top 3); words only 56.7% and 7.5%.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from whoosh.reading import IndexReader
 
@@ -48,7 +48,7 @@ def clause_weights(reader: IndexReader, clauses: Sequence[Clause]) -> list[float
 
 
 def coverage(
-    weights: Sequence[float], covered: Sequence[set[int]], docs: Sequence[int]
+    weights: Sequence[float], covered: Sequence[Container[int]], docs: Sequence[int]
 ) -> list[float]:
     """For each of ``docs``, the weight of the typed clauses whose articles include it."""
     return [sum(w for w, has in zip(weights, covered, strict=False) if d in has) for d in docs]
