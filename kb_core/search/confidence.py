@@ -19,8 +19,9 @@ top 3); words only 56.7% and 7.5%.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 
 from whoosh.reading import IndexReader
 
@@ -33,15 +34,19 @@ THRESHOLD = 0.355  # with meaning; chosen by bench/confidence_eval.py
 WORDS_ONLY_THRESHOLD = 0.279  # an index without vectors: coverage alone
 
 
-def clause_weights(reader: IndexReader, clauses: Sequence[Clause]) -> list[float]:
-    """Each typed clause's idf, as a share of their sum; a word no article has weighs most."""
+def clause_weights(
+    reader: IndexReader,
+    clauses: Sequence[Clause],
+    frequency: Callable[[str], int] | None = None,
+) -> list[float]:
+    """Each typed clause's idf, as a share of their sum; a word no article has weighs most.
+    ``frequency``: a term's document frequency, when the search has them already."""
     total_docs = reader.doc_count_all()
+    if frequency is None:
+        frequency = functools.partial(reader.doc_frequency, "terms")
     weights = []
     for clause in clauses:
-        n = max(
-            (min(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives),
-            default=0,
-        )
+        n = max((min(map(frequency, alt)) for alt in clause.alternatives), default=0)
         weights.append(math.log(1 + (total_docs - n + 0.5) / (n + 0.5)))
     total = sum(weights) or 1.0
     return [w / total for w in weights]

@@ -98,6 +98,22 @@ KEYWORDS_MIN_WORDS = 4
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
+class Frequencies:
+    """The document frequencies of a search's terms (the "terms" field), each read from the
+    index once: a search asks for the same few a dozen times (compounds, typos, scores,
+    confidence), and each read is a hashed look-up in every segment."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self._reader = reader
+        self._known: dict[str, int] = {}
+
+    def __call__(self, term: str) -> int:
+        n = self._known.get(term)
+        if n is None:
+            n = self._known[term] = int(self._reader.doc_frequency("terms", term))
+        return n
+
+
 @dataclass
 class RankedHit:
     fields: dict[str, Any]
@@ -164,17 +180,18 @@ class Ranker:
             if _keywords_only(plan, self.planner.analyzer.stop_words)
             else SEMANTIC_MIN_WORDS
         )
+        frequency = Frequencies(reader)
         if prefix:
-            _complete_last(reader, plan)
-        self._compounds(reader, plan)
-        fixes = self._corrections(reader, plan)
+            _complete_last(reader, plan, frequency)
+        self._compounds(plan, frequency)
+        fixes = self._corrections(plan, frequency)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
         corrected = typos and self._apply(plan, fixes)
         # what meaning reads: the query as corrected, when it was (the sentence model reads
         # "chnage my fowarding address" as something else than "change my forwarding address")
         read_as = did_you_mean if corrected and did_you_mean else query
         covered: list[Scores] = []
-        scores = self.scores(reader, plan, covered)
+        scores = self.scores(reader, plan, covered, frequency)
         allowed = docset(reader, "category_slug", category) if category else None
         if allowed is not None:
             scores = scores.only(allowed)
@@ -218,7 +235,7 @@ class Ranker:
             corrected and bool(scores),
         )
         if ranked:
-            weights = search_confidence.clause_weights(reader, plan.clauses[:words])
+            weights = search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
             vector = self._judge(read_as, vector, weights, covered, ranked, found, encoded)
             if vector is not None and not anchors:
                 self._open_at_meaning(vector, found, finder, len(plan.clauses))
@@ -404,21 +421,29 @@ class Ranker:
         return [(f, d) for f, _, d in fused]
 
     def scores(
-        self, reader: IndexReader, plan: QueryPlan, covered: list[Scores] | None = None
+        self,
+        reader: IndexReader,
+        plan: QueryPlan,
+        covered: list[Scores] | None = None,
+        frequency: Frequencies | None = None,
     ) -> Scores:
         """Each matching article's score: the sum over clauses of idf x BM25F weight; with
         ``covered``, each clause's articles are appended to it."""
+        frequency = frequency or Frequencies(reader)
         total_docs = reader.doc_count_all()  # with replaced ones: their postings count in n
         scores = Scores(total_docs)
         for clause in plan.clauses:
             boost = CORRECTED_WEIGHT if clause.corrected else 1.0
             if len(clause.alternatives) == 1 and len(clause.alternatives[0]) == 1:
-                part = self._term(reader, clause.alternatives[0][0], boost, total_docs)
+                term = clause.alternatives[0][0]
+                part = self._term(reader, term, boost, total_docs, frequency)
             else:  # the clause counts its best alternative; a phrase needs all its words
                 part = Scores.best_of(
                     total_docs,
                     (
-                        Scores.all_of([self._term(reader, t, boost, total_docs) for t in alt])
+                        Scores.all_of(
+                            [self._term(reader, t, boost, total_docs, frequency) for t in alt]
+                        )
                         for alt in clause.alternatives
                     ),
                 )
@@ -428,10 +453,12 @@ class Ranker:
         return scores
 
     @staticmethod
-    def _term(reader: IndexReader, term: str, boost: float, total_docs: int) -> Scores:
+    def _term(
+        reader: IndexReader, term: str, boost: float, total_docs: int, frequency: Frequencies
+    ) -> Scores:
         """A term's score in every article that has it: its BM25F weight, then its BM25
         weight in the title alone, each times the term's idf."""
-        n = reader.doc_frequency("terms", term)
+        n = frequency(term)
         if not n:
             return Scores(total_docs)
         idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
@@ -441,27 +468,21 @@ class Ranker:
             found.append((ids, factor * weights))
         return Scores.of_fields(total_docs, found)
 
-    def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
+    def _compounds(self, plan: QueryPlan, frequency: Frequencies) -> None:
         """Words typed apart that the articles write as one ("log in", "back up"), and a
         word typed as one that they write apart ("duckplayer"); see :mod:`.spell`."""
         analyzer = self.planner.analyzer
-
-        def frequency(term: str) -> int:
-            return int(reader.doc_frequency("terms", term))
-
         join_apart(plan, analyzer, frequency)
         split_joined(plan, analyzer, frequency, self.vocabulary)
 
     # ------------------------------------------------------------------ typos
 
-    def _corrections(self, reader: IndexReader, plan: QueryPlan) -> dict[str, str]:
+    def _corrections(self, plan: QueryPlan, frequency: Frequencies) -> dict[str, str]:
         """Words of the query that the index has never seen, mapped to the nearest known word."""
         fixes: dict[str, str] = {}
         for clause in plan.clauses:
             word = fold(clause.surface)
-            if " " in word or any(
-                all(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives
-            ):
+            if " " in word or any(all(map(frequency, alt)) for alt in clause.alternatives):
                 continue
             near = self.vocabulary.nearest(word)
             if near and self.planner.analyzer.terms(near):
@@ -483,7 +504,7 @@ class Ranker:
         return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
 
 
-def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
+def _complete_last(reader: IndexReader, plan: QueryPlan, frequency: Frequencies) -> None:
     """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
     commonest index terms it begins, before any spelling correction would."""
     last = plan.clauses[-1]
@@ -493,7 +514,7 @@ def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
         or " " in word
         or not plan.words
         or fold(plan.words[-1]) != word
-        or any(all(reader.doc_frequency("terms", t) for t in alt) for alt in last.alternatives)
+        or any(all(map(frequency, alt)) for alt in last.alternatives)
     ):
         return
     found = [(reader.doc_frequency("terms", t), t) for t in reader.expand_prefix("terms", word)]
