@@ -119,7 +119,8 @@ class RankedHit:
     fields: dict[str, Any]
     score: float
     anchor: str | None
-    snippet: str
+    text: str  # what the snippet is cut from: the section opened at, else the article's
+    snippet: str = ""  # made last (Ranker.search), once the hit's section is settled
 
 
 @dataclass
@@ -243,6 +244,8 @@ class Ranker:
                 vector = vector if vector is not None else encoded
                 vector = vector if vector is not None else encoder().encode_one(read_as)
                 found.answer = self._card(query, vector, finder, weights, found, lexical)
+        for hit in found.hits:  # words, or the summary
+            hit.snippet = snippet(hit.text, finder, otherwise=hit.fields.get("summary") or "")
         return found
 
     def _open_at_meaning(
@@ -258,6 +261,7 @@ class Ranker:
             if hit.anchor is None and row is not None:
                 meant = sections.anchors[sections.nearest_in(vector, row)]
                 if meant:  # no section matched its words: _best_section need not look again
+                    # (snippets are made last: none was cut from the text it opened at)
                     found.hits[i] = _hit(
                         hit.fields, hit.score, finder, clauses, meant, (None, None)
                     )
@@ -555,15 +559,14 @@ def _hit(
 ) -> RankedHit:
     """A hit opening at the section whose heading or text holds the query words its title
     lacks, else at the section nearest the query by meaning (``meant``), if any; ``best``:
-    what :func:`_best_section` gives, when known."""
+    what :func:`_best_section` gives, when known. Its snippet is left to make."""
     anchor, text = _best_section(fields, finder, clauses) if best is None else best
     if anchor is None and meant:
         text = next((t for a, _, t in fields.get("sections") or () if a == meant), None)
         anchor = meant if text is not None else None
     if text is None:
         text = fields.get("text", "")
-    excerpt = snippet(text, finder, otherwise=fields.get("summary") or "")  # words, or summary
-    return RankedHit(fields, float(score), anchor, excerpt)
+    return RankedHit(fields, float(score), anchor, text)
 
 
 def _best_section(
