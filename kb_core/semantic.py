@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,25 @@ def _forget_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+_blas_limit = threading.Lock()
+_blas_limited = False
+
+
+def one_blas_thread() -> None:
+    """Limit this process's BLAS (numpy's OpenBLAS, or whichever it loaded) to one thread,
+    from now on; a second call does nothing.
+
+    For processes that search: their BLAS work is matrix-vector products (a query against
+    every section or title, a few MB), too small for threads to share, and OpenBLAS's
+    threads, which spin a while after each, take a core from the next search on a busy
+    two-core machine (bench/search_eval.py --speed). Responses are the same bit for bit."""
+    global _blas_limited
+    with _blas_limit:
+        if not _blas_limited:
+            threadpool_limits(limits=1, user_api="blas")
+            _blas_limited = True
 
 
 SECTIONS_MODEL = MODEL_DIR / "sections.npz"

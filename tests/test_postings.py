@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
@@ -17,7 +18,7 @@ from whoosh.fields import ID, Schema
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-from kb_core.search.postings import blocks, docset
+from kb_core.search.postings import arrays, blocks, docset
 from kb_core.search.schema import TermWeights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,11 @@ def test_blocks_give_what_the_public_api_gives(reader: IndexReader, term: str) -
     expected = public(reader, "terms", term)
     assert by_blocks(reader, "terms", term) == expected
     assert docset(reader, "terms", term) == {d for d, _ in expected}
+    ids, weights = arrays(reader, "terms", term)
+    assert ids.dtype == np.int64 and weights.dtype == np.float64
+    assert [
+        (d, round(w, 4)) for d, w in zip(ids.tolist(), weights.tolist(), strict=True)
+    ] == expected
 
 
 def test_blocks_skip_replaced_documents_and_count_later_segments(reader: IndexReader) -> None:

@@ -382,13 +382,20 @@ def test_a_keyword_phrase_said_word_for_word_ranks_first(tmp_path: Path, query: 
 
 
 def test_top_scores_and_merged_scores_are_what_the_plain_python_gives() -> None:
-    """rank._largest is heapq.nlargest by score (ties in the dict's order) and rank._merge
-    the posting-at-a-time sum (new articles appended in order): ties decide rankings."""
+    """Scores.largest is heapq.nlargest by score (ties in the order found) and Scores.add
+    the posting-at-a-time sum of a dict (new articles appended in order), float for float:
+    ties decide rankings."""
     import heapq
     import random
     from operator import itemgetter
 
-    from kb_core.search.rank import _largest, _merge
+    import numpy as np
+
+    from kb_core.search.scores import Scores
+
+    def made(scores: dict[int, float]) -> Scores:
+        ids = np.array(list(scores), dtype=np.int64)
+        return Scores.of_fields(5000, [(ids, np.array(list(scores.values())))])
 
     rng = random.Random(7)
     for _ in range(500):
@@ -396,13 +403,55 @@ def test_top_scores_and_merged_scores_are_what_the_plain_python_gives() -> None:
         scores = {
             rng.randrange(5000): round(rng.random() * 3, rng.choice([0, 1, 4])) for _ in range(size)
         }
-        assert _largest(scores, n) == heapq.nlargest(n, scores.items(), key=itemgetter(1))
+        found = made(scores)
+        assert found.largest(n) == heapq.nlargest(n, scores.items(), key=itemgetter(1))
         part = {rng.randrange(5000): rng.random() for _ in range(rng.choice([0, 5, 300]))}
         expected = dict(scores)
         for d, s in part.items():
             expected[d] = expected.get(d, 0.0) + s
-        _merge(scores, part)
-        assert list(scores.items()) == list(expected.items())
+        found.add(made(part))
+        assert found.items() == list(expected.items())
+        assert len(found) == len(expected) and all(d in found for d in part)
+
+
+def test_phrases_and_alternatives_score_as_the_plain_python_does() -> None:
+    """Scores.all_of (a phrase: the articles having every word, their scores summed) and
+    Scores.best_of (a clause's best alternative, an article joining when one first scores
+    above 0) give what the dict loops they replace gave, order and floats alike."""
+    import random
+
+    import numpy as np
+
+    from kb_core.search.scores import Scores
+
+    def made(scores: dict[int, float]) -> Scores:
+        ids = np.array(list(scores), dtype=np.int64)
+        return Scores.of_fields(300, [(ids, np.array(list(scores.values())))])
+
+    rng = random.Random(11)
+    for _ in range(300):
+        alternatives = []
+        for _ in range(rng.choice([1, 2, 3])):
+            words = [
+                {rng.randrange(300): rng.choice([0.0, 0.5, rng.random()]) for _ in range(40)}
+                for _ in range(rng.choice([1, 2, 3]))
+            ]
+            alternatives.append(words)
+        best: dict[int, float] = {}
+        for words in alternatives:
+            part = words[0]
+            for one in words[1:]:
+                part = {d: s + one[d] for d, s in part.items() if d in one}
+            for d, s in part.items():
+                if s > best.get(d, 0.0):
+                    best[d] = s
+            phrase = Scores.all_of([made(w) for w in words])
+            assert phrase.items() == list(part.items())
+        found = Scores.best_of(300, (Scores.all_of([made(w) for w in ws]) for ws in alternatives))
+        assert found.items() == list(best.items())
+        assert found.only(range(0, 300, 2)).items() == [
+            (d, s) for d, s in best.items() if d % 2 == 0
+        ]
 
 
 def test_sort_and_kind_are_filler_only_before_of() -> None:

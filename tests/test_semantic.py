@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,8 @@ from kb_core.search.rank import SEMANTIC_GATE
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import DIMENSIONS, Meanings, SectionEncoder, Sections, encoder
 from tests.test_search import doc
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CARDS = [
     doc(
@@ -451,3 +457,33 @@ def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch:
     # without them ahead (another work folder), the index step encodes them itself
     update_indexes(list(CARDS), [], tmp_path / "index2", tmp_path / "w2", "en", "salt", True)
     assert sorted(encoded) == sorted(set(texts))
+
+
+def test_a_searching_process_runs_its_products_on_one_blas_thread(
+    card_indexes: tuple[Path, Path],
+) -> None:
+    # In a process of its own: the limit is process-wide. OPENBLAS_NUM_THREADS=2 gives BLAS
+    # two threads to begin with, on any machine, so the test cannot pass for want of cores.
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from kb_core.search.searcher import Searcher\n"
+        "def blas():\n"
+        "    return [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "before = blas()\n"
+        "with Searcher(Path(sys.argv[1])) as s:\n"
+        "    s.search('still waiting on my new card to come')\n"
+        "    print(json.dumps([before, blas()]))\n"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(card_indexes[0])],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    before, after = json.loads(out.stdout)
+    assert before and set(before) == {2}
+    assert after and set(after) == {1}

@@ -47,8 +47,9 @@ on the training sets above it marks 29 off-topic searches of 56 unanswered where
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
 
 from whoosh.reading import IndexReader
 
@@ -66,36 +67,47 @@ UBIQUITOUS = 0.8
 LONE_SHARE = 0.5  # a lone distinctive word weighing less than this is no evidence, words only
 
 
-def _frequency(reader: IndexReader, clause: Clause) -> int:
-    """How many articles hold the clause (its commonest alternative, all of its words)."""
-    return max(
-        (min(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives),
-        default=0,
-    )
+def _frequency(frequency: Callable[[str], int], clause: Clause) -> int:
+    """How many articles hold the clause (its commonest alternative, all of its words), given
+    each term's document frequency."""
+    return max((min(map(frequency, alt)) for alt in clause.alternatives), default=0)
 
 
-def clause_weights(reader: IndexReader, clauses: Sequence[Clause]) -> list[float]:
-    """Each typed clause's idf, as a share of their sum; a word no article has weighs most."""
+def clause_weights(
+    reader: IndexReader,
+    clauses: Sequence[Clause],
+    frequency: Callable[[str], int] | None = None,
+) -> list[float]:
+    """Each typed clause's idf, as a share of their sum; a word no article has weighs most.
+    ``frequency``: a term's document frequency, when the search has them already."""
     total_docs = reader.doc_count_all()
+    if frequency is None:
+        frequency = functools.partial(reader.doc_frequency, "terms")
     weights = []
     for clause in clauses:
-        n = _frequency(reader, clause)
+        n = _frequency(frequency, clause)
         weights.append(math.log(1 + (total_docs - n + 0.5) / (n + 0.5)))
     total = sum(weights) or 1.0
     return [w / total for w in weights]
 
 
-def distinctive(reader: IndexReader, clauses: Sequence[Clause]) -> set[int]:
+def distinctive(
+    reader: IndexReader,
+    clauses: Sequence[Clause],
+    frequency: Callable[[str], int] | None = None,
+) -> set[int]:
     """The typed clauses (by position) that fewer than ``UBIQUITOUS`` of the articles hold."""
     total_docs = reader.doc_count_all()
+    if frequency is None:
+        frequency = functools.partial(reader.doc_frequency, "terms")
     return {
         i
         for i, clause in enumerate(clauses)
-        if _frequency(reader, clause) < UBIQUITOUS * total_docs
+        if _frequency(frequency, clause) < UBIQUITOUS * total_docs
     }
 
 
-def held(covered: Sequence[set[int]], docs: Sequence[int], among: set[int]) -> list[int]:
+def held(covered: Sequence[Container[int]], docs: Sequence[int], among: set[int]) -> list[int]:
     """For each of ``docs``, how many of the clauses ``among`` (distinctive ones) it holds;
     ``covered`` is each clause's set of articles, in clause order."""
     return [sum(1 for i, has in enumerate(covered) if i in among and d in has) for d in docs]
@@ -122,7 +134,7 @@ def discount(
 
 
 def coverage(
-    weights: Sequence[float], covered: Sequence[set[int]], docs: Sequence[int]
+    weights: Sequence[float], covered: Sequence[Container[int]], docs: Sequence[int]
 ) -> list[float]:
     """For each of ``docs``, the weight of the typed clauses whose articles include it."""
     return [sum(w for w, has in zip(weights, covered, strict=False) if d in has) for d in docs]

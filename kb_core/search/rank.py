@@ -14,8 +14,6 @@ import heapq
 import logging
 import math
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import add, itemgetter
 from typing import Any
 
 import numpy as np
@@ -23,7 +21,8 @@ from whoosh.reading import IndexReader
 
 from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
-from kb_core.search.postings import blocks, docset
+from kb_core.search.postings import arrays, docset
+from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import suggest
 from kb_core.search.text import (
@@ -99,12 +98,29 @@ KEYWORDS_MIN_WORDS = 4
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
+class Frequencies:
+    """The document frequencies of a search's terms (the "terms" field), each read from the
+    index once: a search asks for the same few a dozen times (compounds, typos, scores,
+    confidence), and each read is a hashed look-up in every segment."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self._reader = reader
+        self._known: dict[str, int] = {}
+
+    def __call__(self, term: str) -> int:
+        n = self._known.get(term)
+        if n is None:
+            n = self._known[term] = int(self._reader.doc_frequency("terms", term))
+        return n
+
+
 @dataclass
 class RankedHit:
     fields: dict[str, Any]
     score: float
     anchor: str | None
-    snippet: str
+    text: str  # what the snippet is cut from: the section opened at, else the article's
+    snippet: str = ""  # made last (Ranker.search), once the hit's section is settled
 
 
 @dataclass
@@ -166,21 +182,22 @@ class Ranker:
             if _keywords_only(plan, self.planner.analyzer.stop_words)
             else SEMANTIC_MIN_WORDS
         )
+        frequency = Frequencies(reader)
         if prefix:
-            _complete_last(reader, plan)
-        self._compounds(reader, plan)
-        fixes = self._corrections(reader, plan)
+            _complete_last(reader, plan, frequency)
+        self._compounds(plan, frequency)
+        fixes = self._corrections(plan, frequency)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
         corrected = typos and self._apply(plan, fixes)
         # what meaning reads: the query as corrected, when it was (the sentence model reads
         # "chnage my fowarding address" as something else than "change my forwarding address")
         read_as = did_you_mean if corrected and did_you_mean else query
-        covered: list[set[int]] = []
-        scores = self.scores(reader, plan, covered)
+        covered: list[Scores] = []
+        scores = self.scores(reader, plan, covered, frequency)
         allowed = docset(reader, "category_slug", category) if category else None
         if allowed is not None:
-            scores = {d: s for d, s in scores.items() if d in allowed}
-        top = _largest(scores, max(limit, RERANK_DEPTH))
+            scores = scores.only(allowed)
+        top = scores.largest(max(limit, RERANK_DEPTH))
         # snippets mark whole words ("app" is not "appear"): the analyser says what they are
         terms = self.planner.analyzer.word_terms
         finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
@@ -220,8 +237,9 @@ class Ranker:
             corrected and bool(scores),
         )
         if ranked:
-            weights = search_confidence.clause_weights(reader, plan.clauses[:words])
-            distinct = search_confidence.distinctive(reader, plan.clauses[:words])
+            typed = plan.clauses[:words]
+            weights = search_confidence.clause_weights(reader, typed, frequency)
+            distinct = search_confidence.distinctive(reader, typed, frequency)
             vector = self._judge(
                 read_as, vector, weights, (covered, distinct), ranked, found, encoded
             )
@@ -231,6 +249,8 @@ class Ranker:
                 vector = vector if vector is not None else encoded
                 vector = vector if vector is not None else encoder().encode_one(read_as)
                 found.answer = self._card(query, vector, finder, weights, found, lexical)
+        for hit in found.hits:  # words, or the summary
+            hit.snippet = snippet(hit.text, finder, otherwise=hit.fields.get("summary") or "")
         return found
 
     def _open_at_meaning(
@@ -246,6 +266,7 @@ class Ranker:
             if hit.anchor is None and row is not None:
                 meant = sections.anchors[sections.nearest_in(vector, row)]
                 if meant:  # no section matched its words: _best_section need not look again
+                    # (snippets are made last: none was cut from the text it opened at)
                     found.hits[i] = _hit(
                         hit.fields, hit.score, finder, clauses, meant, (None, None)
                     )
@@ -281,7 +302,7 @@ class Ranker:
         query: str,
         vector: np.ndarray | None,
         weights: list[float],
-        words: tuple[list[set[int]], set[int]],
+        words: tuple[list[Scores], set[int]],
         ranked: list[tuple[float, int]],
         found: Ranked,
         encoded: np.ndarray | None = None,
@@ -337,12 +358,12 @@ class Ranker:
         return bool(cosine[-1] >= MEANING_LEAD_FLOOR and cosine[-1] - cosine[-2] >= MEANING_LEAD)
 
     @staticmethod
-    def _pool(ranked: list[tuple[float, int]], scores: dict[int, float]) -> list[tuple[float, int]]:
+    def _pool(ranked: list[tuple[float, int]], scores: Scores) -> list[tuple[float, int]]:
         """``ranked`` and then the best of the other lexical candidates, SEMANTIC_DEPTH in all
         (or all of ``ranked``, if longer)."""
         have = {d for _, d in ranked}
         depth = max(len(ranked), SEMANTIC_DEPTH)
-        deeper = _largest(scores, depth)
+        deeper = scores.largest(depth)
         pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
         return pool[:depth]
 
@@ -359,7 +380,7 @@ class Ranker:
         self,
         query: np.ndarray,
         ranked: list[tuple[float, int]],
-        scores: dict[int, float],
+        scores: Scores,
         allowed: set[int] | None,
         anchors: dict[int, str],
         words: int,
@@ -416,81 +437,68 @@ class Ranker:
         return [(f, d) for f, _, d in fused]
 
     def scores(
-        self, reader: IndexReader, plan: QueryPlan, covered: list[set[int]] | None = None
-    ) -> dict[int, float]:
+        self,
+        reader: IndexReader,
+        plan: QueryPlan,
+        covered: list[Scores] | None = None,
+        frequency: Frequencies | None = None,
+    ) -> Scores:
         """Each matching article's score: the sum over clauses of idf x BM25F weight; with
-        ``covered``, each clause's set of matching articles is appended to it."""
+        ``covered``, each clause's articles are appended to it."""
+        frequency = frequency or Frequencies(reader)
         total_docs = reader.doc_count_all()  # with replaced ones: their postings count in n
-        scores: dict[int, float] = {}
+        scores = Scores(total_docs)
         for clause in plan.clauses:
             boost = CORRECTED_WEIGHT if clause.corrected else 1.0
             if len(clause.alternatives) == 1 and len(clause.alternatives[0]) == 1:
-                if covered is None:
-                    self._add(reader, clause.alternatives[0][0], boost, total_docs, scores)
-                    continue
-                single: dict[int, float] = {}
-                self._add(reader, clause.alternatives[0][0], boost, total_docs, single)
-                covered.append(set(single))
-                _merge(scores, single)
-                continue
-            best: dict[int, float] = {}  # the clause counts its best alternative
-            for alt in clause.alternatives:
-                part: dict[int, float] = {}
-                for i, term in enumerate(alt):  # a phrase needs all its words
-                    one: dict[int, float] = {}
-                    self._add(reader, term, boost, total_docs, one)
-                    part = one if i == 0 else {d: s + one[d] for d, s in part.items() if d in one}
-                for d, s in part.items():
-                    if s > best.get(d, 0.0):
-                        best[d] = s
+                term = clause.alternatives[0][0]
+                part = self._term(reader, term, boost, total_docs, frequency)
+            else:  # the clause counts its best alternative; a phrase needs all its words
+                part = Scores.best_of(
+                    total_docs,
+                    (
+                        Scores.all_of(
+                            [self._term(reader, t, boost, total_docs, frequency) for t in alt]
+                        )
+                        for alt in clause.alternatives
+                    ),
+                )
             if covered is not None:
-                covered.append(set(best))
-            _merge(scores, best)
+                covered.append(part)
+            scores.add(part)
         return scores
 
     @staticmethod
-    def _add(
-        reader: IndexReader, term: str, boost: float, total_docs: int, scores: dict[int, float]
-    ) -> None:
-        """Add a term's score to every article that has it: its BM25F weight, then its BM25
+    def _term(
+        reader: IndexReader, term: str, boost: float, total_docs: int, frequency: Frequencies
+    ) -> Scores:
+        """A term's score in every article that has it: its BM25F weight, then its BM25
         weight in the title alone, each times the term's idf."""
-        n = reader.doc_frequency("terms", term)
+        n = frequency(term)
         if not n:
-            return
+            return Scores(total_docs)
         idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
-        get = scores.get
-        # scores[d] = get(d, 0.0) + factor * w for each posting, the loop in C: a term's ids
-        # are distinct, so none is read after it is written. Into an empty dict, no get.
-        fresh = not scores
+        found = []
         for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
-            for ids, weights in blocks(reader, fieldname, term):
-                weighted = map(factor.__mul__, weights)
-                if not fresh:
-                    weighted = map(add, map(get, ids, repeat(0.0)), weighted)
-                scores.update(zip(ids, weighted, strict=True))
-            fresh = False
+            ids, weights = arrays(reader, fieldname, term)
+            found.append((ids, factor * weights))
+        return Scores.of_fields(total_docs, found)
 
-    def _compounds(self, reader: IndexReader, plan: QueryPlan) -> None:
+    def _compounds(self, plan: QueryPlan, frequency: Frequencies) -> None:
         """Words typed apart that the articles write as one ("log in", "back up"), and a
         word typed as one that they write apart ("duckplayer"); see :mod:`.spell`."""
         analyzer = self.planner.analyzer
-
-        def frequency(term: str) -> int:
-            return int(reader.doc_frequency("terms", term))
-
         join_apart(plan, analyzer, frequency)
         split_joined(plan, analyzer, frequency, self.vocabulary)
 
     # ------------------------------------------------------------------ typos
 
-    def _corrections(self, reader: IndexReader, plan: QueryPlan) -> dict[str, str]:
+    def _corrections(self, plan: QueryPlan, frequency: Frequencies) -> dict[str, str]:
         """Words of the query that the index has never seen, mapped to the nearest known word."""
         fixes: dict[str, str] = {}
         for clause in plan.clauses:
             word = fold(clause.surface)
-            if " " in word or any(
-                all(reader.doc_frequency("terms", t) for t in alt) for alt in clause.alternatives
-            ):
+            if " " in word or any(all(map(frequency, alt)) for alt in clause.alternatives):
                 continue
             language = self.planner.analyzer.language
             if language != "en" and common_word(clause.surface, language):
@@ -515,34 +523,7 @@ class Ranker:
         return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
 
 
-def _largest(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
-    """The ``n`` best-scored items, best first, ties in ``scores``' order: what
-    ``heapq.nlargest(n, scores.items(), key=itemgetter(1))`` gives, without a key call and
-    a tuple per item: the n-th best score first (numpy's partition), then the items that
-    reach it, picked by position."""
-    size = len(scores)
-    if size <= n:
-        return sorted(scores.items(), key=itemgetter(1), reverse=True)
-    values = np.fromiter(scores.values(), dtype=np.float64, count=size)
-    at = np.flatnonzero(values >= np.partition(values, size - n)[size - n])
-    keys = np.fromiter(scores, dtype=np.int64, count=size)[at].tolist()
-    kept = list(zip(keys, values[at].tolist(), strict=True))
-    return sorted(kept, key=itemgetter(1), reverse=True)[:n]
-
-
-def _merge(scores: dict[int, float], part: dict[int, float]) -> None:
-    """Add ``part``'s scores to ``scores``: ``scores[d] = scores.get(d, 0.0) + s`` for each
-    of its items, in order (new articles join in ``part``'s order, which breaks ties), the
-    loop in C."""
-    if not scores:
-        scores.update(part)
-        return
-    scores.update(
-        zip(part, map(add, map(scores.get, part, repeat(0.0)), part.values()), strict=True)
-    )
-
-
-def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
+def _complete_last(reader: IndexReader, plan: QueryPlan, frequency: Frequencies) -> None:
     """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
     commonest index terms it begins, before any spelling correction would."""
     last = plan.clauses[-1]
@@ -552,7 +533,7 @@ def _complete_last(reader: IndexReader, plan: QueryPlan) -> None:
         or " " in word
         or not plan.words
         or fold(plan.words[-1]) != word
-        or any(all(reader.doc_frequency("terms", t) for t in alt) for alt in last.alternatives)
+        or any(all(map(frequency, alt)) for alt in last.alternatives)
     ):
         return
     found = [(reader.doc_frequency("terms", t), t) for t in reader.expand_prefix("terms", word)]
@@ -593,15 +574,14 @@ def _hit(
 ) -> RankedHit:
     """A hit opening at the section whose heading or text holds the query words its title
     lacks, else at the section nearest the query by meaning (``meant``), if any; ``best``:
-    what :func:`_best_section` gives, when known."""
+    what :func:`_best_section` gives, when known. Its snippet is left to make."""
     anchor, text = _best_section(fields, finder, clauses) if best is None else best
     if anchor is None and meant:
         text = next((t for a, _, t in fields.get("sections") or () if a == meant), None)
         anchor = meant if text is not None else None
     if text is None:
         text = fields.get("text", "")
-    excerpt = snippet(text, finder, otherwise=fields.get("summary") or "")  # words, or summary
-    return RankedHit(fields, float(score), anchor, excerpt)
+    return RankedHit(fields, float(score), anchor, text)
 
 
 def _best_section(

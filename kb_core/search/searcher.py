@@ -39,7 +39,7 @@ from kb_core.search.answer import Answer
 from kb_core.search.rank import RankedHit, Ranker
 from kb_core.search.spell import Vocabulary
 from kb_core.search.text import Analyzer, QueryPlanner, normalize_query
-from kb_core.semantic import Meanings, encoder
+from kb_core.semantic import Meanings, encoder, one_blas_thread
 
 __all__ = [
     "Answer",
@@ -153,6 +153,7 @@ class Searcher:
         self._generation = 0
         self._closed = False
         self._stamp = _stamp(self.index_dir)
+        one_blas_thread()  # a search's products are small: see one_blas_thread
         self._ix, self._ranker = self._open()
 
     def _open(self) -> tuple[whoosh_index.Index, Ranker]:

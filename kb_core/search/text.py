@@ -331,11 +331,12 @@ class WordFinder:
         all of them when no ``terms`` were given."""
         if self._terms is None or self.pattern is None:
             return self.find(text)
-        found = []
+        owner, found = self._owner, []
         for m in self.pattern.finditer(_lower(text)):
-            clause = self._owner_of(m.group())
+            word = m.group()  # most are known: a look-up here, no call (the text is long)
+            clause = owner[word] if word in owner else self._owner_of(word)
             if clause is not None:
-                found.append((m.start(), m.end(), clause))
+                found.append((*m.span(), clause))
         return found
 
     def _owner_of(self, word: str) -> int | None:
