@@ -316,7 +316,7 @@ def load_content(
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
     for n, path in enumerate(paths, 1):
-        if on_file is not None and (n % 50 == 0 or n == len(paths)):
+        if on_file is not None and (n in (1, len(paths)) or n % 50 == 0):
             on_file(n, len(paths))
         rel = path.relative_to(root)
         if not is_article_path(rel.as_posix()) or is_intro_translation(rel.as_posix(), codes):

@@ -520,3 +520,9 @@ def test_a_build_encodes_the_titles_as_the_content_loads(tmp_path: Path, monkeyp
     assert len(fed) == 3 and [len(batch) for batch in fed[:2]] == [2, 2]
     assert len(set(fed[0] + fed[1])) == 4 and set(fed[0] + fed[1]) < set(titles)
     assert sorted(fed[-1]) == titles
+    # a larger knowledge base loads first: the encoder must not meet its largest moment
+    monkeypatch.setattr(build_module, "OVERLAP_MAX", 4)
+    (tmp_path / "out" / ".work" / "titles-fed.jsonl").unlink()
+    build_site(tmp_path / "content", SiteConfig(), tmp_path / "out")
+    lines = (tmp_path / "out" / ".work" / "titles-fed.jsonl").read_text().splitlines()
+    assert [sorted(json.loads(line)) for line in lines] == [titles]
