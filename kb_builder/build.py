@@ -22,14 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kb_builder.articles import Article, KnowledgeBase, source_url
+from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.assemble import assemble, redirect_map, write_entries
 from kb_builder.buildcache import Cache, code_digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
 from kb_builder.index.documents import (
     DOCS_CACHE,
-    OVERLAP_MAX,
-    drop_titles,
     encode_titles,
     index_docs,
     meaning_text,
@@ -127,24 +125,14 @@ def build_site(
         index_pool.submit(os.getpid)
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
-        # The titles' vectors are encoded as the articles are read (in the index worker's child,
-        # on the core that loading leaves idle): the model needs nothing else of them.
-        titles = _TitleFeed(index_pool, work, salt) if config.semantic_search else None
-
-        def reading(done: int, total: int) -> None:
-            say("Reading", done, total)
-            if titles:
-                titles.files = total
-
         kb, problems = load_and_check(
             content_dir,
             config,
             read_manifest(output / PUBLIC),
             today,
-            on_file=reading,
+            on_file=lambda d, t: say("Reading", d, t),
             cache=content_cache,
             at=at,
-            on_article=titles.add if titles else None,
         )
         problems = list(config_problems or []) + problems
         report.problems = problems
@@ -153,8 +141,6 @@ def build_site(
         if strict:
             blocking = problems
         if blocking:
-            if titles:
-                index_pool.submit(drop_titles)
             raise BuildError(
                 f"build refused: {len(blocking)} problem(s) must be fixed first", blocking
             )
@@ -172,7 +158,7 @@ def build_site(
         public = [a for a in kb.articles if a.visibility == "public"]
         internal = [a for a in kb.articles if a.visibility == "internal"]
         report.public_articles, report.internal_articles = len(public), len(internal)
-        if titles:  # every title published (the child encodes those it has not seen yet)
+        if config.semantic_search:  # the index worker starts on the titles' vectors at once
             texts = [meaning_text(a) for a in public + internal]
             index_pool.submit(encode_titles, texts, work, salt)
         report.drafts_skipped = sum(1 for a in sources if a.visibility == "draft")
@@ -349,33 +335,6 @@ def language_docs(
     write_entries(here / "search-internal.json", search_entries(internal))
     public_docs, all_docs = prefixed(pub_docs, where.prefix), prefixed(agent_docs, where.prefix)
     return public_docs, all_docs, output / "index" / where.lang, here, where.lang, salt
-
-
-class _TitleFeed:
-    """Hands the titles of articles being read to the index worker's encoder, in batches.
-
-    Only in a knowledge base of up to ``OVERLAP_MAX`` files: in a larger one the encoder, started
-    while the content loads, would meet this process's largest moment (the whole content and
-    its cache being saved; cpp-docs, 9,746 articles: 901 -> 1,026 MB summed at the peak), so
-    its titles wait for the content as before.
-    """
-
-    BATCH = 50  # titles: about a tenth of a second of the model's time
-
-    def __init__(self, index_pool: ProcessPoolExecutor, work: Path, salt: str) -> None:
-        self.pool, self.work, self.salt = index_pool, work, salt
-        self.texts: list[str] = []
-        self.files: int | None = None  # in the content folder, once loading says
-
-    def add(self, article: Article) -> None:
-        if article.meta.visibility == "draft" or (self.files or 0) > OVERLAP_MAX:
-            self.texts = []
-            return
-        self.texts.append(meaning_text(article))
-        if len(self.texts) >= self.BATCH:
-            if self.files is not None:
-                self.pool.submit(encode_titles, self.texts, self.work, self.salt)
-                self.texts = []
 
 
 def shard_count(articles: int, workers: int) -> int:

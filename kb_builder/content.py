@@ -42,7 +42,6 @@ from kb_builder.languages import (
     link_translations,
     load_category_texts,
     split_translations,
-    suffix_language,
 )
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem
@@ -295,14 +294,11 @@ def load_content(
     config: SiteConfig,
     on_file: Callable[[int, int], None] | None = None,
     cache: Cache | None = None,
-    on_article: Callable[[Article], None] | None = None,
 ) -> KnowledgeBase:
     """Load every category and article below ``root``; problems are collected, not raised.
 
-    ``on_file(done, total)`` is called as files are read (for a progress bar), ``on_article``
-    with each article of the default language as it is read (not yet checked: its visibility
-    and id may still change). With a ``cache``, a file whose size and times did not change is
-    taken from the last build instead of parsed.
+    ``on_file(done, total)`` is called as files are read (for a progress bar). With a ``cache``,
+    a file whose size and times did not change is taken from the last build instead of parsed.
     """
     problems: list[Problem] = []
     categories: dict[tuple[str, ...], Category] = {}
@@ -316,7 +312,7 @@ def load_content(
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
     for n, path in enumerate(paths, 1):
-        if on_file is not None and (n in (1, len(paths)) or n % 50 == 0):
+        if on_file is not None and (n % 50 == 0 or n == len(paths)):
             on_file(n, len(paths))
         rel = path.relative_to(root)
         if not is_article_path(rel.as_posix()) or is_intro_translation(rel.as_posix(), codes):
@@ -325,8 +321,6 @@ def load_content(
         article = _parse_cached(path, root, category, problems, cache)
         if article is not None:
             articles.append(article)
-            if on_article is not None and (len(codes) < 2 or not suffix_language(path.name, codes)):
-                on_article(article)
     for a in articles:
         a.visibility = _resolve_visibility(a, categories, config)
     articles, translations = split_translations(articles, config, problems)

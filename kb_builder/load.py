@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kb_builder import gitinfo
-from kb_builder.articles import Article, KnowledgeBase, source_url
+from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.buildcache import Cache
 from kb_builder.checks import check
 from kb_builder.content import load_content
@@ -42,11 +42,9 @@ def load_and_check(
     on_file: Callable[[int, int], None] | None = None,
     cache: Cache | None = None,
     at: datetime | None = None,
-    on_article: Callable[[Article], None] | None = None,
 ) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load the content, add git history, and run every check (windows judged at ``at``);
-    ``on_article`` sees each article as it is read (see :func:`load_content`)."""
-    kb = load_content(content_dir, config, on_file, cache, on_article)
+    """Load the content, add git history, and run every check (windows judged at ``at``)."""
+    kb = load_content(content_dir, config, on_file, cache)
     hist = gitinfo.read_history(kb.root)
     apply_git_history(kb, hist)
     problems = check(kb, config, today=today, previous_manifest=previous, history=hist, at=at)

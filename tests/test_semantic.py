@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import pickle
 from pathlib import Path
@@ -452,77 +451,3 @@ def test_titles_encoded_ahead_are_not_encoded_again(tmp_path: Path, monkeypatch:
     # without them ahead (another work folder), the index step encodes them itself
     update_indexes(list(CARDS), [], tmp_path / "index2", tmp_path / "w2", "en", "salt", True)
     assert sorted(encoded) == sorted(set(texts))
-
-
-def test_titles_fed_in_batches_go_to_one_child_each_encoded_alone(
-    tmp_path: Path, monkeypatch: Any
-) -> None:
-    """While the content loads, the build feeds titles to the encoder a few at a time: one
-    child takes them all (the model loads once), and each vector is the text's own, exactly
-    as the model gives it alone (int8 quantisation would make a batch's vectors differ)."""
-    import os
-
-    from kb_builder.index import documents
-    from kb_builder.index.documents import VECTORS_CACHE, encode_titles, titles_encoded
-    from kb_core.semantic import MODEL_NAME, Encoder
-
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(documents.os, "fork", counted_fork)
-    texts = [
-        f"How do I {verb} my {thing}?"
-        for verb in ("export", "share")
-        for thing in ("shifts", "invoice", "team")
-    ]
-    encode_titles(texts[:2], tmp_path, "salt")
-    encode_titles(texts[2:5], tmp_path, "salt")
-    encode_titles(texts, tmp_path, "salt")  # the build's last call: every published title
-    titles_encoded()
-    assert len(forks) == 1
-    saved = Cache(tmp_path / VECTORS_CACHE, "salt")
-    alone = Encoder()
-    for text in texts:
-        found = saved.get(text, MODEL_NAME)
-        assert found is not None
-        assert np.array_equal(found, alone.encode([text])[0].astype(np.float16))
-
-
-def _record_titles(texts: list[str], work: Path, salt: str) -> None:
-    """Stands for encode_titles in the index worker: notes each call in the work folder."""
-    work.mkdir(parents=True, exist_ok=True)
-    with open(work / "titles-fed.jsonl", "a", encoding="utf-8") as f:
-        f.write(json.dumps(texts) + "\n")
-
-
-def test_a_build_encodes_the_titles_as_the_content_loads(tmp_path: Path, monkeypatch: Any) -> None:
-    """build_site hands each article's title to the index worker's encoder as the article is
-    read, in batches (drafts left out), then once more every published title."""
-    from kb_builder import build as build_module
-
-    monkeypatch.setattr(build_module, "encode_titles", _record_titles)
-    monkeypatch.setattr(build_module._TitleFeed, "BATCH", 2)
-    content = tmp_path / "content" / "billing"
-    content.mkdir(parents=True)
-    for i in range(5):
-        (content / f"refund-{i}.md").write_text(f"---\ntitle: Refund {i}\n---\n\nText {i}.\n")
-    (content / "draft.md").write_text("---\ntitle: Not yet\nvisibility: draft\n---\n\nText.\n")
-    build_site(tmp_path / "content", SiteConfig(), tmp_path / "out")
-    lines = (tmp_path / "out" / ".work" / "titles-fed.jsonl").read_text().splitlines()
-    fed = [json.loads(line) for line in lines]
-    titles = [f"Refund {i}" for i in range(5)]
-    assert len(fed) == 3 and [len(batch) for batch in fed[:2]] == [2, 2]
-    assert len(set(fed[0] + fed[1])) == 4 and set(fed[0] + fed[1]) < set(titles)
-    assert sorted(fed[-1]) == titles
-    # a larger knowledge base loads first: the encoder must not meet its largest moment
-    monkeypatch.setattr(build_module, "OVERLAP_MAX", 4)
-    (tmp_path / "out" / ".work" / "titles-fed.jsonl").unlink()
-    build_site(tmp_path / "content", SiteConfig(), tmp_path / "out")
-    lines = (tmp_path / "out" / ".work" / "titles-fed.jsonl").read_text().splitlines()
-    assert [sorted(json.loads(line)) for line in lines] == [titles]

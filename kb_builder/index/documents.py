@@ -6,18 +6,12 @@ when one of its documents (or the search code) changed: the cache lives in ``bui
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import os
-import pickle
-import queue
 import shutil
-import signal
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -125,101 +119,53 @@ def meaning_text(doc: IndexDoc | Article) -> str:
 
 
 def encode_titles(texts: list[str], work: Path, salt: str) -> None:
-    """Have the :func:`meaning_text` of each article that the title vectors' cache lacks
-    encoded, and the cache saved; :func:`titles_encoded` waits for it.
+    """Start encoding the :func:`meaning_text` of each article that the title vectors' cache
+    lacks, and saving the cache; :func:`titles_encoded` waits for it.
 
-    The build calls this in the index worker while the content is still loading, a few dozen
-    titles at a time as their articles are read (the core that loading leaves idle encodes
-    them), and once more with every article it publishes. The model runs in a child process
-    forked at the first call, which the next calls feed through a pipe: its memory (the model,
-    onnxruntime's library and arenas: about 80 MB) leaves with it instead of staying in the
-    worker. This returns at once, so the worker writes the Whoosh indexes on the other core
-    while the child encodes, and waits for the titles only where their vectors are saved
-    (:func:`update_indexes`; up to ``OVERLAP_MAX`` articles). Should the child fail,
-    :func:`update_indexes` encodes what the cache lacks itself.
-
-    Each text is encoded on its own, as ever: how they are grouped on the way changes no vector.
+    The build runs this in the index worker as soon as the content is loaded. The model runs in
+    a child process forked for it, so its memory (the model, onnxruntime's library and arenas:
+    about 80 MB) leaves with that child instead of staying in the worker; and this returns at
+    once, so the worker writes the Whoosh indexes on the other core while the child encodes,
+    and waits for the titles only where their vectors are saved (:func:`update_indexes`; up to
+    ``OVERLAP_MAX`` articles). Should the child fail, :func:`update_indexes` encodes what the
+    cache lacks itself.
     """
     global _encoding
 
-    if not hasattr(os, "fork"):
+    def encode() -> None:
         known = Cache(work / VECTORS_CACHE, salt)
         encode_missing(texts, known)
         known.save()
+
+    titles_encoded()  # one child at a time: both save the same cache
+    if not hasattr(os, "fork"):
+        encode()
         let_model_go()
         return
-    if _encoding is not None and _encoding[2] != (work, salt):
-        titles_encoded()  # one child at a time: both save the same cache
-    if _encoding is None:
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover (the child leaves by os._exit, unseen by coverage)
-            code = 1
-            try:
-                os.close(write)
-                _encode_fed(read, work, salt)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(read)
-        _encoding = (pid, os.fdopen(write, "wb"), (work, salt))
-    try:
-        pickle.dump(texts, _encoding[1], protocol=pickle.HIGHEST_PROTOCOL)
-        _encoding[1].flush()
-    except OSError as exc:  # the child is gone: titles_encoded says so, the index encodes
-        log.debug("the titles' encoder took no more titles: %s", exc)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child leaves by os._exit, unseen by coverage)
+        code = 1
+        try:
+            encode()
+            code = 0
+        finally:
+            os._exit(code)
+    _encoding = pid
 
 
-def _encode_fed(read: int, work: Path, salt: str) -> None:
-    """The encoding child: encode what comes through ``read`` until it closes, then save.
-
-    A thread takes the titles in as they come, so the worker feeding them never waits for
-    the model."""
-    fed: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
-
-    def take_in() -> None:
-        with os.fdopen(read, "rb") as pipe:
-            while True:
-                try:
-                    fed.put(pickle.load(pipe))
-                except EOFError:
-                    break
-        fed.put(None)
-
-    threading.Thread(target=take_in, daemon=True).start()
-    known = Cache(work / VECTORS_CACHE, salt)
-    while (texts := fed.get()) is not None:
-        encode_missing(texts, known)
-    known.save()
-
-
-# the child of encode_titles (its pid, the pipe feeding it, what it encodes for), until
-# titles_encoded waits for it
-_encoding: tuple[int, BinaryIO, tuple[Path, str]] | None = None
+_encoding: int | None = None  # the child of encode_titles until titles_encoded waits for it
 
 
 def titles_encoded() -> None:
-    """Wait until the titles given to :func:`encode_titles` are in the cache (at once when
-    none are on their way)."""
+    """Wait until the titles that :func:`encode_titles` started encoding are in the cache
+    (at once when none are on their way)."""
     global _encoding
-    running, _encoding = _encoding, None
-    if running is None:
+    pid, _encoding = _encoding, None
+    if pid is None:
         return
-    pid, feed, _ = running
-    with contextlib.suppress(OSError):  # a child that died has closed its end
-        feed.close()
     _, status = os.waitpid(pid, 0)
     if status:
         log.warning("encoding the titles failed (status %d): the index worker retries", status)
-
-
-def drop_titles() -> None:
-    """Stop the encoding child without waiting for its titles (a build refused after its
-    content loaded needs none of them)."""
-    if _encoding is not None:
-        with contextlib.suppress(OSError):
-            os.kill(_encoding[0], signal.SIGTERM)
-    titles_encoded()
 
 
 def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
