@@ -8,6 +8,13 @@ For each corpus it prints wall time and peak memory (RSS of the child process) o
   its time grows with the square of the page count), and python-markdown alone rendering
   every file with the same extensions (the floor for any Python build).
 Every figure comes from the same run on the same machine; ratios are what to read.
+``kb build`` runs this checkout's code (PYTHONPATH is set to it).
+
+    .venv/bin/python bench/build_bench.py --corpus generated1000 --runs 3 --baseline main
+
+adds the full build of another git revision's code (``git archive``, same Python and packages),
+run in turn with this checkout's and the floor in every round, so a busy moment hits all three
+alike; its median and ratios are printed beside this code's.
 
     .venv/bin/python bench/build_bench.py --languages [--articles 1000] [--runs 3]
 
@@ -165,7 +172,9 @@ def _tree_rss_mb(root: int) -> float:
     return sum(rss.get(p, 0) for p in tree) / 2**20
 
 
-def peak_of(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+def peak_of(
+    cmd: list[str], cwd: Path | None = None, code: Path = ROOT
+) -> tuple[float, float, float]:
     """Wall seconds, peak memory (MB) and CPU seconds of a command, its workers included.
 
     CPU time does not depend on what else the shared machine is running as much as wall time
@@ -176,8 +185,9 @@ def peak_of(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, floa
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(code)}
     proc = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
     )
     peak = [0.0]
     done = threading.Event()
@@ -219,6 +229,9 @@ def main() -> None:
         default=3000,
         help="skip the plain Material build above this many files",
     )
+    ap.add_argument(
+        "--baseline", metavar="REV", help="also time the full build of this git revision's code"
+    )
     ap.add_argument("--languages", action="store_true", help="one language against two")
     ap.add_argument("--articles", type=int, default=1000, help="articles for --languages")
     args = ap.parse_args()
@@ -228,6 +241,14 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         tmpd = Path(tmp)
+        base_code = None
+        if args.baseline:
+            base_code = tmpd / "baseline-code"
+            base_code.mkdir()
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.baseline], capture_output=True, check=True
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(base_code)], input=archive, check=True)
         for name in args.corpus:
             if name.startswith("generated"):
                 src = generate(tmpd / name, int(name.removeprefix("generated") or 1000))
@@ -238,10 +259,20 @@ def main() -> None:
                     continue
             n = sum(1 for _ in src.rglob("*.md"))
             print(f"== {name}: {n} Markdown files", flush=True)
-            floor = [peak_of([PY, "-c", FLOOR, str(src)]) for _ in range(args.runs)]
+            floor: list[tuple[float, float, float]] = []
             out = tmpd / f"{name}-build"
-            full, incr = [], []
+            full, incr, base = [], [], []
             for _ in range(args.runs):
+                floor.append(peak_of([PY, "-c", FLOOR, str(src)]))
+                if base_code is not None:
+                    shutil.rmtree(out, ignore_errors=True)
+                    base.append(
+                        peak_of(
+                            [KB, "build", "-q", "--content", str(src), "--output", str(out)],
+                            cwd=tmpd,
+                            code=base_code,
+                        )
+                    )
                 shutil.rmtree(out, ignore_errors=True)
                 full.append(
                     peak_of(
@@ -269,6 +300,18 @@ def main() -> None:
                 )
             mat = material_default(src, tmpd) if n <= args.material_max else (None, None, None)
             med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
+            if base:
+                fl = med(floor, 0)
+                print(
+                    f"   full build, medians of {args.runs}: {args.baseline} {med(base, 0):.2f}s "
+                    f"({med(base, 0) / fl:.2f}x floor, {med(base, 2):.1f} CPU s, "
+                    f"{med(base, 1):.0f} MB), this code {med(full, 0):.2f}s "
+                    f"({med(full, 0) / fl:.2f}x floor, {med(full, 2):.1f} CPU s, "
+                    f"{med(full, 1):.0f} MB), floor {fl:.2f}s ({med(floor, 2):.1f} CPU s); "
+                    f"this/{args.baseline} {med(full, 0) / med(base, 0):.2f}x wall, "
+                    f"{med(full, 2) / med(base, 2):.2f}x CPU",
+                    flush=True,
+                )
             rows.append(
                 (name, n, med(full, 0), med(full, 1), med(incr, 0), med(floor, 0), mat[0], mat[1])
             )

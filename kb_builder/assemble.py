@@ -4,13 +4,14 @@ and Material's static search index from the text the build already extracted.
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import gzip
 import html
 import json
 import os
 import shutil
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from kb_builder.pages import TreePlan, relative_url
@@ -81,21 +82,39 @@ def publish_file(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.kb-tmp")
-    tmp.write_bytes(data)
+    folder = os.path.dirname(path)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.kb-tmp")
+    try:
+        f = open(tmp, "wb")
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        f = open(tmp, "wb")
+    with f:
+        f.write(data)
     os.replace(tmp, path)
     return True
 
 
-def _link_in(src: str, dst: Path) -> None:
+def _link_in(src: str, dst: str) -> None:
     try:
         if os.path.samestat(os.stat(src), os.stat(dst)):
             return  # the same file: already published
-    except OSError:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.kb-tmp")
-    tmp.unlink(missing_ok=True)
+    except OSError:  # nothing there yet (the common case of a first build): link it in at once
+        try:
+            os.link(src, dst)
+            return
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            try:
+                os.link(src, dst)
+                return
+            except OSError:
+                pass
+        except OSError:
+            pass
+    tmp = os.path.join(os.path.dirname(dst), f".{os.path.basename(dst)}.kb-tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
     try:
         os.link(src, tmp)
     except OSError:
@@ -122,6 +141,7 @@ def assemble(
     on every build took longer than rendering an edited page.
     """
     site_dir = site_dir.resolve()
+    fresh = not site_dir.is_dir() or not any(site_dir.iterdir())  # nothing in it to remove
     site_dir.mkdir(parents=True, exist_ok=True)
     generated = {
         **redirect_pages(plan),
@@ -130,28 +150,37 @@ def assemble(
     }
     keep = {*generated, "search/search_index.json"}
     publish_search_index(site_dir / "search" / "search_index.json", shard_sites[0], entries)
+    # Paths as strings, cut rather than os.path.relpath'd: a page is a folder of its own, and
+    # pathlib and relpath on each cost more than linking the page in (publish is the build's tail)
+    dest = os.fspath(site_dir) + "/"
     for shard in shard_sites:
-        for root, _dirs, files in os.walk(shard):
-            rel = os.path.relpath(root, shard)
-            prefix = "" if rel == "." else rel + "/"
+        for root, prefix, files in _walk(os.fspath(shard)):
             for name in files:
                 rp = prefix + name
                 if rp in keep:  # theme assets are in every shard: the first copy stays
                     continue
                 keep.add(rp)
-                _link_in(os.path.join(root, name), site_dir / rp)
+                _link_in(root + "/" + name, dest + rp)
     for rp, data in generated.items():
         publish_file(site_dir / rp, data)
-    for root, _dirs, files in os.walk(site_dir, topdown=False):
-        rel = os.path.relpath(root, site_dir)
-        if rel.split(os.sep, 1)[0] in others:
+    for root, prefix, files in () if fresh else _walk(os.fspath(site_dir), topdown=False):
+        if prefix.split("/", 1)[0] in others:
             continue
-        prefix = "" if rel == "." else rel + "/"
+        kept = False
         for name in files:
-            if prefix + name not in keep:
-                os.unlink(os.path.join(root, name))
-        if rel != "." and not os.listdir(root):
+            if prefix + name in keep:
+                kept = True
+            else:
+                os.unlink(root + "/" + name)
+        if prefix and not kept and not os.listdir(root):
             os.rmdir(root)
+
+
+def _walk(top: str, topdown: bool = True) -> Iterator[tuple[str, str, list[str]]]:
+    """``os.walk(top)`` as (folder, its path below ``top`` with a final slash or '', files)."""
+    cut = len(top) + 1
+    for root, _dirs, files in os.walk(top, topdown=topdown):
+        yield root, (root[cut:] + "/" if len(root) > len(top) else ""), files
 
 
 def sitemap_files(plan: TreePlan, site_url: str) -> dict[str, bytes]:

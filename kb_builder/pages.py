@@ -334,7 +334,17 @@ def _resolve_links(
 
 def relative_url(from_url: str, to_url: str) -> str:
     """Link from one directory-style site URL to another, e.g. 'a/b/' -> 'c/' is '../../c/'."""
-    rel = posixpath.relpath("/" + to_url, "/" + from_url)
+    if "/." in "/" + from_url or "/." in "/" + to_url:  # '.' or '..' in a path: normalise it
+        rel = posixpath.relpath("/" + to_url, "/" + from_url)
+    else:  # what relpath gives, without its normalising (the build's own URLs need none)
+        here = [part for part in from_url.split("/") if part]
+        there = [part for part in to_url.split("/") if part]
+        same = 0
+        for a, b in zip(here, there, strict=False):
+            if a != b:
+                break
+            same += 1
+        rel = "/".join([".."] * (len(here) - same) + there[same:]) or "."
     if rel == ".":
         return "./"
     return rel + ("/" if to_url.endswith("/") and not rel.endswith("/") else "")
