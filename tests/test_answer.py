@@ -352,6 +352,12 @@ def test_a_how_to_question_gets_steps_that_lost_on_words_alone(
             assert card.text.startswith("1. Go to Settings › Billing › Invoices."), query
             assert "3. Choose a reason and click Send request." in card.text
             assert "We reply within one business day" not in card.text
+            # each step on a line of its own: the portal and the widget show it as a paragraph
+            assert card.text.split("\n") == [
+                "1. Go to Settings › Billing › Invoices.",
+                "2. Find the payment and click ⋯ › Request refund.",
+                "3. Choose a reason and click Send request.",
+            ]
 
 
 def test_a_hit_opens_at_the_section_whose_text_holds_the_other_words(

@@ -526,7 +526,13 @@ def _card_text(first: _Unit, lines: list[_Line]) -> str | None:
 
 
 def _joined(lines: list[_Line]) -> str:
-    return " ".join(u.text for u in lines)
+    """The card's text: a paragraph's sentences joined by a space, and each step, table row
+    or paragraph after the first on a line of its own (the portal and the widget show each
+    line as a paragraph, so steps read as steps)."""
+    return "".join(
+        ("" if i == 0 else "\n" if u.line != lines[i - 1].line else " ") + u.text
+        for i, u in enumerate(lines)
+    )
 
 
 def _reads_on(parts: list[_Line], line: _Line, listed: bool) -> bool:
