@@ -126,9 +126,19 @@ class LoopChecker:
         for q in asked:
             resp = self.searcher.search(q, limit=1)
             if resp.answered and resp.results and resp.results[0].id in untranslated:
-                votes[resp.results[0].id] += 1
+                top = resp.results[0].id
+                # a foreign word 'corrected' into a default-language one ('facture' ->
+                # 'feature') is no answer: the words as typed must find the article too
+                if resp.corrected and top not in self._as_typed(q):
+                    continue
+                votes[top] += 1
         best = votes.most_common(1)
         return best[0][0] if best and 2 * best[0][1] >= len(asked) else None
+
+    def _as_typed(self, query: str) -> set[str]:
+        """The ids the default language's search finds for ``query``'s words as typed."""
+        assert self.searcher is not None
+        return {h.id for h in self.searcher.search(query, limit=5, typos=False).results}
 
     def _untranslated(self, language: str) -> frozenset[str]:
         """The articles ``language``'s portal shows in another language (its manifest says
