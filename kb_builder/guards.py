@@ -16,9 +16,21 @@ from typing import Any
 from kb_core.errors import Problem
 from kb_core.search.spell import distance
 
-# Keys other generators read as "do not publish": here they would be ignored and the article
-# published, so their hiding value is an error (the value that publishes stays a warning).
-HIDING_KEYS = {"draft": True, "unlisted": True, "hidden": True, "private": True, "published": False}
+# Keys other generators (or a writer guessing from our own word, 'internal') read as "do not
+# publish": here they would be ignored and the article published, so their hiding value is an
+# error (the value that publishes stays a warning).
+HIDING_KEYS = {
+    "draft": True,
+    "unlisted": True,
+    "hidden": True,
+    "private": True,
+    "internal": True,
+    "published": False,
+    "visible": False,
+    "public": False,
+}
+# A CMS's publishing state ('status: draft'): these values would hide the article there.
+HIDING_STATUS = {"draft", "private", "internal", "hidden", "unlisted", "unpublished"}
 
 
 def _near_visibility(key: str) -> bool:
@@ -43,9 +55,14 @@ def visibility_slips(
         elif _near_visibility(key):
             msg = f"unknown key '{key}': did you mean 'visibility'?"
             out[key] = Problem(where, line, "error", prefix + msg, code)
-        elif isinstance(value, bool) and HIDING_KEYS.get(key.lower()) is value:
+        elif (isinstance(value, bool) and HIDING_KEYS.get(key.lower()) is value) or (
+            key.lower() == "status"
+            and isinstance(value, str)
+            and value.strip().lower() in HIDING_STATUS
+        ):
+            shown = str(value).lower() if isinstance(value, bool) else value
             msg = (
-                f"'{key}: {str(value).lower()}' is not read here and would publish it; "
+                f"'{key}: {shown}' is not read here and would publish it; "
                 "write 'visibility: draft' (never built) or 'visibility: internal' (agents only)"
             )
             out[key] = Problem(where, line, "error", prefix + msg, code)

@@ -66,6 +66,22 @@ SLIPS = [
         "'published: false' is not read here and would publish it; write 'visibility: draft' "
         "(never built) or 'visibility: internal' (agents only)",
     ),
+    # our own word as a key, and a CMS's publishing state: each published the article before
+    (
+        "internal: true",
+        "'internal: true' is not read here and would publish it; write 'visibility: draft' "
+        "(never built) or 'visibility: internal' (agents only)",
+    ),
+    (
+        "visible: false",
+        "'visible: false' is not read here and would publish it; write 'visibility: draft' "
+        "(never built) or 'visibility: internal' (agents only)",
+    ),
+    (
+        "status: draft",
+        "'status: draft' is not read here and would publish it; write 'visibility: draft' "
+        "(never built) or 'visibility: internal' (agents only)",
+    ),
 ]
 
 
@@ -95,11 +111,15 @@ def test_visibility_slip_in_category_file_stops_the_build(
 
 
 def test_right_visibility_and_harmless_keys_still_build(tmp_path: Path) -> None:
-    write(tmp_path, "content/billing/refunds.md", article("Refunds", extra="draft: false\n"))
+    harmless = "draft: false\ninternal: false\nstatus: published\n"
+    write(tmp_path, "content/billing/refunds.md", article("Refunds", extra=harmless))
     write(tmp_path, "content/agents/_category.yml", AGENTS)
     write(tmp_path, "content/agents/policy.md", POLICY)
     res = kb(tmp_path, "check")
-    warning = "content/billing/refunds.md:2: warning: front matter: unknown keys ignored: draft"
+    warning = (
+        "content/billing/refunds.md:2: warning: front matter: unknown keys ignored: "
+        "draft, internal, status"
+    )
     assert (res.returncode, lines(res)) == (0, [warning, "0 error(s), 1 warning(s)"])
     assert kb(tmp_path, "build").returncode == 0
     public = b"".join(p.read_bytes() for p in (tmp_path / "build/public").rglob("*.*"))
