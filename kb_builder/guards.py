@@ -29,8 +29,20 @@ HIDING_KEYS = {
     "visible": False,
     "public": False,
 }
-# A CMS's publishing state ('status: draft'): these values would hide the article there.
-HIDING_STATUS = {"draft", "private", "internal", "hidden", "unlisted", "unpublished"}
+# A CMS's publishing state or audience ('status: draft', 'audience: agents'): these values
+# would hide the article there.
+STATE_KEYS = {"status", "state", "access", "audience"}
+HIDING_STATES = {
+    "draft",
+    "private",
+    "internal",
+    "hidden",
+    "unlisted",
+    "unpublished",
+    "agents",
+    "staff",
+    "restricted",
+}
 
 
 def _near_visibility(key: str) -> bool:
@@ -56,9 +68,9 @@ def visibility_slips(
             msg = f"unknown key '{key}': did you mean 'visibility'?"
             out[key] = Problem(where, line, "error", prefix + msg, code)
         elif (isinstance(value, bool) and HIDING_KEYS.get(key.lower()) is value) or (
-            key.lower() == "status"
+            key.lower() in STATE_KEYS
             and isinstance(value, str)
-            and value.strip().lower() in HIDING_STATUS
+            and value.strip().lower() in HIDING_STATES
         ):
             shown = str(value).lower() if isinstance(value, bool) else value
             msg = (

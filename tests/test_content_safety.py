@@ -82,6 +82,11 @@ SLIPS = [
         "'status: draft' is not read here and would publish it; write 'visibility: draft' "
         "(never built) or 'visibility: internal' (agents only)",
     ),
+    (
+        "audience: agents",
+        "'audience: agents' is not read here and would publish it; write 'visibility: draft' "
+        "(never built) or 'visibility: internal' (agents only)",
+    ),
 ]
 
 
