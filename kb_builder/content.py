@@ -44,7 +44,7 @@ from kb_builder.languages import (
     split_translations,
 )
 from kb_core.config import SiteConfig, Visibility
-from kb_core.errors import Problem
+from kb_core.errors import Problem, invalid_value
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"])
                 line = lines.get(str(err["loc"][0]), 0) if err["loc"] else 0
-                problems.append(Problem(where, line, "error", f"{key}: {err['msg']}", "category"))
+                msg = f"{key}: {invalid_value(err)}"
+                problems.append(Problem(where, line, "error", msg, "category"))
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
             problems.append(Problem(where, 0, "error", f"impossible value: {exc}", "category"))
     intro = ""
@@ -191,7 +192,7 @@ def _parse_article(
     except ValidationError as exc:
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = invalid_value(err)
             line = key_lines.get(str(err["loc"][0]), 1)
             problems.append(
                 Problem(where, line, "error", f"front matter: {key}: {msg}", "front-matter")
@@ -204,7 +205,7 @@ def _parse_article(
         problems.append(
             Problem(
                 where,
-                2,
+                min(key_lines.get(k, 2) for k in unknown),
                 "warning",
                 f"front matter: unknown keys ignored: {', '.join(unknown)}",
                 "unknown-key",

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from kb_core.errors import ConfigError, Problem
+from kb_core.errors import ConfigError, Problem, invalid_value
 from kb_core.i18n import LanguageSettings, language_items, language_name
 from kb_core.i18n import strings as language_strings
 from kb_core.schedule import Banner, banner_input
@@ -652,12 +652,8 @@ def parse_config(data: Any, source: str = "site_config.yml") -> tuple[SiteConfig
                     unknown.append(err["loc"])
                     warnings.append(Problem(source, 0, "warning", f"{key}: unknown key"))
                 else:
-                    msg = err["msg"].removeprefix("Value error, ")
-                    bad = err.get("input")
                     where = f"{key}: " if key else ""
-                    scalar = isinstance(bad, (str, int, float))
-                    shown = f": {bad!r}" if scalar and repr(bad) not in msg else ""
-                    errors.append(Problem(source, 0, "error", f"{where}{msg}{shown}"))
+                    errors.append(Problem(source, 0, "error", where + invalid_value(err)))
             if errors:
                 raise ConfigError(errors + warnings) from None
             for loc in unknown:

@@ -6,7 +6,7 @@ The CLI turns these into ``click.ClickException`` at the edge; nothing below the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -27,6 +27,18 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def invalid_value(err: Any) -> str:
+    """A pydantic error's message, followed by the value written when it is a short scalar
+    the message does not already show: "Input should be 'public', 'internal' or 'draft':
+    'intenral'"."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    bad = err.get("input")
+    shown = isinstance(bad, str | int | float) and not isinstance(bad, bool)
+    if shown and len(str(bad)) <= 60 and repr(bad) not in msg:
+        msg += f": {bad!r}"
+    return msg
 
 
 class KBError(Exception):

@@ -71,17 +71,17 @@ def test_default_ids_are_made_unique(tmp_path: Path) -> None:
         (
             b"---\ntitle: ok\nvisibility: secret\n---\n",
             "x.md:3: error: front matter: visibility: Input should be 'public', 'internal' or "
-            "'draft'",
+            "'draft': 'secret'",
         ),
         (
             b"---\ntitle: ok\nreview_by: soon\n---\n",
             "x.md:3: error: front matter: review_by: Input should be a valid date or datetime, "
-            "input is too short",
+            "input is too short: 'soon'",
         ),
         (
             b"---\ntitle: ok\nid: 'has space'\n---\n",
             "x.md:3: error: front matter: id: must be letters, digits, '.', '_' or '-' (at most "
-            "100)",
+            "100): 'has space'",
         ),
         (
             b"# Title\n\ncaf\xe9 latin-1\n",
@@ -89,7 +89,7 @@ def test_default_ids_are_made_unique(tmp_path: Path) -> None:
         ),
         (
             b"---\ntitle: ok\nms.date: 1\ncolour: red\n---\n",
-            "x.md:2: warning: front matter: unknown keys ignored: colour, ms.date",
+            "x.md:3: warning: front matter: unknown keys ignored: colour, ms.date",
         ),
         (b"", "x.md:1: warning: empty article"),
     ],

@@ -122,7 +122,7 @@ def test_right_visibility_and_harmless_keys_still_build(tmp_path: Path) -> None:
     write(tmp_path, "content/agents/policy.md", POLICY)
     res = kb(tmp_path, "check")
     warning = (
-        "content/billing/refunds.md:2: warning: front matter: unknown keys ignored: "
+        "content/billing/refunds.md:4: warning: front matter: unknown keys ignored: "
         "draft, internal, status"
     )
     assert (res.returncode, lines(res)) == (0, [warning, "0 error(s), 1 warning(s)"])
