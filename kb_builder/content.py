@@ -44,7 +44,7 @@ from kb_builder.languages import (
     split_translations,
 )
 from kb_core.config import SiteConfig, Visibility
-from kb_core.errors import Problem, invalid_value
+from kb_core.errors import Problem, invalid_value, yaml_problem
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +104,11 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
                 problems.extend(slips.values())
                 data = {k: v for k, v in data.items() if k not in slips}
             meta = CategoryMeta.model_validate(data)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            problems.append(Problem(where, line, "error", f"unreadable: {exc}", "category"))
+        except yaml.YAMLError as exc:
+            line, problem = yaml_problem(exc)
+            problems.append(Problem(where, line + 1, "error", problem, "category"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(where, 0, "error", f"unreadable: {exc}", "category"))
         except ValidationError as exc:
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"])
@@ -167,11 +168,9 @@ def _parse_article(
         try:
             data = handler.load(fm_text) if fm_text.strip() else {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1  # fm_text starts after '---'
-            problem = getattr(exc, "problem", None) or "invalid YAML"
+            line, problem = yaml_problem(exc)  # fm_text starts with the newline after '---'
             problems.append(
-                Problem(where, line, "error", f"front matter: {problem}", "front-matter")
+                Problem(where, line + 1, "error", f"front matter: {problem}", "front-matter")
             )
             return None
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30

@@ -41,6 +41,36 @@ def invalid_value(err: Any) -> str:
     return msg
 
 
+# What PyYAML says, in a writer's words: (its context or problem, the advice). A slip that
+# opens something and never closes it is reported where it was opened, not at the end of the
+# front matter where the parser gave up.
+_YAML_ADVICE = (
+    ("while scanning a quoted scalar", "a quote opened here is never closed"),
+    ("while parsing a flow sequence", "a '[' list opened here is never closed with ']'"),
+    ("while parsing a flow mapping", "a '{' opened here is never closed with '}'"),
+    (
+        "mapping values are not allowed",
+        "a ':' inside a value (or a line indented under a value): quote the value",
+    ),
+    ("expected <block end>", "text after a quoted value: quote all of it, ' written as ''"),
+    ("did not find expected key", "text after a quoted value: quote all of it, ' written as ''"),
+)
+
+
+def yaml_problem(exc: Exception) -> tuple[int, str]:
+    """The 0-based line and a plain message for a PyYAML error (its ``MarkedYAMLError``
+    marks): "title: \"Unclosed" names its own line, with what to do about it."""
+    context = str(getattr(exc, "context", None) or "")
+    problem = str(getattr(exc, "problem", None) or "invalid YAML")
+    for said, advice in _YAML_ADVICE:
+        if context.startswith(said) or problem.startswith(said):
+            opened = said == context[: len(said)] and said.startswith("while")
+            mark = getattr(exc, "context_mark" if opened else "problem_mark", None)
+            return (mark.line if mark is not None else 0), f"YAML: {advice}"
+    mark = getattr(exc, "problem_mark", None)
+    return (mark.line if mark is not None else 0), f"YAML: {problem}"
+
+
 class KBError(Exception):
     """Base class for every error kb-portal reports to a person."""
 

@@ -29,7 +29,8 @@ def test_check_reports_every_problem_with_file_and_line(runner: CliRunner) -> No
         f"{BROKEN}/account/dup-two.md:3: error: duplicate id 'same-id' (also in "
         f"{BROKEN}/account/dup-one.md); set a unique id",
         f"{BROKEN}/account/latin1.md:5: error: not UTF-8 (byte 0xef at offset 24); save as UTF-8",
-        f"{b}/bad-yaml.md:4: error: front matter: found unexpected end of stream",
+        # where the quote was opened, not where the parser gave up (line 4)
+        f"{b}/bad-yaml.md:2: error: front matter: YAML: a quote opened here is never closed",
         f"{b}/plans.md:1: warning: no summary: add 'summary:' (one sentence)",
         f"{b}/plans.md:3: warning: review_by 2020-01-01 has passed; review it",
         f"{b}/refunds.md:4: error: related: unknown article id 'no-such-article'",

@@ -87,8 +87,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     p.write_text("site:\n  name: ok\n  url: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_config(p)
-    assert str(exc.value).startswith(f"{p}:")
-    assert "invalid YAML" in str(exc.value)
+    assert str(exc.value) == f"{p}:3: error: YAML: a '[' list opened here is never closed with ']'"
 
 
 def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:

@@ -65,7 +65,7 @@ def test_default_ids_are_made_unique(tmp_path: Path) -> None:
     [
         (
             b"---\ntitle: [unclosed\n---\nbody\n",
-            "x.md:3: error: front matter: did not find expected ',' or ']'",
+            "x.md:2: error: front matter: YAML: a '[' list opened here is never closed with ']'",
         ),
         (b"---\n- a\n- b\n---\nbody\n", "x.md:1: error: front matter: must be a mapping"),
         (
