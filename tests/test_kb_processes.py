@@ -181,6 +181,20 @@ def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> No
     assert json.loads(typo)["did_you_mean"] == "feuille de temps"
 
 
+def test_french_search_reads_the_english_text_as_english(site: Path) -> None:
+    """/fr/ shows the untranslated articles in English, and searches their text as English:
+    "valider" (approve) no longer finds "VAT and tax IDs" for its "valid tax ID" (either
+    stemmer makes "valid" of both words), and "invoices" ranks as on the English portal."""
+
+    def ids(query: str, *lang: str) -> list[str]:
+        found = json.loads(ok(kb("search", query, *lang, "--format", "json", cwd=site)).stdout)
+        return [r["id"] for r in found["results"]]
+
+    valider = ids("valider", "--lang", "fr")
+    assert valider[0] == "approve-timesheets" and "vat-and-tax-ids" not in valider
+    assert ids("invoices", "--lang", "fr")[:3] == ids("invoices")[:3]
+
+
 def test_eval_scores_the_shipped_queries(site: Path) -> None:
     res = ok(kb("eval", str(ROOT / "eval" / "queries.csv"), "--format", "json", cwd=site))
     figures = json.loads(res.stdout)

@@ -62,6 +62,7 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
         tags=tuple(a.meta.tags),
         sections=tuple(sections),
         asides=tuple(aside_texts(a.markdown)),
+        language=a.lang,
     )
 
 
@@ -81,6 +82,7 @@ def index_docs(
         key = digest(
             (a.id, a.title, a.url, titles, a.category_path, a.summary, a.markdown, a.source)
             + (a.visibility, tuple(a.meta.keywords), tuple(a.meta.tags), heads, a.body_line)
+            + (a.lang,)
         )
         doc = cache.get(key, None)
         if not isinstance(doc, IndexDoc):

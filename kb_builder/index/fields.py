@@ -18,12 +18,15 @@ from whoosh.fields import ID, STORED, Schema
 from kb_core.search.schema import (
     FIELD_WEIGHTS,
     SUGGEST_PREFIX,
+    TITLE,
+    WEIGHTS,
     BM25FWeights,
     TermWeights,
     TitleWeights,
     cached_analyzer,
+    field_suffix,
 )
-from kb_core.search.text import Analyzer, phrase_terms, spellable
+from kb_core.search.text import Analyzer, analysis_language, phrase_terms, spellable
 
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
 SECTION_CHARS = 1_000
@@ -58,12 +61,21 @@ class IndexDoc:
     tags: tuple[str, ...] = ()
     sections: tuple[Section, ...] = field(default_factory=tuple)
     asides: tuple[str, ...] = ()  # plain text of its admonitions (notes, tips, warnings)
+    # the language its text is in ("" or the index's: the index's own); another portal shows
+    # the default language's text of the articles it lacks a translation of
+    language: str = ""
 
 
-def schema(language: str = "en", average: Mapping[str, float] | None = None) -> Schema:
-    """The index schema: term weights, title prefixes for suggest, category, stored data."""
+def schema(
+    language: str = "en",
+    average: Mapping[str, float] | None = None,
+    others: Sequence[str] = (),
+) -> Schema:
+    """The index schema: term weights, title prefixes for suggest, category, stored data;
+    term weights of each of the ``others`` languages' texts in fields of their own
+    (:func:`~kb_core.search.schema.fields_of`), and the language of each such text."""
     average = average or dict.fromkeys(FIELD_WEIGHTS, 1.0)
-    return Schema(
+    found = Schema(
         id=ID(stored=True, unique=True, sortable=True),  # sortable: a column, docnum -> id
         terms=BM25FWeights(language, average),
         title_terms=TitleWeights(language, average),
@@ -80,6 +92,19 @@ def schema(language: str = "en", average: Mapping[str, float] | None = None) -> 
         phrases=STORED,
         asides=STORED,
     )
+    for other in others:
+        found.add(WEIGHTS + field_suffix(other), BM25FWeights(other, average))
+        found.add(TITLE + field_suffix(other), TitleWeights(other, average))
+    if others:
+        found.add("language", STORED)
+    return found
+
+
+def text_language(index_language: str, doc: IndexDoc) -> str | None:
+    """The language of ``doc``'s text (as analysed) when it is another than the index's
+    (``index_language``, as analysed), else None."""
+    other = analysis_language(doc.language) if doc.language else index_language
+    return other if other != index_language else None
 
 
 def parts(doc: IndexDoc) -> dict[str, str]:
@@ -142,11 +167,14 @@ def suggest_prefixes(analyzer: Analyzer, doc: IndexDoc) -> dict[str, float]:
 
 
 def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[str, Any]:
-    """The Whoosh fields of one article."""
-    return {
+    """The Whoosh fields of one article (``analyzer``: the index's), its text in its
+    language's fields."""
+    other = text_language(analyzer.language, doc)
+    suffix = field_suffix(other) if other else ""
+    fields = {
         "id": doc.id,
-        "terms": texts,
-        "title_terms": texts,
+        WEIGHTS + suffix: texts,
+        TITLE + suffix: texts,
         "complete": suggest_prefixes(analyzer, doc),
         "category_slug": doc.category_slug,
         "title": doc.title,
@@ -157,9 +185,12 @@ def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[s
         "visibility": doc.visibility,
         "text": doc.body[:STORED_TEXT_CHARS],
         "sections": [(s.anchor, s.title, s.text[:SECTION_CHARS]) for s in doc.sections],
-        "phrases": keyword_phrases(analyzer.language, doc),
+        "phrases": keyword_phrases(other or analyzer.language, doc),
         "asides": list(doc.asides),
     }
+    if other:
+        fields["language"] = other
+    return fields
 
 
 def keyword_phrases(language: str, doc: IndexDoc) -> list[str]:

@@ -35,6 +35,7 @@ from kb_builder.index.fields import (
     document,
     parts,
     schema,
+    text_language,
 )
 from kb_builder.index.sections import section_vectors
 from kb_core.errors import BuildError
@@ -45,6 +46,7 @@ from kb_core.search.schema import (
     META_FILE,
     VOCAB_FILE,
     cached_analyzer,
+    other_languages,
 )
 from kb_core.semantic import Meanings
 
@@ -218,7 +220,8 @@ def _write(
     """
     analyzer = cached_analyzer(language)
     average = average_lengths(stats)
-    ix = whoosh_index.create_in(str(where), schema(language, average), indexname=INDEX_NAME)
+    others = sorted({o for d in docs if (o := text_language(analyzer.language, d))})
+    ix = whoosh_index.create_in(str(where), schema(language, average, others), indexname=INDEX_NAME)
     procs = procs if len(docs) >= 500 else 1  # starting processes costs more than it saves
     if procs > 1:
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, codec=_codec())
@@ -277,6 +280,10 @@ def _patch(
         ix.close()
         return False
     analyzer = cached_analyzer(language)
+    languages = {text_language(analyzer.language, docs[i]) for i in changed} - {None}
+    if not languages <= set(other_languages(ix.schema)):  # a language it has no fields for
+        ix.close()
+        return False
     with ix.writer(codec=_codec()) as writer:
         for key in removed:
             writer.delete_by_term("id", key)

@@ -53,7 +53,8 @@ from collections.abc import Callable, Container, Sequence
 
 from whoosh.reading import IndexReader
 
-from kb_core.search.text import Clause
+from kb_core.search.schema import document_frequency
+from kb_core.search.text import Clause, language_tag
 
 DEPTH = 3  # hits whose confidence is measured
 WHOLE = 1.0 - 1e-9  # coverage of a hit holding every typed word: answered, no model needed
@@ -69,8 +70,13 @@ LONE_SHARE = 0.5  # a lone distinctive word weighing less than this is no eviden
 
 def _frequency(frequency: Callable[[str], int], clause: Clause) -> int:
     """How many articles hold the clause (its commonest alternative, all of its words), given
-    each term's document frequency."""
-    return max((min(map(frequency, alt)) for alt in clause.alternatives), default=0)
+    each term's document frequency; in an index of two languages' texts, the sum of each
+    language's (an article is in one)."""
+    found: dict[str, int] = {}
+    for alt in clause.alternatives:
+        language = language_tag(alt)
+        found[language] = max(found.get(language, 0), min(map(frequency, alt)))
+    return sum(found.values())
 
 
 def clause_weights(
@@ -82,7 +88,7 @@ def clause_weights(
     ``frequency``: a term's document frequency, when the search has them already."""
     total_docs = reader.doc_count_all()
     if frequency is None:
-        frequency = functools.partial(reader.doc_frequency, "terms")
+        frequency = functools.partial(document_frequency, reader)
     weights = []
     for clause in clauses:
         n = _frequency(frequency, clause)
@@ -99,7 +105,7 @@ def distinctive(
     """The typed clauses (by position) that fewer than ``UBIQUITOUS`` of the articles hold."""
     total_docs = reader.doc_count_all()
     if frequency is None:
-        frequency = functools.partial(reader.doc_frequency, "terms")
+        frequency = functools.partial(document_frequency, reader)
     return {
         i
         for i, clause in enumerate(clauses)

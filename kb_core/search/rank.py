@@ -22,6 +22,7 @@ from whoosh.reading import IndexReader
 from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
 from kb_core.search.postings import arrays, docset
+from kb_core.search.schema import document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import suggest
@@ -31,8 +32,8 @@ from kb_core.search.text import (
     QueryPlanner,
     WordFinder,
     fold,
-    phrase_terms,
     snippet,
+    untagged,
 )
 from kb_core.semantic import Meanings, encoder
 
@@ -110,7 +111,7 @@ class Frequencies:
     def __call__(self, term: str) -> int:
         n = self._known.get(term)
         if n is None:
-            n = self._known[term] = int(self._reader.doc_frequency("terms", term))
+            n = self._known[term] = document_frequency(self._reader, term)
         return n
 
 
@@ -179,12 +180,12 @@ class Ranker:
         # meaning reorders questions and descriptions; keywords only when there are many
         reorder_from = (
             KEYWORDS_MIN_WORDS
-            if _keywords_only(plan, self.planner.analyzer.stop_words)
+            if _keywords_only(plan, self.planner.stop_words)
             else SEMANTIC_MIN_WORDS
         )
         frequency = Frequencies(reader)
         if prefix:
-            _complete_last(reader, plan, frequency)
+            _complete_last(reader, plan, frequency, self.planner.tags)
         self._compounds(plan, frequency)
         fixes = self._corrections(plan, frequency)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
@@ -199,10 +200,10 @@ class Ranker:
             scores = scores.only(allowed)
         top = scores.largest(max(limit, RERANK_DEPTH))
         # snippets mark whole words ("app" is not "appear"): the analyser says what they are
-        terms = self.planner.analyzer.word_terms
+        terms = self.planner.word_terms
         finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
         stored = {d: reader.stored_fields(d) for d, _ in top}
-        said = f" {phrase_terms(self.planner.keys, query)} "
+        said = self.planner.said(query)
         ranked = sorted(
             ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
         )
@@ -479,17 +480,17 @@ class Ranker:
             return Scores(total_docs)
         idf = boost * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) ** IDF_EXPONENT
         found = []
-        for fieldname, factor in (("terms", idf), ("title_terms", idf * TITLE_WEIGHT)):
-            ids, weights = arrays(reader, fieldname, term)
+        weights_field, title_field, bare = fields_of(term)
+        for fieldname, factor in ((weights_field, idf), (title_field, idf * TITLE_WEIGHT)):
+            ids, weights = arrays(reader, fieldname, bare)
             found.append((ids, factor * weights))
         return Scores.of_fields(total_docs, found)
 
     def _compounds(self, plan: QueryPlan, frequency: Frequencies) -> None:
         """Words typed apart that the articles write as one ("log in", "back up"), and a
         word typed as one that they write apart ("duckplayer"); see :mod:`.spell`."""
-        analyzer = self.planner.analyzer
-        join_apart(plan, analyzer, frequency)
-        split_joined(plan, analyzer, frequency, self.vocabulary)
+        join_apart(plan, self.planner, frequency)
+        split_joined(plan, self.planner, frequency, self.vocabulary)
 
     # ------------------------------------------------------------------ typos
 
@@ -504,7 +505,7 @@ class Ranker:
             if language != "en" and common_word(clause.surface, language):
                 continue  # "facture" on /fr/: a word the articles lack, not a typo (spell.py)
             near = self.vocabulary.nearest(word)
-            if near and self.planner.analyzer.terms(near):
+            if near and self.planner.word(near):
                 fixes[clause.surface] = near
         return fixes
 
@@ -512,7 +513,7 @@ class Ranker:
         for clause in plan.clauses:
             fix = fixes.get(clause.surface)
             if fix:
-                clause.alternatives = [tuple(self.planner.analyzer.terms(fix))]
+                clause.alternatives = self.planner.word(fix)
                 clause.surface, clause.corrected = fix, True
         return bool(fixes)
 
@@ -520,12 +521,15 @@ class Ranker:
 
     def suggest(self, reader: IndexReader, prefix: str, *, limit: int) -> list[dict[str, Any]]:
         """Articles whose title or keywords have words starting with each typed word."""
-        return suggest(reader, self.planner.analyzer.stop_words, prefix, limit=limit)
+        return suggest(reader, self.planner.stop_words, prefix, limit=limit)
 
 
-def _complete_last(reader: IndexReader, plan: QueryPlan, frequency: Frequencies) -> None:
+def _complete_last(
+    reader: IndexReader, plan: QueryPlan, frequency: Frequencies, tags: list[str]
+) -> None:
     """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
-    commonest index terms it begins, before any spelling correction would."""
+    commonest index terms it begins (in the text of each language: ``tags``, see
+    :class:`QueryPlanner`), before any spelling correction would."""
     last = plan.clauses[-1]
     word = fold(last.surface)
     if (
@@ -536,10 +540,14 @@ def _complete_last(reader: IndexReader, plan: QueryPlan, frequency: Frequencies)
         or any(all(map(frequency, alt)) for alt in last.alternatives)
     ):
         return
-    found = [(reader.doc_frequency("terms", t), t) for t in reader.expand_prefix("terms", word)]
+    found = []
+    for tag in tags:
+        field, _, bare = fields_of(tag + word)
+        for t in reader.expand_prefix(field, bare):
+            term = tag + (t if isinstance(t, str) else t.decode("utf-8"))
+            found.append((frequency(term), term))
     if found:
-        best = heapq.nlargest(COMPLETIONS, found)
-        last.alternatives = [(t if isinstance(t, str) else t.decode("utf-8"),) for _, t in best]
+        last.alternatives = [(t,) for _, t in heapq.nlargest(COMPLETIONS, found)]
 
 
 def _keywords_only(plan: QueryPlan, stop_words: frozenset[str]) -> bool:
@@ -548,15 +556,18 @@ def _keywords_only(plan: QueryPlan, stop_words: frozenset[str]) -> bool:
 
 
 def _clause_words(clause: Clause) -> list[str]:
-    return [*fold(clause.surface).split(), *(t for alt in clause.alternatives for t in alt)]
+    terms = (untagged(t) for alt in clause.alternatives for t in alt)
+    return [*fold(clause.surface).split(), *terms]
 
 
-def _proximity(fields: dict[str, Any], finder: WordFinder, said: str) -> float:
+def _proximity(fields: dict[str, Any], finder: WordFinder, said: dict[str | None, str]) -> float:
     """Bonus for neighbouring query words that appear together, in order, and for keyword
-    phrases the query (``said``: its phrase terms, space-padded) contains."""
+    phrases the query (``said``: its phrase terms, space-padded, in each language of the
+    index: :meth:`QueryPlanner.said`) contains."""
     in_title = finder.pairs_in(fields.get("title", ""))
     in_summary = finder.pairs_in(fields.get("summary", "")) - in_title
-    keywords = sum(1 for p in fields.get("phrases", ()) if f" {p} " in said)
+    text = said.get(fields.get("language")) or said[None]
+    keywords = sum(1 for p in fields.get("phrases", ()) if f" {p} " in text)
     return (
         PHRASE_IN_TITLE * len(in_title)
         + PHRASE_IN_SUMMARY * len(in_summary)

@@ -10,6 +10,13 @@ weight, ``w = t * (K1 + 1) / (t + K1)`` where ``t`` sums the term's frequency in
 normalised by the field's length against the average. A query then only adds ``idf * w``
 over the postings of its terms: no positions, no per-document lengths to read, which is
 what keeps a pure-Python engine within a few milliseconds at ten thousand articles.
+
+An index holds the articles of one portal, each in its own language's fields: ``terms`` and
+``title_terms`` for the portal's language, ``terms_en`` and ``title_terms_en`` for the English
+text of the articles a French portal shows untranslated (one field per language, each analysed
+with its language's stemmer and stop words, as Whoosh gives each field its own analysis). A
+query term of another language than the index's is tagged with it (``en:invoic``): see
+:func:`fields_of`.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any
 from whoosh import formats
 from whoosh.fields import FieldType
 
-from kb_core.search.text import Analyzer
+from kb_core.search.text import LANGUAGE_TAG, Analyzer
 
 INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
@@ -112,6 +119,40 @@ class TitleWeights(BM25FWeights):
         norm = 1 / (1 - TITLE_B + TITLE_B * len(title.split()) / self.average["title"])
         counts = analyzer.counts(Counter(analyzer.words(title)))
         return {t: _saturate(n * norm, TITLE_K1) for t, n in counts.items()}
+
+
+WEIGHTS, TITLE = "terms", "title_terms"  # the fields of the index's own language
+
+
+def field_suffix(language: str) -> str:
+    """What the names of ``language``'s fields end with: ``terms_en``, ``terms_pt_br``."""
+    return "_" + language.lower().replace("-", "_")
+
+
+def fields_of(term: str) -> tuple[str, str, str]:
+    """(weights field, title field, term as indexed) of a query term: ``invoic`` is in
+    ``terms`` and ``title_terms``, ``en:invoic`` is ``invoic`` in ``terms_en`` and
+    ``title_terms_en`` (English text in another language's index)."""
+    language, tag, bare = term.partition(LANGUAGE_TAG)
+    if not tag:
+        return WEIGHTS, TITLE, term
+    suffix = field_suffix(language)
+    return WEIGHTS + suffix, TITLE + suffix, bare
+
+
+def document_frequency(reader: Any, term: str) -> int:
+    """How many articles hold a query term (tagged with its language or not), in its fields."""
+    field, _, bare = fields_of(term)
+    return int(reader.doc_frequency(field, bare))
+
+
+def other_languages(schema: Any) -> list[str]:
+    """The languages an index holds text of besides its own (its ``terms_<code>`` fields)."""
+    return [
+        f.language
+        for name, f in schema.items()
+        if name.startswith(WEIGHTS + "_") and isinstance(f, BM25FWeights)
+    ]
 
 
 _ANALYZERS: dict[tuple[str, bool], Analyzer] = {}

@@ -36,6 +36,7 @@ from whoosh.reading import IndexReader
 from kb_core.errors import IndexUnavailable
 from kb_core.search import schema as search_index
 from kb_core.search.answer import Answer
+from kb_core.search.languages import warm_up
 from kb_core.search.rank import RankedHit, Ranker
 from kb_core.search.spell import Vocabulary
 from kb_core.search.text import Analyzer, QueryPlanner, normalize_query
@@ -181,7 +182,12 @@ class Searcher:
                 )
         if error:
             raise IndexUnavailable(error)
-        planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms)
+        # the other languages whose text it holds: the default language's, in a portal that
+        # shows articles untranslated
+        others = search_index.other_languages(ix.schema)
+        planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms, others)
+        if others and self._warm:
+            self._warming.append(warm_up([planner.analyzer.language, *others]))
         vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
         if self._warm:  # "did you mean" needs it even without typo tolerance
             self._warming.append(vocabulary.warm_up())

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from kb_core.search.text import Analyzer, Clause, QueryPlan, fold
+from kb_core.search.languages import COMMON_WORD_ZIPF, zipf
+from kb_core.search.text import Clause, QueryPlan, QueryPlanner, fold, language_tag
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,6 @@ APART_OVER_JOINED = 3
 # "time card"; "duckplayer" and "resetpassword" score 0. A cut at a stop word ("signin",
 # "logon") is how people run "sign in" together, and is still made.
 REAL_WORD_ZIPF = 1.0
-# In another language's portal, whose vocabulary holds the default language's text of every
-# untranslated article, a common word of that language (at least once per million words) is
-# what the visitor meant, not a typo of a default-language word: "facture" is not "feature".
-COMMON_WORD_ZIPF = 3.0
 
 
 def _deletes(word: str) -> set[str]:
@@ -149,18 +146,22 @@ class Vocabulary:
         return max(cuts)[2:] if cuts else None
 
 
-def join_apart(plan: QueryPlan, analyzer: Analyzer, frequency: Callable[[str], int]) -> None:
+def join_apart(plan: QueryPlan, planner: QueryPlanner, frequency: Callable[[str], int]) -> None:
     """Two typed words that the articles write as one ("log in", "pass word", "dash board")
     also look for the joined word; when a half is a word no article has ("pay ment"), the
     joined word stands in its place, so it is not taken for a typo."""
     have = {t for c in plan.clauses for alt in c.alternatives for t in alt}
     for a, b in zip(plan.words, plan.words[1:], strict=False):
-        if not (a.isalpha() and b.isalpha()) or a in analyzer.stop_words:
+        if not (a.isalpha() and b.isalpha()) or planner.is_stop_word(a):
             continue
-        joined = analyzer.terms(a + b)
-        if len(joined) != 1 or joined[0] in have or not frequency(joined[0]):
+        joined: list[tuple[str, ...]] = [
+            alt
+            for alt in planner.word(a + b)
+            if len(alt) == 1 and alt[0] not in have and frequency(alt[0])
+        ]
+        if not joined:
             continue
-        clause = Clause(f"{a} {b}", [(joined[0],)])
+        clause = Clause(f"{a} {b}", joined)
         unknown = [
             c
             for c in plan.clauses
@@ -171,47 +172,52 @@ def join_apart(plan: QueryPlan, analyzer: Analyzer, frequency: Callable[[str], i
             plan.clauses[:] = [c for c in plan.clauses if all(c is not u for u in unknown[1:])]
         else:
             plan.clauses.append(clause)
-        have.add(joined[0])
+        have.update(alt[0] for alt in joined)
 
 
 def split_joined(
     plan: QueryPlan,
-    analyzer: Analyzer,
+    planner: QueryPlanner,
     frequency: Callable[[str], int],
     vocabulary: Vocabulary,
 ) -> None:
     """A typed word no article has that is two words they have ("duckplayer",
     "resetpassword") looks for both, before any spelling correction. So does a word that only
-    a link or two has ("smarterencryption" in a URL) where articles write it apart, often."""
+    a link or two has ("smarterencryption" in a URL) where articles write it apart, often.
+    (In an index of two languages' texts, a word is one term in each language it may be in.)"""
+    stop_words = planner.stop_words
     for clause in plan.clauses:
         word = fold(clause.surface)
-        if " " in word or len(clause.alternatives) != 1:
+        languages = [language_tag(alt) for alt in clause.alternatives]
+        if " " in word or not languages or len(set(languages)) != len(languages):
             continue
-        known = min(map(frequency, clause.alternatives[0]))
+        known = sum(min(map(frequency, alt)) for alt in clause.alternatives)
         if known > RARE_JOINED:
             continue
-        parts = vocabulary.split(word, analyzer.stop_words)
-        content = parts and not any(p in analyzer.stop_words for p in parts)
-        if content and analyzer.language == "en" and _real_word(word):
+        parts = vocabulary.split(word, stop_words)
+        content = parts and not any(p in stop_words for p in parts)
+        if content and planner.analyzer.language == "en" and _real_word(word):
             continue  # "timecard" is a word the articles lack, not "time card"
-        if parts and any(p in analyzer.stop_words for p in parts) and vocabulary.nearest(word):
+        if parts and any(p in stop_words for p in parts) and vocabulary.nearest(word):
             continue  # "signin" is "signing" when the articles say that, not "sign"
-        terms = tuple(t for p in parts or () for t in analyzer.terms(p))
-        apart = min(map(frequency, terms), default=0)
-        if not known and apart:
-            clause.alternatives = [terms]
-        elif known and len(terms) > 1 and apart >= APART_OVER_JOINED * known:
-            clause.alternatives.append(terms)
+        found = [(min(map(frequency, alt)), alt) for alt in planner.phrase(parts or ())]
+        if not known and any(apart for apart, _ in found):
+            clause.alternatives = [alt for apart, alt in found if apart]
+        elif known:
+            clause.alternatives += [
+                alt for apart, alt in found if len(alt) > 1 and apart >= APART_OVER_JOINED * known
+            ]
 
 
-def _real_word(word: str, language: str = "en", zipf: float = REAL_WORD_ZIPF) -> bool:
-    from wordfreq import zipf_frequency  # its tables load on the first unknown word only
-
-    return float(zipf_frequency(word, language)) >= zipf
+def _real_word(word: str, language: str = "en", bar: float = REAL_WORD_ZIPF) -> bool:
+    return (zipf(word, language) or 0.0) >= bar
 
 
 def common_word(word: str, language: str) -> bool:
-    """Whether ``word`` (as typed, accents and all) is a common word of ``language``."""
+    """Whether ``word`` (as typed, accents and all) is a common word of ``language``
+    (:data:`~kb_core.search.languages.COMMON_WORD_ZIPF`): in another language's portal, whose
+    vocabulary holds the default language's text of every untranslated article, what the
+    visitor meant, not a typo of a default-language word ("facture" is not "feature")."""
     return _real_word(word, language, COMMON_WORD_ZIPF)
 
 

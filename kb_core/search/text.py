@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from kb_core.search.languages import languages_of
+
 # Function words and the words of question boilerplate ("how do I", "can I", "what is").
 # Deliberately kept: out, off, up, down, all, not, no, new, back, over, only, same (they tell
 # "log out" from "log in", "turn off" from "turn on", "money back" from "money", "see only
@@ -70,6 +72,7 @@ FILLER_WORDS = frozenset(
     thanks thank please question""".split()
 )
 
+LANGUAGE_TAG = ":"  # between a language and a term of its text in a query plan: "en:invoic"
 _WORD_RE = re.compile(r"\w+(?:['.-]\w+)*")
 _DELIMS = re.compile(r"['._-]+")
 _INNER_DELIMS = re.compile(r"(?<=\w)['._-]+(?=\w)")
@@ -111,6 +114,11 @@ def stop_words(language: str) -> frozenset[str]:
     return frozenset(fold(w) for w in (*words, *_MORE_STOP_WORDS.get(language, ())))
 
 
+def analysis_language(code: str) -> str:
+    """The language whose stemmer and stop words analyse ``code``'s text: en-US is English."""
+    return code.lower().replace("_", "-").split("-")[0]
+
+
 class Analyzer:
     """Text to index terms: folded, split into words, stop words dropped, stemmed.
 
@@ -119,7 +127,7 @@ class Analyzer:
     """
 
     def __init__(self, language: str = "en", *, stop: bool = True) -> None:
-        language = language.lower().replace("_", "-").split("-")[0]  # en-US: English
+        language = analysis_language(language)
         self.language = language
         self.stop_words = stop_words(language) if stop else frozenset()
         self._negations = ENGLISH_NEGATIONS if language == "en" else frozenset()
@@ -202,15 +210,33 @@ class QueryPlan:
 
 
 class QueryPlanner:
-    """Turns a raw query into clauses of index terms, applying boilerplate and synonyms."""
+    """Turns a raw query into clauses of index terms, applying boilerplate and synonyms.
 
-    def __init__(self, analyzer: Analyzer, synonyms: Sequence[Sequence[str]] = ()) -> None:
+    With ``others``, the other languages whose text the index holds (the default language's,
+    in a portal showing articles untranslated): a word is looked for in the text of each
+    language it may be a word of (:func:`~kb_core.search.languages.languages_of`), analysed as
+    that language's, and is no clause when it is a stop word of one of them; a synonym group
+    holds in every language. Terms of another language than the index's are tagged with it
+    (``en:invoic``: :func:`~kb_core.search.schema.fields_of`).
+    """
+
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        synonyms: Sequence[Sequence[str]] = (),
+        others: Sequence[str] = (),
+        *,
+        tag: str = "",
+    ) -> None:
         self.analyzer = analyzer
         self.keys = Analyzer(analyzer.language, stop=False)  # for phrases: stop words kept
+        self.tag = tag  # what this planner's terms start with in a plan: "" or "en:"
         # Synonym groups; each phrase is matched by its terms including stop words ("log in"),
-        # and "two-factor" is also "two factor" and "twofactor".
-        self._groups: list[list[tuple[tuple[str, ...], tuple[str, ...]]]] = []
-        for group in synonyms:
+        # and "two-factor" is also "two factor" and "twofactor". Each group's alternatives
+        # by its place in ``synonyms``; those with two keys or more are matched.
+        self._groups: list[tuple[int, list[tuple[tuple[str, ...], tuple[str, ...]]]]] = []
+        self._group_terms: list[list[tuple[str, ...]]] = []
+        for g, group in enumerate(synonyms):
             entries = []
             for phrase in group:
                 spaced = _DELIMS.sub(" ", fold(phrase))
@@ -219,8 +245,22 @@ class QueryPlanner:
                     key, terms = tuple(self.keys.terms(form)), tuple(analyzer.terms(form))
                     if key:
                         entries.append((key, terms or key))
+            self._group_terms.append(list(dict.fromkeys(terms for _k, terms in entries)))
             if len({key for key, _ in entries}) > 1:
-                self._groups.append(entries)
+                self._groups.append((g, entries))
+        languages = dict.fromkeys(map(analysis_language, others))
+        self.others = [
+            QueryPlanner(Analyzer(o), synonyms, tag=o + LANGUAGE_TAG)
+            for o in languages
+            if o != analyzer.language
+        ]
+        self._planners = [self, *self.others]
+        self.stop_words = frozenset().union(*(p.analyzer.stop_words for p in self._planners))
+
+    @property
+    def tags(self) -> list[str]:
+        """What the terms of each language start with in a plan: "" (the index's), "en:"."""
+        return [p.tag for p in self._planners]
 
     def plan(self, query: str) -> QueryPlan:
         normalized = normalize_query(query)
@@ -229,11 +269,17 @@ class QueryPlanner:
         content = [w for w in stripped if w not in FILLER_WORDS or not english]
         words = content or stripped or normalized.split()
         plan = QueryPlan(normalized, words)
-        keys = [tuple(self.keys.terms(_DELIMS.sub(" ", w))) for w in words]
+        keys = [[tuple(p.keys.terms(_DELIMS.sub(" ", w))) for w in words] for p in self._planners]
         seen: set[tuple[tuple[str, ...], ...]] = set()
         i = 0
         while i < len(words):
-            length, alternatives = self._synonym_at(keys, i) or (1, self.word(words[i]))
+            # the longest synonym phrase here in any language (the index's first, on a tie)
+            found = (p._synonym_at(k, i) for p, k in zip(self._planners, keys, strict=True))
+            synonym = max((f for f in found if f), key=lambda f: f[0], default=None)
+            if synonym is None:
+                length, alternatives = 1, self.word(words[i])
+            else:
+                length, alternatives = synonym[0], self._group_alternatives(synonym[1])
             clause = Clause(" ".join(words[i : i + length]), alternatives)
             i += length
             # a stop word gives no clause; the same word twice counts once
@@ -245,7 +291,51 @@ class QueryPlanner:
         return plan
 
     def word(self, word: str) -> list[tuple[str, ...]]:
-        """A word's alternatives: "wi-fi" is the phrase "wi fi" or the word "wifi"."""
+        """A word's alternatives: "wi-fi" is the phrase "wi fi" or the word "wifi"; in each
+        language ``word`` may be a word of, none when it is a stop word of one of them."""
+        if not self.others:
+            return self._word(word)
+        languages = languages_of(word, [p.analyzer.language for p in self._planners])
+        alternatives: list[tuple[str, ...]] = []
+        for p in self._planners:
+            if p.analyzer.language in languages:
+                mine = p._word(word)
+                if not mine:
+                    return []
+                alternatives += p._tagged(mine)
+        return alternatives
+
+    def phrase(self, words: Sequence[str]) -> list[tuple[str, ...]]:
+        """``words`` as a phrase of terms, in each language (those with terms)."""
+        found = ((p, tuple(t for w in words for t in p.analyzer.terms(w))) for p in self._planners)
+        return [alt for p, terms in found if terms for alt in p._tagged([terms])]
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """The index terms of one folded word, in every language (untagged)."""
+        if not self.others:
+            return self.analyzer.word_terms(word)
+        terms = (t for p in self._planners for t in p.analyzer.word_terms(word))
+        return tuple(dict.fromkeys(terms))
+
+    def is_stop_word(self, word: str) -> bool:
+        """Whether ``word`` is a stop word of a language it may be a word of."""
+        if not self.others:
+            return word in self.analyzer.stop_words
+        languages = languages_of(word, [p.analyzer.language for p in self._planners])
+        return any(
+            word in p.analyzer.stop_words
+            for p in self._planners
+            if p.analyzer.language in languages
+        )
+
+    def said(self, query: str) -> dict[str | None, str]:
+        """The query as :func:`phrase_terms`, space-padded, by language (the index's: None)."""
+        said: dict[str | None, str] = {None: f" {phrase_terms(self.keys, query)} "}
+        for p in self.others:
+            said[p.analyzer.language] = f" {phrase_terms(p.keys, query)} "
+        return said
+
+    def _word(self, word: str) -> list[tuple[str, ...]]:
         folded = fold(word)
         parts = [p for p in _DELIMS.split(folded) if p]
         if len(parts) < 2:
@@ -255,14 +345,22 @@ class QueryPlanner:
         alternatives.append(tuple(self.analyzer.terms("".join(parts))))
         return [a for a in dict.fromkeys(alternatives) if a]
 
-    def _synonym_at(
-        self, keys: list[tuple[str, ...]], i: int
-    ) -> tuple[int, list[tuple[str, ...]]] | None:
-        """The longest synonym phrase starting at word ``i``: (words used, alternatives)."""
-        best: tuple[int, list[tuple[str, ...]]] | None = None
+    def _tagged(self, alternatives: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        if not self.tag:
+            return alternatives
+        return [tuple(self.tag + t for t in alt) for alt in alternatives]
+
+    def _group_alternatives(self, group: int) -> list[tuple[str, ...]]:
+        """Synonym group ``group``'s alternatives, in every language."""
+        found = (alt for p in self._planners for alt in p._tagged(p._group_terms[group]))
+        return list(dict.fromkeys(found))
+
+    def _synonym_at(self, keys: list[tuple[str, ...]], i: int) -> tuple[int, int] | None:
+        """The longest synonym phrase starting at word ``i``: (words used, its group)."""
+        best: tuple[int, int] | None = None
         if not keys[i]:
             return None
-        for group in self._groups:
+        for g, group in self._groups:
             for key, _terms in group:
                 flat: tuple[str, ...] = ()
                 n = i
@@ -271,8 +369,19 @@ class QueryPlanner:
                     if len(flat) >= len(key):
                         break
                 if flat == key and (best is None or n + 1 - i > best[0]):
-                    best = (n + 1 - i, list(dict.fromkeys(terms for _k, terms in group)))
+                    best = (n + 1 - i, g)
         return best
+
+
+def language_tag(alternative: tuple[str, ...]) -> str:
+    """The language an alternative's terms are tagged with ("en:"), or "" (the index's)."""
+    at = alternative[0].find(LANGUAGE_TAG)
+    return alternative[0][: at + 1] if at >= 0 else ""
+
+
+def untagged(term: str) -> str:
+    """A term without its language tag: "en:invoic" is "invoic"."""
+    return term.rpartition(LANGUAGE_TAG)[2]
 
 
 # --------------------------------------------------------------------------- snippets

@@ -1,0 +1,139 @@
+"""A portal in another language than the default: its index holds its own articles and the
+default language's text of the others, each analysed as its language (kb_core.search.schema,
+kb_core.search.languages). Real Whoosh indexes built in tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from kb_builder.index.fields import IndexDoc
+from kb_builder.index.writer import build_index
+from kb_core.search.languages import languages_of
+from kb_core.search.schema import INDEX_NAME, other_languages
+from kb_core.search.searcher import Searcher
+
+
+def doc(id: str, title: str, body: str, language: str, **kw: object) -> IndexDoc:
+    return IndexDoc(
+        id=id,
+        title=title,
+        url=f"fr/{id}/",
+        category="Aide",
+        category_slug="aide",
+        summary=str(kw.pop("summary", "")),
+        body=body,
+        source=f"{id}.md",
+        language=language,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+DOCS = [
+    doc(
+        "approve-timesheets",
+        "Valider les feuilles de temps",
+        "Un responsable valide chaque feuille de temps avant la paie. Pour valider une "
+        "feuille, ouvrez-la et cliquez sur Valider.",
+        "fr",
+    ),
+    doc(
+        "refunds",
+        "Remboursements",
+        "Demandez un remboursement sous 30 jours depuis l'application.",
+        "fr",
+    ),
+    doc(  # the untranslated ones: English text
+        "vat-and-tax-ids",
+        "VAT and tax IDs",
+        "Enter a valid tax ID and we leave VAT off the invoice. The ID must be valid in "
+        "your country.",
+        "en",
+    ),
+    doc(
+        "failed-payments",
+        "Failed payments",
+        "Your card was billed twice? The second charge is a hold that your bank releases. "
+        "The mobile applications show the same invoices.",
+        "en",
+    ),
+    doc(
+        "new-features",
+        "What's new",
+        "Each feature we release is listed here, with the date of the release.",
+        "en",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    where = tmp_path_factory.mktemp("fr") / "index"
+    build_index(DOCS, where, language="fr")
+    with Searcher(where) as s:
+        yield s
+
+
+def ids(searcher: Searcher, query: str) -> list[str]:
+    return [h.id for h in searcher.search(query).results]
+
+
+def test_a_french_word_does_not_find_english_text_that_stems_alike(searcher: Searcher) -> None:
+    """The French "valider" and the English "valid" are both "valid" to either stemmer;
+    "valider" is a French word, so it looks in the French text only (it found the VAT
+    article's "valid tax ID" too)."""
+    assert ids(searcher, "valider") == ["approve-timesheets"]
+    assert ids(searcher, "valid") == ["vat-and-tax-ids"]  # and an English word in English text
+
+
+def test_english_text_is_analysed_in_english(searcher: Searcher) -> None:
+    """The English stemmer makes "billing" and "billed" one word (the French one did not),
+    and English stop words are stop words of English text ("the" was indexed in French)."""
+    found = searcher.search("billing")
+    assert [h.id for h in found.results] == ["failed-payments"]
+    assert "<mark>billed</mark>" in found.results[0].snippet
+    assert ids(searcher, "the") == []
+    assert sorted(ids(searcher, "invoices")) == ["failed-payments", "vat-and-tax-ids"]
+
+
+def test_a_word_of_both_languages_finds_the_text_of_both(searcher: Searcher) -> None:
+    assert sorted(ids(searcher, "application")) == ["failed-payments", "refunds"]
+    assert ids(searcher, "remboursements") == ["refunds"]
+
+
+def test_typos_are_corrected_but_a_french_word_is_not_an_english_typo(searcher: Searcher) -> None:
+    facture = searcher.search("facture")
+    assert (facture.did_you_mean, facture.results) == (None, [])  # not "feature"
+    typo = searcher.search("invoicse")
+    assert (typo.did_you_mean, typo.corrected) == ("invoice", True)
+    assert sorted(h.id for h in typo.results) == ["failed-payments", "vat-and-tax-ids"]
+
+
+def test_an_index_of_one_language_has_its_fields_only(tmp_path: Path) -> None:
+    """The default language's index is written as before: no fields for other languages."""
+    build_index([doc(d.id, d.title, d.body, "en") for d in DOCS[2:]], tmp_path, language="en")
+    ix = whoosh_index.open_dir(str(tmp_path), indexname=INDEX_NAME)
+    assert other_languages(ix.schema) == [] and "language" not in ix.schema
+    ix.close()
+    with Searcher(tmp_path) as s:
+        assert [h.id for h in s.search("billing").results] == ["failed-payments"]
+
+
+@pytest.mark.parametrize(
+    ("word", "languages"),
+    [
+        ("valider", ["fr"]),
+        ("facture", ["fr"]),
+        ("invoices", ["en"]),
+        ("the", ["en"]),
+        ("planning", ["fr", "en"]),
+        ("application", ["fr", "en"]),
+        ("gmail", ["fr", "en"]),
+        ("xqzv", ["fr", "en"]),
+    ],
+)
+def test_the_languages_a_word_is_in(word: str, languages: list[str]) -> None:
+    assert languages_of(word, ["fr", "en"]) == languages
