@@ -106,9 +106,21 @@ def test_header_card_is_the_first_option_announced_and_reachable_by_keyboard(
     option = page.locator("#kb-suggest-header-answer")
     expect(options.first).to_have_id("kb-suggest-header-answer")  # once the query settled
     expect(option).to_contain_text(f"From {TITLE}:")
-    expect(option.locator(".kb-option__answer")).to_have_text(" ".join(card["text"].split()))
+    # each step of the card on a line of its own (they were one run-on line: "1. Go … 2. Find")
+    lines = option.locator(".kb-option__line")
+    expect(lines).to_have_text(card["text"].split("\n"))
+    tops = [box["y"] for box in (lines.nth(i).bounding_box() for i in range(2))]
+    assert tops[1] > tops[0], tops
     status = page.locator(".kb-header-results [role=status]")
     expect(status).to_have_text(re.compile(rf"^An answer from “{TITLE}”, and \d+ articles? found"))
+    # the articles past that count are set apart under "Other articles that might help"
+    matching = int(re.findall(r"(\d+) articles? found", status.inner_text())[0])
+    articles = page.locator("#kb-suggest-header [role=option]:not(#kb-suggest-header-answer)")
+    assert articles.count() > matching, "the example lists weaker articles too"
+    more = page.locator("#kb-suggest-header .kb-option--more")
+    expect(more).to_have_count(1)
+    expect(more).to_have_attribute("data-more", "Other articles that might help")
+    expect(articles.nth(matching)).to_have_class(re.compile(r"\bkb-option--more\b"))
     expect(box).to_have_attribute("aria-expanded", "true")
     shot(page, "header-1280")
     box.press("ArrowDown")

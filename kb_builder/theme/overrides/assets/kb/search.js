@@ -123,7 +123,8 @@
           class: "kb-option kb-option--answer" },
         el("span", { class: "kb-option__from" }, tr("from", "From"), " ",
           el("cite", { text: a.title }), ": "),
-        el("span", { class: "kb-option__answer", text: kb.answerLines(a).join(" ") })
+        el("span", { class: "kb-option__answer" },
+          ...kb.answerLines(a).map((t) => el("span", { class: "kb-option__line", text: t })))
       );
       li.dataset.href = kb.answerHref(a);
       li.dataset.id = a.id;
@@ -157,8 +158,13 @@
         li.dataset.position = String(i);
         return li;
       });
-      list.replaceChildren(...items);
       const strong = data.matches || 0; // matching well, not every one with a word of it
+      // the count above says how many match well; the rest are set apart, as on the results page
+      if (data.answered && strong > 0 && strong < items.length) {
+        items[strong].classList.add("kb-option--more");
+        items[strong].dataset.more = tr("more_related", "Other articles that might help");
+      }
+      list.replaceChildren(...items);
       const total = strong === 1
         ? tr("found_one", "1 article found")
         : tr("found_other", "{count} articles found", { count: strong });
