@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 from flask import Flask, Request, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from feedback_api.errors import ApiError
 from kb_core.config import AgentToken, ApiSettings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ COOKIE_NAME = "kb_agent"
 MAX_TOKEN_CHARS = 512
 _SESSION_SALT = "kb-agent-session"
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
+_BEARER_SCHEME = re.compile(r"^\s*Bearer(\s|$)", re.IGNORECASE)
 _SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -66,9 +68,25 @@ def match_token(token: str, tokens: Sequence[AgentToken], scope: str = SCOPE) ->
 
 
 def bearer_agent(tokens: Sequence[AgentToken]) -> AgentToken | None:
-    """The agent whose token is in this request's ``Authorization: Bearer`` header, or None."""
-    m = _BEARER.match(request.headers.get("Authorization", ""))
-    return match_token(m.group(1), tokens) if m else None
+    """The agent whose token is in this request's ``Authorization: Bearer`` header, or None
+    when the request has no bearer token (a proxy's ``Basic`` header is not one).
+
+    A bearer token that is not accepted (mistyped, revoked, cut off) raises a 401 in the one
+    error shape (RFC 6750's ``invalid_token``): answering it as a visitor would hide from an
+    integrator that its agents are getting public articles only.
+    """
+    header = request.headers.get("Authorization", "")
+    if not _BEARER_SCHEME.match(header):
+        return None
+    m = _BEARER.match(header)
+    agent = match_token(m.group(1), tokens) if m else None
+    if agent is None:
+        raise ApiError(
+            401,
+            "That agent token was not accepted; check api.agent_tokens in site_config.yml.",
+            headers={"WWW-Authenticate": 'Bearer realm="kb-internal", error="invalid_token"'},
+        )
+    return agent
 
 
 def fingerprint(token: AgentToken) -> str:

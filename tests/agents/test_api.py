@@ -74,14 +74,33 @@ def test_internal_articles_only_with_a_valid_token(client: FlaskClient) -> None:
     [
         f"Bearer {TOKEN[:-1]}x",  # same length, one character off
         f"Bearer {TOKEN.upper()}",
-        f"Bearer {TOKEN} extra",
-        f"Basic {TOKEN}",
-        TOKEN,
+        f"bearer {TOKEN} extra",
         "Bearer ",
         "Bearer " + "a" * 5000,
     ],
 )
-def test_a_wrong_token_is_no_token(client: FlaskClient, header: str) -> None:
+def test_a_wrong_bearer_token_is_a_401(client: FlaskClient, header: str) -> None:
+    """A mistyped or revoked token is refused out loud (it was answered as a visitor's search,
+    so an integrator could not tell its agents were getting public articles only)."""
+    for url in ("/api/articles?q=refund+approval+policy", f"/api/articles/{POLICY}"):
+        response = client.get(url, headers={"Authorization": header})
+        assert response.status_code == 401, url
+        assert response.get_json() == {
+            "error": "That agent token was not accepted; check api.agent_tokens in "
+            "site_config.yml.",
+            "status": 401,
+        }
+        assert response.headers["WWW-Authenticate"] == (
+            'Bearer realm="kb-internal", error="invalid_token"'
+        )
+    # the same answer for an unknown id: a wrong token learns nothing of which ids exist
+    unknown = client.get("/api/articles/no-such-id", headers={"Authorization": header})
+    assert unknown.status_code == 401
+
+
+@pytest.mark.parametrize("header", [f"Basic {TOKEN}", TOKEN])
+def test_another_scheme_is_no_token(client: FlaskClient, header: str) -> None:
+    """A proxy's Basic sign-in (or a bare value) is not an agent token: a visitor's answer."""
     response = client.get(
         "/api/articles?q=refund+approval+policy", headers={"Authorization": header}
     )
@@ -137,9 +156,9 @@ def test_a_token_removed_from_config_stops_working(make_app: AppFactory) -> None
     assert with_token.get(f"/api/articles/{POLICY}", headers=bearer(OTHER_TOKEN)).status_code == 200
     # The operator removes desk-1's token and restarts: the token is replayed, and fails.
     without = make_app(agent_config((TOKEN,))).test_client()
-    assert without.get(f"/api/articles/{POLICY}", headers=bearer(OTHER_TOKEN)).status_code == 404
+    assert without.get(f"/api/articles/{POLICY}", headers=bearer(OTHER_TOKEN)).status_code == 401
     replay = without.get("/api/articles?q=refund+approval+policy", headers=bearer(OTHER_TOKEN))
-    assert replay.get_json()["internal"] is False and POLICY not in ids(replay)
+    assert replay.status_code == 401 and POLICY not in replay.get_data(as_text=True)
     assert without.get(f"/api/articles/{POLICY}", headers=bearer(TOKEN)).status_code == 200
 
 
