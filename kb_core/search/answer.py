@@ -129,6 +129,7 @@ from typing import Any
 
 import numpy as np
 
+from kb_core.search import answer_type
 from kb_core.search.text import WordFinder, normalize_query, sentences
 from kb_core.semantic import Encoder, Meanings
 
@@ -211,6 +212,7 @@ class _Unit:
     words: float = 0.0
     section_words: float = 0.0  # the query's words its whole section holds (heading and text)
     steps: float = 0.0  # STEPS_BONUS: it starts numbered steps, and the query asks how to
+    kind: bool = False  # it holds the kind of answer the question asks for (answer_type)
     meaning: float = 0.0
 
 
@@ -307,6 +309,11 @@ def card(
     asides = {_plain(part) for aside in fields.get("asides") or () for part in sentences(aside)}
     lines: list[list[_Line]] = []  # each section's sentences
     steps_bonus = STEPS_BONUS if how_to(query) else 0.0
+    asked = answer_type.asked(query)  # a kind of answer: only a sentence of it is quoted
+
+    def of_kind(text: str) -> bool:
+        return asked is not None and answer_type.holds(asked, text, finder.clauses_in)
+
     for i, (anchor, heading, text) in enumerate(sections):
         lines.append(_lines(text, asides))
         if anchor is not None and _PROBLEM_HEADING.match(heading):
@@ -324,7 +331,8 @@ def card(
                 and _plain(line.text) not in (title, _plain(heading))  # the title said again
             ):
                 bonus = steps_bonus if steps_bonus and _in_steps(lines[i], n) else 0.0
-                units.append(_Unit(line.text, i, n, head + share(line.text), whole, bonus))
+                kind = of_kind(line.text)
+                units.append(_Unit(line.text, i, n, head + share(line.text), whole, bonus, kind))
     if not units:
         return None
     ranked = _to_encode(units)
@@ -333,13 +341,16 @@ def card(
     texts = [f"{sections[u.section][1]}: {u.text}"[:ENCODED_CHARS] for u in ranked]
     for u, cosine in zip(ranked, encoder.encode(texts) @ vector, strict=True):
         u.meaning = float(cosine)
+    if asked:
+        ranked = [u for u in ranked if u.kind]
+        if not ranked:
+            return None
     # the section of the best sentence; in it, an earlier sentence is preferred a little
     section = max(ranked, key=_fit).section
     best = max(
         (u for u in ranked if u.section == section),
         key=lambda u: _fit(u) - POSITION_PENALTY * min(u.position, 5),
     )
-
     shown = _card_text(best, lines[best.section])
     if shown is None:
         return None
@@ -375,6 +386,8 @@ def _to_encode(units: list[_Unit]) -> list[_Unit]:
     chosen = ranked[:ENCODED]
     if not any(u.steps for u in chosen):
         chosen += [u for u in ranked[ENCODED:] if u.steps][:1]
+    if not any(u.kind for u in chosen):
+        chosen += [u for u in ranked[ENCODED:] if u.kind and u not in chosen][:1]
     return chosen
 
 
