@@ -419,7 +419,7 @@ def test_the_kind_of_answer_a_question_asks_for(query: str, kind: str | None) ->
         (answer_type.WHEN, "Refunds go back to the payment method you paid with.", False),
         (answer_type.AMOUNT, "Team is $4 per user per month.", True),
         (answer_type.AMOUNT, "Business has no limit.", True),
-        (answer_type.AMOUNT, "Click Choose plan under Team or Business.", False),
+        (answer_type.AMOUNT, "2. Click Choose plan under Team or Business.", False),
         (answer_type.CAN, "You can't change your own role.", True),
         (answer_type.CAN, "Click Edit, then choose a new Role.", False),
         (answer_type.WHO, "Only the Owner and Admins can export the workspace.", True),

@@ -71,6 +71,7 @@ _HOLDS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+_STEP_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s")
 _CLAUSE = re.compile(r"[,;:()—–]|\s-\s")  # what separates a sentence's clauses
 
 
@@ -87,6 +88,7 @@ def holds(kind: str, sentence: str, about: Callable[[str], object] = bool) -> bo
     when the clause holds the query's words): "a Manager or Admin checks everyone's hours and
     approves them" says who approves timesheets; "Managers can still edit them until the pay
     period is locked; editing removes the approval" does not."""
+    sentence = _STEP_NUMBER.sub("", sentence)  # "2. Click Choose plan" holds no amount
     if kind == WHO:
         return any(bool(_HOLDS[WHO].search(c) and about(c)) for c in _CLAUSE.split(sentence))
     return bool(_HOLDS[kind].search(sentence))
