@@ -15,6 +15,7 @@ from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.config import load_config
 from kb_core.search import answer as search_answer
+from kb_core.search import answer_type
 from kb_core.search.answer import how_to, question_like
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import Meanings, Sections
@@ -383,3 +384,97 @@ def test_admonitions_are_found_in_both_syntaxes() -> None:
         "Use a company card.",
     ]
     assert aside_texts("No admonition here.\n\n    indented code\n") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("who can approve timesheets", answer_type.WHO),
+        ("Whose card is charged?", answer_type.WHO),
+        ("how long does a refund take", answer_type.WHEN),
+        ("when are approved hours sent to payroll", answer_type.WHEN),
+        ("How often does the realtime view refresh?", answer_type.WHEN),
+        ("how much does the team plan cost", answer_type.AMOUNT),
+        ("how many backup codes do I get", answer_type.AMOUNT),
+        ("what does the business plan cost", answer_type.AMOUNT),
+        ("can I change my own role", answer_type.CAN),
+        ("Is it possible to export my data?", answer_type.CAN),
+        ("when I open the app it crashes", None),  # a symptom, not a question about time
+        ("how do I remove a card", None),
+        ("where is my data stored", None),
+        ("why was I signed out", None),
+        ("", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(query: str, kind: str | None) -> None:
+    assert answer_type.asked(query) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "holds"),
+    [
+        (answer_type.WHEN, "Credit or debit card — 5–10 business days", True),
+        (answer_type.WHEN, "The link is valid for 24 hours.", True),
+        (answer_type.WHEN, "Hours are sent when a Manager or Admin locks a pay period.", True),
+        (answer_type.WHEN, "Refunds go back to the payment method you paid with.", False),
+        (answer_type.AMOUNT, "Team is $4 per user per month.", True),
+        (answer_type.AMOUNT, "Business has no limit.", True),
+        (answer_type.AMOUNT, "2. Click Choose plan under Team or Business.", False),
+        (answer_type.CAN, "You can't change your own role.", True),
+        (answer_type.CAN, "Click Edit, then choose a new Role.", False),
+        (answer_type.WHO, "Only the Owner and Admins can export the workspace.", True),
+        (answer_type.WHO, "Approved timesheets show a green tick.", False),
+    ],
+)
+def test_what_a_sentence_of_each_kind_holds(kind: str, sentence: str, holds: bool) -> None:
+    assert answer_type.holds(kind, sentence) is holds
+
+
+def test_a_role_answers_who_only_beside_what_was_asked() -> None:
+    def approve(clause: str) -> bool:
+        return "approv" in clause.lower()
+
+    lead = "At the end of each pay period, a Manager or Admin checks the hours and approves them."
+    edit = (
+        "Managers can still edit them until the pay period is locked; editing removes the approval."
+    )
+    assert answer_type.holds(answer_type.WHO, lead, approve)
+    assert not answer_type.holds(answer_type.WHO, edit, approve)
+
+
+def test_cards_quote_the_kind_of_answer_asked_for(
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Who" is answered by a role, "how long" by a duration, "can I" by what can or can't be
+    done: each of these quoted a sentence of the right article that did not say it (a green
+    tick, where refunds go, the steps to change someone else's role)."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # the text chosen, any score
+    with Searcher(example_build[0] / "index" / "public") as s:
+
+        def card(q: str) -> str:
+            found = s.search(q).answer
+            assert found is not None, q
+            return found.text
+
+        assert card("who can approve timesheets").startswith(
+            "At the end of each pay period, a Manager or Admin checks everyone's hours and "
+            "approves them."
+        )
+        assert card("how long does a refund take").startswith(
+            "Credit or debit card — 5–10 business days"
+        )
+        assert card("can I change my own role") == (
+            "You can't change your own role, and only the Owner can make someone an Admin."
+        )
+
+
+@pytest.mark.usefixtures("lenient")
+def test_no_card_when_the_hit_holds_no_answer_of_the_kind_asked(small: Path) -> None:
+    """The closing article says when and what, never who: a "who" question gets its article
+    as a result, and no card (a wrong answer costs more than none)."""
+    with Searcher(small) as s:
+        when = s.search("how long until my account is closed and my data removed?")
+        who = s.search("who can close my account and remove my data?")
+    assert when.answer is not None and "30 days" in when.answer.text
+    assert who.results and who.results[0].id == "close-account"
+    assert who.answer is None
