@@ -227,7 +227,8 @@ def suggest(
                 terms=(near.article_word, near.searched),
             )
             continue
-        g.action = _write(label, clean or [label], _other(g.language, default_language))
+        language = _other(g.language, default_language)
+        g.action = _write(label, clean or [label], language, g.examples)
     for w in weak:
         w.action = _weak_action(advisor, w, shown, _other(w.language, default_language))
         if w.action.kind == "write" and (found := translation(w.action.queries, w.language)):
@@ -269,12 +270,19 @@ def _other(language: str | None, default: str) -> str | None:
     return language if language and language != default else None
 
 
-def _write(label: str, queries: Sequence[str], language: str | None = None) -> Action:
-    """Write a new article (in ``language``, named in English, when it is not the default)."""
+def _write(
+    label: str, queries: Sequence[str], language: str | None = None, typed: Sequence[str] = ()
+) -> Action:
+    """Write a new article (in ``language``, named in English, when it is not the default),
+    titled after ``label`` as a visitor typed it (``typed``: "can't", not the logged "cant")."""
     from kb_core.i18n import language_name
+    from kb_core.search.text import normalize_query
 
-    title = readable_title(label)
-    shown = ", ".join(quote(q) for q in queries[:3])
+    spelled: dict[str, str] = {}  # a logged query -> how it was typed (its first example)
+    for t in typed:
+        spelled.setdefault(normalize_query(t), t)
+    title = readable_title(spelled.get(normalize_query(label), label))
+    shown = ", ".join(quote(spelled.get(q, q)) for q in queries[:3])
     which = f"{language_name(language, 'en')} " if language else ""
     return Action(
         "write",
@@ -315,4 +323,4 @@ def _weak_action(
             terms=(meant,),
         )
     clean = advisor.vocab.clearest([meant, *(q for q, _ in w.queries)]) or meant
-    return _write(clean, [q for q, _ in w.queries] or [clean], language)
+    return _write(clean, [q for q, _ in w.queries] or [clean], language, w.examples)

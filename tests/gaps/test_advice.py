@@ -98,3 +98,17 @@ def test_kb_gaps_process(store: str, config_path: Path, site_build: Path) -> Non
     failed = {f["label"]: f["action"] for f in data["failed_searches"]}
     assert failed["dark mode"]["title"] == "Dark mode"  # "dark theme" is in its group
     assert "zzqqxx" not in failed
+
+
+def test_a_new_article_is_titled_as_the_visitor_typed_it() -> None:
+    """The log keeps a query normalised ("cant"); the advice quotes and titles it as typed."""
+    from kb_reports.gaps.actions import _write
+
+    logged = "my boss cant see my hours"
+    action = _write(logged, [logged], None, ["My boss can't see my hours?"])
+    assert action.title == "My boss can't see my hours"
+    assert action.text == (
+        "Write a new article, e.g. “My boss can't see my hours”, that answers "
+        "“My boss can't see my hours?”."
+    )
+    assert _write(logged, [logged]).title == "My boss cant see my hours"  # nothing typed kept
