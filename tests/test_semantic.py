@@ -487,3 +487,58 @@ def test_a_searching_process_runs_its_products_on_one_blas_thread(
     before, after = json.loads(out.stdout)
     assert before and set(before) == {2}
     assert after and set(after) == {1}
+
+
+def test_titles_encoder_is_ready_before_the_titles_are_known(tmp_path: Path) -> None:
+    """A first build forks the titles' encoder as it starts (prepare_encoder), so the model
+    loads while the content is read: handed the titles later, that child encodes them into the
+    cache, as one forked for them would. Handed none (a build refused), it leaves; a build
+    that finds the cache (most later builds need no model) prepares none."""
+    from kb_builder.index import documents
+    from kb_builder.index.documents import (
+        VECTORS_CACHE,
+        encode_titles,
+        meaning_text,
+        prepare_encoder,
+        titles_encoded,
+    )
+    from kb_core.semantic import MODEL_NAME
+
+    texts = [meaning_text(d) for d in CARDS]
+    prepare_encoder(tmp_path / "w")
+    assert documents._encoding is not None  # forked before any title is known
+    encode_titles(texts, tmp_path / "w", "salt")
+    titles_encoded()
+    saved = Cache(tmp_path / "w" / VECTORS_CACHE, "salt")
+    expected = encoder().encode(texts).astype(np.float16)
+    found = [saved.get(t, MODEL_NAME) for t in texts]
+    assert all(np.array_equal(f, e) for f, e in zip(found, expected, strict=True))
+    prepare_encoder(tmp_path / "w")
+    assert documents._encoding is None
+    prepare_encoder(tmp_path / "x")
+    titles_encoded()  # returns: the child left without titles, and wrote nothing
+    assert not (tmp_path / "x" / VECTORS_CACHE).exists()
+
+
+def test_section_vectors_are_made_while_the_titles_are_on_their_way(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """An index makes its section vectors before it asks for the title vectors, which the
+    build may still be encoding in another process: asking first would only wait for them."""
+    from kb_builder.index import writer
+
+    order: list[str] = []
+    real = writer.section_vectors
+
+    def sections(*args: Any, **kwargs: Any) -> Sections:
+        order.append("sections")
+        return real(*args, **kwargs)
+
+    def titles() -> np.ndarray:
+        order.append("titles")
+        return title_vectors(list(CARDS), Cache(None, ""))
+
+    monkeypatch.setattr(writer, "section_vectors", sections)
+    build_index(list(CARDS), tmp_path / "ix", vectors=titles)
+    assert order == ["sections", "titles"]
+    assert Meanings.load(tmp_path / "ix") is not None
