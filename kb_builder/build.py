@@ -31,7 +31,6 @@ from kb_builder.index.documents import (
     encode_titles,
     index_docs,
     meaning_text,
-    prepare_encoder,
     search_entries,
     to_index_doc,
     update_indexes,
@@ -118,16 +117,12 @@ def build_site(
     salt = f"{code_digest()} {content_dir.as_posix()}"
     # The workers fork now, before the content is loaded: each would otherwise carry a copy
     # of the whole knowledge base (the memory of a 10,000-article build). Those that render
-    # import MkDocs themselves, in parallel, while this process loads the content; the index
-    # worker has the titles' encoder load the sentence model meanwhile.
+    # import MkDocs themselves, in parallel, while this process loads the content.
     with (
         ProcessPoolExecutor(max_workers=1, mp_context=_FORK) as index_pool,
         ProcessPoolExecutor(max_workers=workers, mp_context=_FORK, initializer=warm_up) as pool,
     ):
-        if config.semantic_search:
-            index_pool.submit(prepare_encoder, work)
-        else:
-            index_pool.submit(os.getpid)
+        index_pool.submit(os.getpid)
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
         kb, problems = load_and_check(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import pickle
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -121,90 +120,48 @@ def meaning_text(doc: IndexDoc | Article) -> str:
     return f"{doc.title}; {', '.join(keywords)}" if keywords else doc.title
 
 
-def prepare_encoder(work: Path) -> None:
-    """Fork the child that :func:`encode_titles` will hand the titles to, and have it load the
-    sentence model at once, while the build is still reading the content: encoding the titles
-    is a build's longest task, and it then starts with the model ready (onnxruntime's import
-    and session take about a quarter of a second).
-
-    Only for a first build (no title vectors' cache in ``work``): a later one most often finds
-    every title there, and needs no model at all.
-    """
-    global _encoding, _handoff
-    titles_encoded()
-    if not hasattr(os, "fork") or (work / VECTORS_CACHE).exists():
-        return
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the child leaves by os._exit, unseen by coverage)
-        code = 1
-        try:
-            os.close(write)
-            from kb_core.semantic import encoder
-
-            encoder()
-            with os.fdopen(read, "rb") as f:
-                sent = f.read()
-            if sent:  # nothing when the build stopped before its titles were known
-                _encode(*pickle.loads(sent))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(read)
-    _encoding, _handoff = pid, write
-
-
 def encode_titles(texts: list[str], work: Path, salt: str) -> None:
     """Start encoding the :func:`meaning_text` of each article that the title vectors' cache
     lacks, and saving the cache; :func:`titles_encoded` waits for it.
 
     The build runs this in the index worker as soon as the content is loaded. The model runs in
-    a child process forked for it (or ahead of time, by :func:`prepare_encoder`), so its memory
-    (the model, onnxruntime's library and arenas: about 80 MB) leaves with that child instead
-    of staying in the worker; and this returns at once, so the worker writes the Whoosh indexes
-    on the other core while the child encodes, and waits for the titles only where their
-    vectors are saved (:func:`update_indexes`; up to ``OVERLAP_MAX`` articles). Should the
-    child fail, :func:`update_indexes` encodes what the cache lacks itself.
+    a child process forked for it, so its memory (the model, onnxruntime's library and arenas:
+    about 80 MB) leaves with that child instead of staying in the worker; and this returns at
+    once, so the worker writes the Whoosh indexes on the other core while the child encodes,
+    and waits for the titles only where their vectors are saved (:func:`update_indexes`; up to
+    ``OVERLAP_MAX`` articles). Should the child fail, :func:`update_indexes` encodes what the
+    cache lacks itself.
     """
-    global _encoding, _handoff
-    if _handoff is not None:  # the child is there, its model loaded or loading
-        write, _handoff = _handoff, None
-        with os.fdopen(write, "wb") as f:
-            f.write(pickle.dumps((texts, work, salt)))
-        return
+    global _encoding
+
+    def encode() -> None:
+        known = Cache(work / VECTORS_CACHE, salt)
+        encode_missing(texts, known)
+        known.save()
+
     titles_encoded()  # one child at a time: both save the same cache
     if not hasattr(os, "fork"):
-        _encode(texts, work, salt)
+        encode()
         let_model_go()
         return
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child leaves by os._exit, unseen by coverage)
         code = 1
         try:
-            _encode(texts, work, salt)
+            encode()
             code = 0
         finally:
             os._exit(code)
     _encoding = pid
 
 
-def _encode(texts: list[str], work: Path, salt: str) -> None:
-    known = Cache(work / VECTORS_CACHE, salt)
-    encode_missing(texts, known)
-    known.save()
-
-
 _encoding: int | None = None  # the child of encode_titles until titles_encoded waits for it
-_handoff: int | None = None  # the pipe to the child of prepare_encoder, until it has the titles
 
 
 def titles_encoded() -> None:
     """Wait until the titles that :func:`encode_titles` started encoding are in the cache
     (at once when none are on their way)."""
-    global _encoding, _handoff
-    if _handoff is not None:  # a prepared child that will get no titles: let it go
-        os.close(_handoff)
-        _handoff = None
+    global _encoding
     pid, _encoding = _encoding, None
     if pid is None:
         return
