@@ -180,13 +180,11 @@ def _finish(
     try:
         (tmp / Meanings.FILE).unlink(missing_ok=True)  # a patched copy links the old one
         if vectors is not None:
-            # the sections first: the titles may still be on their way from the process that
-            # encodes them (a build's longest task), and this one would only wait for them.
-            # Above OVERLAP_MAX articles that process has left (with its memory) already.
-            known = Meanings.kept_sections(index_dir)  # the last build's, by their text
-            sections = section_vectors(docs, known)
+            # the titles first: encoding them in another process overlapped the Whoosh write,
+            # and that process has left (with its memory) before the sections are encoded
             titles = vectors() if callable(vectors) else vectors
-            Meanings.save(tmp, [d.id for d in docs], titles, sections)
+            known = Meanings.kept_sections(index_dir)  # the last build's, by their text
+            Meanings.save(tmp, [d.id for d in docs], titles, section_vectors(docs, known))
         _write_meta(tmp, language, len(docs))
         _swap_in(tmp, index_dir)
     except BaseException:
