@@ -144,7 +144,8 @@ _FENCE = re.compile(r"^\s*(```+|~~~+)")
 # A code span may wrap lines but never crosses a blank line (the end of a paragraph).
 _CODE_SPAN = re.compile(r"(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL)
 _TAG_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-_MD_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
+# a link's destination may hold balanced parentheses, as Markdown reads it: "alert(3)"
+_MD_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)")
 # An attr_list: every token is #id, .class or key=value, so prose in braces is not taken for one.
 _TOKEN = r"""(?:[#.][^\s{}]+|[^\s=#.{}'"]+=(?:"[^"]*"|'[^']*'|[^\s{}'"]+))"""
 _ATTR_LIST = re.compile(r"\{:?[ ]*(" + _TOKEN + r"(?:[ ]+" + _TOKEN + r")*)[ ]*\}")

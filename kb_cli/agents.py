@@ -46,7 +46,13 @@ def _emit(text: str, output: Path | None) -> None:
     ["md", "html", "text", "json"],
     "Markdown, HTML, plain text, or JSON (id, title, url, summary, visibility, snippets).",
 )
-@click.option("--limit", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 50),
+    default=3,
+    show_default=True,
+    help="How many links to give.",
+)
 @click.option(
     "--internal",
     is_flag=True,
@@ -98,7 +104,7 @@ def export() -> None:
 
 @export.command()
 @common_options
-@format_option(["json", "csv"])
+@format_option(["json", "csv"], "json (one object) or csv (one row a reply).")
 @click.option(
     "--body",
     type=click.Choice(["text", "md", "html"]),
@@ -129,7 +135,7 @@ def replies(
 
 @export.command()
 @common_options
-@format_option(["text", "json", "csv"])
+@format_option(["text", "json", "csv"], "text (a table), json or csv.")
 @click.option(
     "--since",
     type=click.Choice(list(_SINCE)),
@@ -137,7 +143,13 @@ def replies(
     show_default=True,
     help="Window of agent visits to count.",
 )
-@click.option("--limit", type=click.IntRange(1, 10_000), default=25, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=25,
+    show_default=True,
+    help="How many articles to list.",
+)
 @output_file_option()
 @build_dir_option("The build whose manifests give the titles.")
 def shares(

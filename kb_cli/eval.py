@@ -50,7 +50,7 @@ def _floor(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @common_options
 @click.argument("queries", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
-@format_option(["text", "json"])
+@format_option(["text", "json"], "text (a table by kind) or json (every figure).")
 @click.option(
     "--fail-under",
     "floors",

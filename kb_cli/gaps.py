@@ -34,7 +34,7 @@ DEFAULT_HTML = "gaps-report.html"
 @build_dir_option("The build whose manifest and index to compare with.")
 @click.option(
     "--since",
-    type=click.Choice(["7d", "30d", "90d", "all"]),
+    type=click.Choice(["7d", "30d", "90d", "365d", "all"]),
     default="30d",
     show_default=True,
     help="Window of searches, ratings and requests to read.",

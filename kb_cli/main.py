@@ -202,7 +202,7 @@ def _print_problems(problems: list[Problem], fmt: str, limit: int | None = None)
 @main.command()
 @common_options
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-@format_option(["text", "json"])
+@format_option(["text", "json"], "text (one problem a line, FILE:LINE first) or json.")
 @click.option(
     "--previous",
     type=click.Path(file_okay=False, path_type=Path),
@@ -336,9 +336,15 @@ def _print_schedule(report: Any, preview: bool) -> None:
 @common_options
 @click.argument("query")
 @build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="How many results to print.",
+)
 @click.option("--category", default=None, help="Only this top-level category (slug).")
-@format_option(["text", "json"])
+@format_option(["text", "json"], "text (one result a line) or json (every field).")
 @lang_option("Search")
 def search(
     content_dir: Path,

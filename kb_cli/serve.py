@@ -40,7 +40,13 @@ def _config_path(value: str | None) -> str | None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 @click.option(
     "--build-dir",
     default="build",
@@ -175,13 +181,26 @@ def _row(d: Any) -> dict[str, Any]:
 
 
 @click.command("outbox")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False))
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Site config (default: site_config.yml if present).",
+)
 @click.option("--database-url", default=None, help="Store URL (default: from the config).")
 @click.option(
     "--retry", is_flag=True, help="Make every waiting or failed delivery due now and try it."
 )
 @click.option("--all", "show_all", is_flag=True, help="Also list delivered requests.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table (one request a line) or json.",
+)
 def outbox(
     config_path: str | None, database_url: str | None, retry: bool, show_all: bool, fmt: str
 ) -> None:

@@ -24,6 +24,10 @@ BODY: list[tuple[str, list[str]]] = [
         "[click me](javascript:window.__pwned=3)",
         ["unsafe link removed: javascript:window.__pwned=3"],
     ),
+    (  # the whole destination, parentheses and all, as Markdown reads it
+        "[or me](javascript:alert(window.__pwned=11))",
+        ["unsafe link removed: javascript:alert(window.__pwned=11)"],
+    ),
     ('<iframe src="javascript:parent.__pwned=4"></iframe>', ["raw HTML removed: <iframe>"]),
     (
         '<p id="hover" onmouseover="window.__pwned=5">hover me</p>',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -72,3 +73,24 @@ def test_serve_answers_from_a_relative_build_dir(
     with client.get("/") as home, client.get("/guide/") as guide:
         assert home.status_code == 200 and guide.status_code == 200
         assert b"Hello." in guide.data
+
+
+def test_every_option_says_what_it_does() -> None:
+    """`kb COMMAND --help` explains each option (kb outbox --config, kb search --limit and
+    every --format had none)."""
+    ctx = click.Context(main)
+
+    def undocumented(cmd: click.Command, path: str) -> list[str]:
+        if isinstance(cmd, click.Group):
+            return [
+                found
+                for name in cmd.list_commands(ctx)
+                for found in undocumented(cmd.get_command(ctx, name), f"{path} {name}")  # type: ignore[arg-type]
+            ]
+        return [
+            f"{path} {p.opts[0]}"
+            for p in cmd.params
+            if isinstance(p, click.Option) and not p.hidden and not p.help
+        ]
+
+    assert undocumented(main, "kb") == []

@@ -20,7 +20,7 @@ from kb_store.sources import SourceRow
 
 log = logging.getLogger(__name__)
 
-SINCE: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
+SINCE: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
 
 ActionKind = Literal[
     "write", "translate", "add-keyword", "add-synonym", "improve", "rewrite", "review"
@@ -28,7 +28,7 @@ ActionKind = Literal[
 
 
 def window_for(since: str, now: datetime) -> Window:
-    """The window ``--since`` names (7d, 30d, 90d or all), ending at ``now``.
+    """The window ``--since`` names (7d, 30d, 90d, 365d or all), ending at ``now``.
 
     Raises ValueError for anything else.
     """

@@ -116,6 +116,16 @@ def test_weak_and_daily(db: str, tmp_path: Path) -> None:
     assert "no build manifest" in r.notes[0]
 
 
+def test_a_year(db: str, tmp_path: Path) -> None:
+    """--since 365d, as `kb export shares` takes: every search here, with the year before."""
+    r = report(db, "365d", tmp_path)
+    assert [(g.key, g.searches, g.previous) for g in r.failed] == [
+        ("refund", 9, 0),
+        ("venmo", 3, 0),
+        ("zell", 2, 0),
+    ]
+
+
 def test_all_time(db: str, tmp_path: Path) -> None:
     r = report(db, "all", tmp_path)
     assert [(g.key, g.searches, g.previous) for g in r.failed] == [
@@ -125,7 +135,7 @@ def test_all_time(db: str, tmp_path: Path) -> None:
     ]  # "fax" was searched once: under min_searches
 
 
-@pytest.mark.parametrize(("since", "code"), [("7d", 1), ("90d", 1)])
+@pytest.mark.parametrize(("since", "code"), [("7d", 1), ("90d", 1), ("365d", 1)])
 def test_fail_if_new_gaps_cli(db: str, since: str, code: int) -> None:
     res = CliRunner().invoke(
         gaps,
