@@ -21,6 +21,7 @@ from kb_cli.main import (
     emit,
     format_option,
     lang_option,
+    limit_option,
     load_site_config,
     output_file_option,
     portal_language,
@@ -46,13 +47,7 @@ def _emit(text: str, output: Path | None) -> None:
     ["md", "html", "text", "json"],
     "Markdown, HTML, plain text, or JSON (id, title, url, summary, visibility, snippets).",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 50),
-    default=3,
-    show_default=True,
-    help="How many links to give.",
-)
+@limit_option(50, 3, "How many links to give.")
 @click.option(
     "--internal",
     is_flag=True,
@@ -143,13 +138,7 @@ def replies(
     show_default=True,
     help="Window of agent visits to count.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 10_000),
-    default=25,
-    show_default=True,
-    help="How many articles to list.",
-)
+@limit_option(10_000, 25, "How many articles to list.")
 @output_file_option()
 @build_dir_option("The build whose manifests give the titles.")
 def shares(

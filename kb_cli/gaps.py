@@ -19,6 +19,7 @@ from kb_cli.main import (
     common_options,
     emit,
     format_option,
+    limit_option,
     load_site_config,
     output_file_option,
 )
@@ -53,13 +54,7 @@ DEFAULT_HTML = "gaps-report.html"
     is_flag=True,
     help="Exit 1 when a failed-search group was first seen inside the window.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 10_000),
-    default=25,
-    show_default=True,
-    help="Rows per section.",
-)
+@limit_option(10_000, 25, "Rows per section.")
 def gaps(
     content_dir: Path,
     config_path: Path | None,

@@ -160,6 +160,13 @@ def portal_language(config: Any, lang: str | None) -> str | None:
     return lang
 
 
+def limit_option(most: int, default: int, help: str) -> Callable[[F], F]:
+    """``--limit``: how many of something to show, 1 to ``most``."""
+    return click.option(
+        "--limit", type=click.IntRange(1, most), default=default, show_default=True, help=help
+    )
+
+
 def format_option(choices: Sequence[str], help: str | None = None) -> Callable[[F], F]:
     """``--format``, into the ``fmt`` parameter; the first choice is the default."""
     return click.option(
@@ -336,13 +343,7 @@ def _print_schedule(report: Any, preview: bool) -> None:
 @common_options
 @click.argument("query")
 @build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 100),
-    default=10,
-    show_default=True,
-    help="How many results to print.",
-)
+@limit_option(100, 10, "How many results to print.")
 @click.option("--category", default=None, help="Only this top-level category (slug).")
 @format_option(["text", "json"], "text (one result a line) or json (every field).")
 @lang_option("Search")

@@ -32,6 +32,16 @@ def _need_server_extra(command: str) -> None:
         ) from None
 
 
+# --config of the commands that run the app (a str: the app factory takes one)
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Site config (default: site_config.yml if present).",
+)
+
+
 def _config_path(value: str | None) -> str | None:
     if value:
         return value
@@ -54,13 +64,7 @@ def _config_path(value: str | None) -> str | None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output of `kb build`.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="site_config.yml (default: ./site_config.yml when present).",
-)
+@CONFIG_OPTION
 @click.option(
     "--widget-demo",
     is_flag=True,
@@ -181,13 +185,7 @@ def _row(d: Any) -> dict[str, Any]:
 
 
 @click.command("outbox")
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Site config (default: site_config.yml if present).",
-)
+@CONFIG_OPTION
 @click.option("--database-url", default=None, help="Store URL (default: from the config).")
 @click.option(
     "--retry", is_flag=True, help="Make every waiting or failed delivery due now and try it."
