@@ -20,6 +20,7 @@ from feedback_api.schemas import (
 from feedback_api.services import services
 from feedback_api.widget import event_origin
 from kb_core.errors import IndexUnavailable
+from kb_core.search.person import asks_for_person
 from kb_core.search.searcher import SearchResponse
 from kb_store.tables import click_row, search_row
 
@@ -70,6 +71,26 @@ def _answer(found: SearchResponse) -> dict[str, Any] | None:
     }
 
 
+def _outcome(q: str, found: SearchResponse, lang: str | None) -> dict[str, Any]:
+    """What a search gets besides its results: ``contact`` when it asks to reach a person
+    (kb_core.search.person) and the site has its contact form, which the portal then offers
+    first. Its words are no evidence that an article answers it ("contact support" matched
+    *Roles and permissions*, whose text says "contact support", with full confidence): it is
+    ``answered``, with its card, only by an article whose title is itself about reaching a
+    person ("How to contact us"). Where the site has no form and no such article, it is a gap
+    for ``kb gaps``."""
+    language = chosen_language(lang)
+    asks = asks_for_person(q, language)
+    answered = found.answered and found.total > 0
+    if asks:
+        answered = answered and asks_for_person(found.results[0].title, language)
+    return {
+        "contact": asks and services().config.contact.enabled,
+        "answered": answered,
+        "answer": _answer(found) if answered or not asks else None,
+    }
+
+
 def _where(event: Sourced) -> dict[str, str | None]:
     source, host = event_origin(event)
     return {"source": source, "host": host}
@@ -103,13 +124,15 @@ def search() -> Response:
     s = services()
     limit = params.limit or s.config.search.results_per_page
     found = _search(params.q, limit, params.category, correct=params.correct, lang=params.lang)
+    outcome = _outcome(params.q, found, params.lang)
     row = search_row(
         query=found.normalized,
         raw_query=params.q,
         hits=found.total,
         category=params.category,
         corrected=found.corrected,
-        answered=found.answered,
+        answered=outcome["answered"],
+        contact=outcome["contact"],
         visitor=s.visitors.token(),
         **_where(params),
         language=logged_language(params.lang),  # "failed searches in German"
@@ -121,10 +144,9 @@ def search() -> Response:
         matches=found.matches,
         did_you_mean=found.did_you_mean,
         corrected=found.corrected,
-        answered=found.answered and found.total > 0,
         confidence=round(found.confidence, 3),
-        answer=_answer(found),
         results=_results(found),
+        **outcome,  # contact, answered, answer
     )
 
 
@@ -134,21 +156,30 @@ def suggest() -> Response:
     page logs a query once it settles, through /api/search)."""
     params = parse_args(SuggestParams)
     if not params.q:
-        return jsonify(query="", total=0, matches=0, answered=False, confidence=0.0, suggestions=[])
+        return jsonify(
+            query="",
+            total=0,
+            matches=0,
+            answered=False,
+            contact=False,
+            confidence=0.0,
+            suggestions=[],
+        )
     # complete: a finished text (the contact form's subject), searched whole and answered with
     # the card, and still not logged: it is not a search the visitor made
     found = _search(params.q, params.limit, prefix=not params.complete, lang=params.lang)
-    card = {"answer": _answer(found)} if params.complete else {}
+    outcome = _outcome(params.q, found, params.lang)
+    if not params.complete:
+        del outcome["answer"]
     return jsonify(
         query=params.q,
         total=found.total,
         matches=found.matches,
         did_you_mean=found.did_you_mean,
         corrected=found.corrected,
-        answered=found.answered and found.total > 0,
         confidence=round(found.confidence, 3),
         suggestions=_results(found),
-        **card,
+        **outcome,  # contact, answered, and with complete the answer card
     )
 
 

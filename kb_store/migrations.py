@@ -197,6 +197,15 @@ def _v7(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN language VARCHAR(12)"))
 
 
+def _v8(conn: sa.Connection) -> None:
+    """The search 'contact' flag: it asked for a person and the portal offered the contact form."""
+    false = "0" if conn.dialect.name == "sqlite" else "false"
+    # Searches logged before were never offered the form: they keep their outcome.
+    conn.execute(
+        sa.text(f"ALTER TABLE searches ADD COLUMN contact BOOLEAN NOT NULL DEFAULT {false}")
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step; ``version`` is what ``schema_version`` records once it is applied."""
@@ -217,5 +226,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, _v5),
     Migration(6, _v6),
     Migration(7, _v7),
+    Migration(8, _v8),
 )
 LATEST = MIGRATIONS[-1].version

@@ -27,9 +27,11 @@ __all__ = [
     "ContactRow",
     "DayRow",
     "FailedRow",
+    "PersonRow",
     "QueryDetail",
     "RatingRow",
     "Window",
+    "asked_for_person",
     "clicked_queries",
     "contacts",
     "daily",
@@ -47,8 +49,14 @@ __all__ = [
 # -- searches -----------------------------------------------------------------------------------
 
 # The one definition of a failed search: nothing found, or nothing confident (the search
-# logged it unanswered). Every section that counts, groups or trends failures uses it.
-UNANSWERED: sa.ColumnElement[bool] = sa.or_(searches.c.hits == 0, searches.c.answered.is_(False))
+# logged it unanswered), unless it asked for a person and was offered the contact form (then
+# the form answered it, not an article: a third outcome, neither failed nor answered). Every
+# section that counts, groups or trends failures uses it.
+ASKED_FOR_PERSON: sa.ColumnElement[bool] = searches.c.contact.is_(True)
+UNANSWERED: sa.ColumnElement[bool] = sa.and_(
+    searches.c.contact.is_(False),
+    sa.or_(searches.c.hits == 0, searches.c.answered.is_(False)),
+)
 ANSWERED: sa.ColumnElement[bool] = sa.and_(searches.c.hits > 0, searches.c.answered.is_(True))
 
 
@@ -70,6 +78,34 @@ def daily(conn: sa.Connection, w: Window) -> list[DayRow]:
         .order_by(day)
     )
     return [DayRow(str(d), int(n), int(f or 0)) for d, n, f in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """Searches of a window that asked for a person and were offered the contact form."""
+
+    searches: int
+    visitors: int
+    queries: list[tuple[str, int]]  # normalised, most searched first
+
+
+def asked_for_person(conn: sa.Connection, w: Window, limit: int = 5) -> PersonRow:
+    """The window's searches that asked for a person (offered the contact form), their
+    visitors and their ``limit`` most searched wordings."""
+    c = searches.c
+    where = (ASKED_FOR_PERSON, *in_window(unindexed(c.ts), w))
+    n, visitors = conn.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(c.visitor))).where(*where)
+    ).one()
+    count = sa.func.count().label("n")
+    top = conn.execute(
+        sa.select(c.query, count)
+        .where(*where)
+        .group_by(c.query)
+        .order_by(count.desc(), c.query)
+        .limit(limit)
+    )
+    return PersonRow(int(n or 0), int(visitors or 0), [(str(q), int(k)) for q, k in top])
 
 
 @dataclass(frozen=True)
@@ -223,18 +259,19 @@ class ContactRow:
     topic: str
     subject: str
     context: dict[str, Any]
+    language: str | None = None  # the portal it was written in (None: a site of one language)
 
 
 def contacts(conn: sa.Connection, w: Window) -> list[ContactRow]:
     """Contact requests of the window, oldest first."""
     c = contact_requests.c
     query = (
-        sa.select(c.id, c.created_at, c.visitor, c.topic, c.subject, c.context)
+        sa.select(c.id, c.created_at, c.visitor, c.topic, c.subject, c.context, c.language)
         .where(*in_window(c.created_at, w))
         .order_by(c.created_at, c.id)
     )
     out = []
-    for i, created, visitor, topic, subject, context in conn.execute(query):
+    for i, created, visitor, topic, subject, context, language in conn.execute(query):
         out.append(
             ContactRow(
                 id=int(i),
@@ -243,6 +280,7 @@ def contacts(conn: sa.Connection, w: Window) -> list[ContactRow]:
                 topic=str(topic or ""),
                 subject=str(subject or ""),
                 context=context if isinstance(context, dict) else {},
+                language=language,
             )
         )
     return out

@@ -59,6 +59,9 @@ searches = sa.Table(
     sa.Column("corrected", sa.Boolean, nullable=False),
     # False when nothing was found or no result reached the confidence threshold: a gap.
     sa.Column("answered", sa.Boolean, nullable=False),
+    # True when it asked for a person (kb_core.search.person) and the portal offered the
+    # contact form first: neither answered by an article nor a gap (answered is False).
+    sa.Column("contact", sa.Boolean, nullable=False),
     *_origin(),
 )
 # The contact form's deflection trail: 'started' (first keystroke), 'opened' (a suggested
@@ -230,11 +233,13 @@ def search_row(
     corrected: bool,
     visitor: str,
     answered: bool | None = None,
+    contact: bool = False,
     source: str | None = None,
     host: str | None = None,
     language: str | None = None,
 ) -> dict[str, Any]:
-    """A ``searches`` row, stamped now; ``answered`` defaults to whether anything was found."""
+    """A ``searches`` row, stamped now; ``answered`` defaults to whether anything was found;
+    ``contact``: it asked for a person and was offered the contact form (never answered)."""
     return {
         "ts": utcnow(),
         "query": query[:200],
@@ -242,7 +247,8 @@ def search_row(
         "hits": hits,
         "category": category,
         "corrected": corrected,
-        "answered": bool(hits) if answered is None else answered and bool(hits),
+        "answered": (bool(hits) if answered is None else answered and bool(hits)) and not contact,
+        "contact": contact,
         "visitor": visitor,
         "source": source,
         "host": host,

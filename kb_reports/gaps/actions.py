@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb_core.manifest import ManifestArticle
+from kb_core.search.person import asks_for_person
 from kb_reports.gaps.articles import PublishedArticles, TermIndex
 from kb_reports.gaps.grouping import Grouper
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
@@ -46,6 +47,9 @@ Shown = Callable[[str, str | None], tuple[str | None, str | None]]
 # (queries, their portal's language) -> the default language's article that search answers
 # them with, confidently, when that language's portal shows it untranslated (else None)
 InDefault = Callable[[Sequence[str], str | None], str | None]
+
+
+CONTACT_US = "How to contact us"
 
 
 def quote(text: str) -> str:
@@ -192,6 +196,9 @@ def suggest(
                 queries=tuple((clean or [g.label])[:EXAMPLES]),
             )
             continue
+        if asks_for_person(label, g.language or default_language or "en"):
+            g.action = _contact_us(clean or [label])
+            continue
         found = translation(clean or [g.label], g.language, "found nothing")
         if found is not None:
             g.action = found
@@ -288,6 +295,21 @@ def _write(
         "write",
         f"Write a new {which}article, e.g. {quote(title)}, that answers {shown}.",
         title=title,
+        queries=tuple(queries[:EXAMPLES]),
+    )
+
+
+def _contact_us(queries: Sequence[str]) -> Action:
+    """Searches asking for a person that found nothing: the portal offers the contact form to
+    such searches, so these were made with none to offer (a site without the form, or logged
+    before it was offered); the article to write is how to reach a person, not "Talk to a
+    human"."""
+    shown = ", ".join(quote(q) for q in queries[:3])
+    return Action(
+        "write",
+        f"Write a short {quote(CONTACT_US)} article (how to reach support: email, phone, hours) "
+        f"for {shown}: these visitors asked for a person and were offered no way to reach one.",
+        title=CONTACT_US,
         queries=tuple(queries[:EXAMPLES]),
     )
 

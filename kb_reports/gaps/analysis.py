@@ -18,7 +18,7 @@ from typing import Any
 from kb_core.config import SiteConfig
 from kb_reports.gaps.actions import EXAMPLES, Advisor, InDefault, Shown, quote, suggest
 from kb_reports.gaps.articles import PublishedArticles
-from kb_reports.gaps.escalations import answered, escalation_topics, plain_query
+from kb_reports.gaps.escalations import escalation_topics, plain_query, searched_before
 from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
@@ -101,13 +101,10 @@ class Analysis:
         self._context: list[tuple[str, int, int]] = []  # (plain query, hits, request id)
         for c in self.contact_rows:
             seen: set[tuple[str, bool]] = set()
-            for item in c.context.get("searches") or ():
-                if isinstance(item, dict) and isinstance(item.get("q"), str):
-                    plain = plain_query(item["q"])
-                    found = answered(item)
-                    if plain and (plain, found) not in seen:
-                        seen.add((plain, found))
-                        self._context.append((plain, int(found), c.id))
+            for plain, found in searched_before(c):
+                if plain and (plain, found) not in seen:
+                    seen.add((plain, found))
+                    self._context.append((plain, int(found), c.id))
         self._failed: Grouping | None = None
         self._found: dict[str, int] | None = None
         # sentence vectors encoded by this report, for build_report to cache once the

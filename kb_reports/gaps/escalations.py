@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb_core.search.person import asks_for_person
 from kb_reports.gaps.actions import EXAMPLES, quote
 from kb_reports.gaps.grouping import Grouping
 from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup
@@ -19,7 +20,7 @@ from kb_reports.gaps.terms import words_of
 from kb_reports.gaps.words import Vocabulary, readable_title
 from kb_store.reports import ContactRow
 
-__all__ = ["answered", "escalation_topics", "plain_query"]
+__all__ = ["answered", "escalation_topics", "plain_query", "searched_before"]
 
 
 @dataclass
@@ -43,6 +44,19 @@ def plain_query(query: str) -> str:
     return " ".join(words_of(query))
 
 
+def searched_before(c: ContactRow) -> list[tuple[str, bool]]:
+    """(plain query, found a confident answer) of each search a contact request's context
+    lists, in order; a search that asked for a person ("talk to a human") is left out: it was
+    offered the form, so it neither found nothing nor found an article (as in the log)."""
+    return [
+        (plain_query(item["q"]), answered(item))
+        for item in c.context.get("searches") or ()
+        if isinstance(item, dict)
+        and isinstance(item.get("q"), str)
+        and not asks_for_person(item["q"], c.language or "en")
+    ]
+
+
 def escalation_topics(
     contact_rows: Sequence[ContactRow],
     failed: Sequence[FailedGroup],
@@ -57,11 +71,7 @@ def escalation_topics(
         topic = c.topic or "(no topic)"
         total[topic] += 1
         read = bool(c.context.get("viewed") or c.context.get("viewed_articles"))
-        searched = [
-            (plain_query(item["q"]), int(answered(item)))
-            for item in c.context.get("searches") or ()
-            if isinstance(item, dict) and isinstance(item.get("q"), str)
-        ]
+        searched = [(q, int(found)) for q, found in searched_before(c)]
         found_nothing = bool(searched) and all(h == 0 for _, h in searched)
         if read and not found_nothing:
             continue

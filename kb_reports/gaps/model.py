@@ -15,7 +15,7 @@ from typing import Any, Literal
 from kb_core.manifest import ManifestArticle
 from kb_reports.gaps.articles import PublishedArticles, StaleArticle
 from kb_store.languages import LanguageRow
-from kb_store.reports import DayRow, Window
+from kb_store.reports import DayRow, PersonRow, Window
 from kb_store.sources import SourceRow
 
 log = logging.getLogger(__name__)
@@ -227,6 +227,8 @@ class GapReport:
     # a site of several languages: each language's searches, and what it lacks that is read
     languages: list[LanguageRow] = field(default_factory=list)
     untranslated: list[Untranslated] = field(default_factory=list)
+    # searches that asked for a person and were offered the contact form: not gaps to write
+    asked_for_person: PersonRow = field(default_factory=lambda: PersonRow(0, 0, []))
 
     @property
     def widget_used(self) -> bool:
@@ -287,6 +289,7 @@ class GapReport:
                 {"section": section, "rank": rank, "action": asdict(action)}
                 for section, rank, action in self.next_actions()
             ],
+            "asked_for_person": asdict(self.asked_for_person),
             "daily": [asdict(d) for d in self.daily],
             "sources": [asdict(s) for s in self.sources],
             "widget_pages": [asdict(p) for p in self.widget_pages],

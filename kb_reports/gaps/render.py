@@ -201,6 +201,17 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "queries": "; ".join(q for q, _ in p.queries),
             "evidence": f"{p.failed} of {p.searches} widget searches on this page found nothing",
         }
+    person = report.asked_for_person
+    if person.searches:
+        yield {
+            "section": "asked_for_person",
+            "key": "contact",
+            "title": "Asked for a person",
+            "searches": person.searches,
+            "visitors": person.visitors,
+            "queries": "; ".join(q for q, _ in person.queries),
+            "evidence": "offered the contact form first: not a gap to write",
+        }
     for tr in report.untranslated:
         yield {
             "section": "untranslated",

@@ -112,6 +112,7 @@ def build_report(
         scores = helpfulness(catalog, sql.rating_rows(conn, window))
         reasons = sql.rating_reasons(conn, window)
         daily = sql.daily(conn, window)
+        person = sql.asked_for_person(conn, window)
         deflection = deflection_totals(conn, window.since, window.until)
         sources = by_source(conn, window)
         hosts, n_hosts = widget_hosts(conn, window, limit, keep=_not_noise(analysis))
@@ -155,6 +156,7 @@ def build_report(
     totals = {
         "searches": sum(d.searches for d in daily),
         "failed_searches": sum(d.failed for d in daily),
+        "asked_for_person": person.searches,  # offered the contact form: neither of the above
         "contact_requests": analysis.contact_count,
         "ratings": sum(h.votes for h in scores.values()),
         "published_articles": len(catalog.articles),
@@ -195,6 +197,7 @@ def build_report(
         ],
         languages=languages,
         untranslated=untranslated,
+        asked_for_person=person,
     )
 
 

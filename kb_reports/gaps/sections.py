@@ -287,6 +287,7 @@ def summary_lines(report: GapReport) -> list[str]:
         f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
         f"contact requests: {t['contact_requests']}; ratings: {t['ratings']}; "
         f"published articles: {t['published_articles']}",
+        person_line(report),
         f"Contact form: {t.get('contact_started', 0)} requests started, "
         f"{t.get('suggestions_opened', 0)} suggestions opened, "
         f"{t.get('abandoned_after_reading', 0)} abandoned after reading (deflected)",
@@ -295,6 +296,17 @@ def summary_lines(report: GapReport) -> list[str]:
         f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
         *widget_line,
     ]
+
+
+def person_line(report: GapReport) -> str:
+    """The searches that asked for a person, in words: offered the contact form, so neither
+    found nothing nor an article to write."""
+    p = report.asked_for_person
+    said = ", ".join(f"\u201c{q}\u201d ({n})" for q, n in p.queries[:3])
+    return (
+        f"Asked for a person: {p.searches} searches by {p.visitors} visitors, offered the contact "
+        "form (not gaps)" + (f"; most asked: {said}" if said else "")
+    )
 
 
 SECTION_NAMES = {

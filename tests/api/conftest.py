@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,27 @@ def _page(title: str, extra: str = "") -> str:
     )
 
 
-def write_build(root: Path) -> Path:
-    """Write a tiny build directory like `kb build` makes; return it."""
+def index_docs() -> list[IndexDoc]:
+    """The index documents of ``ARTICLES``."""
+    return [
+        IndexDoc(
+            id=a["id"],
+            title=a["title"],
+            url=a["url"],
+            category=a["category_title"],
+            category_slug=a["category"],
+            summary=a["summary"],
+            body=a["body"],
+            source=a["url"].rstrip("/") + ".md",
+            sections=tuple(Section(anchor, title, text) for anchor, title, text in a["sections"]),
+        )
+        for a in ARTICLES
+    ]
+
+
+def write_build(root: Path, extra: Sequence[IndexDoc] = ()) -> Path:
+    """Write a tiny build directory like `kb build` makes, its index holding ``extra`` too
+    (not in its manifest); return it."""
     public = root / "public"
     pages = {
         "index.html": _page("Help Center"),
@@ -117,20 +136,7 @@ def write_build(root: Path) -> Path:
         },
     }
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    docs = [
-        IndexDoc(
-            id=a["id"],
-            title=a["title"],
-            url=a["url"],
-            category=a["category_title"],
-            category_slug=a["category"],
-            summary=a["summary"],
-            body=a["body"],
-            source=a["url"].rstrip("/") + ".md",
-            sections=tuple(Section(anchor, title, text) for anchor, title, text in a["sections"]),
-        )
-        for a in ARTICLES
-    ]
+    docs = [*index_docs(), *extra]
     build_index(docs, root / "index" / "public")
     return root
 

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 
 from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
-from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
 from kb_core.search import answer as search_answer
-from tests.api.conftest import ARTICLES, AppFactory, rows, write_build
+from tests.api.conftest import index_docs, rows, write_build
+from tests.apps import AppFactory
 
 
 def test_search_answers_the_contract_and_is_logged(app: Flask, client: FlaskClient) -> None:
@@ -120,20 +120,7 @@ def test_a_question_gets_the_answer_card(
     lowered for this three-article index (bench/answer_eval.py sets the real one)."""
     monkeypatch.setattr(search_answer, "CARD_THRESHOLD", 0.5)
     build = write_build(tmp_path / "build")
-    docs = [
-        IndexDoc(
-            id=a["id"],
-            title=a["title"],
-            url=a["url"],
-            category=a["category_title"],
-            category_slug=a["category"],
-            summary=a["summary"],
-            body=a["body"],
-            source=a["url"].rstrip("/") + ".md",
-            sections=tuple(Section(*s) for s in a["sections"]),
-        )
-        for a in ARTICLES
-    ]
+    docs = index_docs()
     shutil.rmtree(build / "index" / "public")
     build_index(docs, build / "index" / "public", vectors=title_vectors(docs, Cache(None, "")))
     client = make_app(BUILD_DIR=str(build)).test_client()

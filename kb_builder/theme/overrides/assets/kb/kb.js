@@ -67,6 +67,8 @@
   const siteUrl = (path) => new URL(ROOT + String(path).replace(/^\/+/, ""), location.href).href;
   const portalUrl = (path) => new URL(BASE + path, location.href).href; // this portal's pages
   const resultsUrl = (q) => portalUrl("search-results/") + "?q=" + encodeURIComponent(q);
+  // The contact form, which a search asking for a person is offered first (the API's `contact`).
+  const contactUrl = cfg.contact ? portalUrl("contact/") : "";
 
   function el(tag, props = {}, ...children) {
     const node = document.createElement(tag);
@@ -221,6 +223,7 @@
     storage,
     siteUrl,
     resultsUrl,
+    contactUrl,
     debounce,
     apiLikelyUp,
     rememberSearch,
@@ -357,6 +360,8 @@
       return;
     }
     rememberSearch(q, data.total, data.answered);
+    // "talk to a human": the way to a person first, then the articles (some may answer it)
+    const person = Boolean(data.contact && contactUrl);
     // the articles that match well, not every one with any word of the question (the API's
     // total): those come after them, under a heading of their own
     const strong = data.answered ? Math.min(data.matches || 0, data.results.length) : 0;
@@ -364,7 +369,9 @@
       strong === 1
         ? tr("found_one", "1 article found")
         : tr("found_other", "{count} articles found", { count: strong });
-    summary.textContent = !data.results.length
+    summary.textContent = person
+      ? tr("contact_lead", "Looking for a person? Our support team is here to help.")
+      : !data.results.length
       ? tr("none_for", "No articles found for “{q}”", { q })
       : data.answered
         ? count
@@ -386,6 +393,16 @@
         el("p", { class: "kb-results__dym" }, tr("did_you_mean", "Did you mean"), " ", link, "?")
       );
     }
+    if (person) {
+      body.append(
+        el("p", { class: "kb-results__contact" },
+          el("a", { class: "md-button md-button--primary", href: contactUrl },
+            tr("contact_button", "Contact support")))
+      );
+      if (data.results.length)
+        body.append(el("h2", { class: "kb-results__more",
+          text: tr("contact_articles", "Articles that might also help") }));
+    }
     if (isAnswer(data.answer) && data.results.length) {
       const at = data.results.findIndex((r) => r.id === data.answer.id);
       body.append(answerCard(data.answer, Math.max(0, at)));
@@ -402,8 +419,8 @@
       }
       // "No exact match": the closest articles may not help, so the way to support shows too
       const none = document.querySelector("[data-kb-noresults]");
-      if (none) none.hidden = data.answered;
-    } else {
+      if (none) none.hidden = data.answered || person;
+    } else if (!person) {
       showNoResults(body, q);
     }
 

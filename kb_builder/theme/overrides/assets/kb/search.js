@@ -144,8 +144,24 @@
         tr("answer_from", "An answer from “{title}”", { title: a.title }) +
         (count ? tr("and_more", ", and {more}", { more: count }) : "");
     };
+    // A search asking for a person ("talk to a human", the API's `contact`): the contact form
+    // as the first option, before the articles.
+    const contactOption = () => {
+      const li = el(
+        "li",
+        { id: `${list.id}-contact`, role: "option", "aria-selected": "false",
+          class: "kb-option kb-option--contact" },
+        el("span", { class: "kb-option__title",
+          text: tr("contact_option", "Contact our support team") }),
+        el("span", { class: "kb-option__summary",
+          text: tr("contact_option_text", "Send us a message: a person will answer.") })
+      );
+      li.dataset.href = kb.contactUrl;
+      return li;
+    };
     const render = (q, data) => {
       const found = data.suggestions || [];
+      const person = Boolean(data.contact && kb.contactUrl);
       items = found.map((r, i) => {
         const li = el(
           "li",
@@ -164,12 +180,21 @@
         items[strong].classList.add("kb-option--more");
         items[strong].dataset.more = tr("more_related", "Other articles that might help");
       }
+      if (person) {
+        if (items.length) {
+          items[0].classList.add("kb-option--more");
+          items[0].dataset.more = tr("contact_articles", "Articles that might also help");
+        }
+        items = [contactOption(), ...items];
+      }
       list.replaceChildren(...items);
       const total = strong === 1
         ? tr("found_one", "1 article found")
         : tr("found_other", "{count} articles found", { count: strong });
       count = found.length && data.answered ? total : "";
-      status.textContent = !found.length
+      status.textContent = person
+        ? tr("contact_status", "You can contact our support team, or read the articles below.")
+        : !found.length
         ? tr("none_enter", "No articles found. Press Enter to search anyway.")
         : data.answered
           ? count
@@ -187,7 +212,8 @@
     const open = (li) => {
       const q = input.value.trim();
       logSearch(q);
-      sendEvent("/events/click", { query: q, id: li.dataset.id, position: +li.dataset.position });
+      if (li.dataset.id) // an article (the contact option is none)
+        sendEvent("/events/click", { query: q, id: li.dataset.id, position: +li.dataset.position });
       location.assign(li.dataset.href);
     };
 

@@ -1,0 +1,216 @@
+"""Searches that ask for a person ("talk to a human", "contact support") on the shipped example
+KB through the real app: offered the contact form, never answered by an article, logged apart
+from the gaps; ordinary searches holding the same words are left as they were."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from kb_builder.build import BuildReport
+from kb_builder.index.fields import IndexDoc
+from kb_core.config import load_config
+from tests.api.conftest import rows, write_build
+from tests.apps import AppFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ASKING = [
+    "how do i contact support",
+    "contact support",
+    "phone number",
+    "support email",
+    "call you",
+    "talk to a human",
+    "Customer service?",
+]
+ORDINARY = ["change my email", "phone app", "support for sso", "contact list export", "refund"]
+
+
+@pytest.fixture
+def example_app(make_app: AppFactory, example_build: tuple[Path, BuildReport]) -> Flask:
+    return make_app(BUILD_DIR=str(example_build[0]), SITE_CONFIG=str(ROOT / "site_config.yml"))
+
+
+@pytest.mark.parametrize("query", ASKING)
+def test_a_search_asking_for_a_person_is_offered_the_contact_form(
+    example_app: Flask, query: str
+) -> None:
+    client = example_app.test_client()
+    body = client.get("/api/search", query_string={"q": query}).get_json()
+    # before: "contact support" was answered (confidence 1.0) by "Roles and permissions"
+    assert (body["contact"], body["answered"], body["answer"]) == (True, False, None)
+    suggested = client.get("/api/suggest", query_string={"q": query}).get_json()
+    assert (suggested["contact"], suggested["answered"]) == (True, False)
+    [logged] = rows(example_app, "searches")
+    assert (logged["contact"], logged["answered"]) == (True, False)
+
+
+def test_the_articles_still_follow_the_contact_offer(example_app: Flask) -> None:
+    body = example_app.test_client().get("/api/search?q=contact+support+about+a+refund").get_json()
+    assert body["contact"] is True
+    assert "refunds" in [r["id"] for r in body["results"][:3]]
+
+
+@pytest.mark.parametrize("query", [*ORDINARY, "call in sick"])
+def test_ordinary_searches_holding_those_words_are_unchanged(
+    example_app: Flask, query: str
+) -> None:
+    client = example_app.test_client()
+    body = client.get("/api/search", query_string={"q": query}).get_json()
+    assert body["contact"] is False
+    searcher = example_app.extensions["kb"].build.searcher_for("en")
+    found = searcher.search(query, limit=10)
+    assert body["answered"] is (found.answered and found.total > 0)
+    assert [r["id"] for r in body["results"]] == [h.id for h in found.results]
+    [logged] = rows(example_app, "searches")
+    assert logged["contact"] is False and logged["answered"] is body["answered"]
+
+
+def test_without_a_contact_form_such_a_search_is_a_gap(
+    make_app: AppFactory, example_build: tuple[Path, BuildReport]
+) -> None:
+    config, _ = load_config(ROOT / "site_config.yml")
+    closed = config.model_copy(
+        update={"contact": config.contact.model_copy(update={"enabled": False})}
+    )
+    app = make_app(closed, BUILD_DIR=str(example_build[0]))
+    body = app.test_client().get("/api/search?q=contact+support").get_json()
+    # nothing to offer, and "Roles and permissions" is still no answer: kb gaps shows it
+    assert (body["contact"], body["answered"]) == (False, False)
+    [logged] = rows(app, "searches")
+    assert (logged["contact"], logged["answered"]) == (False, False)
+    # the gap to fill is how to reach a person, not an article titled "Contact support"
+    client = app.test_client()
+    for ua in ("b", "c"):
+        client.get("/api/search?q=contact+support", headers={"User-Agent": ua})
+    [group] = json.loads(_gaps(app, example_build[0], "json"))["failed_searches"]
+    assert group["action"]["title"] == "How to contact us"
+    assert group["action"]["text"].startswith("Write a short “How to contact us” article")
+
+
+def test_an_article_about_reaching_support_still_answers_such_a_search(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    contact_us = IndexDoc(
+        id="contact-us",
+        title="How to contact us",
+        url="help/contact-us/",
+        category="Help",
+        category_slug="help",
+        summary="Reach our support team by email or phone.",
+        body="Email support at help@example.com or call us on 555 0100, weekdays 9 to 5.",
+        source="help/contact-us.md",
+    )
+    root = write_build(tmp_path / "build", extra=[contact_us])
+    app = make_app(BUILD_DIR=str(root))
+    body = app.test_client().get("/api/search?q=how+do+i+contact+support").get_json()
+    assert body["results"][0]["id"] == "contact-us"
+    # the form first, and the article that says how is an answer (a gap when it is not there)
+    assert (body["contact"], body["answered"]) == (True, True)
+    [logged] = rows(app, "searches")
+    assert (logged["contact"], logged["answered"]) == (True, False)  # the third outcome
+
+
+def _gaps(app: Flask, build: Path, fmt: str, output: Path | None = None) -> str:
+    """``kb gaps`` as a real process on the app's store; what it wrote to ``output`` or
+    printed."""
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kb_cli",
+            "gaps",
+            "--config",
+            str(ROOT / "site_config.yml"),
+            "--build-dir",
+            str(build),
+            "--content",
+            str(ROOT / "content"),
+            "--format",
+            fmt,
+            *(["--output", str(output)] if output else []),
+        ],
+        env={
+            "KB_DATABASE_URL": app.config["DATABASE_URL"],
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    return output.read_text(encoding="utf-8") if output else res.stdout
+
+
+def test_kb_gaps_counts_visitors_who_asked_for_a_person_and_advises_no_article(
+    example_app: Flask, example_build: tuple[Path, BuildReport], tmp_path: Path
+) -> None:
+    client = example_app.test_client()
+    for ua, q in [
+        ("a", "talk to a human"),
+        ("b", "talk to a human"),
+        ("c", "Phone number"),
+        ("d", "pay with bitcoin"),
+        ("e", "pay with bitcoin"),
+    ]:
+        client.get("/api/search", query_string={"q": q}, headers={"User-Agent": ua})
+    # a request after "talk to a human" is no escalation "after a search that found nothing"
+    sent = client.post(
+        "/api/contact",
+        json={
+            "name": "Ana",
+            "email": "a@example.com",
+            "topic": "Billing and invoices",
+            "subject": "a person please",
+            "message": "Call me.",
+            "elapsed_ms": 60_000,
+            "context": {
+                "searches": [{"q": "talk to a human", "hits": 1, "answered": False}],
+                "viewed": ["refunds"],
+            },
+        },
+        headers={"User-Agent": "a"},
+    )
+    assert sent.status_code == 201, sent.get_json()
+    build = example_build[0]
+    report = json.loads(_gaps(example_app, build, "json"))
+    assert report["totals"]["asked_for_person"] == 3
+    assert report["totals"]["failed_searches"] == 2  # bitcoin only
+    assert report["asked_for_person"] == {
+        "searches": 3,
+        "visitors": 3,
+        "queries": [["talk to a human", 2], ["phone number", 1]],
+    }
+    titles = [g["action"]["title"] for g in report["failed_searches"]]
+    assert titles and not any("human" in (t or "").lower() for t in titles), titles
+    assert report["escalations"] == []
+    line = (
+        "Asked for a person: 3 searches by 3 visitors, offered the contact form (not gaps); "
+        "most asked: “talk to a human” (2), “phone number” (1)"
+    )
+    assert f"- {line}" in _gaps(example_app, build, "md")
+    assert line in " ".join(_gaps(example_app, build, "text").split())  # rich wraps lines
+    assert html.escape(line, quote=False) in _gaps(
+        example_app, build, "html", tmp_path / "gaps.html"
+    )
+    [person] = [
+        r
+        for r in csv.DictReader(io.StringIO(_gaps(example_app, build, "csv")))
+        if r["section"] == "asked_for_person"
+    ]
+    assert (person["searches"], person["visitors"], person["queries"]) == (
+        "3",
+        "3",
+        "talk to a human; phone number",
+    )
