@@ -133,7 +133,8 @@ def test_agent_searches_are_not_logged_as_customer_searches(app: Flask) -> None:
     agent = app.test_client()
     sign_in(agent)
     for endpoint in ENDPOINTS:
-        agent.get(endpoint, query_string={"q": "zzunfindablezz refund"})
+        answer = agent.get(endpoint, query_string={"q": "zzunfindablezz refund"})
+        assert answer.status_code == 200 and answer.get_json()["query"], endpoint
     assert rows(app, searches) == 0 and rows(app, clicks) == 0
     agent.get("/api/search?q=zzunfindablezz")  # the customers' search is, on the same store
     assert rows(app, searches) == 1

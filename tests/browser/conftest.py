@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
 import sqlite3
 import threading
 import time
@@ -161,6 +162,26 @@ def agents_portal(build: Path, here: Path, token: str) -> Iterator[Portal]:
     finally:
         stop()
         feedback_api.shutdown(app)
+
+
+AGENT_TOKEN = "browser-agent-" + "k" * 24
+
+
+@pytest.fixture(scope="session")
+def agents(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The real app on the example's build with an agent token (AGENT_TOKEN) configured."""
+    with agents_portal(built_site, tmp_path_factory.mktemp("agents"), AGENT_TOKEN) as served:
+        yield served
+
+
+def sign_in_agent(page: Any, portal: Portal, path: str = "/internal/") -> None:
+    """Open ``path`` of the internal portal, signing in on the way with AGENT_TOKEN."""
+    from playwright.sync_api import expect
+
+    page.goto(portal.url + path)
+    page.get_by_label("Agent token").fill(AGENT_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 class _QuietStatic(SimpleHTTPRequestHandler):

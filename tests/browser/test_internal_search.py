@@ -6,34 +6,16 @@ search, and Material's static search is still the fallback when that search is u
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, Portal, agents_portal
+from tests.browser.conftest import ARTIFACTS, Portal, sign_in_agent
 
-TOKEN = "internal-search-agent-" + "k" * 24
 POLICY = "Refund approval policy"
 POLICY_PATH = "/internal/agent-playbooks/refund-approval-policy/"
 REFUNDS = "Get a refund"
 REFUNDS_PATH = "/billing/invoices-and-payments/refunds/"
-
-
-@pytest.fixture(scope="module")
-def agents(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    """The real app on the example's build, with an agent token configured."""
-    with agents_portal(built_site, tmp_path_factory.mktemp("internal-search"), TOKEN) as served:
-        yield served
-
-
-def sign_in(page: Page, portal: Portal, path: str = "/internal/") -> None:
-    page.goto(portal.url + path)
-    page.get_by_label("Agent token").fill(TOKEN)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def failures(page: Page) -> list[str]:
@@ -56,7 +38,7 @@ def test_header_ranks_public_and_internal_articles_and_both_open(
     page: Page, agents: Portal
 ) -> None:
     failed = failures(page)
-    sign_in(page, agents, "/internal/agent-playbooks/escalation-matrix/")
+    sign_in_agent(page, agents, "/internal/agent-playbooks/escalation-matrix/")
     options = header_search(page, "refund approval")
     expect(options.first).to_contain_text(POLICY)
     expect(options.first.locator(".kb-badge--internal")).to_have_text("Internal")
@@ -107,7 +89,7 @@ def test_enter_opens_the_internal_results_page_whose_results_open(
     page: Page, agents: Portal
 ) -> None:
     failed = failures(page)
-    sign_in(page, agents)
+    sign_in_agent(page, agents)
     box = page.get_by_role("main").get_by_role("combobox", name="Search the help center")
     box.fill("refund")
     box.press("Enter")
@@ -129,7 +111,7 @@ def test_enter_opens_the_internal_results_page_whose_results_open(
 def test_the_header_falls_back_to_material_when_the_agents_search_is_down(
     page: Page, agents: Portal
 ) -> None:
-    sign_in(page, agents)
+    sign_in_agent(page, agents)
     page.route("**/internal/api/**", lambda route: route.abort())
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-kb-search", "static")
