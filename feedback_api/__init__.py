@@ -6,9 +6,10 @@ which import mkdocs or Flask. It never imports the build pipeline (``kb_builder`
 checks that creating the app leaves ``mkdocs`` out of ``sys.modules``.
 
 Shape (flaskr): ``create_app`` wires one blueprint per concern (``search``, ``ratings``,
-``contact``, ``portal``, ``health``, ``agents``); views validate (``schemas``), make one store or
-search call, and answer JSON; all SQL lives in ``store`` (schema steps in ``migrations``); the
-outbox forwards contact requests (``outbox``); ``errors`` gives every failure one JSON shape.
+``contact``, ``portal``, ``health``, ``agents``, ``internal_search``); views validate
+(``schemas``), make one store or search call, and answer JSON; all SQL lives in ``store``
+(schema steps in ``migrations``); the outbox forwards contact requests (``outbox``); ``errors``
+gives every failure one JSON shape.
 
 Docstrings: one line saying what a public function does and what it raises.
 """
@@ -25,7 +26,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from feedback_api import agents, contact, errors, health, portal, ratings, search, widget
+from feedback_api import (
+    agents,
+    contact,
+    errors,
+    health,
+    internal_search,
+    portal,
+    ratings,
+    search,
+    widget,
+)
 from feedback_api.bodylimit import ChunkedBodyLimit
 from feedback_api.catalog import BuildState
 from feedback_api.eventlog import EventLog
@@ -162,6 +173,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for endpoint in ("ratings.rate", "contact.contact"):
         limiter.add(endpoint, config.api.write_rate_limit)
     agents.init_app(app, services)  # /api/articles and the internal portal behind a sign-in
+    internal_search.init_app(app, services)  # its search boxes, for signed-in agents only
 
     if not services.channels and config.contact.enabled:
         log.warning("contact forwarding is not configured: requests are stored, not forwarded")

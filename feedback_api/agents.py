@@ -151,7 +151,7 @@ def _tokens() -> tuple[AgentToken, ...]:
     return services().config.api.agent_tokens
 
 
-def _signed_in() -> AgentToken | None:
+def signed_in() -> AgentToken | None:
     """The agent of this request's session, unless it was signed out (on any instance)."""
     store = services().store
     return agent_auth.session_agent(_tokens(), lambda sid: revocations.is_revoked(store, sid))
@@ -273,7 +273,7 @@ def _internal_404() -> Response:
     return response
 
 
-@bp.after_request
+@bp.after_app_request  # every /internal/ answer, whichever blueprint gives it
 def _private(response: Response) -> Response:
     if request.path.startswith(agent_auth.INTERNAL_ROOT):
         response.headers.setdefault("Cache-Control", "private, no-store")
@@ -286,7 +286,7 @@ def _private(response: Response) -> Response:
 @bp.get(agent_auth.LOGIN_PATH)
 def login_form() -> Response:
     """The sign-in form; a signed-in agent goes straight on to ``next``."""
-    agent = _signed_in()
+    agent = signed_in()
     wanted = request.args.get("next")
     if agent is not None and wanted:
         return _redirect(agent_auth.safe_next(wanted), 303)
@@ -324,7 +324,7 @@ def logout() -> Response:
 @bp.get("/internal/a/<path:article_id>")
 def internal_permalink(article_id: str) -> Response:
     """A permanent link to an internal article: 301 to its current internal address."""
-    if _signed_in() is None:
+    if signed_in() is None:
         return _to_login()
     known = agent_build().articles()
     query = "?" + request.query_string.decode("latin-1") if request.query_string else ""
@@ -340,7 +340,7 @@ def internal_permalink(article_id: str) -> Response:
 @bp.get("/internal/<internal_path:path>")
 def internal_page(path: str) -> Response:
     """A file of ``build/internal`` for a signed-in agent; everyone else goes to the sign-in."""
-    if _signed_in() is None:
+    if signed_in() is None:
         return _to_login()
     root = agent_build().internal_dir
     target, is_dir = locate(root, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
@@ -31,15 +32,26 @@ bp = Blueprint("search", __name__)
 _UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
 
 
-def _split(url: str, anchor: str | None) -> tuple[str, str]:
+# Where the articles of a visibility are served, as a site path: the public portal's at "/"
+# (the customers' endpoints, whose index holds nothing else); the agents' endpoints
+# (``internal_search``) put internal articles under "/internal/".
+Root = Callable[[str], str]
+
+
+def _public_root(visibility: str) -> str:
+    return "/"
+
+
+def _split(url: str, anchor: str | None, root: str = "/") -> tuple[str, str]:
     path, _, fragment = url.partition("#")
-    return "/" + path.lstrip("/"), anchor or fragment
+    return root + path.lstrip("/"), anchor or fragment
 
 
-def _results(found: SearchResponse) -> list[dict[str, Any]]:
+def results_json(found: SearchResponse, root: Root = _public_root) -> list[dict[str, Any]]:
+    """The hits as the portal's script reads them: ``url`` is the article's site path."""
     results = []
     for hit in found.results:
-        url, anchor = _split(hit.url, hit.anchor)
+        url, anchor = _split(hit.url, hit.anchor, root(hit.visibility))
         results.append(
             {
                 "id": hit.id,
@@ -55,12 +67,14 @@ def _results(found: SearchResponse) -> list[dict[str, Any]]:
     return results
 
 
-def _answer(found: SearchResponse) -> dict[str, Any] | None:
-    """The answer card (kb_core.search.answer), its url split from its anchor like a hit's."""
+def answer_json(found: SearchResponse, root: Root = _public_root) -> dict[str, Any] | None:
+    """The answer card (kb_core.search.answer), its url split from its anchor like a hit's
+    (and served where its hit is: the card always comes from the best hit)."""
     card = found.answer
     if card is None:
         return None
-    url, anchor = _split(card.url, card.anchor)
+    hit = next((h for h in found.results if h.id == card.id), None)
+    url, anchor = _split(card.url, card.anchor, root(hit.visibility if hit else "public"))
     return {
         "text": card.text,
         "id": card.id,
@@ -87,7 +101,7 @@ def _outcome(q: str, found: SearchResponse, lang: str | None) -> dict[str, Any]:
     return {
         "contact": asks and services().config.contact.enabled,
         "answered": answered,
-        "answer": _answer(found) if answered or not asks else None,
+        "answer": answer_json(found) if answered or not asks else None,
     }
 
 
@@ -117,6 +131,47 @@ def _search(
         raise ApiError(503, _UNAVAILABLE) from None
 
 
+def _ranking(q: str, found: SearchResponse) -> dict[str, Any]:
+    return {
+        "query": q,
+        "total": found.total,
+        "matches": found.matches,
+        "did_you_mean": found.did_you_mean,
+        "corrected": found.corrected,
+        "answered": found.answered and found.total > 0,
+        "contact": False,  # a public search that asks for a person says so (_outcome)
+        "confidence": round(found.confidence, 3),
+    }
+
+
+def search_body(q: str, found: SearchResponse, root: Root = _public_root) -> dict[str, Any]:
+    """What /api/search answers (the agents' /internal/api/search too, with their ``root``)."""
+    return _ranking(q, found) | {
+        "answer": answer_json(found, root),
+        "results": results_json(found, root),
+    }
+
+
+# /api/suggest's answer to an empty box: at once, and it says the API is there
+EMPTY_SUGGEST: dict[str, Any] = {
+    "query": "",
+    "total": 0,
+    "matches": 0,
+    "answered": False,
+    "contact": False,
+    "confidence": 0.0,
+    "suggestions": [],
+}
+
+
+def suggest_body(
+    q: str, found: SearchResponse, root: Root = _public_root, *, card: bool = False
+) -> dict[str, Any]:
+    """What /api/suggest answers (and /internal/api/suggest); the answer card with ``card``."""
+    body = _ranking(q, found) | {"suggestions": results_json(found, root)}
+    return (body | {"answer": answer_json(found, root)}) if card else body
+
+
 @bp.get("/api/search")
 def search() -> Response:
     """Answer a search and log it with its hit count and whether it was answered."""
@@ -138,16 +193,8 @@ def search() -> Response:
         language=logged_language(params.lang),  # "failed searches in German"
     )
     s.events.add("searches", row)
-    return jsonify(
-        query=params.q,
-        total=found.total,
-        matches=found.matches,
-        did_you_mean=found.did_you_mean,
-        corrected=found.corrected,
-        confidence=round(found.confidence, 3),
-        results=_results(found),
-        **outcome,  # contact, answered, answer
-    )
+    # contact, answered and the card as _outcome decided them
+    return jsonify(search_body(params.q, found) | outcome)
 
 
 @bp.get("/api/suggest")
@@ -156,31 +203,14 @@ def suggest() -> Response:
     page logs a query once it settles, through /api/search)."""
     params = parse_args(SuggestParams)
     if not params.q:
-        return jsonify(
-            query="",
-            total=0,
-            matches=0,
-            answered=False,
-            contact=False,
-            confidence=0.0,
-            suggestions=[],
-        )
+        return jsonify(EMPTY_SUGGEST)
     # complete: a finished text (the contact form's subject), searched whole and answered with
     # the card, and still not logged: it is not a search the visitor made
     found = _search(params.q, params.limit, prefix=not params.complete, lang=params.lang)
     outcome = _outcome(params.q, found, params.lang)
     if not params.complete:
         del outcome["answer"]
-    return jsonify(
-        query=params.q,
-        total=found.total,
-        matches=found.matches,
-        did_you_mean=found.did_you_mean,
-        corrected=found.corrected,
-        confidence=round(found.confidence, 3),
-        suggestions=_results(found),
-        **outcome,  # contact, answered, and with complete the answer card
-    )
+    return jsonify(suggest_body(params.q, found, card=params.complete) | outcome)
 
 
 @bp.post("/api/events/click")

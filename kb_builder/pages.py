@@ -24,6 +24,7 @@ from kb_core.config import SiteConfig
 from kb_core.schedule import banner_text
 
 Tree = Literal["public", "internal"]
+INTERNAL_API = "/internal/api"
 SIDEBAR_LIMIT = 60
 # a destination in <...> may hold spaces: [x](<my file.md>)
 _LINK = re.compile(r"(\]\(\s*)(<[^>\n]+\.md(?:#[^>\n]*)?>|[^)\s>]+\.md(?:#[^)\s>]*)?)([^)]*\))")
@@ -142,7 +143,9 @@ def plan_tree(
     data: dict[str, Any] = {
         "tree": tree,
         "site": site,
-        "api_base": config.api.base_path,
+        # the internal portal is only ever served by the app, whose agents' search endpoints
+        # sit under /internal/ with the session's cookie (feedback_api.internal_search)
+        "api_base": config.api.base_path if tree == "public" else INTERNAL_API,
         "ratings": {**config.ratings.model_dump(mode="json"), "reasons": reasons},
         "contact": contact,
         "lang": where.lang,
@@ -229,15 +232,15 @@ def plan_tree(
                 },
                 "",
             )
-        files["search-results.md"] = _fm(
-            {
-                "title": t["search.results_title"],
-                "kb_kind": "results",
-                "kb_data": data_digest,
-                "hide": ["navigation", "toc"],
-            },
-            "",
-        )
+    files["search-results.md"] = _fm(  # both portals: where a search box's Enter leads
+        {
+            "title": t["search.results_title"],
+            "kb_kind": "results",
+            "kb_data": data_digest,
+            "hide": ["navigation", "toc"],
+        },
+        "",
+    )
     for c in cats:
         meta: dict[str, Any] = {
             "title": c.title,

@@ -114,6 +114,20 @@ def test_agent_api_without_a_valid_token_never_shows_internal_articles(
         assert hidden.data == unknown.data
 
 
+@pytest.mark.parametrize(
+    "headers", [{}, bearer(TOKEN), {"Cookie": "kb_agent=x"}], ids=["nobody", "bearer", "forged"]
+)
+def test_the_internal_portals_search_without_a_session_shows_nothing(
+    client: FlaskClient, probes: list[str], secrets: list[str], headers: dict[str, str]
+) -> None:
+    """Its boxes' endpoints take the agent's session only: a bearer token is for /api/."""
+    for q in probes:
+        for endpoint in ("/internal/api/search", "/internal/api/suggest"):
+            response = client.get(endpoint, query_string={"q": q[:200]}, headers=headers)
+            assert response.status_code == 401, (endpoint, q)
+            assert not leaked(response.get_data(as_text=True), secrets), q
+
+
 def test_permalinks_and_internal_paths_without_a_session_show_nothing_internal(
     client: FlaskClient, internal_articles: list[Any], secrets: list[str]
 ) -> None:
@@ -137,6 +151,8 @@ def test_the_agent_sees_what_customers_cannot(client: FlaskClient, secrets: list
     sign_in(client)
     page = client.get("/internal/agent-playbooks/refund-approval-policy/")
     assert MARKER in page.get_data(as_text=True)
+    found = client.get("/internal/api/search?q=refund+approval+policy")
+    assert leaked(found.get_data(as_text=True), secrets)
 
 
 def test_exports_and_kb_link_never_carry_internal_articles(

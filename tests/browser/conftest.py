@@ -7,7 +7,10 @@ test leaves a screenshot of its page in ``test-artifacts/``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import re
 import sqlite3
 import threading
 import time
@@ -129,6 +132,56 @@ def portal(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     shutdown = getattr(feedback_api, "shutdown", None)
     if shutdown is not None:
         shutdown(app)
+
+
+@contextlib.contextmanager
+def agents_portal(build: Path, here: Path, token: str) -> Iterator[Portal]:
+    """The real app on ``build`` with ``token`` as an agent token, on a free port; its
+    site_config.yml (the example's with that token) and its store are written to ``here``."""
+    from werkzeug.serving import make_server
+
+    import feedback_api
+    from tests.proof.procs import GENEROUS, proof_config
+
+    agent = {"name": "desk", "sha256": hashlib.sha256(token.encode()).hexdigest()}
+    config = proof_config(here / "site_config.yml", api=GENEROUS | {"agent_tokens": [agent]})
+    app = feedback_api.create_app(
+        {
+            "BUILD_DIR": str(build),
+            "SITE_CONFIG": str(config),
+            "DATABASE_URL": f"sqlite:///{here / 'kb.sqlite3'}",
+            "OUTBOX_WORKER": False,
+            "SECRET_KEY": "agents-portal-" + "s" * 40,
+            "TESTING": True,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    stop = _serve(server)
+    try:
+        yield Portal(f"http://127.0.0.1:{server.server_port}", here / "kb.sqlite3")
+    finally:
+        stop()
+        feedback_api.shutdown(app)
+
+
+AGENT_TOKEN = "browser-agent-" + "k" * 24
+
+
+@pytest.fixture(scope="session")
+def agents(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The real app on the example's build with an agent token (AGENT_TOKEN) configured."""
+    with agents_portal(built_site, tmp_path_factory.mktemp("agents"), AGENT_TOKEN) as served:
+        yield served
+
+
+def sign_in_agent(page: Any, portal: Portal, path: str = "/internal/") -> None:
+    """Open ``path`` of the internal portal, signing in on the way with AGENT_TOKEN."""
+    from playwright.sync_api import expect
+
+    page.goto(portal.url + path)
+    page.get_by_label("Agent token").fill(AGENT_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 class _QuietStatic(SimpleHTTPRequestHandler):

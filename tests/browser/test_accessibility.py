@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, Portal, wait_settled
+from tests.browser.conftest import ARTIFACTS, Portal, sign_in_agent, wait_settled
 from tests.proof.figures import add
 
 AXE_VERSION = "4"
@@ -101,11 +101,11 @@ def _suggestions_open(page: Page) -> None:
     expect(page.get_by_role("option").first).to_be_visible()
 
 
-def _header_search_open(page: Page) -> None:
+def _header_search_open(page: Page, q: str = "refnd") -> None:
     # Material's own overlay had a serious colour-contrast violation on 10 nodes; ours replaces it
     expect(page.locator("html")).to_have_attribute("data-kb-search", "api")
     page.locator("#kb-q-header").click()
-    page.locator("#kb-q-header").press_sequentially("refnd")
+    page.locator("#kb-q-header").press_sequentially(q)
     expect(page.locator("#kb-suggest-header [role=option]").first).to_be_visible()
 
 
@@ -175,6 +175,22 @@ def test_axe_finds_no_serious_or_critical_violation(
         ARTIFACTS.mkdir(exist_ok=True)
         name = "axe-" + re.sub(r"[^\w.-]", "_", path.strip("/") or "home") + ".png"
         axe_page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    assert not found, "\n".join(found)
+
+
+def test_axe_on_the_internal_portals_search(
+    axe_page: Page, axe_script: Path, agents: Portal
+) -> None:
+    """Its home box, its header open on internal and public results, and its results page."""
+    sign_in_agent(axe_page, agents)
+    axe_page.add_script_tag(path=str(axe_script))
+    found = _blocking(axe_page, axe_script, "internal home", inject=False)
+    _header_search_open(axe_page, "refund approval")
+    expect(axe_page.locator("#kb-suggest-header .kb-badge--internal").first).to_be_visible()
+    found += _blocking(axe_page, axe_script, "internal header search open", inject=False)
+    axe_page.goto(agents.url + "/internal/search-results/?q=refund")
+    expect(axe_page.locator(".kb-result .kb-badge--internal").first).to_be_visible()
+    found += _blocking(axe_page, axe_script, "internal search results", inject=True)
     assert not found, "\n".join(found)
 
 

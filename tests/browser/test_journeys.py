@@ -2,8 +2,8 @@
 
 writer: `kb new` -> edit -> `kb check` -> `kb build` under the running app -> the article is
         live, searchable (even with a typo), listed in its category, and has its permalink.
-agent:  /internal/ -> token sign-in (a wrong token first) -> internal search finds an internal
-        article -> open it -> sign out -> /internal/ asks for the token again.
+agent:  /internal/ -> token sign-in (a wrong token first) -> the header's ranked search finds an
+        internal article -> open it -> sign out -> /internal/ asks for the token again.
 customer: home -> category -> section -> article (crumbs lead back); FAQ: expand a question,
         follow it to its article. (Search, rating and contact journeys: test_search_journey,
         test_rating_widget, test_contact_form.)
@@ -11,12 +11,10 @@ customer: home -> category -> section -> article (crumbs lead back); FAQ: expand
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, ROOT, Portal
-from tests.proof.procs import GENEROUS, proof_config
+from tests.browser.conftest import ARTIFACTS, ROOT, Portal, agents_portal
 
 KB = str(Path(sys.executable).parent / "kb")
 TOKEN = "journey-agent-token-" + "t" * 24
@@ -48,32 +45,11 @@ class Site:
 @pytest.fixture
 def site(built_site: Path, tmp_path: Path) -> Iterator[Site]:
     """A copy of the example (content and build) served by the real app, with an agent token."""
-    from werkzeug.serving import make_server
-
-    import feedback_api
-
     content, build = tmp_path / "content", tmp_path / "build"
     shutil.copytree(ROOT / "content", content)
     shutil.copytree(built_site, build)
-    token = {"name": "journey", "sha256": hashlib.sha256(TOKEN.encode()).hexdigest()}
-    config = proof_config(tmp_path / "site_config.yml", api=GENEROUS | {"agent_tokens": [token]})
-    app = feedback_api.create_app(
-        {
-            "BUILD_DIR": str(build),
-            "SITE_CONFIG": str(config),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
-            "OUTBOX_WORKER": False,
-            "SECRET_KEY": "journey-" + "s" * 40,
-            "TESTING": True,
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", content, config, build)
-    server.shutdown()
-    server.server_close()
-    feedback_api.shutdown(app)
+    with agents_portal(build, tmp_path, TOKEN) as served:
+        yield Site(served.url, content, tmp_path / "site_config.yml", build)
 
 
 def search(page: Page, site: Site, q: str) -> None:
@@ -148,12 +124,13 @@ def test_agent_signs_in_searches_internal_articles_and_signs_out(page: Page, sit
     expect(page).to_have_url(re.compile(r"/internal/$"))
     expect(page.get_by_text("Internal knowledge base: for agents only")).to_be_visible()
 
-    header = page.locator("[data-md-component=search-query]")  # Material's static search
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "api")  # the agents' search
+    header = page.locator("#kb-q-header")
     header.click()
     header.press_sequentially("refund approval")
-    hit = page.locator(".md-search-result__item").filter(has_text="Refund approval policy")
-    expect(hit.first).to_be_visible()
-    hit.first.locator("a").first.click()
+    hit = page.locator("#kb-suggest-header [role=option]").filter(has_text="Refund approval policy")
+    expect(hit).to_be_visible()
+    hit.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refund approval policy")
     expect(page).to_have_url(re.compile(r"/internal/.+/refund-approval-policy/"))
 
@@ -267,7 +244,11 @@ def test_no_page_asks_for_what_is_not_there(page: Page, site: Site) -> None:
         expect(page.get_by_role("heading", level=1).first).to_be_visible()
     assert failed == []
     # the French internal search works: its worker may import lunr's French stemmer (before,
-    # the agents' portal served the worker under the API's CSP, and the import failed)
+    # the agents' portal served the worker under the API's CSP, and the import failed); it is
+    # the fallback there, when the agents' search cannot be reached
+    page.route("**/internal/api/**", lambda route: route.abort())
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "static")
     header = page.locator("[data-md-component=search-query]")
     header.click()
     header.press_sequentially("refund")

@@ -26,8 +26,12 @@
     cfg.lang && /^\/(search|suggest)\?/.test(path)
       ? `${path}&lang=${encodeURIComponent(cfg.lang)}`
       : path;
+  // The internal portal's searches are an agent's: kept apart from the public portal's in a tab.
+  const OWN = cfg.tree === "internal" ? ".internal" : "";
   const KEY = {
     apiDown: "kb.apiDown",
+    logged: "kb.logged" + OWN, // query -> when a box logged it (search.js)
+    cards: "kb.cards" + OWN, // query -> the answer card its /search gave (search.js)
     searches: "kb.searches",
     viewed: "kb.viewed",
     draft: "kb.contactDraft",
@@ -62,10 +66,18 @@
     },
   };
 
-  // Another language's portal lives below the site's root ("fr/"); the API's URLs start there.
-  const ROOT = BASE + "../".repeat(String(cfg.prefix || "").split("/").filter(Boolean).length);
+  // The API's URLs are site paths: they start at the site's root, above another language's
+  // portal ("fr/") and above the internal portal, which the app serves at "internal/" (its
+  // agents' search gives "/internal/..." for an internal article, "/billing/..." for a public one).
+  const depth = String(cfg.prefix || "").split("/").filter(Boolean).length;
+  const ROOT = BASE + "../".repeat(depth + (cfg.tree === "internal" ? 1 : 0));
   const siteUrl = (path) => new URL(ROOT + String(path).replace(/^\/+/, ""), location.href).href;
   const portalUrl = (path) => new URL(BASE + path, location.href).href; // this portal's pages
+  // An internal article among an agent's results, marked so it is never pasted to a customer.
+  const internalBadge = (r) =>
+    /^\/internal\//.test(String(r.url))
+      ? [" ", el("span", { class: "kb-badge kb-badge--internal", text: tr("internal", "Internal") })]
+      : [];
   const resultsUrl = (q) => portalUrl("search-results/") + "?q=" + encodeURIComponent(q);
   // The contact form, which a search asking for a person is offered first (the API's `contact`).
   const contactUrl = cfg.contact ? portalUrl("contact/") : "";
@@ -156,7 +168,9 @@
   }
 
   // Fire-and-forget analytics: keepalive lets the request outlive a navigation (a result click).
+  // An agent's clicks in the internal portal are not a customer's: none are sent.
   function sendEvent(path, body) {
+    if (cfg.tree !== "public") return;
     try {
       fetch(API + path, {
         method: "POST",
@@ -174,6 +188,7 @@
 
   // `answered` false: the search said "No exact match", which kb gaps counts as finding nothing
   function rememberSearch(q, hits, answered) {
+    if (cfg.tree !== "public") return; // an agent's searches are no customer's trail
     const list = storage.get("sessionStorage", KEY.searches, []).filter((s) => s.q !== q);
     list.push({ q: q.slice(0, 200), hits: Math.max(0, hits | 0), answered: answered !== false });
     storage.set("sessionStorage", KEY.searches, list.slice(-50));
@@ -210,6 +225,7 @@
 
   // search.js (every search box, the contact suggestions) runs next and borrows these.
   window.kbPortal = {
+    KEY,
     isAnswer,
     tr,
     withLang,
@@ -224,6 +240,7 @@
     siteUrl,
     resultsUrl,
     contactUrl,
+    internalBadge,
     debounce,
     apiLikelyUp,
     rememberSearch,
@@ -265,7 +282,7 @@
     return el(
       "li",
       { class: "kb-result" },
-      el("h2", { class: "kb-result__title" }, link),
+      el("h2", { class: "kb-result__title" }, link, ...internalBadge(r)),
       el("p", { class: "kb-result__category", text: r.category || "" }),
       el("p", { class: "kb-result__snippet" }, ...snippetNodes(r.snippet || r.summary))
     );
@@ -335,7 +352,7 @@
     summary.textContent = tr("searching", "Searching…");
     let data;
     // A box that already logged this query (search.js) gets the same ranking unlogged.
-    const logged = storage.get("sessionStorage", "kb.logged", {})[q.toLowerCase().replace(/\s+/g, " ")];
+    const logged = storage.get("sessionStorage", KEY.logged, {})[q.toLowerCase().replace(/\s+/g, " ")];
     const again = !exact && typeof logged === "number" && Date.now() - logged < 10 * 60000;
     const words = `q=${encodeURIComponent(q)}&limit=10${exact ? "&correct=0" : ""}`;
     try {
@@ -343,7 +360,7 @@
       if (again) {
         data.results = data.suggestions;
         // /api/suggest gives no card: the one the box's /api/search gave, if it answered yet
-        const cards = storage.get("sessionStorage", "kb.cards", {});
+        const cards = storage.get("sessionStorage", KEY.cards, {});
         data.answer = cards[q.toLowerCase().replace(/\s+/g, " ")] || null;
       }
     } catch (err) {

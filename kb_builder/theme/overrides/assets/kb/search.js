@@ -11,17 +11,20 @@
  * The answer card (kb_core.search.answer) comes only from /api/search, so it arrives with the
  * settled query's log request: a box then puts it first in its list (an option like the others,
  * announced through the status line), and the visit remembers it for the results page.
+ *
+ * In the internal portal the same boxes ask the agents' endpoints (kb-config's api:
+ * /internal/api, behind the agent's sign-in): public and internal articles, nothing logged.
  */
 (() => {
   "use strict";
 
   const kb = window.kbPortal;
-  if (!kb || kb.cfg.tree !== "public") return;
+  if (!kb) return;
   const { cfg, api, sendEvent, el, storage, siteUrl, resultsUrl, debounce, tr, withLang } = kb;
   const DEBOUNCE_MS = 150;
   const SETTLE_MS = 1000;
-  const LOGGED = "kb.logged"; // sessionStorage: query -> when a box logged it
-  const CARDS = "kb.cards"; // sessionStorage: query -> the answer card its /api/search gave
+  const LOGGED = kb.KEY.logged; // sessionStorage: query -> when a box logged it
+  const CARDS = kb.KEY.cards; // sessionStorage: query -> the answer card its /api/search gave
   const CARDS_KEPT = 30;
   const LIMIT = 6;
 
@@ -166,7 +169,7 @@
         const li = el(
           "li",
           { id: `${list.id}-${i}`, role: "option", "aria-selected": "false", class: "kb-option" },
-          el("span", { class: "kb-option__title", text: r.title }),
+          el("span", { class: "kb-option__title" }, r.title, ...kb.internalBadge(r)),
           el("span", { class: "kb-option__summary", text: r.summary || "" })
         );
         li.dataset.href = articleHref(r);
