@@ -75,8 +75,9 @@ def test_suggest_ranks_public_and_internal_articles_with_their_site_paths(
     body = response.get_json()
     assert set(body) == {
         "query", "total", "matches", "did_you_mean", "corrected", "answered", "confidence",
-        "suggestions",
+        "contact", "suggestions",
     }  # fmt: skip
+    assert body["contact"] is False  # agents are the support: never offered the contact form
     urls = {s["id"]: s["url"] for s in body["suggestions"]}
     assert body["suggestions"][0]["id"] == POLICY and body["answered"] is True
     assert urls[POLICY] == POLICY_PATH
