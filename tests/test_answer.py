@@ -478,3 +478,22 @@ def test_no_card_when_the_hit_holds_no_answer_of_the_kind_asked(small: Path) -> 
     assert when.answer is not None and "30 days" in when.answer.text
     assert who.results and who.results[0].id == "close-account"
     assert who.answer is None
+
+
+def test_a_sentence_is_encoded_once_while_it_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cards for the same popular article reuse its sentences' vectors: the same vectors,
+    without running the model again; the least recently used go first."""
+    from kb_core.semantic import Encoder
+
+    model = Encoder()  # a process's own: nothing kept for it yet
+    monkeypatch.setattr(search_answer, "SENTENCES_KEPT", 2)
+    first = search_answer.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
+    ran = model.encoded
+    again = search_answer.sentence_vectors(model, ["Fees: none.", "Refunds: ask within 30 days."])
+    assert model.encoded == ran  # nothing encoded again
+    assert np.array_equal(again, first[::-1])
+    assert np.array_equal(first, model.encode(["Refunds: ask within 30 days.", "Fees: none."]))
+    ran = model.encoded
+    search_answer.sentence_vectors(model, ["Plans: three."])  # drops "Fees", used longest ago
+    search_answer.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
+    assert model.encoded == ran + 2  # "Plans", then "Fees" again; the refund sentence kept

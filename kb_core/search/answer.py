@@ -138,6 +138,9 @@ start with: 1.000 at 0.12, 0.880 at 0.35, 0.846 at 0.41; before the section choi
 from __future__ import annotations
 
 import re
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +173,7 @@ CARD_THRESHOLD = 0.78  # of a card's score (see score()); see the module docstri
 # best hit's nearest section by meaning is farther from the query than one of the next RIVALS.
 LEXICAL_CLOSE = 0.8
 RIVALS = 2
+SENTENCES_KEPT = 4_096  # sentence vectors a process keeps, the least recently used dropped (6 MB)
 # A how-to question's answer is a procedure: numbered steps are preferred to the prose beside
 # them by this much of a sentence's fit (see how_to()).
 STEPS_BONUS = 0.12
@@ -354,7 +358,7 @@ def card(
     if vector is None:
         vector = encoder.encode_one(query)
     texts = [f"{sections[u.section][1]}: {u.text}"[:ENCODED_CHARS] for u in ranked]
-    for u, cosine in zip(ranked, encoder.encode(texts) @ vector, strict=True):
+    for u, cosine in zip(ranked, sentence_vectors(encoder, texts) @ vector, strict=True):
         u.meaning = float(cosine)
     if asked:
         ranked = [u for u in ranked if u.kind]
@@ -379,6 +383,45 @@ def card(
         anchor=anchor,
         score=score(confidence, best.words, best.meaning),
     )
+
+
+class _Kept:
+    """One encoder's sentence vectors by text, least recently used first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+_KEPT: weakref.WeakKeyDictionary[Encoder, _Kept] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+
+
+def sentence_vectors(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    """``encoder.encode(texts)``, each text encoded once per process while it stays among the
+    ``SENTENCES_KEPT`` most recently used: the questions people ask land on the same popular
+    articles, whose few candidate sentences cost a card most of its time (about 5 ms each).
+    The same vectors as encoding them again: the model reads one text at a time."""
+    with _KEPT_LOCK:
+        kept = _KEPT.get(encoder)
+        if kept is None:
+            kept = _KEPT[encoder] = _Kept()
+    found: dict[str, np.ndarray] = {}
+    with kept.lock:
+        for text in texts:
+            vector = kept.vectors.get(text)
+            if vector is not None:
+                kept.vectors.move_to_end(text)
+                found[text] = vector
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        fresh = encoder.encode(missing)
+        with kept.lock:
+            for text, vector in zip(missing, fresh, strict=True):
+                found[text] = kept.vectors[text] = vector
+            while len(kept.vectors) > SENTENCES_KEPT:
+                kept.vectors.popitem(last=False)
+    return np.stack([found[t] for t in texts])
 
 
 def _plain(text: str) -> str:
