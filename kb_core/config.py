@@ -367,6 +367,7 @@ WIDGET_LABELS: dict[str, str] = {
     "results": "Articles",
     "no_results": "No articles match your search. Try other words, or contact support.",
     "no_exact": "No exact match for “{q}”. These articles are the closest:",
+    "person": "Looking for a person? Our support team is here to help.",
     "answer": "Answer",
     "from": "From",
     "back": "Back",

@@ -188,6 +188,22 @@ def test_an_unanswered_search_says_no_exact_match_as_the_portal_does(
     expect(note).to_have_count(0)
 
 
+def test_a_search_asking_for_a_person_is_offered_support_first(
+    page: Page, widget_site: Site
+) -> None:
+    """"talk to a human" wants a person: the panel offers support above the articles, as the
+    portal does (it said "No exact match" instead), and its button opens the contact form."""
+    w = open_panel(page, widget_site)
+    with page.expect_response(lambda r: "/api/search?" in r.url):
+        search(w, "talk to a human")
+    offer = w.locator(".kb-results > .kb-person")
+    expect(offer).to_contain_text("Looking for a person? Our support team is here to help.")
+    expect(w.locator(".kb-results > *").first).to_have_class("kb-person")
+    expect(w.locator(".kb-results .kb-no-exact")).to_have_count(0)
+    offer.get_by_role("button", name="Contact support").click()
+    expect(w.get_by_label("How can we help?")).to_be_visible()
+
+
 def test_typed_text_survives_closing_and_reloading(page: Page, widget_site: Site) -> None:
     w = open_panel(page, widget_site)
     search(w, "change my password")

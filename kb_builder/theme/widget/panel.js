@@ -239,8 +239,20 @@
       const card = answerCard(data.answer);
       if (card) nodes.push(card);
       const items = data.results || data.suggestions || [];
+      // a search asking for a person ("talk to a human") is offered support first, as the
+      // portal does; the articles still follow
+      const person = data.contact === true && info && info.contact;
+      if (person)
+        nodes.push(
+          el(
+            "div",
+            { class: "kb-person" },
+            el("p", { text: L.person }),
+            el("button", { type: "button", class: "kb-btn", text: L.contact, onclick: showContact }),
+          ),
+        );
       // below the confidence threshold the portal says so, and the search is a gap: so here
-      if (items.length && data.answered === false)
+      else if (items.length && data.answered === false)
         nodes.push(el("p", { class: "kb-no-exact", text: L.no_exact.replace("{q}", q) }));
       if (items.length) nodes.push(el("h3", { class: "kb-sr", text: L.results }), list(items, q));
       else nodes.push(el("p", { class: "kb-muted", text: L.no_results }));
