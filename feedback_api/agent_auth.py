@@ -42,7 +42,7 @@ COOKIE_NAME = "kb_agent"
 MAX_TOKEN_CHARS = 512
 _SESSION_SALT = "kb-agent-session"
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
-_BEARER_SCHEME = re.compile(r"^\s*Bearer(\s|$)", re.IGNORECASE)
+_PROXY_SCHEME = re.compile(r"^\s*(?:Basic|Digest|Negotiate|NTLM)(?:\s|$)", re.IGNORECASE)
 _SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -69,21 +69,24 @@ def match_token(token: str, tokens: Sequence[AgentToken], scope: str = SCOPE) ->
 
 def bearer_agent(tokens: Sequence[AgentToken]) -> AgentToken | None:
     """The agent whose token is in this request's ``Authorization: Bearer`` header, or None
-    when the request has no bearer token (a proxy's ``Basic`` header is not one).
+    when the request has no ``Authorization`` header, or a proxy's sign-in (``Basic``,
+    ``Digest``, ``Negotiate``, ``NTLM``) in front of the help center.
 
-    A bearer token that is not accepted (mistyped, revoked, cut off) raises a 401 in the one
-    error shape (RFC 6750's ``invalid_token``): answering it as a visitor would hide from an
-    integrator that its agents are getting public articles only.
+    Any other header that is not an accepted bearer token (mistyped, revoked, cut off, or
+    another scheme such as ``Token …``) raises a 401 in the one error shape (RFC 6750's
+    ``invalid_token``): answering it as a visitor would hide from an integrator that its
+    agents are getting public articles only.
     """
     header = request.headers.get("Authorization", "")
-    if not _BEARER_SCHEME.match(header):
+    if not header.strip() or _PROXY_SCHEME.match(header):
         return None
     m = _BEARER.match(header)
     agent = match_token(m.group(1), tokens) if m else None
     if agent is None:
         raise ApiError(
             401,
-            "That agent token was not accepted; check api.agent_tokens in site_config.yml.",
+            "That agent token was not accepted; send it as 'Authorization: Bearer TOKEN' and "
+            "check api.agent_tokens in site_config.yml.",
             headers={"WWW-Authenticate": 'Bearer realm="kb-internal", error="invalid_token"'},
         )
     return agent

@@ -302,10 +302,12 @@ def person_line(report: GapReport) -> str:
     """The searches that asked for a person, in words: offered the contact form, so neither
     found nothing nor an article to write."""
     p = report.asked_for_person
-    said = ", ".join(f"\u201c{q}\u201d ({n})" for q, n in p.queries[:3])
+    said = ", ".join(f"\u201c{q}\u201d ({n})" for q, n in p.queries)  # the store's top five
+    searches = f"{p.searches} search" + ("" if p.searches == 1 else "es")
+    visitors = f"{p.visitors} visitor" + ("" if p.visitors == 1 else "s")
     return (
-        f"Asked for a person: {p.searches} searches by {p.visitors} visitors, offered the contact "
-        "form (not gaps)" + (f"; most asked: {said}" if said else "")
+        f"Asked for a person: {searches} by {visitors}, offered the contact form (not gaps)"
+        + (f"; most asked: {said}" if said else "")
     )
 
 

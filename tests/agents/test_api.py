@@ -77,6 +77,8 @@ def test_internal_articles_only_with_a_valid_token(client: FlaskClient) -> None:
         f"bearer {TOKEN} extra",
         "Bearer ",
         "Bearer " + "a" * 5000,
+        f"Token {TOKEN}",  # another scheme: the integration would get public articles only
+        TOKEN,
     ],
 )
 def test_a_wrong_bearer_token_is_a_401(client: FlaskClient, header: str) -> None:
@@ -86,8 +88,8 @@ def test_a_wrong_bearer_token_is_a_401(client: FlaskClient, header: str) -> None
         response = client.get(url, headers={"Authorization": header})
         assert response.status_code == 401, url
         assert response.get_json() == {
-            "error": "That agent token was not accepted; check api.agent_tokens in "
-            "site_config.yml.",
+            "error": "That agent token was not accepted; send it as 'Authorization: Bearer "
+            "TOKEN' and check api.agent_tokens in site_config.yml.",
             "status": 401,
         }
         assert response.headers["WWW-Authenticate"] == (
@@ -98,9 +100,10 @@ def test_a_wrong_bearer_token_is_a_401(client: FlaskClient, header: str) -> None
     assert unknown.status_code == 401
 
 
-@pytest.mark.parametrize("header", [f"Basic {TOKEN}", TOKEN])
-def test_another_scheme_is_no_token(client: FlaskClient, header: str) -> None:
-    """A proxy's Basic sign-in (or a bare value) is not an agent token: a visitor's answer."""
+@pytest.mark.parametrize("header", [f"Basic {TOKEN}", "Negotiate abc", "Digest a=1", ""])
+def test_a_proxy_sign_in_is_no_token(client: FlaskClient, header: str) -> None:
+    """A proxy's sign-in in front of the help center is not an agent token: a visitor's
+    answer."""
     response = client.get(
         "/api/articles?q=refund+approval+policy", headers={"Authorization": header}
     )

@@ -214,3 +214,21 @@ def test_kb_gaps_counts_visitors_who_asked_for_a_person_and_advises_no_article(
         "3",
         "talk to a human; phone number",
     )
+
+
+def test_the_person_line_counts_in_words() -> None:
+    """One search by one visitor is not "1 searches by 1 visitors"; the store's five most
+    asked are all named."""
+    from types import SimpleNamespace
+
+    from kb_reports.gaps.sections import person_line
+    from kb_store.reports import PersonRow
+
+    one = SimpleNamespace(asked_for_person=PersonRow(1, 1, [("phone number", 1)]))
+    assert person_line(one) == (  # type: ignore[arg-type]
+        "Asked for a person: 1 search by 1 visitor, offered the contact form (not gaps); "
+        "most asked: “phone number” (1)"
+    )
+    asked = [(f"q{i}", 5 - i) for i in range(5)]
+    many = SimpleNamespace(asked_for_person=PersonRow(15, 4, asked))
+    assert person_line(many).endswith("“q3” (2), “q4” (1)")  # type: ignore[arg-type]
