@@ -305,10 +305,8 @@ def person_line(report: GapReport) -> str:
     said = ", ".join(f"\u201c{q}\u201d ({n})" for q, n in p.queries)  # the store's top five
     searches = f"{p.searches} search" + ("" if p.searches == 1 else "es")
     visitors = f"{p.visitors} visitor" + ("" if p.visitors == 1 else "s")
-    return (
-        f"Asked for a person: {searches} by {visitors}, offered the contact form (not gaps)"
-        + (f"; most asked: {said}" if said else "")
-    )
+    line = f"Asked for a person: {searches} by {visitors}, offered the contact form (not gaps)"
+    return line + (f"; most asked: {said}" if said else "")
 
 
 SECTION_NAMES = {

@@ -191,8 +191,9 @@ def test_an_unanswered_search_says_no_exact_match_as_the_portal_does(
 def test_a_search_asking_for_a_person_is_offered_support_first(
     page: Page, widget_site: Site
 ) -> None:
-    """"talk to a human" wants a person: the panel offers support above the articles, as the
-    portal does (it said "No exact match" instead), and its button opens the contact form."""
+    """A visitor who types "talk to a human" wants a person: the panel offers support above
+    the articles, as the portal does (it said "No exact match"), and its button opens the
+    contact form."""
     w = open_panel(page, widget_site)
     with page.expect_response(lambda r: "/api/search?" in r.url):
         search(w, "talk to a human")
