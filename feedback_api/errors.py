@@ -194,7 +194,9 @@ def _handle_unexpected(exc: Exception) -> Response:
 
 
 def _refuse_huge_query() -> None:
-    if len(request.query_string) > MAX_QUERY_BYTES and request.path.startswith("/api/"):
+    # the agents' search (/internal/api/) too, before its session is even looked at
+    api = request.path.startswith(("/api/", "/internal/api/"))
+    if len(request.query_string) > MAX_QUERY_BYTES and api:
         raise RequestURITooLarge()
 
 
