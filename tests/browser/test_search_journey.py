@@ -95,6 +95,29 @@ def test_a_request_superseded_while_its_answer_is_read_is_no_outage(
     assert outcome == {"failed": True, "down": False, "marked": None}
 
 
+CUT_OFF_BY_LEAVING = """async () => {
+  // A result is clicked while a request is out: the page is hidden (kept for Back) and the
+  // browser cuts the request off, a failure the page sees, at the latest once shown again.
+  let fail;
+  window.fetch = () => new Promise((_, reject) => (fail = reject));
+  const asked = window.kbPortal.api("/suggest?q=refund");
+  window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
+  fail(new TypeError("Failed to fetch"));
+  const err = await asked.then(() => null, (e) => e);
+  return { failed: err !== null, down: Boolean(err && err.down),
+           marked: sessionStorage.getItem("kb.apiDown") };
+}"""
+
+
+def test_a_request_cut_off_by_leaving_the_page_is_no_outage(page: Page, portal: Portal) -> None:
+    # Marked down, Back (or the next page) would show Material's static header search for a
+    # minute: seen once in CI, after a result was opened and Back pressed in the internal portal
+    page.goto(portal.url + "/")
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "api")
+    outcome = page.evaluate(CUT_OFF_BY_LEAVING)
+    assert outcome == {"failed": True, "down": False, "marked": None}
+
+
 def test_enter_in_the_header_search_opens_the_ranked_results(page: Page, portal: Portal) -> None:
     page.goto(portal.url + "/faq/")
     expect(page.locator("html")).to_have_attribute("data-kb-search", "api")

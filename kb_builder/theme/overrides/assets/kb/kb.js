@@ -124,7 +124,15 @@
       ? storage.remove("sessionStorage", KEY.apiDown)
       : storage.set("sessionStorage", KEY.apiDown, Date.now());
 
+  // A page being left (a result clicked) has its requests cut off by the browser: that is no
+  // outage, and must not send this tab to the static search for a minute. A request started
+  // before the page was last hidden failed because of it, whenever its failure is seen (a page
+  // kept for Back sees it once shown again).
+  let hidden = 0;
+  addEventListener("pagehide", () => (hidden += 1));
+
   async function api(path, { method = "GET", body, signal, timeout = 10000 } = {}) {
+    const since = hidden;
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeout);
     if (signal) signal.addEventListener("abort", () => ctrl.abort(), { once: true });
@@ -139,6 +147,7 @@
       });
     } catch (err) {
       if (signal && signal.aborted) throw err; // superseded by a newer request: not an outage
+      if (hidden !== since) throw err; // cut off by leaving the page: not an outage either
       markApi(false);
       throw new ApiFailure(tr("unreachable", "The help center service could not be reached."), {
         down: true,

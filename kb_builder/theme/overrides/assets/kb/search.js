@@ -363,9 +363,15 @@
     }
 
     document.documentElement.dataset.kbSearch = "static";
-    if (!kb.apiLikelyUp()) return; // a recent outage in this tab: stay static
-    // An empty suggest answers at once and logs nothing: it only says the API is there.
-    api("/suggest?q=", { timeout: 4000 }).then(takeOver, () => {});
+    const probe = () => {
+      if (ours || !kb.apiLikelyUp()) return; // a recent outage in this tab: stay static
+      // An empty suggest answers at once and logs nothing: it only says the API is there.
+      api("/suggest?q=", { timeout: 4000 }).then(takeOver, () => {});
+    };
+    probe();
+    // back to this page from the browser's cache (Back after a result): ours again if it had
+    // to give the box back meanwhile
+    addEventListener("pageshow", (e) => e.persisted && probe());
   }
 
   /* ---------- the contact form: an answer card, suggested articles, the deflection trail ---------- */
