@@ -28,7 +28,7 @@ from werkzeug.routing import PathConverter
 from feedback_api import agent_auth
 from feedback_api.agent_login import login_page
 from feedback_api.catalog import BuildWatch, SiteCatalog, redirect_key
-from feedback_api.errors import ApiError
+from feedback_api.errors import INDEX_UNAVAILABLE, ApiError
 from feedback_api.languages import chosen_language
 from feedback_api.portal import index_file, locate
 from feedback_api.schemas import LANG, Words, parse_args
@@ -65,7 +65,6 @@ def _converter(state: BlueprintSetupState) -> None:
 
 
 _NOT_FOUND = "There is nothing at this address."  # the same sentence as any unknown address
-_UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
 _MIMETYPES = {"md": "text/markdown", "html": "text/html", "text": "text/plain"}
 _FALLBACK_404 = "<!doctype html><title>Page not found</title><h1>Page not found</h1>"
 
@@ -187,7 +186,7 @@ def articles() -> Response:
         )
     except IndexUnavailable:
         log.warning("agent search while the index is unavailable")
-        raise ApiError(503, _UNAVAILABLE) from None
+        raise ApiError(503, INDEX_UNAVAILABLE) from None
     if params.format == "json":
         response = jsonify(
             query=params.q,

@@ -41,6 +41,8 @@ _STORE_RETRY_SECONDS = 5
 # No API query needs more: q is at most 200 characters, 2,400 bytes fully percent-encoded.
 # (gunicorn refuses request lines over 4,094 bytes itself, before the app sees them.)
 MAX_QUERY_BYTES = 4096
+# a search's 503 while its index is missing or unreadable (every search endpoint says the same)
+INDEX_UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
 
 _FALLBACK_404 = (
     "<!doctype html><html lang=en><meta charset=utf-8><title>Page not found</title>"

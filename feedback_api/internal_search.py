@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, jsonify
 
 from feedback_api import agent_auth
 from feedback_api.agents import agent_build, signed_in
-from feedback_api.errors import ApiError
+from feedback_api.errors import INDEX_UNAVAILABLE, ApiError
 from feedback_api.languages import chosen_language
 from feedback_api.schemas import SearchParams, SuggestParams, parse_args
 from feedback_api.search import EMPTY_SUGGEST, search_body, suggest_body
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("internal_search", __name__, url_prefix="/internal/api")
 
 _SIGN_IN = "Sign in to the internal portal first, at /internal/login."
-_UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
 
 
 def _root(visibility: str) -> str:
@@ -67,7 +66,7 @@ def _search(
         )
     except IndexUnavailable:
         log.warning("internal search while the agents' index is unavailable")
-        raise ApiError(503, _UNAVAILABLE) from None
+        raise ApiError(503, INDEX_UNAVAILABLE) from None
 
 
 @bp.get("/search")

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from feedback_api.errors import ApiError
+from feedback_api.errors import INDEX_UNAVAILABLE, ApiError
 from feedback_api.languages import chosen_language, logged_language
 from feedback_api.schemas import (
     ClickEvent,
@@ -28,8 +28,6 @@ from kb_store.tables import click_row, search_row
 log = logging.getLogger(__name__)
 
 bp = Blueprint("search", __name__)
-
-_UNAVAILABLE = "Search is unavailable: the search index has not been built or cannot be read."
 
 
 # Where the articles of a visibility are served, as a site path: the public portal's at "/"
@@ -128,7 +126,7 @@ def _search(
         )
     except IndexUnavailable:
         log.warning("search while the index is unavailable: %s", s.build.index_error)
-        raise ApiError(503, _UNAVAILABLE) from None
+        raise ApiError(503, INDEX_UNAVAILABLE) from None
 
 
 def _ranking(q: str, found: SearchResponse) -> dict[str, Any]:
