@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kb_store.reading import Window, in_window, unindexed
-from kb_store.reports import UNANSWERED
+from kb_store.reports import unanswered
 from kb_store.tables import article_views, contact_requests, searches
 
 __all__ = ["LanguageRow", "UntranslatedRead", "by_language", "untranslated_reads"]
@@ -44,7 +44,7 @@ def by_language(conn: sa.Connection, w: Window, languages: Collection[str]) -> l
     default = codes[0]
     s = searches.c
     lang = _language(s.language, default).label("language")
-    failed = sa.func.sum(sa.case((UNANSWERED, 1), else_=0))
+    failed = sa.func.sum(sa.case((unanswered(w), 1), else_=0))
     window = in_window(unindexed(s.ts), w)
     found: dict[str, dict[str, Any]] = {c: {} for c in codes}
     for code, n, n_failed in conn.execute(
@@ -55,7 +55,7 @@ def by_language(conn: sa.Connection, w: Window, languages: Collection[str]) -> l
     n = sa.func.count().label("n")
     queries = (
         sa.select(lang, s.query, n)
-        .where(*window, UNANSWERED)
+        .where(*window, unanswered(w))
         .group_by(lang, s.query)
         .order_by(lang, n.desc(), s.query)
     )

@@ -33,12 +33,16 @@ Connection: TypeAlias = sa.Connection
 class Window:
     """The period a report covers: ``[since, until)``; ``since`` None means all time.
 
-    ``previous`` is the start of the equally long window before it (for trends).
+    ``previous`` is the start of the equally long window before it (for trends). ``asked``
+    holds normalised queries the report reads as asking for a person whatever their log says
+    (:func:`kb_store.reports.person_queries`): searches logged before the log had its
+    ``contact`` flag (migration 8), while the site's form was off, or under an older rule.
     """
 
     since: datetime | None
     until: datetime
     previous: datetime | None = None
+    asked: frozenset[str] = frozenset()
 
 
 def aware(value: Any) -> datetime | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,17 +31,21 @@ __all__ = [
     "QueryDetail",
     "RatingRow",
     "Window",
+    "answered",
+    "asked_for",
     "asked_for_person",
     "clicked_queries",
     "contacts",
     "daily",
     "failed_stats",
     "found_stats",
+    "person_queries",
     "query_details",
     "reads",
     "rating_reasons",
     "rating_rows",
     "reading",
+    "unanswered",
     "visitors_of",
 ]
 
@@ -51,13 +55,46 @@ __all__ = [
 # The one definition of a failed search: nothing found, or nothing confident (the search
 # logged it unanswered), unless it asked for a person and was offered the contact form (then
 # the form answered it, not an article: a third outcome, neither failed nor answered). Every
-# section that counts, groups or trends failures uses it.
-ASKED_FOR_PERSON: sa.ColumnElement[bool] = searches.c.contact.is_(True)
-UNANSWERED: sa.ColumnElement[bool] = sa.and_(
-    searches.c.contact.is_(False),
-    sa.or_(searches.c.hits == 0, searches.c.answered.is_(False)),
-)
-ANSWERED: sa.ColumnElement[bool] = sa.and_(searches.c.hits > 0, searches.c.answered.is_(True))
+# section that counts, groups or trends failures uses it. A search the report reads as asking
+# for a person (``Window.asked``) counts as asking whatever its log says.
+
+
+def asked_for(w: Window) -> sa.ColumnElement[bool]:
+    """The window's searches that asked for a person: logged so, or read so (``w.asked``)."""
+    logged = searches.c.contact.is_(True)
+    return sa.or_(logged, searches.c.query.in_(sorted(w.asked))) if w.asked else logged
+
+
+def unanswered(w: Window) -> sa.ColumnElement[bool]:
+    """The window's failed searches: nothing found or nothing confident, and no person asked."""
+    return sa.and_(
+        sa.not_(asked_for(w)), sa.or_(searches.c.hits == 0, searches.c.answered.is_(False))
+    )
+
+
+def answered(w: Window) -> sa.ColumnElement[bool]:
+    """The window's searches answered with confidence (a search read as asking for a person
+    is not: the log's ``answered`` was worked out before the rule that asks for one)."""
+    found = sa.and_(searches.c.hits > 0, searches.c.answered.is_(True))
+    if not w.asked:
+        return found
+    read = sa.or_(searches.c.contact.is_(True), searches.c.query.not_in(sorted(w.asked)))
+    return sa.and_(found, read)
+
+
+def person_queries(
+    conn: sa.Connection, w: Window, asks: Callable[[str, str | None], bool]
+) -> frozenset[str]:
+    """The normalised queries of the window (and the one before) that ``asks`` reads as asking
+    for a person but that were logged without the ``contact`` flag: one row per distinct query
+    and language, the rule run in Python."""
+    c = searches.c
+    start = w.previous or w.since
+    where = [c.contact.is_(False), unindexed(c.ts) < w.until]
+    if start is not None:
+        where.append(unindexed(c.ts) >= start)
+    rows = conn.execute(sa.select(c.query, c.language).where(*where).distinct())
+    return frozenset(str(q) for q, lang in rows if asks(str(q), lang))
 
 
 @dataclass(frozen=True)
@@ -70,7 +107,7 @@ class DayRow:
 def daily(conn: sa.Connection, w: Window) -> list[DayRow]:
     """Searches and failed searches (nothing found or unanswered) per UTC day of the window."""
     day = day_of(conn, searches.c.ts).label("day")
-    failed = sa.func.sum(sa.case((UNANSWERED, 1), else_=0))
+    failed = sa.func.sum(sa.case((unanswered(w), 1), else_=0))
     query = (
         sa.select(day, sa.func.count(), failed)
         .where(*in_window(unindexed(searches.c.ts), w))
@@ -93,7 +130,7 @@ def asked_for_person(conn: sa.Connection, w: Window, limit: int = 5) -> PersonRo
     """The window's searches that asked for a person (offered the contact form), their
     visitors and their ``limit`` most searched wordings."""
     c = searches.c
-    where = (ASKED_FOR_PERSON, *in_window(unindexed(c.ts), w))
+    where = (asked_for(w), *in_window(unindexed(c.ts), w))
     n, visitors = conn.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(c.visitor))).where(*where)
     ).one()
@@ -129,7 +166,7 @@ def failed_stats(conn: sa.Connection, w: Window) -> list[FailedRow]:
         prev = sa.func.sum(sa.case((sa.and_(ts >= w.previous, ts < w.since), 1), else_=0))
     query = (
         sa.select(c.query, cur, prev, sa.func.min(c.ts))
-        .where(UNANSWERED, ts < w.until)
+        .where(unanswered(w), ts < w.until)
         .group_by(unindexed(c.query))
         .having(sa.or_(cur > 0, prev > 0))
     )
@@ -145,7 +182,7 @@ def found_stats(conn: sa.Connection, w: Window) -> dict[str, int]:
     ts = unindexed(c.ts)
     query = (
         sa.select(c.query, sa.func.count())
-        .where(ANSWERED, *in_window(ts, w))
+        .where(answered(w), *in_window(ts, w))
         .group_by(unindexed(c.query))
     )
     return {str(q): int(n) for q, n in conn.execute(query)}
@@ -170,7 +207,7 @@ def query_details(
     """Spellings, languages and first/last search of some queries in the window (by the
     query index)."""
     c = searches.c
-    outcome = UNANSWERED if failed else ANSWERED
+    outcome = unanswered(w) if failed else answered(w)
     raws: dict[str, Counter[str]] = {}
     langs: dict[str, Counter[str | None]] = {}
     span: dict[str, list[datetime | None]] = {}
@@ -212,7 +249,7 @@ def visitors_of(
 ) -> list[tuple[str, str]]:
     """Distinct (query, visitor) of the window's searches for some queries (by the index)."""
     c = searches.c
-    outcome = UNANSWERED if failed else ANSWERED
+    outcome = unanswered(w) if failed else answered(w)
     out: set[tuple[str, str]] = set()
     for i in range(0, len(queries), 500):
         query = (

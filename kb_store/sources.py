@@ -3,7 +3,7 @@ contact requests and the contact form's deflection per source, and the widget's 
 where searches failed.
 
 An event's ``source`` is 'widget' when the widget sent it and null from the portal (migration
-6); ``host`` is the widget's host page, origin and path. A failed search is ``UNANSWERED``,
+6); ``host`` is the widget's host page, origin and path. A failed search is ``unanswered``,
 the one definition every section of the report uses.
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from kb_store.deflection import deflection_totals
 from kb_store.reading import Window, in_window, unindexed
-from kb_store.reports import UNANSWERED
+from kb_store.reports import unanswered
 from kb_store.tables import contact_requests, searches
 
 __all__ = ["SOURCES", "HostRow", "SourceRow", "by_source", "widget_hosts"]
@@ -46,7 +46,7 @@ class SourceRow:
 def by_source(conn: sa.Connection, w: Window) -> list[SourceRow]:
     """One row per source, the portal first (zeros where a source had no traffic)."""
     source = _source(searches.c.source).label("source")
-    failed = sa.func.sum(sa.case((UNANSWERED, 1), else_=0))
+    failed = sa.func.sum(sa.case((unanswered(w), 1), else_=0))
     found: dict[str, dict[str, int]] = {s: {} for s in SOURCES}
     query = (
         sa.select(source, sa.func.count(), failed)
@@ -95,7 +95,7 @@ def widget_hosts(
     n = sa.func.count().label("n")
     failed_queries = (
         sa.select(s.host, s.query, n)
-        .where(*widget, UNANSWERED)
+        .where(*widget, unanswered(w))
         .group_by(s.host, s.query)
         .order_by(s.host, n.desc(), s.query)
     )

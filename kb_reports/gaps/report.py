@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
 from kb_core.manifest import PUBLIC, manifest_name, read_manifest
+from kb_core.search.person import asks_for_person
 from kb_reports.gaps.articles import (
     Helpfulness,
     PublishedArticles,
@@ -105,6 +107,8 @@ def build_report(
     catalog = PublishedArticles.load(build_dir)
     notes = [catalog.note] if catalog.note else []
     with sql.reading(database_url) as conn:
+        if config.contact.enabled:  # else such a search is a gap: "How to contact us"
+            window = replace(window, asked=sql.person_queries(conn, window, _asks(config)))
         analysis = Analysis(config, catalog, window, conn)
         failed_all = analysis.failed_groups()
         weak = analysis.weak_groups()
@@ -199,6 +203,12 @@ def build_report(
         untranslated=untranslated,
         asked_for_person=person,
     )
+
+
+def _asks(config: SiteConfig) -> Callable[[str, str | None], bool]:
+    """The rule that reads a logged query as asking for a person, in its portal's language."""
+    default = config.site.language
+    return lambda query, language: asks_for_person(query, language or default)
 
 
 def _languages(

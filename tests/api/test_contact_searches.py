@@ -13,11 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from kb_builder.build import BuildReport
 from kb_builder.index.fields import IndexDoc
 from kb_core.config import load_config
+from kb_store.store import Store, utcnow
 from tests.api.conftest import rows, write_build
 from tests.apps import AppFactory
 
@@ -76,7 +78,7 @@ def test_ordinary_searches_holding_those_words_are_unchanged(
 
 
 def test_without_a_contact_form_such_a_search_is_a_gap(
-    make_app: AppFactory, example_build: tuple[Path, BuildReport]
+    make_app: AppFactory, example_build: tuple[Path, BuildReport], tmp_path: Path
 ) -> None:
     config, _ = load_config(ROOT / "site_config.yml")
     closed = config.model_copy(
@@ -92,7 +94,8 @@ def test_without_a_contact_form_such_a_search_is_a_gap(
     client = app.test_client()
     for ua in ("b", "c"):
         client.get("/api/search?q=contact+support", headers={"User-Agent": ua})
-    [group] = json.loads(_gaps(app, example_build[0], "json"))["failed_searches"]
+    report = _gaps(app, example_build[0], "json", config=_closed(tmp_path))
+    [group] = json.loads(report)["failed_searches"]
     assert group["action"]["title"] == "How to contact us"
     assert group["action"]["text"].startswith("Write a short “How to contact us” article")
 
@@ -120,7 +123,21 @@ def test_an_article_about_reaching_support_still_answers_such_a_search(
     assert (logged["contact"], logged["answered"]) == (True, False)  # the third outcome
 
 
-def _gaps(app: Flask, build: Path, fmt: str, output: Path | None = None) -> str:
+def _closed(tmp_path: Path) -> Path:
+    """The example's site_config.yml with its contact form turned off."""
+    text = (ROOT / "site_config.yml").read_text(encoding="utf-8")
+    closed = tmp_path / "site_config.yml"
+    closed.write_text(text.replace("contact:\n  enabled: true", "contact:\n  enabled: false"))
+    return closed
+
+
+def _gaps(
+    app: Flask,
+    build: Path,
+    fmt: str,
+    output: Path | None = None,
+    config: Path = ROOT / "site_config.yml",
+) -> str:
     """``kb gaps`` as a real process on the app's store; what it wrote to ``output`` or
     printed."""
     res = subprocess.run(
@@ -130,7 +147,7 @@ def _gaps(app: Flask, build: Path, fmt: str, output: Path | None = None) -> str:
             "kb_cli",
             "gaps",
             "--config",
-            str(ROOT / "site_config.yml"),
+            str(config),
             "--build-dir",
             str(build),
             "--content",
@@ -232,3 +249,55 @@ def test_the_person_line_counts_in_words() -> None:
     asked = [(f"q{i}", 5 - i) for i in range(5)]
     many = SimpleNamespace(asked_for_person=PersonRow(15, 4, asked))
     assert person_line(many).endswith("“q3” (2), “q4” (1)")  # type: ignore[arg-type]
+
+
+def test_searches_logged_before_the_contact_flag_are_read_with_todays_rule(
+    make_app: AppFactory, example_build: tuple[Path, BuildReport], tmp_path: Path
+) -> None:
+    """A store that logged "talk to a human" as an unanswered search (version 7, before the
+    ``contact`` flag) gets no "How to contact us" advice for it once the form is there: kb
+    gaps reads those rows as asking for a person. Other old failures stay gaps."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(url)
+    assert old.migrate(target=7) == 7
+    with old.engine.begin() as conn:
+        for visitor, (query, hits, answered) in enumerate(
+            [
+                ("talk to a human", 3, False),
+                ("talk to a human", 3, False),
+                ("contact support", 4, True),  # answered by *Roles and permissions*, then
+                ("pay with bitcoin", 0, False),
+                ("pay with bitcoin", 0, False),
+            ]
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO searches (ts, query, raw_query, hits, visitor, answered) "
+                    "VALUES (:ts, :q, :q, :hits, :v, :answered)"
+                ),
+                {
+                    "ts": utcnow(),
+                    "q": query,
+                    "hits": hits,
+                    "v": f"v{visitor}",
+                    "answered": answered,
+                },
+            )
+    old.close()
+    app = make_app(BUILD_DIR=str(example_build[0]), DATABASE_URL=url)  # migrates to LATEST
+    report = json.loads(_gaps(app, example_build[0], "json"))
+    assert report["asked_for_person"] == {
+        "searches": 3,
+        "visitors": 3,
+        "queries": [["talk to a human", 2], ["contact support", 1]],
+    }
+    assert report["totals"]["failed_searches"] == 2
+    assert [g["label"] for g in report["failed_searches"]] == ["pay with bitcoin"]
+    titles = [g["action"]["title"] for g in report["failed_searches"]]
+    assert "How to contact us" not in titles, titles
+
+    # without a form, the same old rows are the gap to fill: how to reach a person
+    report = json.loads(_gaps(app, example_build[0], "json", config=_closed(tmp_path)))
+    assert report["asked_for_person"]["searches"] == 0
+    actions = {g["label"]: g["action"]["title"] for g in report["failed_searches"]}
+    assert actions["talk to a human"] == "How to contact us"
