@@ -151,6 +151,9 @@ class Article:
     original: str = ""  # a translation: the source of the article it translates
     fallback: bool = False  # in another language's portal: this text stands in for one
     outdated: bool = False  # a translation whose original changed in git after it did
+    # what the HTML allowlist cuts from ``markdown`` (line in it, kind, what), worked out when
+    # the file was parsed and kept with it in the build cache; None: not worked out yet
+    removed_html: tuple[tuple[int, str, str], ...] | None = None
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)

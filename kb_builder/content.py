@@ -43,6 +43,7 @@ from kb_builder.languages import (
     load_category_texts,
     split_translations,
 )
+from kb_builder.sanitize import html_removals
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem, invalid_value, yaml_problem
 
@@ -243,7 +244,10 @@ def _parse_cached(
     category: tuple[str, ...],
     problems: list[Problem],
     cache: Cache | None,
+    html: bool = False,
 ) -> Article | None:
+    """The article parsed from ``path``, or the last build's parse of it when the file's size
+    and times did not change; ``html``: work out what the HTML allowlist cuts, and keep it."""
     if cache is None:
         return _parse_article(path, root, category, problems)
     try:
@@ -256,6 +260,8 @@ def _parse_cached(
     if blob is None:
         found: list[Problem] = []
         article = _parse_article(path, root, category, found)
+        if article is not None and html:  # the check's costliest part, kept with the parse
+            article.removed_html = html_removals(article.markdown)
         blob = pickle.dumps((article, found), protocol=pickle.HIGHEST_PROTOCOL)
         cache.put(key, stamp, blob)
     else:  # a fresh copy: the build changes articles (ids, git history)
@@ -308,6 +314,7 @@ def load_content(
         return KnowledgeBase(root, categories, articles, problems)
     folders, paths = walk(root, skipped_folder, problems)
     codes = config.site.codes
+    html = not config.content.trust_raw_html
     for folder in folders:
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
@@ -318,7 +325,7 @@ def load_content(
         if not is_article_path(rel.as_posix()) or is_intro_translation(rel.as_posix(), codes):
             continue
         category = tuple(slug_for(p) for p in rel.parts[:-1])
-        article = _parse_cached(path, root, category, problems, cache)
+        article = _parse_cached(path, root, category, problems, cache, html)
         if article is not None:
             articles.append(article)
     for a in articles:

@@ -444,3 +444,29 @@ def test_pages_render_as_alone_with_one_markdown_instance(tmp_path: Path, monkey
     assert 'id="set-up"' in page_d and 'id="set-up_1"' in page_d and "set-up_2" not in page_d
     assert "[the guide][guide]" in page_d  # page a's reference did not carry over
     assert 'href="https://example.com/guide"' in built["own"]["public/guides/a/index.html"]
+
+
+def test_an_unchanged_files_raw_html_warnings_come_from_the_cache(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """What the HTML allowlist cuts is worked out when a file is parsed and kept with the parse,
+    so a build after one edit does not scan every unchanged article again (it was a quarter of
+    the main process's time after one edit on cpp-docs); the warnings are the same."""
+    import kb_builder.sanitize
+
+    content, out = tmp_path / "content", tmp_path / "build"
+    _small_kb(content)
+    write(content, "cat1/odd.md", "---\ntitle: Odd\nsummary: s\n---\nHi <marquee>x</marquee>.\n")
+    first = build_site(content, SiteConfig(), out, today=TODAY).problems
+    warned = [p for p in first if p.code == "raw-html"]
+    assert [(p.path, p.line, p.message) for p in warned] == [
+        (str(content / "cat1/odd.md"), 5, "raw HTML removed: <marquee>")
+    ]
+
+    def scanned(markdown: str) -> Any:
+        raise AssertionError(f"scanned again: {markdown[:30]!r}")
+
+    monkeypatch.setattr(kb_builder.sanitize, "_removals", scanned)
+    write(content, "cat0/a0.md", "---\ntitle: Article 0\nsummary: s0\n---\nWombat.\n")
+    again = build_site(content, SiteConfig(), out, today=TODAY).problems
+    assert [p for p in again if p.code == "raw-html"] == warned
