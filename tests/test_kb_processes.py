@@ -181,6 +181,17 @@ def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> No
     assert json.loads(typo)["did_you_mean"] == "feuille de temps"
 
 
+def test_planning_on_the_french_portal_is_the_schedule_not_the_pricing_plans(site: Path) -> None:
+    """The French "planning" is a word for a work schedule, and an English word the English
+    stemmer makes "plan" of: /fr/ showed *Plans and pricing* first. In the English text of
+    the untranslated articles it now finds "planning" itself: the keyword "shift planning"
+    of *Create and publish a schedule*."""
+    said = ok(kb("search", "planning", "--lang", "fr", "--format", "json", cwd=site)).stdout
+    found = [r["id"] for r in json.loads(said)["results"]]
+    assert found[0] == "create-and-publish-a-schedule"
+    assert "plans-and-pricing" not in found
+
+
 def test_french_search_reads_the_english_text_as_english(site: Path) -> None:
     """/fr/ shows the untranslated articles in English, and searches their text as English:
     "valider" (approve) no longer finds "VAT and tax IDs" for its "valid tax ID" (either
