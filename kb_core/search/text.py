@@ -221,7 +221,8 @@ class SharedWords:
         singular = word[:-1] if len(word) > 3 and word.endswith("s") else word
         if self.text.word_terms(word) == (singular,):
             return ()
-        if (zipf(word, self.index.language) or 0.0) < COMMON_WORD_ZIPF:
+        common = (zipf(w, self.index.language) or 0.0 for w in dict.fromkeys((word, singular)))
+        if max(common) < COMMON_WORD_ZIPF:  # ("plannings" is rarer than "planning")
             return ()
         return (READ_AS + singular,)
 
