@@ -171,14 +171,36 @@ def test_search_link_and_exports(site: Path) -> None:
 
 
 def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> None:
-    """/fr/ searches the untranslated billing articles in English: "facture" (invoice) is a
-    word they lack, not a typo of "feature"; a typo of a French word is still corrected."""
+    """/fr/ searches the untranslated articles in English: "plage" (a time slot, in "plage
+    horaire") is a word they lack, not a typo of "page"; a typo of a French word is still
+    corrected."""
     said = json.loads(
-        ok(kb("search", "facture", "--lang", "fr", "--format", "json", cwd=site)).stdout
+        ok(kb("search", "plage", "--lang", "fr", "--format", "json", cwd=site)).stdout
     )
-    assert (said["did_you_mean"], said["corrected"]) == (None, False)
+    assert (said["did_you_mean"], said["corrected"], said["results"]) == (None, False, [])
     typo = ok(kb("search", "feuile de temps", "--lang", "fr", "--format", "json", cwd=site)).stdout
     assert json.loads(typo)["did_you_mean"] == "feuille de temps"
+
+
+def test_facture_on_the_french_portal_finds_the_invoices(site: Path) -> None:
+    """A French visitor's "facture" (invoice) found nothing: *Find and download invoices* is
+    shown on /fr/ in English. The example's synonyms put "facture" beside "invoice", as they
+    put "remboursement" beside "refund"."""
+    for query in ("facture", "factures"):
+        said = ok(kb("search", query, "--lang", "fr", "--format", "json", cwd=site)).stdout
+        found = json.loads(said)
+        assert found["results"][0]["id"] == "invoices" and found["answered"], query
+
+
+def test_planning_on_the_french_portal_is_the_schedule_not_the_pricing_plans(site: Path) -> None:
+    """The French "planning" is a word for a work schedule, and an English word the English
+    stemmer makes "plan" of: /fr/ showed *Plans and pricing* first. In the English text of
+    the untranslated articles it now finds "planning" itself: the keyword "shift planning"
+    of *Create and publish a schedule*."""
+    said = ok(kb("search", "planning", "--lang", "fr", "--format", "json", cwd=site)).stdout
+    found = [r["id"] for r in json.loads(said)["results"]]
+    assert found[0] == "create-and-publish-a-schedule"
+    assert "plans-and-pricing" not in found
 
 
 def test_french_search_reads_the_english_text_as_english(site: Path) -> None:

@@ -137,3 +137,41 @@ def test_an_index_of_one_language_has_its_fields_only(tmp_path: Path) -> None:
 )
 def test_the_languages_a_word_is_in(word: str, languages: list[str]) -> None:
     assert languages_of(word, ["fr", "en"]) == languages
+
+
+SHARED = [
+    doc("plans", "Plans and pricing", "Compare the plans. Every plan has a free trial.", "en"),
+    doc(
+        "schedule",
+        "Create a schedule",
+        "Add shifts for the week and publish them.",
+        "en",
+        keywords=("shift planning",),
+    ),
+    doc("busy", "Busy weeks", "When the shop is busy, add more shifts.", "en"),
+    doc("export", "Export your data", "Download an export of your data.", "en"),
+    doc("mobile", "Mobile app", "The mobile applications show your shifts.", "en"),
+]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    where = tmp_path_factory.mktemp("fr-shared") / "index"
+    build_index(SHARED, where, language="fr")
+    with Searcher(where) as s:
+        yield s
+
+
+def test_a_word_of_both_languages_finds_itself_in_english_text_not_its_english_stem(
+    shared: Searcher,
+) -> None:
+    """The French "planning" (a work schedule) is "plan" to the English stemmer: it found
+    the English "plans" of the pricing article. A common French word that the English
+    stemmer makes another word of finds itself in English text, singular or plural
+    ("plannings" too; "business" is no longer "busy")."""
+    assert ids(shared, "planning") == ids(shared, "plannings") == ["schedule"]
+    assert ids(shared, "business") == []
+    assert ids(shared, "application") == ids(shared, "applications") == ["mobile"]
+    # words the two stemmers read alike keep the English stem's words
+    assert ids(shared, "exporter") == ["export"]  # the French verb: "export" to either
+    assert ids(shared, "plans") == ["plans", "schedule"]

@@ -93,8 +93,8 @@ def schema(
         asides=STORED,
     )
     for other in others:
-        found.add(WEIGHTS + field_suffix(other), BM25FWeights(other, average))
-        found.add(TITLE + field_suffix(other), TitleWeights(other, average))
+        found.add(WEIGHTS + field_suffix(other), BM25FWeights(other, average, language))
+        found.add(TITLE + field_suffix(other), TitleWeights(other, average, language))
     if others:
         found.add("language", STORED)
     return found

@@ -28,12 +28,12 @@ from typing import Any
 from whoosh import formats
 from whoosh.fields import FieldType
 
-from kb_core.search.text import LANGUAGE_TAG, Analyzer
+from kb_core.search.text import LANGUAGE_TAG, Analyzer, SharedWords
 
 INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
 VOCAB_FILE = "kb_vocabulary.txt"
-FORMAT = 7  # bump when analysis or weights change: old indexes then ask for a rebuild
+FORMAT = 8  # bump when analysis or weights change: old indexes then ask for a rebuild
 SUGGEST_PREFIX = 20  # the suggest field holds each title word's first 1-20 characters
 
 # BM25F parameters: how much a word counts in each field, and how much each field's length
@@ -91,21 +91,33 @@ class BM25FWeights(TermWeights):
     the indexing processes. The parameters travel with the schema, and stay in the index.
     """
 
-    def __init__(self, language: str, average: Mapping[str, float]) -> None:
+    def __init__(self, language: str, average: Mapping[str, float], reader: str = "") -> None:
+        """``reader``: the index's language, for the fields of another language's text: its
+        words that are words of that language too are also indexed as themselves
+        (:class:`~kb_core.search.text.SharedWords`)."""
         super().__init__()
         self.language = language
+        self.reader = reader
         self.average = dict(average)
         self.field_weights, self.field_b, self.k1 = dict(FIELD_WEIGHTS), dict(FIELD_B), K1
 
-    def weights(self, value: Any) -> Mapping[str, float]:
+    def counts(self, text: str) -> Counter[str]:
+        """The terms of ``text`` (and its shared words', if any) and their frequencies."""
         analyzer = cached_analyzer(self.language)
+        words = Counter(analyzer.words(text))
+        counts = analyzer.counts(words)
+        if self.reader:
+            counts.update(cached_shared(self.language, self.reader).counts(words))
+        return counts
+
+    def weights(self, value: Any) -> Mapping[str, float]:
         tf: dict[str, float] = {}
         for name, text in value.items():
             if not text:
                 continue
             b = self.field_b[name]
             norm = self.field_weights[name] / (1 - b + b * len(text.split()) / self.average[name])
-            for term, n in analyzer.counts(Counter(analyzer.words(text))).items():
+            for term, n in self.counts(text).items():
                 tf[term] = tf.get(term, 0.0) + n * norm
         return {t: _saturate(f, self.k1) for t, f in tf.items()}
 
@@ -114,11 +126,9 @@ class TitleWeights(BM25FWeights):
     """The BM25 weight of every term of an article's title alone."""
 
     def weights(self, value: Any) -> Mapping[str, float]:
-        analyzer = cached_analyzer(self.language)
         title = value["title"]
         norm = 1 / (1 - TITLE_B + TITLE_B * len(title.split()) / self.average["title"])
-        counts = analyzer.counts(Counter(analyzer.words(title)))
-        return {t: _saturate(n * norm, TITLE_K1) for t, n in counts.items()}
+        return {t: _saturate(n * norm, TITLE_K1) for t, n in self.counts(title).items()}
 
 
 WEIGHTS, TITLE = "terms", "title_terms"  # the fields of the index's own language
@@ -163,6 +173,16 @@ def cached_analyzer(language: str, *, stop: bool = True) -> Analyzer:
     if (language, stop) not in _ANALYZERS:
         _ANALYZERS[language, stop] = Analyzer(language, stop=stop)
     return _ANALYZERS[language, stop]
+
+
+_SHARED: dict[tuple[str, str], SharedWords] = {}
+
+
+def cached_shared(language: str, reader: str) -> SharedWords:
+    """One :class:`SharedWords` of ``language``'s text and ``reader``'s for the process."""
+    if (language, reader) not in _SHARED:
+        _SHARED[language, reader] = SharedWords(cached_analyzer(language), cached_analyzer(reader))
+    return _SHARED[language, reader]
 
 
 def _saturate(tf: float, k1: float) -> float:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-from kb_core.search.languages import languages_of
+from kb_core.search.languages import COMMON_WORD_ZIPF, languages_of, zipf
 
 # Function words and the words of question boilerplate ("how do I", "can I", "what is").
 # Deliberately kept: out, off, up, down, all, not, no, new, back, over, only, same (they tell
@@ -73,6 +73,7 @@ FILLER_WORDS = frozenset(
 )
 
 LANGUAGE_TAG = ":"  # between a language and a term of its text in a query plan: "en:invoic"
+READ_AS = "="  # starts a term of a word as itself, not as its stem: "=planning" (SharedWords)
 _WORD_RE = re.compile(r"\w+(?:['.-]\w+)*")
 _DELIMS = re.compile(r"['._-]+")
 _INNER_DELIMS = re.compile(r"(?<=\w)['._-]+(?=\w)")
@@ -179,6 +180,61 @@ class Analyzer:
         return counts
 
 
+class SharedWords:
+    """The words of another language's text that are common words of the index's language
+    too, and that the text's stemmer makes another word of: each is indexed in that text a
+    second time as itself, in the singular (``=planning``: :meth:`terms`).
+
+    In the French portal the English text of an untranslated article is analysed as English,
+    and the English stemmer makes "plan" of "planning": a French visitor's "planning" (a work
+    schedule) found "Plans and pricing". A query word of both languages that the two
+    languages' stemmers read apart looks for itself in that text (:meth:`query_terms`): the
+    word, singular or plural ("business", "applications"), not the other words its stem
+    stands for in the other language ("plans" for "planning", "busy" for "business"). A word
+    both stemmers read alike ("exporter" and "export" are "export" to either; "messages")
+    keeps its stem's words, as does one the text's stemmer leaves whole ("date", "plans").
+    """
+
+    def __init__(self, text: Analyzer, index: Analyzer) -> None:
+        self.text, self.index = text, index
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        """The term of one folded word of the text as itself ("=planning"), or none."""
+        found = self._cache.get(word)
+        if found is None:
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            found = self._cache[word] = self._itself(word)
+        return found
+
+    def query_terms(self, word: str) -> tuple[str, ...]:
+        """What one folded query word looks for in the text instead of its stem: itself
+        (:meth:`terms`), when the index's stemmer reads it otherwise than the text's."""
+        itself = self.terms(word)
+        apart = self.index.word_terms(word) != self.text.word_terms(word)
+        return itself if itself and apart else ()
+
+    def _itself(self, word: str) -> tuple[str, ...]:
+        if len(word) < 3 or not word.isalpha() or word in self.text.stop_words:
+            return ()
+        singular = word[:-1] if len(word) > 3 and word.endswith("s") else word
+        if self.text.word_terms(word) == (singular,):
+            return ()
+        common = (zipf(w, self.index.language) or 0.0 for w in dict.fromkeys((word, singular)))
+        if max(common) < COMMON_WORD_ZIPF:  # ("plannings" is rarer than "planning")
+            return ()
+        return (READ_AS + singular,)
+
+    def counts(self, words: Counter[str]) -> Counter[str]:
+        """The frequencies of the words' terms, from the frequencies of the words."""
+        counts: Counter[str] = Counter()
+        for word, n in words.items():
+            for t in self.terms(word):
+                counts[t] += n
+        return counts
+
+
 def phrase_terms(keys: Analyzer, text: str) -> str:
     """A phrase as its terms, stop words kept, space-separated: how an article's keywords
     are stored and the query is matched against them ("Can't log in" is "not log in")."""
@@ -254,6 +310,10 @@ class QueryPlanner:
             for o in languages
             if o != analyzer.language
         ]
+        # the words of each other language's text that are words of the index's language too
+        self.shared: SharedWords | None = None
+        for other in self.others:
+            other.shared = SharedWords(other.analyzer, analyzer)
         self._planners = [self, *self.others]
         self.stop_words = frozenset().union(*(p.analyzer.stop_words for p in self._planners))
 
@@ -302,7 +362,7 @@ class QueryPlanner:
                 mine = p._word(word)
                 if not mine:
                     return []
-                alternatives += p._tagged(mine)
+                alternatives += p._tagged(p._itself(word, mine))
         return alternatives
 
     def phrase(self, words: Sequence[str]) -> list[tuple[str, ...]]:
@@ -345,6 +405,14 @@ class QueryPlanner:
         alternatives.append(tuple(self.analyzer.terms("".join(parts))))
         return [a for a in dict.fromkeys(alternatives) if a]
 
+    def _itself(self, word: str, mine: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """A word's alternatives in another language's text (``mine``: as that language
+        analyses it), or the word itself, when it is a common word of the index's language
+        whose stem is another in that language (:class:`SharedWords`): "planning" is not
+        "plan"."""
+        itself = self.shared.query_terms(fold(word)) if self.shared is not None else ()
+        return [itself] if itself else mine
+
     def _tagged(self, alternatives: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
         if not self.tag:
             return alternatives
@@ -380,8 +448,9 @@ def language_tag(alternative: tuple[str, ...]) -> str:
 
 
 def untagged(term: str) -> str:
-    """A term without its language tag: "en:invoic" is "invoic"."""
-    return term.rpartition(LANGUAGE_TAG)[2]
+    """A term without its language tag (or :data:`READ_AS`): "en:invoic" is "invoic",
+    "en:=planning" is "planning"."""
+    return term.rpartition(LANGUAGE_TAG)[2].removeprefix(READ_AS)
 
 
 # --------------------------------------------------------------------------- snippets
