@@ -110,6 +110,7 @@ def link_translations(
     by_source = {a.source: a for a in sources}
     kept: list[Article] = []
     seen: set[tuple[str, str]] = set()
+    translated = {(t.original, t.lang) for t in translations}
     for t in translations:
         src = by_source.get(t.original)
         if src is None:
@@ -118,7 +119,9 @@ def link_translations(
                 "language first; the portal shows it where the translation is missing"
             )
             near = _near_article(t.original, by_source)
-            if near is not None:  # a slip of the file name, more likely than a new article
+            if (
+                near is not None and (near, t.lang) not in translated
+            ):  # a slip of the file name, more likely than a new article
                 folder, _, name = near.rpartition("/")
                 renamed = f"{folder}/" * bool(folder) + f"{name[:-3]}.{t.lang}.md"
                 msg = (
