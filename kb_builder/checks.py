@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote
 
 from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_problems
@@ -50,7 +53,7 @@ _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^
 # internal address into a public page as well as an inline link can.
 _OTHER_LINKS = re.compile(
     r"^\s{0,3}\[[^\]\n]+\]:\s*<?(?P<ref>[^\s>]+)>?"
-    r"|\b(?P<attr>href|src)\s*=\s*[\"']?(?P<html>[^\"'\s>]+)"
+    r"|\b(?P<attr>href|src)\s*=\s*(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<html>[^\"'\s>]+))"
     r"|<(?P<auto>https?://[^>\s]+)>",
     re.IGNORECASE,
 )
@@ -84,7 +87,9 @@ def _links(article: Article) -> list[tuple[int, bool, str, str]]:
         if "]:" in rest or "=" in rest or "<http" in lower:
             for m in _OTHER_LINKS.finditer(rest):
                 is_src = (m.group("attr") or "").lower() == "src"
-                target = m.group("ref") or m.group("html") or m.group("auto")
+                target = (
+                    m.group("ref") or m.group("dq") or m.group("sq") or m.group("html")
+                ) or m.group("auto")
                 found.append((article.body_line + n, is_src, "src" if is_src else "", target))
         if "<img" in line.lower() and _HTML_IMG.search(line):
             found.append((article.body_line + n, True, "", "<img>"))
@@ -171,12 +176,12 @@ def check(
     hidden = {a.url: a for a in kb.articles if a.visibility != "public"}
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     for a in current:
-        problems.extend(_article_checks(a, by_source, by_id, hidden, config, today))
+        problems.extend(_article_checks(a, by_source, by_id, hidden, config, today, kb.root))
         if a.visibility != "draft":
             problems.extend(_window_problems(a, targets, at))
     translations = [t for t in kb.translations if t.window(at) != "expired"]
     for t in translations:
-        problems.extend(_article_checks(t, by_source, by_id, hidden, config, today))
+        problems.extend(_article_checks(t, by_source, by_id, hidden, config, today, kb.root))
         if t.visibility != "draft":
             problems.extend(_window_problems(t, targets, at))
     if history is not None:
@@ -196,6 +201,7 @@ def _article_checks(
     hidden: dict[str, Article],
     config: SiteConfig,
     today: date,
+    root: Path,
 ) -> list[Problem]:
     out: list[Problem] = []
     if a.visibility == "draft":
@@ -256,6 +262,9 @@ def _article_checks(
         if is_image:
             if not text.strip():
                 out.append(Problem(a.where, line, "warning", "image without alt text", "image-alt"))
+            found = _local_image(a, line, target, root)
+            if found is not None:
+                out.append(found)
             continue
         dest, anchor, relative = resolve_link(a, target, by_source)
         if not relative:
@@ -288,6 +297,40 @@ def _article_checks(
                 )
             )
     return out
+
+
+def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:
+    """A warning for a relative image path: no such file in the content, or not published.
+
+    ``kb build`` publishes articles, not the files beside them, so a relative image shows
+    broken on the portal either way; the writer is told which, and what works (a full URL).
+    Warnings, as MkDocs has them; ``--strict`` refuses them.
+    Absolute paths and URLs are left alone: the site's host may serve them.
+    """
+    path = unquote(re.split(r"[?#]", target, maxsplit=1)[0])
+    if not path or path.startswith(("/", "<")) or re.match(r"^[a-z][a-z0-9+.-]*:", path, re.I):
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(a.source), path))
+    inside = resolved != ".." and not resolved.startswith("../")
+    if not inside or not (root / resolved).is_file():
+        folder = a.where[: -len(a.source)] if a.where.endswith(a.source) else ""
+        where = f"{folder}{resolved}" if inside else "outside the content folder"
+        return Problem(
+            a.where,
+            line,
+            "warning",
+            f"broken image: {target} (no such file: {where})",
+            "broken-image",
+        )
+    return Problem(
+        a.where,
+        line,
+        "warning",
+        f"image not published: {target}: kb build publishes articles, not the files beside "
+        "them, so the portal would show it broken; put it on a web host and link its full "
+        "https:// URL",
+        "image-unpublished",
+    )
 
 
 def _window_problems(a: Article, targets: Targets, at: datetime) -> list[Problem]:

@@ -11,6 +11,7 @@ Imports neither mkdocs nor Flask.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -88,6 +89,15 @@ def split_translations(
     return sources, translations
 
 
+def _near_article(original: str, by_source: dict[str, Article]) -> str | None:
+    """The default-language article in ``original``'s folder whose name is nearest to it, when
+    only a slip apart ('export-shifts-to-excl.md' for 'export-shifts-to-excel.md')."""
+    folder = original.rpartition("/")[0]
+    names = [s for s in by_source if s.rpartition("/")[0] == folder]
+    near = difflib.get_close_matches(original, names, n=1, cutoff=0.85)
+    return near[0] if near else None
+
+
 def link_translations(
     sources: list[Article], translations: list[Article], problems: list[Problem]
 ) -> list[Article]:
@@ -100,6 +110,7 @@ def link_translations(
     by_source = {a.source: a for a in sources}
     kept: list[Article] = []
     seen: set[tuple[str, str]] = set()
+    translated = {(t.original, t.lang) for t in translations}
     for t in translations:
         src = by_source.get(t.original)
         if src is None:
@@ -107,6 +118,17 @@ def link_translations(
                 f"translation ({t.lang}) of a missing article: add {t.original} in the default "
                 "language first; the portal shows it where the translation is missing"
             )
+            near = _near_article(t.original, by_source)
+            if (
+                near is not None and (near, t.lang) not in translated
+            ):  # a slip of the file name, more likely than a new article
+                folder, _, name = near.rpartition("/")
+                renamed = f"{folder}/" * bool(folder) + f"{name[:-3]}.{t.lang}.md"
+                msg = (
+                    f"translation ({t.lang}) of a missing article: there is no {t.original}; "
+                    f"if it translates {near}, rename it {renamed}; else add {t.original} in "
+                    "the default language first"
+                )
             problems.append(Problem(t.where, 1, "error", msg, "translation"))
             continue
         if t.explicit_id and t.id != src.id:

@@ -19,6 +19,7 @@ import click
 from kb_core.errors import KBError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
+QUIET = "kb.quiet"  # click context meta: -q was given
 
 # Commands that live in other modules (feedback_api's are Flask-heavy): loaded when invoked.
 LAZY = {
@@ -76,6 +77,7 @@ def common_options(f: F) -> F:
             else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
         )
         logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        click.get_current_context().meta[QUIET] = quiet
         try:
             return f(*args, **kwargs)
         except KBError as exc:
@@ -308,6 +310,11 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
         _print_problems(exc.problems, "text")
         raise click.ClickException(str(exc)) from None
     warnings = report.warnings
+    if click.get_current_context().meta.get(QUIET):
+        # only errors, as -q says: a build from cron prints nothing when it succeeds
+        if at is not None:
+            _print_schedule(report, preview=True, quiet=True)
+        return
     _print_problems(warnings, "text", limit=20)
     mode = (
         f"incremental, {report.pages_rebuilt} page(s) re-rendered, search index {report.index}"
@@ -324,12 +331,15 @@ def build(content_dir: Path, config_path: Path | None, output: Path, strict: boo
     _print_schedule(report, preview=at is not None)
 
 
-def _print_schedule(report: Any, preview: bool) -> None:
-    """The site's publishing windows as built, and the next moment its output changes."""
+def _print_schedule(report: Any, preview: bool, quiet: bool = False) -> None:
+    """The site's publishing windows as built, and the next moment its output changes (only
+    that a preview is one, when ``quiet``: it must never be deployed)."""
     from kb_core.schedule import show
 
     if preview:
         click.echo(f"Preview as of {show(report.as_of)}: not the site as it is now; do not deploy.")
+    if quiet:
+        return
     if report.not_yet_published or report.expired:
         click.echo(
             f"Left out: {report.not_yet_published} article(s) not published yet, "

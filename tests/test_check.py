@@ -37,8 +37,10 @@ def test_check_reports_every_problem_with_file_and_line(runner: CliRunner) -> No
         f"{b}/refunds.md:7: error: broken link: missing.md",
         f"{b}/refunds.md:9: error: broken anchor: plans.md#nowhere (no heading '#nowhere')",
         f"{b}/refunds.md:11: error: public article links to internal article: ../agents/policy.md",
+        f"{b}/refunds.md:13: warning: broken image: screenshot.png (no such file: "
+        f"{b}/screenshot.png)",
         f"{b}/refunds.md:13: warning: image without alt text",
-        "7 error(s), 3 warning(s)",
+        "7 error(s), 4 warning(s)",
     ]
 
 
@@ -57,6 +59,46 @@ def test_check_json(runner: CliRunner) -> None:
         "unknown-related",
     }
     assert all(set(p) == {"path", "line", "severity", "message", "code"} for p in problems)
+
+
+def test_local_images_are_reported_since_the_portal_would_show_them_broken(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A relative image shows broken on the portal (the build publishes articles only): a
+    missing file is named, and a file that is there is told what works instead: warnings, which
+    --strict refuses. A full URL or a site path is left alone."""
+    write(
+        tmp_path,
+        "guides/export.md",
+        "---\ntitle: Export\nsummary: Export shifts.\n---\n\nText.\n\n"
+        "![The menu](images/menu.png)\n"
+        "![Typo](images/menu.pgn)\n"
+        '<img src="../shots/a b.png" alt="html">\n'
+        "![Hosted](https://cdn.example.com/menu.png) ![Site](/assets/logo.png)\n",
+    )
+    (tmp_path / "guides" / "images").mkdir()
+    (tmp_path / "guides" / "images" / "menu.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    res = runner.invoke(main, ["check", "--content", str(tmp_path), "--format", "json"])
+    found = [(p["line"], p["severity"], p["code"], p["message"]) for p in json.loads(res.stdout)]
+    assert found == [
+        (8, "warning", "image-unpublished", found[0][3]),
+        (
+            9,
+            "warning",
+            "broken-image",
+            f"broken image: images/menu.pgn (no such file: {tmp_path}/guides/images/menu.pgn)",
+        ),
+        (
+            10,
+            "warning",
+            "broken-image",
+            f"broken image: ../shots/a b.png (no such file: {tmp_path}/shots/a b.png)",
+        ),
+    ]
+    assert "images/menu.png" in found[0][3] and "https://" in found[0][3]
+    assert res.exit_code == 0
+    strict = runner.invoke(main, ["check", "--strict", "--content", str(tmp_path)])
+    assert strict.exit_code == 1
 
 
 def test_strict_fails_on_warnings_only(runner: CliRunner, tmp_path: Path) -> None:

@@ -141,6 +141,25 @@ def test_init_new_check_build_as_processes(tmp_path: Path) -> None:
     assert "Built " in built.stdout + built.stderr
 
 
+def test_quiet_build_prints_only_errors(tmp_path: Path) -> None:
+    """`kb build -q` ("Only errors.") from cron, as the README runs it: a build that succeeds,
+    warnings and all, prints nothing (cron mails any output); one refused still says why."""
+    kb_dir = tmp_path / "acme"
+    ok(kb("init", str(kb_dir), cwd=tmp_path))
+    (kb_dir / "content" / "getting-started" / "plain.md").write_text(
+        "---\ntitle: Plain\n---\n\nNo summary: a warning.\n", encoding="utf-8"
+    )
+    loud = ok(kb("build", cwd=kb_dir))
+    assert "Built " in loud.stdout and "no summary" in loud.stderr
+    quiet = ok(kb("build", "-q", cwd=kb_dir))
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    (kb_dir / "content" / "getting-started" / "plain.md").write_text(
+        "---\ntitle: Plain\nvisiblity: public\n---\n\nText.\n", encoding="utf-8"
+    )
+    refused = kb("build", "-q", cwd=kb_dir)
+    assert refused.returncode == 1 and "did you mean 'visibility'?" in refused.stderr
+
+
 def test_check_and_build_the_example(site: Path) -> None:
     res = ok(kb("check", "--format", "json", cwd=site))
     assert isinstance(json.loads(res.stdout), dict | list)

@@ -238,6 +238,26 @@ def test_translations_share_the_id_and_url_of_their_article(tmp_path: Path) -> N
             "translation (fr) of a missing article: add billing/orphan.md in the default "
             "language first; the portal shows it where the translation is missing",
         ),
+        (  # a slip of the name: the article it translates is named
+            {
+                "billing/refunds.md": article("Refunds", "x"),
+                "billing/refnds.fr.md": article("Remboursements", "x"),
+            },
+            "billing/refnds.fr.md:1",
+            "translation (fr) of a missing article: there is no billing/refnds.md; if it "
+            "translates billing/refunds.md, rename it billing/refunds.fr.md; else add "
+            "billing/refnds.md in the default language first",
+        ),
+        (  # ... unless that article has its translation: then it is no slip of its name
+            {
+                "billing/refunds.md": article("Refunds", "x"),
+                "billing/refunds.fr.md": article("Remboursements", "x"),
+                "billing/refnds.fr.md": article("Remboursements", "x"),
+            },
+            "billing/refnds.fr.md:1",
+            "translation (fr) of a missing article: add billing/refnds.md in the default "
+            "language first; the portal shows it where the translation is missing",
+        ),
         (
             {
                 "billing/refunds.md": article("Refunds", "x", extra="id: refunds\n"),
