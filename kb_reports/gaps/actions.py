@@ -109,6 +109,13 @@ class Advisor:
             own == terms_of_text(p) for p in (article.title, *article.keywords, *article.tags)
         )
 
+    def in_view(self, query: str, article: ManifestArticle) -> bool:
+        """True when every word of ``query`` is already in what search shows of the article:
+        its title or summary, or a keyword."""
+        own = terms_of_text(query) - FILLER
+        shown = (article.title, article.summary, *article.keywords, *article.tags)
+        return bool(own) and own <= set().union(*(terms_of_text(t) for t in shown))
+
     def about(self, query: str, article: ManifestArticle) -> bool:
         """True when ``article`` answers what ``query`` asks: the writer listed the query's
         words as a keyword, or its title means the same by the sentence model."""
@@ -331,6 +338,30 @@ def _weak_action(
             f"Check that {quote(a.title)} ({a.source}) answers {quote(w.label)}{fixed}: "
             f"{w.contacted} of {w.searches} searches were shown it and then contacted "
             "support; add what they asked for.",
+            article_id=a.id,
+            source=a.source,
+            terms=(meant,),
+        )
+    if a is not None and advisor.in_view(meant, a) and corrected:
+        # search had to mend the typo first ("Showing results for ..."): the word as typed
+        # makes the article a match of its own
+        return Action(
+            "add-keyword",
+            f"Add {quote(w.label)}, as searchers typed it, to the keywords of "
+            f"{quote(a.title)} ({a.source}): search corrects it to {quote(corrected)} and "
+            f"shows that article, but none of its {w.searches} searches opened it.",
+            article_id=a.id,
+            source=a.source,
+            terms=(w.label,),
+        )
+    if a is not None and advisor.in_view(meant, a):
+        return Action(
+            "improve",
+            f"Check the summary of {quote(a.title)} ({a.source}): its title, summary or "
+            f"keywords already say {quote(meant)}, yet none of the {w.searches} searches "
+            "shown it opened it. Make the summary (shown under the title in results) say "
+            "what a searcher gets from the article; if the summary or the answer card already "
+            "answers them, nothing is missing.",
             article_id=a.id,
             source=a.source,
             terms=(meant,),

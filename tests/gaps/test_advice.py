@@ -112,3 +112,17 @@ def test_a_new_article_is_titled_as_the_visitor_typed_it() -> None:
         "“My boss can't see my hours?”."
     )
     assert _write(logged, [logged]).title == "My boss cant see my hours"  # nothing typed kept
+
+
+def test_weak_search_advice_never_asks_for_words_the_article_already_shows(
+    report: GapReport,
+) -> None:
+    """An article whose title already says what was searched is not made "recognisable" by
+    the searched words: a typo corrected by search gets the word as typed as a keyword; an
+    exact match gets its summary checked."""
+    weak = {w.label: w.action for w in report.weak if w.action}
+    typo = weak["passwrd"]
+    assert (typo.kind, typo.terms) == ("add-keyword", ("passwrd",))
+    assert typo.text.startswith("Add \u201cpasswrd\u201d, as searchers typed it, to the keywords")
+    exact = weak["publish a schedule"]
+    assert exact.kind == "improve" and "Check the summary of" in exact.text
