@@ -5,6 +5,7 @@ The CLI turns these into ``click.ClickException`` at the edge; nothing below the
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -38,6 +39,10 @@ def invalid_value(err: Any) -> str:
     shown = isinstance(bad, str | int | float) and not isinstance(bad, bool)
     if shown and len(str(bad)) <= 60 and repr(bad) not in msg:
         msg += f": {bad!r}"
+    allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+    near = [v for v in allowed if isinstance(bad, str) and v.lower() == bad.strip().lower()]
+    if near and near[0] != bad:  # 'Public', 'public ': a slip of case or a space
+        msg += f" (did you mean {near[0]!r}?)"
     return msg
 
 

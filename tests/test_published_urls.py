@@ -116,6 +116,27 @@ def test_without_git_the_last_build_is_the_record(tmp_path: Path) -> None:
     assert kb(tmp_path, "check").returncode == 0
 
 
+def test_an_article_that_no_longer_loads_gets_its_own_error_only(tmp_path: Path) -> None:
+    """A slip in a published article ('visibility: Public') is one error on that file, not
+    also a second one without file or line saying its URL would 404 (it follows from the
+    first, and goes with it)."""
+    write(tmp_path, "content/billing/refunds.md", article("Refunds", extra="aliases: [money]\n"))
+    write(tmp_path, "content/billing/plans.md", article("Plans"))
+    assert kb(tmp_path, "build").returncode == 0
+    write(tmp_path, "content/billing/refunds.md", article("Refunds", extra="visibility: Public\n"))
+    res = kb(tmp_path, "check")
+    assert res.returncode == 1
+    assert [line for line in lines(res) if "error" in line] == [
+        "content/billing/refunds.md:4: error: front matter: visibility: Input should be 'public', "
+        "'internal' or 'draft': 'Public' (did you mean 'public'?)",
+        "1 error(s), 0 warning(s)",
+    ]
+    (tmp_path / "content/billing/refunds.md").unlink()  # deleted: the last build is the record
+    res = kb(tmp_path, "check")
+    assert res.returncode == 1
+    assert any("/billing/refunds/ was published by the last build" in x for x in lines(res))
+
+
 @pytest.fixture()
 def served_unicode_kb(tmp_path: Path) -> Iterator[str]:
     """A real `kb serve` of a build whose files have spaces and non-ASCII letters in names."""
