@@ -148,7 +148,13 @@ from typing import Any
 import numpy as np
 
 from kb_core.search import answer_type
-from kb_core.search.text import WordFinder, normalize_query, sentences
+from kb_core.search.text import (
+    WordFinder,
+    normalize_query,
+    sentences,
+    table_lines,
+    unlabelled,
+)
 from kb_core.semantic import Encoder, Meanings
 
 QUESTION_WORDS = frozenset(
@@ -197,7 +203,6 @@ ACTION_VERBS = frozenset(
 _PROSE_END = re.compile(r"[.!?)\"”]$")
 _STEP = re.compile(r"^(\d{1,2})[.)]\s")  # a numbered step: "2. Click Publish."
 _LIST_NUMBER = re.compile(r"^\d{1,2}[.)]$")  # a step's number, split from it as a "sentence"
-_ROW = " — "  # between the cells of a table row (kb_builder.content.plain_text)
 # A section that describes the problem, not its answer (troubleshooting templates): its
 # sentences never start a card.
 _PROBLEM_HEADING = re.compile(r"^\s*(?:symptoms?|problem|issue|the problem)\s*$", re.I)
@@ -478,6 +483,7 @@ class _Line:
     line: int  # the text line it is on (a list item, a paragraph, a table row)
     opens: bool  # it starts a block: a paragraph, a list, a table's body (after a blank line)
     kind: str  # "text", "step" (a numbered step), "row", "header" (a table's first row), "aside"
+    header: str = ""  # a row's: its table's header row (the text of that "header" line)
 
 
 def _lines(text: str, asides: set[str]) -> list[_Line]:
@@ -489,11 +495,16 @@ def _lines(text: str, asides: set[str]) -> list[_Line]:
     (kb_builder.content.plain_text): that is how a paragraph or a list's end is known."""
     raw = text.split("\n")
     found: list[_Line] = []
+    header = ""
+    rows = table_lines(raw)
     for i, line in enumerate(raw):
         opens = line[:1].isspace() or i == 0
-        if _ROW in line and _ROW in "".join(raw[max(0, i - 1) : i] + raw[i + 1 : i + 2]):
-            header = i == 0 or _ROW not in raw[i - 1]
-            found.append(_Line(" ".join(line.split()), i, opens, "header" if header else "row"))
+        if rows[i]:
+            if i == 0 or not rows[i - 1]:  # a table's first line: its header row
+                header = " ".join(line.split())
+                found.append(_Line(header, i, opens, "header"))
+            else:
+                found.append(_Line(" ".join(line.split()), i, opens, "row", header))
             continue
         for part in sentences(line):
             if found and found[-1].line == i and _LIST_NUMBER.match(found[-1].text):
@@ -581,16 +592,14 @@ def _card_text(first: _Unit, lines: list[_Line]) -> str | None:
     start = _first_step(lines, first.position)
     assert start is not None  # units are only sentences a card may start at
     parts = lines[start : first.position + 1]
-    size = len(_joined(parts))
     for line in lines[first.position + 1 :]:
         # a list: from a step, a row or a lead-in on (prose after a list never joins it)
         listed = parts[0].kind in ("step", "row") or any(u.text.endswith(":") for u in parts)
-        if size + 1 + len(line.text) > CARD_CHARS or (not listed and len(parts) == 3):
+        if len(_joined([*parts, line])) > CARD_CHARS or (not listed and len(parts) == 3):
             break
         if not _reads_on(parts, line, listed):
             break
         parts.append(line)
-        size += 1 + len(line.text)
     if parts[-1].text.endswith(":"):
         return None  # a lead-in without its list
     return _joined(parts)
@@ -599,10 +608,25 @@ def _card_text(first: _Unit, lines: list[_Line]) -> str | None:
 def _joined(lines: list[_Line]) -> str:
     """The card's text: a paragraph's sentences joined by a space, and each step, table row
     or paragraph after the first on a line of its own (the portal and the widget show each
-    line as a paragraph, so steps read as steps)."""
+    line as a paragraph, so steps read as steps).
+
+    A table row alone says what each of its cells is (a label: "Paid by: Card · Time until
+    you see the money: 5-10 days"); rows of a table shown together, or under their header row,
+    show the header row once above them and their cells without the labels, a small table."""
+    shown: list[tuple[int, str]] = []  # (text line, what the card shows of it)
+    headers = {u.text for u in lines if u.kind == "header"}
+    for u in lines:
+        text = u.text
+        if u.kind == "row" and u.header:
+            if u.header not in headers and sum(v.header == u.header for v in lines) > 1:
+                headers.add(u.header)
+                shown.append((-1, u.header))  # a line of its own
+            if u.header in headers:
+                text = unlabelled(u.header, text)
+        shown.append((u.line, text))
     return "".join(
-        ("" if i == 0 else "\n" if u.line != lines[i - 1].line else " ") + u.text
-        for i, u in enumerate(lines)
+        ("" if i == 0 else "\n" if line != shown[i - 1][0] else " ") + text
+        for i, (line, text) in enumerate(shown)
     )
 
 
