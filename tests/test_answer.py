@@ -304,6 +304,13 @@ def test_cards_quote_the_answer_not_what_surrounds_it(
         assert providers.startswith("Provider · Countries · Plan\nCSV export · Any · All plans")
         assert "\nGusto · United States · Team and Business\n" in providers
         assert providers.endswith("\nADP Workforce Now · United States, Canada · Business")
+        # rows under a table whose first header is empty (each row's own label) keep their
+        # labels: under "Free · Team · Business" their four cells would not line up
+        price = card("how much is the business plan per month?", "compare-plans")
+        assert price.startswith(
+            "Price, billed monthly · Free: $0 · Team: $4 per user / month · "
+            "Business: $8 per user / month\nPrice, billed yearly · Free: $0 · "
+        )
         staff = card(
             "how do I require two-step verification for all staff",
             "require-two-step-verification-for-everyone",

@@ -150,6 +150,7 @@ import numpy as np
 from kb_core.search import answer_type
 from kb_core.search.text import (
     WordFinder,
+    all_labelled,
     normalize_query,
     sentences,
     table_lines,
@@ -615,10 +616,12 @@ def _joined(lines: list[_Line]) -> str:
     show the header row once above them and their cells without the labels, a small table."""
     shown: list[tuple[int, str]] = []  # (text line, what the card shows of it)
     headers = {u.text for u in lines if u.kind == "header"}
+    # rows whose every cell is under its header (not a row's own label under an empty one)
+    tabled = [u for u in lines if u.kind == "row" and all_labelled(u.header, u.text)]
     for u in lines:
         text = u.text
-        if u.kind == "row" and u.header:
-            if u.header not in headers and sum(v.header == u.header for v in lines) > 1:
+        if u in tabled:
+            if u.header not in headers and sum(v.header == u.header for v in tabled) > 1:
                 headers.add(u.header)
                 shown.append((-1, u.header))  # a line of its own
             if u.header in headers:

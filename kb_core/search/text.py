@@ -540,12 +540,22 @@ def labelled(headers: Sequence[str], cells: Sequence[str]) -> str:
 def unlabelled(header: str, row: str) -> str:
     """A row of :func:`labelled` without its labels, shown under its ``header`` line (the
     header row's cells, ``CELLS``-joined): a card quoting several rows shows the header once."""
+    cells = [cell[len(label) :] for label, cell in _labels(header, row)]
+    return row[: len(row) - len(row.lstrip())] + CELLS.join(cells)
+
+
+def all_labelled(header: str, row: str) -> bool:
+    """Whether every cell of ``row`` has its header's label: shown under its ``header`` line,
+    each cell is in its column (not so for a row of a table whose first header is empty,
+    "Price · Free: $0 · Team: $4", nor for a row with an empty cell)."""
+    return all(label for label, _ in _labels(header, row))
+
+
+def _labels(header: str, row: str) -> list[tuple[str, str]]:
+    """(label and ": ", or "") and each cell of a row of :func:`labelled`."""
     labels = {h.strip().rstrip("?: \t") + ": " for h in header.split(CELLS)} - {": "}
     cells = row.lstrip().split(CELLS)
-    for i, cell in enumerate(cells):
-        label = next((h for h in labels if cell.startswith(h)), "")
-        cells[i] = cell[len(label) :]
-    return row[: len(row) - len(row.lstrip())] + CELLS.join(cells)
+    return [(next((h for h in labels if c.startswith(h)), ""), c) for c in cells]
 
 
 def without_labels(text: str) -> str:
