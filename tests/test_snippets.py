@@ -77,7 +77,7 @@ def test_the_index_weighs_a_tables_header_once() -> None:
 def test_snippet_is_the_sentence_with_the_query_words() -> None:
     finder = WordFinder([["charged", "charg"], ["twice"]])
     got = snippet(plain_text(REFUNDS), finder)
-    assert got.startswith(
+    assert got == (
         "Situation: You were <mark>charged</mark> <mark>twice</mark> for the same period · "
         "Refund: Yes, always, whenever you notice it."
     )
@@ -94,12 +94,15 @@ TIMESHEETS = """Flagged entries need a look before you approve them.
 
 def test_a_snippet_from_a_table_row_quotes_the_row_with_its_headers() -> None:
     """A row is one unit of a snippet, as of a card: words in its last cell's second sentence
-    show the whole row, headers and all, not "Enter the real end time." alone."""
+    show the whole row, headers and all, not "Enter the real end time." alone; the next row
+    does not run on after it."""
     got = snippet(plain_text(TIMESHEETS), WordFinder([["end"], ["time"]]))
-    assert got.startswith(
+    assert got == (
         "Flag: Missing clock-out · What to check: The entry was closed by automatic "
         "clock-out. Enter the real <mark>end</mark> <mark>time</mark>."
     )
+    got = snippet(plain_text(TIMESHEETS), WordFinder([["flagged"]]))
+    assert got == "<mark>Flagged</mark> entries need a look before you approve them."
 
 
 def test_snippet_never_runs_a_sentence_into_a_heading_or_table_header() -> None:

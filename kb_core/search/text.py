@@ -641,8 +641,8 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     else:
         best = next((i for i, u in enumerate(units) if _prose(u)), 0)
     parts, size = [units[best]], len(units[best])
-    for nxt in units[best + 1 :]:
-        if size + 1 + len(nxt) > width or not _prose(nxt):  # a heading or label: elsewhere
+    for nxt in units[best + 1 :] if CELLS not in units[best] else ():  # a table row: alone
+        if size + 1 + len(nxt) > width or not _prose(nxt) or CELLS in nxt:  # a heading, a label
             break
         parts.append(nxt)
         size += 1 + len(nxt)
