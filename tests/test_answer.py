@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kb_builder.buildcache import Cache
-from kb_builder.content import aside_texts
+from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
@@ -266,7 +266,8 @@ def test_cards_read_as_answers(example_build: tuple[Path, Any]) -> None:
         assert mandatory is None or not mandatory.endswith(":")
         assert mandatory is None or "1. Go to Settings › Security." in mandatory
         providers = card("which payroll providers are supported")
-        assert providers is None or not providers.startswith("Provider — Countries")
+        # a table's header row is shown only above the rows it names
+        assert providers is None or providers.startswith("Provider · Countries · Plan\nCSV")
         for symptom in ("I lost my phone with my authenticator app", "why can't I clock in"):
             shown = s.search(symptom).answer
             assert shown is None or shown.anchor != "symptoms", symptom
@@ -293,11 +294,23 @@ def test_cards_quote_the_answer_not_what_surrounds_it(
         assert "2. Next to Email, click Change." in email
         assert "single sign-on" not in email  # the note about SSO accounts is a caveat
         refund = card("how long does a refund take to reach my bank", "how-long-refunds-take")
-        assert refund.startswith("Credit or debit card — 5–10 business days")
-        assert "Bank transfer (invoice) — Up to 10 business days" in refund
+        # rows shown together: their table's header row once above them, a small table
+        assert refund.startswith(
+            "Paid by · Time until you see the money\n"
+            "Credit or debit card · 5–10 business days, depending on your bank\n"
+        )
+        assert "\nBank transfer (invoice) · Up to 10 business days" in refund
         providers = card("which payroll providers are supported", "supported-payroll-providers")
-        assert providers.startswith("CSV export — Any — All plans, including Free")
-        assert "Gusto — United States" in providers
+        assert providers.startswith("Provider · Countries · Plan\nCSV export · Any · All plans")
+        assert "\nGusto · United States · Team and Business\n" in providers
+        assert providers.endswith("\nADP Workforce Now · United States, Canada · Business")
+        # rows under a table whose first header is empty (each row's own label) keep their
+        # labels: under "Free · Team · Business" their four cells would not line up
+        price = card("how much is the business plan per month?", "compare-plans")
+        assert price.startswith(
+            "Price, billed monthly · Free: $0 · Team: $4 per user / month · "
+            "Business: $8 per user / month\nPrice, billed yearly · Free: $0 · "
+        )
         staff = card(
             "how do I require two-step verification for all staff",
             "require-two-step-verification-for-everyone",
@@ -413,7 +426,7 @@ def test_the_kind_of_answer_a_question_asks_for(query: str, kind: str | None) ->
 @pytest.mark.parametrize(
     ("kind", "sentence", "holds"),
     [
-        (answer_type.WHEN, "Credit or debit card — 5–10 business days", True),
+        (answer_type.WHEN, "Paid by: Credit or debit card · Time: 5–10 business days", True),
         (answer_type.WHEN, "The link is valid for 24 hours.", True),
         (answer_type.WHEN, "Hours are sent when a Manager or Admin locks a pay period.", True),
         (answer_type.WHEN, "Refunds go back to the payment method you paid with.", False),
@@ -461,7 +474,7 @@ def test_cards_quote_the_kind_of_answer_asked_for(
             "approves them."
         )
         assert card("how long does a refund take").startswith(
-            "Credit or debit card — 5–10 business days"
+            "Paid by · Time until you see the money\nCredit or debit card · 5–10 business days"
         )
         assert card("can I change my own role") == (
             "You can't change your own role, and only the Owner can make someone an Admin."
@@ -497,3 +510,40 @@ def test_a_sentence_is_encoded_once_while_it_is_kept(monkeypatch: pytest.MonkeyP
     search_answer.sentence_vectors(model, ["Plans: three."])  # drops "Fees", used longest ago
     search_answer.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
     assert model.encoded == ran + 2  # "Plans", then "Fees" again; the refund sentence kept
+
+
+PLANS_MD = (
+    "Three plans, billed per active user.\n\n## Compare plans\n\n"
+    "| Plan | Price | Single sign-on |\n|------|-------|----------------|\n"
+    "| **Free** | Nothing, for teams of up to ten people who schedule one location and keep"
+    " three months of history | No, people sign in with a password or a magic link sent by"
+    " email |\n"
+    "| **Pro** | $12 per user per month, or $120 per user per year when you pay yearly, with"
+    " no limit on people or locations | Yes, with SAML 2.0 through Okta, Microsoft Entra ID"
+    " or Google Workspace, and SCIM to add and remove people |\n"
+)
+
+
+@pytest.mark.usefixtures("lenient")
+def test_a_card_quoting_a_table_row_says_what_its_cells_are(tmp_path: Path) -> None:
+    """A row quoted alone names each cell's column: "Plan: Pro · Price: $12 ..." rather than
+    "Pro — $12 ... — Yes, with SAML 2.0 ...", which left the reader to guess what "Yes" was
+    (the rows are too long to show two of them under their header on a card)."""
+    body = plain_text(PLANS_MD)
+    section = plain_text(PLANS_MD.split("## Compare plans", 1)[1])
+    docs = [
+        doc(
+            "plans",
+            "Plans and pricing",
+            body,
+            sections=(Section("compare-plans", "Compare plans", section),),
+        ),
+        *HELP,
+    ]
+    build_index(docs, tmp_path / "ix", vectors=title_vectors(docs, Cache(None, "")))
+    with Searcher(tmp_path / "ix") as s:
+        found = s.search("how much does the Pro plan cost per user?").answer
+    assert found is not None and found.anchor == "compare-plans", found
+    assert found.text.startswith("Plan: Pro · Price: $12 per user per month, or $120 per user")
+    assert "· Single sign-on: Yes, with SAML 2.0 through Okta" in found.text
+    assert "\n" not in found.text  # the one row: its labels say what its header row would

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from kb_builder.build import BuildReport
 from kb_builder.content import plain_text
+from kb_builder.index.fields import parts
 from kb_core.search.searcher import MATCH_SHARE, Searcher
-from kb_core.search.text import WordFinder, sentences, snippet
+from kb_core.search.text import WordFinder, sentences, snippet, without_labels
+from tests.test_search import doc
 
 REFUNDS = """We want you to pay only for Tandem you use. This page explains when we refund payments.
 
@@ -22,18 +24,85 @@ REFUNDS = """We want you to pay only for Tandem you use. This page explains when
 
 
 def test_table_rows_keep_their_cells_apart_in_plain_text() -> None:
+    """Each row under a table's header says which column each of its cells is in: a row
+    quoted alone (a snippet, an answer card) reads "Refund: Yes", not a bare "Yes". The
+    header row stays, once, as its cells."""
     text = plain_text(REFUNDS)
-    assert "You were charged twice for the same period — Yes, always" in text
-    assert "---" not in text and "|" not in text
+    assert (
+        "\n Situation · Refund?"
+        "\n Situation: You were charged twice for the same period · "
+        "Refund: Yes, always, whenever you notice it."
+        "\nSituation: You cancel a monthly plan · Refund: No, but you keep your paid features."
+    ) in text
+    assert "---" not in text and "|" not in text and "—" not in text
+
+
+PLANS = """| | **Free** | Pro |
+|:--|:-:|--:|
+| **Price** | $0 | [$12](pricing.md) per user |
+| SSO | | Yes |
+| Support | Email | Chat | 24/7 |
+
+Not a table:
+
+| just | cells |
+"""
+
+
+def test_a_row_names_its_cells_by_the_headers_of_their_columns() -> None:
+    """A cell under an empty header (the row's own label) and a cell past the last header
+    stand alone, an empty cell is left out, a header's markup goes as the text's does; lines
+    between pipes without the line under a header are cells only."""
+    lines = plain_text(PLANS).split("\n")
+    assert [line.strip() for line in lines if " · " in line] == [
+        "Free · Pro",
+        "Price · Free: $0 · Pro: $12 per user",
+        "SSO · Pro: Yes",
+        "Support · Free: Email · Pro: Chat · 24/7",
+        "just · cells",
+    ]
+
+
+def test_the_index_weighs_a_tables_header_once() -> None:
+    """The index's body text is the table without the labels of its rows (the header row
+    says them once): a column "Minimum version" must not count "version" once a row."""
+    text = plain_text(REFUNDS)
+    body = parts(doc("refunds", "Refunds", text))["body"]
+    assert body.count("Situation") == 1 and body.count("Refund") == 1
+    assert "\n You were charged twice for the same period · Yes, always" in body
+    assert without_labels(body) == body
+    assert without_labels("no table · here") == "no table · here"
 
 
 def test_snippet_is_the_sentence_with_the_query_words() -> None:
     finder = WordFinder([["charged", "charg"], ["twice"]])
     got = snippet(plain_text(REFUNDS), finder)
-    assert got.startswith(
-        "You were <mark>charged</mark> <mark>twice</mark> for the same period — "
-        "Yes, always, whenever you notice it. "
+    assert got == (
+        "Situation: You were <mark>charged</mark> <mark>twice</mark> for the same period · "
+        "Refund: Yes, always, whenever you notice it."
     )
+
+
+TIMESHEETS = """Flagged entries need a look before you approve them.
+
+| Flag | What to check |
+|------|---------------|
+| **Missing clock-out** | The entry was closed by automatic clock-out. Enter the real end time. |
+| **No shift** | The person clocked in without a scheduled shift. |
+"""
+
+
+def test_a_snippet_from_a_table_row_quotes_the_row_with_its_headers() -> None:
+    """A row is one unit of a snippet, as of a card: words in its last cell's second sentence
+    show the whole row, headers and all, not "Enter the real end time." alone; the next row
+    does not run on after it."""
+    got = snippet(plain_text(TIMESHEETS), WordFinder([["end"], ["time"]]))
+    assert got == (
+        "Flag: Missing clock-out · What to check: The entry was closed by automatic "
+        "clock-out. Enter the real <mark>end</mark> <mark>time</mark>."
+    )
+    got = snippet(plain_text(TIMESHEETS), WordFinder([["flagged"]]))
+    assert got == "<mark>Flagged</mark> entries need a look before you approve them."
 
 
 def test_snippet_never_runs_a_sentence_into_a_heading_or_table_header() -> None:

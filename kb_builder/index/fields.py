@@ -26,7 +26,13 @@ from kb_core.search.schema import (
     cached_analyzer,
     field_suffix,
 )
-from kb_core.search.text import Analyzer, analysis_language, phrase_terms, spellable
+from kb_core.search.text import (
+    Analyzer,
+    analysis_language,
+    phrase_terms,
+    spellable,
+    without_labels,
+)
 
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
 SECTION_CHARS = 1_000
@@ -115,7 +121,7 @@ def parts(doc: IndexDoc) -> dict[str, str]:
         "headings": "\n".join(s.title for s in doc.sections),
         "summary": doc.summary,
         "category": doc.category,
-        "body": doc.body,
+        "body": without_labels(doc.body),  # a table's header words count once
     }
 
 

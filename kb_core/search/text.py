@@ -590,6 +590,70 @@ def _lower(text: str) -> str:
     return lower
 
 
+# Between the cells of a table row in an article's plain text (kb_builder.content.plain_text):
+# a row under a header names each cell's column (:func:`labelled`), "Paid by: Card · Time until
+# you see the money: 5-10 business days"; the header row is its cells alone. A row quoted alone
+# (a snippet, an answer card) then still says what "5-10 business days" is.
+CELLS = " · "
+
+
+def labelled(headers: Sequence[str], cells: Sequence[str]) -> str:
+    """A table row as a line of text: each cell after its column's header ("Refund?" labels
+    "Refund: Yes"), a cell under an empty header (a row's own label) and extra cells alone,
+    empty cells left out."""
+    labels = [h.rstrip("?: \t") for h in headers]
+    labels += [""] * (len(cells) - len(labels))
+    return CELLS.join(f"{h}: {c}" if h else c for h, c in zip(labels, cells, strict=False) if c)
+
+
+def unlabelled(header: str, row: str) -> str:
+    """A row of :func:`labelled` without its labels, shown under its ``header`` line (the
+    header row's cells, ``CELLS``-joined): a card quoting several rows shows the header once."""
+    cells = [cell[len(label) :] for label, cell in _labels(header, row)]
+    return row[: len(row) - len(row.lstrip())] + CELLS.join(cells)
+
+
+def all_labelled(header: str, row: str) -> bool:
+    """Whether every cell of ``row`` has its header's label: shown under its ``header`` line,
+    each cell is in its column (not so for a row of a table whose first header is empty,
+    "Price · Free: $0 · Team: $4", nor for a row with an empty cell)."""
+    return all(label for label, _ in _labels(header, row))
+
+
+def _labels(header: str, row: str) -> list[tuple[str, str]]:
+    """(label and ": ", or "") and each cell of a row of :func:`labelled`."""
+    labels = {h.strip().rstrip("?: \t") + ": " for h in header.split(CELLS)} - {": "}
+    cells = row.lstrip().split(CELLS)
+    return [(next((h for h in labels if c.startswith(h)), ""), c) for c in cells]
+
+
+def without_labels(text: str) -> str:
+    """``text`` with each table row :func:`unlabelled`, as the table's header row says what
+    its cells are once: what the index weighs, so a table's header words count once, not once
+    a row ("version" in a column "Minimum version" made a table of app versions outrank the
+    article that answers "which SAML version does single sign-on support?")."""
+    if CELLS not in text:
+        return text
+    lines = text.split("\n")
+    header = ""
+    for i, row in enumerate(table_lines(lines)):
+        if row and (i == 0 or CELLS not in lines[i - 1]):
+            header = lines[i].strip()
+        elif row:
+            lines[i] = unlabelled(header, lines[i])
+    return "\n".join(lines)
+
+
+def table_lines(lines: Sequence[str]) -> list[bool]:
+    """Which of the lines of a plain text are a table's rows (its header row included): they
+    hold ``CELLS``, as a line beside them does (a table has a header and a row at least)."""
+    cells = [CELLS in line for line in lines]
+    return [
+        held and ((i > 0 and cells[i - 1]) or (i + 1 < len(cells) and cells[i + 1]))
+        for i, held in enumerate(cells)
+    ]
+
+
 # Space after a full stop, question or exclamation mark, before a capital or a digit. Said
 # space first, the mark behind it second: the regex engine then only stops at spaces.
 _SENTENCE_END = re.compile(r"\s(?<=[.!?]\s)\s*(?=[\"“(]?[A-Z0-9])")
@@ -597,13 +661,20 @@ _MIN_SENTENCE_WORDS = 4  # shorter lines are headings, table headers, labels
 _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
 
 
-def sentences(text: str) -> list[str]:
+def sentences(text: str, *, rows: bool = False) -> list[str]:
     """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
-    after a full stop, question or exclamation mark."""
+    after a full stop, question or exclamation mark; with ``rows``, a table's row is one
+    (:func:`table_lines`: its cells' sentences together, after their labels)."""
     # The lines with their spaces collapsed, newline-joined: then the only spaces are " "
     # inside a line and "\n" between lines, so one split of the whole finds the same sentence
     # ends as one split of each line (and some line ends, which are ends anyway).
-    lines = "\n".join([" ".join(line.split()) for line in text.splitlines()])
+    collapsed = [" ".join(line.split()) for line in text.splitlines()]
+    if rows and CELLS in text:
+        found: list[str] = []
+        for line, row in zip(collapsed, table_lines(collapsed), strict=True):
+            found += [line] if row else sentences(line)
+        return [unit for unit in found if unit]
+    lines = "\n".join(collapsed)
     return [unit for part in _SENTENCE_END.split(lines) for unit in part.split("\n") if unit]
 
 
@@ -619,7 +690,7 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     excerpted = text[: 50 * width]
     if otherwise and len(excerpted) < len(text) and not finder.clauses_in(text):
         return snippet(otherwise, finder, width=width)
-    units = sentences(excerpted)
+    units = sentences(excerpted, rows=True)
     # the query words of every sentence in one pass over them all, joined by newlines (they
     # are where ``text`` has any: only its spaces differ, and no stem holds one)
     matches = finder.words("\n".join(units)) if units else []
@@ -639,8 +710,8 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     else:
         best = next((i for i, u in enumerate(units) if _prose(u)), 0)
     parts, size = [units[best]], len(units[best])
-    for nxt in units[best + 1 :]:
-        if size + 1 + len(nxt) > width or not _prose(nxt):  # a heading or label: elsewhere
+    for nxt in units[best + 1 :] if CELLS not in units[best] else ():  # a table row: alone
+        if size + 1 + len(nxt) > width or not _prose(nxt) or CELLS in nxt:  # a heading, a label
             break
         parts.append(nxt)
         size += 1 + len(nxt)
