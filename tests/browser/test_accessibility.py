@@ -279,3 +279,25 @@ def test_contact_form_by_keyboard_alone(page: Page, portal: Portal) -> None:
     tab_to(page, again)
     page.keyboard.press("Enter")
     expect(page.get_by_label("Your name")).to_be_focused()
+
+
+def test_tab_from_the_header_search_goes_on_to_the_page(page: Page, portal: Portal) -> None:
+    """Tab out of the header search, suggestions open or not, lands on a control of the page:
+    never on Material's results scroll box, an empty focusable DIV that read "Type to start
+    searching" to a screen reader (the suggestions are reached with the arrow keys)."""
+    page.goto(portal.url + "/")
+    for typed in ("", "refnd"):
+        expect(page.locator("html")).to_have_attribute("data-kb-search", "api")
+        box = page.locator("#kb-q-header")
+        box.click()
+        box.fill("")
+        if typed:
+            box.press_sequentially(typed)
+            expect(page.locator("#kb-suggest-header [role=option]").first).to_be_visible()
+        box.press("Tab")
+        landed = page.evaluate(
+            "() => { const el = document.activeElement; return [el.tagName, el.className]; }"
+        )
+        assert "md-search__scrollwrap" not in landed[1], landed
+        assert landed[0] in ("A", "INPUT", "BUTTON", "SELECT", "TEXTAREA", "BODY"), landed
+        page.keyboard.press("Escape")

@@ -326,6 +326,9 @@
       original.replaceWith(input);
       material.hidden = true;
       wrap.append(panel);
+      // Material makes its results' scroll box a Tab stop; ours are reached with the arrow
+      // keys from the input (and are links): Tab goes on to the page, not to an empty box
+      wrap.tabIndex = -1;
       const openOverlay = () => {
         if (!toggle.checked) toggle.checked = true; // Material's CSS shows the output panel
       };
@@ -354,6 +357,7 @@
       toggle.removeEventListener("change", ours.onToggle);
       ours.panel.remove();
       material.hidden = false;
+      wrap.tabIndex = 0;
       ours.input.replaceWith(original);
       ours = null;
       document.documentElement.dataset.kbSearch = "static";
