@@ -78,8 +78,16 @@ def removed_urls(
         out.append(Problem(where, 0, "error", msg, "removed-url"))
         flagged.add(url)
     if manifest and manifest.content == kb.root.resolve().as_posix():
-        old = [a.url for a in manifest.articles]
-        old += list(manifest.redirects)
+        # a file still there that did not load has an error of its own, which says why
+        loaded = {a.source for a in (*kb.articles, *kb.translations)}
+        broken = {
+            a.source
+            for a in manifest.articles
+            if a.source not in loaded and (kb.root / a.source).is_file()
+        }
+        kept = {a.url for a in manifest.articles if a.source in broken}
+        old = [a.url for a in manifest.articles if a.source not in broken]
+        old += [u for u, to in manifest.redirects.items() if norm_url(to) not in kept]
         for url in sorted(set(old) - live - flagged):
             if url:
                 msg = f"/{url} was published by the last build and would now 404; {_fix(url)}"
