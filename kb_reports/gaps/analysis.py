@@ -10,6 +10,7 @@ long as the report is being built.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -50,6 +51,9 @@ def _examples(details: Iterable[sql.QueryDetail]) -> list[str]:
     return [r for r, _ in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
 def _language(details: Iterable[sql.QueryDetail], codes: Sequence[str]) -> str | None:
     """The language most of a group's searches were made in (a search of no language counts
     as the default's; a tie goes to the language listed first); None on a site of one."""
@@ -62,7 +66,31 @@ def _language(details: Iterable[sql.QueryDetail], codes: Sequence[str]) -> str |
     if not counts:
         return None
     order = {code: i for i, code in enumerate(codes)}
-    return min(counts, key=lambda lang: (-counts[lang], order.get(lang, len(order)), lang))
+    portal = min(counts, key=lambda lang: (-counts[lang], order.get(lang, len(order)), lang))
+    typed = _typed_in(details, codes)
+    return typed if typed is not None else portal
+
+
+def _typed_in(details: Iterable[sql.QueryDetail], codes: Sequence[str]) -> str | None:
+    """The one language of the site most of a group's searches were typed in, whichever
+    portal they were typed on: every word of a spelling is a word of that language only
+    ("mode sombre" on the English portal is French; "dark mode" and "planning" are English
+    or both; kb_core.search.languages). None when most searches do not tell."""
+    from kb_core.search.languages import languages_of
+
+    typed: Counter[str] = Counter()
+    total = 0
+    for d in details:
+        for raw, n in d.raw:
+            total += n
+            words = _WORD.findall(raw.lower())
+            shared = set(codes)
+            for w in words:
+                shared &= set(languages_of(w, codes))
+            if words and len(shared) == 1:
+                typed[shared.pop()] += n
+    top = typed.most_common(1)
+    return top[0][0] if top and 2 * top[0][1] > total else None
 
 
 class Analysis:

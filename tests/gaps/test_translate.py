@@ -28,6 +28,8 @@ PARCEL = ("colis perdu", "colis perdu")  # written nowhere
 # horaire") asks for. ('facture' did this with 'feature' until the example's synonyms put it
 # beside 'invoice'.)
 PLAGE = ("plage", "plage")
+# French typed on the English portal (its language menu not found): a French gap all the same
+SOMBRE = ("mode sombre", "Mode sombre", "mode sombre")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,11 @@ def store(
         )
         assert reply.status_code == 200, reply.get_data(as_text=True)
         assert not reply.get_json()["answered"], q  # the French portal has no answer
+    for i, q in enumerate(SOMBRE):
+        reply = client.get(
+            "/api/search", query_string={"q": q}, environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}
+        )
+        assert not reply.get_json()["answered"], q
     english = client.get("/api/search", query_string={"q": SWAP[0]}).get_json()
     assert english["answered"] and english["results"][0]["id"] == "open-shifts-and-swaps"
     page = client.get("/api/search", query_string={"q": PLAGE[0]}).get_json()
@@ -99,3 +106,7 @@ def test_a_french_gap_answered_in_english_is_a_translation(
     plage = failed["plage"]["action"]
     assert plage["kind"] == "write", plage["text"]
     assert plage["text"].startswith("Write a new French article")
+    # typed in French on the English portal: a new French article, not an English one
+    sombre = failed["mode sombre"]
+    assert sombre["language"] == "fr"
+    assert sombre["action"]["text"].startswith("Write a new French article"), sombre["action"]
