@@ -146,6 +146,12 @@ _CODE_SPAN = re.compile(r"(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTAL
 _TAG_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 # a link's destination may hold balanced parentheses, as Markdown reads it: "alert(3)"
 _MD_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)")
+# a link's destination written in angle brackets, for a name with spaces: [x](<my file.md>)
+# or [x]: <my file.md>; a destination, not a tag (one holding what attributes need is read
+# as a tag still, in case Markdown does too)
+_ANGLE_DESTINATION = re.compile(
+    r"(?:\]\(|^[ ]{0,3}\[[^\]\n]+\]:)[ \t]*<[^<>\n\"'=]*>", re.MULTILINE
+)
 # An attr_list: every token is #id, .class or key=value, so prose in braces is not taken for one.
 _TOKEN = r"""(?:[#.][^\s{}]+|[^\s=#.{}'"]+=(?:"[^"]*"|'[^']*'|[^\s{}'"]+))"""
 _ATTR_LIST = re.compile(r"\{:?[ ]*(" + _TOKEN + r"(?:[ ]+" + _TOKEN + r")*)[ ]*\}")
@@ -219,7 +225,7 @@ def _removals(markdown: str) -> Iterator[tuple[int, str, str]]:
     text = _mask_code(markdown)
     if "<" in text:
         parser = _RawTags()
-        parser.feed(text)
+        parser.feed(_ANGLE_DESTINATION.sub(_blank, text))
         parser.close()
         for line, what in parser.removed:
             yield line, "raw HTML removed", what

@@ -115,6 +115,29 @@ def test_local_images_the_build_cannot_publish_are_reported(
     assert strict.exit_code == 1
 
 
+def test_a_destination_in_angle_brackets_is_no_raw_html(runner: CliRunner, tmp_path: Path) -> None:
+    """``[x](<my file.md>)``, as the README says to link a name with spaces, is a link, not a
+    ``<my>`` tag the build would remove (the warning said so before); one holding what an
+    attribute needs is still read as a tag."""
+    write(tmp_path, "guides/other file.md", "---\ntitle: Other\nsummary: Other.\n---\n\nText.\n")
+    write(
+        tmp_path,
+        "guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n"
+        "See [the other](<other file.md>) and [that one][r].\n\n"
+        "![The menu](<images/my menu (1).png>)\n\n"
+        "[x](<img src=x onerror=alert(1)>)\n\n"
+        "[r]: <other file.md>\n",
+    )
+    (tmp_path / "guides" / "images").mkdir()
+    (tmp_path / "guides" / "images" / "my menu (1).png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    res = runner.invoke(main, ["check", "--content", str(tmp_path), "--format", "json"])
+    found = [(p["line"], p["code"], p["message"]) for p in json.loads(res.stdout)]
+    assert [f for f in found if f[1] != "image-alt"] == [
+        (10, "raw-html", "raw HTML removed: onerror attribute of <img>")
+    ]
+
+
 def test_strict_fails_on_warnings_only(runner: CliRunner, tmp_path: Path) -> None:
     write(tmp_path, "guides/x.md", "---\ntitle: X\n---\nNo summary.\n")
     assert runner.invoke(main, ["check", "--content", str(tmp_path)]).exit_code == 0
