@@ -117,6 +117,7 @@ class Category:
     order: int = 1000
     visibility: Visibility | None = None
     intro: str = ""
+    folder: str = ""  # its folder in the content, as written ('Billing Help')
     # other languages' title, description and intro (_category.fr.yml, index.fr.md)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
 

@@ -161,6 +161,10 @@ def assemble(
                     continue
                 keep.add(rp)
                 _link_in(root + "/" + name, dest + rp)
+    for rp, source in plan.images.items():  # the content's images its pages show
+        if rp not in keep:  # a theme file at the same path stays
+            keep.add(rp)
+            copy_in(source, dest + rp)
     for rp, data in generated.items():
         publish_file(site_dir / rp, data)
     for root, prefix, files in () if fresh else _walk(os.fspath(site_dir), topdown=False):
@@ -174,6 +178,36 @@ def assemble(
                 os.unlink(root + "/" + name)
         if prefix and not kept and not os.listdir(root):
             os.rmdir(root)
+
+
+def copy_in(source: str, dest: str) -> None:
+    """Copy the content file ``source`` to ``dest`` (swapped in atomically) unless ``dest`` is
+    a copy of it already: the same size and modification time, which the copy keeps.
+
+    Copied, not linked: a writer editing the image in place must not change the published
+    site before the next build. A file gone since the planning is left out.
+    """
+    try:
+        src = os.stat(source)
+    except OSError:
+        return
+    try:
+        old = os.stat(dest)
+        if old.st_size == src.st_size and old.st_mtime_ns == src.st_mtime_ns:
+            return
+    except OSError:
+        pass
+    folder = os.path.dirname(dest)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(dest)}.kb-tmp")
+    try:
+        shutil.copyfile(source, tmp)  # the content's permissions stay behind: umask's apply
+        os.utime(tmp, ns=(src.st_atime_ns, src.st_mtime_ns))
+    except OSError:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        return
+    os.replace(tmp, dest)
 
 
 def _walk(top: str, topdown: bool = True) -> Iterator[tuple[str, str, list[str]]]:

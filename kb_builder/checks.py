@@ -6,16 +6,15 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import unquote
 
 from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
+from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
 from kb_builder.languages import link_targets, outdated_translations
 from kb_builder.published import removed_urls
 from kb_builder.sanitize import raw_html_problems
@@ -57,6 +56,7 @@ _OTHER_LINKS = re.compile(
     r"|<(?P<auto>https?://[^>\s]+)>",
     re.IGNORECASE,
 )
+_IMAGE_SUFFIXES = IMAGE_TYPES + REFUSED_TYPES
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORECASE)
@@ -266,6 +266,11 @@ def _article_checks(
             if found is not None:
                 out.append(found)
             continue
+        if target.lower().partition("?")[0].partition("#")[0].endswith(_IMAGE_SUFFIXES):
+            found = _local_image(a, line, target, root)  # a link to an image: the build
+            if found is not None:  # publishes it as it does an image
+                out.append(found)
+            continue
         dest, anchor, relative = resolve_link(a, target, by_source)
         if not relative:
             continue
@@ -300,21 +305,20 @@ def _article_checks(
 
 
 def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:
-    """A warning for a relative image path: no such file in the content, or not published.
+    """A warning for a relative image path the build cannot publish: no such file in the
+    content (or outside it), an SVG, or a file of another type (``kb_builder.images``).
 
-    ``kb build`` publishes articles, not the files beside them, so a relative image shows
-    broken on the portal either way; the writer is told which, and what works (a full URL).
-    Warnings, as MkDocs has them; ``--strict`` refuses them.
-    Absolute paths and URLs are left alone: the site's host may serve them.
+    Warnings, as MkDocs has them; ``--strict`` refuses them. Absolute paths and URLs are left
+    alone: the site's host may serve them.
     """
-    path = unquote(re.split(r"[?#]", target, maxsplit=1)[0])
-    if not path or path.startswith(("/", "<")) or re.match(r"^[a-z][a-z0-9+.-]*:", path, re.I):
+    found = local_file(root, a.source, target)
+    if found is None or found.status == "ok":
         return None
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(a.source), path))
-    inside = resolved != ".." and not resolved.startswith("../")
-    if not inside or not (root / resolved).is_file():
+    if found.status in ("missing", "outside"):
         folder = a.where[: -len(a.source)] if a.where.endswith(a.source) else ""
-        where = f"{folder}{resolved}" if inside else "outside the content folder"
+        where = "outside the content folder"
+        if found.status == "missing":
+            where = f"{folder}{found.path}"
         return Problem(
             a.where,
             line,
@@ -322,15 +326,11 @@ def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | No
             f"broken image: {target} (no such file: {where})",
             "broken-image",
         )
-    return Problem(
-        a.where,
-        line,
-        "warning",
-        f"image not published: {target}: kb build publishes articles, not the files beside "
-        "them, so the portal would show it broken; put it on a web host and link its full "
-        "https:// URL",
-        "image-unpublished",
-    )
+    if found.status == "svg":
+        why = "SVG is not published, since an SVG can carry scripts: export it as PNG or WebP"
+    else:
+        why = f"only {', '.join(t[1:] for t in IMAGE_TYPES)} files are published"
+    return Problem(a.where, line, "warning", f"image not published: {target}: {why}", "image-type")
 
 
 def _window_problems(a: Article, targets: Targets, at: datetime) -> list[Problem]:

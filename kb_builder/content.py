@@ -137,6 +137,7 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
         order=meta.order,
         visibility=meta.visibility,
         intro=intro,
+        folder=rel.as_posix(),
     )
 
 

@@ -89,7 +89,8 @@ def walk(
     Each symlink to a folder or Markdown file is an error naming the link: one that leaves the
     content folder would publish whatever it points at, and one inside it would publish its
     target again under this folder's visibility (an internal article in a public category).
-    Symlinks to other files (images) stay: the build never reads them.
+    Symlinks to other files (images) stay: the build publishes an image only when its real
+    file is inside the content folder (``kb_builder.images``).
     """
     real_root = root.resolve()
     folders: list[Path] = []

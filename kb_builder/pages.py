@@ -12,12 +12,13 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase, resolve_link
 from kb_builder.faq import faq_answer
+from kb_builder.images import publish_images
 from kb_builder.portals import Portal, language_names, portal, view_targets
 from kb_builder.schedule import Targets, unlink_withheld
 from kb_core.config import SiteConfig
@@ -37,6 +38,8 @@ class TreePlan:
     data: dict[str, Any]  # site-wide data for the theme hook
     articles: list[Article]
     fingerprint: str  # changes when every page must be rebuilt
+    # the content images its pages show: path in the portal -> the file (kb_builder.images)
+    images: dict[str, str] = field(default_factory=dict)
 
 
 def _fm(meta: dict[str, Any], body: str) -> str:
@@ -204,6 +207,7 @@ def plan_tree(
     menu = [[c["title"], c["url"]] for c in data["categories"]]
     nav_digest = {key: _digest([s, menu]) for key, s in sections.items()}
     files: dict[str, str] = {}
+    images: dict[str, str] = {}
     home_meta = {
         "title": config.site.name,
         "kb_kind": "home",
@@ -252,7 +256,8 @@ def plan_tree(
                 {"title": x.title, "url": x.url} for x in _category_chain(kb, c.path)[:-1]
             ],
         }
-        files[f"{_section_key(c.path)}/index.md"] = _fm(meta, c.intro)
+        intro = publish_images(c.intro, f"{c.folder}/index.md", c.url, kb.root, images)
+        files[f"{_section_key(c.path)}/index.md"] = _fm(meta, intro)
     site_url = config.site.url
     withheld = Targets(kb.withheld, site_url)
     category_sources = {
@@ -286,6 +291,7 @@ def plan_tree(
         markdown = unlink_withheld(a, a.markdown, withheld)
         public_url = f"{site_url}/{where.prefix}".rstrip("/")
         body = _resolve_links(a, markdown, by_source, tree, public_url, category_sources)
+        body = publish_images(body, a.source, a.url, kb.root, images)
         # the page's file is named by its URL, not its source: MkDocs writes the folder it is
         # given, and 'My file ✓.md' must land where every link points ('my-file/')
         files[a.url.rstrip("/") + ".md"] = _fm(meta, body)
@@ -296,7 +302,7 @@ def plan_tree(
     fingerprint = _digest(
         {"tree": tree, "lang": where.lang, "config": settings, "banners": banners}
     )
-    return TreePlan(tree, files, data, articles, fingerprint)
+    return TreePlan(tree, files, data, articles, fingerprint, images)
 
 
 def _resolve_links(

@@ -61,12 +61,13 @@ def test_check_json(runner: CliRunner) -> None:
     assert all(set(p) == {"path", "line", "severity", "message", "code"} for p in problems)
 
 
-def test_local_images_are_reported_since_the_portal_would_show_them_broken(
+def test_local_images_the_build_cannot_publish_are_reported(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    """A relative image shows broken on the portal (the build publishes articles only): a
-    missing file is named, and a file that is there is told what works instead: warnings, which
-    --strict refuses. A full URL or a site path is left alone."""
+    """A relative image the build publishes (a png, jpg, jpeg, gif or webp file in the content
+    folder) draws no warning; a missing file is named, and an SVG or a file of another type is
+    told why it is not published: warnings, which --strict refuses. A full URL or a site path is
+    left alone."""
     write(
         tmp_path,
         "guides/export.md",
@@ -74,14 +75,15 @@ def test_local_images_are_reported_since_the_portal_would_show_them_broken(
         "![The menu](images/menu.png)\n"
         "![Typo](images/menu.pgn)\n"
         '<img src="../shots/a b.png" alt="html">\n'
-        "![Hosted](https://cdn.example.com/menu.png) ![Site](/assets/logo.png)\n",
+        "![Hosted](https://cdn.example.com/menu.png) ![Site](/assets/logo.png)\n"
+        "![Diagram](images/flow.svg) [the sheet](images/sheet.csv) [big](images/gone.png)\n",
     )
     (tmp_path / "guides" / "images").mkdir()
-    (tmp_path / "guides" / "images" / "menu.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    for name in ("menu.png", "flow.svg", "sheet.csv"):
+        (tmp_path / "guides" / "images" / name).write_bytes(b"\x89PNG\r\n\x1a\n")
     res = runner.invoke(main, ["check", "--content", str(tmp_path), "--format", "json"])
     found = [(p["line"], p["severity"], p["code"], p["message"]) for p in json.loads(res.stdout)]
     assert found == [
-        (8, "warning", "image-unpublished", found[0][3]),
         (
             9,
             "warning",
@@ -94,11 +96,46 @@ def test_local_images_are_reported_since_the_portal_would_show_them_broken(
             "broken-image",
             f"broken image: ../shots/a b.png (no such file: {tmp_path}/shots/a b.png)",
         ),
+        (
+            12,
+            "warning",
+            "broken-image",
+            f"broken image: images/gone.png (no such file: {tmp_path}/guides/images/gone.png)",
+        ),
+        (
+            12,
+            "warning",
+            "image-type",
+            "image not published: images/flow.svg: SVG is not published, since an SVG can "
+            "carry scripts: export it as PNG or WebP",
+        ),
     ]
-    assert "images/menu.png" in found[0][3] and "https://" in found[0][3]
     assert res.exit_code == 0
     strict = runner.invoke(main, ["check", "--strict", "--content", str(tmp_path)])
     assert strict.exit_code == 1
+
+
+def test_a_destination_in_angle_brackets_is_no_raw_html(runner: CliRunner, tmp_path: Path) -> None:
+    """``[x](<my file.md>)``, as the README says to link a name with spaces, is a link, not a
+    ``<my>`` tag the build would remove (the warning said so before); one holding what an
+    attribute needs is still read as a tag."""
+    write(tmp_path, "guides/other file.md", "---\ntitle: Other\nsummary: Other.\n---\n\nText.\n")
+    write(
+        tmp_path,
+        "guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n"
+        "See [the other](<other file.md>) and [that one][r].\n\n"
+        "![The menu](<images/my menu (1).png>)\n\n"
+        "[x](<img src=x onerror=alert(1)>)\n\n"
+        "[r]: <other file.md>\n",
+    )
+    (tmp_path / "guides" / "images").mkdir()
+    (tmp_path / "guides" / "images" / "my menu (1).png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    res = runner.invoke(main, ["check", "--content", str(tmp_path), "--format", "json"])
+    found = [(p["line"], p["code"], p["message"]) for p in json.loads(res.stdout)]
+    assert [f for f in found if f[1] != "image-alt"] == [
+        (10, "raw-html", "raw HTML removed: onerror attribute of <img>")
+    ]
 
 
 def test_strict_fails_on_warnings_only(runner: CliRunner, tmp_path: Path) -> None:
