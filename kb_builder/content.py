@@ -349,6 +349,17 @@ _TABLE_RULE = re.compile(r":?-+:?")  # a cell of the line under a table's header
 # a mark is, which makes this, the costliest step of plain_text, four times faster
 _MARKS = re.compile(r"(?=[*_~`])(?:(?<!\w)[*_~]+|[*_~]+(?!\w)|`+)")
 _GAPS = re.compile(r"[ \t]{2,}|\t")  # runs of blanks become one space
+# a reference definition whose destination is a path or URL ('[menu]: images/menu.png "Menu"'):
+# no words of the article, and a relative path pasted from a snippet or a card is broken (a
+# footnote, '[^1]: text', is words; so is code like '[key: string]: number;')
+_REFERENCE_DEFINITION = re.compile(
+    r"^[ \t]{0,3}\[(?!\^)([^\]\n]+)\]:[ \t]*(?:<[^>\n]*>|[^\s<>]*[/.:#][^\s<>]*)"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$",
+    re.MULTILINE,
+)
+# '![alt][ref]' and '[text][ref]' (the latter only when the text defines 'ref': 'a[i][j]' is code)
+_REFERENCE_IMAGE = re.compile(r"!\[([^\]\n]*)\]\[[^\]\n]*\]")
+_REFERENCE_LINK = re.compile(r"\[([^\]\n]*)\]\[([^\]\n]*)\]")
 
 
 def _cells(line: str) -> list[str]:
@@ -417,6 +428,15 @@ def plain_text(markdown: str) -> str:
     """Markdown reduced to searchable text (no markup, links keep their words)."""
     # a table row stays one line with its cells apart, so a snippet never runs them together
     text = _TABLE.sub(_table, markdown)
+    if "]:" in text:
+        defined = {m.group(1).casefold() for m in _REFERENCE_DEFINITION.finditer(text)}
+        text = _REFERENCE_DEFINITION.sub("", text)
+        text = _REFERENCE_LINK.sub(
+            lambda m: m.group(1) if (m.group(2) or m.group(1)).casefold() in defined else m[0],
+            _REFERENCE_IMAGE.sub(r"\1", text),
+        )
+    elif "][" in text:
+        text = _REFERENCE_IMAGE.sub(r"\1", text)
     text = re.sub(r"<[^>\n]+>", " ", text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)

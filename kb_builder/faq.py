@@ -30,6 +30,9 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 # definitions, attribute lists and footnotes.
 _NOT_PROSE = re.compile(r"^(?:\s{4}|\t|\s*(?:[|>:<{]|[-*+]\s|\d+[.)]\s|!!!|\?\?\?|!\[|\[\^))")
 _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+# a raw <img> in a sentence ('Click <img src="images/gear.png" alt="the gear icon">'), and its alt
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 MAX_STEPS = 8  # a longer list is the article's job, not an FAQ answer's
 _BLOCK_END = re.compile(r"</(?:p|li|dd|dt|td|th|tr|h\d|div|blockquote)>|<br\s*/?>", re.I)
@@ -162,7 +165,13 @@ def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article
         rel = posixpath.relpath("/" + path, "/" + FAQ_URL) + "/"
         return f"[{text}]({rel}{'#' + anchor if anchor else ''})"
 
-    return _LINK.sub(repl, markdown)
+    def words_of(m: re.Match[str]) -> str:
+        alt = _ALT.search(m.group(0))
+        return html.escape(html.unescape(alt.group(alt.lastindex or 1) or "")) if alt else ""
+
+    # a raw image's address is relative to the article's page: on the FAQ page (and in its
+    # structured data) it would be a broken picture, so it gives way to its words, as above
+    return _IMG.sub(words_of, _LINK.sub(repl, markdown))
 
 
 @lru_cache(maxsize=1)

@@ -1,11 +1,14 @@
 """Images in content/ that articles reference, published by real builds beside their pages:
 default-deny by the pages that show them, never from outside the content folder, SVG refused,
-in every language's portal, picked up again when edited, and shown by the widget."""
+in every language's portal, picked up again when edited, and shown by the widget; away from
+the page (a search snippet, an agent's card, the FAQ) no relative image path goes along."""
 
 from __future__ import annotations
 
 import re
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from html import unescape
@@ -328,3 +331,91 @@ def test_the_widgets_article_images_resolve_to_served_files(client: FlaskClient,
         assert served == ["/fr/scheduling/images/export-menu.fr.png", "/fr/shared/logo.png"]
     else:
         assert "/scheduling/images/export-menu.png" in served
+
+
+# --- what carries an article's words away from its page --------------------------------------
+
+REFERENCED = """## Export timesheets to Excel
+
+To export timesheets to Excel, open the Timesheets menu and choose Export to Excel.
+![The export menu][menu]
+The file downloads at once.
+
+[menu]: images/menu.png "The export menu"
+"""
+
+GEAR = """Click <img src="images/gear.png" alt="the gear icon"> and then pick Export from the menu.
+
+![The menu](images/menu.png)
+"""
+
+
+@pytest.fixture(scope="module")
+def away(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real build whose articles show images by reference definition and by raw <img>."""
+    root = tmp_path_factory.mktemp("away")
+    content = root / "content"
+    (root / "site_config.yml").write_text(f"site:\n  name: Away\n  url: {SITE}\n", "utf-8")
+    write(content, "guides/export.md", article("Export your timesheets", REFERENCED))
+    write(
+        content,
+        "guides/data.md",
+        "---\ntitle: Export data\nsummary: How to export.\nfaq: How do I export my data?\n"
+        f"---\n\n{GEAR}",
+    )
+    write(content, "guides/password.md", article("Reset your password", "Click Forgot."))
+    for name in ("menu.png", "gear.png"):
+        (content / "guides" / "images").mkdir(parents=True, exist_ok=True)
+        (content / "guides" / "images" / name).write_bytes(png(10, 10, (200, 40, 40)))
+    config, _ = load_config(root / "site_config.yml")
+    build_site(content, config, root / "build", today=TODAY)
+    assert (root / "build/public/guides/images/menu.png").is_file()
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["md", "text", "html", "json"])
+def test_kb_link_quotes_an_article_without_its_reference_definitions(away: Path, fmt: str) -> None:
+    """A card quoted the line '[menu]: images/menu.png "The export menu"' (the index's text kept
+    reference definitions): a relative path that is broken wherever the agent pastes it."""
+    kb = Path(sys.executable).with_name("kb")
+    res = subprocess.run(
+        [str(kb), "link", "does the file download at once", "--format", fmt, "--limit", "1"],
+        cwd=away,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "The file downloads at once." in res.stdout  # the card, quoted
+    assert "images/" not in res.stdout and "[menu]" not in res.stdout
+
+
+def test_search_snippets_and_agent_cards_carry_no_reference_definition(away: Path) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "BUILD_DIR": str(away / "build"),
+            "SITE_CONFIG": str(away / "site_config.yml"),
+            "DATABASE_URL": f"sqlite:///{away / 'kb.sqlite3'}",
+            "EVENTLOG_FLUSH_SECONDS": 0,
+        }
+    )
+    try:
+        client = app.test_client()
+        found = client.get("/api/search", query_string={"q": "the file downloads menu png"})
+        snippets = [r["snippet"] for r in found.get_json()["results"]]
+        assert snippets and not [s for s in snippets if "images/" in s or "[menu]" in s]
+        reply = client.get("/api/articles", query_string={"q": "does the file download at once"})
+        answer = reply.get_json()["answer"]
+        assert answer is not None and "The file downloads at once." in answer["text"]
+        assert "images/" not in reply.get_data(as_text=True)
+    finally:
+        shutdown(app)
+
+
+def test_an_faq_answer_gives_a_raw_image_its_words_not_a_broken_picture(away: Path) -> None:
+    """The FAQ page is not the article's: a relative <img> in the answer pointed at
+    /faq/images/gear.png, which nothing publishes."""
+    page = (away / "build/public/faq/index.html").read_text(encoding="utf-8")
+    assert "Click the gear icon and then pick Export from the menu." in page
+    assert "gear.png" not in page
