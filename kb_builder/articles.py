@@ -186,6 +186,9 @@ class KnowledgeBase:
     withheld: list[Article] = field(default_factory=list)
     # translations into the site's other languages (``refunds.fr.md``), apart from ``articles``
     translations: list[Article] = field(default_factory=list)
+    # article files that did not load (each has an error saying why), by source: the id each
+    # names, so links to it and ``related:`` ids wait for that one error to be fixed
+    unloaded: dict[str, str] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Article]:
         return {a.id: a for a in self.articles}
@@ -230,6 +233,9 @@ def resolve_link(
         return article, anchor, True
     if not path.endswith(".md"):
         return None, anchor, False
-    base = posixpath.dirname(article.source)
-    resolved = posixpath.normpath(posixpath.join(base, path))
-    return by_source.get(resolved), anchor, True
+    return by_source.get(link_source(article, path)), anchor, True
+
+
+def link_source(article: Article, path: str) -> str:
+    """The content path a relative link's ``path`` (unquoted, no anchor) names."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(article.source), path))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
-from kb_builder.articles import Article, KnowledgeBase, resolve_link
+from kb_builder.articles import Article, KnowledgeBase, link_source, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
@@ -60,6 +62,15 @@ _IMAGE_SUFFIXES = IMAGE_TYPES + REFUSED_TYPES
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What the article files that did not load would answer: their sources (and their
+    translations' names), and the ids no loaded article has."""
+
+    sources: set[str]
+    ids: set[str]
 
 
 def _links(article: Article) -> list[tuple[int, bool, str, str]]:
@@ -174,14 +185,27 @@ def check(
                 )
             )
     hidden = {a.url: a for a in kb.articles if a.visibility != "public"}
+    # a file that did not load has its own error: links to it and its id are not broken too
+    # ('visibility: Public' is one error, not one more per article linking to it)
+    waiting = Waiting(
+        sources={
+            *kb.unloaded,
+            *(f"{s[: -len('.md')]}.{c}.md" for s in kb.unloaded for c in config.site.codes[1:]),
+        },
+        ids=set(kb.unloaded.values()) - set(by_id),
+    )
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     for a in current:
-        problems.extend(_article_checks(a, by_source, by_id, hidden, config, today, kb.root))
+        problems.extend(
+            _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting)
+        )
         if a.visibility != "draft":
             problems.extend(_window_problems(a, targets, at))
     translations = [t for t in kb.translations if t.window(at) != "expired"]
     for t in translations:
-        problems.extend(_article_checks(t, by_source, by_id, hidden, config, today, kb.root))
+        problems.extend(
+            _article_checks(t, by_source, by_id, hidden, config, today, kb.root, waiting)
+        )
         if t.visibility != "draft":
             problems.extend(_window_problems(t, targets, at))
     if history is not None:
@@ -202,6 +226,7 @@ def _article_checks(
     config: SiteConfig,
     today: date,
     root: Path,
+    waiting: Waiting,
 ) -> list[Problem]:
     out: list[Problem] = []
     if a.visibility == "draft":
@@ -228,6 +253,8 @@ def _article_checks(
         )
     for rid in a.meta.related:
         rel = by_id.get(rid)
+        if not rel and rid in waiting.ids:
+            continue
         if not rel:
             out.append(
                 Problem(
@@ -254,7 +281,9 @@ def _article_checks(
         if a.visibility == "public":
             where = site_path(target, config.site.url)
             found = (
-                None if where is None else _absolute_problem(a, line, target, where, by_id, hidden)
+                None
+                if where is None
+                else _absolute_problem(a, line, target, where, by_id, hidden, waiting.ids)
             )
             if found is not None:
                 out.append(found)
@@ -275,7 +304,9 @@ def _article_checks(
         if not relative:
             continue
         if dest is None:
-            out.append(Problem(a.where, line, "error", f"broken link: {target}", "broken-link"))
+            if link_source(a, unquote(target.partition("#")[0])) not in waiting.sources:
+                msg = f"broken link: {target}"
+                out.append(Problem(a.where, line, "error", msg, "broken-link"))
             continue
         if a.visibility == "public" and dest.visibility == "internal":
             out.append(
@@ -386,8 +417,10 @@ def _absolute_problem(
     path: str,
     by_id: dict[str, list[Article]],
     hidden: dict[str, Article],
+    waiting_ids: set[str],
 ) -> Problem | None:
-    """A public article's absolute link into the internal portal, to an internal or unknown id."""
+    """A public article's absolute link into the internal portal, to an internal or unknown id
+    (not one of ``waiting_ids``, those of files that did not load)."""
     top, _, rest = path.partition("/")
     if top == "internal":
         msg = f"public article links to the internal portal: {target}"
@@ -396,6 +429,8 @@ def _absolute_problem(
         aid = rest.split("/", 1)[0]
         same_id = by_id.get(aid)
         dest = same_id[0] if same_id else None
+        if dest is None and aid in waiting_ids:
+            return None
         if dest is None:
             msg = f"broken link: {target} (no article with id '{aid}')"
             return Problem(a.where, line, "error", msg, "broken-link")

@@ -311,6 +311,7 @@ def load_content(
     problems: list[Problem] = []
     categories: dict[tuple[str, ...], Category] = {}
     articles: list[Article] = []
+    unloaded: dict[str, str] = {}
     if not root.is_dir():
         problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
         return KnowledgeBase(root, categories, articles, problems)
@@ -330,6 +331,8 @@ def load_content(
         article = _parse_cached(path, root, category, problems, cache, html)
         if article is not None:
             articles.append(article)
+        else:
+            unloaded[rel.as_posix()] = _claimed_id(path)
     for a in articles:
         a.visibility = _resolve_visibility(a, categories, config)
     articles, translations = split_translations(articles, config, problems)
@@ -338,7 +341,21 @@ def load_content(
     problems += load_category_texts(root, categories, codes)
     kb = KnowledgeBase(root, categories, articles, problems)
     kb.translations = translations
+    kb.unloaded = unloaded
     return kb
+
+
+def _claimed_id(path: Path) -> str:
+    """The id an article file that did not load names: its ``id:`` when its front matter
+    still reads as a mapping, else its file name's (what links to it would use)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        handler = YAMLHandler()
+        data = handler.load(handler.split(text)[0]) if handler.detect(text) else None
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        data = None
+    claimed = data.get("id") if isinstance(data, dict) else None
+    return claimed if isinstance(claimed, str) and claimed else slug_for(path.stem)
 
 
 # a table: its lines in a row, each between pipes ("^" outside any group lets the regex engine

@@ -21,7 +21,14 @@ from kb_core.manifest import Manifest
 
 
 def apply_git_history(kb: KnowledgeBase, hist: gitinfo.History) -> None:
-    """Fill revision, updated date and renamed-from URLs from git, when there is git."""
+    """Fill revision, updated date and renamed-from URLs from git, when there is git; a
+    translation gets its own file's date (its page says when its text last changed), and
+    keeps its revision (its text's digest, which its ratings are kept by) and its article's
+    URLs."""
+    for t in kb.translations:
+        h = hist.files.get(t.source)
+        if h is not None:
+            t.updated = h.updated
     for a in kb.articles:
         h = hist.files.get(a.source)
         if h is None:

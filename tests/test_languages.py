@@ -463,6 +463,14 @@ def test_an_outdated_translation_says_so_with_a_link_to_the_original(site: Path)
     assert entries["invoices"] == ("fr/billing/invoices/", "en", "Invoices")
 
 
+def test_a_translation_says_when_git_last_changed_it(site: Path) -> None:
+    """A translated page carries its date as the default language's pages do (it had none)."""
+    page = html(site, "public/fr/billing/refunds/index.html")
+    assert '<p class="kb-meta">Mis à jour le <time datetime="' in page
+    manifest = json.loads((site / "manifest.fr.json").read_text(encoding="utf-8"))
+    assert all(a["updated"] for a in manifest["articles"])
+
+
 def test_portal_strings_are_in_the_portal_language(site: Path) -> None:
     home = html(site, "public/fr/index.html")
     assert "Comment pouvons-nous vous aider ?" in home

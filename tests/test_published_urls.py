@@ -137,6 +137,42 @@ def test_an_article_that_no_longer_loads_gets_its_own_error_only(tmp_path: Path)
     assert any("/billing/refunds/ was published by the last build" in x for x in lines(res))
 
 
+def test_links_to_an_article_that_no_longer_loads_wait_for_its_one_error(
+    tmp_path: Path,
+) -> None:
+    """'visibility: Public' in an article others link to is still one error: their links,
+    `related:` ids and /a/ links to it are not broken (they work again once it is fixed),
+    whether it names its id or takes its file name's; once it is deleted, they are."""
+    write(tmp_path, "site_config.yml", "site:\n  languages: [en, fr]\n")
+    write(tmp_path, "content/billing/plans.md", article("Plans", "Text.\n\n## Compare"))
+    write(tmp_path, "content/billing/pay.md", article("Pay", extra="id: payments\n"))
+    links = "[a](plans.md#compare), [b](plans.fr.md), [c](/a/plans), [d](pay.md), [e](/a/payments)"
+    write(
+        tmp_path,
+        "content/billing/refunds.md",
+        article("Refunds", links, extra="related: [plans, payments]\n"),
+    )
+    write(tmp_path, "content/billing/refunds.fr.md", article("Remboursements", links))
+    assert kb(tmp_path, "check").returncode == 0
+    for name, extra in (("plans", ""), ("pay", "id: payments\n")):
+        slip = article(name, extra=f"visibility: Public\n{extra}")
+        write(tmp_path, f"content/billing/{name}.md", slip)
+    res = kb(tmp_path, "check")
+    assert res.returncode == 1
+    assert [line for line in lines(res) if "error" in line] == [
+        f"content/billing/{name}.md:4: error: front matter: visibility: Input should be "
+        "'public', 'internal' or 'draft': 'Public' (did you mean 'public'?)"
+        for name in ("pay", "plans")
+    ] + ["2 error(s), 0 warning(s)"]
+    (tmp_path / "content/billing/plans.md").unlink()
+    (tmp_path / "content/billing/pay.md").unlink()
+    res = kb(tmp_path, "check")
+    assert "content/billing/refunds.md:7: error: broken link: plans.md#compare" in lines(res)
+    assert "content/billing/refunds.md:4: error: related: unknown article id 'plans'" in (
+        lines(res)
+    )
+
+
 @pytest.fixture()
 def served_unicode_kb(tmp_path: Path) -> Iterator[str]:
     """A real `kb serve` of a build whose files have spaces and non-ASCII letters in names."""
