@@ -47,6 +47,9 @@ Shown = Callable[[str, str | None], tuple[str | None, str | None]]
 # (queries, their portal's language) -> the default language's article that search answers
 # them with, confidently, when that language's portal shows it untranslated (else None)
 InDefault = Callable[[Sequence[str], str | None], str | None]
+# (query, its portal's language) -> the article that portal answers it with, confidently, when
+# it shows that article untranslated (else None)
+Untranslated = Callable[[str, str | None], str | None]
 
 
 CONTACT_US = "How to contact us"
@@ -167,6 +170,7 @@ def suggest(
     shown: Shown,
     default_language: str = "",
     in_default: InDefault | None = None,
+    untranslated: Untranslated | None = None,
 ) -> None:
     """Attach a suggested action to each failed and weak group given.
 
@@ -177,8 +181,9 @@ def suggest(
     means the same as an article's word (add a synonym); else write a new article, titled
     after the clearest query. Weak searches: the article search showed, when it is about
     the search (improve it when its readers still wrote to support, else make it
-    recognisable); else translate one the default language's search answers them with, or
-    write one. A new article for searches made in another language than
+    recognisable); in another language than the default, when their own portal showed them
+    an article untranslated, translate it; else translate one the default language's search
+    answers them with, or write one. A new article for searches made in another language than
     ``default_language`` is asked for in theirs.
     """
     translation = _translation(advisor, in_default, default_language)
@@ -244,6 +249,10 @@ def suggest(
         language = _other(g.language, default_language)
         g.action = _write(label, clean or [label], language, g.examples)
     for w in weak:
+        shown_untranslated = _shown_untranslated(advisor, w, untranslated, default_language)
+        if shown_untranslated is not None:
+            w.action = shown_untranslated
+            continue
         w.action = _weak_action(advisor, w, shown, _other(w.language, default_language))
         if w.action.kind == "write" and (found := translation(w.action.queries, w.language)):
             w.action = found
@@ -277,6 +286,30 @@ def _translation(
         )
 
     return translate
+
+
+def _shown_untranslated(
+    advisor: Advisor, w: WeakGroup, untranslated: Untranslated | None, default_language: str
+) -> Action | None:
+    """Translate the article a weak group's own portal showed it untranslated (its searchers
+    were answered in a language they did not search in, and opened nothing), or None."""
+    from kb_core.i18n import language_name
+
+    other = _other(w.language, default_language)
+    article_id = untranslated(w.label, other) if untranslated and other else None
+    a = advisor.catalog.articles.get(article_id) if article_id else None
+    if a is None or other is None:
+        return None
+    name = language_name(other, "en")
+    return Action(
+        "translate",
+        f"Translate {quote(a.title)} ({a.source}) into {name}: the {name} portal answers "
+        f"{quote(w.label)} with it, untranslated, and none of its {w.searches} searches "
+        "opened it.",
+        article_id=a.id,
+        source=a.source,
+        queries=tuple(q for q, _ in w.queries[:EXAMPLES]),
+    )
 
 
 def _other(language: str | None, default: str) -> str | None:

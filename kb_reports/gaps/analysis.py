@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from kb_core.config import SiteConfig
-from kb_reports.gaps.actions import EXAMPLES, Advisor, InDefault, Shown, quote, suggest
+from kb_reports.gaps.actions import (
+    EXAMPLES,
+    Advisor,
+    InDefault,
+    Shown,
+    Untranslated,
+    quote,
+    suggest,
+)
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.escalations import escalation_topics, plain_query, searched_before
 from kb_reports.gaps.grouping import Grouper, Grouping
@@ -360,6 +368,7 @@ class Analysis:
         stubs: Sequence[StubStatus],
         shown: Shown,
         in_default: InDefault | None = None,
+        untranslated: Untranslated | None = None,
     ) -> None:
         """Attach a suggested action to each listed failed and weak group; ``shown`` says
         which article search shows first for a query, and what it corrected it to;
@@ -368,4 +377,5 @@ class Analysis:
         corrected = self._failed.groups if self._failed else ()
         typos = {q for g in corrected for q in g.corrected}
         advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
-        suggest(advisor, typos, failed, weak, stubs, shown, self.config.site.language, in_default)
+        language = self.config.site.language
+        suggest(advisor, typos, failed, weak, stubs, shown, language, in_default, untranslated)

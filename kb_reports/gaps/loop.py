@@ -135,6 +135,20 @@ class LoopChecker:
         best = votes.most_common(1)
         return best[0][0] if best and 2 * best[0][1] >= len(asked) else None
 
+    def untranslated_top(self, query: str, language: str | None) -> str | None:
+        """The id of the article ``language``'s own portal answers ``query`` with, confidently
+        and as typed, when it shows that article untranslated; else None."""
+        if not language or language == self._default:
+            return None
+        searcher = self.searcher_for(language)
+        if searcher is None:
+            return None
+        resp = searcher.search(query, limit=1)
+        top = resp.results[0].id if resp.results else None
+        if not resp.answered or resp.corrected or top not in self._untranslated(language):
+            return None
+        return top
+
     def _as_typed(self, query: str) -> set[str]:
         """The ids the default language's search finds for ``query``'s words as typed."""
         assert self.searcher is not None

@@ -145,6 +145,7 @@ def build_report(
             stubs,
             checker.shown if checker else lambda q, lang: (None, None),
             checker.in_default if checker else None,
+            checker.untranslated_top if checker else None,
         )
         if checker is not None:
             for g in detail:  # each in its portal's index: a French search in the French one
