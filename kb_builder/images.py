@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote
 
+from kb_builder.articles import outside_code
+
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 REFUSED_TYPES = (".svg", ".svgz")  # can carry script: refused rather than sanitised
 
@@ -34,8 +36,6 @@ Status = Literal["ok", "missing", "outside", "svg", "type"]
 
 # a cheap test that a text may reference an image at all (most articles do not)
 _MAYBE = re.compile(r"\.(?:png|jpe?g|gif|webp|svgz?)\b", re.IGNORECASE)
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_INLINE_CODE = re.compile(r"`[^`\n]*`")
 # the destination of an inline link or image: ](dest ...) or ](<dest with spaces> ...)
 _INLINE = re.compile(r"(\]\(\s*)(<[^>\n]+>|[^)\s<>]+)")
 # a reference definition: [ref]: dest
@@ -134,7 +134,11 @@ def publish_images(
             return m.group(0)
         return f"{m.group(1)}{quote_char or chr(34)}{html.escape(url)}{quote_char or chr(34)}"
 
-    return _outside_code(markdown, lambda text: _rewrite(text, inline, attribute))
+    return outside_code(
+        markdown,
+        lambda text: _rewrite(text, inline, attribute),
+        lambda line: bool(_MAYBE.search(line)),
+    )
 
 
 def _rewrite(
@@ -151,24 +155,3 @@ def _rewrite(
     if "=" in text:
         text = _ATTRIBUTE.sub(attribute, text)
     return text
-
-
-def _outside_code(markdown: str, change: Callable[[str], str]) -> str:
-    """``markdown`` with ``change`` applied to each line's text outside fenced and inline code."""
-    lines = markdown.split("\n")
-    in_fence = False
-    for n, line in enumerate(lines):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence or not _MAYBE.search(line):
-            continue
-        if "`" not in line:
-            lines[n] = change(line)
-            continue
-        parts, last = [], 0
-        for m in _INLINE_CODE.finditer(line):
-            parts += [change(line[last : m.start()]), m.group(0)]
-            last = m.end()
-        lines[n] = "".join([*parts, change(line[last:])])
-    return "\n".join(lines)

@@ -14,14 +14,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 
-from kb_builder.articles import Article, KnowledgeBase, resolve_link
+from kb_builder.articles import Article, KnowledgeBase, outside_code, resolve_link
 from kb_core.config import SiteConfig
 from kb_core.schedule import Change, banner_events, next_change
 
 # an inline link, not an image: [text](target "title")
 _INLINE = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 
 
 def moments(today: date | None, at: datetime | None) -> tuple[date, datetime]:
@@ -114,14 +112,4 @@ def unlink_withheld(article: Article, markdown: str, withheld: Targets) -> str:
         target = m.group(2) or m.group(3)
         return m.group(1) if withheld.find(article, target) is not None else m.group(0)
 
-    lines = markdown.split("\n")
-    in_fence = False
-    for n, line in enumerate(lines):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence or "](" not in line:
-            continue
-        parts = _CODE_SPAN.split(line)  # odd parts are code spans: left as written
-        lines[n] = "".join(p if i % 2 else _INLINE.sub(repl, p) for i, p in enumerate(parts))
-    return "\n".join(lines)
+    return outside_code(markdown, lambda text: _INLINE.sub(repl, text), lambda line: "](" in line)
