@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
@@ -291,10 +292,9 @@ def test_an_edited_added_or_dropped_image_is_picked_up_by_the_next_build(tmp_pat
     assert (out / "public" / "guides" / "images" / "new.png").is_file()
 
 
-@pytest.fixture(scope="module")
-def client(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
-    store = tmp_path_factory.mktemp("images-store") / "kb.sqlite3"
-    app = create_app(
+def _app(site: Path, store: Path) -> Flask:
+    """The API on ``site``'s build and config, with a SQLite store at ``store``."""
+    return create_app(
         {
             "TESTING": True,
             "BUILD_DIR": str(site / "build"),
@@ -303,6 +303,11 @@ def client(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fla
             "EVENTLOG_FLUSH_SECONDS": 0,
         }
     )
+
+
+@pytest.fixture(scope="module")
+def client(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    app = _app(site, tmp_path_factory.mktemp("images-store") / "kb.sqlite3")
     app.test_client_class = BufferedClient  # reads each served file fully: none stays open
     yield app.test_client()
     shutdown(app)
@@ -391,15 +396,7 @@ def test_kb_link_quotes_an_article_without_its_reference_definitions(away: Path,
 
 
 def test_search_snippets_and_agent_cards_carry_no_reference_definition(away: Path) -> None:
-    app = create_app(
-        {
-            "TESTING": True,
-            "BUILD_DIR": str(away / "build"),
-            "SITE_CONFIG": str(away / "site_config.yml"),
-            "DATABASE_URL": f"sqlite:///{away / 'kb.sqlite3'}",
-            "EVENTLOG_FLUSH_SECONDS": 0,
-        }
-    )
+    app = _app(away, away / "kb.sqlite3")
     try:
         client = app.test_client()
         found = client.get("/api/search", query_string={"q": "the file downloads menu png"})

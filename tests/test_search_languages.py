@@ -69,12 +69,19 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    where = tmp_path_factory.mktemp("fr") / "index"
-    build_index(DOCS, where, language="fr")
+def french_index(
+    tmp_path_factory: pytest.TempPathFactory, docs: list[IndexDoc], name: str
+) -> Iterator[Searcher]:
+    """A searcher of a French index built of ``docs``."""
+    where = tmp_path_factory.mktemp(name) / "index"
+    build_index(docs, where, language="fr")
     with Searcher(where) as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    yield from french_index(tmp_path_factory, DOCS, "fr")
 
 
 def ids(searcher: Searcher, query: str) -> list[str]:
@@ -156,10 +163,7 @@ SHARED = [
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
-    where = tmp_path_factory.mktemp("fr-shared") / "index"
-    build_index(SHARED, where, language="fr")
-    with Searcher(where) as s:
-        yield s
+    yield from french_index(tmp_path_factory, SHARED, "fr-shared")
 
 
 def test_a_word_of_both_languages_finds_itself_in_english_text_not_its_english_stem(

@@ -120,6 +120,22 @@ def analysis_language(code: str) -> str:
     return code.lower().replace("_", "-").split("-")[0]
 
 
+WORDS_KEPT = 500_000  # a word cache is emptied when it grows past this many words
+
+
+def remembered(
+    cache: dict[str, tuple[str, ...]], word: str, make: Callable[[str], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """``make(word)``, kept in ``cache`` (a per-process word cache, emptied when it grows
+    past :data:`WORDS_KEPT` words)."""
+    found = cache.get(word)
+    if found is None:
+        if len(cache) > WORDS_KEPT:
+            cache.clear()
+        found = cache[word] = make(word)
+    return found
+
+
 class Analyzer:
     """Text to index terms: folded, split into words, stop words dropped, stemmed.
 
@@ -146,12 +162,7 @@ class Analyzer:
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The index terms of one folded word (empty for a stop word)."""
-        terms = self._cache.get(word)
-        if terms is None:
-            if len(self._cache) > 500_000:
-                self._cache.clear()
-            terms = self._cache[word] = self._analyze(word)
-        return terms
+        return remembered(self._cache, word, self._analyze)
 
     def _analyze(self, word: str) -> tuple[str, ...]:
         parts = [p for p in _DELIMS.split(word) if p]
@@ -201,12 +212,7 @@ class SharedWords:
 
     def terms(self, word: str) -> tuple[str, ...]:
         """The term of one folded word of the text as itself ("=planning"), or none."""
-        found = self._cache.get(word)
-        if found is None:
-            if len(self._cache) > 500_000:
-                self._cache.clear()
-            found = self._cache[word] = self._itself(word)
-        return found
+        return remembered(self._cache, word, self._itself)
 
     def query_terms(self, word: str) -> tuple[str, ...]:
         """What one folded query word looks for in the text instead of its stem: itself
