@@ -8,6 +8,13 @@ For each corpus it prints wall time and peak memory (RSS of the child process) o
   its time grows with the square of the page count), and python-markdown alone rendering
   every file with the same extensions (the floor for any Python build).
 Every figure comes from the same run on the same machine; ratios are what to read.
+
+Every full build writes into a directory no earlier build used, and nothing is deleted until
+the run ends. On a filesystem without a journal (ext4 as these machines mount it), a file
+created within seconds of a mass deletion costs far more: the kernel skips every recently
+deleted inode while looking for a free one. Deleting the last build's 6,000 files just before
+the next one added 2-4 CPU seconds to a 1,000-article build (measured with ``os.times``), a cost
+of the benchmark's own clean-up that neither a first build nor the floor pays.
 ``kb build`` runs this checkout's code (PYTHONPATH is set to it).
 
     .venv/bin/python bench/build_bench.py --corpus generated1000 --runs 3 --baseline main
@@ -139,8 +146,10 @@ def languages_bench(articles: int, runs: int) -> None:
         found: dict[str, list[tuple[float, float, float]]] = {"one": [], "two": []}
         for _ in range(runs):
             for name in ("one", "two"):  # alternated, so a busy moment hits both alike
-                shutil.rmtree(tmpd / name / "build", ignore_errors=True)
-                found[name].append(peak_of([KB, "build", "-q"], cwd=tmpd / name))
+                out = fresh(tmpd / name / "build")
+                found[name].append(
+                    peak_of([KB, "build", "-q", "--output", str(out)], cwd=tmpd / name)
+                )
         med = {k: [statistics.median(x[i] for x in v) for i in range(3)] for k, v in found.items()}
         for name, label in (("one", "1 language "), ("two", "2 languages")):
             wall, mb, cpu = med[name]
@@ -210,6 +219,14 @@ def peak_of(
     return wall, peak[0], cpu
 
 
+def fresh(base: Path) -> Path:
+    """A directory beside ``base`` that no build has used yet (see the module's docstring)."""
+    n = 0
+    while (path := base.with_name(f"{base.name}-{n}")).exists():
+        n += 1
+    return path
+
+
 def material_default(src: Path, work: Path) -> tuple[float, float, float]:
     cfg = work / "mkdocs-material.yml"
     cfg.write_text(
@@ -265,18 +282,17 @@ def main() -> None:
             for _ in range(args.runs):
                 floor.append(peak_of([PY, "-c", FLOOR, str(src)]))
                 if base_code is not None:
-                    shutil.rmtree(out, ignore_errors=True)
                     base.append(
                         peak_of(
-                            [KB, "build", "-q", "--content", str(src), "--output", str(out)],
+                            [KB, "build", "-q", "--content", str(src), "--output", str(fresh(out))],
                             cwd=tmpd,
                             code=base_code,
                         )
                     )
-                shutil.rmtree(out, ignore_errors=True)
+                built = fresh(out)
                 full.append(
                     peak_of(
-                        [KB, "build", "-q", "--content", str(src), "--output", str(out)], cwd=tmpd
+                        [KB, "build", "-q", "--content", str(src), "--output", str(built)], cwd=tmpd
                     )
                 )
                 # edit one article of a copy (the shared corpora are read-only to us)
@@ -285,16 +301,16 @@ def main() -> None:
                     work_src = tmpd / f"{name}-copy"
                     if not work_src.exists():
                         shutil.copytree(src, work_src)
-                    shutil.rmtree(out, ignore_errors=True)
+                    built = fresh(out)
                     peak_of(
-                        [KB, "build", "-q", "--content", str(work_src), "--output", str(out)],
+                        [KB, "build", "-q", "--content", str(work_src), "--output", str(built)],
                         cwd=tmpd,
                     )
                 victim = sorted(work_src.rglob("*.md"))[len(full) * 7 % n]
                 victim.write_text(victim.read_text(errors="replace") + "\nOne more sentence.\n")
                 incr.append(
                     peak_of(
-                        [KB, "build", "-q", "--content", str(work_src), "--output", str(out)],
+                        [KB, "build", "-q", "--content", str(work_src), "--output", str(built)],
                         cwd=tmpd,
                     )
                 )
