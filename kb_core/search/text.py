@@ -295,19 +295,24 @@ class QueryPlanner:
         self.tag = tag  # what this planner's terms start with in a plan: "" or "en:"
         # Synonym groups; each phrase is matched by its terms including stop words ("log in"),
         # and "two-factor" is also "two factor" and "twofactor". Each group's alternatives
-        # by its place in ``synonyms``; those with two keys or more are matched.
-        self._groups: list[tuple[int, list[tuple[tuple[str, ...], tuple[str, ...]]]]] = []
+        # by its place in ``synonyms``; those with two keys or more are matched. A phrase of
+        # one word is matched as that word, singular or plural, not by its stem: "bill" is
+        # "bills", never "billing" (:func:`same_word`); the words of a longer phrase say
+        # what it is about, so "logged in" and "logging in" are "log in".
+        self._groups: list[tuple[int, list[tuple[tuple[str, ...], str]]]] = []
         self._group_terms: list[list[tuple[str, ...]]] = []
         for g, group in enumerate(synonyms):
-            entries = []
+            entries: list[tuple[tuple[str, ...], str]] = []
+            terms_of: list[tuple[str, ...]] = []
             for phrase in group:
                 spaced = _DELIMS.sub(" ", fold(phrase))
                 joined = _INNER_DELIMS.sub("", fold(phrase))
                 for form in dict.fromkeys((spaced, joined)):
                     key, terms = tuple(self.keys.terms(form)), tuple(analyzer.terms(form))
                     if key:
-                        entries.append((key, terms or key))
-            self._group_terms.append(list(dict.fromkeys(terms for _k, terms in entries)))
+                        entries.append((key, form if len(key) == 1 else ""))
+                        terms_of.append(terms or key)
+            self._group_terms.append(list(dict.fromkeys(terms_of)))
             if len({key for key, _ in entries}) > 1:
                 self._groups.append((g, entries))
         languages = dict.fromkeys(map(analysis_language, others))
@@ -340,7 +345,7 @@ class QueryPlanner:
         i = 0
         while i < len(words):
             # the longest synonym phrase here in any language (the index's first, on a tie)
-            found = (p._synonym_at(k, i) for p, k in zip(self._planners, keys, strict=True))
+            found = (p._synonym_at(k, words, i) for p, k in zip(self._planners, keys, strict=True))
             synonym = max((f for f in found if f), key=lambda f: f[0], default=None)
             if synonym is None:
                 length, alternatives = 1, self.word(words[i])
@@ -429,13 +434,18 @@ class QueryPlanner:
         found = (alt for p in self._planners for alt in p._tagged(p._group_terms[group]))
         return list(dict.fromkeys(found))
 
-    def _synonym_at(self, keys: list[tuple[str, ...]], i: int) -> tuple[int, int] | None:
-        """The longest synonym phrase starting at word ``i``: (words used, its group)."""
+    def _synonym_at(
+        self, keys: list[tuple[str, ...]], words: list[str], i: int
+    ) -> tuple[int, int] | None:
+        """The longest synonym phrase starting at word ``i`` (``keys``: each word's key
+        terms): (words used, its group)."""
         best: tuple[int, int] | None = None
         if not keys[i]:
             return None
         for g, group in self._groups:
-            for key, _terms in group:
+            for key, word in group:
+                if word and not same_word(fold(words[i]), word):
+                    continue
                 flat: tuple[str, ...] = ()
                 n = i
                 for n in range(i, len(keys)):
@@ -445,6 +455,14 @@ class QueryPlanner:
                 if flat == key and (best is None or n + 1 - i > best[0]):
                     best = (n + 1 - i, g)
         return best
+
+
+def same_word(word: str, synonym: str) -> bool:
+    """Whether folded ``word`` is the one-word synonym ``synonym`` or its plural ("bills",
+    "factures", "bureaux", "replies"), rather than another word of the same stem ("billing")."""
+    if word == synonym or word in (synonym + "s", synonym + "es", synonym + "x"):
+        return True
+    return synonym.endswith("y") and word == synonym[:-1] + "ies"
 
 
 def language_tag(alternative: tuple[str, ...]) -> str:
