@@ -163,6 +163,7 @@ from kb_core.search import answer_type
 from kb_core.search.text import (
     WordFinder,
     all_labelled,
+    collapse_blanks,
     normalize_query,
     sentences,
     table_lines,
@@ -515,10 +516,10 @@ def _lines(text: str, asides: set[str]) -> list[_Line]:
         opens = line[:1].isspace() or i == 0
         if rows[i]:
             if i == 0 or not rows[i - 1]:  # a table's first line: its header row
-                header = " ".join(line.split())
+                header = collapse_blanks(line)
                 found.append(_Line(header, i, opens, "header"))
             else:
-                found.append(_Line(" ".join(line.split()), i, opens, "row", header))
+                found.append(_Line(collapse_blanks(line), i, opens, "row", header))
             continue
         for part in sentences(line):
             if found and found[-1].line == i and _LIST_NUMBER.match(found[-1].text):

@@ -619,15 +619,27 @@ def _lower(text: str) -> str:
 # you see the money: 5-10 business days"; the header row is its cells alone. A row quoted alone
 # (a snippet, an answer card) then still says what "5-10 business days" is.
 CELLS = " · "
+# What ends a cell's label: ": ", and in French text a narrow no-break space before the colon
+# ("Signalement\u202f: Départ manquant"), as French typography has it.
+LABEL_MARKS = {"fr": "\u202f: "}
+_LABEL_ENDS = (
+    "?: \t\u00a0\u202f"  # left out of a header made a label ("Refund?", "Remboursement ?")
+)
 
 
-def labelled(headers: Sequence[str], cells: Sequence[str]) -> str:
-    """A table row as a line of text: each cell after its column's header ("Refund?" labels
-    "Refund: Yes"), a cell under an empty header (a row's own label) and extra cells alone,
-    empty cells left out."""
-    labels = [h.rstrip("?: \t") for h in headers]
+def label_mark(language: str) -> str:
+    """What ends a table cell's label in text of ``language`` (a code: "fr", "fr-CA")."""
+    return LABEL_MARKS.get(analysis_language(language or "en"), ": ")
+
+
+def labelled(headers: Sequence[str], cells: Sequence[str], language: str = "en") -> str:
+    """A table row as a line of text of ``language``: each cell after its column's header
+    ("Refund?" labels "Refund: Yes", in French "Remboursement\u202f: Oui"), a cell under an
+    empty header (a row's own label) and extra cells alone, empty cells left out."""
+    mark = label_mark(language)
+    labels = [h.rstrip(_LABEL_ENDS) for h in headers]
     labels += [""] * (len(cells) - len(labels))
-    return CELLS.join(f"{h}: {c}" if h else c for h, c in zip(labels, cells, strict=False) if c)
+    return CELLS.join(f"{h}{mark}{c}" if h else c for h, c in zip(labels, cells, strict=False) if c)
 
 
 def unlabelled(header: str, row: str) -> str:
@@ -645,8 +657,11 @@ def all_labelled(header: str, row: str) -> bool:
 
 
 def _labels(header: str, row: str) -> list[tuple[str, str]]:
-    """(label and ": ", or "") and each cell of a row of :func:`labelled`."""
-    labels = {h.strip().rstrip("?: \t") + ": " for h in header.split(CELLS)} - {": "}
+    """(label and its mark, ": " or another language's, or "") and each cell of a row of
+    :func:`labelled`."""
+    marks = {": ", *LABEL_MARKS.values()}
+    named = {h.strip().rstrip(_LABEL_ENDS) for h in header.split(CELLS)} - {""}
+    labels = {h + mark for h in named for mark in marks}
     cells = row.lstrip().split(CELLS)
     return [(next((h for h in labels if c.startswith(h)), ""), c) for c in cells]
 
@@ -685,6 +700,15 @@ _MIN_SENTENCE_WORDS = 4  # shorter lines are headings, table headers, labels
 _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
 
 
+_BLANKS = re.compile(r"[^\S\u00a0\u202f]+")  # blanks, not the no-break spaces
+
+
+def collapse_blanks(line: str) -> str:
+    """A line with its runs of blanks made one space and its ends stripped; a no-break space
+    stays (French puts a narrow one before a colon: "Signalement\u202f: Départ manquant")."""
+    return _BLANKS.sub(" ", line).strip()
+
+
 def sentences(text: str, *, rows: bool = False) -> list[str]:
     """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
     after a full stop, question or exclamation mark; with ``rows``, a table's row is one
@@ -692,7 +716,7 @@ def sentences(text: str, *, rows: bool = False) -> list[str]:
     # The lines with their spaces collapsed, newline-joined: then the only spaces are " "
     # inside a line and "\n" between lines, so one split of the whole finds the same sentence
     # ends as one split of each line (and some line ends, which are ends anyway).
-    collapsed = [" ".join(line.split()) for line in text.splitlines()]
+    collapsed = [collapse_blanks(line) for line in text.splitlines()]
     if rows and CELLS in text:
         found: list[str] = []
         for line, row in zip(collapsed, table_lines(collapsed), strict=True):
