@@ -7,9 +7,10 @@ Flask.
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -235,6 +236,17 @@ def resolve_link(
     if not path.endswith(".md"):
         return None, anchor, False
     return by_source.get(link_source(article, path)), anchor, True
+
+
+def near_name(path: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` (content paths) in ``path``'s folder whose name is nearest to it,
+    when only a slip apart ('export-shifts-to-excl.md' for 'export-shifts-to-excel.md',
+    'images/export-menue.png' for 'images/export-menu.png'): what a "did you mean" names."""
+    folder, _, name = path.rpartition("/")
+    # names compared, not paths: the folder they share would make 'gone.png' near 'menu.png'
+    same = {n.rpartition("/")[2]: n for n in names if n.rpartition("/")[0] == folder}
+    near = difflib.get_close_matches(name, list(same), n=1, cutoff=0.85)
+    return same[near[0]] if near else None
 
 
 def link_source(article: Article, path: str) -> str:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from kb_builder.articles import Article, KnowledgeBase, link_source, resolve_link
+from kb_builder.articles import Article, KnowledgeBase, link_source, near_name, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
@@ -304,8 +305,10 @@ def _article_checks(
         if not relative:
             continue
         if dest is None:
-            if link_source(a, unquote(target.partition("#")[0])) not in waiting.sources:
-                msg = f"broken link: {target}"
+            missing = link_source(a, unquote(target.partition("#")[0]))
+            if missing not in waiting.sources:
+                hint = _did_you_mean(a, near_name(missing, by_source))
+                msg = f"broken link: {target}" + (f" ({hint})" if hint else "")
                 out.append(Problem(a.where, line, "error", msg, "broken-link"))
             continue
         if a.visibility == "public" and dest.visibility == "internal":
@@ -349,7 +352,8 @@ def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | No
         folder = a.where[: -len(a.source)] if a.where.endswith(a.source) else ""
         where = "outside the content folder"
         if found.status == "missing":
-            where = f"{folder}{found.path}"
+            hint = _did_you_mean(a, _near_image(root, found.path))
+            where = f"{folder}{found.path}" + (f"; {hint}" if hint else "")
         return Problem(
             a.where,
             line,
@@ -362,6 +366,28 @@ def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | No
     else:
         why = f"only {', '.join(t[1:] for t in IMAGE_TYPES)} files are published"
     return Problem(a.where, line, "warning", f"image not published: {target}: {why}", "image-type")
+
+
+def _near_image(root: Path, path: str) -> str | None:
+    """The image file in the folder of missing ``path`` (content-relative) whose name is only a
+    slip apart from it, if any."""
+    folder = root / path.rpartition("/")[0]
+    if not folder.is_dir():
+        return None
+    names = (
+        f"{path.rpartition('/')[0]}/{f.name}".lstrip("/")
+        for f in folder.iterdir()
+        if f.suffix.lower() in IMAGE_TYPES and f.is_file()
+    )
+    return near_name(path, names)
+
+
+def _did_you_mean(a: Article, near: str | None) -> str:
+    """The hint "did you mean <path>?", ``near`` (content-relative) written as ``a`` would link
+    to it; "" without ``near``."""
+    if near is None:
+        return ""
+    return f"did you mean {posixpath.relpath(near, posixpath.dirname(a.source) or '.')}?"
 
 
 def _window_problems(a: Article, targets: Targets, at: datetime) -> list[Problem]:

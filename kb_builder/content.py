@@ -383,13 +383,14 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip()[1:-1].split("|")]
 
 
-def _table(m: re.Match[str]) -> str:
+def _table(m: re.Match[str], language: str = "en") -> str:
     """A table as lines of text, the cells of a line apart (``CELLS``), each line where its
     row was: the header row as it is, and each row under it with the header of each of its
     cells ("Paid by: Credit card · Time until you see the money: 5-10 days"), so a row quoted
     alone (a snippet, an answer card) still says what its cells are; the line under the
-    header is left empty. Lines between pipes without that line under the first are cells
-    only."""
+    header is left empty, and each label ends as ``language`` writes it (a narrow no-break
+    space before the colon in French). Lines between pipes without that line under the first
+    are cells only."""
     rows = [_cells(line) for line in m.group().rstrip("\n").split("\n")]
     ruled = len(rows) > 1 and all(_TABLE_RULE.fullmatch(c) for c in rows[1])
     out = []
@@ -397,7 +398,7 @@ def _table(m: re.Match[str]) -> str:
         if ruled and i == 1:
             out.append("")
         else:
-            out.append(labelled(rows[0] if ruled and i > 1 else (), cells))
+            out.append(labelled(rows[0] if ruled and i > 1 else (), cells, language))
     return "\n".join(out) + ("\n" if m.group().endswith("\n") else "")
 
 
@@ -408,9 +409,10 @@ _FENCE_OPEN = re.compile(r"^[ \t]*:::[ \t]*[\w-]+")
 _FENCE_CLOSE = re.compile(r"^[ \t]*:::[ \t]*$")
 
 
-def aside_texts(markdown: str) -> list[str]:
+def aside_texts(markdown: str, language: str = "en") -> list[str]:
     """The plain text of each admonition in ``markdown`` (a note, tip or warning beside the
-    text): the search's answer card tells a caveat from the answer by it."""
+    text; :func:`plain_text` in ``language``): the search's answer card tells a caveat from
+    the answer by it."""
     lines = markdown.split("\n")
     found: list[str] = []
     i = 0
@@ -435,16 +437,17 @@ def aside_texts(markdown: str) -> list[str]:
         else:
             i += 1
             continue
-        text = plain_text("\n".join(line.strip() for line in body))
+        text = plain_text("\n".join(line.strip() for line in body), language)
         if text:
             found.append(text)
     return found
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown reduced to searchable text (no markup, links keep their words)."""
+def plain_text(markdown: str, language: str = "en") -> str:
+    """Markdown reduced to searchable text (no markup, links keep their words); a table's
+    cell labels are written as ``language`` (the article's) writes them."""
     # a table row stays one line with its cells apart, so a snippet never runs them together
-    text = _TABLE.sub(_table, markdown)
+    text = _TABLE.sub(lambda m: _table(m, language), markdown)
     if "]:" in text:
         defined = {m.group(1).casefold() for m in _REFERENCE_DEFINITION.finditer(text)}
         text = _REFERENCE_DEFINITION.sub("", text)

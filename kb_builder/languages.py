@@ -11,7 +11,6 @@ Imports neither mkdocs nor Flask.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -27,6 +26,7 @@ from kb_builder.articles import (
     Article,
     Category,
     KnowledgeBase,
+    near_name,
     slug_for,
 )
 from kb_builder.gitinfo import History
@@ -89,15 +89,6 @@ def split_translations(
     return sources, translations
 
 
-def _near_article(original: str, by_source: dict[str, Article]) -> str | None:
-    """The default-language article in ``original``'s folder whose name is nearest to it, when
-    only a slip apart ('export-shifts-to-excl.md' for 'export-shifts-to-excel.md')."""
-    folder = original.rpartition("/")[0]
-    names = [s for s in by_source if s.rpartition("/")[0] == folder]
-    near = difflib.get_close_matches(original, names, n=1, cutoff=0.85)
-    return near[0] if near else None
-
-
 def link_translations(
     sources: list[Article], translations: list[Article], problems: list[Problem]
 ) -> list[Article]:
@@ -118,7 +109,7 @@ def link_translations(
                 f"translation ({t.lang}) of a missing article: add {t.original} in the default "
                 "language first; the portal shows it where the translation is missing"
             )
-            near = _near_article(t.original, by_source)
+            near = near_name(t.original, by_source)  # the default-language article
             if (
                 near is not None and (near, t.lang) not in translated
             ):  # a slip of the file name, more likely than a new article

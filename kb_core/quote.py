@@ -19,6 +19,7 @@ from typing import Any
 from kb_core.link import FORMATS, Articles, Link, as_dict, link_for, md_escape, md_url, render
 from kb_core.manifest import ManifestArticle
 from kb_core.search.searcher import Searcher, SearchResponse
+from kb_core.search.text import collapse_blanks
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def find_reply(
 
 
 def _lines(quote: Quote) -> list[str]:
-    return [" ".join(line.split()) for line in quote.text.splitlines() if line.strip()]
+    return [collapse_blanks(line) for line in quote.text.splitlines() if line.strip()]
 
 
 def quote_markdown(quote: Quote) -> str:

@@ -524,6 +524,24 @@ PLANS_MD = (
 )
 
 
+def test_a_card_that_leaves_out_rows_of_a_table_says_so(
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failed-payments timeline has four rows and a card fits two: it showed "Day 0" and
+    "Days 3, 5 and 7" under the table's header row, as if that were the whole table, and the
+    reader never learnt of "Day 14" (read-only) or "Day 30". A line "…" now marks the rows
+    left out; a table shown whole has none."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # the text chosen, any score
+    with Searcher(example_build[0] / "index" / "public") as s:
+        failed = s.search("what happens when a payment fails").answer
+        refund = s.search("how long does a refund take to reach my bank").answer
+    assert failed is not None and failed.anchor == "what-happens-if-you-dont-pay", failed
+    assert failed.text.startswith("Time since first failure · What happens\nDay 0 · ")
+    assert "Day 30" not in failed.text and failed.text.endswith("\n…")
+    assert len(failed.text) <= search_answer.CARD_CHARS
+    assert refund is not None and "…" not in refund.text
+
+
 @pytest.mark.usefixtures("lenient")
 def test_a_card_quoting_a_table_row_says_what_its_cells_are(tmp_path: Path) -> None:
     """A row quoted alone names each cell's column: "Plan: Pro · Price: $12 ..." rather than

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from click.testing import CliRunner
 
 from kb_cli.main import main
 from tests.conftest import ROOT, write
+
+KB = Path(sys.executable).with_name("kb")
 
 BROKEN = "tests/fixtures/broken"
 
@@ -88,7 +92,8 @@ def test_local_images_the_build_cannot_publish_are_reported(
             9,
             "warning",
             "broken-image",
-            f"broken image: images/menu.pgn (no such file: {tmp_path}/guides/images/menu.pgn)",
+            f"broken image: images/menu.pgn (no such file: {tmp_path}/guides/images/menu.pgn; "
+            "did you mean images/menu.png?)",
         ),
         (
             10,
@@ -113,6 +118,37 @@ def test_local_images_the_build_cannot_publish_are_reported(
     assert res.exit_code == 0
     strict = runner.invoke(main, ["check", "--strict", "--content", str(tmp_path)])
     assert strict.exit_code == 1
+
+
+def test_a_missing_image_or_article_names_the_file_a_slip_away(tmp_path: Path) -> None:
+    """A missing image whose name is a slip from a file beside it gets the same "did you mean"
+    as a missing translation's article: it had none, so the writer hunted for the typo. A
+    missing article linked by a slip of its name gets it too; a name nothing is near, none."""
+    write(
+        tmp_path,
+        "scheduling/swaps.md",
+        "---\ntitle: Swaps\nsummary: Swap shifts.\n---\n\nText.\n\n"
+        "![The export menu](images/export-menue.png)\n"
+        "See [publishing](publish-a-schedul.md) and [this](nothing-like-it.md).\n",
+    )
+    write(tmp_path, "scheduling/publish-a-schedule.md", "---\ntitle: P\nsummary: P.\n---\n\nP.\n")
+    (tmp_path / "scheduling" / "images").mkdir()
+    (tmp_path / "scheduling" / "images" / "export-menu.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    run = subprocess.run(
+        [str(KB), "check", "--content", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    at = f"{tmp_path}/scheduling/swaps.md"
+    assert set(run.stderr.splitlines()[:3]) == {
+        f"{at}:8: warning: broken image: images/export-menue.png (no such file: "
+        f"{tmp_path}/scheduling/images/export-menue.png; did you mean images/export-menu.png?)",
+        f"{at}:9: error: broken link: publish-a-schedul.md (did you mean publish-a-schedule.md?)",
+        f"{at}:9: error: broken link: nothing-like-it.md",
+    }
 
 
 def test_a_destination_in_angle_brackets_is_no_raw_html(runner: CliRunner, tmp_path: Path) -> None:

@@ -140,6 +140,27 @@ def test_synonyms_apply_at_query_time(index_dir: Path, searcher: Searcher) -> No
         assert ids(searcher, query)[0] == "two-step", query
 
 
+def test_a_one_word_synonym_matches_that_word_not_its_stem(tmp_path: Path) -> None:
+    """The example's group [invoice, receipt, bill, facture]: "bill" and "bills" are
+    invoices, but "billing" is its own word (stemmed to "bill", it was read as the synonym, so
+    "billing address" found and highlighted invoices). Longer phrases still match by stem."""
+    docs = [
+        doc("invoices", "Download invoices", "Each payment gets an invoice. Open the invoice."),
+        doc("billing-details", "Billing details", "Change the billing address on the card."),
+        doc("sign-in", "Sign in", "Sign in with your email and password."),
+    ]
+    build_index(docs, tmp_path / "index")
+    synonyms = [["invoice", "receipt", "bill", "facture"], ["sign in", "log in"]]
+    with Searcher(tmp_path / "index", synonyms=synonyms) as s:
+        assert ids(s, "billing") == ["billing-details"]
+        answer = s.search("billing address")
+        assert [h.id for h in answer.results] == ["billing-details"]
+        assert "invoice" not in answer.results[0].snippet
+        for query in ("bill", "bills", "my bill", "receipts"):
+            assert ids(s, query)[0] == "invoices", query
+        assert ids(s, "logging in")[0] == "sign-in"
+
+
 def test_a_typo_is_corrected_only_when_the_word_is_unknown(
     index_dir: Path, searcher: Searcher
 ) -> None:

@@ -265,3 +265,24 @@ def test_the_count_is_of_the_results_that_match_well(
     best = found.results[0].score
     assert all(h.score >= MATCH_SHARE * best for h in found.results[: found.matches])
     assert all(h.score < MATCH_SHARE * best for h in found.results[found.matches :])
+
+
+def test_french_rows_put_a_narrow_no_break_space_before_the_colon(
+    example_build: tuple[Path, BuildReport],
+) -> None:
+    """On /fr/ a table row's snippet read "Signalement: Départ manquant", English punctuation
+    in French text; French typography puts a narrow no-break space before the colon. The
+    English articles the French portal shows untranslated, and the English portal, keep ": "."""
+    index = example_build[0] / "index"
+    with Searcher(index / "fr" / "public") as fr, Searcher(index / "public") as en:
+        flagged = fr.search("départ manquant").results
+        reason = fr.search("incorrect billing address").results
+        english = en.search("incorrect billing address").results
+    row = next(h.snippet for h in flagged if h.id == "approve-timesheets")
+    assert row.startswith("Signalement\u202f: Départ <mark>manquant</mark> · À vérifier\u202f: ")
+    for results in (reason, english):
+        shown = next(h.snippet for h in results if h.id == "failed-payments")
+        assert shown.startswith("Reason shown: <mark>Incorrect</mark>"), shown
+    text = plain_text(REFUNDS, "fr")
+    assert "Situation\u202f: You were charged twice" in text  # "Refund?" is the label "Refund"
+    assert "Refund\u202f: Yes, always" in text

@@ -46,7 +46,7 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
     for i, h in enumerate(heads):
         start = h.line - a.body_line + 1
         end = heads[i + 1].line - a.body_line if i + 1 < len(heads) else len(lines)
-        text = plain_text("\n".join(lines[start:end]))
+        text = plain_text("\n".join(lines[start:end]), a.lang)
         sections.append(Section(h.anchor, h.title, text, h.level))
     return IndexDoc(
         id=a.id,
@@ -55,13 +55,13 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
         category=" › ".join(titles),
         category_slug=a.category_path[0] if a.category_path else "",
         summary=a.summary,
-        body=plain_text(a.markdown),
+        body=plain_text(a.markdown, a.lang),
         source=a.source,
         visibility=a.visibility,
         keywords=tuple(a.meta.keywords),
         tags=tuple(a.meta.tags),
         sections=tuple(sections),
-        asides=tuple(aside_texts(a.markdown)),
+        asides=tuple(aside_texts(a.markdown, a.lang)),
         language=a.lang,
     )
 

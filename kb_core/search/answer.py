@@ -163,6 +163,7 @@ from kb_core.search import answer_type
 from kb_core.search.text import (
     WordFinder,
     all_labelled,
+    collapse_blanks,
     normalize_query,
     sentences,
     table_lines,
@@ -184,6 +185,7 @@ ENCODED_CHARS = 300  # of each (heading: sentence); 160 was faster but lost trai
 MEANING_WEIGHT = 0.7  # of a sentence's cosine with the query, against its share of words
 POSITION_PENALTY = 0.03  # per sentence before it in its section (at most 5): answers lead
 CARD_CHARS = 320  # a card's longest text, in characters (whole sentences)
+LEFT_OUT = "…"  # a card's line where it leaves out rows of a table it shows
 MIN_WORDS = 3  # shorter lines are labels and table headers, not answers
 SCAN_CHARS = 6_000  # of the hit's sections read for sentences
 CARD_THRESHOLD = 0.78  # of a card's score (see score()); see the module docstring
@@ -514,10 +516,10 @@ def _lines(text: str, asides: set[str]) -> list[_Line]:
         opens = line[:1].isspace() or i == 0
         if rows[i]:
             if i == 0 or not rows[i - 1]:  # a table's first line: its header row
-                header = " ".join(line.split())
+                header = collapse_blanks(line)
                 found.append(_Line(header, i, opens, "header"))
             else:
-                found.append(_Line(" ".join(line.split()), i, opens, "row", header))
+                found.append(_Line(collapse_blanks(line), i, opens, "row", header))
             continue
         for part in sentences(line):
             if found and found[-1].line == i and _LIST_NUMBER.match(found[-1].text):
@@ -615,18 +617,40 @@ def _card_text(first: _Unit, lines: list[_Line]) -> str | None:
         parts.append(line)
     if parts[-1].text.endswith(":"):
         return None  # a lead-in without its list
-    return _joined(parts)
+    return _with_rows_left_out(parts, lines, start, first.position)
 
 
-def _joined(lines: list[_Line]) -> str:
+def _with_rows_left_out(parts: list[_Line], lines: list[_Line], start: int, best: int) -> str:
+    """The card's text (:func:`_joined`), with a line ``LEFT_OUT`` where it leaves out rows
+    of a table it shows as a table (a header row, or two rows or more), still within
+    CARD_CHARS (rows after the best one give way to it). A card that showed the first rows
+    of a timeline under its header ("Day 0", "Days 3, 5 and 7") without "Day 14" and "Day
+    30" read as the whole table; a lone row says what its cells are and stands alone."""
+    while True:
+        if sum(u.kind in ("row", "header") for u in parts) < 2:
+            return _joined(parts)
+        end = start + len(parts)
+        before = parts[0].kind == "row" and start > 0 and lines[start - 1].kind == "row"
+        after = parts[-1].kind in ("row", "header") and end < len(lines)
+        after = after and lines[end].kind == "row"
+        text = _joined(parts, before=before, after=after)
+        if len(text) <= CARD_CHARS or parts[-1].kind != "row" or end - 1 <= best:
+            return text
+        parts = parts[:-1]
+
+
+def _joined(lines: list[_Line], *, before: bool = False, after: bool = False) -> str:
     """The card's text: a paragraph's sentences joined by a space, and each step, table row
     or paragraph after the first on a line of its own (the portal and the widget show each
     line as a paragraph, so steps read as steps).
 
     A table row alone says what each of its cells is (a label: "Paid by: Card · Time until
     you see the money: 5-10 days"); rows of a table shown together, or under their header row,
-    show the header row once above them and their cells without the labels, a small table."""
+    show the header row once above them and their cells without the labels, a small table.
+    ``before`` and ``after``: rows of the table are left out before its first row shown
+    (after the header row) or after its last, each marked by a line ``LEFT_OUT``."""
     shown: list[tuple[int, str]] = []  # (text line, what the card shows of it)
+    first_row = next((u for u in lines if u.kind == "row"), None)
     headers = {u.text for u in lines if u.kind == "header"}
     # rows whose every cell is under its header (not a row's own label under an empty one)
     tabled = [u for u in lines if u.kind == "row" and all_labelled(u.header, u.text)]
@@ -638,7 +662,11 @@ def _joined(lines: list[_Line]) -> str:
                 shown.append((-1, u.header))  # a line of its own
             if u.header in headers:
                 text = unlabelled(u.header, text)
+        if before and u is first_row:
+            shown.append((-2, LEFT_OUT))
         shown.append((u.line, text))
+    if after:
+        shown.append((-3, LEFT_OUT))
     return "".join(
         ("" if i == 0 else "\n" if line != shown[i - 1][0] else " ") + text
         for i, (line, text) in enumerate(shown)

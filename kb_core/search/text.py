@@ -295,19 +295,24 @@ class QueryPlanner:
         self.tag = tag  # what this planner's terms start with in a plan: "" or "en:"
         # Synonym groups; each phrase is matched by its terms including stop words ("log in"),
         # and "two-factor" is also "two factor" and "twofactor". Each group's alternatives
-        # by its place in ``synonyms``; those with two keys or more are matched.
-        self._groups: list[tuple[int, list[tuple[tuple[str, ...], tuple[str, ...]]]]] = []
+        # by its place in ``synonyms``; those with two keys or more are matched. A phrase of
+        # one word is matched as that word, singular or plural, not by its stem: "bill" is
+        # "bills", never "billing" (:func:`same_word`); the words of a longer phrase say
+        # what it is about, so "logged in" and "logging in" are "log in".
+        self._groups: list[tuple[int, list[tuple[tuple[str, ...], str]]]] = []
         self._group_terms: list[list[tuple[str, ...]]] = []
         for g, group in enumerate(synonyms):
-            entries = []
+            entries: list[tuple[tuple[str, ...], str]] = []
+            terms_of: list[tuple[str, ...]] = []
             for phrase in group:
                 spaced = _DELIMS.sub(" ", fold(phrase))
                 joined = _INNER_DELIMS.sub("", fold(phrase))
                 for form in dict.fromkeys((spaced, joined)):
                     key, terms = tuple(self.keys.terms(form)), tuple(analyzer.terms(form))
                     if key:
-                        entries.append((key, terms or key))
-            self._group_terms.append(list(dict.fromkeys(terms for _k, terms in entries)))
+                        entries.append((key, form if len(key) == 1 else ""))
+                        terms_of.append(terms or key)
+            self._group_terms.append(list(dict.fromkeys(terms_of)))
             if len({key for key, _ in entries}) > 1:
                 self._groups.append((g, entries))
         languages = dict.fromkeys(map(analysis_language, others))
@@ -340,7 +345,7 @@ class QueryPlanner:
         i = 0
         while i < len(words):
             # the longest synonym phrase here in any language (the index's first, on a tie)
-            found = (p._synonym_at(k, i) for p, k in zip(self._planners, keys, strict=True))
+            found = (p._synonym_at(k, words, i) for p, k in zip(self._planners, keys, strict=True))
             synonym = max((f for f in found if f), key=lambda f: f[0], default=None)
             if synonym is None:
                 length, alternatives = 1, self.word(words[i])
@@ -429,13 +434,18 @@ class QueryPlanner:
         found = (alt for p in self._planners for alt in p._tagged(p._group_terms[group]))
         return list(dict.fromkeys(found))
 
-    def _synonym_at(self, keys: list[tuple[str, ...]], i: int) -> tuple[int, int] | None:
-        """The longest synonym phrase starting at word ``i``: (words used, its group)."""
+    def _synonym_at(
+        self, keys: list[tuple[str, ...]], words: list[str], i: int
+    ) -> tuple[int, int] | None:
+        """The longest synonym phrase starting at word ``i`` (``keys``: each word's key
+        terms): (words used, its group)."""
         best: tuple[int, int] | None = None
         if not keys[i]:
             return None
         for g, group in self._groups:
-            for key, _terms in group:
+            for key, word in group:
+                if word and not same_word(fold(words[i]), word):
+                    continue
                 flat: tuple[str, ...] = ()
                 n = i
                 for n in range(i, len(keys)):
@@ -445,6 +455,14 @@ class QueryPlanner:
                 if flat == key and (best is None or n + 1 - i > best[0]):
                     best = (n + 1 - i, g)
         return best
+
+
+def same_word(word: str, synonym: str) -> bool:
+    """Whether folded ``word`` is the one-word synonym ``synonym`` or its plural ("bills",
+    "factures", "bureaux", "replies"), rather than another word of the same stem ("billing")."""
+    if word == synonym or word in (synonym + "s", synonym + "es", synonym + "x"):
+        return True
+    return synonym.endswith("y") and word == synonym[:-1] + "ies"
 
 
 def language_tag(alternative: tuple[str, ...]) -> str:
@@ -601,15 +619,27 @@ def _lower(text: str) -> str:
 # you see the money: 5-10 business days"; the header row is its cells alone. A row quoted alone
 # (a snippet, an answer card) then still says what "5-10 business days" is.
 CELLS = " · "
+# What ends a cell's label: ": ", and in French text a narrow no-break space before the colon
+# ("Signalement\u202f: Départ manquant"), as French typography has it.
+LABEL_MARKS = {"fr": "\u202f: "}
+_LABEL_ENDS = (
+    "?: \t\u00a0\u202f"  # left out of a header made a label ("Refund?", "Remboursement ?")
+)
 
 
-def labelled(headers: Sequence[str], cells: Sequence[str]) -> str:
-    """A table row as a line of text: each cell after its column's header ("Refund?" labels
-    "Refund: Yes"), a cell under an empty header (a row's own label) and extra cells alone,
-    empty cells left out."""
-    labels = [h.rstrip("?: \t") for h in headers]
+def label_mark(language: str) -> str:
+    """What ends a table cell's label in text of ``language`` (a code: "fr", "fr-CA")."""
+    return LABEL_MARKS.get(analysis_language(language or "en"), ": ")
+
+
+def labelled(headers: Sequence[str], cells: Sequence[str], language: str = "en") -> str:
+    """A table row as a line of text of ``language``: each cell after its column's header
+    ("Refund?" labels "Refund: Yes", in French "Remboursement\u202f: Oui"), a cell under an
+    empty header (a row's own label) and extra cells alone, empty cells left out."""
+    mark = label_mark(language)
+    labels = [h.rstrip(_LABEL_ENDS) for h in headers]
     labels += [""] * (len(cells) - len(labels))
-    return CELLS.join(f"{h}: {c}" if h else c for h, c in zip(labels, cells, strict=False) if c)
+    return CELLS.join(f"{h}{mark}{c}" if h else c for h, c in zip(labels, cells, strict=False) if c)
 
 
 def unlabelled(header: str, row: str) -> str:
@@ -627,8 +657,11 @@ def all_labelled(header: str, row: str) -> bool:
 
 
 def _labels(header: str, row: str) -> list[tuple[str, str]]:
-    """(label and ": ", or "") and each cell of a row of :func:`labelled`."""
-    labels = {h.strip().rstrip("?: \t") + ": " for h in header.split(CELLS)} - {": "}
+    """(label and its mark, ": " or another language's, or "") and each cell of a row of
+    :func:`labelled`."""
+    marks = {": ", *LABEL_MARKS.values()}
+    named = {h.strip().rstrip(_LABEL_ENDS) for h in header.split(CELLS)} - {""}
+    labels = {h + mark for h in named for mark in marks}
     cells = row.lstrip().split(CELLS)
     return [(next((h for h in labels if c.startswith(h)), ""), c) for c in cells]
 
@@ -667,6 +700,15 @@ _MIN_SENTENCE_WORDS = 4  # shorter lines are headings, table headers, labels
 _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
 
 
+_BLANKS = re.compile(r"[^\S\u00a0\u202f]+")  # blanks, not the no-break spaces
+
+
+def collapse_blanks(line: str) -> str:
+    """A line with its runs of blanks made one space and its ends stripped; a no-break space
+    stays (French puts a narrow one before a colon: "Signalement\u202f: Départ manquant")."""
+    return _BLANKS.sub(" ", line).strip()
+
+
 def sentences(text: str, *, rows: bool = False) -> list[str]:
     """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
     after a full stop, question or exclamation mark; with ``rows``, a table's row is one
@@ -674,7 +716,7 @@ def sentences(text: str, *, rows: bool = False) -> list[str]:
     # The lines with their spaces collapsed, newline-joined: then the only spaces are " "
     # inside a line and "\n" between lines, so one split of the whole finds the same sentence
     # ends as one split of each line (and some line ends, which are ends anyway).
-    collapsed = [" ".join(line.split()) for line in text.splitlines()]
+    collapsed = [collapse_blanks(line) for line in text.splitlines()]
     if rows and CELLS in text:
         found: list[str] = []
         for line, row in zip(collapsed, table_lines(collapsed), strict=True):

@@ -177,10 +177,10 @@ def suggest(
     Failed searches, in this order of evidence: a draft already written for them (finish
     it); in another language than the default, an article the default language's search
     answers them with (translate it); an article about them that visitors read after
-    finding nothing (add the searched words to its keywords); a real searched word that
-    means the same as an article's word (add a synonym); else write a new article, titled
-    after the clearest query. Weak searches: the article search showed, when it is about
-    the search (improve it when its readers still wrote to support, else make it
+    finding nothing (add the searched words to its keywords); in the default language, a real
+    searched word that means the same as an article's word (add a synonym); else write a new
+    article, titled after the clearest query. Weak searches: the article search showed, when
+    it is about the search (improve it when its readers still wrote to support, else make it
     recognisable); in another language than the default, when their own portal showed them
     an article untranslated, translate it; else translate one the default language's search
     answers them with, or write one. A new article for searches made in another language than
@@ -233,7 +233,11 @@ def suggest(
                 terms=tuple((clean or [label])[:3]),
             )
             continue
-        near = advisor.synonym(w for q in clean for w in words_of(q))
+        language = _other(g.language, default_language)
+        # the advisor's words are the default language's articles' (its stemmer, its model):
+        # a search of another language's portal is answered by that language's content, and
+        # an English synonym of a French word ("excel" ~ "spreadsheet") fixes nothing there
+        near = None if language else advisor.synonym(w for q in clean for w in words_of(q))
         if near is not None:
             a = near.article
             g.action = Action(
@@ -246,7 +250,6 @@ def suggest(
                 terms=(near.article_word, near.searched),
             )
             continue
-        language = _other(g.language, default_language)
         g.action = _write(label, clean or [label], language, g.examples)
     for w in weak:
         shown_untranslated = _shown_untranslated(advisor, w, untranslated, default_language)

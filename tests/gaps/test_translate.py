@@ -28,6 +28,9 @@ PARCEL = ("colis perdu", "colis perdu")  # written nowhere
 # horaire") asks for. ('facture' did this with 'feature' until the example's synonyms put it
 # beside 'invoice'.)
 PLAGE = ("plage", "plage")
+# 'excel' means 'spreadsheet' by the sentence model, a word of the English *Invite your team*:
+# the advice was an English synonym, [spreadsheet, excel], for a search of the French portal
+EXCEL = ("heures excel", "heures excel")
 # French typed on the English portal (its language menu not found): a French gap all the same
 SOMBRE = ("mode sombre", "Mode sombre", "mode sombre")
 # answered on the French portal by *Reset your password*, shown there untranslated, and never
@@ -43,7 +46,7 @@ def store(
     app = api_app(url, site_build, config_path)
     app.test_client_class = BufferedClient
     client = app.test_client()
-    for i, q in enumerate(SWAP + PARCEL + PLAGE):
+    for i, q in enumerate(SWAP + PARCEL + PLAGE + EXCEL):
         reply = client.get(
             "/api/search",
             query_string={"q": q, "lang": "fr"},
@@ -121,6 +124,10 @@ def test_a_french_gap_answered_in_english_is_a_translation(
     plage = failed["plage"]["action"]
     assert plage["kind"] == "write", plage["text"]
     assert plage["text"].startswith("Write a new French article")
+    # a French search is advised about French content, never an English article's synonym
+    excel = failed["heures excel"]["action"]
+    assert excel["kind"] == "write", excel["text"]
+    assert excel["text"].startswith("Write a new French article")
     # typed in French on the English portal: a new French article, not an English one
     sombre = failed["mode sombre"]
     assert sombre["language"] == "fr"
