@@ -156,9 +156,23 @@ def test_a_one_word_synonym_matches_that_word_not_its_stem(tmp_path: Path) -> No
         answer = s.search("billing address")
         assert [h.id for h in answer.results] == ["billing-details"]
         assert "invoice" not in answer.results[0].snippet
-        for query in ("bill", "bills", "my bill", "receipts"):
+        for query in ("bill", "bills", "my bill", "receipts", "billed twice"):
             assert ids(s, query)[0] == "invoices", query
         assert ids(s, "logging in")[0] == "sign-in"
+
+
+def test_a_one_word_synonym_matches_its_past(tmp_path: Path) -> None:
+    """A past form is the same word ("refunded", "cancelled"); only -ing forms are not."""
+    docs = [
+        doc("money-back", "Get your money back", "We return what you paid within 14 days."),
+        doc("stop-plan", "Stop your plan", "Your plan ends at the end of the month."),
+    ]
+    build_index(docs, tmp_path / "index")
+    synonyms = [["refund", "money back"], ["cancel", "stop plan"]]
+    with Searcher(tmp_path / "index", synonyms=synonyms) as s:
+        assert ids(s, "refunded")[:1] == ["money-back"]
+        assert ids(s, "cancelled")[:1] == ["stop-plan"]
+        assert ids(s, "canceled")[:1] == ["stop-plan"]
 
 
 def test_a_typo_is_corrected_only_when_the_word_is_unknown(

@@ -458,11 +458,16 @@ class QueryPlanner:
 
 
 def same_word(word: str, synonym: str) -> bool:
-    """Whether folded ``word`` is the one-word synonym ``synonym`` or its plural ("bills",
-    "factures", "bureaux", "replies"), rather than another word of the same stem ("billing")."""
-    if word == synonym or word in (synonym + "s", synonym + "es", synonym + "x"):
+    """Whether folded ``word`` is the one-word synonym ``synonym``, its plural ("bills",
+    "factures", "bureaux", "replies") or its past ("refunded", "cancelled", "emptied"), rather
+    than another word of the same stem: a form in -ing often names something else ("billing",
+    "setting", "meeting")."""
+    if not word.startswith(synonym[:-1]):
+        return False
+    endings = ("", "s", "es", "x", "d", "ed", synonym[-1:] + "ed")
+    if word in {synonym + ending for ending in endings}:
         return True
-    return synonym.endswith("y") and word == synonym[:-1] + "ies"
+    return synonym.endswith("y") and word in (synonym[:-1] + "ies", synonym[:-1] + "ied")
 
 
 def language_tag(alternative: tuple[str, ...]) -> str:
