@@ -6,6 +6,7 @@ content (``kb_builder.articles``) maps onto it.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 from kb_builder.articles import Article, KnowledgeBase
@@ -56,11 +57,9 @@ def make_manifest(
 ) -> Manifest:
     """The manifest of one tree: its articles, the categories that hold them, its redirects,
     the moment its windows were judged at and the next moment it changes."""
-    shown = {
-        p
-        for a in articles
-        for p in (a.category_path[:i] for i in range(1, len(a.category_path) + 1))
-    }
+    counts = Counter(
+        a.category_path[:i] for a in articles for i in range(1, len(a.category_path) + 1)
+    )
     cats = [
         ManifestCategory(
             slug=c.slug,
@@ -68,10 +67,10 @@ def make_manifest(
             title=c.title,
             description=c.description,
             icon=c.icon,
-            count=sum(1 for a in articles if a.category_path[: len(c.path)] == c.path),
+            count=counts[c.path],
         )
         for c in kb.categories.values()
-        if c.path in shown
+        if c.path in counts
     ]
     return Manifest(
         built_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

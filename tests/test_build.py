@@ -379,6 +379,22 @@ def test_one_edit_patches_the_search_index_in_place(tmp_path: Path) -> None:
     assert _search_ids(out, "t5") == set()  # its old text is gone
 
 
+def test_a_build_with_nothing_to_index_keeps_the_index_statistics(tmp_path: Path) -> None:
+    """A build whose index is unchanged (an hourly rebuild) keeps every article's index
+    statistics for the build after it, which then works out those of the edited article only.
+    They used to be dropped as unused (cpp-docs: 4.5 s to count 9,740 articles again)."""
+    import pickle
+
+    content, out = tmp_path / "content", tmp_path / "build"
+    _small_kb(content)
+    build_site(content, SiteConfig(), out, today=TODAY)
+    cache = out / ".work" / "index-stats.cache"
+    first = pickle.loads(cache.read_bytes())["entries"]
+    assert len(first) == 6
+    assert build_site(content, SiteConfig(), out, today=TODAY).index == "unchanged"
+    assert pickle.loads(cache.read_bytes())["entries"] == first
+
+
 def test_damaged_build_cache_is_ignored(tmp_path: Path) -> None:
     content, out = tmp_path / "content", tmp_path / "build"
     _small_kb(content)
