@@ -45,7 +45,7 @@ from kb_builder.languages import (
 )
 from kb_builder.sanitize import html_removals
 from kb_core.config import SiteConfig, Visibility
-from kb_core.errors import Problem, invalid_value, yaml_problem
+from kb_core.errors import Problem, impossible_value, invalid_value, yaml_problem
 from kb_core.search.text import labelled
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,8 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
                 msg = f"{key}: {invalid_value(err)}"
                 problems.append(Problem(where, line, "error", msg, "category"))
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
-            problems.append(Problem(where, 0, "error", f"impossible value: {exc}", "category"))
+            line, problem = impossible_value(text, exc)
+            problems.append(Problem(where, line + 1, "error", problem, "category"))
     intro = ""
     for name in INTRO_FILES:
         f = folder / name
@@ -177,8 +178,9 @@ def _parse_article(
             )
             return None
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
-            msg = f"front matter: impossible value: {exc}"
-            problems.append(Problem(where, 1, "error", msg, "front-matter"))
+            line, problem = impossible_value(fm_text, exc)
+            msg = f"front matter: {problem}"
+            problems.append(Problem(where, line + 1, "error", msg, "front-matter"))
             return None
         if not isinstance(data, dict):
             problems.append(
