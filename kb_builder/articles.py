@@ -156,6 +156,8 @@ class Article:
     # what the HTML allowlist cuts from ``markdown`` (line in it, kind, what), worked out when
     # the file was parsed and kept with it in the build cache; None: not worked out yet
     removed_html: tuple[tuple[int, str, str], ...] | None = None
+    # its front matter has an error: never built, but its body is still checked
+    held: bool = False
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -190,6 +192,9 @@ class KnowledgeBase:
     # article files that did not load (each has an error saying why), by source: the id each
     # names, so links to it and ``related:`` ids wait for that one error to be fixed
     unloaded: dict[str, str] = field(default_factory=dict)
+    # those of them whose body could still be read (a misspelt key, a bad date): checked, so
+    # the writer sees their broken links with the front-matter error, never built
+    held: list[Article] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Article]:
         return {a.id: a for a in self.articles}

@@ -681,6 +681,6 @@ def load_config(path: str | Path | None) -> tuple[SiteConfig, list[Problem]]:
         line, problem = yaml_problem(exc)
         raise ConfigError([Problem(str(p), line + 1, "error", problem)]) from None
     except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
-        line, problem = impossible_value(text, exc)
+        line, problem, _ = impossible_value(text, exc)
         raise ConfigError([Problem(str(p), line + 1, "error", problem)]) from None
     return parse_config(data, str(p))

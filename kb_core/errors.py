@@ -76,10 +76,10 @@ def yaml_problem(exc: Exception) -> tuple[int, str]:
     return (mark.line if mark is not None else 0), f"YAML: {problem}"
 
 
-def impossible_value(text: str, exc: ValueError) -> tuple[int, str]:
-    """The 0-based line and a plain message for YAML that parses but names no real value
-    (``review_by: 2027-13-07``): the key and value written, not just PyYAML's "month must be
-    in 1..12" on the file's first line."""
+def impossible_value(text: str, exc: ValueError) -> tuple[int, str, str]:
+    """The 0-based line, a plain message and the top-level key for YAML that parses but names
+    no real value (``review_by: 2027-13-07``): the key and value written, not just PyYAML's
+    "month must be in 1..12" on the file's first line. The key is "" when none is found."""
     import yaml  # only on this error path: kb_core.errors is imported by every command
 
     loader = yaml.SafeLoader(text)
@@ -90,10 +90,11 @@ def impossible_value(text: str, exc: ValueError) -> tuple[int, str]:
     finally:
         loader.dispose()
     if found is None:
-        return 0, f"impossible value: {exc}"
+        return 0, f"impossible value: {exc}", ""
     line, keys, value, reason = found
     key = ".".join(keys)
-    return line, f"{key + ': ' if key else ''}impossible value {value} ({reason})"
+    message = f"{key + ': ' if key else ''}impossible value {value} ({reason})"
+    return line, message, keys[0] if keys else ""
 
 
 def _first_impossible(
