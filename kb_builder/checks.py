@@ -18,6 +18,7 @@ from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
 from kb_builder.languages import link_targets, outdated_translations
+from kb_builder.nearest import Near
 from kb_builder.published import removed_urls
 from kb_builder.sanitize import raw_html_problems
 from kb_builder.schedule import Targets, moments, site_path
@@ -194,10 +195,11 @@ def check(
         },
         ids=set(kb.unloaded.values()) - set(by_id),
     )
+    near = Near(by_id, (a.source for a in (*kb.articles, *kb.translations)))
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     for a in current:
         problems.extend(
-            _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting)
+            _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting, near)
         )
         if a.visibility != "draft":
             problems.extend(_window_problems(a, targets, at))
@@ -206,12 +208,12 @@ def check(
     for a in kb.held:
         if a.window(at) != "expired":
             problems.extend(
-                _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting)
+                _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting, near)
             )
     translations = [t for t in kb.translations if t.window(at) != "expired"]
     for t in translations:
         problems.extend(
-            _article_checks(t, by_source, by_id, hidden, config, today, kb.root, waiting)
+            _article_checks(t, by_source, by_id, hidden, config, today, kb.root, waiting, near)
         )
         if t.visibility != "draft":
             problems.extend(_window_problems(t, targets, at))
@@ -234,6 +236,7 @@ def _article_checks(
     today: date,
     root: Path,
     waiting: Waiting,
+    near: Near,
 ) -> list[Problem]:
     out: list[Problem] = []
     if a.visibility == "draft":
@@ -268,7 +271,7 @@ def _article_checks(
                     a.where,
                     a.line_of("related"),
                     "error",
-                    f"related: unknown article id '{rid}'",
+                    f"related: unknown article id '{rid}'{_meant(near.id(rid))}",
                     "unknown-related",
                 )
             )
@@ -311,8 +314,12 @@ def _article_checks(
         if not relative:
             continue
         if dest is None:
-            if link_source(a, unquote(target.partition("#")[0])) not in waiting.sources:
-                msg = f"broken link: {target}"
+            path = unquote(target.partition("#")[0])
+            if link_source(a, path) not in waiting.sources:
+                meant = near.link(a.source, path)
+                if meant is not None and anchor:
+                    meant += f"#{anchor}"
+                msg = f"broken link: {target}{_meant(meant)}"
                 out.append(Problem(a.where, line, "error", msg, "broken-link"))
             continue
         if a.visibility == "public" and dest.visibility == "internal":
@@ -335,11 +342,16 @@ def _article_checks(
                     a.where,
                     line,
                     "error",
-                    f"broken anchor: {target} (no heading '#{anchor}')",
+                    f"broken anchor: {target} (no heading '#{anchor}'"
+                    f"{_meant(near.anchor(dest, anchor), '; ', '#')})",
                     "broken-anchor",
                 )
             )
     return out
+
+
+def _meant(near: str | None, sep: str = "; ", mark: str = "") -> str:
+    return "" if near is None else f"{sep}did you mean '{mark}{near}'?"
 
 
 def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:

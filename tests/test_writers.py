@@ -218,3 +218,46 @@ def test_a_front_matter_error_that_leaves_the_visibility_unclear_stops_there(
         f"{ARTICLE}:5",
         "1 error(s), 0 warning(s)",
     ]
+
+
+SLIPS = """---
+title: "Export your invoices"
+summary: Download every invoice of a year as one ZIP file.
+visibility: public
+related: [welcom]
+---
+
+Read [the welcome](../../getting-started/welcom.md), [in this folder](welcome.md#next-steps),
+[by its other name](../../getting-started/Welcome.md#next-steps),
+[its next steps](../../getting-started/welcome.md#next-step) and [refunds](../refunds.md).
+
+## Steps
+
+1. Open **Settings › Billing › Invoices**.
+"""
+
+
+def test_check_says_what_a_broken_link_anchor_or_id_probably_meant(
+    acme: tuple[Path, dict[str, str]],
+) -> None:
+    """A slip of a letter or two in a link, an anchor or a related id is named with what it
+    probably meant; it used to be 'broken link: ../../getting-started/welcom.md' alone, and
+    the writer went looking for the file's real name."""
+    root, env = acme
+    (root / ARTICLE).parent.mkdir(parents=True)
+    (root / ARTICLE).write_text(SLIPS)
+    check = kb(root, env, "check")
+    assert check.returncode == 1
+    assert check.stderr.splitlines() == [
+        f"{ARTICLE}:5: error: related: unknown article id 'welcom'; did you mean 'welcome'?",
+        f"{ARTICLE}:8: error: broken link: ../../getting-started/welcom.md; did you mean "
+        "'../../getting-started/welcome.md'?",
+        f"{ARTICLE}:8: error: broken link: welcome.md#next-steps; did you mean "
+        "'../../getting-started/welcome.md#next-steps'?",
+        f"{ARTICLE}:9: error: broken link: ../../getting-started/Welcome.md#next-steps; did you "
+        "mean '../../getting-started/welcome.md#next-steps'?",
+        f"{ARTICLE}:10: error: broken anchor: ../../getting-started/welcome.md#next-step (no "
+        "heading '#next-step'; did you mean '#next-steps'?)",
+        f"{ARTICLE}:10: error: broken link: ../refunds.md",  # nothing near: nothing guessed
+        "6 error(s), 0 warning(s)",
+    ]
