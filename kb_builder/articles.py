@@ -7,10 +7,9 @@ Flask.
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -157,6 +156,8 @@ class Article:
     # what the HTML allowlist cuts from ``markdown`` (line in it, kind, what), worked out when
     # the file was parsed and kept with it in the build cache; None: not worked out yet
     removed_html: tuple[tuple[int, str, str], ...] | None = None
+    # its front matter has an error: never built, but its body is still checked
+    held: bool = False
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -191,6 +192,9 @@ class KnowledgeBase:
     # article files that did not load (each has an error saying why), by source: the id each
     # names, so links to it and ``related:`` ids wait for that one error to be fixed
     unloaded: dict[str, str] = field(default_factory=dict)
+    # those of them whose body could still be read (a misspelt key, a bad date): checked, so
+    # the writer sees their broken links with the front-matter error, never built
+    held: list[Article] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Article]:
         return {a.id: a for a in self.articles}
@@ -236,17 +240,6 @@ def resolve_link(
     if not path.endswith(".md"):
         return None, anchor, False
     return by_source.get(link_source(article, path)), anchor, True
-
-
-def near_name(path: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` (content paths) in ``path``'s folder whose name is nearest to it,
-    when only a slip apart ('export-shifts-to-excl.md' for 'export-shifts-to-excel.md',
-    'images/export-menue.png' for 'images/export-menu.png'): what a "did you mean" names."""
-    folder, _, name = path.rpartition("/")
-    # names compared, not paths: the folder they share would make 'gone.png' near 'menu.png'
-    same = {n.rpartition("/")[2]: n for n in names if n.rpartition("/")[0] == folder}
-    near = difflib.get_close_matches(name, list(same), n=1, cutoff=0.85)
-    return same[near[0]] if near else None
 
 
 def link_source(article: Article, path: str) -> str:

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from kb_builder.articles import Article, KnowledgeBase, link_source, near_name, resolve_link
+from kb_builder.articles import Article, KnowledgeBase, link_source, resolve_link
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
 from kb_builder.languages import link_targets, outdated_translations
+from kb_builder.nearest import Near, near_name
 from kb_builder.published import removed_urls
 from kb_builder.sanitize import raw_html_problems
 from kb_builder.schedule import Targets, moments, site_path
@@ -195,17 +196,25 @@ def check(
         },
         ids=set(kb.unloaded.values()) - set(by_id),
     )
+    near = Near(by_id, (a.source for a in (*kb.articles, *kb.translations)))
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     for a in current:
         problems.extend(
-            _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting)
+            _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting, near)
         )
         if a.visibility != "draft":
             problems.extend(_window_problems(a, targets, at))
+    # not built (their front matter has an error), but checked: every problem at once, not
+    # the broken links below a misspelt key only once the key is fixed
+    for a in kb.held:
+        if a.window(at) != "expired":
+            problems.extend(
+                _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting, near)
+            )
     translations = [t for t in kb.translations if t.window(at) != "expired"]
     for t in translations:
         problems.extend(
-            _article_checks(t, by_source, by_id, hidden, config, today, kb.root, waiting)
+            _article_checks(t, by_source, by_id, hidden, config, today, kb.root, waiting, near)
         )
         if t.visibility != "draft":
             problems.extend(_window_problems(t, targets, at))
@@ -228,6 +237,7 @@ def _article_checks(
     today: date,
     root: Path,
     waiting: Waiting,
+    near: Near,
 ) -> list[Problem]:
     out: list[Problem] = []
     if a.visibility == "draft":
@@ -262,7 +272,7 @@ def _article_checks(
                     a.where,
                     a.line_of("related"),
                     "error",
-                    f"related: unknown article id '{rid}'",
+                    f"related: unknown article id '{rid}'{_meant(near.id(rid))}",
                     "unknown-related",
                 )
             )
@@ -305,10 +315,12 @@ def _article_checks(
         if not relative:
             continue
         if dest is None:
-            missing = link_source(a, unquote(target.partition("#")[0]))
-            if missing not in waiting.sources:
-                hint = _did_you_mean(a, near_name(missing, by_source))
-                msg = f"broken link: {target}" + (f" ({hint})" if hint else "")
+            path = unquote(target.partition("#")[0])
+            if link_source(a, path) not in waiting.sources:
+                meant = near.link(a.source, path)
+                if meant is not None and anchor:
+                    meant += f"#{anchor}"
+                msg = f"broken link: {target}{_meant(meant)}"
                 out.append(Problem(a.where, line, "error", msg, "broken-link"))
             continue
         if a.visibility == "public" and dest.visibility == "internal":
@@ -331,11 +343,16 @@ def _article_checks(
                     a.where,
                     line,
                     "error",
-                    f"broken anchor: {target} (no heading '#{anchor}')",
+                    f"broken anchor: {target} (no heading '#{anchor}'"
+                    f"{_meant(near.anchor(dest, anchor), '; ', '#')})",
                     "broken-anchor",
                 )
             )
     return out
+
+
+def _meant(near: str | None, sep: str = "; ", mark: str = "") -> str:
+    return "" if near is None else f"{sep}did you mean '{mark}{near}'?"
 
 
 def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:
@@ -352,8 +369,10 @@ def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | No
         folder = a.where[: -len(a.source)] if a.where.endswith(a.source) else ""
         where = "outside the content folder"
         if found.status == "missing":
-            hint = _did_you_mean(a, _near_image(root, found.path))
-            where = f"{folder}{found.path}" + (f"; {hint}" if hint else "")
+            near = _near_image(root, found.path)
+            if near is not None:  # as the article would write it
+                near = posixpath.relpath(near, posixpath.dirname(a.source) or ".")
+            where = f"{folder}{found.path}{_meant(near)}"
         return Problem(
             a.where,
             line,
@@ -380,14 +399,6 @@ def _near_image(root: Path, path: str) -> str | None:
         if f.suffix.lower() in IMAGE_TYPES and f.is_file()
     )
     return near_name(path, names)
-
-
-def _did_you_mean(a: Article, near: str | None) -> str:
-    """The hint "did you mean <path>?", ``near`` (content-relative) written as ``a`` would link
-    to it; "" without ``near``."""
-    if near is None:
-        return ""
-    return f"did you mean {posixpath.relpath(near, posixpath.dirname(a.source) or '.')}?"
 
 
 def _window_problems(a: Article, targets: Targets, at: datetime) -> list[Problem]:

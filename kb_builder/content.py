@@ -45,7 +45,7 @@ from kb_builder.languages import (
 )
 from kb_builder.sanitize import html_removals
 from kb_core.config import SiteConfig, Visibility
-from kb_core.errors import Problem, invalid_value, yaml_problem
+from kb_core.errors import Problem, impossible_value, invalid_value, yaml_problem
 from kb_core.search.text import labelled
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,8 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
                 msg = f"{key}: {invalid_value(err)}"
                 problems.append(Problem(where, line, "error", msg, "category"))
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
-            problems.append(Problem(where, 0, "error", f"impossible value: {exc}", "category"))
+            line, problem, _ = impossible_value(text, exc)
+            problems.append(Problem(where, line + 1, "error", problem, "category"))
     intro = ""
     for name in INTRO_FILES:
         f = folder / name
@@ -162,6 +163,7 @@ def _parse_article(
     handler = YAMLHandler()
     fm_text, body, body_line = "", text, 1
     data: Any = {}
+    impossible = ""  # the key of a value YAML cannot make (2027-13-07), reported already
     if handler.detect(text):
         try:
             fm_text, body = handler.split(text)
@@ -177,9 +179,13 @@ def _parse_article(
             )
             return None
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
-            msg = f"front matter: impossible value: {exc}"
-            problems.append(Problem(where, 1, "error", msg, "front-matter"))
-            return None
+            line, problem, impossible = impossible_value(fm_text, exc)
+            msg = f"front matter: {problem}"
+            problems.append(Problem(where, line + 1, "error", msg, "front-matter"))
+            if not impossible:
+                return None
+            data = yaml.load(fm_text, Loader=_DatesAsText)  # the rest, to check its body
+            data.pop(impossible, None)
         if not isinstance(data, dict):
             problems.append(
                 Problem(where, 1, "error", "front matter: must be a mapping", "front-matter")
@@ -189,20 +195,24 @@ def _parse_article(
     key_lines = _key_lines(fm_text)
     slips = visibility_slips(data, key_lines, where, "front-matter", "front matter: ")
     problems.extend(slips.values())
+    bad = set(slips) | ({impossible} if impossible else set())
     try:
         meta = ArticleMeta.model_validate({k: v for k, v in data.items() if k not in slips})
     except ValidationError as exc:
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
             msg = invalid_value(err)
-            line = key_lines.get(str(err["loc"][0]), 1)
+            line = key_lines.get(str(err["loc"][0]), 1) if err["loc"] else 1
             problems.append(
                 Problem(where, line, "error", f"front matter: {key}: {msg}", "front-matter")
             )
-        return None
-    if slips:
-        return None
-    unknown = sorted(k for k in data if k not in KNOWN_KEYS)
+            bad.add(str(err["loc"][0]) if err["loc"] else "")
+    if bad:
+        held = _held_meta(data, bad, set(slips))
+        if held is None:
+            return None
+        meta = held
+    unknown = sorted(k for k in data if k not in KNOWN_KEYS and k not in bad)
     if unknown:
         problems.append(
             Problem(
@@ -222,6 +232,7 @@ def _parse_article(
     if not markdown.strip() and not fm_text:
         problems.append(Problem(where, 1, "warning", "empty article", "empty"))
     return Article(
+        held=bool(bad),
         source=source,
         id=meta.id or slug_for(path.stem),
         explicit_id=meta.id is not None,
@@ -238,6 +249,46 @@ def _parse_article(
         key_lines=key_lines,
         where=where,
     )
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """YAML as the front matter's loader reads it, with dates left as text: the one loader
+    that can read a front matter holding an impossible date (``2027-13-07``)."""
+
+
+def _date_as_text(loader: _DatesAsText, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+
+
+def _held_meta(data: dict[str, Any], bad: set[str], slips: set[str]) -> ArticleMeta | None:
+    """The front matter of an article whose keys ``bad`` are in error, without them, so that
+    its body can still be checked (every problem at once: a misspelt key and the broken links
+    below it in one run); None when what it means to be cannot be told.
+
+    A visibility written under a misspelt key or in the wrong case ('visibilty: public',
+    'visibility: Public') is what it says; a hiding key with no visibility ('draft: true',
+    'status: private') or an unknown value leaves it unclear, and the article unchecked.
+    """
+    meant: list[str] = []
+    for key in bad:
+        value = data.get(key)
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word in ("public", "internal", "draft"):
+            meant.append(word)
+        elif key == "visibility" or key in slips:
+            return None
+    kept = {k: v for k, v in data.items() if k not in bad}
+    if len(set(meant)) > 1:
+        return None
+    if meant:
+        kept["visibility"] = meant[0]
+    try:
+        return ArticleMeta.model_validate(kept)
+    except ValidationError:
+        return None
 
 
 def _parse_cached(
@@ -312,6 +363,7 @@ def load_content(
     categories: dict[tuple[str, ...], Category] = {}
     articles: list[Article] = []
     unloaded: dict[str, str] = {}
+    held: list[Article] = []
     if not root.is_dir():
         problems.append(Problem(str(root), 0, "error", "content folder not found", "missing"))
         return KnowledgeBase(root, categories, articles, problems)
@@ -329,11 +381,13 @@ def load_content(
             continue
         category = tuple(slug_for(p) for p in rel.parts[:-1])
         article = _parse_cached(path, root, category, problems, cache, html)
-        if article is not None:
+        if article is not None and not article.held:
             articles.append(article)
         else:
             unloaded[rel.as_posix()] = _claimed_id(path)
-    for a in articles:
+            if article is not None:
+                held.append(article)
+    for a in articles + held:
         a.visibility = _resolve_visibility(a, categories, config)
     articles, translations = split_translations(articles, config, problems)
     _disambiguate_ids(articles)
@@ -342,6 +396,7 @@ def load_content(
     kb = KnowledgeBase(root, categories, articles, problems)
     kb.translations = translations
     kb.unloaded = unloaded
+    kb.held = held
     return kb
 
 

@@ -26,10 +26,10 @@ from kb_builder.articles import (
     Article,
     Category,
     KnowledgeBase,
-    near_name,
     slug_for,
 )
 from kb_builder.gitinfo import History
+from kb_builder.nearest import near_name
 from kb_core.config import SiteConfig
 from kb_core.errors import Problem
 

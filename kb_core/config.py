@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from kb_core.errors import ConfigError, Problem, invalid_value, yaml_problem
+from kb_core.errors import ConfigError, Problem, impossible_value, invalid_value, yaml_problem
 from kb_core.i18n import LanguageSettings, language_items, language_name
 from kb_core.i18n import strings as language_strings
 from kb_core.schedule import Banner, banner_input
@@ -681,5 +681,6 @@ def load_config(path: str | Path | None) -> tuple[SiteConfig, list[Problem]]:
         line, problem = yaml_problem(exc)
         raise ConfigError([Problem(str(p), line + 1, "error", problem)]) from None
     except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
-        raise ConfigError([Problem(str(p), 0, "error", f"impossible value: {exc}")]) from None
+        line, problem, _ = impossible_value(text, exc)
+        raise ConfigError([Problem(str(p), line + 1, "error", problem)]) from None
     return parse_config(data, str(p))

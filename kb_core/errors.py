@@ -76,6 +76,54 @@ def yaml_problem(exc: Exception) -> tuple[int, str]:
     return (mark.line if mark is not None else 0), f"YAML: {problem}"
 
 
+def impossible_value(text: str, exc: ValueError) -> tuple[int, str, str]:
+    """The 0-based line, a plain message and the top-level key for YAML that parses but names
+    no real value (``review_by: 2027-13-07``): the key and value written, not just PyYAML's
+    "month must be in 1..12" on the file's first line. The key is "" when none is found."""
+    import yaml  # only on this error path: kb_core.errors is imported by every command
+
+    loader = yaml.SafeLoader(text)
+    try:
+        found = _first_impossible(loader, loader.get_single_node(), ())
+    except yaml.YAMLError:
+        found = None
+    finally:
+        loader.dispose()
+    if found is None:
+        return 0, f"impossible value: {exc}", ""
+    line, keys, value, reason = found
+    key = ".".join(keys)
+    message = f"{key + ': ' if key else ''}impossible value {value} ({reason})"
+    return line, message, keys[0] if keys else ""
+
+
+def _first_impossible(
+    loader: Any, node: Any, keys: tuple[str, ...]
+) -> tuple[int, tuple[str, ...], str, ValueError] | None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        children = [
+            (v, (*keys, str(k.value) if isinstance(k, yaml.ScalarNode) else "?"))
+            for k, v in node.value
+        ]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(v, (*keys, str(n))) for n, v in enumerate(node.value)]
+    elif isinstance(node, yaml.ScalarNode):
+        try:
+            loader.construct_object(node, deep=True)
+        except ValueError as exc:
+            return node.start_mark.line, keys, str(node.value), exc
+        return None
+    else:
+        return None
+    for child, where in children:
+        found = _first_impossible(loader, child, where)
+        if found is not None:
+            return found
+    return None
+
+
 class KBError(Exception):
     """Base class for every error kb-portal reports to a person."""
 

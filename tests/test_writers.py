@@ -141,3 +141,123 @@ def test_new_article_is_a_draft_until_it_is_written(acme: tuple[Path, dict[str, 
     search = kb(root, env, "search", "export invoices", "--format", "json")
     assert search.returncode == 0, search.stderr
     assert json.loads(search.stdout)["results"][0]["id"] == "export-your-invoices"
+
+
+SLIPPED = """---
+title: "Export your invoices"
+summary: Download every invoice of a year as one ZIP file.
+id: export-your-invoices
+{visibility}
+related: [no-such-article]
+review_by: {review_by}
+---
+
+See [your plan](../plans.md) and [the steps](#step).
+
+## Steps
+
+1. Open **Settings › Billing › Invoices**.
+"""
+
+
+@pytest.mark.parametrize(
+    ("visibility", "review_by", "key_error"),
+    [
+        ("visibilty: public", "2027-12-07",
+         "5: error: front matter: unknown key 'visibilty': did you mean 'visibility'?"),
+        ("visibility: Public", "2027-12-07",
+         "5: error: front matter: visibility: Input should be 'public', 'internal' or 'draft': "
+         "'Public' (did you mean 'public'?)"),
+        ("visibility: public", "2027-13-07",
+         "7: error: front matter: review_by: impossible value 2027-13-07 "
+         "(month must be in 1..12)"),
+        ("visibility: public", "next year",
+         "7: error: front matter: review_by: Input should be a valid date or datetime, input "
+         "is too short: 'next year'"),
+    ],
+)  # fmt: skip
+def test_check_lists_the_body_s_problems_with_a_front_matter_error(
+    acme: tuple[Path, dict[str, str]], visibility: str, review_by: str, key_error: str
+) -> None:
+    """Every problem at once: a misspelt key or a bad date used to be the only problem
+    `kb check` named in its file, and its broken links and ids came out one run later."""
+    root, env = acme
+    (root / ARTICLE).parent.mkdir(parents=True)
+    (root / ARTICLE).write_text(SLIPPED.format(visibility=visibility, review_by=review_by))
+    check = kb(root, env, "check")
+    assert check.returncode == 1
+    found = [
+        key_error,
+        "6: error: related: unknown article id 'no-such-article'",
+        "10: error: broken anchor: #step (no heading '#step')",
+        "10: error: broken link: ../plans.md",
+    ]
+    found.sort(key=lambda p: int(p.partition(":")[0]))  # kb check's order: by line
+    assert check.stderr.splitlines() == [f"{ARTICLE}:{p}" for p in found] + [
+        "4 error(s), 0 warning(s)"
+    ]
+    refused = kb(root, env, "build")  # never built while its front matter is wrong
+    assert refused.returncode == 1 and "build refused: 1 problem(s)" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "visibility",
+    ["draft: true", "status: private", "visibility: intenral", "visibility:", "visibilty: yes"],
+)
+def test_a_front_matter_error_that_leaves_the_visibility_unclear_stops_there(
+    acme: tuple[Path, dict[str, str]], visibility: str
+) -> None:
+    """'draft: true' or 'visibility: intenral': the article may be meant for nobody, or for
+    agents only, so its body is not judged as public until its visibility is written."""
+    root, env = acme
+    (root / ARTICLE).parent.mkdir(parents=True)
+    (root / ARTICLE).write_text(SLIPPED.format(visibility=visibility, review_by="2027-12-07"))
+    check = kb(root, env, "check")
+    assert check.returncode == 1
+    assert [line.partition(": error: ")[0] for line in check.stderr.splitlines()] == [
+        f"{ARTICLE}:5",
+        "1 error(s), 0 warning(s)",
+    ]
+
+
+SLIPS = """---
+title: "Export your invoices"
+summary: Download every invoice of a year as one ZIP file.
+visibility: public
+related: [welcom]
+---
+
+Read [the welcome](../../getting-started/welcom.md), [in this folder](welcome.md#next-steps),
+[by its other name](../../getting-started/Welcome.md#next-steps),
+[its next steps](../../getting-started/welcome.md#next-step) and [refunds](../refunds.md).
+
+## Steps
+
+1. Open **Settings › Billing › Invoices**.
+"""
+
+
+def test_check_says_what_a_broken_link_anchor_or_id_probably_meant(
+    acme: tuple[Path, dict[str, str]],
+) -> None:
+    """A slip of a letter or two in a link, an anchor or a related id is named with what it
+    probably meant; it used to be 'broken link: ../../getting-started/welcom.md' alone, and
+    the writer went looking for the file's real name."""
+    root, env = acme
+    (root / ARTICLE).parent.mkdir(parents=True)
+    (root / ARTICLE).write_text(SLIPS)
+    check = kb(root, env, "check")
+    assert check.returncode == 1
+    assert check.stderr.splitlines() == [
+        f"{ARTICLE}:5: error: related: unknown article id 'welcom'; did you mean 'welcome'?",
+        f"{ARTICLE}:8: error: broken link: ../../getting-started/welcom.md; did you mean "
+        "'../../getting-started/welcome.md'?",
+        f"{ARTICLE}:8: error: broken link: welcome.md#next-steps; did you mean "
+        "'../../getting-started/welcome.md#next-steps'?",
+        f"{ARTICLE}:9: error: broken link: ../../getting-started/Welcome.md#next-steps; did you "
+        "mean '../../getting-started/welcome.md#next-steps'?",
+        f"{ARTICLE}:10: error: broken anchor: ../../getting-started/welcome.md#next-step (no "
+        "heading '#next-step'; did you mean '#next-steps'?)",
+        f"{ARTICLE}:10: error: broken link: ../refunds.md",  # nothing near: nothing guessed
+        "6 error(s), 0 warning(s)",
+    ]

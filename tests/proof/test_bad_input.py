@@ -208,24 +208,33 @@ def test_loader_and_checks_never_raise(
         assert name in loaded or any(name in f for f in failed), (name, problems)
 
 
-IMPOSSIBLE = "impossible value: day is out of range for month"
+IMPOSSIBLE = "impossible value 2024-02-30 (day is out of range for month)"
 
 
 @pytest.mark.parametrize(
     ("rel", "text", "expected"),
     [
-        ("billing/a.md", "---\ntitle: A\nreview_by: 2024-02-30\n---\nx\n",
-         f"billing/a.md:1: error: front matter: {IMPOSSIBLE}"),
+        ("billing/a.md", "---\ntitle: A\nsummary: S\nreview_by: 2024-02-30\n---\nx\n",
+         f"billing/a.md:4: error: front matter: review_by: {IMPOSSIBLE}"),
         ("billing/_category.yml", "title: Billing\norder: 2023-02-29\n",
-         f"billing/_category.yml: error: {IMPOSSIBLE}"),
+         "billing/_category.yml:2: error: order: impossible value 2023-02-29 "
+         "(day is out of range for month)"),
         ("billing/b.md", "---\ntitle: B\nupdated: 2024-01-01 25:00:00\n---\nx\n",
-         "billing/b.md:1: error: front matter: impossible value: hour must be in 0..23"),
+         "billing/b.md:3: error: front matter: updated: impossible value 2024-01-01 25:00:00 "
+         "(hour must be in 0..23)"),
+        ("billing/c.md", "---\ntitle: C\naliases:\n  - old/\n  - 2024-13-01\n---\nx\n",
+         "billing/c.md:5: error: front matter: aliases.1: impossible value 2024-13-01 "
+         "(month must be in 1..12)"),
     ],
 )  # fmt: skip
 def test_impossible_yaml_values_are_problems_not_crashes(
     tmp_path: Path, rel: str, text: str, expected: str
 ) -> None:
-    """Found by the fuzz above: YAML that parses but names no real date raised ValueError."""
+    """Found by the fuzz above: YAML that parses but names no real date raised ValueError.
+
+    The problem names the key and the value, on the key's line: it used to say only "impossible
+    value: month must be in 1..12" on line 1, and in a long front matter the writer had to find
+    which of its dates was wrong."""
     (tmp_path / "billing").mkdir()
     (tmp_path / "billing" / "ok.md").write_text("---\ntitle: OK\n---\nx\n", encoding="utf-8")
     (tmp_path / rel).write_text(text, encoding="utf-8")
@@ -238,7 +247,7 @@ def test_impossible_date_in_site_config_is_a_config_error(tmp_path: Path) -> Non
     path.write_text("site:\n  name: X\ngaps:\n  since: 2024-02-30\n", encoding="utf-8")
     with pytest.raises(ConfigError) as raised:
         load_config(path)
-    assert [str(p) for p in raised.value.problems] == [f"{path}: error: {IMPOSSIBLE}"]
+    assert [str(p) for p in raised.value.problems] == [f"{path}:4: error: gaps.since: {IMPOSSIBLE}"]
 
 
 # -- hostile bodies and query strings ---------------------------------------------------------

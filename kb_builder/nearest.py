@@ -1,0 +1,141 @@
+"""What a broken link, anchor or ``related:`` id was probably meant to be: ``kb check``'s
+"did you mean" for a slip of a letter or two ('push-notification', '#quiet-hour',
+'plan-and-pricing.md').
+
+Only on the error path, and bounded: a name is compared only with names of about its length
+that share most of its letter pairs, in a band of the edit table, and each answer is
+remembered: ``kb check`` of cpp-docs (9,740 articles, 32,000 broken anchors) took 13.4 s
+against 12.9 s without suggestions.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from kb_builder.articles import Article
+from kb_core.search.spell import distance
+
+
+def nearest(word: str, candidates: Iterable[str]) -> str | None:
+    """The one candidate a slip of ``word`` away (one edit, two from ten letters on), or None
+    when there is none, two are as near, or the word is under six letters (in 'ssize' and
+    'size', or 'note_20' and 'notes', a letter or two is another name, not a slip). Numbers
+    must be the same: 'error-550-5-4-1' is no slip of 'error-550-5-7-1'."""
+    if len(word) < 6:
+        return None
+    numbers = _NUMBERS.findall(word)
+    limit = 1 if len(word) < 10 else 2
+    low = word.lower()
+    grams = _bigrams(low)
+    best: list[str] = []
+    best_d = limit + 1
+    for c in candidates:
+        if c == word or abs(len(c) - len(word)) > limit:
+            continue
+        cl = c.lower()
+        # an edit changes at most two letter pairs, a swap three: a cheap test in C first
+        if len(grams & _bigrams(cl)) < max(len(low), len(cl)) - 1 - 3 * limit:
+            continue
+        d = _within(low, cl, best_d if best_d <= limit else limit)
+        if d is None or _NUMBERS.findall(c) != numbers:
+            continue
+        if d < best_d:
+            best, best_d = [c], d
+        elif d == best_d:
+            best.append(c)
+    return best[0] if len(best) == 1 else None
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def near_name(path: str, paths: Iterable[str]) -> str | None:
+    """The one of ``paths`` (content paths) in ``path``'s folder whose file name is a slip of
+    ``path``'s (:func:`nearest`): 'images/export-menu.png' for 'images/export-menue.png'."""
+    folder, _, name = path.rpartition("/")
+    # names compared, not paths: the folder they share would make 'gone.png' near 'menu.png'
+    same = {p.rpartition("/")[2]: p for p in paths if p.rpartition("/")[0] == folder}
+    found = nearest(name, same)
+    return None if found is None else same[found]
+
+
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
+
+
+def _within(a: str, b: str, k: int) -> int | None:
+    """The edit distance of ``a`` and ``b`` (a swap of neighbouring letters counting one, as
+    in ``kb_core.search.spell.distance``) when it is at most ``k``, else None: only a band of
+    the table is filled, and the work stops once no cell of a row is within ``k``."""
+    far = k + 1
+    prev2: list[int] = []
+    prev = [min(j, far) for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        cur = [far] * (len(b) + 1)
+        if i <= k:
+            cur[0] = i
+        ca = a[i - 1]
+        lo, hi = max(1, i - k), min(len(b), i + k)
+        for j in range(lo, hi + 1):
+            cb = b[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = min(v, far)
+        if min(cur[lo - 1 : hi + 1]) > k:
+            return None
+        prev2, prev = prev, cur
+    return prev[len(b)] if prev[len(b)] <= k else None
+
+
+class Near:
+    """The article ids and content files of a knowledge base, to suggest from."""
+
+    def __init__(self, ids: Iterable[str], sources: Iterable[str]) -> None:
+        self.ids = sorted(set(ids))
+        self._by_name: dict[str, list[str]] = defaultdict(list)
+        for s in sorted(set(sources)):
+            self._by_name[posixpath.basename(s)].append(s)
+        self._by_lower: dict[str, list[str]] = defaultdict(list)
+        for name, paths in self._by_name.items():
+            self._by_lower[name.lower()] += paths
+        self._seen: dict[tuple[str, str], str | None] = {}
+
+    def id(self, written: str) -> str | None:
+        """The article id ``written`` was probably meant to be."""
+        key = ("id", written)
+        if key not in self._seen:
+            self._seen[key] = nearest(written, self.ids)
+        return self._seen[key]
+
+    def anchor(self, dest: Article, written: str) -> str | None:
+        """The heading anchor of the article ``dest`` that ``written`` probably meant."""
+        key = (dest.source, "#" + written)
+        if key not in self._seen:
+            self._seen[key] = nearest(written, (h.anchor for h in dest.headings))
+        return self._seen[key]
+
+    def link(self, article_source: str, written: str) -> str | None:
+        """The relative link to the file ``written`` (a relative ``.md`` path from
+        ``article_source``, no anchor) probably meant: the same name in another folder, or a
+        name a slip away in any folder; as it would be written from the article's folder."""
+        here = posixpath.dirname(article_source)
+        meant = posixpath.normpath(posixpath.join(here, written))
+        key = ("link", meant)
+        if key not in self._seen:
+            name = posixpath.basename(meant)
+            found = (
+                self._by_name.get(name)
+                or self._by_lower.get(name.lower())
+                or self._by_name.get(nearest(name, self._by_name) or "")
+            )
+            if not found:
+                self._seen[key] = None
+            else:  # of the files of that name, the one whose path is nearest the written one
+                paths = sorted(found, key=lambda s: (distance(s, meant), s))
+                self._seen[key] = paths[0]
+        source = self._seen[key]
+        return None if source is None else posixpath.relpath(source, here or ".")
