@@ -71,6 +71,7 @@ def link(
     one-line summary. Public links carry ?src=agent, so a visit through them counts as a share.
     When the portal would show an answer card for QUERY (a question it is sure of), its
     sentences come first, quoted word for word and cited with their section's link.
+    Exits 1 when no article matches.
     """
     from kb_core.quote import find_reply, render_reply
 
@@ -86,10 +87,13 @@ def link(
         typo_tolerance=config.search.typo_tolerance,
         lang=lang,
     )
-    if not reply.links and reply.quote is None and fmt != "json":
+    found = bool(reply.links) or reply.quote is not None
+    if not found and fmt != "json":
         click.echo(f"No articles match '{query}'.", err=True)
-        return
-    click.echo(render_reply(reply, fmt, query=query), nl=False)
+    else:
+        click.echo(render_reply(reply, fmt, query=query), nl=False)
+    if not found:  # as grep does: an agent's script can tell there is no link to paste
+        raise SystemExit(1)
 
 
 @click.group()

@@ -367,7 +367,8 @@ def search(
     fmt: str,
     lang: str | None,
 ) -> None:
-    """Search the built public index, ranked as the portal ranks."""
+    """Search the built public index, ranked as the portal ranks. Exits 1 when nothing is
+    found."""
     from kb_core.search.searcher import Searcher
 
     config, _ = load_site_config(config_path)
@@ -406,10 +407,12 @@ def search(
                 indent=1,
             )
         )
-        return
-    if not resp.results:
+    elif not resp.results:
         hint = f" Did you mean '{resp.did_you_mean}'?" if resp.did_you_mean else ""
         click.echo(f"No results for '{query}'.{hint}")
+    if not resp.results:  # as grep does, so a script can tell
+        raise SystemExit(1)
+    if fmt == "json":
         return
     if resp.corrected and resp.did_you_mean:  # the portal says so too, above its results
         click.echo(f"Showing results for '{resp.did_you_mean}' (searched for '{query}').")

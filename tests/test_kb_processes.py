@@ -181,6 +181,13 @@ def test_search_link_and_exports(site: Path) -> None:
     assert found["corrected"] is False
     text = ok(kb("link", "money back", cwd=site)).stdout
     assert "/a/refunds?src=agent" in text
+    # nothing found exits 1, as grep does, so an agent's or a writer's script can tell
+    for command in ("link", "search"):
+        for fmt in ("text", "json"):
+            none = kb(command, "zqxvbnm", "--format", fmt, cwd=site)
+            assert none.returncode == 1, (command, fmt, none.stderr)
+            assert "Traceback" not in none.stderr
+    assert "No articles match 'zqxvbnm'." in kb("link", "zqxvbnm", cwd=site).stderr
     internal = ok(kb("link", "refund", "--internal", "--format", "json", cwd=site)).stdout
     assert json.loads(internal)
     replies = json.loads(ok(kb("export", "replies", "--format", "json", cwd=site)).stdout)
@@ -193,9 +200,9 @@ def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> No
     """/fr/ searches the untranslated articles in English: "plage" (a time slot, in "plage
     horaire") is a word they lack, not a typo of "page"; a typo of a French word is still
     corrected."""
-    said = json.loads(
-        ok(kb("search", "plage", "--lang", "fr", "--format", "json", cwd=site)).stdout
-    )
+    plage = kb("search", "plage", "--lang", "fr", "--format", "json", cwd=site)
+    assert plage.returncode == 1, plage.stderr  # nothing found
+    said = json.loads(plage.stdout)
     assert (said["did_you_mean"], said["corrected"], said["results"]) == (None, False, [])
     typo = ok(kb("search", "feuile de temps", "--lang", "fr", "--format", "json", cwd=site)).stdout
     assert json.loads(typo)["did_you_mean"] == "feuille de temps"

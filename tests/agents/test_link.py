@@ -180,6 +180,9 @@ def test_kb_link_without_a_build_says_how_to_fix_it(tmp_path: Path) -> None:
 
 
 def test_kb_link_with_no_match_says_so(build: Path) -> None:
-    result = kb_link(build, "zqxvbnm")
+    result = CliRunner().invoke(
+        main, ["link", "zqxvbnm", "--output", str(build), "--config", CONFIG]
+    )
+    assert result.exit_code == 1  # as grep does (tests/test_kb_processes.py, as a process)
     assert result.stdout == ""
     assert "No articles match 'zqxvbnm'." in result.stderr
