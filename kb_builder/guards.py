@@ -7,6 +7,7 @@ Flask.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -45,6 +46,7 @@ HIDING_STATES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # every article has the same few keys: 1 s at cpp-docs
 def _near_visibility(key: str) -> bool:
     norm = re.sub(r"[\s_-]", "", key.lower())
     return distance(norm, "visibility") <= 2 or (len(norm) >= 5 and "visibility".startswith(norm))
