@@ -71,7 +71,7 @@ def link(
     one-line summary. Public links carry ?src=agent, so a visit through them counts as a share.
     When the portal would show an answer card for QUERY (a question it is sure of), its
     sentences come first, quoted word for word and cited with their section's link.
-    Exits 1 when no article matches.
+    Exits 1 when no article matches (or on an error, which stderr names).
     """
     from kb_core.quote import find_reply, render_reply
 

@@ -368,7 +368,7 @@ def search(
     lang: str | None,
 ) -> None:
     """Search the built public index, ranked as the portal ranks. Exits 1 when nothing is
-    found."""
+    found (or on an error, which stderr names)."""
     from kb_core.search.searcher import Searcher
 
     config, _ = load_site_config(config_path)

@@ -486,3 +486,29 @@ def test_an_unchanged_files_raw_html_warnings_come_from_the_cache(
     write(content, "cat0/a0.md", "---\ntitle: Article 0\nsummary: s0\n---\nWombat.\n")
     again = build_site(content, SiteConfig(), out, today=TODAY).problems
     assert [p for p in again if p.code == "raw-html"] == warned
+
+
+@pytest.mark.parametrize("articles", [0, 3])
+def test_a_manifest_reads_back_as_written(tmp_path: Path, articles: int) -> None:
+    """``Manifest.write`` puts an article a line into the indented JSON: whatever the texts
+    hold (the key it splices at, quotes, line and paragraph separators), the file is JSON that
+    reads back as the manifest written."""
+    from kb_core.manifest import Manifest, ManifestArticle, ManifestCategory
+
+    hostile = 'He said "articles": null\n\u2028\u2029 </script> \\"'
+    made = Manifest(
+        built_at="2026-12-07T00:00:00Z",
+        site_name=hostile,
+        site_url="https://help.example",
+        content=hostile,
+        articles=tuple(
+            ManifestArticle(id=f"a{i}", title=hostile, url=f"a{i}/", summary=hostile)
+            for i in range(articles)
+        ),
+        categories=(ManifestCategory(slug="c", path="c", title=hostile),),
+        redirects={'"articles": null': "a0/"},
+    )
+    path = tmp_path / "manifest.json"
+    made.write(path)
+    assert json.loads(path.read_text(encoding="utf-8")) == made.to_json()
+    assert Manifest.read(path) == made

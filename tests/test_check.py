@@ -258,9 +258,33 @@ def test_reserved_urls_are_refused(runner: CliRunner, tmp_path: Path, rel: str) 
         ("fix-error-code-550-5-4-1-in-exchange-online.md",
          ["fix-error-code-550-5-7-1-in-exchange-online.md"], None),
         ("invoice-list", ["invoices-list", "invoice-lists"], None),  # two as near: no guess
+        ("hello-hello-helo", ["hello-hello-hello"], "hello-hello-hello"),  # pairs repeated
+        ("data-dta-data", ["data-data-data"], "data-data-data"),
     ],
 )  # fmt: skip
 def test_nearest_guesses_only_a_slip(written: str, names: list[str], meant: str | None) -> None:
     from kb_builder.nearest import nearest
 
     assert nearest(written, names) == meant
+
+
+@pytest.mark.parametrize(
+    ("written", "names", "meant"),
+    [
+        ("img/menue.png", ["img/menu.png", "img/other.png"], None),  # 'menue': 5 letters
+        ("img/export-menue.png", ["img/export-menu.png"], "img/export-menu.png"),
+        ("img/logo.jpg", ["img/logo.png", "img/logos.png"], "img/logo.png"),  # only namesake
+        ("img/logo.jpg", ["img/logo.png", "img/logo.webp"], None),  # two namesakes
+        ("tax.md", ["fax.md"], None),  # the extension is no part of the six letters
+        ("ssize.md", ["size.md"], None),
+        ("publish-a-schedul.md", ["publish-a-schedule.md"], "publish-a-schedule.md"),
+        ("publish-a-schedul.md", ["publish-a-schedule.png"], None),  # another type
+        ("a/publish-a-schedul.md", ["b/publish-a-schedule.md"], None),  # another folder
+    ],
+)  # fmt: skip
+def test_near_name_compares_stems_of_one_type(
+    written: str, names: list[str], meant: str | None
+) -> None:
+    from kb_builder.nearest import near_name
+
+    assert near_name(written, names) == meant

@@ -290,7 +290,8 @@ def test_repeated_runs_never_die(site: Path, command: str) -> None:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(run, range(RUNS)))
-    died = [(r.returncode, r.stderr[-300:]) for r in results if r.returncode]
+    # 1 is "nothing found" for search and link (its JSON still printed whole, read below)
+    died = [(r.returncode, r.stderr[-300:]) for r in results if r.returncode not in (0, 1)]
     assert not died
     for r in results:
         json.loads(r.stdout)  # a piped run keeps all of its buffered output

@@ -175,6 +175,16 @@ def test_a_one_word_synonym_matches_its_past(tmp_path: Path) -> None:
         assert ids(s, "canceled")[:1] == ["stop-plan"]
 
 
+def test_same_word_is_no_other_word_of_the_synonym_and_a_letter() -> None:
+    from kb_core.search.text import same_word
+
+    for word, synonym in [("refunded", "refund"), ("cancelled", "cancel"), ("agreed", "agree")]:
+        assert same_word(word, synonym), word
+    for word, synonym in [("card", "car"), ("feed", "fee"), ("fax", "fa"), ("billing", "bill")]:
+        assert not same_word(word, synonym), word
+    assert same_word("bureaux", "bureau") and same_word("replies", "reply")
+
+
 def test_a_typo_is_corrected_only_when_the_word_is_unknown(
     index_dir: Path, searcher: Searcher
 ) -> None:

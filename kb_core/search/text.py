@@ -459,12 +459,17 @@ class QueryPlanner:
 
 def same_word(word: str, synonym: str) -> bool:
     """Whether folded ``word`` is the one-word synonym ``synonym``, its plural ("bills",
-    "factures", "bureaux", "replies") or its past ("refunded", "cancelled", "emptied"), rather
-    than another word of the same stem: a form in -ing often names something else ("billing",
-    "setting", "meeting")."""
+    "factures", "bureaux", "replies") or its regular English past ("refunded", "cancelled",
+    "emptied", "priced"), rather than another word of the same stem: a form in -ing often
+    names something else ("billing", "setting", "meeting"), and "card" is no "car", nor
+    "feed" a "fee"."""
     if not word.startswith(synonym[:-1]):
         return False
-    endings = ("", "s", "es", "x", "d", "ed", synonym[-1:] + "ed")
+    endings = ["", "s", "es", "ed", synonym[-1:] + "ed"]
+    if synonym.endswith("e") and len(synonym) > 3:  # "priced"; not "feed" for "fee"
+        endings.append("d")
+    if synonym.endswith(("au", "eu")):  # "bureaux", not "fax" for "fa"
+        endings.append("x")
     if word in {synonym + ending for ending in endings}:
         return True
     return synonym.endswith("y") and word in (synonym[:-1] + "ies", synonym[:-1] + "ied")
