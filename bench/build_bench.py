@@ -160,25 +160,27 @@ def languages_bench(articles: int, runs: int) -> None:
 
 
 def _tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            parents[int(d)] = int(fields[1])
-            rss[int(d)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, todo = set(), [root]
+    """Resident memory of a process and all its descendants, from /proc.
+
+    Walks down from ``root`` through each thread's ``children`` file: a few reads every 0.2 s,
+    where reading every process's ``stat`` took CPU from the build being measured.
+    """
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, todo, seen = 0, [root], set()
     while todo:
         pid = todo.pop()
-        tree.add(pid)
-        todo += [c for c, p in parents.items() if p == pid and c not in tree]
-    return sum(rss.get(p, 0) for p in tree) / 2**20
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * page
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+    return total / 2**20
 
 
 def peak_of(

@@ -10,7 +10,6 @@ broken anchors) takes 9.3 s with them.
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 from collections import defaultdict
@@ -20,17 +19,22 @@ from kb_builder.articles import Article
 from kb_core.search.spell import distance
 
 
-def nearest(word: str, candidates: Iterable[str]) -> str | None:
+def nearest(
+    word: str, candidates: Iterable[str], pairs: dict[str, frozenset[str]] | None = None
+) -> str | None:
     """The one candidate a slip of ``word`` away (one edit, two from ten letters on), or None
     when there is none, two are as near, or the word is under six letters (in 'ssize' and
     'size', or 'note_20' and 'notes', a letter or two is another name, not a slip). Numbers
-    must be the same: 'error-550-5-4-1' is no slip of 'error-550-5-7-1'."""
+    must be the same: 'error-550-5-4-1' is no slip of 'error-550-5-7-1'. ``pairs`` keeps
+    each name's letter pairs for the next call (:class:`Near`: the same headings are asked
+    about again and again)."""
+    pairs = {} if pairs is None else pairs
     if len(word) < 6:
         return None
     numbers = _NUMBERS.findall(word)
     limit = 1 if len(word) < 10 else 2
     low = word.lower()
-    grams = _bigrams(low)
+    grams = _bigrams(low, pairs)
     best: list[str] = []
     best_d = limit + 1
     for c in candidates:
@@ -39,7 +43,7 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
         cl = c.lower()
         # an edit changes at most two letter pairs, a swap three: a cheap test in C first
         # (counted on the word's distinct pairs: 'data-data-data' repeats its own)
-        if len(grams & _bigrams(cl)) < len(grams) - 3 * limit:
+        if len(grams & _bigrams(cl, pairs)) < len(grams) - 3 * limit:
             continue
         d = _within(low, cl, best_d if best_d <= limit else limit)
         if d is None or _NUMBERS.findall(c) != numbers:
@@ -79,9 +83,11 @@ def near_name(path: str, paths: Iterable[str]) -> str | None:
     return None if found is None else same[found]
 
 
-@functools.lru_cache(maxsize=65536)  # an article's heading anchors, asked about again and again
-def _bigrams(word: str) -> frozenset[str]:
-    return frozenset(word[i : i + 2] for i in range(len(word) - 1))
+def _bigrams(word: str, pairs: dict[str, frozenset[str]]) -> frozenset[str]:
+    found = pairs.get(word)
+    if found is None:
+        found = pairs[word] = frozenset(word[i : i + 2] for i in range(len(word) - 1))
+    return found
 
 
 def _within(a: str, b: str, k: int) -> int | None:
@@ -121,19 +127,20 @@ class Near:
         for name, paths in self._by_name.items():
             self._by_lower[name.lower()] += paths
         self._seen: dict[tuple[str, str], str | None] = {}
+        self._pairs: dict[str, frozenset[str]] = {}  # let go with the checks, not kept
 
     def id(self, written: str) -> str | None:
         """The article id ``written`` was probably meant to be."""
         key = ("id", written)
         if key not in self._seen:
-            self._seen[key] = nearest(written, self.ids)
+            self._seen[key] = nearest(written, self.ids, self._pairs)
         return self._seen[key]
 
     def anchor(self, dest: Article, written: str) -> str | None:
         """The heading anchor of the article ``dest`` that ``written`` probably meant."""
         key = (dest.source, "#" + written)
         if key not in self._seen:
-            self._seen[key] = nearest(written, (h.anchor for h in dest.headings))
+            self._seen[key] = nearest(written, (h.anchor for h in dest.headings), self._pairs)
         return self._seen[key]
 
     def link(self, article_source: str, written: str) -> str | None:
