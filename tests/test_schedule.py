@@ -260,7 +260,7 @@ def test_kb_build_prints_the_next_change_and_previews_with_at(tmp_path: Path) ->
         "2026-12-01T00:00:00Z",
     )
     link = kb("link", "zebrafrobnicate", "--internal", "--format", "json", cwd=tmp_path)
-    assert link.returncode == 0 and json.loads(link.stdout)["results"] == []
+    assert link.returncode == 1 and json.loads(link.stdout)["results"] == []  # nothing found
     replies = kb("export", "replies", "--format", "json", cwd=tmp_path)
     assert replies.returncode == 0
     assert {r["id"] for r in json.loads(replies.stdout)} == {"always-here", "quokka-sale"}
