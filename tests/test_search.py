@@ -426,6 +426,53 @@ def test_a_keyword_phrase_said_word_for_word_ranks_first(tmp_path: Path, query: 
         assert ids(s, "locked timesheets")[0] == "locked-timesheets"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "can't see the billing page",
+        "Why can't I see the billing page?",
+        "cant see the billing-page",
+    ],
+)
+def test_a_section_heading_said_word_for_word_ranks_its_article_first(
+    tmp_path: Path, query: str
+) -> None:
+    """A query saying a section heading word for word finds that heading's article first,
+    opened at it, over an article whose words match the query better."""
+    docs = [
+        doc(
+            "failed-payments",
+            "Failed payments",
+            "When a payment fails, you can't change the plan and you can't see new invoices. "
+            "The billing page shows the failed payment: open the billing page and pay it there.",
+            category="Billing",
+            summary="Why a payment fails, and how to pay it on the billing page.",
+        ),
+        doc(
+            "invoices",
+            "Find and download invoices",
+            "Download invoices and receipts from Settings.",
+            category="Billing",
+            sections=(
+                Section("download", "Download an invoice", "Open Settings and choose Invoices."),
+                Section(
+                    "cant-see-the-billing-page",
+                    "Can't see the billing page?",
+                    "Only Owners and Admins have it.",
+                ),
+                Section("billing", "Billing", "Invoices go to the billing email."),
+            ),
+        ),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        best = s.search(query).results[0]
+        assert (best.id, best.anchor) == ("invoices", "cant-see-the-billing-page")
+        # part of a heading is not saying it, nor is a heading of one word besides stop
+        # words ("Billing")
+        assert ids(s, "billing page")[0] == "failed-payments"
+
+
 def test_top_scores_and_merged_scores_are_what_the_plain_python_gives() -> None:
     """Scores.largest is heapq.nlargest by score (ties in the order found) and Scores.add
     the posting-at-a-time sum of a dict (new articles appended in order), float for float:

@@ -32,6 +32,7 @@ from kb_core.search.text import (
     QueryPlanner,
     WordFinder,
     fold,
+    phrase_terms,
     snippet,
     untagged,
 )
@@ -47,6 +48,13 @@ PHRASE_IN_SUMMARY = 0.5
 # Bonus for each of an article's keywords of two words or more that the query says word for
 # word: writers put the phrases customers use there ("can't log in", "locked out").
 KEYWORD_PHRASE = 2.0
+# The same bonus when the query says one of an article's section headings word for word, stop
+# words included ("why can't I see the billing page?" holds "Can't see the billing page?"),
+# and the heading has HEADING_MIN_WORDS words or more besides stop words: a writer's heading
+# is a phrase customers use too. Without it a near-exact heading counted as a few words of
+# the headings field, and the rerank by meaning could put another article first.
+HEADING_PHRASE = KEYWORD_PHRASE
+HEADING_MIN_WORDS = 2
 SECTION_SCAN_CHARS = 4_000  # of section text read to find the section a hit should open at
 # BM25's idf flattened: a word common across the knowledge base ("gmail", "invoice") still
 # says which articles are about it. 1.0 is plain BM25.
@@ -205,7 +213,8 @@ class Ranker:
         stored = {d: reader.stored_fields(d) for d, _ in top}
         said = self.planner.said(query)
         ranked = sorted(
-            ((s + _proximity(stored[d], finder, said), d) for d, s in top), reverse=True
+            ((s + _proximity(stored[d], finder, said, self.planner), d) for d, s in top),
+            reverse=True,
         )
         lexical = [s for s, _ in ranked[:2]]  # by words, for the answer card
         vector = None  # the query's vector, once meaning has reordered the ranking
@@ -560,10 +569,15 @@ def _clause_words(clause: Clause) -> list[str]:
     return [*fold(clause.surface).split(), *terms]
 
 
-def _proximity(fields: dict[str, Any], finder: WordFinder, said: dict[str | None, str]) -> float:
-    """Bonus for neighbouring query words that appear together, in order, and for keyword
+def _proximity(
+    fields: dict[str, Any],
+    finder: WordFinder,
+    said: dict[str | None, str],
+    planner: QueryPlanner,
+) -> float:
+    """Bonus for neighbouring query words that appear together, in order, for keyword
     phrases the query (``said``: its phrase terms, space-padded, in each language of the
-    index: :meth:`QueryPlanner.said`) contains."""
+    index: :meth:`QueryPlanner.said`) contains, and for a section heading it contains."""
     in_title = finder.pairs_in(fields.get("title", ""))
     in_summary = finder.pairs_in(fields.get("summary", "")) - in_title
     text = said.get(fields.get("language")) or said[None]
@@ -572,7 +586,24 @@ def _proximity(fields: dict[str, Any], finder: WordFinder, said: dict[str | None
         PHRASE_IN_TITLE * len(in_title)
         + PHRASE_IN_SUMMARY * len(in_summary)
         + KEYWORD_PHRASE * keywords
+        + (HEADING_PHRASE if _says_heading(fields, text, planner) else 0.0)
     )
+
+
+def _says_heading(fields: dict[str, Any], text: str, planner: QueryPlanner) -> bool:
+    """Whether the query (``text``: its phrase terms, space-padded, in the article's language)
+    says one of the article's section headings of HEADING_MIN_WORDS words or more (not
+    counting stop words) word for word."""
+    language = fields.get("language")
+    mine = next((p for p in planner.others if p.analyzer.language == language), planner)
+    stop = mine.analyzer.stop_words
+    for _, heading, _ in fields.get("sections") or ():
+        phrase = phrase_terms(mine.keys, heading)
+        if f" {phrase} " in text and (
+            sum(1 for t in phrase.split() if t not in stop) >= HEADING_MIN_WORDS
+        ):
+            return True
+    return False
 
 
 def _hit(

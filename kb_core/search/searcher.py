@@ -5,11 +5,12 @@ Shared by the build, the CLI and ``feedback_api``: imports neither mkdocs nor Fl
 One Whoosh document per article. Ranking is BM25F over separately weighted fields (title,
 keywords, headings, summary, body, category), plus the title on its own, with stemming, stop
 words and question boilerplate removed; a phrase bonus when neighbouring query words appear
-together in the title or summary, or when the query says one of an article's keywords word for
-word; synonyms applied at query time; spelling correction only for words the index has never
-seen, and only when the correction looks like a typo. A hit opens at the section that
-matched the words its title lacks (``url#anchor``), chosen when results are shown: one result
-per article by construction. Prefix matching is for :meth:`Searcher.suggest` only.
+together in the title or summary, or when the query says one of an article's keywords or
+section headings word for word; synonyms applied at query time; spelling correction only for
+words the index has never seen, and only when the correction looks like a typo. A hit opens
+at the section that matched the words its title lacks (``url#anchor``), chosen when results
+are shown: one result per article by construction. Prefix matching is for
+:meth:`Searcher.suggest` only.
 
 The BM25F weights are computed when the index is built, so a search only adds ``idf x
 weight`` over the postings of its terms (see :mod:`kb_core.search.schema` and
