@@ -33,6 +33,7 @@ from kb_core.search.text import (
     WordFinder,
     fold,
     phrase_terms,
+    remembered,
     snippet,
     untagged,
 )
@@ -597,11 +598,16 @@ def _says_heading(fields: dict[str, Any], text: str, planner: QueryPlanner) -> b
     language = fields.get("language")
     mine = next((p for p in planner.others if p.analyzer.language == language), planner)
     stop = mine.analyzer.stop_words
+
+    def phrase(heading: str) -> tuple[str, ...]:  # its phrase, when it has words enough
+        terms = phrase_terms(mine.keys, heading)
+        words = sum(1 for t in terms.split() if t not in stop)
+        return (f" {terms} ",) if words >= HEADING_MIN_WORDS else ()
+
     for _, heading, _ in fields.get("sections") or ():
-        phrase = phrase_terms(mine.keys, heading)
-        if f" {phrase} " in text and (
-            sum(1 for t in phrase.split() if t not in stop) >= HEADING_MIN_WORDS
-        ):
+        # kept: the same articles' headings come up query after query (0.5 ms a search)
+        found = remembered(mine.headings, heading, phrase)
+        if found and found[0] in text:
             return True
     return False
 
