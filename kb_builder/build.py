@@ -26,6 +26,7 @@ from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.assemble import assemble, redirect_map, write_entries
 from kb_builder.buildcache import Cache, code_digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
+from kb_builder.content import parse_ahead
 from kb_builder.index.documents import (
     DOCS_CACHE,
     encode_titles,
@@ -125,6 +126,7 @@ def build_site(
         index_pool.submit(os.getpid)
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
+        parse_ahead(content_dir, config, content_cache, index_pool.submit)
         kb, problems = load_and_check(
             content_dir,
             config,

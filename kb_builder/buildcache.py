@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import pickle
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class Cache:
         self.path, self.salt = path, salt
         self._old: dict[str, tuple[Any, Any]] = {}
         self._new: dict[str, tuple[Any, Any]] = {}
+        self._coming: set[str] = set()  # keys another process is making (expect)
+        self._fetch: Callable[[], Iterable[tuple[str, Any, Any]]] = list
         if path is None:
             return
         try:
@@ -63,12 +66,24 @@ class Cache:
 
     def get(self, key: str, stamp: Any) -> Any | None:
         """The value stored under ``key`` when it was stored with the same ``stamp``, by an
-        earlier build or by this one."""
+        earlier build or by this one (or by another process: :meth:`expect`)."""
         hit = self._new.get(key) or self._old.get(key)
+        if hit is None and key in self._coming:
+            self._coming = set()
+            for k, k_stamp, value in self._fetch():
+                self.put(k, k_stamp, value)
+            hit = self._new.get(key)
         if hit is None or hit[0] != stamp:
             return None
         self._new[key] = hit
         return hit[1]
+
+    def expect(
+        self, keys: Collection[str], fetch: Callable[[], Iterable[tuple[str, Any, Any]]]
+    ) -> None:
+        """Entries for ``keys`` are being made elsewhere: the first :meth:`get` of one of them
+        waits for ``fetch`` and puts the (key, stamp, value) it gives."""
+        self._coming, self._fetch = set(keys), fetch
 
     def put(self, key: str, stamp: Any, value: Any) -> None:
         self._new[key] = (stamp, value)

@@ -143,3 +143,48 @@ def test_loader_never_raises(tmp_path: Path, raw: bytes) -> None:
     (tmp_path / "fuzz.md").write_bytes(b"---\n" + raw if raw[:1] == b"t" else raw)
     kb = load_content(tmp_path, CONFIG)
     assert len(kb.articles) + len([p for p in kb.problems if p.severity == "error"]) >= 1
+
+
+def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path) -> None:
+    """A build hands the second half of the files its content cache lacks to its idle index
+    worker (parse_ahead): what it loads is the same as a load that parses every file itself,
+    problems included, and also when that process fails."""
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from typing import Any
+
+    from kb_builder.buildcache import Cache
+    from kb_builder.content import PARSE_AHEAD_MIN, parse_ahead
+
+    n = PARSE_AHEAD_MIN + 10
+    for i in range(n):
+        meta = "title: T\nreview_by: 2027-13-07\n" if i % 50 == 7 else f"title: Article {i}\n"
+        write(tmp_path, f"c{i % 3}/a{i}.md", f"---\n{meta}---\nText {i}.\n\n## Part {i}\n\nMore.\n")
+    config = SiteConfig()
+
+    def shape(kb: Any) -> list[Any]:
+        arts = [(a.id, a.title, a.url, a.markdown, a.headings) for a in kb.articles]
+        return [arts, [(p.path, p.line, p.message) for p in kb.problems]]
+
+    alone = shape(load_content(tmp_path, config, cache=Cache(None, "s")))
+    asked: list[int] = []
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+
+        def submit(fn: Any, *args: Any) -> Future[Any]:
+            asked.append(len(args[1]))
+            return pool.submit(fn, *args)
+
+        cache = Cache(None, "s")
+        parse_ahead(tmp_path, config, cache, submit)
+        assert shape(load_content(tmp_path, config, cache=cache)) == alone
+    assert asked == [n - n // 2]
+    assert len(alone[1]) == 5  # the impossible dates
+
+    def failing(fn: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_exception(RuntimeError("the worker died"))
+        return future
+
+    cache = Cache(None, "s")
+    parse_ahead(tmp_path, config, cache, failing)
+    assert shape(load_content(tmp_path, config, cache=cache)) == alone
