@@ -68,7 +68,7 @@ class Cache:
         """The value stored under ``key`` when it was stored with the same ``stamp``, by an
         earlier build or by this one (or by another process: :meth:`expect`)."""
         hit = self._new.get(key) or self._old.get(key)
-        if hit is None and key in self._coming:
+        if (hit is None or hit[0] != stamp) and key in self._coming:  # new, or changed since
             self._coming = set()
             for k, k_stamp, value in self._fetch():
                 self.put(k, k_stamp, value)

@@ -337,17 +337,17 @@ def _parsed(
     return article, found, pickle.dumps((article, found), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _article_files(root: Path, config: SiteConfig) -> list[tuple[Path, tuple[str, ...]]]:
-    """The article files below ``root`` in the order :func:`load_content` reads them, each
-    with its category; their problems (symlinks, say) are left to it."""
-    _, paths = walk(root, skipped_folder, [])
+def _article_files(
+    root: Path, paths: list[Path], codes: tuple[str, ...]
+) -> list[tuple[Path, str, tuple[str, ...]]]:
+    """Of ``paths`` (what :func:`walk` found), the articles: each with its content path and
+    its category, in order."""
     out = []
     for path in paths:
         rel = path.relative_to(root)
-        if is_article_path(rel.as_posix()) and not is_intro_translation(
-            rel.as_posix(), config.site.codes
-        ):
-            out.append((path, tuple(slug_for(p) for p in rel.parts[:-1])))
+        key = rel.as_posix()
+        if is_article_path(key) and not is_intro_translation(key, codes):
+            out.append((path, key, tuple(slug_for(p) for p in rel.parts[:-1])))
     return out
 
 
@@ -363,12 +363,12 @@ def parse_ahead(
     What it parses is put into ``cache`` when :func:`load_content` first asks for one of them;
     should the process fail, ``load_content`` parses them itself."""
     todo = []
-    for path, category in _article_files(root, config):
+    _, paths = walk(root, skipped_folder, [])  # its problems are load_content's to report
+    for path, key, category in _article_files(root, paths, config.site.codes):
         try:
             stamp = _stamp(path.stat())
         except OSError:
             continue
-        key = path.relative_to(root).as_posix()
         if cache.get(key, stamp) is None:
             todo.append((key, category))
     if len(todo) < PARSE_AHEAD_MIN:
@@ -452,18 +452,15 @@ def load_content(
     for folder in folders:
         rel = folder.relative_to(root)
         categories[tuple(slug_for(p) for p in rel.parts)] = _load_category(folder, root, problems)
-    for n, path in enumerate(paths, 1):
-        if on_file is not None and (n % 50 == 0 or n == len(paths)):
-            on_file(n, len(paths))
-        rel = path.relative_to(root)
-        if not is_article_path(rel.as_posix()) or is_intro_translation(rel.as_posix(), codes):
-            continue
-        category = tuple(slug_for(p) for p in rel.parts[:-1])
+    files = _article_files(root, paths, codes)
+    for n, (path, key, category) in enumerate(files, 1):
+        if on_file is not None and (n % 50 == 0 or n == len(files)):
+            on_file(n, len(files))
         article = _parse_cached(path, root, category, problems, cache, html)
         if article is not None and not article.held:
             articles.append(article)
         else:
-            unloaded[rel.as_posix()] = _claimed_id(path)
+            unloaded[key] = _claimed_id(path)
             if article is not None:
                 held.append(article)
     for a in articles + held:

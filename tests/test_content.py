@@ -145,14 +145,17 @@ def test_loader_never_raises(tmp_path: Path, raw: bytes) -> None:
     assert len(kb.articles) + len([p for p in kb.problems if p.severity == "error"]) >= 1
 
 
-def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path) -> None:
-    """A build hands the second half of the files its content cache lacks to its idle index
-    worker (parse_ahead): what it loads is the same as a load that parses every file itself,
-    problems included, and also when that process fails."""
+@pytest.mark.parametrize("stale", [False, True])
+def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, stale: bool) -> None:
+    """A build hands the second half of the files its content cache lacks (new files, or
+    changed since they were cached: ``stale``) to its idle index worker (parse_ahead): this
+    process parses only the first half, and what it loads is the same as a load that parses
+    every file itself, problems included, and also when that process fails."""
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
     from typing import Any
 
+    from kb_builder import content
     from kb_builder.buildcache import Cache
     from kb_builder.content import PARSE_AHEAD_MIN, parse_ahead
 
@@ -166,25 +169,41 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path) -
         arts = [(a.id, a.title, a.url, a.markdown, a.headings) for a in kb.articles]
         return [arts, [(p.path, p.line, p.message) for p in kb.problems]]
 
+    def cache() -> Cache:
+        made = Cache(None, "s")
+        for i in range(n) if stale else ():
+            made.put(f"c{i % 3}/a{i}.md", "an older file", b"")
+        return made
+
     alone = shape(load_content(tmp_path, config, cache=Cache(None, "s")))
+    assert len(alone[1]) == 5  # the impossible dates
+    real = content._parse_article
     asked: list[int] = []
+    parsed_here: list[Path] = []
+
+    def counted(path: Path, *args: Any) -> Any:
+        parsed_here.append(path)
+        return real(path, *args)
+
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
 
         def submit(fn: Any, *args: Any) -> Future[Any]:
             asked.append(len(args[1]))
             return pool.submit(fn, *args)
 
-        cache = Cache(None, "s")
-        parse_ahead(tmp_path, config, cache, submit)
-        assert shape(load_content(tmp_path, config, cache=cache)) == alone
+        ahead = cache()
+        parse_ahead(tmp_path, config, ahead, submit)
+        with pytest.MonkeyPatch.context() as mp:  # in this process only: the worker forked
+            mp.setattr(content, "_parse_article", counted)
+            assert shape(load_content(tmp_path, config, cache=ahead)) == alone
     assert asked == [n - n // 2]
-    assert len(alone[1]) == 5  # the impossible dates
+    assert len(parsed_here) == n // 2  # the other half came from the worker
 
     def failing(fn: Any, *args: Any) -> Future[Any]:
         future: Future[Any] = Future()
         future.set_exception(RuntimeError("the worker died"))
         return future
 
-    cache = Cache(None, "s")
-    parse_ahead(tmp_path, config, cache, failing)
-    assert shape(load_content(tmp_path, config, cache=cache)) == alone
+    ahead = cache()
+    parse_ahead(tmp_path, config, ahead, failing)
+    assert shape(load_content(tmp_path, config, cache=ahead)) == alone
