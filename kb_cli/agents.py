@@ -20,6 +20,7 @@ from kb_cli.main import (
     common_options,
     emit,
     format_option,
+    grep_exits,
     lang_option,
     limit_option,
     load_site_config,
@@ -41,6 +42,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 @click.command()
+@grep_exits
 @common_options
 @click.argument("query")
 @format_option(
@@ -71,7 +73,7 @@ def link(
     one-line summary. Public links carry ?src=agent, so a visit through them counts as a share.
     When the portal would show an answer card for QUERY (a question it is sure of), its
     sentences come first, quoted word for word and cited with their section's link.
-    Exits 1 when no article matches (or on an error, which stderr names).
+    Exits 1 when no article matches, 2 on an error (stderr names it), as grep does.
     """
     from kb_core.quote import find_reply, render_reply
 

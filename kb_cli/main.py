@@ -86,6 +86,31 @@ def common_options(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class FindError(click.ClickException):
+    """An error in a command whose exit 1 means "found nothing" (``kb search``, ``kb link``)."""
+
+    exit_code = 2
+
+
+def grep_exits(f: F) -> F:
+    """Exit as grep does: 0 found, 1 found nothing, 2 an error (stderr names it).
+
+    Goes above ``common_options``, so the errors it turns into exceptions exit 2 too; usage
+    errors already do. A script can then tell "nothing to paste" from "no index to search".
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except click.ClickException as exc:
+            if isinstance(exc, click.UsageError):
+                raise
+            raise FindError(exc.format_message()) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def build_dir_option(help: str, *aliases: str) -> Callable[[F], F]:
     """``--build-dir`` (plus ``aliases``): a folder ``kb build`` wrote, default ``build``."""
     return click.option(
@@ -350,6 +375,7 @@ def _print_schedule(report: Any, preview: bool, quiet: bool = False) -> None:
 
 
 @main.command()
+@grep_exits
 @common_options
 @click.argument("query")
 @build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
@@ -368,7 +394,7 @@ def search(
     lang: str | None,
 ) -> None:
     """Search the built public index, ranked as the portal ranks. Exits 1 when nothing is
-    found (or on an error, which stderr names)."""
+    found, 2 on an error (stderr names it), as grep does."""
     from kb_core.search.searcher import Searcher
 
     config, _ = load_site_config(config_path)

@@ -188,6 +188,12 @@ def test_search_link_and_exports(site: Path) -> None:
             assert none.returncode == 1, (command, fmt, none.stderr)
             assert "Traceback" not in none.stderr
     assert "No articles match 'zqxvbnm'." in kb("link", "zqxvbnm", cwd=site).stderr
+    # and an error exits 2, as grep's does: "no index" is not "nothing to paste"
+    for command in ("link", "search"):
+        broken = kb(command, "refund", "--build-dir", str(site / "no-build"), cwd=site)
+        assert broken.returncode == 2, (command, broken.stderr)
+        assert "run `kb build`" in broken.stderr and "Traceback" not in broken.stderr
+        assert kb(command, "refund", "--lang", "xx", cwd=site).returncode == 2  # usage, as ever
     internal = ok(kb("link", "refund", "--internal", "--format", "json", cwd=site)).stdout
     assert json.loads(internal)
     replies = json.loads(ok(kb("export", "replies", "--format", "json", cwd=site)).stdout)

@@ -175,7 +175,7 @@ def test_kb_link_ranks_like_the_agent_api(build: Path, client: FlaskClient, quer
 
 def test_kb_link_without_a_build_says_how_to_fix_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["link", "refund", "--output", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an error, not "no match" (1), as grep tells them apart
     assert "run `kb build`" in result.output
 
 
