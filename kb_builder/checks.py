@@ -25,7 +25,7 @@ from kb_builder.sanitize import raw_html_problems
 from kb_builder.schedule import Targets, moments, site_path
 from kb_builder.template import template_problems
 from kb_core.config import SiteConfig
-from kb_core.errors import Problem
+from kb_core.errors import Problem, did_you_mean
 from kb_core.manifest import Manifest
 from kb_core.schedule import show
 
@@ -272,7 +272,7 @@ def _article_checks(
                     a.where,
                     a.line_of("related"),
                     "error",
-                    f"related: unknown article id '{rid}'{_meant(near.id(rid))}",
+                    f"related: unknown article id '{rid}'{did_you_mean(near.id(rid))}",
                     "unknown-related",
                 )
             )
@@ -320,7 +320,7 @@ def _article_checks(
                 meant = near.link(a.source, path)
                 if meant is not None and anchor:
                     meant += f"#{anchor}"
-                msg = f"broken link: {target}{_meant(meant)}"
+                msg = f"broken link: {target}{did_you_mean(meant)}"
                 out.append(Problem(a.where, line, "error", msg, "broken-link"))
             continue
         if a.visibility == "public" and dest.visibility == "internal":
@@ -344,15 +344,11 @@ def _article_checks(
                     line,
                     "error",
                     f"broken anchor: {target} (no heading '#{anchor}'"
-                    f"{_meant(near.anchor(dest, anchor), '; ', '#')})",
+                    f"{did_you_mean(near.anchor(dest, anchor), '#')})",
                     "broken-anchor",
                 )
             )
     return out
-
-
-def _meant(near: str | None, sep: str = "; ", mark: str = "") -> str:
-    return "" if near is None else f"{sep}did you mean '{mark}{near}'?"
 
 
 def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:
@@ -372,7 +368,7 @@ def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | No
             near = _near_image(root, found.path)
             if near is not None:  # as the article would write it
                 near = posixpath.relpath(near, posixpath.dirname(a.source) or ".")
-            where = f"{folder}{found.path}{_meant(near)}"
+            where = f"{folder}{found.path}{did_you_mean(near)}"
         return Problem(
             a.where,
             line,

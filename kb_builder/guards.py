@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kb_core.errors import Problem
+from kb_core.errors import Problem, did_you_mean
 from kb_core.search.spell import distance
 
 # Keys other generators (or a writer guessing from our own word, 'internal') read as "do not
@@ -67,7 +67,7 @@ def visibility_slips(
                 msg = "visibility: empty; write public, internal or draft (or delete the line)"
                 out[key] = Problem(where, line, "error", prefix + msg, code)
         elif _near_visibility(key):
-            msg = f"unknown key '{key}': did you mean 'visibility'?"
+            msg = f"unknown key '{key}'{did_you_mean('visibility')}"
             out[key] = Problem(where, line, "error", prefix + msg, code)
         elif (isinstance(value, bool) and HIDING_KEYS.get(key.lower()) is value) or (
             key.lower() in STATE_KEYS

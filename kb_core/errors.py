@@ -42,8 +42,14 @@ def invalid_value(err: Any) -> str:
     allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
     near = [v for v in allowed if isinstance(bad, str) and v.lower() == bad.strip().lower()]
     if near and near[0] != bad:  # 'Public', 'public ': a slip of case or a space
-        msg += f" (did you mean {near[0]!r}?)"
+        msg += did_you_mean(near[0])
     return msg
+
+
+def did_you_mean(near: str | None, mark: str = "") -> str:
+    """The one way a message ends with what a slip probably meant: "; did you mean '#faq'?"
+    (nothing when there is no guess). ``mark`` goes before the name, such as '#' for an anchor."""
+    return "" if near is None else f"; did you mean '{mark}{near}'?"
 
 
 # What PyYAML says, in a writer's words: (its context or problem, the advice). A slip that

@@ -49,11 +49,11 @@ def assert_refused(tmp_path: Path, *expected: str) -> None:
 
 
 SLIPS = [
-    ("Visibility: internal", "unknown key 'Visibility': did you mean 'visibility'?"),
-    ("visiblity: internal", "unknown key 'visiblity': did you mean 'visibility'?"),
-    ("visibilty: internal", "unknown key 'visibilty': did you mean 'visibility'?"),
-    ("visibilit: internal", "unknown key 'visibilit': did you mean 'visibility'?"),
-    ("VISIBILITY: internal", "unknown key 'VISIBILITY': did you mean 'visibility'?"),
+    ("Visibility: internal", "unknown key 'Visibility'; did you mean 'visibility'?"),
+    ("visiblity: internal", "unknown key 'visiblity'; did you mean 'visibility'?"),
+    ("visibilty: internal", "unknown key 'visibilty'; did you mean 'visibility'?"),
+    ("visibilit: internal", "unknown key 'visibilit'; did you mean 'visibility'?"),
+    ("VISIBILITY: internal", "unknown key 'VISIBILITY'; did you mean 'visibility'?"),
     ("visibility:", "visibility: empty; write public, internal or draft (or delete the line)"),
     ("visibility: ''", "visibility: empty; write public, internal or draft (or delete the line)"),
     (

@@ -128,7 +128,7 @@ def test_an_article_that_no_longer_loads_gets_its_own_error_only(tmp_path: Path)
     assert res.returncode == 1
     assert [line for line in lines(res) if "error" in line] == [
         "content/billing/refunds.md:4: error: front matter: visibility: Input should be 'public', "
-        "'internal' or 'draft': 'Public' (did you mean 'public'?)",
+        "'internal' or 'draft': 'Public'; did you mean 'public'?",
         "1 error(s), 0 warning(s)",
     ]
     (tmp_path / "content/billing/refunds.md").unlink()  # deleted: the last build is the record
@@ -161,7 +161,7 @@ def test_links_to_an_article_that_no_longer_loads_wait_for_its_one_error(
     assert res.returncode == 1
     assert [line for line in lines(res) if "error" in line] == [
         f"content/billing/{name}.md:4: error: front matter: visibility: Input should be "
-        "'public', 'internal' or 'draft': 'Public' (did you mean 'public'?)"
+        "'public', 'internal' or 'draft': 'Public'; did you mean 'public'?"
         for name in ("pay", "plans")
     ] + ["2 error(s), 0 warning(s)"]
     (tmp_path / "content/billing/plans.md").unlink()

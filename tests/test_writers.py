@@ -164,10 +164,10 @@ See [your plan](../plans.md) and [the steps](#step).
     ("visibility", "review_by", "key_error"),
     [
         ("visibilty: public", "2027-12-07",
-         "5: error: front matter: unknown key 'visibilty': did you mean 'visibility'?"),
+         "5: error: front matter: unknown key 'visibilty'; did you mean 'visibility'?"),
         ("visibility: Public", "2027-12-07",
          "5: error: front matter: visibility: Input should be 'public', 'internal' or 'draft': "
-         "'Public' (did you mean 'public'?)"),
+         "'Public'; did you mean 'public'?"),
         ("visibility: public", "2027-13-07",
          "7: error: front matter: review_by: impossible value 2027-13-07 "
          "(month must be in 1..12)"),
