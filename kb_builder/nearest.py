@@ -45,8 +45,8 @@ def nearest(
         # (counted on the word's distinct pairs: 'data-data-data' repeats its own)
         if len(grams & _bigrams(cl, pairs)) < len(grams) - 3 * limit:
             continue
-        d = _within(low, cl, best_d if best_d <= limit else limit)
-        if d is None or _NUMBERS.findall(c) != numbers:
+        d = distance(low, cl, within=min(best_d, limit))
+        if d > limit or _NUMBERS.findall(c) != numbers:
             continue
         if d < best_d:
             best, best_d = [c], d
@@ -88,31 +88,6 @@ def _bigrams(word: str, pairs: dict[str, frozenset[str]]) -> frozenset[str]:
     if found is None:
         found = pairs[word] = frozenset(word[i : i + 2] for i in range(len(word) - 1))
     return found
-
-
-def _within(a: str, b: str, k: int) -> int | None:
-    """The edit distance of ``a`` and ``b`` (a swap of neighbouring letters counting one, as
-    in ``kb_core.search.spell.distance``) when it is at most ``k``, else None: only a band of
-    the table is filled, and the work stops once no cell of a row is within ``k``."""
-    far = k + 1
-    prev2: list[int] = []
-    prev = [min(j, far) for j in range(len(b) + 1)]
-    for i in range(1, len(a) + 1):
-        cur = [far] * (len(b) + 1)
-        if i <= k:
-            cur[0] = i
-        ca = a[i - 1]
-        lo, hi = max(1, i - k), min(len(b), i + k)
-        for j in range(lo, hi + 1):
-            cb = b[j - 1]
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = min(v, far)
-        if min(cur[lo - 1 : hi + 1]) > k:
-            return None
-        prev2, prev = prev, cur
-    return prev[len(b)] if prev[len(b)] <= k else None
 
 
 class Near:

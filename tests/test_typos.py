@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kb_builder.index.writer import build_index
 from kb_core.search.searcher import Searcher
-from kb_core.search.spell import Vocabulary
+from kb_core.search.spell import Vocabulary, distance
 from tests.test_search import doc, ids
 
 DOCS = [
@@ -188,3 +190,21 @@ def test_a_split_uses_the_vocabulary(
     words = "duck player email protection sign pass"
     path.write_text("".join(f"{w}\t5\n" for w in words.split()), encoding="utf-8")
     assert Vocabulary(path).split(word, frozenset({"in", "the"})) == parts
+
+
+def test_edit_distance_counts_a_swap_as_one() -> None:
+    assert distance("refnud", "refund") == 1
+    assert distance("kitten", "sitting") == 3
+    assert distance("", "abc") == distance("abc", "") == 3
+
+
+_WORDS = st.text("abcd", max_size=8)
+
+
+@given(_WORDS, _WORDS, st.integers(0, 3))
+def test_a_bounded_distance_is_the_distance_or_one_past_its_bound(a: str, b: str, k: int) -> None:
+    """``kb check``'s "did you mean" asks only whether two names are within k edits: the band
+    it fills gives the true distance up to k, and k + 1 for anything further."""
+    full = distance(a, b)
+    assert distance(a, b, within=k) == (full if full <= k else k + 1)
+    assert full == distance(b, a)

@@ -39,17 +39,30 @@ def _swaps(word: str) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
-def distance(a: str, b: str) -> int:
-    """Edit distance counting a swap of two neighbouring letters as one edit."""
+def distance(a: str, b: str, within: int | None = None) -> int:
+    """Edit distance counting a swap of two neighbouring letters as one edit.
+
+    With ``within``, only a band of the table is filled and the work stops once no cell of a
+    row is within it: any distance above ``within`` comes back as ``within + 1``.
+    """
+    k = max(len(a), len(b)) if within is None else within
+    far = k + 1
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    prev = [min(j, far) for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        cur = [far] * (len(b) + 1)
+        if i <= k:
+            cur[0] = i
+        ca = a[i - 1]
+        lo, hi = max(1, i - k), min(len(b), i + k)
+        for j in range(lo, hi + 1):
+            cb = b[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v if v < far else far
+        if within is not None and lo <= hi and min(cur[lo - 1 : hi + 1]) > k:
+            return far
         prev2, prev = prev, cur
     return prev[len(b)]
 
