@@ -97,6 +97,46 @@ def test_header_keyboard_and_one_log_row_per_settled_query(page: Page, portal: P
     assert [r["raw_query"] for r in typed] == ["refnd"]
 
 
+@pytest.mark.parametrize("key", ["/", "s", "f"])
+def test_materials_search_keys_open_our_header_search(page: Page, portal: Portal, key: str) -> None:
+    """Material's keys for its search focus the input it found at load, which ours replaced:
+    they did nothing at all on the portal."""
+    page.goto(portal.url + ARTICLE)
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "api")
+    page.keyboard.press(key)
+    expect(header(page)).to_be_focused()
+    expect(header(page)).to_have_value("")  # the key opens search; it is not typed
+    page.keyboard.type("refnd", delay=40)
+    expect(page.locator("#kb-suggest-header [role=option]").first).to_contain_text("Get a refund")
+    page.keyboard.press("Escape")
+    page.goto(portal.url + "/contact/")
+    subject = page.locator("form [name=subject]")
+    subject.click()
+    subject.press_sequentially(f"a {key} b", delay=40)  # typed in a field, it is a letter
+    expect(subject).to_have_value(f"a {key} b")
+    expect(header(page)).not_to_be_focused()
+
+
+def test_what_is_typed_before_the_api_answers_is_kept(page: Page, portal: Portal) -> None:
+    """The header is Material's until the API answers its first call: letters typed into it
+    meanwhile carry over to ours, which searches them and keeps the focus."""
+
+    held: list[Any] = []  # the API's first answer, held back until the letters are typed
+    page.route(re.compile(r"/api/suggest\?q=(&|$)"), lambda route: held.append(route))
+    page.goto(portal.url + ARTICLE)
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "static")
+    page.locator("[data-md-component=search-query]").click()
+    page.keyboard.type("refnd", delay=40)
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("html")).to_have_attribute("data-kb-search", "api")
+    expect(header(page)).to_be_focused()
+    expect(header(page)).to_have_value("refnd")
+    expect(page.locator("#kb-suggest-header [role=option]").first).to_contain_text("Get a refund")
+    page.keyboard.type("s")
+    expect(header(page)).to_have_value("refnds")
+
+
 def test_header_falls_back_to_material_when_the_api_is_unreachable(
     page: Page, static_portal: Portal
 ) -> None:

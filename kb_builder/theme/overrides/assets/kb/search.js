@@ -306,6 +306,9 @@
 
   /* ---------- the header: Material's input, taken over while the API answers ---------- */
 
+  const SEARCH_KEYS = new Set(["/", "s", "f"]); // Material's keys that open its search
+  const FIELDS = "input, textarea, select";
+
   function initHeader() {
     const original = document.querySelector("[data-md-component=search-query]");
     const toggle = document.getElementById("__search");
@@ -323,7 +326,9 @@
       const list = el("ul", { id: "kb-suggest-header", class: "kb-suggest kb-suggest--header" });
       list.hidden = true;
       const panel = el("div", { class: "kb-header-results" }, status, list);
+      const typing = document.activeElement === original; // the API answered mid-word
       original.replaceWith(input);
+      input.value = original.value; // a clone copies the attribute, not what was typed
       material.hidden = true;
       wrap.append(panel);
       // Material makes its results' scroll box a Tab stop; ours are reached with the arrow
@@ -343,11 +348,29 @@
       });
       input.addEventListener("focus", openOverlay);
       input.addEventListener("input", openOverlay);
+      // Material's keys for its search ("/", "s", "f") focus the input it found at load, the
+      // one replaced here: they open ours instead, and the key is not typed into it.
+      const onKey = (e) => {
+        if (!SEARCH_KEYS.has(e.key) || e.ctrlKey || e.metaKey || e.altKey) return;
+        const t = e.target;
+        const typed = t instanceof HTMLElement && (t.isContentEditable || t.closest(FIELDS));
+        if (typed) return;
+        e.preventDefault();
+        openOverlay();
+        input.focus();
+        input.select();
+      };
+      addEventListener("keydown", onKey);
+      if (typing) {
+        input.focus();
+        input.setSelectionRange(original.selectionStart, original.selectionEnd); // the caret
+        if (input.value) input.dispatchEvent(new Event("input")); // search what is there
+      }
       // The mobile search button and the overlay are labels of the toggle.
       const onToggle = () => (toggle.checked ? input.focus() : box.close());
       toggle.addEventListener("change", onToggle);
       input.form.addEventListener("submit", (e) => e.preventDefault());
-      ours = { input, panel, onToggle };
+      ours = { input, panel, onToggle, onKey };
       document.documentElement.dataset.kbSearch = "api";
     }
 
@@ -355,6 +378,7 @@
     function giveBack(q) {
       if (!ours) return;
       toggle.removeEventListener("change", ours.onToggle);
+      removeEventListener("keydown", ours.onKey); // Material's own keys work again
       ours.panel.remove();
       material.hidden = false;
       wrap.tabIndex = 0;
