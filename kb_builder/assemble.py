@@ -95,6 +95,16 @@ def publish_file(path: Path, data: bytes) -> bool:
     return True
 
 
+def _link_new(src: str, dst: str) -> None:
+    """:func:`_link_in` where nothing is at ``dst`` and its folder exists (an empty site's
+    first build): one ``link`` per file, where asking first cost three failing calls and a
+    ``makedirs`` (2,000 pages: the build's last tenth of a second, nothing else running)."""
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system, or something there after all
+        _link_in(src, dst)
+
+
 def _link_in(src: str, dst: str) -> None:
     try:
         if os.path.samestat(os.stat(src), os.stat(dst)):
@@ -155,12 +165,19 @@ def assemble(
     dest = os.fspath(site_dir) + "/"
     for shard in shard_sites:
         for root, prefix, files in _walk(os.fspath(shard)):
+            made = not fresh  # in an empty site, each folder is made once, before its first file
             for name in files:
                 rp = prefix + name
                 if rp in keep:  # theme assets are in every shard: the first copy stays
                     continue
                 keep.add(rp)
-                _link_in(root + "/" + name, dest + rp)
+                if not made:
+                    os.makedirs(dest + prefix, exist_ok=True)
+                    made = True
+                if fresh:
+                    _link_new(root + "/" + name, dest + rp)
+                else:
+                    _link_in(root + "/" + name, dest + rp)
     for rp, source in plan.images.items():  # the content's images its pages show
         if rp not in keep:  # a theme file at the same path stays
             keep.add(rp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from datetime import date
@@ -315,6 +316,40 @@ def test_two_part_build_equals_one_part_build(
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
     assert 'href="../../cat2/a2/#part"' in page(tmp_path / "two", "cat1/a1/")
+
+
+def test_a_build_into_an_empty_folder_publishes_what_one_over_an_old_site_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty site's first build links its pages in without asking first (a speed path):
+    the same files, byte for byte, as a build that replaces an old site's, and still hard
+    links of the rendered pages, as the incremental builds expect."""
+    from kb_builder import build as build_module
+
+    monkeypatch.setattr(build_module, "SHARD_ABOVE", 1)  # two parts, theme files in both
+    content = tmp_path / "content"
+    _small_kb(content)
+    write(content, "cat1/deep/er/a9.md", "---\ntitle: Deep\naliases: [old/deep/]\n---\nText.\n")
+    old_site = tmp_path / "old" / "public"
+    write(old_site, "index.html", "an old home page")
+    write(old_site, "gone/index.html", "a page no longer published")
+    for out in ("empty", "old"):
+        build_site(content, SiteConfig(), tmp_path / out, today=TODAY, workers=2)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
+
+    empty, old = files(tmp_path / "empty" / "public"), files(tmp_path / "old" / "public")
+    assert "gone/index.html" not in old and "old/deep/index.html" in empty
+    assert sorted(empty) == sorted(old)
+    assert [k for k in empty if empty[k] != old[k]] == []
+    work = tmp_path / "empty" / ".work" / "public"
+    for rel in ("cat1/deep/er/a9/index.html", "assets/kb/kb.css"):
+        published = (tmp_path / "empty" / "public" / rel).stat()
+        rendered = [p / "site" / rel for p in work.glob("part-*") if (p / "site" / rel).exists()]
+        assert any(os.path.samestat(published, p.stat()) for p in rendered)
 
 
 def _small_kb(content: Path) -> None:
