@@ -36,6 +36,7 @@ from kb_builder.index.documents import (
     to_index_doc,
     update_indexes,
 )
+from kb_builder.index.documents import warm_up as warm_up_index
 from kb_builder.index.fields import IndexDoc
 from kb_builder.languages import withhold_translations
 from kb_builder.load import load_and_check
@@ -118,12 +119,13 @@ def build_site(
     salt = f"{code_digest()} {content_dir.as_posix()}"
     # The workers fork now, before the content is loaded: each would otherwise carry a copy
     # of the whole knowledge base (the memory of a 10,000-article build). Those that render
-    # import MkDocs themselves, in parallel, while this process loads the content.
+    # import MkDocs themselves, in parallel, while this process loads the content; the index
+    # worker imports what it writes with (numpy, Whoosh's writer), which this one never needs.
     with (
         ProcessPoolExecutor(max_workers=1, mp_context=_FORK) as index_pool,
         ProcessPoolExecutor(max_workers=workers, mp_context=_FORK, initializer=warm_up) as pool,
     ):
-        index_pool.submit(os.getpid)
+        index_pool.submit(warm_up_index)
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
         parse_ahead(content_dir, config, content_cache, index_pool.submit)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write
 
 HEAVY = ("flask", "numpy", "onnxruntime", "mkdocs", "sqlalchemy", "tokenizers")
 # kb check's FAQ check matches questions to headings with search's own stemmer (whoosh.lang);
@@ -60,3 +61,28 @@ def test_kb_serve_without_the_server_extra_says_what_to_install() -> None:
     )
     assert "pip install 'kb-portal[server]'" in run.stderr
     assert "'kb serve' needs the server extra (flask is not installed)" in run.stderr
+
+
+def test_kb_builds_main_process_leaves_the_index_and_pages_to_its_workers(tmp_path: Path) -> None:
+    """`kb build`'s main process loads, checks, plans and publishes: numpy, Whoosh's writer and
+    the sentence model are the index worker's, MkDocs the render workers'. Kept out of the
+    main process, they cost the build no time before its workers start."""
+    content = tmp_path / "content"
+    for i in range(3):
+        write(content, f"help/a{i}.md", f"---\ntitle: Article {i}\n---\nText {i}.\n\n## Part\n")
+    (tmp_path / "site_config.yml").write_text("site: {name: Help}\n", encoding="utf-8")
+    out = tmp_path / "build"
+    loaded = modules_after(
+        "build",
+        "-q",
+        "--content",
+        str(content),
+        "--config",
+        str(tmp_path / "site_config.yml"),
+        "--output",
+        str(out),
+    )
+    assert "kb_builder.build" in loaded and (out / "index" / "public").is_dir()
+    assert (out / "public" / "help" / "a2" / "index.html").is_file()
+    workers = ("whoosh.index", "whoosh.writing", "kb_builder.index.writer", "kb_core.semantic")
+    assert not [m for m in (*HEAVY, *workers) if m in loaded]

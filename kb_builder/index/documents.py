@@ -2,6 +2,11 @@
 
 A document is computed again only when its article changed, and an index is written again only
 when one of its documents (or the search code) changed: the cache lives in ``build/.work``.
+
+The build's main process makes the documents; the index worker writes the indexes and encodes
+the titles. What only the worker needs (numpy, Whoosh's writer, the sentence model) is imported
+by the functions that need it: the main process starts its workers sooner without them, and the
+worker imports them while the main process is still loading the content (:func:`warm_up`).
 """
 
 from __future__ import annotations
@@ -12,16 +17,18 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.buildcache import Cache, digest, release_memory
 from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
-from kb_builder.index.writer import Vectors, build_index, link_tree, patch_index
 from kb_core.errors import BuildError
-from kb_core.semantic import DIMENSIONS, forget_encoder
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kb_builder.index.writer import Vectors
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +39,13 @@ VECTORS_CACHE = "title-vectors.cache"
 # largest moment (all the documents and section vectors) would otherwise meet the encoding
 # process's and the renderers' (cpp-docs, 9,746 articles: 947 -> 1,032 MB summed at the peak).
 OVERLAP_MAX = 3000
+
+
+def warm_up() -> None:
+    """Import what writing the indexes and encoding the titles need: run by the index worker
+    as it starts, while the build's main process loads the content."""
+    import kb_builder.index.writer  # noqa: F401  (numpy, Whoosh's writer)
+    import kb_core.semantic  # noqa: F401
 
 
 def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
@@ -173,6 +187,10 @@ def titles_encoded() -> None:
 def title_vectors(docs: list[IndexDoc], cache: Cache) -> np.ndarray:
     """Each article's :func:`meaning_text` as a sentence vector (:mod:`kb_core.semantic`),
     encoding only the texts ``cache`` does not hold: a few milliseconds each."""
+    import numpy as np
+
+    from kb_core.semantic import DIMENSIONS
+
     texts = [meaning_text(doc) for doc in docs]
     encode_missing(texts, cache)
     out = np.zeros((len(docs), DIMENSIONS), dtype=np.float32)
@@ -189,19 +207,23 @@ def encode_missing(texts: Iterable[str], cache: Cache) -> None:
     todo = [t for t in dict.fromkeys(texts) if _cached_vector(cache, t) is None]
     if todo:
         for text, vector in zip(todo, encoder().encode(todo), strict=True):
-            cache.put(text, MODEL_NAME, vector.astype(np.float16))
+            cache.put(text, MODEL_NAME, vector.astype("float16"))
 
 
 def let_model_go() -> None:
     """Free the sentence model and hand its memory back to the system: an index worker
     done encoding has documents and indexes to hold next."""
+    from kb_core.semantic import forget_encoder
+
     forget_encoder()
     gc.collect()
     release_memory()
 
 
 def _cached_vector(cache: Cache, text: str) -> np.ndarray | None:
-    from kb_core.semantic import MODEL_NAME
+    import numpy as np
+
+    from kb_core.semantic import DIMENSIONS, MODEL_NAME
 
     found = cache.get(text, MODEL_NAME)
     return found if isinstance(found, np.ndarray) and found.shape == (DIMENSIONS,) else None
@@ -228,6 +250,8 @@ def update_index(
     Returns the key of what the index holds, and what was done: "unchanged", "updated" or
     "rebuilt". Raises what :func:`~kb_builder.index.writer.build_index` raises.
     """
+    from kb_builder.index.writer import build_index, patch_index
+
     digests = list(keys) if keys is not None else [digest(d) for d in docs]
     semantic = vectors is not None
     key = digest((salt, language, semantic, digests))
@@ -269,6 +293,8 @@ def copy_index(src: Path, dst: Path, key: str, stamp: Path) -> None:
 
     The copy is made of hard links: index files are replaced, never rewritten.
     """
+    from kb_builder.index.writer import link_tree
+
     key = "copy:" + key
     if dst.is_dir() and _read(stamp) == key:
         return
