@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from kb_cli.main import common_options
+from kb_core.errors import did_you_mean
 
 _WELCOME = """---
 title: Welcome
@@ -60,22 +61,69 @@ def make_categories(content_dir: Path, category: str) -> list[Path]:
     return made
 
 
+def categories(content_dir: Path) -> list[str]:
+    """The category folders under ``content_dir`` (those with a ``_category.yml``), as paths."""
+    found = (p.parent.relative_to(content_dir) for p in content_dir.rglob("_category.yml"))
+    return sorted(f.as_posix() for f in found if f.parts)
+
+
+def new_category_slip(content_dir: Path, category: str) -> str | None:
+    """What is wrong when ``category`` would make a folder one slip away from a folder beside
+    it ('getting-strated' next to 'getting-started'): a typo would start a category of one
+    article. None when every folder exists or none is that near."""
+    from kb_builder.nearest import nearest
+
+    folder = content_dir
+    for part in Path(category).parts:
+        if not (folder / part).is_dir():
+            siblings = [d.name for d in folder.iterdir() if d.is_dir()] if folder.is_dir() else []
+            near = nearest(part, siblings)
+            if near is None:
+                return None
+            made = folder / part
+            return (
+                f"'{made.relative_to(content_dir).as_posix()}' would be a new category"
+                f"{did_you_mean(near)} (to make it anyway, create its folder first: "
+                f"mkdir {shlex.quote(str(made))})"
+            )
+        folder = folder / part
+    return None
+
+
 @click.command()
 @common_options
 @click.argument("title")
-@click.option("--category", required=True, help="Category folder, e.g. billing or billing/plans.")
+@click.option(
+    "--category",
+    default=None,
+    help="Category folder, e.g. billing or billing/plans (a new one is made with its folders).",
+)
 @click.option("--id", "article_id", default=None, help="Stable id (default: from the title).")
 def new(
-    content_dir: Path, config_path: Path | None, title: str, category: str, article_id: str | None
+    content_dir: Path,
+    config_path: Path | None,
+    title: str,
+    category: str | None,
+    article_id: str | None,
 ) -> None:
     """Create a draft article from the template (built once it is 'visibility: public')."""
     from kb_builder.articles import slug_for
     from kb_builder.template import TEMPLATE
 
+    if category is None:
+        have = categories(content_dir)
+        listed = f"one of: {', '.join(have)}; or" if have else "for example billing, or"
+        raise click.UsageError(
+            f"Missing option '--category': the article's folder, {listed} a new name "
+            "to make that category."
+        )
     if ".." in Path(category).parts or Path(category).is_absolute():
         raise click.BadParameter(
             "must be a folder inside the content folder", param_hint="--category"
         )
+    slip = new_category_slip(content_dir, category)
+    if slip:
+        raise click.BadParameter(slip, param_hint="--category")
     slug = slug_for(title)
     target = content_dir / category / f"{slug}.md"
     if target.exists():

@@ -261,3 +261,27 @@ def test_check_says_what_a_broken_link_anchor_or_id_probably_meant(
         f"{ARTICLE}:10: error: broken link: ../refunds.md",  # nothing near: nothing guessed
         "6 error(s), 0 warning(s)",
     ]
+
+
+def test_new_names_the_categories_and_refuses_a_slip_of_one(
+    acme: tuple[Path, dict[str, str]],
+) -> None:
+    """Without --category, kb new lists the folders to choose from; a name one slip away from
+    a folder beside it ('getting-strated') would start a category of one article, so it is
+    refused with the name it probably meant, and made once its folder exists."""
+    root, env = acme
+    bare = kb(root, env, "new", "Export reports")
+    assert bare.returncode == 2
+    assert "Missing option '--category': the article's folder, one of: getting-started;" in (
+        bare.stderr
+    )
+    slip = kb(root, env, "new", "Export reports", "--category", "getting-strated")
+    assert slip.returncode == 2
+    assert "'getting-strated' would be a new category; did you mean 'getting-started'?" in (
+        slip.stderr
+    )
+    assert not (root / "content" / "getting-strated").exists()
+    (root / "content" / "getting-strated").mkdir()  # meant after all: its folder says so
+    assert kb(root, env, "new", "Export reports", "--category", "getting-strated").returncode == 0
+    fresh = kb(root, env, "new", "Plan limits", "--category", "billing/plans")
+    assert fresh.returncode == 0, fresh.stderr  # a name near no folder is a new category
