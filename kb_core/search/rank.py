@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +63,8 @@ HEADING_MIN_WORDS = 2
 # and BM25F reads all its headings as one long field, so a heading saying nearly the whole
 # query counted for little against a short article sharing two of its words. The share adds
 # HEADING_WORDS to the lexical score and, when meaning reorders the candidates,
-# HEADING_MEANING to the fused one (where a lexical score counts for 1 - SEMANTIC_WEIGHT).
+# HEADING_MEANING to the fused one (where a lexical score counts for 1 - SEMANTIC_WEIGHT;
+# of the RERANK_DEPTH lexical candidates).
 # Whether the ranking is unsure (SEMANTIC_GATE) is judged without it: the heading reorders
 # what the words found, and must not keep meaning from looking. Chosen on the training sets
 # (stackfaq group 0, bench/queries/search_train, typos_train, answers_train, search_train2,
@@ -235,34 +235,29 @@ class Ranker:
         stored = {d: reader.stored_fields(d) for d, _ in top}
         said = self.planner.said(query)
         shares = search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
-        headed: dict[int, float] = {}  # each candidate's share said by a heading
-
-        def heading(d: int) -> float:
-            if d not in headed:
-                if d not in stored:
-                    stored[d] = reader.stored_fields(d)
-                headed[d] = _heading_share(stored[d], finder, shares)
-            return headed[d]
-
+        # the share of the query a heading says, of the lexical candidates (whose stored
+        # fields are read anyway: those meaning adds from deeper count 0, as reading theirs
+        # cost 1 ms a search at cpp-docs and changed no training query)
+        headed = {d: _heading_share(stored[d], finder, shares) for d, _ in top}
         plain = sorted(
             ((s + _proximity(stored[d], finder, said, self.planner), d) for d, s in top),
             reverse=True,
         )
-        ranked = sorted(((s + HEADING_WORDS * heading(d), d) for s, d in plain), reverse=True)
+        ranked = sorted(((s + HEADING_WORDS * headed[d], d) for s, d in plain), reverse=True)
         lexical = [s for s, _ in plain[:2]]  # by words, for the answer card
         vector = None  # the query's vector, once meaning has reordered the ranking
         encoded = None  # the query's vector, encoded to ask meaning whether it is sure
         anchors: dict[int, str] = {}  # the section meaning points at, by document
         if self._unsure(words, plain, reorder_from) or self._meaning_only(words, ranked):
             vector = encoder().encode_one(read_as)
-            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words, heading)
+            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words, headed)
         elif self._may_lead(words, ranked, reorder_from):
             encoded = encoder().encode_one(read_as)
             pool = self._pool(ranked, scores)
             if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
                 meant: dict[int, str] = {}
                 reordered = self._by_meaning(
-                    encoded, ranked, scores, allowed, meant, words, heading, pool
+                    encoded, ranked, scores, allowed, meant, words, headed, pool
                 )
                 if reordered[0][1] != ranked[0][1]:
                     vector, ranked = encoded, reordered
@@ -429,15 +424,16 @@ class Ranker:
         allowed: set[int] | None,
         anchors: dict[int, str],
         words: int,
-        heading: Callable[[int], float],
+        headed: dict[int, float],
         pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
         it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
         sections are nearest ``query``, reordered by fusing each score with the cosines of the
         query and the article's title and keywords and its best section (weighed by the
-        query's ``words``); ties keep the lexical order. ``anchors`` gets, for each candidate
-        whose best section is not its lead, that section's anchor."""
+        query's ``words``) and the share of the query one of its headings says (``headed``, by
+        document; 0 when absent); ties keep the lexical order. ``anchors`` gets, for each
+        candidate whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
         pool = list(pool) if pool is not None else self._pool(ranked, scores)
         sections = self.meanings.sections
@@ -476,7 +472,7 @@ class Ranker:
                 (1 - SEMANTIC_WEIGHT) * s / top
                 + SEMANTIC_WEIGHT * c
                 + section_weight * n
-                + HEADING_MEANING * heading(d),
+                + HEADING_MEANING * headed.get(d, 0.0),
                 -k,
                 d,
             )
