@@ -16,6 +16,7 @@ from kb_builder.index.writer import build_index
 from kb_core.config import load_config
 from kb_core.search import answer as search_answer
 from kb_core.search import answer_type
+from kb_core.search import rank as search_rank
 from kb_core.search.answer import how_to, question_like
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import Meanings, Sections
@@ -144,15 +145,22 @@ def test_the_example_gives_no_card_when_unsure_of_the_article(
 ) -> None:
     """Words barely rank a rival (codes not working) above the 2-step verification article,
     whose backup-codes section meaning finds nearer: no card, whatever its score, where the
-    card would quote the rival. The refund card stays."""
-    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # any card at all
+    card would quote the rival. The refund card stays. (With section evidence, the heading
+    "Save your backup codes" now ranks the right article first, with the right card: the
+    ranking by words and meaning alone is kept here to test the gate.)"""
     question = "how many backup codes do I get for two-step verification?"
     with Searcher(example_build[0] / "index" / "public") as s:
+        found = s.search(question)
+        monkeypatch.setattr(search_rank, "HEADING_WORDS", 0.0)
+        monkeypatch.setattr(search_rank, "HEADING_MEANING", 0.0)
+        monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # any card at all
         unsure = s.search(question)
         monkeypatch.setattr(search_answer, "LEXICAL_CLOSE", 2.0)  # never close: no gate
         ungated = s.search(question)
         monkeypatch.undo()
         refund = s.search("how do I get a refund")
+    assert found.results[0].id == "two-step-verification"
+    assert found.answer is not None and found.answer.anchor == "save-your-backup-codes"
     assert unsure.answered and unsure.results and unsure.answer is None
     assert unsure.results[0].id != "two-step-verification"
     assert "two-step-verification" in {h.id for h in unsure.results[1:3]}

@@ -554,3 +554,79 @@ def test_sort_and_kind_are_filler_only_before_of() -> None:
     assert planner.plan("sort by date").words == ["sort", "by", "date"]
     assert planner.plan("what kind of data is kept").words == ["what", "data", "is", "kept"]
     assert planner.plan("export is sort of slow").words == ["export", "is", "slow"]
+
+
+HEADED_DOCS = [
+    doc(
+        "troubleshooting",
+        "Troubleshooting the tracking script",
+        "Check these first when numbers look wrong. Clear the cache after every change, "
+        "check the consent banner and the Content Security Policy, and look for the script "
+        "in the browser's developer tools.",
+        sections=(
+            Section("no-data", "No data recorded yet", "Check that the snippet is on the page."),
+            Section("cache", "Have you cleared your cache?", "Clear it after every change."),
+            Section("consent", "Is the script behind a consent banner?", "Load it first."),
+            Section(
+                "migrated",
+                "Stats stopped after migrating or cloning your WordPress site",
+                "Connect the plugin again: its token belongs to the old site.",
+            ),
+            Section("policy", "Does your site use a Content Security Policy?", "Allow it."),
+            Section("tools", "Check for the script in developer tools", "Open the console."),
+        ),
+    ),
+    doc(
+        "delete-site-data",
+        "Delete your data",
+        "Deleting a site removes its stats for good. Export the stats first if you need them.",
+    ),
+    doc(
+        "export-stats",
+        "Export your data",
+        "Download the stats of a site as CSV files, for any period.",
+    ),
+    *(
+        doc(f"{topic}-report", f"The {topic} report", f"Which {topic} sent visitors to your site.")
+        for topic in ("referrers", "countries", "devices", "pages", "campaigns", "goals")
+    ),
+    doc(
+        "custom-properties",
+        "Custom properties",
+        "Attach custom properties to events and pageviews, then filter by them.",
+    ),
+    doc(
+        "events",
+        "Custom events",
+        "Send custom events from your site.",
+        sections=(
+            Section("props", "Custom properties for events", "Add properties to an event."),
+            Section("goals", "Event goals", "Count an event as a goal."),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("meaning", [False, True])
+def test_a_heading_saying_most_of_the_query_ranks_its_article_first(
+    tmp_path: Path, meaning: bool
+) -> None:
+    """A long page whose one section heading says most of a question (not word for word:
+    "moved" is not "migrating") ranks over short articles sharing fewer of its words in
+    their titles, by words alone and when meaning reorders the candidates; a title holding
+    the words keeps its article first."""
+    from kb_builder.buildcache import Cache
+    from kb_builder.index.documents import title_vectors
+
+    docs = list(HEADED_DOCS)
+    vectors = title_vectors(docs, Cache(None, "")) if meaning else None
+    build_index(docs, tmp_path / "ix", vectors=vectors)
+    with Searcher(tmp_path / "ix") as s:
+        for query in (
+            "stats stopped after i moved my wordpress site",
+            "my stats stopped when i moved the wordpress site",
+        ):
+            best = s.search(query).results[0]
+            assert (best.id, best.anchor) == ("troubleshooting", "migrated"), query
+        assert ids(s, "custom properties")[0] == "custom-properties"
+        assert ids(s, "delete your data")[0] == "delete-site-data"

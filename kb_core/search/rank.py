@@ -56,6 +56,27 @@ KEYWORD_PHRASE = 2.0
 # the headings field, and the rerank by meaning could put another article first.
 HEADING_PHRASE = KEYWORD_PHRASE
 HEADING_MIN_WORDS = 2
+# Section evidence: the share of the query (each typed word weighed by its idf) that one of an
+# article's section headings says and its title does not, for a heading holding
+# HEADING_MATCH_MIN typed words or more. A long FAQ or troubleshooting page answers many
+# questions, one a heading ("Stats stopped after migrating or cloning your WordPress site"),
+# and BM25F reads all its headings as one long field, so a heading saying nearly the whole
+# query counted for little against a short article sharing two of its words. The share adds
+# HEADING_WORDS to the lexical score and, when meaning reorders the candidates,
+# HEADING_MEANING to the fused one (where a lexical score counts for 1 - SEMANTIC_WEIGHT;
+# of the RERANK_DEPTH lexical candidates).
+# Whether the ranking is unsure (SEMANTIC_GATE) is judged without it: the heading reorders
+# what the words found, and must not keep meaning from looking. Chosen on the training sets
+# (stackfaq group 0, bench/queries/search_train, typos_train, answers_train, search_train2,
+# the example's). Words the article's title holds count nothing here (the title scores
+# them already), or a page with a heading "Custom properties for events" would gain on the
+# article titled "Custom properties"; two-word queries get nothing: tried, they lost
+# "sites api" to a page with a heading of those words, and a heading they say word for
+# word gets HEADING_PHRASE.
+HEADING_MATCH_MIN = 2
+HEADING_MATCH_QUERY = 3  # typed words: a two-word query's heading is a phrase (HEADING_PHRASE)
+HEADING_WORDS = 1.0
+HEADING_MEANING = 0.2
 SECTION_SCAN_CHARS = 4_000  # of section text read to find the section a hit should open at
 # BM25's idf flattened: a word common across the knowledge base ("gmail", "invoice") still
 # says which articles are about it. 1.0 is plain BM25.
@@ -213,23 +234,31 @@ class Ranker:
         finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
         stored = {d: reader.stored_fields(d) for d, _ in top}
         said = self.planner.said(query)
-        ranked = sorted(
+        shares = search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
+        # the share of the query a heading says, of the lexical candidates (whose stored
+        # fields are read anyway: those meaning adds from deeper count 0, as reading theirs
+        # cost 1 ms a search at cpp-docs and changed no training query)
+        headed = {d: _heading_share(stored[d], finder, shares) for d, _ in top}
+        plain = sorted(
             ((s + _proximity(stored[d], finder, said, self.planner), d) for d, s in top),
             reverse=True,
         )
-        lexical = [s for s, _ in ranked[:2]]  # by words, for the answer card
+        ranked = sorted(((s + HEADING_WORDS * headed[d], d) for s, d in plain), reverse=True)
+        lexical = [s for s, _ in plain[:2]]  # by words, for the answer card
         vector = None  # the query's vector, once meaning has reordered the ranking
         encoded = None  # the query's vector, encoded to ask meaning whether it is sure
         anchors: dict[int, str] = {}  # the section meaning points at, by document
-        if self._unsure(words, ranked, reorder_from) or self._meaning_only(words, ranked):
+        if self._unsure(words, plain, reorder_from) or self._meaning_only(words, ranked):
             vector = encoder().encode_one(read_as)
-            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words)
+            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words, headed)
         elif self._may_lead(words, ranked, reorder_from):
             encoded = encoder().encode_one(read_as)
             pool = self._pool(ranked, scores)
             if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
                 meant: dict[int, str] = {}
-                reordered = self._by_meaning(encoded, ranked, scores, allowed, meant, words, pool)
+                reordered = self._by_meaning(
+                    encoded, ranked, scores, allowed, meant, words, headed, pool
+                )
                 if reordered[0][1] != ranked[0][1]:
                     vector, ranked = encoded, reordered
                     anchors.update(meant)
@@ -395,14 +424,16 @@ class Ranker:
         allowed: set[int] | None,
         anchors: dict[int, str],
         words: int,
+        headed: dict[int, float],
         pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
         it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
         sections are nearest ``query``, reordered by fusing each score with the cosines of the
         query and the article's title and keywords and its best section (weighed by the
-        query's ``words``); ties keep the lexical order. ``anchors`` gets, for each candidate
-        whose best section is not its lead, that section's anchor."""
+        query's ``words``) and the share of the query one of its headings says (``headed``, by
+        document; 0 when absent); ties keep the lexical order. ``anchors`` gets, for each
+        candidate whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
         pool = list(pool) if pool is not None else self._pool(ranked, scores)
         sections = self.meanings.sections
@@ -438,7 +469,10 @@ class Ranker:
         )
         fused = [
             (
-                (1 - SEMANTIC_WEIGHT) * s / top + SEMANTIC_WEIGHT * c + section_weight * n,
+                (1 - SEMANTIC_WEIGHT) * s / top
+                + SEMANTIC_WEIGHT * c
+                + section_weight * n
+                + HEADING_MEANING * headed.get(d, 0.0),
                 -k,
                 d,
             )
@@ -589,6 +623,23 @@ def _proximity(
         + KEYWORD_PHRASE * keywords
         + (HEADING_PHRASE if _says_heading(fields, text, planner) else 0.0)
     )
+
+
+def _heading_share(fields: dict[str, Any], finder: WordFinder, shares: list[float]) -> float:
+    """The share of the query (``shares``: each typed clause's idf share) that the article's
+    section heading saying most of it says and its title does not, counting only headings
+    holding HEADING_MATCH_MIN typed clauses or more; 0 for a query of fewer than
+    HEADING_MATCH_QUERY typed clauses."""
+    sections = fields.get("sections") or ()
+    if len(shares) < HEADING_MATCH_QUERY or not sections:
+        return 0.0
+    typed = range(len(shares))
+    titled = finder.clauses_in(fields.get("title", ""))
+    best = 0.0
+    for found in finder.clauses_in_each([h for _, h, _ in sections], typed):
+        if len(found) >= HEADING_MATCH_MIN:
+            best = max(best, sum(shares[i] for i in found - titled))
+    return best
 
 
 def _says_heading(fields: dict[str, Any], text: str, planner: QueryPlanner) -> bool:

@@ -6,8 +6,9 @@ One Whoosh document per article. Ranking is BM25F over separately weighted field
 keywords, headings, summary, body, category), plus the title on its own, with stemming, stop
 words and question boilerplate removed; a phrase bonus when neighbouring query words appear
 together in the title or summary, or when the query says one of an article's keywords or
-section headings word for word; synonyms applied at query time; spelling correction only for
-words the index has never seen, and only when the correction looks like a typo. A hit opens
+section headings word for word, and a bonus by the share of the query one section heading
+says; synonyms applied at query time; spelling correction only for words the index has never
+seen, and only when the correction looks like a typo. A hit opens
 at the section that matched the words its title lacks (``url#anchor``), chosen when results
 are shown: one result per article by construction. Prefix matching is for
 :meth:`Searcher.suggest` only.
