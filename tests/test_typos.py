@@ -208,3 +208,27 @@ def test_a_bounded_distance_is_the_distance_or_one_past_its_bound(a: str, b: str
     full = distance(a, b)
     assert distance(a, b, within=k) == (full if full <= k else k + 1)
     assert full == distance(b, a)
+
+
+def test_a_joined_word_some_articles_have_is_looked_for_apart_where_many_write_it(
+    tmp_path: Path,
+) -> None:
+    # "filedownloads" is in three script names; "file downloads" in the article about them
+    # and in many others: more articles than RARE_JOINED have the joined word, and still far
+    # fewer than write it apart
+    scripts = [
+        doc(f"script-{i}", f"Script variant {i}", "Load script.filedownloads.js for tracking.")
+        for i in range(3)
+    ]
+    apart = [
+        doc(f"export-{i}", f"Export {i}", f"Each file {i} downloads as a CSV, with tracking.")
+        for i in range(9)
+    ]
+    about = doc(
+        "file-downloads-tracking",
+        "File downloads tracking",
+        "Count the file downloads of your site: which file, how many downloads.",
+    )
+    build_index([*scripts, *apart, about], tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as searcher:
+        assert ids(searcher, "filedownloads tracking")[0] == "file-downloads-tracking"
