@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.search.searcher import Searcher
 from kb_core.search.spell import Vocabulary, distance
@@ -232,3 +233,30 @@ def test_a_joined_word_some_articles_have_is_looked_for_apart_where_many_write_i
     build_index([*scripts, *apart, about], tmp_path / "ix")
     with Searcher(tmp_path / "ix") as searcher:
         assert ids(searcher, "filedownloads tracking")[0] == "file-downloads-tracking"
+
+
+def test_a_corrected_query_earns_the_phrase_bonus_of_its_corrected_words(tmp_path: Path) -> None:
+    # the heading "Fingerprinting protection" is said word for word by the query as corrected,
+    # as it would be by the query typed right
+    docs = [
+        doc(
+            "tracking-protections",
+            "Web tracking protections",
+            "We block trackers.",
+            sections=(
+                Section("fingerprinting", "Fingerprinting protection", "We limit what sites see."),
+            ),
+        ),
+        doc(
+            "browsing-privacy",
+            "Protection from fingerprinting",
+            "Fingerprinting is tracking by your device. Our protection against fingerprinting "
+            "and protection against trackers keep fingerprinting away.",
+        ),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as searcher:
+        assert ids(searcher, "fingerprinting protection")[0] == "tracking-protections"
+        resp = searcher.search("fingerprinting protecton")
+        assert resp.did_you_mean == "fingerprinting protection"
+        assert [r.id for r in resp.results][0] == "tracking-protections"

@@ -233,7 +233,9 @@ class Ranker:
         terms = self.planner.word_terms
         finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
         stored = {d: reader.stored_fields(d) for d, _ in top}
-        said = self.planner.said(query)
+        # the phrases the query says as corrected: "fingerprinting protecton" says the heading
+        # "Fingerprinting protection" as the query typed right would
+        said = self.planner.said(read_as)
         shares = search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
         # the share of the query a heading says, of the lexical candidates (whose stored
         # fields are read anyway: those meaning adds from deeper count 0, as reading theirs
