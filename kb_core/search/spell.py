@@ -208,14 +208,20 @@ def split_joined(
             continue
         known = sum(min(map(frequency, alt)) for alt in clause.alternatives)
         parts = vocabulary.split(word, stop_words)
-        content = parts and not any(p in stop_words for p in parts)
+        if not parts:
+            continue
+        content = not any(p in stop_words for p in parts)
         if known > RARE_JOINED and not content:
             continue  # a common word is not cut at a stop word ("online" is not "on line")
+        found = [(min(map(frequency, alt)), alt) for alt in planner.phrase(parts)]
+        if known and not any(
+            len(alt) > 1 and apart >= APART_OVER_JOINED * known for apart, alt in found
+        ):
+            continue  # checked first: wordfreq's tables take a third of a second to load
         if content and planner.analyzer.language == "en" and _real_word(word):
             continue  # "timecard" is a word the articles lack, not "time card"
-        if parts and any(p in stop_words for p in parts) and vocabulary.nearest(word):
+        if not content and vocabulary.nearest(word):
             continue  # "signin" is "signing" when the articles say that, not "sign"
-        found = [(min(map(frequency, alt)), alt) for alt in planner.phrase(parts or ())]
         if not known and any(apart for apart, _ in found):
             clause.alternatives = [alt for apart, alt in found if apart]
         elif known:
