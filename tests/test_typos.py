@@ -260,3 +260,19 @@ def test_a_corrected_query_earns_the_phrase_bonus_of_its_corrected_words(tmp_pat
         resp = searcher.search("fingerprinting protecton")
         assert resp.did_you_mean == "fingerprinting protection"
         assert [r.id for r in resp.results][0] == "tracking-protections"
+
+
+def test_a_joined_word_whose_words_no_article_has_together_finds_each_word(
+    tmp_path: Path,
+) -> None:
+    # "shortdomain": "short" and "domain" are index words, but no article has both ("a
+    # shorter domain name"): the word finds the articles "short domain" typed apart finds
+    docs = [
+        doc("short-domain", "A shorter domain name", "Our domain is ddg.gg, two letters less."),
+        doc("short-links", "Short links", "Share a short link to a search."),
+        doc("other", "Other settings", "Choose a theme."),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as searcher:
+        assert set(ids(searcher, "short domain")) == {"short-domain", "short-links"}
+        assert set(ids(searcher, "shortdomain")) == {"short-domain", "short-links"}

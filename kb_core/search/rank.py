@@ -501,15 +501,13 @@ class Ranker:
                 term = clause.alternatives[0][0]
                 part = self._term(reader, term, boost, total_docs, frequency)
             else:  # the clause counts its best alternative; a phrase needs all its words
-                part = Scores.best_of(
-                    total_docs,
-                    (
-                        Scores.all_of(
-                            [self._term(reader, t, boost, total_docs, frequency) for t in alt]
-                        )
-                        for alt in clause.alternatives
-                    ),
-                )
+                terms = [
+                    [self._term(reader, t, boost, total_docs, frequency) for t in alt]
+                    for alt in clause.alternatives
+                ]
+                part = Scores.best_of(total_docs, (Scores.all_of(alt) for alt in terms))
+                if not len(part):  # "shortdomain": no article says both, so each word alone
+                    part = Scores.best_of(total_docs, (t for alt in terms for t in alt))
             if covered is not None:
                 covered.append(part)
             scores.add(part)
