@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.search.searcher import Searcher
 from kb_core.search.spell import Vocabulary, distance
@@ -208,3 +209,70 @@ def test_a_bounded_distance_is_the_distance_or_one_past_its_bound(a: str, b: str
     full = distance(a, b)
     assert distance(a, b, within=k) == (full if full <= k else k + 1)
     assert full == distance(b, a)
+
+
+def test_a_joined_word_some_articles_have_is_looked_for_apart_where_many_write_it(
+    tmp_path: Path,
+) -> None:
+    # "filedownloads" is in three script names; "file downloads" in the article about them
+    # and in many others: more articles than RARE_JOINED have the joined word, and still far
+    # fewer than write it apart
+    scripts = [
+        doc(f"script-{i}", f"Script variant {i}", "Load script.filedownloads.js for tracking.")
+        for i in range(3)
+    ]
+    apart = [
+        doc(f"export-{i}", f"Export {i}", f"Each file {i} downloads as a CSV, with tracking.")
+        for i in range(9)
+    ]
+    about = doc(
+        "file-downloads-tracking",
+        "File downloads tracking",
+        "Count the file downloads of your site: which file, how many downloads.",
+    )
+    build_index([*scripts, *apart, about], tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as searcher:
+        assert ids(searcher, "filedownloads tracking")[0] == "file-downloads-tracking"
+
+
+def test_a_corrected_query_earns_the_phrase_bonus_of_its_corrected_words(tmp_path: Path) -> None:
+    # the heading "Fingerprinting protection" is said word for word by the query as corrected,
+    # as it would be by the query typed right
+    docs = [
+        doc(
+            "tracking-protections",
+            "Web tracking protections",
+            "We block trackers.",
+            sections=(
+                Section("fingerprinting", "Fingerprinting protection", "We limit what sites see."),
+            ),
+        ),
+        doc(
+            "browsing-privacy",
+            "Protection from fingerprinting",
+            "Fingerprinting is tracking by your device. Our protection against fingerprinting "
+            "and protection against trackers keep fingerprinting away.",
+        ),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as searcher:
+        assert ids(searcher, "fingerprinting protection")[0] == "tracking-protections"
+        resp = searcher.search("fingerprinting protecton")
+        assert resp.did_you_mean == "fingerprinting protection"
+        assert [r.id for r in resp.results][0] == "tracking-protections"
+
+
+def test_a_joined_word_whose_words_no_article_has_together_finds_each_word(
+    tmp_path: Path,
+) -> None:
+    # "shortdomain": "short" and "domain" are index words, but no article has both ("a
+    # shorter domain name"): the word finds the articles "short domain" typed apart finds
+    docs = [
+        doc("short-domain", "A shorter domain name", "Our domain is ddg.gg, two letters less."),
+        doc("short-links", "Short links", "Share a short link to a search."),
+        doc("other", "Other settings", "Choose a theme."),
+    ]
+    build_index(docs, tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as searcher:
+        assert set(ids(searcher, "short domain")) == {"short-domain", "short-links"}
+        assert set(ids(searcher, "shortdomain")) == {"short-domain", "short-links"}

@@ -233,7 +233,9 @@ class Ranker:
         terms = self.planner.word_terms
         finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
         stored = {d: reader.stored_fields(d) for d, _ in top}
-        said = self.planner.said(query)
+        # the phrases the query says as corrected: "fingerprinting protecton" says the heading
+        # "Fingerprinting protection" as the query typed right would
+        said = self.planner.said(read_as)
         shares = search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
         # the share of the query a heading says, of the lexical candidates (whose stored
         # fields are read anyway: those meaning adds from deeper count 0, as reading theirs
@@ -499,15 +501,13 @@ class Ranker:
                 term = clause.alternatives[0][0]
                 part = self._term(reader, term, boost, total_docs, frequency)
             else:  # the clause counts its best alternative; a phrase needs all its words
-                part = Scores.best_of(
-                    total_docs,
-                    (
-                        Scores.all_of(
-                            [self._term(reader, t, boost, total_docs, frequency) for t in alt]
-                        )
-                        for alt in clause.alternatives
-                    ),
-                )
+                terms = [
+                    [self._term(reader, t, boost, total_docs, frequency) for t in alt]
+                    for alt in clause.alternatives
+                ]
+                part = Scores.best_of(total_docs, (Scores.all_of(alt) for alt in terms))
+                if not len(part):  # "shortdomain": no article says both, so each word alone
+                    part = Scores.best_of(total_docs, (t for alt in terms for t in alt))
             if covered is not None:
                 covered.append(part)
             scores.add(part)

@@ -188,7 +188,7 @@ class Searcher:
         # shows articles untranslated
         others = search_index.other_languages(ix.schema)
         planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms, others)
-        if others and self._warm:
+        if self._warm:  # spell.split_joined asks whether a typed word is a real word, too
             self._warming.append(warm_up([planner.analyzer.language, *others]))
         vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
         if self._warm:  # "did you mean" needs it even without typo tolerance

@@ -19,8 +19,9 @@ from kb_core.search.text import Clause, QueryPlan, QueryPlanner, fold, language_
 log = logging.getLogger(__name__)
 
 MIN_PART = 3  # letters of each word a joined word may be split into ("duck player")
-# A typed word that at most RARE_JOINED articles have (in a link, say) is also looked for as
-# two words when each of them is in APART_OVER_JOINED times as many articles.
+# A typed word that some articles have (in a link or a script's name, say: "filedownloads") is
+# also looked for as two words when each of them is in APART_OVER_JOINED times as many
+# articles; one that more than RARE_JOINED have, only as two content words (not at a stop word).
 RARE_JOINED = 2
 APART_OVER_JOINED = 3
 # A real English word (wordfreq's Zipf scale, the bar `kb gaps` uses for "a real word") is not
@@ -196,7 +197,8 @@ def split_joined(
 ) -> None:
     """A typed word no article has that is two words they have ("duckplayer",
     "resetpassword") looks for both, before any spelling correction. So does a word that only
-    a link or two has ("smarterencryption" in a URL) where articles write it apart, often.
+    a link or a few script names have ("smarterencryption" in a URL, "filedownloads") where
+    articles write it apart, often.
     (In an index of two languages' texts, a word is one term in each language it may be in.)"""
     stop_words = planner.stop_words
     for clause in plan.clauses:
@@ -205,15 +207,21 @@ def split_joined(
         if " " in word or not languages or len(set(languages)) != len(languages):
             continue
         known = sum(min(map(frequency, alt)) for alt in clause.alternatives)
-        if known > RARE_JOINED:
-            continue
         parts = vocabulary.split(word, stop_words)
-        content = parts and not any(p in stop_words for p in parts)
+        if not parts:
+            continue
+        content = not any(p in stop_words for p in parts)
+        if known > RARE_JOINED and not content:
+            continue  # a common word is not cut at a stop word ("online" is not "on line")
+        found = [(min(map(frequency, alt)), alt) for alt in planner.phrase(parts)]
+        if known and not any(
+            len(alt) > 1 and apart >= APART_OVER_JOINED * known for apart, alt in found
+        ):
+            continue  # checked first: wordfreq's tables take a third of a second to load
         if content and planner.analyzer.language == "en" and _real_word(word):
             continue  # "timecard" is a word the articles lack, not "time card"
-        if parts and any(p in stop_words for p in parts) and vocabulary.nearest(word):
+        if not content and vocabulary.nearest(word):
             continue  # "signin" is "signing" when the articles say that, not "sign"
-        found = [(min(map(frequency, alt)), alt) for alt in planner.phrase(parts or ())]
         if not known and any(apart for apart, _ in found):
             clause.alternatives = [alt for apart, alt in found if apart]
         elif known:
