@@ -49,10 +49,14 @@ def load_and_check(
     on_file: Callable[[int, int], None] | None = None,
     cache: Cache | None = None,
     at: datetime | None = None,
+    check_cache: Cache | None = None,
 ) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load the content, add git history, and run every check (windows judged at ``at``)."""
+    """Load the content, add git history, and run every check (windows judged at ``at``);
+    ``cache`` keeps the files' parses, ``check_cache`` the articles' checks."""
     kb = load_content(content_dir, config, on_file, cache)
     hist = gitinfo.read_history(kb.root)
     apply_git_history(kb, hist)
-    problems = check(kb, config, today=today, previous_manifest=previous, history=hist, at=at)
+    problems = check(
+        kb, config, today=today, previous_manifest=previous, history=hist, at=at, cache=check_cache
+    )
     return kb, problems
