@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from markdown.extensions.toc import slugify
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from kb_builder.buildcache import plain_pickle
 from kb_core.config import Visibility
 from kb_core.errors import Problem
 from kb_core.schedule import State, iso, parse_moment, state
@@ -101,6 +102,7 @@ class CategoryMeta(BaseModel):
     visibility: Visibility | None = None
 
 
+@plain_pickle
 @dataclass(slots=True)  # a hundred thousand in a large knowledge base
 class Heading:
     anchor: str
@@ -143,6 +145,7 @@ class Article:
     visibility: Visibility
     body_line: int  # 1-based line of the body's first line in the file
     revision: str
+    digest: str = ""  # of the file's bytes, whatever git says its revision is
     updated: date | None = None
     headings: list[Heading] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
@@ -228,7 +231,7 @@ def is_article_path(source: str) -> bool:
 
 
 def resolve_link(
-    article: Article, target: str, by_source: dict[str, Article]
+    article: Article, target: str, by_source: Mapping[str, Article]
 ) -> tuple[Article | None, str, bool]:
     """Resolve a relative ``.md`` link: (target article or None, anchor, is_internal_link)."""
     path, _, anchor = target.partition("#")

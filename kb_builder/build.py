@@ -24,7 +24,7 @@ from typing import Any
 
 from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.assemble import assemble, redirect_map, write_entries
-from kb_builder.buildcache import Cache, code_digest, release_memory
+from kb_builder.buildcache import Cache, code_digest, digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
 from kb_builder.content import parse_ahead
 from kb_builder.index.documents import (
@@ -129,6 +129,8 @@ def build_site(
         pool.submit(os.getpid)
         content_cache = Cache(work / "content.cache", salt)
         parse_ahead(content_dir, config, content_cache, index_pool.submit)
+        # what an article's checks find depends on the configuration too
+        check_cache = Cache(work / "checks.cache", f"{salt} {digest(config.model_dump_json())}")
         kb, problems = load_and_check(
             content_dir,
             config,
@@ -137,6 +139,7 @@ def build_site(
             on_file=lambda d, t: say("Reading", d, t),
             cache=content_cache,
             at=at,
+            check_cache=check_cache,
         )
         problems = list(config_problems or []) + problems
         report.problems = problems
@@ -149,7 +152,8 @@ def build_site(
                 f"build refused: {len(blocking)} problem(s) must be fixed first", blocking
             )
         content_cache.save()
-        del content_cache
+        check_cache.save()
+        del content_cache, check_cache
         # from here on, an article outside its window is not in the knowledge base at all
         withhold(kb, at)
         late = withhold_translations(kb, at)

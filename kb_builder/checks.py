@@ -9,12 +9,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 from kb_builder.articles import Article, KnowledgeBase, link_source, resolve_link
+from kb_builder.buildcache import Cache
+from kb_builder.checkcache import CheckCache, Lookups, Waiting
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
@@ -66,15 +67,6 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Waiting:
-    """What the article files that did not load would answer: their sources (and their
-    translations' names), and the ids no loaded article has."""
-
-    sources: set[str]
-    ids: set[str]
-
-
 def _links(article: Article) -> list[tuple[int, bool, str, str]]:
     """(line, is_image, text, target) for every Markdown link outside code."""
     found = []
@@ -117,12 +109,14 @@ def check(
     previous_manifest: Manifest | None = None,
     history: History | None = None,
     at: datetime | None = None,
+    cache: Cache | None = None,
 ) -> list[Problem]:
     """Every problem of ``kb``: loading problems first, then the cross-article checks.
 
     Publishing windows are judged at ``at`` (default: now, or the start of ``today``): an
     expired article is not checked, as a draft is not; one not yet published is, since it will
-    go live on its own.
+    go live on its own. With a ``cache`` (its salt must name the configuration), an article's
+    checks are taken from the last build's when neither it nor what they looked up changed.
     """
     today, at = moments(today, at)
     problems = list(kb.problems)
@@ -197,27 +191,51 @@ def check(
         ids=set(kb.unloaded.values()) - set(by_id),
     )
     near = Near(by_id, (a.source for a in (*kb.articles, *kb.translations)))
+    lookups = Lookups(by_source, by_id, hidden, waiting, near)
+    memo = None if cache is None else CheckCache(cache, lookups)
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
+    # only an article with a window can put a link outside one
+    windows = any(t.meta.publish_at or t.meta.expires_at for t in targets.articles)
+
+    def checked(a: Article, shown: bool = True) -> list[Problem]:
+        if a.visibility == "draft":
+            return []
+        if memo is None:
+            lookups.noted, lookups.images = set(), []
+            out = _article_checks(a, lookups, config)
+            images = lookups.images
+        else:
+            out, images = memo.run(a, lambda a, look: _article_checks(a, look, config))
+        for line, target in images:
+            found = _local_image(a, line, target, kb.root)
+            if found is not None:
+                out.append(found)
+        if a.meta.review_by and a.meta.review_by < today:
+            out.append(
+                Problem(
+                    a.where,
+                    a.line_of("review_by"),
+                    "warning",
+                    f"review_by {a.meta.review_by.isoformat()} has passed; review it",
+                    "stale",
+                )
+            )
+        if windows and shown:
+            out += _window_problems(a, targets, at)
+        return out
+
     for a in current:
-        problems.extend(
-            _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting, near)
-        )
-        if a.visibility != "draft":
-            problems.extend(_window_problems(a, targets, at))
+        problems.extend(checked(a))
     # not built (their front matter has an error), but checked: every problem at once, not
     # the broken links below a misspelt key only once the key is fixed
     for a in kb.held:
         if a.window(at) != "expired":
-            problems.extend(
-                _article_checks(a, by_source, by_id, hidden, config, today, kb.root, waiting, near)
-            )
+            problems.extend(checked(a, shown=False))
     translations = [t for t in kb.translations if t.window(at) != "expired"]
     for t in translations:
-        problems.extend(
-            _article_checks(t, by_source, by_id, hidden, config, today, kb.root, waiting, near)
-        )
-        if t.visibility != "draft":
-            problems.extend(_window_problems(t, targets, at))
+        problems.extend(checked(t))
+    if memo is not None:
+        memo.report()
     if history is not None:
         problems.extend(outdated_translations(kb, history))
     problems.extend(removed_urls(kb, config, history, previous_manifest, at))
@@ -228,20 +246,11 @@ def check(
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
 
 
-def _article_checks(
-    a: Article,
-    by_source: dict[str, Article],
-    by_id: dict[str, list[Article]],
-    hidden: dict[str, Article],
-    config: SiteConfig,
-    today: date,
-    root: Path,
-    waiting: Waiting,
-    near: Near,
-) -> list[Problem]:
+def _article_checks(a: Article, look: Lookups, config: SiteConfig) -> list[Problem]:
+    """The problems of a built article (not a draft) that the rest of the knowledge base can
+    change, each lookup noted in ``look`` (:mod:`kb_builder.checkcache`); its image references
+    are left in ``look.images``, to check every build."""
     out: list[Problem] = []
-    if a.visibility == "draft":
-        return out
     if not a.summary:
         out.append(
             Problem(
@@ -252,19 +261,9 @@ def _article_checks(
                 "missing-summary",
             )
         )
-    if a.meta.review_by and a.meta.review_by < today:
-        out.append(
-            Problem(
-                a.where,
-                a.line_of("review_by"),
-                "warning",
-                f"review_by {a.meta.review_by.isoformat()} has passed; review it",
-                "stale",
-            )
-        )
     for rid in a.meta.related:
-        rel = by_id.get(rid)
-        if not rel and rid in waiting.ids:
+        rel = look.by_id.get(rid)
+        if not rel and rid in look.waiting.ids:
             continue
         if not rel:
             out.append(
@@ -272,7 +271,7 @@ def _article_checks(
                     a.where,
                     a.line_of("related"),
                     "error",
-                    f"related: unknown article id '{rid}'{did_you_mean(near.id(rid))}",
+                    f"related: unknown article id '{rid}'{did_you_mean(look.near_id(rid))}",
                     "unknown-related",
                 )
             )
@@ -291,33 +290,25 @@ def _article_checks(
     for line, is_image, text, target in _links(a):
         if a.visibility == "public":
             where = site_path(target, config.site.url)
-            found = (
-                None
-                if where is None
-                else _absolute_problem(a, line, target, where, by_id, hidden, waiting.ids)
-            )
+            found = None if where is None else _absolute_problem(a, line, target, where, look)
             if found is not None:
                 out.append(found)
                 continue
         if is_image:
             if not text.strip():
                 out.append(Problem(a.where, line, "warning", "image without alt text", "image-alt"))
-            found = _local_image(a, line, target, root)
-            if found is not None:
-                out.append(found)
+            look.images.append((line, target))
             continue
         if target.lower().partition("?")[0].partition("#")[0].endswith(_IMAGE_SUFFIXES):
-            found = _local_image(a, line, target, root)  # a link to an image: the build
-            if found is not None:  # publishes it as it does an image
-                out.append(found)
-            continue
-        dest, anchor, relative = resolve_link(a, target, by_source)
+            look.images.append((line, target))  # a link to an image: the build publishes it
+            continue  # as it does an image
+        dest, anchor, relative = resolve_link(a, target, look.by_source)
         if not relative:
             continue
         if dest is None:
             path = unquote(target.partition("#")[0])
-            if link_source(a, path) not in waiting.sources:
-                meant = near.link(a.source, path)
+            if link_source(a, path) not in look.waiting.sources:
+                meant = look.near_link(a.source, path)
                 if meant is not None and anchor:
                     meant += f"#{anchor}"
                 msg = f"broken link: {target}{did_you_mean(meant)}"
@@ -344,7 +335,7 @@ def _article_checks(
                     line,
                     "error",
                     f"broken anchor: {target} (no heading '#{anchor}'"
-                    f"{did_you_mean(near.anchor(dest, anchor), '#')})",
+                    f"{did_you_mean(look.near_anchor(dest, anchor), '#')})",
                     "broken-anchor",
                 )
             )
@@ -448,27 +439,25 @@ def _absolute_problem(
     line: int,
     target: str,
     path: str,
-    by_id: dict[str, list[Article]],
-    hidden: dict[str, Article],
-    waiting_ids: set[str],
+    look: Lookups,
 ) -> Problem | None:
     """A public article's absolute link into the internal portal, to an internal or unknown id
-    (not one of ``waiting_ids``, those of files that did not load)."""
+    (not one of ``look.waiting``'s, those of files that did not load)."""
     top, _, rest = path.partition("/")
     if top == "internal":
         msg = f"public article links to the internal portal: {target}"
         return Problem(a.where, line, "error", msg, "public-links-internal")
     if top == "a":
         aid = rest.split("/", 1)[0]
-        same_id = by_id.get(aid)
+        same_id = look.by_id.get(aid)
         dest = same_id[0] if same_id else None
-        if dest is None and aid in waiting_ids:
+        if dest is None and aid in look.waiting.ids:
             return None
         if dest is None:
             msg = f"broken link: {target} (no article with id '{aid}')"
             return Problem(a.where, line, "error", msg, "broken-link")
     else:
-        dest = hidden.get(path)
+        dest = look.hidden.get(path)
     if dest is None or dest.visibility == "public":
         return None
     if dest.visibility == "draft":

@@ -226,6 +226,7 @@ def _parse_article(
             )
         )
     markdown = compat.to_mkdocs(body)
+    digest = hashlib.sha1(raw).hexdigest()
     headings = parse_headings(markdown, body_line)
     title = (meta.title or "").strip()
     if not title:
@@ -245,7 +246,8 @@ def _parse_article(
         meta=meta,
         visibility=meta.visibility or "public",  # resolved against categories by the caller
         body_line=body_line,
-        revision="c" + hashlib.sha1(raw).hexdigest()[:11],
+        revision="c" + digest[:11],
+        digest=digest,
         headings=headings,
         aliases=list(meta.aliases),
         key_lines=key_lines,

@@ -6,6 +6,7 @@ MkDocs: ``kb check`` starts in a fraction of the time ``kb build`` needs to star
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -49,10 +50,29 @@ def load_and_check(
     on_file: Callable[[int, int], None] | None = None,
     cache: Cache | None = None,
     at: datetime | None = None,
+    check_cache: Cache | None = None,
 ) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load the content, add git history, and run every check (windows judged at ``at``)."""
-    kb = load_content(content_dir, config, on_file, cache)
-    hist = gitinfo.read_history(kb.root)
-    apply_git_history(kb, hist)
-    problems = check(kb, config, today=today, previous_manifest=previous, history=hist, at=at)
+    """Load the content, add git history, and run every check (windows judged at ``at``);
+    ``cache`` keeps the files' parses, ``check_cache`` the articles' checks."""
+    # Loading makes millions of objects that live on, and next to no garbage: the collector's
+    # passes over them found nothing and took 40% of the time (cpp-docs from the build cache:
+    # 4.2 -> 2.7 CPU s)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        kb = load_content(content_dir, config, on_file, cache)
+        hist = gitinfo.read_history(kb.root)
+        apply_git_history(kb, hist)
+        problems = check(
+            kb,
+            config,
+            today=today,
+            previous_manifest=previous,
+            history=hist,
+            at=at,
+            cache=check_cache,
+        )
+    finally:
+        if collecting:
+            gc.enable()
     return kb, problems

@@ -95,8 +95,9 @@ class Near:
 
     def __init__(self, ids: Iterable[str], sources: Iterable[str]) -> None:
         self.ids = sorted(set(ids))
+        self.sources = sorted(set(sources))
         self._by_name: dict[str, list[str]] = defaultdict(list)
-        for s in sorted(set(sources)):
+        for s in self.sources:
             self._by_name[posixpath.basename(s)].append(s)
         self._by_lower: dict[str, list[str]] = defaultdict(list)
         for name, paths in self._by_name.items():

@@ -436,6 +436,7 @@ def test_damaged_build_cache_is_ignored(tmp_path: Path) -> None:
     build_site(content, SiteConfig(), out, today=TODAY)
     caches = sorted((out / ".work").glob("*.cache"))
     assert [p.name for p in caches] == [
+        "checks.cache",
         "content.cache",
         "docs.cache",
         "index-stats.cache",
@@ -547,3 +548,22 @@ def test_a_manifest_reads_back_as_written(tmp_path: Path, articles: int) -> None
     made.write(path)
     assert json.loads(path.read_text(encoding="utf-8")) == made.to_json()
     assert Manifest.read(path) == made
+
+
+def test_cached_records_come_back_from_pickle_as_they_were() -> None:
+    """The build caches pickle headings, index documents and their statistics as their fields'
+    values (``buildcache.plain_pickle``): each comes back equal, of its own class."""
+    import pickle
+
+    from kb_builder.articles import Heading
+    from kb_builder.index.fields import DocStats, IndexDoc, Section
+
+    section = Section("steps", "Steps", "Open it.", 3)
+    records = [
+        Heading("steps", "Steps", 2, 7),
+        section,
+        IndexDoc("a", "A", "a/", "C", "c", "s", "body", "a.md", sections=(section,)),
+        DocStats((1, 2), ("open",), ()),
+    ]
+    back = pickle.loads(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == records and [type(r) for r in back] == [type(r) for r in records]

@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh.fields import ID, STORED, Schema
 
+from kb_builder.buildcache import plain_pickle
 from kb_core.search.schema import (
     FIELD_WEIGHTS,
     SUGGEST_PREFIX,
@@ -40,6 +41,7 @@ SECTION_CHARS = 1_000
 _PARTS = re.compile(r"[-'._]+")
 
 
+@plain_pickle
 @dataclass(frozen=True, slots=True)  # tens of thousands in a build
 class Section:
     """A heading of an article, searchable on its own so a hit can point at ``url#anchor``."""
@@ -50,6 +52,7 @@ class Section:
     level: int = 2
 
 
+@plain_pickle
 @dataclass(frozen=True, slots=True)
 class IndexDoc:
     """What the index needs to know about one article (built from the loaded content)."""
@@ -125,6 +128,7 @@ def parts(doc: IndexDoc) -> dict[str, str]:
     }
 
 
+@plain_pickle
 @dataclass(frozen=True, slots=True)
 class DocStats:
     """What the index keeps of an article besides its postings: the length of each field
