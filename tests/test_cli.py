@@ -43,7 +43,7 @@ def test_new_stays_inside_the_content_folder(
 
 def test_search_without_a_build_says_what_to_do(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(main, ["search", "x", "--output", str(tmp_path / "nothing")])
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # an error, as grep's: 1 is only "nothing found"
     assert "kb build" in res.output
     assert "Traceback" not in res.output
 
