@@ -236,7 +236,11 @@ class Ranker:
         # the phrases the query says as corrected: "fingerprinting protecton" says the heading
         # "Fingerprinting protection" as the query typed right would
         said = self.planner.said(read_as)
-        shares = search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
+        shares = (  # a query of one or two words gets no section evidence: skip the weights
+            search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
+            if words >= HEADING_MATCH_QUERY
+            else []
+        )
         # the share of the query a heading says, of the lexical candidates (whose stored
         # fields are read anyway: those meaning adds from deeper count 0, as reading theirs
         # cost 1 ms a search at cpp-docs and changed no training query)
