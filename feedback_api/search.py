@@ -80,6 +80,7 @@ def answer_json(found: SearchResponse, root: Root = _public_root) -> dict[str, A
         "url": url,
         "anchor": anchor,
         "score": round(card.score, 3),
+        "lines": list(card.lines),
     }
 
 

@@ -16,6 +16,8 @@ from kb_core.config import SiteConfig
 
 SOURCES = Path(__file__).parent / "theme" / "widget"
 LAUNCHER, PANEL = "widget.js", "widget-panel.js"
+# the answer card's lines and table, shared with the portal (inlined into the panel)
+ANSWER_JS = Path(__file__).parent / "theme" / "overrides" / "assets" / "kb" / "answer.js"
 
 _WHITE, _DARK = "#ffffff", "#1f1f1f"  # Material's text on a primary colour: white or 87% black
 _PANEL_DARK = "#161b22"  # the dark panel's background (panel.css)
@@ -162,4 +164,5 @@ def widget_files(config: SiteConfig) -> dict[str, bytes]:
     css = (SOURCES / "panel.css").read_text(encoding="utf-8")
     panel = (SOURCES / "panel.js").read_text(encoding="utf-8")
     panel = panel.replace('/*KB:css*/ ""', _js_string(css), 1)
+    panel = panel.replace("/*KB:answer.js*/", ANSWER_JS.read_text(encoding="utf-8"), 1)
     return {LAUNCHER: launcher.encode("utf-8"), PANEL: panel.encode("utf-8")}

@@ -548,6 +548,25 @@ def test_a_card_that_leaves_out_rows_of_a_table_says_so(
     assert "Day 30" not in failed.text and failed.text.endswith("\n…")
     assert len(failed.text) <= search_answer.CARD_CHARS
     assert refund is not None and "…" not in refund.text
+    # each line says what it is, so the portal and the widget lay the rows out as a table
+    assert failed.lines == ("header", "row", "row", "more")
+    assert len(failed.lines) == len(failed.text.split("\n"))
+    assert refund.lines[0] == "header" and set(refund.lines[1:]) == {"row"}
+
+
+def test_a_card_of_prose_and_steps_is_all_text_lines(
+    example_build: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines of a card with no table are "text" (one per line of its text); rows that keep
+    their own labels under an empty first header are text too: they are no table."""
+    monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # the text chosen, any score
+    with Searcher(example_build[0] / "index" / "public") as s:
+        email = s.search("how do I change the email address I sign in with").answer
+        price = s.search("how much is the business plan per month?").answer
+    assert email is not None and len(email.text.split("\n")) > 1
+    assert email.lines == ("text",) * len(email.text.split("\n"))
+    assert price is not None and price.anchor == "compare-plans", price
+    assert "row" not in price.lines and len(price.lines) == len(price.text.split("\n"))
 
 
 @pytest.mark.usefixtures("lenient")
@@ -573,3 +592,4 @@ def test_a_card_quoting_a_table_row_says_what_its_cells_are(tmp_path: Path) -> N
     assert found.text.startswith("Plan: Pro · Price: $12 per user per month, or $120 per user")
     assert "· Single sign-on: Yes, with SAML 2.0 through Okta" in found.text
     assert "\n" not in found.text  # the one row: its labels say what its header row would
+    assert found.lines == ("text",)  # a lone labelled row reads as a line, not a table

@@ -241,6 +241,10 @@ class Answer:
     url: str
     anchor: str | None
     score: float
+    # what each line of ``text`` is, so a portal can lay a table out as one: "text", "header"
+    # (a table's header row), "row" (a row's cells under it, " · " between them) or "more"
+    # (``LEFT_OUT``: rows the card leaves out)
+    lines: tuple[str, ...] = ()
 
 
 @dataclass
@@ -396,7 +400,8 @@ def card(
     anchor, _, _ = sections[best.section]
     url = str(fields["url"]) + (f"#{anchor}" if anchor else "")
     return Answer(
-        text=shown,
+        text="\n".join(text for text, _ in shown),
+        lines=tuple(kind for _, kind in shown),
         id=str(fields["id"]),
         title=str(fields.get("title", "")),
         url=url,
@@ -598,12 +603,13 @@ def _paragraph_start(lines: list[_Line], n: int) -> int:
     return first if len(_joined(lines[first : n + 1])) <= CARD_CHARS else n
 
 
-def _card_text(first: _Unit, lines: list[_Line]) -> str | None:
+def _card_text(first: _Unit, lines: list[_Line]) -> list[tuple[str, str]] | None:
     """The card's text: ``first`` and what reads on from it in its section while it fits in
     CARD_CHARS: a list (the steps after a step, the items a lead-in ending in ":" introduces,
     the rows after a table row) to its end; prose, three sentences at most. A numbered step
     starts at the first step and a table row at the table's first row when those before it
-    fit too; a lead-in whose list does not fit gives no card (None)."""
+    fit too; a lead-in whose list does not fit gives no card (None). Each of its lines
+    comes with what it is (:func:`_shown`)."""
     start = _first_step(lines, first.position)
     assert start is not None  # units are only sentences a card may start at
     parts = lines[start : first.position + 1]
@@ -620,57 +626,71 @@ def _card_text(first: _Unit, lines: list[_Line]) -> str | None:
     return _with_rows_left_out(parts, lines, start, first.position)
 
 
-def _with_rows_left_out(parts: list[_Line], lines: list[_Line], start: int, best: int) -> str:
-    """The card's text (:func:`_joined`), with a line ``LEFT_OUT`` where it leaves out rows
+def _with_rows_left_out(
+    parts: list[_Line], lines: list[_Line], start: int, best: int
+) -> list[tuple[str, str]]:
+    """The card's lines (:func:`_shown`), with a line ``LEFT_OUT`` where it leaves out rows
     of a table it shows as a table (a header row, or two rows or more), still within
     CARD_CHARS (rows after the best one give way to it). A card that showed the first rows
     of a timeline under its header ("Day 0", "Days 3, 5 and 7") without "Day 14" and "Day
     30" read as the whole table; a lone row says what its cells are and stands alone."""
     while True:
         if sum(u.kind in ("row", "header") for u in parts) < 2:
-            return _joined(parts)
+            return _shown(parts)
         end = start + len(parts)
         before = parts[0].kind == "row" and start > 0 and lines[start - 1].kind == "row"
         after = parts[-1].kind in ("row", "header") and end < len(lines)
         after = after and lines[end].kind == "row"
-        text = _joined(parts, before=before, after=after)
+        shown = _shown(parts, before=before, after=after)
+        text = "\n".join(text for text, _ in shown)
         if len(text) <= CARD_CHARS or parts[-1].kind != "row" or end - 1 <= best:
-            return text
+            return shown
         parts = parts[:-1]
 
 
-def _joined(lines: list[_Line], *, before: bool = False, after: bool = False) -> str:
-    """The card's text: a paragraph's sentences joined by a space, and each step, table row
-    or paragraph after the first on a line of its own (the portal and the widget show each
-    line as a paragraph, so steps read as steps).
+def _joined(lines: list[_Line]) -> str:
+    """The card's text of ``lines`` (:func:`_shown`), its lines joined."""
+    return "\n".join(text for text, _ in _shown(lines))
+
+
+def _shown(
+    lines: list[_Line], *, before: bool = False, after: bool = False
+) -> list[tuple[str, str]]:
+    """The card's lines, each with what it is (:attr:`Answer.lines`): a paragraph's
+    sentences joined by a space, and each step, table row or paragraph after the first on a
+    line of its own (the portal and the widget show each line as a paragraph, so steps read
+    as steps).
 
     A table row alone says what each of its cells is (a label: "Paid by: Card · Time until
     you see the money: 5-10 days"); rows of a table shown together, or under their header row,
     show the header row once above them and their cells without the labels, a small table.
     ``before`` and ``after``: rows of the table are left out before its first row shown
     (after the header row) or after its last, each marked by a line ``LEFT_OUT``."""
-    shown: list[tuple[int, str]] = []  # (text line, what the card shows of it)
+    shown: list[tuple[int, str, str]] = []  # (text line, what the card shows of it, kind)
     first_row = next((u for u in lines if u.kind == "row"), None)
     headers = {u.text for u in lines if u.kind == "header"}
     # rows whose every cell is under its header (not a row's own label under an empty one)
     tabled = [u for u in lines if u.kind == "row" and all_labelled(u.header, u.text)]
     for u in lines:
-        text = u.text
+        text, kind = u.text, "header" if u.kind == "header" else "text"
         if u in tabled:
             if u.header not in headers and sum(v.header == u.header for v in tabled) > 1:
                 headers.add(u.header)
-                shown.append((-1, u.header))  # a line of its own
+                shown.append((-1, u.header, "header"))  # a line of its own
             if u.header in headers:
-                text = unlabelled(u.header, text)
+                text, kind = unlabelled(u.header, text), "row"
         if before and u is first_row:
-            shown.append((-2, LEFT_OUT))
-        shown.append((u.line, text))
+            shown.append((-2, LEFT_OUT, "more"))
+        shown.append((u.line, text, kind))
     if after:
-        shown.append((-3, LEFT_OUT))
-    return "".join(
-        ("" if i == 0 else "\n" if line != shown[i - 1][0] else " ") + text
-        for i, (line, text) in enumerate(shown)
-    )
+        shown.append((-3, LEFT_OUT, "more"))
+    joined: list[tuple[str, str]] = []
+    for i, (line, text, kind) in enumerate(shown):
+        if i and line == shown[i - 1][0]:  # a sentence of the line before
+            joined[-1] = (f"{joined[-1][0]} {text}", joined[-1][1])
+        else:
+            joined.append((text, kind))
+    return joined
 
 
 def _reads_on(parts: list[_Line], line: _Line, listed: bool) -> bool:

@@ -133,6 +133,7 @@ def test_a_question_gets_the_answer_card(
         "url": "/billing/refunds/",
         "anchor": "",
         "score": card["score"],
+        "lines": ["text"],  # what each line of the text is: one line of prose
     }
     assert 0 < card["score"] <= 1
     assert client.get("/api/search?q=refund").get_json()["answer"] is None

@@ -76,6 +76,35 @@ def test_results_page_shows_the_cited_answer_above_the_results(page: Page, porta
     )
 
 
+TABLE_QUESTION = "why was my card declined"  # a card of a table's rows, under its header
+
+
+def test_a_card_of_table_rows_is_laid_out_as_a_table(page: Page, portal: Portal) -> None:
+    """The card quoting the failed-payments reasons showed "Reason shown · What it usually
+    means" as a sentence above each row's cells glued with "·", and the header list clipped it
+    after one row: its rows are now a small table under their header row, on the results page
+    and in the header's list."""
+    card = api_answer(page, portal, TABLE_QUESTION)["answer"]
+    assert card is not None and card["lines"][:2] == ["header", "row"], card
+    text = card["text"].split("\n")
+    page.goto(portal.url + "/search-results/?q=" + quote_plus(TABLE_QUESTION))
+    table = page.locator(".kb-answer table.kb-answer__table")
+    expect(table.locator("thead th")).to_have_text(text[0].split(" · "))
+    rows = [t for t, kind in zip(text, card["lines"], strict=True) if kind == "row"]
+    expect(table.locator("tr:not(.kb-answer__more) td").first).to_have_text(rows[0].split(" · ")[0])
+    expect(table.locator("tr:has(td):not(.kb-answer__more)")).to_have_count(len(rows))
+    expect(page.locator(".kb-answer blockquote > p")).to_have_count(card["lines"].count("text"))
+    if "more" in card["lines"]:
+        expect(table.locator(".kb-answer__more")).to_have_text("…")
+    shot(page, "table-1280")
+    page.goto(portal.url + ARTICLE)
+    header(page).click()
+    header(page).press_sequentially(TABLE_QUESTION, delay=20)
+    option = page.locator("#kb-suggest-header-answer")
+    expect(option.locator("thead th")).to_have_text(text[0].split(" · "))
+    shot(page, "table-header-1280")
+
+
 def test_a_keyword_search_shows_no_card(page: Page, portal: Portal) -> None:
     assert api_answer(page, portal, KEYWORD)["answer"] is None
     page.goto(portal.url + "/search-results/?q=" + KEYWORD)

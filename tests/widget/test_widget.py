@@ -76,6 +76,16 @@ def test_one_tag_one_global_no_cookies_panel_loaded_on_click(page: Page, widget_
     assert cookies == []
 
 
+def test_a_card_of_table_rows_is_a_table_in_the_panel(page: Page, widget_site: Site) -> None:
+    """The panel lays a card's table rows out as the portal does (the same answer.js, inlined
+    into the panel): a header row of cells, then a row of cells per quoted row."""
+    w = open_panel(page, widget_site)
+    search(w, "why was my card declined")
+    table = w.locator(".kb-answer table.kb-answer__table")
+    expect(table.locator("thead th")).to_have_text(["Reason shown", "What it usually means"])
+    expect(table.locator("td").first).to_have_text("Your card was declined.")
+
+
 def test_search_read_and_rate_store_widget_events(page: Page, widget_site: Site) -> None:
     w = open_panel(page, widget_site)
     search(w, REFUND_Q)

@@ -12,6 +12,7 @@
   const KB = window.KB;
   if (!KB || typeof KB._mount !== "function") return;
   const STYLE = /*KB:css*/ "";
+  /*KB:answer.js*/ // kbAnswerBlocks: the card's lines and table (the portal's assets/kb/answer.js)
 
   KB._mount(({ root, button, src, context, lang = "" }) => {
     const SITE = src.origin;
@@ -229,7 +230,7 @@
       return el(
         "div",
         { class: "kb-answer", role: "note", "aria-label": L.answer },
-        ...a.text.split(/\n+/).filter(Boolean).map((t) => el("p", { text: t })),
+        ...kbAnswerBlocks(a, el),
         el("p", { class: "kb-muted" }, L.from + " ", articleLink(a, 0, "")),
       );
     }

@@ -219,6 +219,9 @@
     siteUrl(a.url) + (a.anchor ? "#" + encodeURIComponent(a.anchor) : "");
   const answerLines = (a) => a.text.split(/\n+/).map((t) => t.trim()).filter(Boolean);
 
+  // The card's lines, its table rows as a small table (answer.js, loaded before this file).
+  const answerBlocks = (a) => kbAnswerBlocks(a, el);
+
   // "From <title>:" and the quoted sentences (as text: never markup), linked to their section.
   function answerCard(a, position = 0) {
     const link = el("a", { href: answerHref(a) }, el("cite", { text: a.title }));
@@ -228,7 +231,7 @@
       "figure",
       { class: "kb-answer" },
       el("figcaption", { class: "kb-answer__from" }, tr("from", "From"), " ", link, ":"),
-      el("blockquote", { class: "kb-answer__text" }, ...answerLines(a).map((t) => el("p", { text: t })))
+      el("blockquote", { class: "kb-answer__text" }, ...answerBlocks(a))
     );
   }
 
@@ -240,6 +243,7 @@
     withLang,
     answerHref,
     answerLines,
+    answerBlocks,
     answerCard,
     cfg,
     api,

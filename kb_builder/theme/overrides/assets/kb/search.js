@@ -126,8 +126,10 @@
           class: "kb-option kb-option--answer" },
         el("span", { class: "kb-option__from" }, tr("from", "From"), " ",
           el("cite", { text: a.title }), ": "),
-        el("span", { class: "kb-option__answer" },
-          ...kb.answerLines(a).map((t) => el("span", { class: "kb-option__line", text: t })))
+        Array.isArray(a.lines) && a.lines.includes("row")
+          ? el("span", { class: "kb-option__answer kb-option__answer--table" }, ...kb.answerBlocks(a))
+          : el("span", { class: "kb-option__answer" },
+              ...kb.answerLines(a).map((t) => el("span", { class: "kb-option__line", text: t })))
       );
       li.dataset.href = kb.answerHref(a);
       li.dataset.id = a.id;
