@@ -29,6 +29,7 @@ class Quote:
     text: str
     link: Link  # to the section the sentences come from
     score: float
+    lines: tuple[str, ...] = ()  # what each line of ``text`` is (search.answer.Answer.lines)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def quote_of(
         return None
     at = replace(hit, anchor=card.anchor or None)
     link = link_for(articles.get(card.id), at, site_url, prefix)
-    return Quote(text=card.text.strip(), link=link, score=card.score)
+    return Quote(text=card.text.strip(), link=link, score=card.score, lines=card.lines)
 
 
 def search_reply(
@@ -117,20 +118,76 @@ def _lines(quote: Quote) -> list[str]:
     return [collapse_blanks(line) for line in quote.text.splitlines() if line.strip()]
 
 
+def _blocks(quote: Quote) -> list[str | list[tuple[bool, list[str]]]]:
+    """The quote's lines as paragraphs (str) and tables: each a list of rows, (whether it is
+    the header row, its cells). A table's header row heads the rows after it; a line "…"
+    among the rows stands for rows left out. A quote without ``lines`` is all paragraphs."""
+    texts = quote.text.split("\n")
+    kinds = quote.lines if len(quote.lines) == len(texts) else ("text",) * len(texts)
+    blocks: list[str | list[tuple[bool, list[str]]]] = []
+    for i, (line, kind) in enumerate(zip(texts, kinds, strict=True)):
+        line = collapse_blanks(line)
+        heads = kind == "header" and i + 1 < len(kinds) and kinds[i + 1] == "row"
+        if kind not in ("row", "more") and not heads:
+            if line:
+                blocks.append(line)
+            continue
+        if not blocks or isinstance(blocks[-1], str) or heads:
+            blocks.append([])
+        table = blocks[-1]
+        assert isinstance(table, list)
+        table.append((heads, [cell.strip() for cell in line.split(" · ")]))
+    return blocks
+
+
+def _md_table(rows: list[tuple[bool, list[str]]]) -> list[str]:
+    """A GitHub-flavoured Markdown table (cells escaped, "|" too); an empty header row when
+    the table has none, as the syntax needs one."""
+    width = max(len(cells) for _, cells in rows)
+
+    def row(cells: list[str]) -> str:
+        cells = cells + [""] * (width - len(cells))
+        return "| " + " | ".join(md_escape(c).replace("|", "\\|") for c in cells) + " |"
+
+    head, body = (rows[0][1], rows[1:]) if rows[0][0] else ([""] * width, rows)
+    return [row(head), "|" + "---|" * width, *(row(cells) for _, cells in body)]
+
+
 def quote_markdown(quote: Quote) -> str:
-    """``> text`` (a paragraph a line), a blank line, then ``— [Title](url#anchor)``."""
-    said = "\n>\n".join("> " + md_escape(line) for line in _lines(quote))
+    """``> text`` (a paragraph a line; table rows as a Markdown table), a blank line, then
+    ``— [Title](url#anchor)``."""
+    blocks = _blocks(quote)
+    parts = (md_escape(b) if isinstance(b, str) else "\n".join(_md_table(b)) for b in blocks)
+    said = "\n".join(f"> {line}" if line else ">" for line in "\n\n".join(parts).split("\n"))
     source = f"[{md_escape(quote.link.label)}]({md_url(quote.link.url)})"
     marker = "**Internal:** " if quote.link.internal else ""
     return f"{said}\n\n— {marker}{source}"
 
 
+def _html_table(rows: list[tuple[bool, list[str]]]) -> str:
+    def row(cells: list[str], tag: str) -> str:
+        return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+    head = f"<thead>{row(rows[0][1], 'th')}</thead>" if rows[0][0] else ""
+    body = "".join(row(cells, "td") for heads, cells in rows if not heads)
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
 def quote_html(quote: Quote) -> str:
-    """``<blockquote>text</blockquote>`` and ``<p>— <a href="url">Title</a></p>``, escaped."""
-    said = "<br>".join(html.escape(line) for line in _lines(quote))
+    """``<blockquote>text</blockquote>`` (its lines as one paragraph, lines broken; table rows
+    as a table) and ``<p>— <a href="url">Title</a></p>``, escaped."""
+    parts: list[list[str] | str] = []  # runs of lines (one paragraph), and tables
+    for block in _blocks(quote):
+        if isinstance(block, list):
+            parts.append(_html_table(block))
+        elif parts and isinstance(parts[-1], list):
+            parts[-1].append(html.escape(block))
+        else:
+            parts.append([html.escape(block)])
+    said = "".join(p if isinstance(p, str) else f"<p>{'<br>'.join(p)}</p>" for p in parts)
     source = f'<a href="{html.escape(quote.link.url)}">{html.escape(quote.link.label)}</a>'
     marker = "<strong>Internal:</strong> " if quote.link.internal else ""
-    return f"<blockquote><p>{said}</p></blockquote>\n<p>— {marker}{source}</p>"
+    return f"<blockquote>{said}</blockquote>\n<p>— {marker}{source}</p>"
 
 
 def quote_text(quote: Quote) -> str:
@@ -151,6 +208,7 @@ def quote_dict(quote: Quote) -> dict[str, Any]:
         "section": link["section"],
         "visibility": link["visibility"],
         "score": round(quote.score, 3),
+        "lines": list(quote.lines),
         "markdown": quote_markdown(quote),
         "html": quote_html(quote),
         "plain": quote_text(quote),

@@ -44,8 +44,13 @@ def test_kb_link_quotes_the_answer_above_the_links_for_a_question(build: Path) -
     md = kb_link(build, QUESTION, "--format", "md")
     quote, source, first_link = md.split("\n\n")[:3]
     assert all(line.startswith(">") for line in quote.splitlines())
-    said = [line[2:] for line in quote.splitlines() if line != ">"]
-    assert " ".join(said).replace("\\", "") == " ".join(card["text"].split())
+    # the card's rows of a table (its header row over them): a Markdown table of their cells
+    assert card["lines"][:2] == ["header", "row"], card
+    rows = [line[2:].replace("\\", "") for line in quote.splitlines() if line.startswith("> |")]
+    header, _, *body = rows
+    cells = [line.split(" · ") for line in card["text"].splitlines()]
+    assert header == "| " + " | ".join(cells[0]) + " |"
+    assert body == ["| " + " | ".join(row) + " |" for row in cells[1:]]
     assert source.startswith(f"— [{card['title']} › ") and source.endswith(f"]({cited})")
     assert first_link.startswith(f"[{card['title']}")  # then the links, as before
     text = kb_link(build, QUESTION, "--format", "text")
@@ -76,7 +81,7 @@ def test_agent_api_offers_the_card_as_an_answer_object(client: FlaskClient) -> N
     assert card["url"] == f"{BASE}/a/manage-sessions?src=agent#{card['anchor']}"
     assert card["text"] and 0.0 <= card["score"] <= 1.0
     assert card["markdown"].startswith("> ") and card["url"] in card["markdown"]
-    assert card["html"].startswith("<blockquote><p>") and card["url"] in card["html"]
+    assert card["html"].startswith("<blockquote><table><thead>") and card["url"] in card["html"]
     assert data["results"][0]["id"] == "manage-sessions"  # the links stay as they were
     md = client.get("/api/articles", query_string={"q": QUESTION, "format": "md"})
     assert md.get_data(as_text=True).startswith(card["markdown"] + f"\n\n[{card['title']}")
@@ -144,3 +149,29 @@ def test_quote_as_json_has_the_search_answer_fields() -> None:
     assert {"text", "id", "title", "url", "anchor", "score"} <= set(data)
     assert data["score"] == 0.851 and data["anchor"] == "ask-for-a-refund"
     assert data["plain"] == quote_text(TRICKY)
+
+
+TABLE = Quote(
+    text="Refunds take:\nPaid by · Time\nCard | debit · *5* days\nBank · 10 days\n…",
+    link=TRICKY.link,
+    score=0.9,
+    lines=("text", "header", "row", "row", "more"),
+)
+
+
+def test_a_quote_of_table_rows_pastes_as_a_table() -> None:
+    """Rows under their header row paste as a table, in Markdown (cells escaped, "|" too, so
+    a cell cannot split) and in HTML; the plain text keeps the card's " · " lines."""
+    md = quote_markdown(TABLE).split("\n\n")[0]
+    assert md == (
+        "> Refunds take:\n>\n"
+        "> | Paid by | Time |\n> |---|---|\n"
+        "> | Card \\| debit | \\*5\\* days |\n> | Bank | 10 days |\n> | … |  |"
+    )
+    assert quote_html(TABLE).split("\n")[0] == (
+        "<blockquote><p>Refunds take:</p><table><thead><tr><th>Paid by</th><th>Time</th></tr>"
+        "</thead><tbody><tr><td>Card | debit</td><td>*5* days</td></tr><tr><td>Bank</td>"
+        "<td>10 days</td></tr><tr><td>…</td></tr></tbody></table></blockquote>"
+    )
+    assert quote_text(TABLE).startswith(TABLE.text + "\n\n")
+    assert quote_dict(TABLE)["lines"] == ["text", "header", "row", "row", "more"]
