@@ -196,6 +196,27 @@ def test_contact_subject_suggests_the_article_with_its_summary_and_records_defle
     assert portal.wait_rows(after, ("started", before))
 
 
+def test_an_answered_contact_subject_lists_only_the_articles_that_match_it(
+    page: Page, portal: Portal
+) -> None:
+    """"my card was declined" listed *Open shifts and shift swaps* third (its "decline a
+    request"): an answered subject now lists the articles the search counts as matches, as the
+    header's list sets the weaker ones apart; a subject with no exact match still lists three."""
+    subject = "my card was declined"
+    found = page.request.get(portal.url + "/api/suggest", params={"q": subject, "limit": 3}).json()
+    assert found["answered"] and 0 < found["matches"] < len(found["suggestions"]) == 3, found
+    page.goto(portal.url + "/contact/")
+    page.get_by_label("Subject").press_sequentially(subject, delay=20)
+    links = page.locator("[data-kb-deflect] ul li a")
+    strong = [r["title"] for r in found["suggestions"][: found["matches"]]]
+    expect(links).to_have_text(strong)
+    expect(page.locator("[data-kb-deflect]")).not_to_contain_text("Open shifts and shift swaps")
+    page.get_by_label("Subject").fill("")
+    page.get_by_label("Subject").press_sequentially("slack integration", delay=20)
+    expect(page.locator("[data-kb-deflect] p").first).to_contain_text("Not an exact match")
+    expect(links).to_have_count(3)
+
+
 @pytest.fixture(scope="session")
 def card_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """The example KB plus one article, *When will my card arrive?*, served with the API."""

@@ -121,6 +121,18 @@ def test_search_read_and_rate_store_widget_events(page: Page, widget_site: Site)
     assert views
 
 
+def test_contact_suggestions_are_the_articles_that_match(page: Page, widget_site: Site) -> None:
+    """As on the portal: an answered subject lists the articles the search counts as matches,
+    not the weaker ones after them ("my card was declined": not *Open shifts and shift swaps*)."""
+    w = open_panel(page, widget_site)
+    w.get_by_role("button", name="Contact support").click()
+    w.get_by_label("Subject").press_sequentially("my card was declined", delay=5)
+    expect(w.get_by_text("These articles might answer your question:")).to_be_visible()
+    links = w.get_by_text("These articles might answer your question:").locator("xpath=..//a")
+    expect(links.first).to_have_text("Failed payments")
+    expect(links).to_have_count(2)
+
+
 def test_contact_with_suggestions_and_a_reference(page: Page, widget_site: Site) -> None:
     w = open_panel(page, widget_site)
     w.get_by_role("button", name="Contact support").click()

@@ -523,7 +523,8 @@
         if (text.length < 4) return suggest.replaceChildren();
         try {
           const data = await api("/suggest" + query({ q: text, limit: 3, lang: LANG() }));
-          const items = data.answered ? data.suggestions : [];
+          // the articles that match it (`matches`), not the weaker ones after them, as the portal lists
+          const items = data.answered ? data.suggestions.slice(0, Math.max(1, data.matches || 0)) : [];
           suggest.replaceChildren(...(items.length ? [el("p", { text: L.maybe }), list(items, "")] : []));
           suggest.querySelectorAll("a").forEach((a, i) =>
             a.addEventListener("click", () => send("/events/contact", { kind: "opened", id: items[i].id })),

@@ -472,8 +472,12 @@
       } catch {
         return; // aborted or API down: keep what is shown
       }
-      // The same three articles /api/search would rank first; a near miss says so.
-      const found = data.suggestions || [];
+      // The same three articles /api/search would rank first; a near miss says so. An answered
+      // subject lists only the articles that match it as the header's list sets them apart
+      // (`matches`), not the weaker ones after them ("my card was declined" also listed *Open
+      // shifts and shift swaps*, for its "decline a request").
+      const all = data.suggestions || [];
+      const found = data.answered ? all.slice(0, Math.max(1, data.matches || 0)) : all;
       lead.textContent = data.answered
         ? tr("might_answer", "These articles might answer your question right away:")
         : tr("might_help", "Not an exact match, but these articles might help:");
