@@ -199,7 +199,7 @@ def test_contact_subject_suggests_the_article_with_its_summary_and_records_defle
 def test_an_answered_contact_subject_lists_only_the_articles_that_match_it(
     page: Page, portal: Portal
 ) -> None:
-    """"my card was declined" listed *Open shifts and shift swaps* third (its "decline a
+    """ "my card was declined" listed *Open shifts and shift swaps* third (its "decline a
     request"): an answered subject now lists the articles the search counts as matches, as the
     header's list sets the weaker ones apart; a subject with no exact match still lists three."""
     subject = "my card was declined"
