@@ -9,11 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import frontmatter
+import numpy as np
 import pytest
 
 from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
 from kb_core.errors import IndexUnavailable
+from kb_core.search.rank import _words_break_tie
+from kb_core.search.scores import Scores
 from kb_core.search.searcher import Searcher, normalize_query
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -630,3 +633,62 @@ def test_a_heading_saying_most_of_the_query_ranks_its_article_first(
             assert (best.id, best.anchor) == ("troubleshooting", "migrated"), query
         assert ids(s, "custom properties")[0] == "custom-properties"
         assert ids(s, "delete your data")[0] == "delete-site-data"
+
+
+def _found(size: int, *docs: int) -> Scores:
+    """Real scores of a clause found in ``docs`` (1.0 each)."""
+    ids = np.array(docs, dtype=np.int64)
+    return Scores.of_fields(size, [(ids, np.ones(len(ids)))])
+
+
+@pytest.mark.parametrize(
+    ("fused", "shares", "first"),
+    [
+        # within WORDS_TIE_GAP, and article 2 holds 0.9 of the query, article 1 0.2: 2 first
+        ([(0.80, 1), (0.78, 2), (0.70, 3)], [0.1, 0.1, 0.8], 2),
+        # as near, but 2 holds only 0.3 more (0.8 against 0.5)
+        ([(0.80, 1), (0.78, 2), (0.70, 3)], [0.3, 0.2, 0.5], 1),
+        # 2 holds much more, but meaning is not near a tie
+        ([(0.80, 1), (0.70, 2), (0.60, 3)], [0.1, 0.1, 0.8], 1),
+        # no shares (a query of one or two words): unchanged
+        ([(0.80, 1), (0.78, 2), (0.70, 3)], [], 1),
+    ],
+)
+def test_words_break_a_near_tie_of_meaning(
+    fused: list[tuple[float, int]], shares: list[float], first: int
+) -> None:
+    """Clauses: the first held by articles 1 and 2, the second by 1 only, the third by 2 only."""
+    covered = [_found(5, 1, 2), _found(5, 1), _found(5, 2)]
+    out = _words_break_tie(fused, shares, covered[: len(shares)])
+    assert out[0][1] == first
+    assert [s for s, _ in out] == [s for s, _ in fused]  # scores stay in order
+    assert sorted(d for _, d in out) == sorted(d for _, d in fused)
+
+
+PLAUSIBLE = SHARED / "corpora" / "plausible-docs" / "docs"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not PLAUSIBLE.is_dir(), reason="../shared/corpora/plausible-docs is absent")
+def test_the_sibling_holding_the_query_words_wins_a_near_tie(tmp_path: Path) -> None:
+    """A real help center's siblings, near by meaning: the one holding what the customer typed
+    ("bounce rate", "charged") ranks first, not the one whose title is nearest ("Traffic
+    spikes")."""
+    from kb_builder.build import to_index_doc
+    from kb_builder.buildcache import Cache
+    from kb_builder.content import load_content
+    from kb_builder.index.documents import title_vectors
+    from kb_core.config import SiteConfig
+
+    kb = load_content(PLAUSIBLE, SiteConfig())
+    docs = [to_index_doc(a, kb) for a in kb.articles if a.visibility == "public"]
+    build_index(docs, tmp_path / "ix", vectors=title_vectors(docs, Cache(None, "")))
+    with Searcher(tmp_path / "ix") as s:
+        for query, want in (
+            ("sudden spike of visitors with 100% bounce rate", "bot-traffic-filtering"),
+            (
+                "will i be charged extra if my site gets a traffic spike one month?",
+                "subscription-plans",
+            ),
+        ):
+            assert Path(s.search(query).results[0].source).stem == want, query
