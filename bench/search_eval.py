@@ -468,7 +468,7 @@ def run_help_centers(query_set: str = "corpus", misses: bool = False) -> None:
             want = {key(w.strip() + ".md") for w in r["expected"].split("|")}  # "a.index" too
             if want - known:
                 print(f"  {path.name}: {r['query']!r} expects unknown {want - known}")
-            queries.append((r["query"], want, r["kind"]))
+            queries.append((r["query"], want, r.get("kind") or "question"))
         sources = [root / d.source for d in docs]
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
