@@ -329,17 +329,31 @@ def _article_checks(a: Article, look: Lookups, config: SiteConfig) -> list[Probl
             out.append(Problem(a.where, line, "error", f"link to a draft: {target}", "broken-link"))
             continue
         if anchor and anchor not in {h.anchor for h in dest.headings}:
+            meant = look.near_anchor(dest, anchor)
+            hint = did_you_mean(meant, "#") if meant else _its_anchors(dest)
             out.append(
                 Problem(
                     a.where,
                     line,
                     "error",
-                    f"broken anchor: {target} (no heading '#{anchor}'"
-                    f"{did_you_mean(look.near_anchor(dest, anchor), '#')})",
+                    f"broken anchor: {target} (no heading '#{anchor}'{hint})",
                     "broken-anchor",
                 )
             )
     return out
+
+
+ANCHORS_LISTED = 6  # a broken anchor's message lists the target's headings up to this many
+
+
+def _its_anchors(dest: Article) -> str:
+    """What a broken anchor could be instead when no heading is a slip of it: "; its
+    headings: #pay-by-invoice, #download-an-invoice" (the first ANCHORS_LISTED, then "…")."""
+    anchors = [f"#{h.anchor}" for h in dest.headings]
+    if not anchors:
+        return "; it has no headings"
+    more = ", …" if len(anchors) > ANCHORS_LISTED else ""
+    return f"; its headings: {', '.join(anchors[:ANCHORS_LISTED])}{more}"
 
 
 def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:

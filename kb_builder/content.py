@@ -45,9 +45,10 @@ from kb_builder.languages import (
     load_category_texts,
     split_translations,
 )
+from kb_builder.nearest import nearest
 from kb_builder.sanitize import html_removals
 from kb_core.config import SiteConfig, Visibility
-from kb_core.errors import Problem, impossible_value, invalid_value, yaml_problem
+from kb_core.errors import Problem, did_you_mean, impossible_value, invalid_value, yaml_problem
 from kb_core.search.text import labelled
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _load_category(folder: Path, root: Path, problems: list[Problem]) -> Categor
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"])
                 line = lines.get(str(err["loc"][0]), 0) if err["loc"] else 0
-                msg = f"{key}: {invalid_value(err)}"
+                msg = f"{key}: {invalid_value(err, nearest)}"
                 problems.append(Problem(where, line, "error", msg, "category"))
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
             line, problem, _ = impossible_value(text, exc)
@@ -203,7 +204,7 @@ def _parse_article(
     except ValidationError as exc:
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
-            msg = invalid_value(err)
+            msg = invalid_value(err, nearest)
             line = key_lines.get(str(err["loc"][0]), 1) if err["loc"] else 1
             problems.append(
                 Problem(where, line, "error", f"front matter: {key}: {msg}", "front-matter")
@@ -215,6 +216,11 @@ def _parse_article(
             return None
         meta = held
     unknown = sorted(k for k in data if k not in KNOWN_KEYS and k not in bad)
+    for key, meant in ((k, nearest(k, KNOWN_KEYS)) for k in unknown):
+        if meant is not None:  # a slip of a key we read: 'sumary'
+            msg = f"front matter: unknown key ignored: {key}{did_you_mean(meant)}"
+            problems.append(Problem(where, key_lines.get(key, 2), "warning", msg, "unknown-key"))
+            unknown.remove(key)
     if unknown:
         problems.append(
             Problem(

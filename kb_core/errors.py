@@ -6,6 +6,7 @@ The CLI turns these into ``click.ClickException`` at the edge; nothing below the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -30,19 +31,22 @@ class Problem:
         return asdict(self)
 
 
-def invalid_value(err: Any) -> str:
+def invalid_value(err: Any, near: Callable[[str, list[str]], str | None] | None = None) -> str:
     """A pydantic error's message, followed by the value written when it is a short scalar
     the message does not already show: "Input should be 'public', 'internal' or 'draft':
-    'intenral'"."""
+    'intenral'", and what it probably meant: the allowed value it is but for case or spaces,
+    else the one ``near`` names (a slip of a letter or two: kb_builder.nearest)."""
     msg = str(err["msg"]).removeprefix("Value error, ")
     bad = err.get("input")
     shown = isinstance(bad, str | int | float) and not isinstance(bad, bool)
     if shown and len(str(bad)) <= 60 and repr(bad) not in msg:
         msg += f": {bad!r}"
     allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
-    near = [v for v in allowed if isinstance(bad, str) and v.lower() == bad.strip().lower()]
-    if near and near[0] != bad:  # 'Public', 'public ': a slip of case or a space
-        msg += did_you_mean(near[0])
+    same = [v for v in allowed if isinstance(bad, str) and v.lower() == bad.strip().lower()]
+    if same and same[0] != bad:  # 'Public', 'public ': a slip of case or a space
+        msg += did_you_mean(same[0])
+    elif not same and near is not None and allowed and isinstance(bad, str):
+        msg += did_you_mean(near(bad.strip(), allowed))  # 'interal'
     return msg
 
 

@@ -39,7 +39,8 @@ def test_check_reports_every_problem_with_file_and_line(runner: CliRunner) -> No
         f"{b}/plans.md:3: warning: review_by 2020-01-01 has passed; review it",
         f"{b}/refunds.md:4: error: related: unknown article id 'no-such-article'",
         f"{b}/refunds.md:7: error: broken link: missing.md",
-        f"{b}/refunds.md:9: error: broken anchor: plans.md#nowhere (no heading '#nowhere')",
+        f"{b}/refunds.md:9: error: broken anchor: plans.md#nowhere (no heading '#nowhere'; "
+        "its headings: #compare-plans)",
         f"{b}/refunds.md:11: error: public article links to internal article: ../agents/policy.md",
         f"{b}/refunds.md:13: warning: broken image: screenshot.png (no such file: "
         f"{b}/screenshot.png)",

@@ -91,6 +91,20 @@ def test_default_ids_are_made_unique(tmp_path: Path) -> None:
             b"---\ntitle: ok\nms.date: 1\ncolour: red\n---\n",
             "x.md:3: warning: front matter: unknown keys ignored: colour, ms.date",
         ),
+        # a slip of a value or a key we read says what it probably meant
+        (
+            b"---\ntitle: ok\nvisibility: interal\n---\n",
+            "x.md:3: error: front matter: visibility: Input should be 'public', 'internal' or "
+            "'draft': 'interal'; did you mean 'internal'?",
+        ),
+        (
+            b"---\ntitle: ok\ncolour: red\nsumary: Pay by card.\n---\n",
+            "x.md:4: warning: front matter: unknown key ignored: sumary; did you mean 'summary'?",
+        ),
+        (
+            b"---\ntitle: ok\ncolour: red\nsumary: Pay by card.\n---\n",
+            "x.md:3: warning: front matter: unknown keys ignored: colour",
+        ),
         (b"", "x.md:1: warning: empty article"),
     ],
 )

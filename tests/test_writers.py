@@ -189,7 +189,7 @@ def test_check_lists_the_body_s_problems_with_a_front_matter_error(
     found = [
         key_error,
         "6: error: related: unknown article id 'no-such-article'",
-        "10: error: broken anchor: #step (no heading '#step')",
+        "10: error: broken anchor: #step (no heading '#step'; its headings: #steps)",
         "10: error: broken link: ../plans.md",
     ]
     found.sort(key=lambda p: int(p.partition(":")[0]))  # kb check's order: by line
