@@ -204,7 +204,7 @@ def outbox(
 ) -> None:
     """List pending and failed contact-request deliveries; --retry sends them now."""
     _need_server_extra("outbox")
-    from feedback_api.outbox import Forwarder, Policy, deliver_due
+    from feedback_api.outbox import Forwarder, Policy, channels, deliver_due
     from kb_core.config import load_config
     from kb_core.errors import KBError
     from kb_store.store import FAILED, PENDING, SENDING, SENT, Store, StoreError
@@ -235,17 +235,54 @@ def outbox(
                     break  # every attempt of this pass failed: they now wait for their backoff
         statuses = (PENDING, SENDING, FAILED, SENT) if show_all else (PENDING, SENDING, FAILED)
         rows = [_row(d) for d in store.deliveries(statuses)]
+        stored, newest = store.stored_only()
     finally:
         store.close()
+    forwarding = bool(channels(config.contact))
     if fmt == "json":
-        click.echo(json.dumps({"deliveries": rows, "attempted": results}, indent=2))
+        stored_only = {"count": stored, "newest": [_stored(r) for r in newest]}
+        out = {"deliveries": rows, "attempted": results, "forwarding": forwarding}
+        click.echo(json.dumps(out | {"stored_only": stored_only}, indent=2))
     else:
-        _print_table(rows, results)
+        _print_table(rows, results, stored)
+        _print_stored(stored, newest, forwarding, config.contact.enabled)
     if any(not r["ok"] for r in results):
         raise SystemExit(1)
 
 
-def _print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+def _stored(r: dict[str, Any]) -> dict[str, Any]:
+    return r | {"created_at": r["created_at"].isoformat().replace("+00:00", "Z")}
+
+
+def _print_stored(
+    stored: int, newest: list[dict[str, Any]], forwarding: bool, enabled: bool
+) -> None:
+    """The requests that were only stored (no channel when they came in), newest first, and
+    whether new ones will be: the outbox alone said "every request has been delivered"."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if enabled and not forwarding:
+        console.print(
+            "[yellow]Contact forwarding is not configured[/]: new requests are stored in the "
+            "database only. Set contact.smtp (host, to) or contact.webhook_url in "
+            "site_config.yml to have them sent to support."
+        )
+    if not stored:
+        return
+    table = Table(title=f"{stored} contact request(s) stored, never forwarded (newest first)")
+    for name in ("reference", "received", "email", "topic", "subject"):
+        table.add_column(name)
+    for r in newest:
+        when = r["created_at"].strftime("%Y-%m-%d %H:%M")
+        table.add_row(r["reference"], when, r["email"], r["topic"], r["subject"][:60])
+    console.print(table)
+    if stored > len(newest):
+        console.print(f"… and {stored - len(newest)} older; --format json has each one's fields.")
+
+
+def _print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]], stored: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -254,7 +291,8 @@ def _print_table(rows: list[dict[str, Any]], results: list[dict[str, Any]]) -> N
         mark = "[green]sent[/]" if r["ok"] else f"[red]failed[/]: {r['error']}"
         console.print(f"{r['reference']} via {r['channel']}: {mark}")
     if not rows:
-        console.print("The outbox is empty: every contact request has been delivered.")
+        if not stored:  # else the requests stored only are listed next, not "delivered"
+            console.print("The outbox is empty: every contact request has been delivered.")
         return
     table = Table(title="Contact request deliveries")
     for name in ("reference", "channel", "status", "attempts", "next attempt", "last error"):

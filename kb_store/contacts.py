@@ -28,6 +28,9 @@ from kb_store.tables import (
     utcnow,
 )
 
+# what `kb outbox` shows of a request that was stored and never queued for forwarding
+STORED_COLUMNS = ("reference", "created_at", "email", "topic", "subject", "fields")
+
 __all__ = ["ContactQueries", "DuplicateReference"]
 
 
@@ -209,6 +212,22 @@ class ContactQueries:
                     query.values(status=PENDING, next_attempt_at=now, updated_at=now)
                 ).rowcount
             )
+
+    def stored_only(self, limit: int = 20) -> tuple[int, list[dict[str, Any]]]:
+        """Contact requests that were never queued for forwarding (the contact form had no
+        channel when they came in): how many, and the newest ``limit`` of them, newest first
+        (reference, created_at, email, topic, subject, fields)."""
+        alone = ~sa.exists().where(outbox.c.request_id == contact_requests.c.id)
+        cols = [getattr(contact_requests.c, n) for n in STORED_COLUMNS]
+        with self._begin() as conn:
+            total = int(conn.execute(sa.select(sa.func.count()).where(alone)).scalar() or 0)
+            rows = conn.execute(
+                sa.select(*cols)
+                .where(alone)
+                .order_by(contact_requests.c.created_at.desc(), contact_requests.c.id.desc())
+                .limit(limit)
+            ).all()
+        return total, [dict(row._mapping) | {"created_at": aware(row.created_at)} for row in rows]
 
     def outbox_summary(self) -> dict[str, Any]:
         """Count deliveries by status and give the age of the oldest undelivered one."""

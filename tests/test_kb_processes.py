@@ -258,8 +258,19 @@ def test_eval_scores_the_shipped_queries(site: Path) -> None:
 
 
 def test_outbox_lists_the_stored_request(site: Path) -> None:
+    """The example forwards requests nowhere: `kb outbox` said "every contact request has
+    been delivered" over a request only stored. It now lists that request and says why."""
     res = ok(kb("outbox", "--all", "--format", "json", cwd=site))
-    assert "deliveries" in json.loads(res.stdout)
+    listed = json.loads(res.stdout)
+    assert listed["deliveries"] == [] and listed["forwarding"] is False
+    stored = listed["stored_only"]
+    assert stored["count"] == 1 and stored["newest"][0]["reference"].startswith("KB-")
+    assert stored["newest"][0]["fields"]["message"]  # what support needs to answer it
+    text = ok(kb("outbox", cwd=site)).stdout
+    assert "has been delivered" not in text
+    assert "Contact forwarding is not configured" in text
+    assert "1 contact request(s) stored, never forwarded" in text
+    assert stored["newest"][0]["reference"] in text
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "md", "html"])
