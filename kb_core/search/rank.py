@@ -22,7 +22,7 @@ from whoosh.reading import IndexReader
 from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
 from kb_core.search.postings import arrays, docset
-from kb_core.search.schema import document_frequency, fields_of
+from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import suggest
@@ -126,6 +126,17 @@ MEANING_ONLY_FLOOR = 0.6
 # SEMANTIC_MIN_WORDS). Chosen on the training sets: duckduckgo-help's short queries 15 -> 17
 # of 19, nothing else changed.
 KEYWORDS_MIN_WORDS = 4
+# Landing pages (kb_builder.index.hubs: an index page, or one mostly of links to articles)
+# introduce the articles that answer, and their short text and broad title hold the words of
+# every question of their category. Among the lexical candidates a hub's score counts
+# HUB_LEXICAL of itself, so an article scoring more than that share of it comes first (the
+# query naming the category, "duck player youtube", still finds the hub: nothing else comes
+# near it); when meaning reorders the candidates, a hub's fused score loses HUB_MEANING (its
+# title and lead are near every question of the category). Chosen on the training sets
+# (duckduckgo-help, the only one with hubs): 0.4-0.6 and 0.05-0.2 gain the same three top
+# hits and lose none; 0.3 loses "youtube videos show ads and recommendations".
+HUB_LEXICAL = 0.5
+HUB_MEANING = 0.1
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
@@ -249,21 +260,30 @@ class Ranker:
             ((s + _proximity(stored[d], finder, said, self.planner), d) for d, s in top),
             reverse=True,
         )
-        ranked = sorted(((s + HEADING_WORDS * headed[d], d) for s, d in plain), reverse=True)
+        hubs = docset(reader, "hub", HUB)  # landing pages: empty in most knowledge bases
+        ranked = sorted(
+            (
+                ((s + HEADING_WORDS * headed[d]) * (HUB_LEXICAL if d in hubs else 1.0), d)
+                for s, d in plain
+            ),
+            reverse=True,
+        )
         lexical = [s for s, _ in plain[:2]]  # by words, for the answer card
         vector = None  # the query's vector, once meaning has reordered the ranking
         encoded = None  # the query's vector, encoded to ask meaning whether it is sure
         anchors: dict[int, str] = {}  # the section meaning points at, by document
         if self._unsure(words, plain, reorder_from) or self._meaning_only(words, ranked):
             vector = encoder().encode_one(read_as)
-            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words, headed)
+            ranked = self._by_meaning(
+                vector, ranked, scores, allowed, anchors, words, (headed, hubs)
+            )
         elif self._may_lead(words, ranked, reorder_from):
             encoded = encoder().encode_one(read_as)
             pool = self._pool(ranked, scores)
             if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
                 meant: dict[int, str] = {}
                 reordered = self._by_meaning(
-                    encoded, ranked, scores, allowed, meant, words, headed, pool
+                    encoded, ranked, scores, allowed, meant, words, (headed, hubs), pool
                 )
                 if reordered[0][1] != ranked[0][1]:
                     vector, ranked = encoded, reordered
@@ -430,17 +450,19 @@ class Ranker:
         allowed: set[int] | None,
         anchors: dict[int, str],
         words: int,
-        headed: dict[int, float],
+        marks: tuple[dict[int, float], set[int]],
         pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
         it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
         sections are nearest ``query``, reordered by fusing each score with the cosines of the
         query and the article's title and keywords and its best section (weighed by the
-        query's ``words``) and the share of the query one of its headings says (``headed``, by
-        document; 0 when absent); ties keep the lexical order. ``anchors`` gets, for each
+        query's ``words``) and the share of the query one of its headings says (``marks``'
+        first, by document; 0 when absent), less HUB_MEANING for a landing page (``marks``'
+        second, the set of them); ties keep the lexical order. ``anchors`` gets, for each
         candidate whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
+        headed, hubs = marks
         pool = list(pool) if pool is not None else self._pool(ranked, scores)
         sections = self.meanings.sections
         best = which = None
@@ -478,7 +500,8 @@ class Ranker:
                 (1 - SEMANTIC_WEIGHT) * s / top
                 + SEMANTIC_WEIGHT * c
                 + section_weight * n
-                + HEADING_MEANING * headed.get(d, 0.0),
+                + HEADING_MEANING * headed.get(d, 0.0)
+                - (HUB_MEANING if d in hubs else 0.0),
                 -k,
                 d,
             )
