@@ -23,6 +23,7 @@ from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.buildcache import Cache, digest, release_memory
 from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
+from kb_builder.index.hubs import is_hub
 from kb_core.errors import BuildError
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
         end = heads[i + 1].line - a.body_line if i + 1 < len(heads) else len(lines)
         text = plain_text("\n".join(lines[start:end]), a.lang)
         sections.append(Section(h.anchor, h.title, text, h.level))
+    body = plain_text(a.markdown, a.lang)
     return IndexDoc(
         id=a.id,
         title=a.title,
@@ -69,7 +71,7 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
         category=" › ".join(titles),
         category_slug=a.category_path[0] if a.category_path else "",
         summary=a.summary,
-        body=plain_text(a.markdown, a.lang),
+        body=body,
         source=a.source,
         visibility=a.visibility,
         keywords=tuple(a.meta.keywords),
@@ -77,6 +79,7 @@ def to_index_doc(a: Article, kb: KnowledgeBase) -> IndexDoc:
         sections=tuple(sections),
         asides=tuple(aside_texts(a.markdown, a.lang)),
         language=a.lang,
+        hub=is_hub(a.markdown, a.source, len(body.split())),
     )
 
 

@@ -18,6 +18,7 @@ from whoosh.fields import ID, STORED, Schema
 from kb_builder.buildcache import plain_pickle
 from kb_core.search.schema import (
     FIELD_WEIGHTS,
+    HUB,
     SUGGEST_PREFIX,
     TITLE,
     WEIGHTS,
@@ -73,6 +74,7 @@ class IndexDoc:
     # the language its text is in ("" or the index's: the index's own); another portal shows
     # the default language's text of the articles it lacks a translation of
     language: str = ""
+    hub: bool = False  # a landing page (kb_builder.index.hubs): the ranking discounts it
 
 
 def schema(
@@ -90,6 +92,7 @@ def schema(
         title_terms=TitleWeights(language, average),
         complete=TermWeights(),
         category_slug=ID(stored=True),
+        hub=ID(),  # "1" for a landing page, absent otherwise: the set is one posting list
         title=STORED,
         url=STORED,
         category=STORED,
@@ -200,6 +203,8 @@ def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[s
     }
     if other:
         fields["language"] = other
+    if doc.hub:
+        fields["hub"] = HUB
     return fields
 
 

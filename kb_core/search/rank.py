@@ -22,7 +22,7 @@ from whoosh.reading import IndexReader
 from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
 from kb_core.search.postings import arrays, docset
-from kb_core.search.schema import document_frequency, fields_of
+from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import suggest
@@ -138,6 +138,19 @@ KEYWORDS_MIN_WORDS = 4
 # paraphrases, which share few words with their answer.
 WORDS_TIE_GAP = 0.05
 WORDS_TIE_SHARE = 0.4
+# Landing pages (kb_builder.index.hubs: an index page, or one mostly of links to articles)
+# introduce the articles that answer, and their short text and broad title hold the words of
+# every question of their category. Among the lexical candidates a hub's score counts
+# HUB_LEXICAL of itself, so an article scoring more than that share of it comes first; when
+# meaning reorders the candidates, a hub's fused score loses HUB_MEANING (its title and lead
+# are near every question of the category). A hub whose title holds every typed word is what
+# the query names ("duck player", "c language reference") and keeps its score: without that
+# rule, cpp-docs' 70 hubs (Microsoft Learn's lists of links) were found first by their own
+# titles 16 times in 70 instead of 62. Chosen on the training sets (duckduckgo-help, the only
+# one with hubs: 28 of its 261 articles): 0.4-0.6 and 0.05-0.2 gain the same top hits and
+# lose none; 0.3 loses "youtube videos show ads and recommendations".
+HUB_LEXICAL = 0.5
+HUB_MEANING = 0.1
 COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
@@ -261,7 +274,15 @@ class Ranker:
             ((s + _proximity(stored[d], finder, said, self.planner), d) for d, s in top),
             reverse=True,
         )
-        ranked = sorted(((s + HEADING_WORDS * headed[d], d) for s, d in plain), reverse=True)
+        # landing pages, less those the query names: empty in most knowledge bases
+        hubs = _unnamed(docset(reader, "hub", HUB), stored, finder, words)
+        ranked = sorted(
+            (
+                ((s + HEADING_WORDS * headed[d]) * (HUB_LEXICAL if d in hubs else 1.0), d)
+                for s, d in plain
+            ),
+            reverse=True,
+        )
         lexical = [s for s, _ in plain[:2]]  # by words, for the answer card
         vector = None  # the query's vector, once meaning has reordered the ranking
         encoded = None  # the query's vector, encoded to ask meaning whether it is sure
@@ -269,7 +290,7 @@ class Ranker:
         if self._unsure(words, plain, reorder_from) or self._meaning_only(words, ranked):
             vector = encoder().encode_one(read_as)
             ranked = self._by_meaning(
-                vector, ranked, scores, allowed, anchors, words, headed, (shares, covered)
+                vector, ranked, scores, allowed, anchors, words, (headed, hubs), (shares, covered)
             )
         elif self._may_lead(words, ranked, reorder_from):
             encoded = encoder().encode_one(read_as)
@@ -277,7 +298,15 @@ class Ranker:
             if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
                 meant: dict[int, str] = {}
                 reordered = self._by_meaning(
-                    encoded, ranked, scores, allowed, meant, words, headed, (shares, covered), pool
+                    encoded,
+                    ranked,
+                    scores,
+                    allowed,
+                    meant,
+                    words,
+                    (headed, hubs),
+                    (shares, covered),
+                    pool,
                 )
                 if reordered[0][1] != ranked[0][1]:
                     vector, ranked = encoded, reordered
@@ -444,7 +473,7 @@ class Ranker:
         allowed: set[int] | None,
         anchors: dict[int, str],
         words: int,
-        headed: dict[int, float],
+        marks: tuple[dict[int, float], set[int]],
         typed: tuple[list[float], list[Scores]],
         pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
@@ -452,12 +481,14 @@ class Ranker:
         it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
         sections are nearest ``query``, reordered by fusing each score with the cosines of the
         query and the article's title and keywords and its best section (weighed by the
-        query's ``words``) and the share of the query one of its headings says (``headed``, by
-        document; 0 when absent); ties keep the lexical order, and a near-tie of the first two
-        goes to the one holding much more of the query (``typed``: each typed clause's idf
-        share and articles; see :func:`_words_break_tie`). ``anchors`` gets, for each
+        query's ``words``) and the share of the query one of its headings says (``marks``'
+        first, by document; 0 when absent), less HUB_MEANING for a landing page (``marks``'
+        second, the set of them); ties keep the lexical order, and a near-tie of the first
+        two goes to the one holding much more of the query (``typed``: each typed clause's
+        idf share and articles; see :func:`_words_break_tie`). ``anchors`` gets, for each
         candidate whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
+        headed, hubs = marks
         pool = list(pool) if pool is not None else self._pool(ranked, scores)
         sections = self.meanings.sections
         best = which = None
@@ -495,7 +526,8 @@ class Ranker:
                 (1 - SEMANTIC_WEIGHT) * s / top
                 + SEMANTIC_WEIGHT * c
                 + section_weight * n
-                + HEADING_MEANING * headed.get(d, 0.0),
+                + HEADING_MEANING * headed.get(d, 0.0)
+                - (HUB_MEANING if d in hubs else 0.0),
                 -k,
                 d,
             )
@@ -613,6 +645,21 @@ def _complete_last(
             found.append((frequency(term), term))
     if found:
         last.alternatives = [(t,) for _, t in heapq.nlargest(COMPLETIONS, found)]
+
+
+def _unnamed(
+    hubs: set[int], stored: dict[int, dict[str, Any]], finder: WordFinder, words: int
+) -> set[int]:
+    """The landing pages of ``hubs`` the query does not name: a lexical candidate's
+    (``stored``) whose title holds every one of the ``words`` typed clauses is named."""
+    if not hubs:
+        return hubs
+    typed = set(range(words))
+    return {
+        d
+        for d in hubs
+        if d not in stored or not typed <= finder.clauses_in(stored[d].get("title", ""))
+    }
 
 
 def _keywords_only(plan: QueryPlan, stop_words: frozenset[str]) -> bool:
