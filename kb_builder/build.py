@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,13 @@ class BuildReport:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning" or p.code not in BLOCKS_BUILD]
+        """What the build went on with: the warnings, and the errors of `kb check` that do not
+        block a build (a broken link, shown as its text), which are warnings here."""
+        return [
+            p if p.severity == "warning" else replace(p, severity="warning")
+            for p in self.problems
+            if p.severity == "warning" or p.code not in BLOCKS_BUILD
+        ]
 
 
 def build_site(

@@ -15,12 +15,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
+from urllib.parse import unquote
 
-from kb_builder.articles import INTRO_FILES, Article, Category, KnowledgeBase, resolve_link
+from kb_builder.articles import (
+    INTRO_FILES,
+    Article,
+    Category,
+    KnowledgeBase,
+    link_source,
+    resolve_link,
+)
 from kb_builder.faq import faq_answer
 from kb_builder.images import publish_images
 from kb_builder.portals import Portal, language_names, portal, view_targets
-from kb_builder.schedule import Targets, unlink_withheld
+from kb_builder.schedule import Targets, unlink, unlink_withheld
 from kb_core.config import SiteConfig
 from kb_core.schedule import banner_text
 
@@ -289,6 +297,7 @@ def plan_tree(
             meta["kb_fallback"] = a.fallback
             meta["kb_outdated"] = a.outdated
         markdown = unlink_withheld(a, a.markdown, withheld)
+        markdown = _unlink_broken(a, markdown, by_source, category_sources)
         public_url = f"{site_url}/{where.prefix}".rstrip("/")
         body = _resolve_links(a, markdown, by_source, tree, public_url, category_sources)
         body = publish_images(body, a.source, a.url, kb.root, images)
@@ -303,6 +312,26 @@ def plan_tree(
         {"tree": tree, "lang": where.lang, "config": settings, "banners": banners}
     )
     return TreePlan(tree, files, data, articles, fingerprint, images)
+
+
+def _unlink_broken(
+    article: Article, markdown: str, by_source: dict[str, Article], categories: dict[str, Category]
+) -> str:
+    """``markdown`` with each relative link to a Markdown file that is no article or category
+    of this portal shown as its text. `kb check` reports it as an error ("broken link"); a
+    build goes on with it as a warning, and published ``href="failed-payment.md"``: a 404."""
+    if ".md" not in markdown:
+        return markdown
+
+    def broken(target: str) -> bool:
+        target = target.removeprefix("<").removesuffix(">")
+        dest, _, relative = resolve_link(article, target, by_source)
+        if dest is not None or not relative:
+            return False
+        path = link_source(article, unquote(target.partition("#")[0]))
+        return path not in categories
+
+    return unlink(markdown, broken)
 
 
 def _resolve_links(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 
@@ -105,11 +105,18 @@ class Targets:
 
 def unlink_withheld(article: Article, markdown: str, withheld: Targets) -> str:
     """``markdown`` with each inline link to a withheld article replaced by the link's text."""
-    if not withheld.articles or "](" not in markdown:
+    if not withheld.articles:
+        return markdown
+    return unlink(markdown, lambda target: withheld.find(article, target) is not None)
+
+
+def unlink(markdown: str, dropped: Callable[[str], bool]) -> str:
+    """``markdown`` with each inline link whose target is ``dropped`` replaced by its text
+    (outside code): the portal never shows a link that leads nowhere."""
+    if "](" not in markdown:
         return markdown
 
     def repl(m: re.Match[str]) -> str:
-        target = m.group(2) or m.group(3)
-        return m.group(1) if withheld.find(article, target) is not None else m.group(0)
+        return m.group(1) if dropped(m.group(2) or m.group(3)) else m.group(0)
 
     return outside_code(markdown, lambda text: _INLINE.sub(repl, text), lambda line: "](" in line)

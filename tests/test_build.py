@@ -85,6 +85,28 @@ def test_stale_article_says_so(tmp_path: Path) -> None:
     assert "This article may be outdated" not in page(tmp_path / "b", "g/fresh/")
 
 
+def test_a_broken_link_is_published_as_its_text_and_reported_as_a_warning(
+    tmp_path: Path,
+) -> None:
+    """A broken relative link went live as ``href="failed-payment.md"`` (a 404 on the portal)
+    while the build printed it as an "error:" and succeeded. The build goes on, as before, but
+    the page shows the link's text without the link, and the build calls it a warning."""
+    write(tmp_path, "c/g/failed-payments.md", "---\ntitle: Failed\nsummary: s\n---\n\nText.\n")
+    write(
+        tmp_path,
+        "c/g/pay.md",
+        "---\ntitle: Pay\nsummary: s\n---\n\nSee [Failed payments](failed-payment.md) or "
+        "[the right one](failed-payments.md), and `[code](failed-payment.md)`.\n",
+    )
+    report = build_site(tmp_path / "c", SiteConfig(), tmp_path / "b", today=TODAY)
+    [broken] = [w for w in report.warnings if w.code == "broken-link"]
+    assert broken.severity == "warning" and "failed-payment.md" in broken.message
+    html = page(tmp_path / "b", "g/pay/")
+    assert 'href="failed-payment.md"' not in html and "See Failed payments or" in html
+    assert '<a href="../failed-payments/">the right one</a>' in html
+    assert "<code>[code](failed-payment.md)</code>" in html  # code is shown as written
+
+
 def test_faq_shows_answers_and_its_structured_data_the_same(example_build: Build) -> None:
     html = page(example_build[0], "faq/")
     data = json.loads(
