@@ -43,7 +43,7 @@ from feedback_api.eventlog import EventLog
 from feedback_api.outbox import Forwarder, OutboxWorker, Policy, channels
 from feedback_api.ratelimit import RateLimits
 from feedback_api.schemas import contact_model, rating_model
-from feedback_api.security import install_headers
+from feedback_api.security import Origins, install_headers
 from feedback_api.services import Services
 from feedback_api.visitor import Visitors
 from kb_core.config import SiteConfig, load_config
@@ -138,8 +138,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         language_synonyms={code: config.synonyms_for(code) for code in config.site.codes},
     )
     storage = settings["RATELIMIT_STORAGE_URI"] or config.api.rate_limit_storage
-    install_headers(app, config)  # before the limiter: a CORS preflight is never counted
-    widget.install_origin_check(app, config)  # nor a call from a page that may not make it
+    config_file = settings["SITE_CONFIG"]
+    origins = Origins(config, Path(config_file) if isinstance(config_file, str | Path) else None)
+    install_headers(app, origins)  # before the limiter: a CORS preflight is never counted
+    widget.install_origin_check(app, config, origins)  # nor a call from a page that may not
     limiter = RateLimits(visitors.limit_key, config.api.rate_limit, storage)
     limiter.init_app(app)
     policy = Policy(

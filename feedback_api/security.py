@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, Response, request
 
-from kb_core.config import SiteConfig
+from kb_core.config import SiteConfig, load_config
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +82,57 @@ def allowed_origins(config: SiteConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def install_headers(app: Flask, config: SiteConfig) -> None:
+class Origins:
+    """The origins that may call the API (:func:`allowed_origins`), read again from
+    ``site_config.yml`` when the file changes (looked at once a second at most): a site owner
+    who adds their site to ``widget.allowed_origins`` need not restart the server, as a new
+    build needs none. A file that no longer loads keeps the origins it gave last."""
+
+    def __init__(self, config: SiteConfig, path: Path | None) -> None:
+        self.origins = allowed_origins(config)
+        self._path = path
+        self._stamp = self._stat()
+        self._looked = time.monotonic()
+        self._lock = threading.Lock()
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = self._path.stat() if self._path is not None else None
+        except OSError:
+            return None
+        return None if st is None else (st.st_mtime_ns, st.st_size)
+
+    def current(self) -> tuple[str, ...]:
+        if self._path is None or time.monotonic() - self._looked < 1.0:
+            return self.origins
+        with self._lock:
+            self._looked = time.monotonic()
+            stamp = self._stat()
+            if stamp == self._stamp:
+                return self.origins
+            self._stamp = stamp
+            try:
+                config, _ = load_config(self._path)
+            except Exception as exc:  # a config being edited: keep what worked
+                log.warning(
+                    "%s: not re-read (%s); the allowed origins stay as they were", self._path, exc
+                )
+                return self.origins
+            if allowed_origins(config) != self.origins:
+                log.warning("allowed origins now: %s", ", ".join(allowed_origins(config)) or "none")
+            self.origins = allowed_origins(config)
+            return self.origins
+
+
+def install_headers(app: Flask, origins_now: Origins) -> None:
     """Add CORS answers for the API and security headers to every response."""
-    origins = allowed_origins(config)
 
     @app.before_request
     def _preflight() -> Response | None:
         if request.method != "OPTIONS" or not request.path.startswith("/api/"):
             return None
         response = Response(status=204)
-        if _allowed_origin(origins):
+        if _allowed_origin(origins_now.current()):
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
             response.headers["Access-Control-Max-Age"] = "600"
@@ -105,7 +148,7 @@ def install_headers(app: Flask, config: SiteConfig) -> None:
         if request.is_secure:
             added.append(("Strict-Transport-Security", "max-age=31536000"))
         if request.path.startswith("/api/"):
-            allowed = _allowed_origin(origins)
+            allowed = _allowed_origin(origins_now.current())
             if allowed:
                 added.append(("Access-Control-Allow-Origin", allowed))
                 added.append(("Access-Control-Expose-Headers", "Retry-After"))

@@ -27,7 +27,7 @@ from feedback_api.catalog import redirect_key
 from feedback_api.errors import ApiError, not_found_page
 from feedback_api.portal import index_file, locate
 from feedback_api.schemas import Sourced, WidgetParams, parse_args
-from feedback_api.security import allowed_origins
+from feedback_api.security import Origins
 from feedback_api.services import Services, services
 from kb_core.config import SiteConfig
 from kb_core.manifest import ManifestArticle
@@ -50,14 +50,18 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def install_origin_check(app: Flask, config: SiteConfig) -> None:
-    """Refuse ``/api/`` requests sent by a page whose origin is not allowed (403)."""
-    allowed = {o.lower() for o in allowed_origins(config)}
+def install_origin_check(app: Flask, config: SiteConfig, origins: Origins) -> None:
+    """Refuse ``/api/`` requests sent by a page whose origin is not allowed (403). The
+    refusal itself may be read by that page (it says only that the origin is not allowed), so
+    the widget can tell its site owner why, rather than report the help center unreachable;
+    the server's log says which setting lets it in, once per origin."""
     own = _origin_of(config.site.url)
+    told: set[str] = set()
 
     @app.before_request
     def _check_origin() -> None:
         origin = request.headers.get("Origin")
+        allowed = {o.lower() for o in origins.current()}
         if origin is None or not request.path.startswith("/api/") or "*" in allowed:
             return
         origin = origin.rstrip("/").lower()
@@ -65,8 +69,14 @@ def install_origin_check(app: Flask, config: SiteConfig) -> None:
             return
         if request.method == "OPTIONS":
             return  # the preflight answers without CORS headers; the browser stops there
-        log.info("refused an API call from origin %r", origin)
-        raise ApiError(403, _REFUSED)
+        if origin not in told and len(told) < 100:
+            told.add(origin)
+            log.warning(
+                "refused API calls from origin %r: to embed the widget there, add it to "
+                "widget.allowed_origins in site_config.yml (read again within a second)",
+                origin,
+            )
+        raise ApiError(403, _REFUSED, headers={"Access-Control-Allow-Origin": origin})
 
 
 def event_origin(event: Sourced) -> tuple[str | None, str | None]:

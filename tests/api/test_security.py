@@ -48,7 +48,8 @@ def test_cors_allowlist(make_app: AppFactory) -> None:
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://support.example.com"
     assert "Origin" in allowed.headers["Vary"]
     other = client.get("/api/suggest?q=re", headers={"Origin": "https://evil.example"})
-    assert "Access-Control-Allow-Origin" not in other.headers
+    # refused: only the refusal is readable there (so a widget can say why), never an answer
+    assert other.status_code == 403 and set(other.get_json()) == {"error", "status"}
     preflight = client.options(
         "/api/ratings",
         headers={

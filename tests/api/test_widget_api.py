@@ -3,6 +3,8 @@ origin allowlist, and events that keep the browser's word for the host's origin.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,6 +53,29 @@ def test_only_allowed_origins_may_call_the_api(make_app: AppFactory) -> None:
     assert refused.get_json()["status"] == 403  # the one error shape
     assert "origin" in str(refused.get_json()["error"]).lower()
     assert client.get("/api/search?q=refund").status_code == 200  # no Origin: curl, agents
+
+
+def test_an_origin_added_to_site_config_is_let_in_without_a_restart(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """A site owner who added their site to `widget.allowed_origins` and rebuilt still got 403
+    until `kb serve` was restarted: the server now reads the file again when it changes."""
+    config = tmp_path / "site_config.yml"
+    config.write_text("api:\n  rate_limit: 10000/minute\n", encoding="utf-8")
+    client = make_app(SITE_CONFIG=str(config)).test_client()
+    refused = client.get("/api/search?q=refund", headers={"Origin": HOST})
+    assert refused.status_code == 403
+    assert refused.headers["Access-Control-Allow-Origin"] == HOST  # it may read the refusal
+    config.write_text(
+        f"api:\n  rate_limit: 10000/minute\nwidget:\n  allowed_origins: [{HOST}]\n",
+        encoding="utf-8",
+    )
+    time.sleep(1.1)  # the file is looked at again at most once a second
+    allowed = client.get("/api/search?q=refund", headers={"Origin": HOST})
+    assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == HOST
+    config.write_text("widget: [not, a, mapping\n", encoding="utf-8")  # being edited
+    time.sleep(1.1)
+    assert client.get("/api/search?q=refund", headers={"Origin": HOST}).status_code == 200
 
 
 def test_a_widget_event_stores_the_browsers_origin_for_the_host(make_app: AppFactory) -> None:

@@ -304,10 +304,15 @@ def test_an_origin_not_allowed_is_refused(page: Page, widget_site: Site) -> None
         assert exc.code == 403
         body = json.loads(exc.read())
         assert set(body) == {"error", "status"} and body["status"] == 403
-        assert "Access-Control-Allow-Origin" not in exc.headers
+        # the refusal (and only it) is readable there, so the panel can say why
+        assert exc.headers["Access-Control-Allow-Origin"] == refused
+    warned: list[str] = []
+    page.on("console", lambda m: warned.append(m.text) if m.type == "warning" else None)
     page.goto(refused + "/index.html")
     widget(page).get_by_role("button", name="Help").click()
-    expect(widget(page).locator(".kb-error")).to_contain_text("can't be reached")
+    # it said "The help center can't be reached right now", as if it were down
+    expect(widget(page).locator(".kb-error")).to_contain_text("its origin is not allowed")
+    assert any(f"Add {refused} to widget.allowed_origins" in w for w in warned), warned
     rows = widget_site.portal.rows(
         "SELECT COUNT(*) FROM searches WHERE host LIKE ?", (refused + "%",)
     )

@@ -105,6 +105,9 @@
       }
       if (res.status >= 500 || data === null || (!res.ok && !("error" in data)))
         throw new Failure(L.unavailable, { down: true });
+      if (res.status === 403)
+        // the help center refused this page: its owner must allow it (the visitor sees why)
+        console.warn(`kb-portal widget: ${data.error} Add ${location.origin} to widget.allowed_origins in the help center's site_config.yml.`);
       if (!res.ok) throw new Failure(String(data.error), { status: res.status, body: data });
       return data;
     }
