@@ -48,7 +48,7 @@ from kb_builder.languages import (
 from kb_builder.sanitize import html_removals
 from kb_core.config import SiteConfig, Visibility
 from kb_core.errors import Problem, impossible_value, invalid_value, yaml_problem
-from kb_core.search.text import labelled
+from kb_core.search.text.tables import labelled
 
 log = logging.getLogger(__name__)
 

@@ -160,15 +160,10 @@ from typing import Any
 import numpy as np
 
 from kb_core.search import answer_type
-from kb_core.search.text import (
-    WordFinder,
-    all_labelled,
-    collapse_blanks,
-    normalize_query,
-    sentences,
-    table_lines,
-    unlabelled,
-)
+from kb_core.search.text.analysis import normalize_query
+from kb_core.search.text.finder import WordFinder
+from kb_core.search.text.snippets import collapse_blanks, sentences
+from kb_core.search.text.tables import all_labelled, table_lines, unlabelled
 from kb_core.semantic import Encoder, Meanings
 
 QUESTION_WORDS = frozenset(

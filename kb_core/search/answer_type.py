@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kb_core.search.text import normalize_query
+from kb_core.search.text.analysis import normalize_query
 
 WHO, WHEN, AMOUNT, CAN = "who", "when", "amount", "can"
 

@@ -54,7 +54,7 @@ from collections.abc import Callable, Container, Sequence
 from whoosh.reading import IndexReader
 
 from kb_core.search.schema import document_frequency
-from kb_core.search.text import Clause, language_tag
+from kb_core.search.text.plan import Clause, language_tag
 
 DEPTH = 3  # hits whose confidence is measured
 WHOLE = 1.0 - 1e-9  # coverage of a hit holding every typed word: answered, no model needed

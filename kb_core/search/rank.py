@@ -26,17 +26,10 @@ from kb_core.search.schema import document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import suggest
-from kb_core.search.text import (
-    Clause,
-    QueryPlan,
-    QueryPlanner,
-    WordFinder,
-    fold,
-    phrase_terms,
-    remembered,
-    snippet,
-    untagged,
-)
+from kb_core.search.text.analysis import fold, phrase_terms, remembered
+from kb_core.search.text.finder import WordFinder
+from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, untagged
+from kb_core.search.text.snippets import snippet
 from kb_core.semantic import Meanings, encoder
 
 log = logging.getLogger(__name__)

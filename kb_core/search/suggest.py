@@ -15,7 +15,7 @@ from whoosh.reading import IndexReader
 
 from kb_core.search.postings import blocks
 from kb_core.search.schema import SUGGEST_PREFIX
-from kb_core.search.text import fold
+from kb_core.search.text.analysis import fold
 
 
 def suggest(
