@@ -21,7 +21,7 @@ from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig
 from kb_core.search import rank
-from kb_core.search.answer import ENCODED
+from kb_core.search.answer.card import ENCODED
 from kb_core.search.rank import SEMANTIC_GATE
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import DIMENSIONS, Meanings, SectionEncoder, Sections, encoder

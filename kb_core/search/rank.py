@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from whoosh.reading import IndexReader
 
-from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
+from kb_core.search.answer import card as search_answer
 from kb_core.search.postings import arrays, docset
 from kb_core.search.schema import document_frequency, fields_of
 from kb_core.search.scores import Scores
