@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from kb_builder.buildcache import Cache
-from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
+from kb_builder.plaintext import aside_texts, plain_text
 from kb_core.config import load_config
 from kb_core.search import rank as search_rank
 from kb_core.search.answer import card as search_answer

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from kb_builder.build import BuildReport
-from kb_builder.content import plain_text
 from kb_builder.index.fields import parts
+from kb_builder.plaintext import plain_text
 from kb_core.search.searcher import MATCH_SHARE, Searcher
 from kb_core.search.text.finder import WordFinder
 from kb_core.search.text.snippets import sentences, snippet

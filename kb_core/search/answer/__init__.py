@@ -45,14 +45,14 @@ the sentences of a section headed "Symptoms" (or "Problem") never start one.
 
 What a card shows (issue 14: cards from the right section that quoted the wrong sentences):
 - An admonition's sentences (a note, tip or warning beside the text: the index stores them as
-  ``asides``, kb_builder.content.aside_texts) never start a card, nor join one: "If you sign
+  ``asides``, kb_builder.plaintext.aside_texts) never start a card, nor join one: "If you sign
   in with single sign-on, you can't change it" is a caveat to the steps, not the answer.
 - A table row is one unit, its cells' sentences together; a row starts the card at the
   table's first row when the rows before it fit, and the rows after it join while they fit
   (a card that showed "Credit or debit card — 5–10 business days" without the bank transfer
   row, or the fourth provider of a list of five).
 - A table row says what its cells are. The index's text names each cell by its column's
-  header (kb_builder.content.plain_text: "Paid by: Credit or debit card · Time until you see
+  header (kb_builder.plaintext.plain_text: "Paid by: Credit or debit card · Time until you see
   the money: 5–10 business days"); a card quoting one row shows it so, and rows shown together
   (or under their header row, after a lead-in) show the header row once above their bare
   cells, a small table. Rows of a table whose first header is empty (each row's own label:

@@ -58,7 +58,7 @@ def section_lines(text: str, asides: set[str]) -> list[Line]:
     sentence of one of the article's admonitions (``asides``, plain) is of kind "aside".
 
     The stored text keeps its lines, and a line after a blank one starts with a space
-    (kb_builder.content.plain_text): that is how a paragraph or a list's end is known."""
+    (kb_builder.plaintext.plain_text): that is how a paragraph or a list's end is known."""
     raw = text.split("\n")
     found: list[Line] = []
     header = ""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from kb_core.search.text.analysis import analysis_language
 
-# Between the cells of a table row in an article's plain text (kb_builder.content.plain_text):
+# Between the cells of a table row in an article's plain text (kb_builder.plaintext.plain_text):
 # a row under a header names each cell's column (:func:`labelled`), "Paid by: Card · Time until
 # you see the money: 5-10 business days"; the header row is its cells alone. A row quoted alone
 # (a snippet, an answer card) then still says what "5-10 business days" is.
