@@ -15,6 +15,7 @@ from kb_builder.index.writer import build_index
 from kb_builder.plaintext import aside_texts, plain_text
 from kb_core.config import load_config
 from kb_core.search import rank as search_rank
+from kb_core.search import rerank as search_rerank
 from kb_core.search.answer import card as search_answer
 from kb_core.search.answer import kinds, passage
 from kb_core.search.answer.card import how_to, question_like
@@ -152,7 +153,7 @@ def test_the_example_gives_no_card_when_unsure_of_the_article(
     with Searcher(example_build[0] / "index" / "public") as s:
         found = s.search(question)
         monkeypatch.setattr(search_rank, "HEADING_WORDS", 0.0)
-        monkeypatch.setattr(search_rank, "HEADING_MEANING", 0.0)
+        monkeypatch.setattr(search_rerank, "HEADING_MEANING", 0.0)
         monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # any card at all
         unsure = s.search(question)
         monkeypatch.setattr(search_answer, "LEXICAL_CLOSE", 2.0)  # never close: no gate

@@ -15,7 +15,7 @@ import pytest
 from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
 from kb_core.errors import IndexUnavailable
-from kb_core.search.rank import _words_break_tie
+from kb_core.search.rerank import _words_break_tie
 from kb_core.search.scores import Scores
 from kb_core.search.searcher import Searcher, normalize_query
 

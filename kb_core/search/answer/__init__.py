@@ -139,7 +139,7 @@ cards, no fewer wrong ones). With the section's words, ``MEANING_WEIGHT`` went f
 reaches a precision of 0.9, a margin over the 0.85 target: example 1.000 at coverage 0.77,
 duckduckgo-help 0.957 at 0.25, plausible-docs 0.905 at 0.27, stackfaq 1.000 at 0.08 (before
 the section choice: 0.84, with 0.963 at 0.61, 0.944 at 0.19, 1.000 at 0.16 and 1.000 at
-0.03). ``LEXICAL_CLOSE`` is rank.SEMANTIC_GATE's value; on the training sets 0.5-0.9 were
+0.03). ``LEXICAL_CLOSE`` is rerank.SEMANTIC_GATE's value; on the training sets 0.5-0.9 were
 tried and 0.8 gave the best precision at equal coverage. On the help centers' own questions
 the score separates right from wrong cards only near the top, so the card is shown rarely
 there: a wrong answer costs more than none.

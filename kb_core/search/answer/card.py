@@ -34,7 +34,7 @@ QUESTION_WORDS = frozenset(
 )
 QUESTION_MIN_WORDS = 4  # a query this long (as typed) is a question or a description
 HEADING_WEIGHT = 0.5  # of a query word in the section's heading, against one in the sentence
-OPENED_BONUS = 0.15  # the section the hit opens at (rank's _best_section)
+OPENED_BONUS = 0.15  # the section the hit opens at (hits.best_section)
 # of the query's words the whole section holds (heading and text), in choosing the sentence
 SECTION_WEIGHT = 0.3
 ENCODED = 3  # best sentences by words that are compared by meaning
@@ -44,7 +44,7 @@ POSITION_PENALTY = 0.03  # per sentence before it in its section (at most 5): an
 SCAN_CHARS = 6_000  # of the hit's sections read for sentences
 CARD_THRESHOLD = 0.78  # of a card's score (see score()); see the package's docstring
 # Unsure of the article (see unsure()): the runner-up's score by words is at least this share
-# of the best hit's (rank.SEMANTIC_GATE's value: where meaning reorders the ranking), and the
+# of the best hit's (rerank.SEMANTIC_GATE's value: where meaning reorders the ranking), and the
 # best hit's nearest section by meaning is farther from the query than one of the next RIVALS.
 LEXICAL_CLOSE = 0.8
 RIVALS = 2

@@ -88,7 +88,7 @@ class QueryPlanner:
     ) -> None:
         self.analyzer = analyzer
         self.keys = Analyzer(analyzer.language, stop=False)  # for phrases: stop words kept
-        self.headings: dict[str, tuple[str, ...]] = {}  # a heading's phrase (rank.py)
+        self.headings: dict[str, tuple[str, ...]] = {}  # a heading's phrase (evidence.py)
         self.tag = tag  # what this planner's terms start with in a plan: "" or "en:"
         # Synonym groups; each phrase is matched by its terms including stop words ("log in"),
         # and "two-factor" is also "two factor" and "twofactor". Each group's alternatives
