@@ -1,4 +1,4 @@
-"""Measure the answer card (kb_core/search/answer.py): precision and coverage.
+"""Measure the answer card (kb_core/search/answer/): precision and coverage.
 
     .venv/bin/python bench/answer_eval.py [--misses] [--no-held-out]
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search_eval import CORPORA, HELP_CENTERS, key, load_content_kb, load_corpus, ours  # noqa: E402
 
-from kb_core.search import answer as search_answer  # noqa: E402
+from kb_core.search.answer import card as search_answer  # noqa: E402
 from kb_core.search.searcher import Searcher  # noqa: E402
 
 QUERIES = ROOT / "bench" / "queries"
@@ -185,7 +185,7 @@ def main() -> None:
         print(f"{t:>10.2f} " + " ".join(f"{p:>12.3f} {c:>6.3f}" for p, c, _ in cells) + mark)
     print(
         f"\ntraining pick (lowest threshold where every training set reaches precision "
-        f"{PICK_PRECISION}): {pick}; kb_core/search/answer.py holds {chosen}"
+        f"{PICK_PRECISION}): {pick}; kb_core/search/answer/card.py holds {chosen}"
     )
     for name, outcomes in sets.items():
         report(f"{name} (training)", outcomes, chosen, args.misses)

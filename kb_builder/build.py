@@ -26,7 +26,6 @@ from kb_builder.articles import KnowledgeBase, source_url
 from kb_builder.assemble import assemble, redirect_map, write_entries
 from kb_builder.buildcache import Cache, code_digest, digest, release_memory
 from kb_builder.checks import BLOCKS_BUILD
-from kb_builder.content import parse_ahead
 from kb_builder.index.documents import (
     DOCS_CACHE,
     encode_titles,
@@ -42,6 +41,7 @@ from kb_builder.languages import withhold_translations
 from kb_builder.load import load_and_check
 from kb_builder.manifest import make_manifest
 from kb_builder.pages import plan_tree
+from kb_builder.parsecache import parse_ahead
 from kb_builder.portals import (
     Portal,
     language_view,

@@ -112,7 +112,7 @@ def _opening(blocks: list[str]) -> str | None:
 
 @lru_cache(maxsize=8)
 def _analyzer(language: str) -> Any:
-    from kb_core.search.text import Analyzer
+    from kb_core.search.text.analysis import Analyzer
 
     return Analyzer(language)
 

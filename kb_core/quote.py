@@ -19,7 +19,7 @@ from typing import Any
 from kb_core.link import FORMATS, Articles, Link, as_dict, link_for, md_escape, md_url, render
 from kb_core.manifest import ManifestArticle
 from kb_core.search.searcher import Searcher, SearchResponse
-from kb_core.search.text import collapse_blanks
+from kb_core.search.text.snippets import collapse_blanks
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,7 @@ class Meanings:
     article id, and the vectors of its sections (:class:`SectionEncoder`).
 
     Written by the build next to the Whoosh files; a search compares the query's vector with
-    the titles of its lexical candidates and with every section (:mod:`kb_core.search.rank`).
+    the titles of its lexical candidates and with every section (:mod:`kb_core.search.rerank`).
     An article's sections are stored together, in its row order: the first is its lead (title,
     summary and opening text, anchor ""), then one per heading.
     """

@@ -1,4 +1,4 @@
-"""The answer card (kb_core/search/answer.py): real builds, the real sentence model."""
+"""The answer card (kb_core/search/answer/): real builds, the real sentence model."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 
 from kb_builder.buildcache import Cache
-from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
+from kb_builder.plaintext import aside_texts, plain_text
 from kb_core.config import load_config
-from kb_core.search import answer as search_answer
-from kb_core.search import answer_type
 from kb_core.search import rank as search_rank
-from kb_core.search.answer import how_to, question_like
+from kb_core.search import rerank as search_rerank
+from kb_core.search.answer import card as search_answer
+from kb_core.search.answer import kinds, passage
+from kb_core.search.answer.card import how_to, question_like
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import Meanings, Sections
 from tests.conftest import ROOT
@@ -152,7 +153,7 @@ def test_the_example_gives_no_card_when_unsure_of_the_article(
     with Searcher(example_build[0] / "index" / "public") as s:
         found = s.search(question)
         monkeypatch.setattr(search_rank, "HEADING_WORDS", 0.0)
-        monkeypatch.setattr(search_rank, "HEADING_MEANING", 0.0)
+        monkeypatch.setattr(search_rerank, "HEADING_MEANING", 0.0)
         monkeypatch.setattr(search_answer, "CARD_THRESHOLD", -1.0)  # any card at all
         unsure = s.search(question)
         monkeypatch.setattr(search_answer, "LEXICAL_CLOSE", 2.0)  # never close: no gate
@@ -410,16 +411,16 @@ def test_admonitions_are_found_in_both_syntaxes() -> None:
 @pytest.mark.parametrize(
     ("query", "kind"),
     [
-        ("who can approve timesheets", answer_type.WHO),
-        ("Whose card is charged?", answer_type.WHO),
-        ("how long does a refund take", answer_type.WHEN),
-        ("when are approved hours sent to payroll", answer_type.WHEN),
-        ("How often does the realtime view refresh?", answer_type.WHEN),
-        ("how much does the team plan cost", answer_type.AMOUNT),
-        ("how many backup codes do I get", answer_type.AMOUNT),
-        ("what does the business plan cost", answer_type.AMOUNT),
-        ("can I change my own role", answer_type.CAN),
-        ("Is it possible to export my data?", answer_type.CAN),
+        ("who can approve timesheets", kinds.WHO),
+        ("Whose card is charged?", kinds.WHO),
+        ("how long does a refund take", kinds.WHEN),
+        ("when are approved hours sent to payroll", kinds.WHEN),
+        ("How often does the realtime view refresh?", kinds.WHEN),
+        ("how much does the team plan cost", kinds.AMOUNT),
+        ("how many backup codes do I get", kinds.AMOUNT),
+        ("what does the business plan cost", kinds.AMOUNT),
+        ("can I change my own role", kinds.CAN),
+        ("Is it possible to export my data?", kinds.CAN),
         ("when I open the app it crashes", None),  # a symptom, not a question about time
         ("how do I remove a card", None),
         ("where is my data stored", None),
@@ -428,27 +429,27 @@ def test_admonitions_are_found_in_both_syntaxes() -> None:
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(query: str, kind: str | None) -> None:
-    assert answer_type.asked(query) == kind
+    assert kinds.asked(query) == kind
 
 
 @pytest.mark.parametrize(
     ("kind", "sentence", "holds"),
     [
-        (answer_type.WHEN, "Paid by: Credit or debit card · Time: 5–10 business days", True),
-        (answer_type.WHEN, "The link is valid for 24 hours.", True),
-        (answer_type.WHEN, "Hours are sent when a Manager or Admin locks a pay period.", True),
-        (answer_type.WHEN, "Refunds go back to the payment method you paid with.", False),
-        (answer_type.AMOUNT, "Team is $4 per user per month.", True),
-        (answer_type.AMOUNT, "Business has no limit.", True),
-        (answer_type.AMOUNT, "2. Click Choose plan under Team or Business.", False),
-        (answer_type.CAN, "You can't change your own role.", True),
-        (answer_type.CAN, "Click Edit, then choose a new Role.", False),
-        (answer_type.WHO, "Only the Owner and Admins can export the workspace.", True),
-        (answer_type.WHO, "Approved timesheets show a green tick.", False),
+        (kinds.WHEN, "Paid by: Credit or debit card · Time: 5–10 business days", True),
+        (kinds.WHEN, "The link is valid for 24 hours.", True),
+        (kinds.WHEN, "Hours are sent when a Manager or Admin locks a pay period.", True),
+        (kinds.WHEN, "Refunds go back to the payment method you paid with.", False),
+        (kinds.AMOUNT, "Team is $4 per user per month.", True),
+        (kinds.AMOUNT, "Business has no limit.", True),
+        (kinds.AMOUNT, "2. Click Choose plan under Team or Business.", False),
+        (kinds.CAN, "You can't change your own role.", True),
+        (kinds.CAN, "Click Edit, then choose a new Role.", False),
+        (kinds.WHO, "Only the Owner and Admins can export the workspace.", True),
+        (kinds.WHO, "Approved timesheets show a green tick.", False),
     ],
 )
 def test_what_a_sentence_of_each_kind_holds(kind: str, sentence: str, holds: bool) -> None:
-    assert answer_type.holds(kind, sentence) is holds
+    assert kinds.holds(kind, sentence) is holds
 
 
 def test_a_role_answers_who_only_beside_what_was_asked() -> None:
@@ -459,8 +460,8 @@ def test_a_role_answers_who_only_beside_what_was_asked() -> None:
     edit = (
         "Managers can still edit them until the pay period is locked; editing removes the approval."
     )
-    assert answer_type.holds(answer_type.WHO, lead, approve)
-    assert not answer_type.holds(answer_type.WHO, edit, approve)
+    assert kinds.holds(kinds.WHO, lead, approve)
+    assert not kinds.holds(kinds.WHO, edit, approve)
 
 
 def test_cards_quote_the_kind_of_answer_asked_for(
@@ -504,19 +505,20 @@ def test_no_card_when_the_hit_holds_no_answer_of_the_kind_asked(small: Path) -> 
 def test_a_sentence_is_encoded_once_while_it_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cards for the same popular article reuse its sentences' vectors: the same vectors,
     without running the model again; the least recently used go first."""
+    from kb_core.search.answer import vectors
     from kb_core.semantic import Encoder
 
     model = Encoder()  # a process's own: nothing kept for it yet
-    monkeypatch.setattr(search_answer, "SENTENCES_KEPT", 2)
-    first = search_answer.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
+    monkeypatch.setattr(vectors, "SENTENCES_KEPT", 2)
+    first = vectors.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
     ran = model.encoded
-    again = search_answer.sentence_vectors(model, ["Fees: none.", "Refunds: ask within 30 days."])
+    again = vectors.sentence_vectors(model, ["Fees: none.", "Refunds: ask within 30 days."])
     assert model.encoded == ran  # nothing encoded again
     assert np.array_equal(again, first[::-1])
     assert np.array_equal(first, model.encode(["Refunds: ask within 30 days.", "Fees: none."]))
     ran = model.encoded
-    search_answer.sentence_vectors(model, ["Plans: three."])  # drops "Fees", used longest ago
-    search_answer.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
+    vectors.sentence_vectors(model, ["Plans: three."])  # drops "Fees", used longest ago
+    vectors.sentence_vectors(model, ["Refunds: ask within 30 days.", "Fees: none."])
     assert model.encoded == ran + 2  # "Plans", then "Fees" again; the refund sentence kept
 
 
@@ -546,7 +548,7 @@ def test_a_card_that_leaves_out_rows_of_a_table_says_so(
     assert failed is not None and failed.anchor == "what-happens-if-you-dont-pay", failed
     assert failed.text.startswith("Time since first failure · What happens\nDay 0 · ")
     assert "Day 30" not in failed.text and failed.text.endswith("\n…")
-    assert len(failed.text) <= search_answer.CARD_CHARS
+    assert len(failed.text) <= passage.CARD_CHARS
     assert refund is not None and "…" not in refund.text
     # each line says what it is, so the portal and the widget lay the rows out as a table
     assert failed.lines == ("header", "row", "row", "more")

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_builder.compat import to_mkdocs
-from kb_builder.content import load_content, parse_headings
+from kb_builder.content import load_content
+from kb_builder.parse import parse_headings
 from kb_core.config import SiteConfig, parse_config
 from tests.conftest import write
 
@@ -169,9 +170,10 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, s
     from concurrent.futures import Future, ProcessPoolExecutor
     from typing import Any
 
-    from kb_builder import content
+    from kb_builder import parsecache
     from kb_builder.buildcache import Cache
-    from kb_builder.content import PARSE_AHEAD_MIN, parse_ahead
+    from kb_builder.parse import parse_article
+    from kb_builder.parsecache import PARSE_AHEAD_MIN, parse_ahead
 
     n = PARSE_AHEAD_MIN + 10
     for i in range(n):
@@ -191,7 +193,7 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, s
 
     alone = shape(load_content(tmp_path, config, cache=Cache(None, "s")))
     assert len(alone[1]) == 5  # the impossible dates
-    real = content._parse_article
+    real = parse_article
     asked: list[int] = []
     parsed_here: list[Path] = []
 
@@ -208,7 +210,7 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, s
         ahead = cache()
         parse_ahead(tmp_path, config, ahead, submit)
         with pytest.MonkeyPatch.context() as mp:  # in this process only: the worker forked
-            mp.setattr(content, "_parse_article", counted)
+            mp.setattr(parsecache, "parse_article", counted)
             assert shape(load_content(tmp_path, config, cache=ahead)) == alone
     assert asked == [n - n // 2]
     assert len(parsed_here) == n // 2  # the other half came from the worker

@@ -26,7 +26,7 @@ from kb_builder.load import load_and_check
 from kb_core.config import WIDGET_LABELS, SiteConfig, load_config, parse_config
 from kb_core.errors import ConfigError
 from kb_core.i18n import SHIPPED, catalog, keys
-from kb_core.search.text import Analyzer
+from kb_core.search.text.analysis import Analyzer
 from kb_store.store import Store
 from tests.conftest import write
 

@@ -15,7 +15,7 @@ import pytest
 from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
 from kb_core.errors import IndexUnavailable
-from kb_core.search.rank import _words_break_tie
+from kb_core.search.rerank import _words_break_tie
 from kb_core.search.scores import Scores
 from kb_core.search.searcher import Searcher, normalize_query
 
@@ -179,7 +179,7 @@ def test_a_one_word_synonym_matches_its_past(tmp_path: Path) -> None:
 
 
 def test_same_word_is_no_other_word_of_the_synonym_and_a_letter() -> None:
-    from kb_core.search.text import same_word
+    from kb_core.search.text.plan import same_word
 
     for word, synonym in [("refunded", "refund"), ("cancelled", "cancel"), ("agreed", "agree")]:
         assert same_word(word, synonym), word
@@ -551,7 +551,8 @@ def test_phrases_and_alternatives_score_as_the_plain_python_does() -> None:
 
 def test_sort_and_kind_are_filler_only_before_of() -> None:
     """A query saying "sort by date" asks for sorting; "sort of" and "kind of" say nothing."""
-    from kb_core.search.text import Analyzer, QueryPlanner
+    from kb_core.search.text.analysis import Analyzer
+    from kb_core.search.text.plan import QueryPlanner
 
     planner = QueryPlanner(Analyzer("en"))
     assert planner.plan("sort by date").words == ["sort", "by", "date"]

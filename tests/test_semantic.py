@@ -20,9 +20,9 @@ from kb_builder.index.documents import title_vectors
 from kb_builder.index.fields import Section
 from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig
-from kb_core.search import rank
-from kb_core.search.answer import ENCODED
-from kb_core.search.rank import SEMANTIC_GATE
+from kb_core.search import rerank
+from kb_core.search.answer.card import ENCODED
+from kb_core.search.rerank import SEMANTIC_GATE
 from kb_core.search.searcher import Searcher
 from kb_core.semantic import DIMENSIONS, Meanings, SectionEncoder, Sections, encoder
 from tests.test_search import doc
@@ -146,7 +146,7 @@ def test_meaning_sure_of_one_title_reorders_a_confident_ranking(
         assert found[1].score < SEMANTIC_GATE * found[0].score  # not unsure by words
     with Searcher(tmp_path / "meaning") as s:
         assert [h.id for h in s.search(query).results][:2] == ["more-results", "display-size"]
-        monkeypatch.setattr(rank, "MEANING_LEAD", 1.0)  # meaning never sure: words decide
+        monkeypatch.setattr(rerank, "MEANING_LEAD", 1.0)  # meaning never sure: words decide
         assert [h.id for h in s.search(query).results][:2] == ["display-size", "more-results"]
 
 

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 from kb_builder.build import BuildReport
-from kb_builder.content import plain_text
 from kb_builder.index.fields import parts
+from kb_builder.plaintext import plain_text
 from kb_core.search.searcher import MATCH_SHARE, Searcher
-from kb_core.search.text import WordFinder, sentences, snippet, without_labels
+from kb_core.search.text.finder import WordFinder
+from kb_core.search.text.snippets import sentences, snippet
+from kb_core.search.text.tables import without_labels
 from tests.test_search import doc
 
 REFUNDS = """We want you to pay only for Tandem you use. This page explains when we refund payments.
@@ -225,7 +227,7 @@ def test_sentences_are_those_of_each_line() -> None:
 def test_marks_are_whole_words_of_the_query_not_words_it_begins() -> None:
     """ "app" marks "app" and "apps" (its stem), never "appear", "Apple" or "approved"; a
     stem's own forms ("charged", "charges") still are marked, and so is a typed word."""
-    from kb_core.search.text import Analyzer
+    from kb_core.search.text.analysis import Analyzer
 
     terms = Analyzer("en").word_terms
     text = (

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from kb_builder.articles import Article, KnowledgeBase
 from kb_builder.buildcache import Cache, digest, release_memory
-from kb_builder.content import aside_texts, plain_text
 from kb_builder.index.fields import DocStats, IndexDoc, Section, doc_stats
 from kb_builder.index.hubs import is_hub
+from kb_builder.plaintext import aside_texts, plain_text
 from kb_core.errors import BuildError
 
 if TYPE_CHECKING:

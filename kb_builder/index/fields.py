@@ -28,13 +28,8 @@ from kb_core.search.schema import (
     cached_analyzer,
     field_suffix,
 )
-from kb_core.search.text import (
-    Analyzer,
-    analysis_language,
-    phrase_terms,
-    spellable,
-    without_labels,
-)
+from kb_core.search.text.analysis import Analyzer, analysis_language, phrase_terms, spellable
+from kb_core.search.text.tables import without_labels
 
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
 SECTION_CHARS = 1_000

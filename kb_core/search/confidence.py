@@ -26,7 +26,7 @@ stop words for this decision:
 - A hit that holds none of the query's distinctive words adds no confidence, by words or by
   meaning: "connect tandem to slack" was answered by the cosine of the query with the title
   *What is Tandem?* (0.58), which shares only the product's name with it. (Articles found by
-  meaning alone hold no word either: such a search is never answered, as rank.py says.)
+  meaning alone hold no word either: such a search is never answered, as rerank.py says.)
 - Without meaning (an index without vectors: the languages the sentence model does not read),
   a hit holding one distinctive word of two or more, lighter than the ones it lacks, adds no
   confidence either ("mode sombre": "mode" is in 6 of 35 articles, "sombre" in none): one
@@ -54,7 +54,7 @@ from collections.abc import Callable, Container, Sequence
 from whoosh.reading import IndexReader
 
 from kb_core.search.schema import document_frequency
-from kb_core.search.text import Clause, language_tag
+from kb_core.search.text.plan import Clause, language_tag
 
 DEPTH = 3  # hits whose confidence is measured
 WHOLE = 1.0 - 1e-9  # coverage of a hit holding every typed word: answered, no model needed

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb_core.search.text import fold
+from kb_core.search.text.analysis import fold
 
 __all__ = ["asks_for_person"]
 

@@ -1,5 +1,7 @@
-"""Query evaluation for :mod:`kb_core.search.searcher`: scores from the postings, proximity rerank,
-typo correction, section anchors and snippets of the hits, and as-you-type suggestions.
+"""Query evaluation for :mod:`kb_core.search.searcher`: scores from the postings, typo
+correction and compounds, the query's evidence in each candidate (:mod:`.evidence`), meaning's
+reordering (:mod:`.rerank`), the hits and their sections (:mod:`.hits`), confidence, the answer
+card and snippets, and as-you-type suggestions.
 
 Imports neither mkdocs nor Flask. Works on one borrowed Whoosh reader per call.
 
@@ -10,148 +12,43 @@ time. Whoosh's matcher tree does the same work one posting at a time, about ten 
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from whoosh.reading import IndexReader
 
-from kb_core.search import answer as search_answer
 from kb_core.search import confidence as search_confidence
+from kb_core.search.answer import card as search_answer
+from kb_core.search.evidence import (
+    HEADING_MATCH_QUERY,
+    HEADING_WORDS,
+    HUB_LEXICAL,
+    heading_share,
+    proximity,
+)
+from kb_core.search.hits import Ranked, ranked_hit
 from kb_core.search.postings import arrays, docset
+from kb_core.search.rerank import KEYWORDS_MIN_WORDS, SEMANTIC_MIN_WORDS, ByMeaning
 from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
-from kb_core.search.suggest import suggest
-from kb_core.search.text import (
-    Clause,
-    QueryPlan,
-    QueryPlanner,
-    WordFinder,
-    fold,
-    phrase_terms,
-    remembered,
-    snippet,
-    untagged,
-)
+from kb_core.search.suggest import complete_last, suggest
+from kb_core.search.text.analysis import fold
+from kb_core.search.text.finder import WordFinder
+from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, untagged
+from kb_core.search.text.snippets import snippet
 from kb_core.semantic import Meanings, encoder
 
 log = logging.getLogger(__name__)
 
 RERANK_DEPTH = 12  # articles whose title and summary are checked for phrases
-# Bonus when two neighbouring query words appear in this order, at most about two words apart,
-# in the title or the summary.
-PHRASE_IN_TITLE = 1.0
-PHRASE_IN_SUMMARY = 0.5
-# Bonus for each of an article's keywords of two words or more that the query says word for
-# word: writers put the phrases customers use there ("can't log in", "locked out").
-KEYWORD_PHRASE = 2.0
-# The same bonus when the query says one of an article's section headings word for word, stop
-# words included ("why can't I see the billing page?" holds "Can't see the billing page?"),
-# and the heading has HEADING_MIN_WORDS words or more besides stop words: a writer's heading
-# is a phrase customers use too. Without it a near-exact heading counted as a few words of
-# the headings field, and the rerank by meaning could put another article first.
-HEADING_PHRASE = KEYWORD_PHRASE
-HEADING_MIN_WORDS = 2
-# Section evidence: the share of the query (each typed word weighed by its idf) that one of an
-# article's section headings says and its title does not, for a heading holding
-# HEADING_MATCH_MIN typed words or more. A long FAQ or troubleshooting page answers many
-# questions, one a heading ("Stats stopped after migrating or cloning your WordPress site"),
-# and BM25F reads all its headings as one long field, so a heading saying nearly the whole
-# query counted for little against a short article sharing two of its words. The share adds
-# HEADING_WORDS to the lexical score and, when meaning reorders the candidates,
-# HEADING_MEANING to the fused one (where a lexical score counts for 1 - SEMANTIC_WEIGHT;
-# of the RERANK_DEPTH lexical candidates).
-# Whether the ranking is unsure (SEMANTIC_GATE) is judged without it: the heading reorders
-# what the words found, and must not keep meaning from looking. Chosen on the training sets
-# (stackfaq group 0, bench/queries/search_train, typos_train, answers_train, search_train2,
-# the example's). Words the article's title holds count nothing here (the title scores
-# them already), or a page with a heading "Custom properties for events" would gain on the
-# article titled "Custom properties"; two-word queries get nothing: tried, they lost
-# "sites api" to a page with a heading of those words, and a heading they say word for
-# word gets HEADING_PHRASE.
-HEADING_MATCH_MIN = 2
-HEADING_MATCH_QUERY = 3  # typed words: a two-word query's heading is a phrase (HEADING_PHRASE)
-HEADING_WORDS = 1.0
-HEADING_MEANING = 0.2
-SECTION_SCAN_CHARS = 4_000  # of section text read to find the section a hit should open at
 # BM25's idf flattened: a word common across the knowledge base ("gmail", "invoice") still
 # says which articles are about it. 1.0 is plain BM25.
 IDF_EXPONENT = 0.6
 TITLE_WEIGHT = 1.0  # of a query word's score in the title alone, added to its BM25F score
 CORRECTED_WEIGHT = 0.8  # a spelling correction counts a little less than what was typed
-# Meaning (kb_core.semantic): for a query of SEMANTIC_MIN_WORDS words or more (after stop
-# words) whose runner-up scores at least SEMANTIC_GATE of its top hit, the lexical ranking is
-# unsure, and its best SEMANTIC_DEPTH candidates are reordered by (1 - w) * score / top score
-# + w * cosine(query, title and keywords), w = SEMANTIC_WEIGHT. Keyword queries ("linker
-# error") and confident rankings are left alone and cost no encoding (about 2 ms a query).
-# Chosen on stackfaq group 0; checked on held-out queries for two other help centers
-# (bench/search_eval.py), where reranking keyword queries too would gain one query in 70.
-SEMANTIC_GATE = 0.8
-SEMANTIC_MIN_WORDS = 3
-SEMANTIC_DEPTH = 30
-SEMANTIC_WEIGHT = 0.8
-# A confident lexical ranking of such a query is reordered by meaning too when meaning is sure
-# of one candidate: the title nearest the query reaches MEANING_LEAD_FLOOR and leads the next
-# of the SEMANTIC_DEPTH candidates by MEANING_LEAD (a long question paraphrasing a title
-# whose words the body of another article happens to share), and the reordering changes the
-# top hit (else the ranking, its confidence and its card stay as the words made them). Costs
-# the query's encoding, which the confidence or the card then reuse.
-MEANING_LEAD = 0.08
-MEANING_LEAD_FLOOR = 0.6
-# Sections by meaning (kb_core.semantic.Sections): when meaning reorders a ranking, the
-# articles whose best section is nearest the query join the candidates (SECTION_DEPTH of
-# them, at a cosine of SECTION_FLOOR or more), and an article's fused score adds its best
-# section's cosine times SECTION_WEIGHT, less SECTION_WEIGHT_PER_WORD for each word past
-# SEMANTIC_MIN_WORDS (never below 0): a long question is a paraphrase of a title more than of
-# a passage. With no lexical match at all, meaning alone may show articles whose best section
-# reaches MEANING_ONLY_FLOOR: such a search is never "answered" (its coverage is nil), so it
-# stays a gap, but it is no longer "found nothing".
-SECTION_DEPTH = 10
-SECTION_FLOOR = 0.45
-SECTION_WEIGHT = 0.5
-SECTION_WEIGHT_PER_WORD = 0.05
-# An article's lead (its title, summary and opening text) counts LEAD_SECTION times its cosine
-# among its sections: the title's own cosine is fused already, and a lead counted in full
-# lets overview and landing pages, whose summaries touch every subject of their category,
-# outrank the article whose section answers (chosen on the training sets: stackfaq group 0,
-# bench/queries/answers_train, search_train, typos_train; 0.8-1.0 tried).
-LEAD_SECTION = 0.9
-MEANING_ONLY_FLOOR = 0.6
-# A query of keywords only, no stop word ("search widget android"), names what it wants:
-# meaning reorders it from KEYWORDS_MIN_WORDS words on (questions and descriptions from
-# SEMANTIC_MIN_WORDS). Chosen on the training sets: duckduckgo-help's short queries 15 -> 17
-# of 19, nothing else changed.
-KEYWORDS_MIN_WORDS = 4
-# Words break a near-tie of meaning: when meaning reorders the candidates and its first two
-# are within WORDS_TIE_GAP of each other (in fused units, where a title's cosine counts
-# SEMANTIC_WEIGHT), the runner-up goes first if it holds WORDS_TIE_SHARE more of the query
-# (each typed word weighed by its idf: the share search_confidence.coverage measures) than
-# the first. Sibling articles ("Traffic spikes", "Bot traffic filtering") sit that close by
-# meaning, and the one lacking half of what the customer typed ("bounce rate") is rarely
-# the answer. Chosen on the training sets (stackfaq group 0, bench/queries/search_train,
-# search_train2, typos_train, answers_train, tandem.csv): 5 of the help centers' training
-# queries first instead of second, none lost; a continuous coverage bonus lost stackfaq
-# paraphrases, which share few words with their answer.
-WORDS_TIE_GAP = 0.05
-WORDS_TIE_SHARE = 0.4
-# Landing pages (kb_builder.index.hubs: an index page, or one mostly of links to articles)
-# introduce the articles that answer, and their short text and broad title hold the words of
-# every question of their category. Among the lexical candidates a hub's score counts
-# HUB_LEXICAL of itself, so an article scoring more than that share of it comes first; when
-# meaning reorders the candidates, a hub's fused score loses HUB_MEANING (its title and lead
-# are near every question of the category). A hub whose title holds every typed word is what
-# the query names ("duck player", "c language reference") and keeps its score: without that
-# rule, cpp-docs' 70 hubs (Microsoft Learn's lists of links) were found first by their own
-# titles 16 times in 70 instead of 62. Chosen on the training sets (duckduckgo-help, the only
-# one with hubs: 28 of its 261 articles): 0.4-0.6 and 0.05-0.2 gain the same top hits and
-# lose none; 0.3 loses "youtube videos show ads and recommendations".
-HUB_LEXICAL = 0.5
-HUB_MEANING = 0.1
-COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
 class Frequencies:
@@ -170,32 +67,7 @@ class Frequencies:
         return n
 
 
-@dataclass
-class RankedHit:
-    fields: dict[str, Any]
-    score: float
-    anchor: str | None
-    text: str  # what the snippet is cut from: the section opened at, else the article's
-    snippet: str = ""  # made last (Ranker.search), once the hit's section is settled
-
-
-@dataclass
-class Ranked:
-    normalized: str
-    total: int
-    hits: list[RankedHit] = field(default_factory=list)
-    did_you_mean: str | None = None
-    corrected: bool = False
-    confidence: float = 0.0
-    answered: bool = False
-    # The confidence signals of the best hits, in rank order (see search_confidence).
-    coverage: list[float] = field(default_factory=list)
-    meaning: list[float] | None = None
-    lone: list[bool] = field(default_factory=list)  # no evidence without meaning
-    answer: search_answer.Answer | None = None
-
-
-class Ranker:
+class Ranker(ByMeaning):
     """Everything that turns a query into ranked hits, given an open Whoosh reader."""
 
     def __init__(
@@ -240,7 +112,7 @@ class Ranker:
         )
         frequency = Frequencies(reader)
         if prefix:
-            _complete_last(reader, plan, frequency, self.planner.tags)
+            complete_last(reader, plan, frequency, self.planner.tags)
         self._compounds(plan, frequency)
         fixes = self._corrections(plan, frequency)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
@@ -269,9 +141,9 @@ class Ranker:
         # the share of the query a heading says, of the lexical candidates (whose stored
         # fields are read anyway: those meaning adds from deeper count 0, as reading theirs
         # cost 1 ms a search at cpp-docs and changed no training query)
-        headed = {d: _heading_share(stored[d], finder, shares) for d, _ in top}
+        headed = {d: heading_share(stored[d], finder, shares) for d, _ in top}
         plain = sorted(
-            ((s + _proximity(stored[d], finder, said, self.planner), d) for d, s in top),
+            ((s + proximity(stored[d], finder, said, self.planner), d) for d, s in top),
             reverse=True,
         )
         # landing pages, less those the query names: empty in most knowledge bases
@@ -315,7 +187,7 @@ class Ranker:
             if d not in stored:
                 stored[d] = reader.stored_fields(d)
         hits = [
-            _hit(stored[d], score, finder, len(plan.clauses), anchors.get(d))
+            ranked_hit(stored[d], score, finder, len(plan.clauses), anchors.get(d))
             for score, d in ranked[:limit]
         ]
         found = Ranked(
@@ -341,24 +213,6 @@ class Ranker:
         for hit in found.hits:  # words, or the summary
             hit.snippet = snippet(hit.text, finder, otherwise=hit.fields.get("summary") or "")
         return found
-
-    def _open_at_meaning(
-        self, vector: np.ndarray, found: Ranked, finder: WordFinder, clauses: int
-    ) -> None:
-        """Hits that open at no section by their words open at their section nearest the
-        query by meaning, when the query was encoded anyway (to judge it)."""
-        sections = self.meanings.sections if self.meanings is not None else None
-        if sections is None:
-            return
-        for i, hit in enumerate(found.hits):
-            row = self.meanings.row.get(hit.fields.get("id", "")) if self.meanings else None
-            if hit.anchor is None and row is not None:
-                meant = sections.anchors[sections.nearest_in(vector, row)]
-                if meant:  # no section matched its words: _best_section need not look again
-                    # (snippets are made last: none was cut from the text it opened at)
-                    found.hits[i] = _hit(
-                        hit.fields, hit.score, finder, clauses, meant, (None, None)
-                    )
 
     def _cards(self, query: str) -> bool:
         """Whether ``query`` may get an answer card: a question, and an index with vectors."""
@@ -420,121 +274,6 @@ class Ranker:
             found.confidence, with_meaning=found.meaning is not None
         )
         return vector
-
-    def _unsure(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
-        """Whether meaning should reorder ``ranked``: a query of ``least`` ``words`` or more
-        (a question or a description, or many keywords) whose runner-up scores close to its
-        top hit."""
-        return (
-            self.meanings is not None
-            and words >= least
-            and len(ranked) > 1
-            and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
-        )
-
-    def _may_lead(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
-        """Whether meaning might be sure enough to reorder a confident ``ranked``
-        (:meth:`_meaning_leads`): a query of ``least`` ``words`` or more with more than one
-        candidate."""
-        return self.meanings is not None and words >= least and len(ranked) > 1
-
-    def _meaning_leads(self, query: np.ndarray, pool: list[tuple[float, int]]) -> bool:
-        """Whether one title of ``pool`` is near ``query`` (MEANING_LEAD_FLOOR) and nearer
-        than every other by MEANING_LEAD."""
-        assert self.meanings is not None and self.rows is not None
-        rows = self.rows[np.array([d for _, d in pool], dtype=np.int64)]
-        cosine = np.sort(self.meanings.similarity(query, rows))
-        return bool(cosine[-1] >= MEANING_LEAD_FLOOR and cosine[-1] - cosine[-2] >= MEANING_LEAD)
-
-    @staticmethod
-    def _pool(ranked: list[tuple[float, int]], scores: Scores) -> list[tuple[float, int]]:
-        """``ranked`` and then the best of the other lexical candidates, SEMANTIC_DEPTH in all
-        (or all of ``ranked``, if longer)."""
-        have = {d for _, d in ranked}
-        depth = max(len(ranked), SEMANTIC_DEPTH)
-        deeper = scores.largest(depth)
-        pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
-        return pool[:depth]
-
-    def _meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
-        """Whether a search the words found nothing for should ask the sections by meaning."""
-        return (
-            not ranked
-            and words >= SEMANTIC_MIN_WORDS
-            and self.meanings is not None
-            and self.meanings.sections is not None
-        )
-
-    def _by_meaning(
-        self,
-        query: np.ndarray,
-        ranked: list[tuple[float, int]],
-        scores: Scores,
-        allowed: set[int] | None,
-        anchors: dict[int, str],
-        words: int,
-        marks: tuple[dict[int, float], set[int]],
-        typed: tuple[list[float], list[Scores]],
-        pool: list[tuple[float, int]] | None = None,
-    ) -> list[tuple[float, int]]:
-        """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
-        it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
-        sections are nearest ``query``, reordered by fusing each score with the cosines of the
-        query and the article's title and keywords and its best section (weighed by the
-        query's ``words``) and the share of the query one of its headings says (``marks``'
-        first, by document; 0 when absent), less HUB_MEANING for a landing page (``marks``'
-        second, the set of them); ties keep the lexical order, and a near-tie of the first
-        two goes to the one holding much more of the query (``typed``: each typed clause's
-        idf share and articles; see :func:`_words_break_tie`). ``anchors`` gets, for each
-        candidate whose best section is not its lead, that section's anchor."""
-        assert self.meanings is not None and self.rows is not None
-        headed, hubs = marks
-        pool = list(pool) if pool is not None else self._pool(ranked, scores)
-        sections = self.meanings.sections
-        best = which = None
-        if sections is not None:
-            candidates = self.rows[np.array([d for _, d in pool], dtype=np.int64)]
-            best, which = sections.best(query, candidates, lead=LEAD_SECTION)
-            floor = SECTION_FLOOR if pool else MEANING_ONLY_FLOOR
-            inside = {d for _, d in pool}
-            joined = 0
-            for row in np.argsort(-best)[: SECTION_DEPTH * 3]:
-                if best[row] < floor or joined == SECTION_DEPTH:
-                    break
-                d = int(self.docs[row])
-                if d >= 0 and d not in inside and (allowed is None or d in allowed):
-                    pool.append((scores.get(d, 0.0), d))
-                    inside.add(d)
-                    joined += 1
-        if not pool:
-            return []
-        top = pool[0][0] or max(s for s, _ in pool) or 1.0
-        docs = np.array([d for _, d in pool], dtype=np.int64)
-        rows = self.rows[docs]
-        cosine = self.meanings.similarity(query, rows).tolist()
-        near = [0.0] * len(pool)
-        if best is not None and which is not None and sections is not None:
-            near = np.where(rows >= 0, best[np.maximum(rows, 0)], 0.0).tolist()
-            for d, row in zip(docs.tolist(), rows.tolist(), strict=True):
-                if row >= 0 and sections.anchors[which[row]]:
-                    anchors[d] = sections.anchors[which[row]]
-        section_weight = max(
-            0.0, SECTION_WEIGHT - SECTION_WEIGHT_PER_WORD * (words - SEMANTIC_MIN_WORDS)
-        )
-        fused = [
-            (
-                (1 - SEMANTIC_WEIGHT) * s / top
-                + SEMANTIC_WEIGHT * c
-                + section_weight * n
-                + HEADING_MEANING * headed.get(d, 0.0)
-                - (HUB_MEANING if d in hubs else 0.0),
-                -k,
-                d,
-            )
-            for k, ((s, d), c, n) in enumerate(zip(pool, cosine, near, strict=True))
-        ]
-        fused.sort(reverse=True)
-        return _words_break_tie([(f, d) for f, _, d in fused], *typed)
 
     def scores(
         self,
@@ -621,32 +360,6 @@ class Ranker:
         return suggest(reader, self.planner.stop_words, prefix, limit=limit)
 
 
-def _complete_last(
-    reader: IndexReader, plan: QueryPlan, frequency: Frequencies, tags: list[str]
-) -> None:
-    """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
-    commonest index terms it begins (in the text of each language: ``tags``, see
-    :class:`QueryPlanner`), before any spelling correction would."""
-    last = plan.clauses[-1]
-    word = fold(last.surface)
-    if (
-        len(word) < 2
-        or " " in word
-        or not plan.words
-        or fold(plan.words[-1]) != word
-        or any(all(map(frequency, alt)) for alt in last.alternatives)
-    ):
-        return
-    found = []
-    for tag in tags:
-        field, _, bare = fields_of(tag + word)
-        for t in reader.expand_prefix(field, bare):
-            term = tag + (t if isinstance(t, str) else t.decode("utf-8"))
-            found.append((frequency(term), term))
-    if found:
-        last.alternatives = [(t,) for _, t in heapq.nlargest(COMPLETIONS, found)]
-
-
 def _unnamed(
     hubs: set[int], stored: dict[int, dict[str, Any]], finder: WordFinder, words: int
 ) -> set[int]:
@@ -670,136 +383,3 @@ def _keywords_only(plan: QueryPlan, stop_words: frozenset[str]) -> bool:
 def _clause_words(clause: Clause) -> list[str]:
     terms = (untagged(t) for alt in clause.alternatives for t in alt)
     return [*fold(clause.surface).split(), *terms]
-
-
-def _proximity(
-    fields: dict[str, Any],
-    finder: WordFinder,
-    said: dict[str | None, str],
-    planner: QueryPlanner,
-) -> float:
-    """Bonus for neighbouring query words that appear together, in order, for keyword
-    phrases the query (``said``: its phrase terms, space-padded, in each language of the
-    index: :meth:`QueryPlanner.said`) contains, and for a section heading it contains."""
-    in_title = finder.pairs_in(fields.get("title", ""))
-    in_summary = finder.pairs_in(fields.get("summary", "")) - in_title
-    text = said.get(fields.get("language")) or said[None]
-    keywords = sum(1 for p in fields.get("phrases", ()) if f" {p} " in text)
-    return (
-        PHRASE_IN_TITLE * len(in_title)
-        + PHRASE_IN_SUMMARY * len(in_summary)
-        + KEYWORD_PHRASE * keywords
-        + (HEADING_PHRASE if _says_heading(fields, text, planner) else 0.0)
-    )
-
-
-def _heading_share(fields: dict[str, Any], finder: WordFinder, shares: list[float]) -> float:
-    """The share of the query (``shares``: each typed clause's idf share) that the article's
-    section heading saying most of it says and its title does not, counting only headings
-    holding HEADING_MATCH_MIN typed clauses or more; 0 for a query of fewer than
-    HEADING_MATCH_QUERY typed clauses."""
-    sections = fields.get("sections") or ()
-    if len(shares) < HEADING_MATCH_QUERY or not sections:
-        return 0.0
-    typed = range(len(shares))
-    titled = finder.clauses_in(fields.get("title", ""))
-    best = 0.0
-    for found in finder.clauses_in_each([h for _, h, _ in sections], typed):
-        if len(found) >= HEADING_MATCH_MIN:
-            best = max(best, sum(shares[i] for i in found - titled))
-    return best
-
-
-def _words_break_tie(
-    fused: list[tuple[float, int]], shares: list[float], covered: list[Scores]
-) -> list[tuple[float, int]]:
-    """``fused`` (scores and articles, best first) with its first two articles trading places
-    (the scores stay in order) when their scores are within WORDS_TIE_GAP and the second
-    holds WORDS_TIE_SHARE more of the query than the first (``shares``: each typed clause's
-    idf share, ``covered``: each clause's articles); unchanged without shares (a query of one
-    or two words)."""
-    if not shares or len(fused) < 2 or fused[0][0] - fused[1][0] >= WORDS_TIE_GAP:
-        return fused
-    (first, a), (second, b) = fused[:2]
-    held = search_confidence.coverage(shares, covered, [a, b])
-    if held[1] - held[0] < WORDS_TIE_SHARE:
-        return fused
-    return [(first, b), (second, a), *fused[2:]]
-
-
-def _says_heading(fields: dict[str, Any], text: str, planner: QueryPlanner) -> bool:
-    """Whether the query (``text``: its phrase terms, space-padded, in the article's language)
-    says one of the article's section headings of HEADING_MIN_WORDS words or more (not
-    counting stop words) word for word."""
-    language = fields.get("language")
-    mine = next((p for p in planner.others if p.analyzer.language == language), planner)
-    stop = mine.analyzer.stop_words
-
-    def phrase(heading: str) -> tuple[str, ...]:  # its phrase, when it has words enough
-        terms = phrase_terms(mine.keys, heading)
-        words = sum(1 for t in terms.split() if t not in stop)
-        return (f" {terms} ",) if words >= HEADING_MIN_WORDS else ()
-
-    for _, heading, _ in fields.get("sections") or ():
-        # kept: the same articles' headings come up query after query (0.5 ms a search)
-        found = remembered(mine.headings, heading, phrase)
-        if found and found[0] in text:
-            return True
-    return False
-
-
-def _hit(
-    fields: dict[str, Any],
-    score: float,
-    finder: WordFinder,
-    clauses: int,
-    meant: str | None,
-    best: tuple[str | None, str | None] | None = None,
-) -> RankedHit:
-    """A hit opening at the section whose heading or text holds the query words its title
-    lacks, else at the section nearest the query by meaning (``meant``), if any; ``best``:
-    what :func:`_best_section` gives, when known. Its snippet is left to make."""
-    anchor, text = _best_section(fields, finder, clauses) if best is None else best
-    if anchor is None and meant:
-        text = next((t for a, _, t in fields.get("sections") or () if a == meant), None)
-        anchor = meant if text is not None else None
-    if text is None:
-        text = fields.get("text", "")
-    return RankedHit(fields, float(score), anchor, text)
-
-
-def _best_section(
-    fields: dict[str, Any], finder: WordFinder, clauses: int
-) -> tuple[str | None, str | None]:
-    """The section that matches the query words the title does not: (anchor, its text).
-
-    Headings first (of headings holding as many of those words, the one holding more of the
-    query's, then the one whose text holds more of those words); section texts are read, in
-    order, only while no heading matched.
-    """
-    missing = set(range(clauses)) - finder.clauses_in(fields.get("title", ""))
-    sections = fields.get("sections") or ()
-    if not missing or not sections:
-        return None, None
-    in_headings = [
-        len(found) for found in finder.clauses_in_each([h for _, h, _ in sections], missing)
-    ]
-    best = max(range(len(sections)), key=lambda i: in_headings[i])
-    if in_headings[best]:
-        tied = [i for i, n in enumerate(in_headings) if n == in_headings[best]]
-        if len(tied) > 1:  # as many of the words the title lacks: the heading holding more
-            # of the query's words ("Add a tax ID"), then the text holding more of those the
-            # title lacks ("Sign out of a session", "Why was I signed out?": "keeps", "app")
-            heads = finder.clauses_in_each([sections[i][1] for i in tied])
-            texts = finder.clauses_in_each([sections[i][2] for i in tied], missing)
-            best = tied[max(range(len(tied)), key=lambda k: (len(heads[k]), len(texts[k])))]
-        return sections[best][0], sections[best][2]
-    budget, read = SECTION_SCAN_CHARS, 0
-    while read < len(sections) and budget > 0:
-        budget -= len(sections[read][2])
-        read += 1
-    texts = finder.clauses_in_each([text for _, _, text in sections[:read]], missing)
-    for (anchor, _, text), found in zip(sections, texts, strict=False):
-        if found >= missing:
-            return anchor, text
-    return None, None

@@ -28,7 +28,8 @@ from typing import Any
 from whoosh import formats
 from whoosh.fields import FieldType
 
-from kb_core.search.text import LANGUAGE_TAG, Analyzer, SharedWords
+from kb_core.search.text.analysis import Analyzer, SharedWords
+from kb_core.search.text.plan import LANGUAGE_TAG
 
 INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
@@ -95,7 +96,7 @@ class BM25FWeights(TermWeights):
     def __init__(self, language: str, average: Mapping[str, float], reader: str = "") -> None:
         """``reader``: the index's language, for the fields of another language's text: its
         words that are words of that language too are also indexed as themselves
-        (:class:`~kb_core.search.text.SharedWords`)."""
+        (:class:`~kb_core.search.text.analysis.SharedWords`)."""
         super().__init__()
         self.language = language
         self.reader = reader

@@ -37,11 +37,13 @@ from whoosh.reading import IndexReader
 
 from kb_core.errors import IndexUnavailable
 from kb_core.search import schema as search_index
-from kb_core.search.answer import Answer
+from kb_core.search.answer.card import Answer
+from kb_core.search.hits import RankedHit
 from kb_core.search.languages import warm_up
-from kb_core.search.rank import RankedHit, Ranker
+from kb_core.search.rank import Ranker
 from kb_core.search.spell import Vocabulary
-from kb_core.search.text import Analyzer, QueryPlanner, normalize_query
+from kb_core.search.text.analysis import Analyzer, normalize_query
+from kb_core.search.text.plan import QueryPlanner
 from kb_core.semantic import Meanings, encoder, one_blas_thread
 
 __all__ = [

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kb_core.search.languages import COMMON_WORD_ZIPF, zipf
-from kb_core.search.text import Clause, QueryPlan, QueryPlanner, fold, language_tag
+from kb_core.search.text.analysis import fold
+from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, language_tag
 
 log = logging.getLogger(__name__)
 

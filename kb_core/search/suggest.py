@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from operator import itemgetter
 from typing import Any
 
 from whoosh.reading import IndexReader
 
 from kb_core.search.postings import blocks
-from kb_core.search.schema import SUGGEST_PREFIX
-from kb_core.search.text import fold
+from kb_core.search.schema import SUGGEST_PREFIX, fields_of
+from kb_core.search.text.analysis import fold
+from kb_core.search.text.plan import QueryPlan
+
+COMPLETIONS = 5  # index terms an unfinished last word stands for, as the visitor types
 
 
 def suggest(
@@ -56,3 +59,29 @@ def suggest(
         return (not title.startswith(typed), -starts, -item[0])
 
     return [f for _, f in sorted(found_fields, key=key)[:limit]]
+
+
+def complete_last(
+    reader: IndexReader, plan: QueryPlan, frequency: Callable[[str], int], tags: list[str]
+) -> None:
+    """As the visitor types, a last word the index lacks ("refu", "passw") stands for the
+    commonest index terms it begins (in the text of each language: ``tags``, see
+    :class:`QueryPlanner`), before any spelling correction would."""
+    last = plan.clauses[-1]
+    word = fold(last.surface)
+    if (
+        len(word) < 2
+        or " " in word
+        or not plan.words
+        or fold(plan.words[-1]) != word
+        or any(all(map(frequency, alt)) for alt in last.alternatives)
+    ):
+        return
+    found = []
+    for tag in tags:
+        field, _, bare = fields_of(tag + word)
+        for t in reader.expand_prefix(field, bare):
+            term = tag + (t if isinstance(t, str) else t.decode("utf-8"))
+            found.append((frequency(term), term))
+    if found:
+        last.alternatives = [(t,) for _, t in heapq.nlargest(COMPLETIONS, found)]

@@ -326,7 +326,7 @@ def _write(
     """Write a new article (in ``language``, named in English, when it is not the default),
     titled after ``label`` as a visitor typed it (``typed``: "can't", not the logged "cant")."""
     from kb_core.i18n import language_name
-    from kb_core.search.text import normalize_query
+    from kb_core.search.text.analysis import normalize_query
 
     spelled: dict[str, str] = {}  # a logged query -> how it was typed (its first example)
     for t in typed:

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from kb_builder.buildcache import Cache
 from kb_builder.index.documents import title_vectors
 from kb_builder.index.writer import build_index
-from kb_core.search import answer as search_answer
+from kb_core.search.answer import card as search_answer
 from tests.api.conftest import index_docs, rows, write_build
 from tests.apps import AppFactory
 

@@ -2,7 +2,7 @@
 
 A question word says what its answer must hold: "who" a role or a person, "when" and "how
 long" a time, a duration or the event it waits for, "how much" and "how many" an amount, "can
-I" a possibility or a limit. The answer card (:mod:`.answer`) quotes only a sentence that holds
+I" a possibility or a limit. The answer card (:mod:`.card`) quotes only a sentence that holds
 the kind asked for, and no card when the best hit has none: "who can approve timesheets"
 quoted "Approved timesheets show a green tick" (the section about approving), not "a Manager
 or Admin checks everyone's hours and approves them" (the article's opening).
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kb_core.search.text import normalize_query
+from kb_core.search.text.analysis import normalize_query
 
 WHO, WHEN, AMOUNT, CAN = "who", "when", "amount", "can"
 
