@@ -59,9 +59,10 @@ class Encoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit row per text, in order (float32, ``len(texts)`` x ``DIMENSIONS``).
 
-        Texts go through the model one at a time: batches would be no faster on the CPU, and
-        int8 quantisation scales each input by its largest value, so a text's vector would
-        depend on the texts batched (and padded) with it."""
+        Texts go through the model one at a time. Batches of texts of one token count (no
+        padding) take a third less time a text, but int8 quantisation scales each input by
+        its largest value, batch and all, so a text's vector would depend on the texts batched
+        with it: 2,993 of 3,000 titles' vectors changed, by up to 0.046 in a coordinate."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for i, text in enumerate(texts):
             with self._lock:  # one by one: encode_batch starts a thread pool, unsafe to fork
