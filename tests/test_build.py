@@ -589,3 +589,23 @@ def test_cached_records_come_back_from_pickle_as_they_were() -> None:
     ]
     back = pickle.loads(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == records and [type(r) for r in back] == [type(r) for r in records]
+
+
+# Page URLs and link targets as the sidebar and language switcher meet them, and the odd ones
+# MkDocs' function is written for: files, '.', '..', doubled and leading slashes.
+URLS = [
+    "", "./", ".", "/", "index.html", "faq/", "billing/", "billing/refunds/",
+    "billing/refunds/partial-refund/", "billing/refunds/partial-refund/index.html",
+    "fr/billing/", "a.b/c/", "a/b.c", "a/./b/", "a/../b/", "../x/", "a//b/", "//a/",
+    "a/b/../../../c/", "img/logo.png",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("other", URLS)
+def test_sidebar_links_are_relative_as_mkdocs_makes_them(other: str) -> None:
+    from mkdocs.utils import get_relative_url
+
+    from kb_builder.theme.hooks import relative_url
+
+    for url in URLS:
+        assert relative_url(url, other) == get_relative_url(url, other), (url, other)

@@ -379,6 +379,29 @@ def test_section_tokens_are_the_tokenizers(text: str) -> None:
     assert list(encoder.token_ids(text)) == expected  # from the words it remembers
 
 
+def test_section_sums_are_numpys_reduction_bit_for_bit() -> None:
+    """row_sums adds a chunk's token rows a position at a time across its texts: each sum is
+    bit for bit what np.add.reduceat made one text at a time (the vectors every index holds),
+    for texts of every length, none, one, and more than NumPy sums in one pairwise run."""
+    from kb_core.semantic import PAIRWISE_BLOCK, row_sums
+
+    rng = np.random.default_rng(7)
+    lengths = [*range(PAIRWISE_BLOCK + 4), 300] * 2
+    # The encoder's table (int8 rows times float16 scales: their sums are mostly exact in
+    # float32, whatever the order), and one whose values round at every addition.
+    noise = rng.standard_normal((500, 8), dtype=np.float32)
+    for table in (SectionEncoder()._table, noise):
+        rows = [rng.integers(0, len(table), n) for n in rng.permutation(lengths)]
+        rows[3] = np.full(10, 5, dtype=np.int64)  # one token again and again
+        empty = np.zeros(table.shape[1], dtype=np.float32)
+        expected = [np.add.reduceat(table[r], [0], axis=0)[0] if len(r) else empty for r in rows]
+        found = row_sums(table, rows)
+        assert found.dtype == np.float32 and np.array_equal(found, np.array(expected))
+    # there, the order of the additions shows in the last bits: one row after another differs
+    in_turn = [np.cumsum(table[r], axis=0)[-1] if len(r) else empty for r in rows]
+    assert not np.array_equal(found, np.array(in_turn))
+
+
 SECTIONS = (
     Section("profile", "Your profile", "Change your name, photo and email address."),
     Section(
