@@ -14,10 +14,12 @@ import pytest
 
 from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
+from kb_core.config import load_config
 from kb_core.errors import IndexUnavailable
 from kb_core.search.rerank import _words_break_tie
 from kb_core.search.scores import Scores
 from kb_core.search.searcher import Searcher, normalize_query
+from tests.conftest import ROOT
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STACKFAQ = SHARED / "corpora" / "stackfaq"
@@ -693,3 +695,58 @@ def test_the_sibling_holding_the_query_words_wins_a_near_tie(tmp_path: Path) -> 
             ),
         ):
             assert Path(s.search(query).results[0].source).stem == want, query
+
+
+DEVICES = [
+    doc(
+        "printers",
+        "Set up a printer",
+        "Plug the printer in and add it under Devices.\n"
+        "To remove the paper tray, pull it towards you.",
+    ),
+    doc("scanners", "Set up a scanner", "Add the scanner under Devices and scan a test page."),
+    doc("invoices", "Download an invoice", "Invoices are under Billing, one a month."),
+    doc("profile", "Edit your profile", "Change your name and photo under Profile."),
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "answered"),
+    [
+        ("", False),  # "remove" and "printer" are never together: not an answer
+        ("\nTo remove a printer, open Devices and click Remove.", True),
+    ],
+)
+def test_a_hit_holding_the_query_words_apart_is_no_answer(
+    tmp_path: Path, line: str, answered: bool
+) -> None:
+    docs = [doc("printers", "Set up a printer", DEVICES[0].body + line), *DEVICES[1:]]
+    build_index(docs, tmp_path / "ix")  # words only: coverage alone decides
+    with Searcher(tmp_path / "ix") as s:
+        found = s.search("remove a printer")
+    assert found.results[0].id == "printers"
+    assert found.answered is answered
+
+
+def test_a_synonym_in_body_text_does_not_make_a_confident_answer(
+    example_build: tuple[Path, object],
+) -> None:
+    """The example: no article explains deleting a shift. *Delete your account or workspace*
+    says "delete" and "schedule" (a synonym of "shift") only in passing, *Shifts don't appear
+    in my calendar* says "delete" only of calendar events: the search is a gap. A synonym in a
+    title still counts ("punch in": *Clock in and out*), as do words said together."""
+    config, _ = load_config(ROOT / "site_config.yml")
+    with Searcher(example_build[0] / "index" / "public", synonyms=config.search.synonyms) as s:
+        for query in ("delete a shift", "how do I delete a shift"):
+            found = s.search(query)
+            assert found.results[0].id == "delete-account"  # the ranking is unchanged
+            assert not found.answered, query
+        for query, first in [
+            ("punch in", "clock-in-and-out"),
+            ("sso with okta", "single-sign-on"),
+            ("delete my account", "delete-account"),
+            ("how do i remove someone from my workspace", "delete-account"),
+            ("swap a shift", "open-shifts-and-swaps"),
+        ]:
+            found = s.search(query)
+            assert found.results[0].id == first and found.answered, query

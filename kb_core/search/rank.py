@@ -201,8 +201,15 @@ class Ranker(ByMeaning):
             typed = plan.clauses[:words]
             weights = search_confidence.clause_weights(reader, typed, frequency)
             distinct = search_confidence.distinctive(reader, typed, frequency)
+            judged = [d for _, d in ranked[: search_confidence.DEPTH]]
+            for d in judged:
+                if d not in stored:
+                    stored[d] = reader.stored_fields(d)
+            apart = self._apart(
+                [stored[d] for d in judged], typed, finder, covered, distinct, judged
+            )
             vector = self._judge(
-                read_as, vector, weights, (covered, distinct), ranked, found, encoded
+                read_as, vector, weights, (covered, distinct, apart), ranked, found, encoded
             )
             if vector is not None and not anchors:
                 self._open_at_meaning(vector, found, finder, len(plan.clauses))
@@ -240,23 +247,62 @@ class Ranker(ByMeaning):
         )
         return made if made and made.score >= search_answer.CARD_THRESHOLD else None
 
+    def _apart(
+        self,
+        hits: list[dict[str, Any]],
+        typed: list[Clause],
+        finder: WordFinder,
+        covered: list[Scores],
+        distinct: set[int],
+        top: list[int],
+    ) -> list[bool]:
+        """For each of the best ``hits`` (stored fields; documents ``top``), whether it holds
+        every ``distinct`` typed clause, two or more, but none of them together
+        (:func:`search_confidence.apart`): its words then count nothing toward confidence."""
+        if len(distinct) < 2:
+            return [False] * len(hits)
+        holds = search_confidence.held(covered[: len(typed)], top, distinct)
+        synonyms = {i for i, c in enumerate(typed) if c.synonyms}
+        said = None  # the typed words of the clauses a synonym group widened
+        if synonyms & distinct:
+            stop = self.planner.is_stop_word
+            said = WordFinder(
+                [
+                    [
+                        t
+                        for w in fold(c.surface).split()
+                        if not stop(w)
+                        for t in (w, *self.planner.word_terms(w))
+                    ]
+                    if c.synonyms
+                    else []
+                    for c in typed
+                ]
+            )
+        return [
+            n == len(distinct) and search_confidence.apart(f, finder, said, distinct, synonyms)
+            for f, n in zip(hits, holds, strict=True)
+        ]
+
     def _judge(
         self,
         query: str,
         vector: np.ndarray | None,
         weights: list[float],
-        words: tuple[list[Scores], set[int]],
+        words: tuple[list[Scores], set[int], list[bool]],
         ranked: list[tuple[float, int]],
         found: Ranked,
         encoded: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`),
-        given ``words``: each clause's set of articles, and the distinctive clauses; the
+        given ``words``: each clause's set of articles, the distinctive clauses, and whether
+        each hit holds them apart (:meth:`_apart`: its coverage counts nothing); the
         query's vector if it was needed (``encoded``, when the search has it already but
         meaning did not reorder with it: judged as if it had not been encoded)."""
-        covered, distinct = words
+        covered, distinct, apart = words
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
         covers = search_confidence.coverage(weights, covered, top)
+        covers = [0.0 if a else c for c, a in zip(covers, apart, strict=True)]
         # a hit holding every typed word is answered without the model: keywords cost nothing
         sure = vector is None and max(covers, default=0.0) >= search_confidence.WHOLE
         meaning = None
@@ -350,7 +396,7 @@ class Ranker(ByMeaning):
             fix = fixes.get(clause.surface)
             if fix:
                 clause.alternatives = self.planner.word(fix)
-                clause.surface, clause.corrected = fix, True
+                clause.surface, clause.corrected, clause.synonyms = fix, True, False
         return bool(fixes)
 
     # ------------------------------------------------------------------ suggest

@@ -27,7 +27,7 @@ from kb_reports.gaps.actions import (
     suggest,
 )
 from kb_reports.gaps.articles import PublishedArticles
-from kb_reports.gaps.escalations import escalation_topics, plain_query, searched_before
+from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query, searched_before
 from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
@@ -355,9 +355,14 @@ class Analysis:
 
     # -- escalations --------------------------------------------------------------------------
 
-    def escalations(self, failed: Sequence[FailedGroup]) -> list[EscalationTopic]:
-        """Contact requests sent without reading anything, or after finding nothing."""
-        return escalation_topics(self.contact_rows, failed, self._failed, self.vocab)
+    def escalations(
+        self, failed: Sequence[FailedGroup], answer: Answer | None = None
+    ) -> list[EscalationTopic]:
+        """Contact requests sent without reading anything, or after finding nothing;
+        ``answer``: the article search answers a request's subject with (escalations.Answer)."""
+        return escalation_topics(
+            self.contact_rows, failed, self._failed, self.vocab, answer, self.catalog
+        )
 
     # -- suggested actions --------------------------------------------------------------------
 

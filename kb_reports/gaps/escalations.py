@@ -3,24 +3,36 @@
 A request counts when its sender read no article, or searched and found nothing, before
 writing; the portal records both in the request's context (the visitor's session), so no
 pass over the search log is needed.
+
+Requests that read nothing and searched nothing that failed are judged by their subjects: the
+contact form suggests articles for the subject as it is typed (not recorded: the report
+searches the subjects again). When search answers them with an article, the article exists
+and was passed over: its title or summary must say what the senders asked ("I was charged
+twice this month" was told to write an article while *Get a refund*, with a row for being
+charged twice, was the form's first suggestion). Only when search answers none is there an
+article to write.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb_core.search.person import asks_for_person
 from kb_reports.gaps.actions import EXAMPLES, quote
+from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.grouping import Grouping
 from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup
-from kb_reports.gaps.terms import words_of
+from kb_reports.gaps.terms import terms_of_text, words_of
 from kb_reports.gaps.words import Vocabulary, readable_title
 from kb_store.reports import ContactRow
 
-__all__ = ["answered", "escalation_topics", "plain_query", "searched_before"]
+__all__ = ["Answer", "answered", "escalation_topics", "plain_query", "searched_before"]
+
+# (text, its portal's language or None) -> the article search answers it with, confidently
+Answer = Callable[[str, str | None], str | None]
 
 
 @dataclass
@@ -30,6 +42,7 @@ class _Topic:
     found_nothing: int = 0
     queries: Counter[str] = field(default_factory=Counter)
     subjects: list[str] = field(default_factory=list)
+    asked: list[tuple[str, str | None]] = field(default_factory=list)  # (subject, language)
 
 
 def answered(item: dict[str, Any]) -> bool:
@@ -62,9 +75,12 @@ def escalation_topics(
     failed: Sequence[FailedGroup],
     grouping: Grouping | None,
     vocab: Vocabulary,
+    answer: Answer | None = None,
+    catalog: PublishedArticles | None = None,
 ) -> list[EscalationTopic]:
     """Contact requests sent without reading anything, or after finding nothing, by topic;
-    ``grouping`` (of the failed searches) names the group a topic's top search is in."""
+    ``grouping`` (of the failed searches) names the group a topic's top search is in;
+    ``answer`` (search, with ``catalog``'s articles) says which article answers a subject."""
     topics: dict[str, _Topic] = {}
     total: Counter[str] = Counter()
     for c in contact_rows:
@@ -82,6 +98,8 @@ def escalation_topics(
         t.queries.update({q for q, h in searched if h == 0 and q and not vocab.is_noise(q)})
         if c.subject and c.subject not in t.subjects:
             t.subjects.append(c.subject)
+        if c.subject and not read and not any(h == 0 for _, h in searched):
+            t.asked.append((c.subject, c.language))
     rank_of = {g.key: g.rank for g in failed}
     out = []
     for topic, t in topics.items():
@@ -100,8 +118,9 @@ def escalation_topics(
                 queries=tuple(q for q, _ in top),
             )
         else:
+            suggested = _suggested(t, topic, vocab, answer, catalog)
             asked = f", e.g. {quote(t.subjects[-1][:80])}" if t.subjects else ""
-            action = Action(
+            action = suggested or Action(
                 "write",
                 f"{t.requests} {topic} request(s) came without reading any article: write "
                 f"or link the article for the most asked questions{asked}.",
@@ -123,3 +142,50 @@ def escalation_topics(
     for rank, e in enumerate(out, 1):
         e.rank = rank
     return out
+
+
+def _suggested(
+    t: _Topic,
+    topic: str,
+    vocab: Vocabulary,
+    answer: Answer | None,
+    catalog: PublishedArticles | None,
+) -> Action | None:
+    """What to do when search answers the subjects of requests that read nothing with an
+    article (the one answering most of them, the latest on a tie): make its title or summary
+    say what they asked; None when it answers none of them."""
+    if answer is None or catalog is None:
+        return None
+    found: dict[str, list[str]] = {}
+    for subject, language in reversed(t.asked):  # the latest first
+        if vocab.is_noise(subject):
+            continue
+        article = answer(subject, language)
+        if article is not None and article in catalog.articles:
+            found.setdefault(article, []).append(subject)
+    if not found:
+        return None
+    article_id, subjects = max(found.items(), key=lambda kv: len(kv[1]))  # first on a tie
+    a = catalog.articles[article_id]
+    words = _unsaid(subjects[0], f"{a.title} {a.summary}", vocab) or subjects[0]
+    n = len(subjects)
+    return Action(
+        "improve",
+        f"{n} {topic} request(s) came without reading any article, though search answers "
+        f"{quote(subjects[0][:80])} with {quote(a.title)} ({a.source}), which the contact "
+        f"form suggested: it was not opened. Make its title or summary say {quote(words)}.",
+        article_id=a.id,
+        source=a.source,
+        terms=(words,),
+        queries=tuple(subjects[:EXAMPLES]),
+    )
+
+
+def _unsaid(subject: str, shown: str, vocab: Vocabulary) -> str:
+    """The stretch of ``subject``'s words from the first to the last of its content words that
+    ``shown`` (an article's title and summary) lacks; '' when it lacks none."""
+    words = words_of(subject)
+    have = terms_of_text(shown)
+    content = set(vocab.content_words(subject))
+    lacking = [i for i, w in enumerate(words) if w in content and not terms_of_text(w) <= have]
+    return " ".join(words[lacking[0] : lacking[-1] + 1]) if lacking else ""

@@ -113,6 +113,16 @@ class LoopChecker:
         top = resp.results[0].id if resp.results else None
         return top, (resp.did_you_mean if resp.corrected else None)
 
+    def answer(self, query: str, language: str | None = None) -> str | None:
+        """The id of the article search shows first for ``query`` in ``language``'s portal
+        when it counts as an answer (what the contact form suggests first for a subject);
+        None when search is not confident, or without that language's index."""
+        searcher = self.searcher_for(language)
+        if searcher is None:
+            return None
+        resp = searcher.search(query, limit=1)
+        return resp.results[0].id if resp.answered and resp.results else None
+
     def in_default(self, queries: Sequence[str], language: str | None) -> str | None:
         """The id of the article the default language's search answers most of ``queries``
         (the first LOOP_QUERIES) with, each time confidently, when ``language``'s portal shows

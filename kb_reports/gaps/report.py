@@ -112,7 +112,6 @@ def build_report(
         analysis = Analysis(config, catalog, window, conn)
         failed_all = analysis.failed_groups()
         weak = analysis.weak_groups()
-        escalations = analysis.escalations(failed_all)
         scores = helpfulness(catalog, sql.rating_rows(conn, window))
         reasons = sql.rating_reasons(conn, window)
         daily = sql.daily(conn, window)
@@ -139,6 +138,8 @@ def build_report(
         notes.append(checker.note)
     stubs = find_stubs(content_dir, catalog)
     try:
+        # the subjects of requests that read nothing, searched as the contact form did
+        escalations = analysis.escalations(failed_all, checker.answer if checker else None)
         analysis.suggest(
             detail,
             weak[:limit],

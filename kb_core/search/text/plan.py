@@ -58,6 +58,7 @@ class Clause:
     surface: str  # what the person typed, for "did you mean" and highlighting
     alternatives: list[tuple[str, ...]]  # each a sequence of index terms (1 = term, >1 = phrase)
     corrected: bool = False
+    synonyms: bool = False  # the alternatives are a synonym group's, the typed words one of them
 
 
 @dataclass
@@ -148,7 +149,7 @@ class QueryPlanner:
                 length, alternatives = 1, self.word(words[i])
             else:
                 length, alternatives = synonym[0], self._group_alternatives(synonym[1])
-            clause = Clause(" ".join(words[i : i + length]), alternatives)
+            clause = Clause(" ".join(words[i : i + length]), alternatives, synonyms=bool(synonym))
             i += length
             # a stop word gives no clause; the same word twice counts once
             if alternatives and tuple(alternatives) not in seen:
