@@ -38,7 +38,8 @@ by *Delete your account or workspace*, which says "delete" and "schedule", a syn
 in the example's site_config.yml, only in a list of what deleting a workspace removes; the
 runner-up, *Shifts don't appear in my calendar*, says "delete" only of calendar events). A hit
 holding all of the query's distinctive words, two or more, that never holds two of them together
-(in its title, a heading, a keyword phrase, its summary or one line of its text) adds nothing by
+(in its title, a heading, a keyword phrase, its summary, its title with its summary, or one line
+of its text) adds nothing by
 words: only meaning speaks for it (``apart``). A word met only through a synonym counts for this
 where the hit says the synonym in its title, a heading or a keyword phrase (*Clock in and out*
 for "punch in"), never in passing in its text. On the training sets (the example's tandem.csv,
@@ -160,13 +161,16 @@ def discount(
 
 def _units(fields: Mapping[str, Any]) -> tuple[list[str], int]:
     """A hit's stored texts one by one: first where it names what it is about (its title,
-    section headings and keyword phrases), then its summary and each line of its text, of its
-    sections' texts and of its notes; and how many are of the first kind."""
+    section headings and keyword phrases), then its summary, its title with its summary (a
+    listing shows them as one: *How to contact us*, "Reach our support team" is together about
+    "contact support"), and each line of its text, of its sections' texts and of its notes;
+    and how many are of the first kind."""
     sections = fields.get("sections") or ()
-    naming = [fields.get("title", ""), *(h for _, h, _ in sections), *fields.get("phrases", ())]
+    title, summary = fields.get("title", ""), fields.get("summary", "")
+    naming = [title, *(h for _, h, _ in sections), *fields.get("phrases", ())]
     texts = [fields.get("text", ""), *(t for _, _, t in sections), *fields.get("asides", ())]
     lines = [line for text in texts for line in text.split("\n") if line.strip()]
-    return [*naming, fields.get("summary", ""), *lines], len(naming)
+    return [*naming, summary, f"{title} · {summary}", *lines], len(naming)
 
 
 def apart(
