@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from kb_core.section_encoder import SECTION_TEXT_CHARS  # noqa: E402
 from kb_core.semantic import (  # noqa: E402
     DIMENSIONS,
     MAX_TOKENS,
     MODEL_DIR,
-    SECTION_TEXT_CHARS,
     SECTIONS_MODEL,
     Encoder,
 )
@@ -157,7 +157,7 @@ def main() -> None:
     tokens, rows, bias = fit(ids, targets, ~held, args.ridge)
     table, scale = quantise(rows)
     np.savez(args.out, tokens=tokens.astype(np.int32), table=table, scale=scale, bias=bias)
-    from kb_core.semantic import SectionEncoder
+    from kb_core.section_encoder import SectionEncoder
 
     student = SectionEncoder(args.out)
     kept = [k for k in np.flatnonzero(held) if ids[k]]

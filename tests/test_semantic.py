@@ -24,7 +24,8 @@ from kb_core.search import rerank
 from kb_core.search.answer.card import ENCODED
 from kb_core.search.rerank import SEMANTIC_GATE
 from kb_core.search.searcher import Searcher
-from kb_core.semantic import DIMENSIONS, Meanings, SectionEncoder, Sections, encoder
+from kb_core.section_encoder import SectionEncoder
+from kb_core.semantic import DIMENSIONS, Meanings, Sections, encoder
 from tests.test_search import doc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -383,7 +384,7 @@ def test_section_sums_are_numpys_reduction_bit_for_bit() -> None:
     """row_sums adds a chunk's token rows a position at a time across its texts: each sum is
     bit for bit what np.add.reduceat made one text at a time (the vectors every index holds),
     for texts of every length, none, one, and more than NumPy sums in one pairwise run."""
-    from kb_core.semantic import PAIRWISE_BLOCK, row_sums
+    from kb_core.section_encoder import PAIRWISE_BLOCK, row_sums
 
     rng = np.random.default_rng(7)
     lengths = [*range(PAIRWISE_BLOCK + 4), 300] * 2

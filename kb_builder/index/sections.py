@@ -1,11 +1,12 @@
 """Section vectors: every article's lead and sections, encoded for search by meaning.
 
 An article's lead (its title, summary and opening text) and each of its sections (a heading and
-its text) get a vector from :class:`kb_core.semantic.SectionEncoder`, the cheap student of the
-sentence model: a tokenizer pass and a mean of table rows, about a thousand times cheaper than
-the model. Each vector is kept with its text's digest, so the next build encodes only the
-texts it has not seen. They are saved with the title vectors (:class:`kb_core.semantic.Meanings`),
-one file per index, so the public index never holds an internal article's vector.
+its text) get a vector from :class:`kb_core.section_encoder.SectionEncoder`, the cheap
+student of the sentence model: a tokenizer pass and a mean of table rows, about a thousand
+times cheaper than the model. Each vector is kept with its text's digest, so the next build
+encodes only the texts it has not seen. They are saved with the title vectors
+(:class:`kb_core.semantic.Meanings`), one file per index, so the public index never holds an
+internal article's vector.
 """
 
 from __future__ import annotations
@@ -15,13 +16,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kb_builder.index.fields import IndexDoc
-from kb_core.semantic import (
-    DIMENSIONS,
-    SECTION_TEXT_CHARS,
-    SectionEncoder,
-    Sections,
-    section_key,
-)
+from kb_core.section_encoder import SECTION_TEXT_CHARS, SectionEncoder
+from kb_core.semantic import DIMENSIONS, Sections, section_key
 
 
 def section_texts(doc: IndexDoc) -> list[tuple[str, str]]:
