@@ -8,6 +8,8 @@ visitor token is a salted hash of address and user agent.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,37 @@ from kb_core.config import SiteConfig, load_config
 from tests.apps import BufferedClient
 
 ROOT = Path(__file__).resolve().parents[2]
+KB = Path(sys.executable).with_name("kb")
+
+
+def kb_gaps(
+    database_url: str, config_path: Path, site_build: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`kb gaps --format json` of the last 7 days as a process, on the example's build and
+    content, over the store at ``database_url``, running this checkout's code."""
+    return subprocess.run(
+        [
+            str(KB),
+            "gaps",
+            "--config",
+            str(config_path),
+            "--build-dir",
+            str(site_build),
+            "--content",
+            str(ROOT / "content"),
+            "--since",
+            "7d",
+            "--format",
+            "json",
+            *extra,
+        ],
+        env={"KB_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
 
 # Added to the shipped configuration: lets "btc" and "crypto" join the "bitcoin" group.
 EXTRA_SYNONYMS = ["bitcoin", "btc", "crypto", "cryptocurrency"]

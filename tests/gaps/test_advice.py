@@ -5,8 +5,6 @@ then ``kb gaps`` as a real process on that store."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +14,9 @@ from feedback_api import shutdown
 from kb_core.config import SiteConfig
 from kb_reports.gaps.report import GapReport, build_report
 from tests.gaps.advice import Case, advised, load_cases, play
-from tests.gaps.conftest import ROOT, BufferedClient, api_app
+from tests.gaps.conftest import ROOT, BufferedClient, api_app, kb_gaps
 
 CASES = load_cases()
-KB = Path(sys.executable).with_name("kb")
 
 
 @pytest.fixture(scope="module")
@@ -67,29 +64,7 @@ def test_no_bad_advice_anywhere(report: GapReport) -> None:
 
 
 def test_kb_gaps_process(store: str, config_path: Path, site_build: Path) -> None:
-    res = subprocess.run(
-        [
-            str(KB),
-            "gaps",
-            "--config",
-            str(config_path),
-            "--build-dir",
-            str(site_build),
-            "--content",
-            str(ROOT / "content"),
-            "--since",
-            "7d",
-            "--format",
-            "json",
-            "--limit",
-            "100",
-        ],
-        env={"KB_DATABASE_URL": store, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    res = kb_gaps(store, config_path, site_build, "--limit", "100")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     weak = {w["label"]: w["action"] for w in data["weak_searches"]}

@@ -6,8 +6,6 @@ the contact form suggested it, so ``kb gaps`` says what its title or summary lac
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +14,8 @@ import pytest
 from feedback_api import shutdown
 from kb_core.config import SiteConfig
 from kb_reports.gaps.report import build_report
-from tests.gaps.conftest import ROOT, BufferedClient, Visitor, api_app
+from tests.gaps.conftest import ROOT, BufferedClient, Visitor, api_app, kb_gaps
 
-KB = Path(sys.executable).with_name("kb")
 CHARGED = "I was charged twice this month"
 SLACK = "Do you have a Slack integration"  # no article: search is not confident
 IMPROVE = (
@@ -66,27 +63,7 @@ def test_an_answered_subject_asks_to_improve_the_suggested_article(
 
 
 def test_kb_gaps_process(store: str, config_path: Path, site_build: Path) -> None:
-    res = subprocess.run(
-        [
-            str(KB),
-            "gaps",
-            "--config",
-            str(config_path),
-            "--build-dir",
-            str(site_build),
-            "--content",
-            str(ROOT / "content"),
-            "--since",
-            "7d",
-            "--format",
-            "json",
-        ],
-        env={"KB_DATABASE_URL": store, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    res = kb_gaps(store, config_path, site_build)
     assert res.returncode == 0, res.stderr
     actions = {e["topic"]: e["action"] for e in json.loads(res.stdout)["escalations"]}
     assert actions["Billing and invoices"]["text"] == IMPROVE

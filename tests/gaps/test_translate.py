@@ -8,9 +8,6 @@ built example (its French portal shows *Open shifts and shift swaps* untranslate
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +15,8 @@ import pytest
 
 from feedback_api import shutdown
 from tests.apps import BufferedClient
-from tests.gaps.conftest import ROOT, api_app
+from tests.gaps.conftest import api_app, kb_gaps
 
-KB = Path(sys.executable).with_name("kb")
 SWAP = ("échanger un shift", "échanger un shift", "échanger mon shift")  # answered in English
 PARCEL = ("colis perdu", "colis perdu")  # written nowhere
 # English search 'corrects' the French word to 'page' and answers confidently with *Cancel
@@ -81,27 +77,7 @@ def store(
 def test_a_french_gap_answered_in_english_is_a_translation(
     store: str, config_path: Path, site_build: Path
 ) -> None:
-    run = subprocess.run(
-        [
-            str(KB),
-            "gaps",
-            "--config",
-            str(config_path),
-            "--build-dir",
-            str(site_build),
-            "--content",
-            str(ROOT / "content"),
-            "--since",
-            "7d",
-            "--format",
-            "json",
-        ],
-        env={**os.environ, "KB_DATABASE_URL": store},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = kb_gaps(store, config_path, site_build)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     failed = {f["label"]: f for f in report["failed_searches"]}
