@@ -30,9 +30,9 @@ KB = Path(sys.executable).with_name("kb")
 
 
 def kb_gaps(
-    database_url: str, config_path: Path, site_build: Path, *extra: str
+    database_url: str, config_path: Path, site_build: Path, *extra: str, fmt: str = "json"
 ) -> subprocess.CompletedProcess[str]:
-    """`kb gaps --format json` of the last 7 days as a process, on the example's build and
+    """`kb gaps --format FMT` of the last 7 days as a process, on the example's build and
     content, over the store at ``database_url``, running this checkout's code."""
     return subprocess.run(
         [
@@ -47,7 +47,7 @@ def kb_gaps(
             "--since",
             "7d",
             "--format",
-            "json",
+            fmt,
             *extra,
         ],
         env={"KB_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},

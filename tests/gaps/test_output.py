@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from kb_cli.gaps import gaps
 from kb_cli.main import main
 from kb_reports.gaps.render import CSV_COLUMNS
-from tests.gaps.conftest import ROOT, XSS, XSS_REASON, Scenario
+from tests.gaps.conftest import ROOT, XSS, XSS_REASON, Scenario, kb_gaps
 
 
 @pytest.fixture(scope="module")
@@ -232,33 +232,9 @@ def test_markdown_escapes_what_visitors_typed(
 ) -> None:
     """A real `kb gaps --format md`, rendered by a real Markdown renderer: rating reasons,
     request subjects and searches typed as markup stay text."""
-    import subprocess
-    import sys
-
     import markdown
 
-    kb = Path(sys.executable).with_name("kb")
-    res = subprocess.run(
-        [
-            str(kb),
-            "gaps",
-            "--config",
-            str(config_path),
-            "--build-dir",
-            str(site_build),
-            "--content",
-            str(ROOT / "content"),
-            "--since",
-            "7d",
-            "--format",
-            "md",
-        ],
-        env={"KB_DATABASE_URL": scenario.database_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    res = kb_gaps(scenario.database_url, config_path, site_build, fmt="md")
     assert res.returncode == 0, res.stderr
     assert XSS_REASON in res.stdout.replace("&lt;", "<").replace("&gt;", ">")
     page = Page()
