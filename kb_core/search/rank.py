@@ -67,7 +67,7 @@ class Frequencies:
         return n
 
 
-class Ranker(ByMeaning):
+class Ranker:
     """Everything that turns a query into ranked hits, given an open Whoosh reader."""
 
     def __init__(
@@ -82,11 +82,7 @@ class Ranker(ByMeaning):
         self.vocabulary = vocabulary
         self.meanings = meanings  # the articles' vectors (None: words only)
         self.rows = rows  # each Whoosh document number's row in meanings (-1: none)
-        # each row's live document number (-1: none), for articles found by meaning alone
-        self.docs = np.full(len(meanings.row) if meanings else 0, -1, dtype=np.int64)
-        if rows is not None and live is not None and len(live):
-            known = live[rows[live] >= 0]
-            self.docs[rows[known]] = known
+        self.by_meaning = ByMeaning(meanings, rows, live)
 
     # ------------------------------------------------------------------ search
 
@@ -159,17 +155,19 @@ class Ranker(ByMeaning):
         vector = None  # the query's vector, once meaning has reordered the ranking
         encoded = None  # the query's vector, encoded to ask meaning whether it is sure
         anchors: dict[int, str] = {}  # the section meaning points at, by document
-        if self._unsure(words, plain, reorder_from) or self._meaning_only(words, ranked):
+        if self.by_meaning.unsure(words, plain, reorder_from) or self.by_meaning.meaning_only(
+            words, ranked
+        ):
             vector = encoder().encode_one(read_as)
-            ranked = self._by_meaning(
+            ranked = self.by_meaning.reorder(
                 vector, ranked, scores, allowed, anchors, words, (headed, hubs), (shares, covered)
             )
-        elif self._may_lead(words, ranked, reorder_from):
+        elif self.by_meaning.may_lead(words, ranked, reorder_from):
             encoded = encoder().encode_one(read_as)
-            pool = self._pool(ranked, scores)
-            if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
+            pool = self.by_meaning.pool(ranked, scores)
+            if self.by_meaning.leads(encoded, pool):  # taken only if it changes the top hit
                 meant: dict[int, str] = {}
-                reordered = self._by_meaning(
+                reordered = self.by_meaning.reorder(
                     encoded,
                     ranked,
                     scores,
@@ -212,7 +210,7 @@ class Ranker(ByMeaning):
                 read_as, vector, weights, (covered, distinct, apart), ranked, found, encoded
             )
             if vector is not None and not anchors:
-                self._open_at_meaning(vector, found, finder, len(plan.clauses))
+                self.by_meaning.open_at(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
                 vector = vector if vector is not None else encoded
                 vector = vector if vector is not None else encoder().encode_one(read_as)

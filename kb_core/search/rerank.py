@@ -1,8 +1,8 @@
 """Meaning's say in a ranking: when the sentence model reorders the lexical candidates (the
 gates), and how (their titles' and best sections' cosines with the query fused with their
 scores, the articles whose sections are nearest joining them, words breaking a near-tie);
-and the section a hit opens at by meaning. The methods of
-:class:`~kb_core.search.rank.Ranker` that do it, apart."""
+and the section a hit opens at by meaning: :class:`ByMeaning`, which
+:class:`~kb_core.search.rank.Ranker` owns."""
 
 from __future__ import annotations
 
@@ -73,17 +73,26 @@ WORDS_TIE_SHARE = 0.4
 
 
 class ByMeaning:
-    """The reordering by meaning, for :class:`~kb_core.search.rank.Ranker`: it sets the
-    articles' vectors (``meanings``), each Whoosh document number's row in them (``rows``) and
-    each row's live document number (``docs``)."""
+    """The reordering by meaning of one index's rankings, which
+    :class:`~kb_core.search.rank.Ranker` owns: from the articles' vectors (``meanings``; None:
+    words only, and meaning never reorders), each Whoosh document number's row in them
+    (``rows``, -1: none) and the index's live document numbers (``live``)."""
 
-    meanings: Meanings | None
-    rows: np.ndarray | None
-    docs: np.ndarray
-
-    def _open_at_meaning(
-        self, vector: np.ndarray, found: Ranked, finder: WordFinder, clauses: int
+    def __init__(
+        self,
+        meanings: Meanings | None = None,
+        rows: np.ndarray | None = None,
+        live: np.ndarray | None = None,
     ) -> None:
+        self.meanings = meanings
+        self.rows = rows
+        # each row's live document number (-1: none), for articles found by meaning alone
+        self.docs = np.full(len(meanings.row) if meanings else 0, -1, dtype=np.int64)
+        if rows is not None and live is not None and len(live):
+            known = live[rows[live] >= 0]
+            self.docs[rows[known]] = known
+
+    def open_at(self, vector: np.ndarray, found: Ranked, finder: WordFinder, clauses: int) -> None:
         """Hits that open at no section by their words open at their section nearest the
         query by meaning, when the query was encoded anyway (to judge it)."""
         sections = self.meanings.sections if self.meanings is not None else None
@@ -99,7 +108,7 @@ class ByMeaning:
                         hit.fields, hit.score, finder, clauses, meant, (None, None)
                     )
 
-    def _unsure(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
+    def unsure(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
         """Whether meaning should reorder ``ranked``: a query of ``least`` ``words`` or more
         (a question or a description, or many keywords) whose runner-up scores close to its
         top hit."""
@@ -110,13 +119,13 @@ class ByMeaning:
             and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
         )
 
-    def _may_lead(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
+    def may_lead(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
         """Whether meaning might be sure enough to reorder a confident ``ranked``
-        (:meth:`_meaning_leads`): a query of ``least`` ``words`` or more with more than one
+        (:meth:`leads`): a query of ``least`` ``words`` or more with more than one
         candidate."""
         return self.meanings is not None and words >= least and len(ranked) > 1
 
-    def _meaning_leads(self, query: np.ndarray, pool: list[tuple[float, int]]) -> bool:
+    def leads(self, query: np.ndarray, pool: list[tuple[float, int]]) -> bool:
         """Whether one title of ``pool`` is near ``query`` (MEANING_LEAD_FLOOR) and nearer
         than every other by MEANING_LEAD."""
         assert self.meanings is not None and self.rows is not None
@@ -125,7 +134,7 @@ class ByMeaning:
         return bool(cosine[-1] >= MEANING_LEAD_FLOOR and cosine[-1] - cosine[-2] >= MEANING_LEAD)
 
     @staticmethod
-    def _pool(ranked: list[tuple[float, int]], scores: Scores) -> list[tuple[float, int]]:
+    def pool(ranked: list[tuple[float, int]], scores: Scores) -> list[tuple[float, int]]:
         """``ranked`` and then the best of the other lexical candidates, SEMANTIC_DEPTH in all
         (or all of ``ranked``, if longer)."""
         have = {d for _, d in ranked}
@@ -134,7 +143,7 @@ class ByMeaning:
         pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
         return pool[:depth]
 
-    def _meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
+    def meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
         """Whether a search the words found nothing for should ask the sections by meaning."""
         return (
             not ranked
@@ -143,7 +152,7 @@ class ByMeaning:
             and self.meanings.sections is not None
         )
 
-    def _by_meaning(
+    def reorder(
         self,
         query: np.ndarray,
         ranked: list[tuple[float, int]],
@@ -156,7 +165,7 @@ class ByMeaning:
         pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
-        it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
+        it lacks; ``pool``, when already made by :meth:`pool`), and the articles whose
         sections are nearest ``query``, reordered by fusing each score with the cosines of the
         query and the article's title and keywords and its best section (weighed by the
         query's ``words``) and the share of the query one of its headings says (``marks``'
@@ -167,7 +176,7 @@ class ByMeaning:
         candidate whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
         headed, hubs = marks
-        pool = list(pool) if pool is not None else self._pool(ranked, scores)
+        pool = list(pool) if pool is not None else self.pool(ranked, scores)
         sections = self.meanings.sections
         best = which = None
         if sections is not None:
