@@ -30,7 +30,7 @@ from kb_core.search.evidence import (
 )
 from kb_core.search.hits import Ranked, ranked_hit
 from kb_core.search.postings import arrays, docset
-from kb_core.search.rerank import KEYWORDS_MIN_WORDS, SEMANTIC_MIN_WORDS, ByMeaning
+from kb_core.search.rerank import ByMeaning
 from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
@@ -100,12 +100,6 @@ class Ranker:
         if not plan.clauses:
             return Ranked(plan.normalized, 0)
         words = len(plan.clauses)  # as typed: compounds and corrections add clauses
-        # meaning reorders questions and descriptions; keywords only when there are many
-        reorder_from = (
-            KEYWORDS_MIN_WORDS
-            if _keywords_only(plan, self.planner.stop_words)
-            else SEMANTIC_MIN_WORDS
-        )
         frequency = Frequencies(reader)
         if prefix:
             complete_last(reader, plan, frequency, self.planner.tags)
@@ -152,35 +146,17 @@ class Ranker:
             reverse=True,
         )
         lexical = [s for s, _ in plain[:2]]  # by words, for the answer card
-        vector = None  # the query's vector, once meaning has reordered the ranking
-        encoded = None  # the query's vector, encoded to ask meaning whether it is sure
-        anchors: dict[int, str] = {}  # the section meaning points at, by document
-        if self.by_meaning.unsure(words, plain, reorder_from) or self.by_meaning.meaning_only(
-            words, ranked
-        ):
-            vector = encoder().encode_one(read_as)
-            ranked = self.by_meaning.reorder(
-                vector, ranked, scores, allowed, anchors, words, (headed, hubs), (shares, covered)
-            )
-        elif self.by_meaning.may_lead(words, ranked, reorder_from):
-            encoded = encoder().encode_one(read_as)
-            pool = self.by_meaning.pool(ranked, scores)
-            if self.by_meaning.leads(encoded, pool):  # taken only if it changes the top hit
-                meant: dict[int, str] = {}
-                reordered = self.by_meaning.reorder(
-                    encoded,
-                    ranked,
-                    scores,
-                    allowed,
-                    meant,
-                    words,
-                    (headed, hubs),
-                    (shares, covered),
-                    pool,
-                )
-                if reordered[0][1] != ranked[0][1]:
-                    vector, ranked = encoded, reordered
-                    anchors.update(meant)
+        ranked, anchors, vector, encoded = self.by_meaning.reorder(
+            read_as,
+            plain,
+            ranked,
+            scores,
+            allowed,
+            words=words,
+            keywords=_keywords_only(plan, self.planner.stop_words),
+            marks=(headed, hubs),
+            typed=(shares, covered),
+        )
         for _, d in ranked[:limit]:  # meaning may have brought in articles from deeper
             if d not in stored:
                 stored[d] = reader.stored_fields(d)

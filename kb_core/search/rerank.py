@@ -6,6 +6,8 @@ and the section a hit opens at by meaning: :class:`ByMeaning`, which
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from kb_core.search import confidence as search_confidence
@@ -13,7 +15,7 @@ from kb_core.search.evidence import HEADING_MEANING, HUB_MEANING
 from kb_core.search.hits import Ranked, ranked_hit
 from kb_core.search.scores import Scores
 from kb_core.search.text.finder import WordFinder
-from kb_core.semantic import Meanings
+from kb_core.semantic import Meanings, encoder
 
 # Meaning (kb_core.semantic): for a query of SEMANTIC_MIN_WORDS words or more (after stop
 # words) whose runner-up scores at least SEMANTIC_GATE of its top hit, the lexical ranking is
@@ -72,6 +74,15 @@ WORDS_TIE_GAP = 0.05
 WORDS_TIE_SHARE = 0.4
 
 
+class Reordered(NamedTuple):
+    """A ranking as meaning left it (:meth:`ByMeaning.reorder`)."""
+
+    ranked: list[tuple[float, int]]  # scores and documents, best first
+    anchors: dict[int, str]  # the section meaning points at, by document
+    vector: np.ndarray | None  # the query's vector, once meaning has reordered the ranking
+    encoded: np.ndarray | None  # the query's vector, encoded to ask meaning whether it is sure
+
+
 class ByMeaning:
     """The reordering by meaning of one index's rankings, which
     :class:`~kb_core.search.rank.Ranker` owns: from the articles' vectors (``meanings``; None:
@@ -92,6 +103,47 @@ class ByMeaning:
             known = live[rows[live] >= 0]
             self.docs[rows[known]] = known
 
+    def reorder(
+        self,
+        query: str,
+        plain: list[tuple[float, int]],
+        ranked: list[tuple[float, int]],
+        scores: Scores,
+        allowed: set[int] | None,
+        *,
+        words: int,
+        keywords: bool,
+        marks: tuple[dict[int, float], set[int]],
+        typed: tuple[list[float], list[Scores]],
+    ) -> Reordered:
+        """``ranked`` (the lexical candidates with their evidence; ``plain``, without their
+        headings' and landing pages' say) as meaning reorders it, with the query's vector
+        (``query``: as it was corrected) and the section meaning points at in each article:
+        when the words are unsure of their ranking or found nothing, or when meaning is sure
+        of one candidate and that changes the top hit (see :meth:`_by_meaning` for ``scores``,
+        ``allowed``, ``words``, ``marks`` and ``typed``). A query of ``keywords`` only, no stop
+        word, is reordered from KEYWORDS_MIN_WORDS ``words`` on."""
+        # meaning reorders questions and descriptions; keywords only when there are many
+        reorder_from = KEYWORDS_MIN_WORDS if keywords else SEMANTIC_MIN_WORDS
+        vector = None  # the query's vector, once meaning has reordered the ranking
+        encoded = None  # the query's vector, encoded to ask meaning whether it is sure
+        anchors: dict[int, str] = {}  # the section meaning points at, by document
+        if self._unsure(words, plain, reorder_from) or self._meaning_only(words, ranked):
+            vector = encoder().encode_one(query)
+            ranked = self._by_meaning(vector, ranked, scores, allowed, anchors, words, marks, typed)
+        elif self._may_lead(words, ranked, reorder_from):
+            encoded = encoder().encode_one(query)
+            pool = self._pool(ranked, scores)
+            if self._meaning_leads(encoded, pool):  # taken only if it changes the top hit
+                meant: dict[int, str] = {}
+                reordered = self._by_meaning(
+                    encoded, ranked, scores, allowed, meant, words, marks, typed, pool
+                )
+                if reordered[0][1] != ranked[0][1]:
+                    vector, ranked = encoded, reordered
+                    anchors.update(meant)
+        return Reordered(ranked, anchors, vector, encoded)
+
     def open_at(self, vector: np.ndarray, found: Ranked, finder: WordFinder, clauses: int) -> None:
         """Hits that open at no section by their words open at their section nearest the
         query by meaning, when the query was encoded anyway (to judge it)."""
@@ -108,7 +160,7 @@ class ByMeaning:
                         hit.fields, hit.score, finder, clauses, meant, (None, None)
                     )
 
-    def unsure(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
+    def _unsure(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
         """Whether meaning should reorder ``ranked``: a query of ``least`` ``words`` or more
         (a question or a description, or many keywords) whose runner-up scores close to its
         top hit."""
@@ -119,13 +171,13 @@ class ByMeaning:
             and ranked[1][0] >= SEMANTIC_GATE * ranked[0][0]
         )
 
-    def may_lead(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
+    def _may_lead(self, words: int, ranked: list[tuple[float, int]], least: int) -> bool:
         """Whether meaning might be sure enough to reorder a confident ``ranked``
-        (:meth:`leads`): a query of ``least`` ``words`` or more with more than one
+        (:meth:`_meaning_leads`): a query of ``least`` ``words`` or more with more than one
         candidate."""
         return self.meanings is not None and words >= least and len(ranked) > 1
 
-    def leads(self, query: np.ndarray, pool: list[tuple[float, int]]) -> bool:
+    def _meaning_leads(self, query: np.ndarray, pool: list[tuple[float, int]]) -> bool:
         """Whether one title of ``pool`` is near ``query`` (MEANING_LEAD_FLOOR) and nearer
         than every other by MEANING_LEAD."""
         assert self.meanings is not None and self.rows is not None
@@ -134,7 +186,7 @@ class ByMeaning:
         return bool(cosine[-1] >= MEANING_LEAD_FLOOR and cosine[-1] - cosine[-2] >= MEANING_LEAD)
 
     @staticmethod
-    def pool(ranked: list[tuple[float, int]], scores: Scores) -> list[tuple[float, int]]:
+    def _pool(ranked: list[tuple[float, int]], scores: Scores) -> list[tuple[float, int]]:
         """``ranked`` and then the best of the other lexical candidates, SEMANTIC_DEPTH in all
         (or all of ``ranked``, if longer)."""
         have = {d for _, d in ranked}
@@ -143,7 +195,7 @@ class ByMeaning:
         pool = ranked + sorted(((s, d) for d, s in deeper if d not in have), reverse=True)
         return pool[:depth]
 
-    def meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
+    def _meaning_only(self, words: int, ranked: list[tuple[float, int]]) -> bool:
         """Whether a search the words found nothing for should ask the sections by meaning."""
         return (
             not ranked
@@ -152,7 +204,7 @@ class ByMeaning:
             and self.meanings.sections is not None
         )
 
-    def reorder(
+    def _by_meaning(
         self,
         query: np.ndarray,
         ranked: list[tuple[float, int]],
@@ -165,7 +217,7 @@ class ByMeaning:
         pool: list[tuple[float, int]] | None = None,
     ) -> list[tuple[float, int]]:
         """The best ``SEMANTIC_DEPTH`` candidates (``ranked`` with the lexical scores of those
-        it lacks; ``pool``, when already made by :meth:`pool`), and the articles whose
+        it lacks; ``pool``, when already made by :meth:`_pool`), and the articles whose
         sections are nearest ``query``, reordered by fusing each score with the cosines of the
         query and the article's title and keywords and its best section (weighed by the
         query's ``words``) and the share of the query one of its headings says (``marks``'
@@ -176,7 +228,7 @@ class ByMeaning:
         candidate whose best section is not its lead, that section's anchor."""
         assert self.meanings is not None and self.rows is not None
         headed, hubs = marks
-        pool = list(pool) if pool is not None else self.pool(ranked, scores)
+        pool = list(pool) if pool is not None else self._pool(ranked, scores)
         sections = self.meanings.sections
         best = which = None
         if sections is not None:
