@@ -83,6 +83,7 @@ def _settings(test_config: Mapping[str, Any] | None) -> dict[str, Any]:
         "OUTBOX_TIMEOUT": 15.0,
         "EVENTLOG_FLUSH_SECONDS": 0.2,
         "PROXY_COUNT": 0,
+        "EXTRA_ORIGINS": (),
     }
     settings.update({key: os.environ[env] for key, env in _ENV.items() if os.environ.get(env)})
     settings.update(test_config or {})
@@ -106,7 +107,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ``test_config`` keys (else environment, else defaults): BUILD_DIR, SITE_CONFIG (path or a
     SiteConfig), DATABASE_URL, RATELIMIT_STORAGE_URI, OUTBOX_WORKER, OUTBOX_POLL_SECONDS,
     OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_MAX, OUTBOX_MAX_ATTEMPTS, EVENTLOG_FLUSH_SECONDS
-    (0 writes search/click/view rows synchronously), PROXY_COUNT, TESTING.
+    (0 writes search/click/view rows synchronously), PROXY_COUNT, EXTRA_ORIGINS (origins allowed
+    for this run besides the config's: `kb serve --widget-demo`'s page), TESTING.
     """
     settings = _settings(test_config)
     config = _site_config(settings["SITE_CONFIG"])
@@ -139,7 +141,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     storage = settings["RATELIMIT_STORAGE_URI"] or config.api.rate_limit_storage
     config_file = settings["SITE_CONFIG"]
-    origins = Origins(config, Path(config_file) if isinstance(config_file, str | Path) else None)
+    origins = Origins(
+        config,
+        Path(config_file) if isinstance(config_file, str | Path) else None,
+        extra=tuple(settings["EXTRA_ORIGINS"]),
+    )
     install_headers(app, origins)  # before the limiter: a CORS preflight is never counted
     widget.install_origin_check(app, config, origins)  # nor a call from a page that may not
     limiter = RateLimits(visitors.limit_key, config.api.rate_limit, storage)

@@ -86,10 +86,12 @@ class Origins:
     """The origins that may call the API (:func:`allowed_origins`), read again from
     ``site_config.yml`` when the file changes (looked at once a second at most): a site owner
     who adds their site to ``widget.allowed_origins`` need not restart the server, as a new
-    build needs none. A file that no longer loads keeps the origins it gave last."""
+    build needs none. A file that no longer loads keeps the origins it gave last. ``extra``
+    origins are allowed whatever the file says (`kb serve --widget-demo`'s page)."""
 
-    def __init__(self, config: SiteConfig, path: Path | None) -> None:
-        self.origins = allowed_origins(config)
+    def __init__(self, config: SiteConfig, path: Path | None, extra: tuple[str, ...] = ()) -> None:
+        self._extra = tuple(o.rstrip("/") for o in extra)
+        self.origins = self._allowed(config)
         self._path = path
         self._stamp = self._stat()
         self._looked = time.monotonic()
@@ -118,10 +120,13 @@ class Origins:
                     "%s: not re-read (%s); the allowed origins stay as they were", self._path, exc
                 )
                 return self.origins
-            if allowed_origins(config) != self.origins:
-                log.warning("allowed origins now: %s", ", ".join(allowed_origins(config)) or "none")
-            self.origins = allowed_origins(config)
+            if self._allowed(config) != self.origins:
+                log.warning("allowed origins now: %s", ", ".join(self._allowed(config)) or "none")
+            self.origins = self._allowed(config)
             return self.origins
+
+    def _allowed(self, config: SiteConfig) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*allowed_origins(config), *self._extra)))
 
 
 def install_headers(app: Flask, origins_now: Origins) -> None:

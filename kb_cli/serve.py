@@ -98,15 +98,23 @@ def serve(
         click.echo(f"warning: {build_dir / 'public'} does not exist yet; run `kb build`", err=True)
     demo: DemoServer | None = None
     try:
-        config: SiteConfig | str | None = _config_path(config_path)
+        config = _config_path(config_path)
+        extra: tuple[str, ...] = ()
         if widget_demo or widget_demo_port is not None:
-            loaded, problems = load_config(_config_path(config_path))
+            loaded, problems = load_config(config)
             for problem in problems:
                 log.warning("%s", problem)
             demo_port = widget_demo_port or (port + 1 if port < 65535 else port - 1)
-            config, demo = _widget_demo(loaded, host, port, demo_port, build_dir)
+            extra, demo = _widget_demo(loaded, host, port, demo_port, build_dir)
         app = create_app(
-            {"BUILD_DIR": str(build_dir), "SITE_CONFIG": config, "OUTBOX_WORKER": True}
+            {
+                "BUILD_DIR": str(build_dir),
+                # the file, read again when its allowed origins change; the demo page's origins
+                # are allowed beside them for this run
+                "SITE_CONFIG": config,
+                "EXTRA_ORIGINS": extra,
+                "OUTBOX_WORKER": True,
+            }
         )
     except (KBError, StoreError) as exc:
         if demo is not None:
@@ -137,8 +145,8 @@ def serve(
 
 def _widget_demo(
     config: SiteConfig, host: str, port: int, demo_port: int, build_dir: Path
-) -> tuple[SiteConfig, DemoServer]:
-    """The config with the demo page's origins allowed, and the demo server (not started)."""
+) -> tuple[tuple[str, ...], DemoServer]:
+    """The demo page's origins, to allow for this run, and the demo server (not started)."""
     from kb_cli.widget_demo import DemoServer, demo_origins
 
     if not config.widget.enabled:
@@ -158,10 +166,7 @@ def _widget_demo(
             f"cannot serve the widget demo on port {demo_port}: {exc.strerror or exc}; "
             "choose another with --widget-demo-port"
         ) from None
-    origins = demo_origins(host, demo.port)
-    allowed = tuple(dict.fromkeys((*config.widget.allowed_origins, *origins)))
-    widget = config.widget.model_copy(update={"allowed_origins": allowed})
-    return config.model_copy(update={"widget": widget}), demo
+    return demo_origins(host, demo.port), demo
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -271,12 +276,17 @@ def _print_stored(
         )
     if not stored:
         return
+    # the portal's language, on a site of several: which requests need which agent
+    languages = any(r["language"] for r in newest)
     table = Table(title=f"{stored} contact request(s) stored, never forwarded (newest first)")
     for name in ("reference", "received", "email", "topic", "subject"):
         table.add_column(name)
+    if languages:
+        table.add_column("language")
     for r in newest:
         when = r["created_at"].strftime("%Y-%m-%d %H:%M")
-        table.add_row(r["reference"], when, r["email"], r["topic"], r["subject"][:60])
+        cells = [r["reference"], when, r["email"], r["topic"], r["subject"][:60]]
+        table.add_row(*cells, *([r["language"] or ""] if languages else []))
     console.print(table)
     if stored > len(newest):
         console.print(f"… and {stored - len(newest)} older; --format json has each one's fields.")

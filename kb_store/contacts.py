@@ -29,7 +29,7 @@ from kb_store.tables import (
 )
 
 # what `kb outbox` shows of a request that was stored and never queued for forwarding
-STORED_COLUMNS = ("reference", "created_at", "email", "topic", "subject", "fields")
+STORED_COLUMNS = ("reference", "created_at", "email", "topic", "subject", "language", "fields")
 
 __all__ = ["ContactQueries", "DuplicateReference"]
 
@@ -216,11 +216,12 @@ class ContactQueries:
     def stored_only(self, limit: int = 20) -> tuple[int, list[dict[str, Any]]]:
         """Contact requests that were never queued for forwarding (the contact form had no
         channel when they came in): how many, and the newest ``limit`` of them, newest first
-        (reference, created_at, email, topic, subject, fields)."""
+        (reference, created_at, email, topic, subject, language, fields)."""
         alone = ~sa.exists().where(outbox.c.request_id == contact_requests.c.id)
         cols = [getattr(contact_requests.c, n) for n in STORED_COLUMNS]
         with self._begin() as conn:
-            total = int(conn.execute(sa.select(sa.func.count()).where(alone)).scalar() or 0)
+            counted = sa.select(sa.func.count()).select_from(contact_requests).where(alone)
+            total = int(conn.execute(counted).scalar() or 0)
             rows = conn.execute(
                 sa.select(*cols)
                 .where(alone)

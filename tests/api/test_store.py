@@ -203,3 +203,24 @@ def test_a_forked_worker_opens_its_own_connections(tmp_path: Path) -> None:
     assert os.read(read, 1) == b"1"
     assert [r["visitor"] for r in rows(store, "article_views")] == ["parent", "child"]
     store.close()
+
+
+def test_stored_only_counts_every_request_never_queued(store: Store) -> None:
+    """`kb outbox` said "1 contact request(s) stored" above two: the count had no table to
+    count in, so it was 1 whenever any such request existed. Requests queued for a channel
+    are not counted; each stored one carries the portal's language."""
+    _contact(store, "KB-QUEUED")
+    for reference in ("KB-AAAAA1", "KB-AAAAA2", "KB-AAAAA3"):
+        _contact(store, reference, channels=())
+    store.create_contact(
+        reference="KB-FRENCH",
+        visitor="v2",
+        fields={"email": "b@example.com", "subject": "Remboursement"},
+        context={},
+        channels=[],
+        language="fr",
+    )
+    total, newest = store.stored_only(limit=2)
+    assert total == 4
+    assert [r["reference"] for r in newest] == ["KB-FRENCH", "KB-AAAAA3"]
+    assert newest[0]["language"] == "fr" and newest[1]["language"] is None

@@ -30,6 +30,7 @@ class Demo:
     url: str  # the demo host page's origin
     db: Path
     process: subprocess.Popen[str]
+    config: Path  # the site config it serves with: a copy of the example's, to edit
 
     def stop(self) -> str:
         """SIGTERM, as a service manager stops it; the output, once it exited 0."""
@@ -64,13 +65,16 @@ def demo(built_site: Path, tmp_path: Path) -> Iterator[Demo]:  # noqa: F811
         pytest.skip(f"{KB} is not installed (pip install -e .)")
     port, demo_port = free_port(), free_port()
     db = tmp_path / "kb.sqlite3"
+    config = tmp_path / "site_config.yml"
+    config.write_text((ROOT / "site_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{db}"}
     command = [str(KB), "serve", "--port", str(port), "--widget-demo-port", str(demo_port)]
-    command += ["--build-dir", str(built_site), "--config", str(ROOT / "site_config.yml")]
+    command += ["--build-dir", str(built_site), "--config", str(config)]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    running = Demo(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{demo_port}", db, process)
+    portal, url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{demo_port}"
+    running = Demo(portal, url, db, process, config)
     try:
         up = wait_for(
             lambda: (
@@ -118,3 +122,19 @@ def test_widget_demo_page_embeds_the_widget_from_another_origin(page: Page, demo
     assert f"Widget demo (another origin, allowed for this run) on {host}" in out
     assert "Stopped." in out
     assert _rows(demo.db) == [("refund", "widget", host)]
+
+
+def test_widget_demo_reads_the_allowed_origins_again(demo: Demo) -> None:
+    """A site owner trying the widget with `kb serve --widget-demo` adds their own page to
+    widget.allowed_origins: the server said it reads the file again within a second, yet kept
+    refusing it, as it served a copy of the config with the demo's origins added. Their page is
+    now let in with no restart, and the demo page stays allowed."""
+    theirs = "http://127.0.0.1:9"
+    search_url = demo.portal + "/api/search?q=invoice"
+    assert _status(search_url, theirs) == 403
+    text = demo.config.read_text(encoding="utf-8")
+    assert "\nwidget:" not in text  # the example's widget runs on its defaults
+    demo.config.write_text(f"{text}\nwidget:\n  allowed_origins: [{theirs}]\n", encoding="utf-8")
+    assert wait_for(lambda: _status(search_url, theirs) == 200, timeout=10)
+    assert _status(search_url, demo.url) == 200
+    assert "allowed origins now" in demo.stop()
