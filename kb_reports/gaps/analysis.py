@@ -32,6 +32,7 @@ from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.terms import words_of
+from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.words import Vocabulary, wordfreq_languages
 from kb_store import reports as sql
 from kb_store.reading import Connection
@@ -127,7 +128,9 @@ class Analysis:
             for p in group
             for w in words_of(p)
         ]
-        self.vocab = Vocabulary([*known, *synonyms], wordfreq_languages(codes))
+        self.vocab = Vocabulary(
+            [*known, *synonyms], wordfreq_languages(codes), Topic(catalog.texts())
+        )
         self.noise = 0  # failed searches left out: no real word in them
         self.contact_rows = sql.contacts(conn, window)
         self.contact_count = len(self.contact_rows)

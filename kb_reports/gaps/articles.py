@@ -41,14 +41,17 @@ class PublishedArticles:
             )
         return cls({a.id: a for a in manifest.articles if a.visibility == "public"})
 
-    def words(self) -> list[str]:
-        """Every word of the titles, keywords, tags, FAQ questions, headings and summaries."""
+    def texts(self) -> list[str]:
+        """The titles, summaries, FAQ questions, keywords, tags and headings."""
         out: list[str] = []
         for a in self.articles.values():
             headings = (h.title for h in a.headings)
-            for text in (a.title, a.summary, a.faq or "", *a.keywords, *a.tags, *headings):
-                out.extend(words_of(text))
+            out.extend((a.title, a.summary, a.faq or "", *a.keywords, *a.tags, *headings))
         return out
+
+    def words(self) -> list[str]:
+        """Every word of the titles, keywords, tags, FAQ questions, headings and summaries."""
+        return [w for text in self.texts() for w in words_of(text)]
 
 
 # -- which article is a failed search closest to ---------------------------------------------
