@@ -176,11 +176,11 @@ def _suggested(
     said = _unsaid(subject, f"{a.title} {a.summary}", vocab, language)
     if said:
         todo = f"it was not opened. Make its title or summary say {quote(said)}."
-    else:  # every word is there already: what it says is not what they needed to read
+    else:  # every word is there already: the request needed more than they say
         todo = (
             "it was not opened, though its title and summary already say "
-            f"{quote(vocab.topic.phrase(subject, language))}. Make the summary say what a "
-            "reader gets from the article."
+            f"{quote(vocab.topic.phrase(subject, language))}. Its title and summary need "
+            "nothing; read the requests for what the article lacks."
         )
     return Action(
         "improve",

@@ -35,8 +35,14 @@ from kb_reports.gaps.terms import stem, words_of
 
 __all__ = ["Topic", "word_spans"]
 
-_NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|a couple(?: of)?|couple of|some)"  # noqa: E501
-_UNIT = r"(?:minute|hour|morning|afternoon|evening|night|day|weekend|week|month|quarter|year|time)s?(?: s)?"  # noqa: E501
+_NUMBER = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several"
+    r"|a couple(?: of)?|couple of|some)"
+)
+_UNIT = (
+    r"(?:minute|hour|morning|afternoon|evening|night|day|weekend|week|month|quarter|year|time)"
+    r"s?(?: s)?"  # "weeks", "week's"
+)
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = r"(?:january|february|april|june|july|august|september|october|november|december)"
 # not "in", "on", "at": "log in this morning", "clock in yesterday"
@@ -66,6 +72,9 @@ _EN_LEAD = (
     r"|(?:can|could|would) (?:you|anyone|someone|somebody)(?: please)?(?: help(?: me)?)?"
     r"(?: (?:with|to|on))?"
     r"|is (?:there (?:a|any) way|it possible)(?: to| for me to)?"
+    r"|(?:do|does|can) (?:you|it)(?: guys)? (?:have|offer|support|accept|take|provide)"
+    r"(?: an?| any)?"
+    r"|is there (?:an?|any)"
     r"|(?:i|we) (?:would like|d like|want|wanted|need|needed|wish|am trying|m trying|"
     r"was trying|have been trying|ve been trying|tried) to|id like to|im trying to"
     r"|(?:i|we) (?:need|want|would like|d like) (?:some )?(?:help|assistance)(?: (?:with|on|to))?"

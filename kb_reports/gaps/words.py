@@ -110,9 +110,19 @@ class Vocabulary:
         return next((q for q in queries if q not in skip and self.is_clean(q)), None)
 
 
+# A possessive before a bare thing names the customer's copy of it ("my payslip"): a writer
+# titles the thing. Before a clause it stays ("My boss can't see my hours", as the KB's own
+# "Shifts don't appear in my calendar"); a thing is at most this many words after it.
+_POSSESSIVES = frozenset("my our mon ma mes notre nos".split())
+THING_WORDS = 2
+
+
 def readable_title(query: str, language: str | None = None, topic: Topic | None = None) -> str:
     """A first title for an article answering ``query`` (in ``language``): its topic, without
     greetings, frames and time words ("Hi, how do I pay with bitcoin today?": "Pay with
     bitcoin"; :mod:`kb_reports.gaps.topic`), in sentence case."""
-    text = (topic or Topic()).phrase(query, language).strip(" ?!.,").lower()
+    words = (topic or Topic()).phrase(query, language).strip(" ?!.,").lower().split()
+    if 1 < len(words) <= THING_WORDS + 1 and words[0] in _POSSESSIVES:
+        words = words[1:]
+    text = " ".join(words)
     return (text[:1].upper() + text[1:]) if text else "New article"
