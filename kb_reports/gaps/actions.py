@@ -26,7 +26,7 @@ from kb_core.search.person import asks_for_person
 from kb_reports.gaps.articles import PublishedArticles, TermIndex
 from kb_reports.gaps.grouping import Grouper
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
-from kb_reports.gaps.terms import STOP_WORDS, stem, terms_of_text
+from kb_reports.gaps.terms import STOP_WORDS, stem, terms_of_text, words_of
 from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
@@ -172,8 +172,10 @@ def suggest(
     default_language: str = "",
     in_default: InDefault | None = None,
     untranslated: Untranslated | None = None,
+    languages: Sequence[str] = (),
 ) -> None:
-    """Attach a suggested action to each failed and weak group given.
+    """Attach a suggested action to each failed and weak group given (``languages``: the
+    site's, the default first).
 
     Failed searches, in this order of evidence: a draft already written for them (finish
     it); in another language than the default, an article the default language's search
@@ -195,8 +197,11 @@ def suggest(
             stub_of.setdefault(q, s)
     for g in failed:
         clean = [q for q, _ in g.queries if q not in typo_queries and vocab.is_clean(q)]
-        label = clean[0] if clean else g.label
         speech = g.language or default_language or None  # the language its words are read in
+        # a group of several languages is named by a search of its own: "payer en bitcoin
+        # hier" titles no English group
+        own = [q for q in clean if speech is None or _may_be(q, speech, languages)]
+        label = (own or clean)[0] if clean else g.label
         stub = next((stub_of[q] for q, _ in g.queries if q in stub_of), None)
         if stub is not None:
             g.stub = stub.path
@@ -317,6 +322,15 @@ def _shown_untranslated(
         source=a.source,
         queries=tuple(q for q, _ in w.queries[:EXAMPLES]),
     )
+
+
+def _may_be(query: str, language: str, languages: Sequence[str]) -> bool:
+    """True when every word of ``query`` may be a word of ``language``, of the site's."""
+    from kb_core.search.languages import languages_of
+
+    if len(languages) < 2 or language not in languages:
+        return True
+    return all(language in languages_of(w, languages) for w in words_of(query))
 
 
 def _other(language: str | None, default: str) -> str | None:

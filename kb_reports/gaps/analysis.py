@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -359,12 +359,16 @@ class Analysis:
     # -- escalations --------------------------------------------------------------------------
 
     def escalations(
-        self, failed: Sequence[FailedGroup], answer: Answer | None = None
+        self,
+        failed: Sequence[FailedGroup],
+        answer: Answer | None = None,
+        portals: Mapping[str, PublishedArticles] | None = None,
     ) -> list[EscalationTopic]:
         """Contact requests sent without reading anything, or after finding nothing;
-        ``answer``: the article search answers a request's subject with (escalations.Answer)."""
+        ``answer``: the article search answers a request's subject with (escalations.Answer);
+        ``portals``: the articles as each other language's portal shows them."""
         return escalation_topics(
-            self.contact_rows, failed, self._failed, self.vocab, answer, self.catalog
+            self.contact_rows, failed, self._failed, self.vocab, answer, self.catalog, portals
         )
 
     # -- suggested actions --------------------------------------------------------------------
@@ -386,4 +390,7 @@ class Analysis:
         typos = {q for g in corrected for q in g.corrected}
         advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
         language = self.config.site.language
-        suggest(advisor, typos, failed, weak, stubs, shown, language, in_default, untranslated)
+        codes = self.config.site.codes
+        suggest(
+            advisor, typos, failed, weak, stubs, shown, language, in_default, untranslated, codes
+        )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from kb_core.manifest import PUBLIC, ManifestArticle, read_manifest
+from kb_core.manifest import PUBLIC, ManifestArticle, manifest_name, read_manifest
 from kb_reports.gaps.grouping import stem, words_of
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_store.reports import RatingRow
@@ -32,8 +32,10 @@ class PublishedArticles:
     note: str = ""
 
     @classmethod
-    def load(cls, build_dir: Path) -> PublishedArticles:
-        path = Path(build_dir) / PUBLIC
+    def load(cls, build_dir: Path, language: str | None = None) -> PublishedArticles:
+        """The articles of the default language's portal, or of ``language``'s (its
+        translations, and the default language's articles it shows untranslated)."""
+        path = Path(build_dir) / manifest_name(PUBLIC, language)
         manifest = read_manifest(path)
         if manifest is None:
             return cls(

@@ -17,11 +17,12 @@ without the sender's circumstances ("charged twice", not "charged twice this mon
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb_core.search.person import asks_for_person
+from kb_core.search.text.analysis import analysis_language, fold, stop_words
 from kb_reports.gaps.actions import EXAMPLES, quote
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.grouping import Grouping
@@ -80,10 +81,12 @@ def escalation_topics(
     vocab: Vocabulary,
     answer: Answer | None = None,
     catalog: PublishedArticles | None = None,
+    portals: Mapping[str, PublishedArticles] | None = None,
 ) -> list[EscalationTopic]:
     """Contact requests sent without reading anything, or after finding nothing, by topic;
     ``grouping`` (of the failed searches) names the group a topic's top search is in;
-    ``answer`` (search, with ``catalog``'s articles) says which article answers a subject."""
+    ``answer`` (search, with ``catalog``'s articles) says which article answers a subject;
+    ``portals``: the articles as each other language's portal shows them."""
     topics: dict[str, _Topic] = {}
     total: Counter[str] = Counter()
     for c in contact_rows:
@@ -114,15 +117,17 @@ def escalation_topics(
             # the others of the topic read nothing and searched nothing that failed
             others = t.requests - t.found_nothing
             rest = f", {others} more without reading any article" if others else ""
+            title = readable_title(top[0][0], t.languages.most_common(1)[0][0], vocab.topic)
+            eg = f", e.g. {quote(title)}," if title.lower() != top[0][0] else ""
             action = Action(
                 "write",
-                f"Write an article answering {quote(top[0][0])}{see}: {t.found_nothing} "
+                f"Write an article{eg} answering {quote(top[0][0])}{see}: {t.found_nothing} "
                 f"{topic} request(s) came after searches that found nothing{rest}.",
-                title=readable_title(top[0][0], t.languages.most_common(1)[0][0], vocab.topic),
+                title=title,
                 queries=tuple(q for q, _ in top),
             )
         else:
-            suggested = _suggested(t, topic, vocab, answer, catalog)
+            suggested = _suggested(t, topic, vocab, answer, catalog, portals or {})
             asked = f", e.g. {quote(t.subjects[-1][:80])}" if t.subjects else ""
             action = suggested or Action(
                 "write",
@@ -154,10 +159,12 @@ def _suggested(
     vocab: Vocabulary,
     answer: Answer | None,
     catalog: PublishedArticles | None,
+    portals: Mapping[str, PublishedArticles],
 ) -> Action | None:
     """What to do when search answers the subjects of requests that read nothing with an
     article (the one answering most of them, the latest on a tie): make its title or summary
-    say what they asked; None when it answers none of them."""
+    say what they asked, as the request's portal shows it (its translation; translate it
+    when it shows it untranslated); None when it answers none of them."""
     if answer is None or catalog is None:
         return None
     found: dict[str, list[tuple[str, str | None]]] = {}
@@ -170,11 +177,22 @@ def _suggested(
     if not found:
         return None
     article_id, asked = max(found.items(), key=lambda kv: len(kv[1]))  # first on a tie
-    a = catalog.articles[article_id]
     subject, language = asked[0]
+    portal = portals.get(language) if language else None
+    a = (portal.articles.get(article_id) if portal else None) or catalog.articles[article_id]
     n = len(asked)
     said = _unsaid(subject, f"{a.title} {a.summary}", vocab, language)
-    if said:
+    untranslated = portal is not None and bool(a.language) and a.language != language
+    if untranslated and language:
+        from kb_core.i18n import language_name
+
+        name = language_name(language, "en")
+        said = said or vocab.topic.phrase(subject, language)
+        todo = (
+            f"it was not opened: the {name} portal shows it untranslated. Translate it into "
+            f"{name}, its title or summary saying {quote(said)}."
+        )
+    elif said:
         todo = f"it was not opened. Make its title or summary say {quote(said)}."
     else:  # every word is there already: the request needed more than they say
         todo = (
@@ -183,7 +201,7 @@ def _suggested(
             "nothing; read the requests for what the article lacks."
         )
     return Action(
-        "improve",
+        "translate" if untranslated else "improve",
         f"{n} {topic} request(s) came without reading any article, though search answers "
         f"{quote(subject[:80])} with {quote(a.title)} ({a.source}), which the contact "
         f"form suggested: {todo}",
@@ -212,7 +230,10 @@ def _unsaid(subject: str, shown: str, vocab: Vocabulary, language: str | None = 
     phrase = vocab.topic.phrase(subject, language)
     spans = [(s, e, words_of(phrase[s:e])[0]) for s, e in word_spans(phrase)]
     have = {_term(w) for w in words_of(shown) if w not in STOP_WORDS}
-    content = [i for i, (_, _, w) in enumerate(spans) if w not in STOP_WORDS | FILLER]
+    # English: ours (a negation is content); another language: its search's ("un", "à")
+    code = analysis_language(language or "en")
+    stop = STOP_WORDS | FILLER | (stop_words(code) if code != "en" else frozenset())
+    content = [i for i, (_, _, w) in enumerate(spans) if w not in stop and fold(w) not in stop]
     lacking = [i for i in content if _term(spans[i][2]) not in have]
     if not lacking:
         return ""
