@@ -10,7 +10,7 @@ recognisable), ``add-synonym`` to
 
 An existing article is named only when it is about the search (``Advisor.about``: by
 meaning, from the shipped sentence model); otherwise the advice is a new article, titled
-after the group's clearest query (``gaps_words``).
+after the topic of the group's clearest query (``gaps_words``, ``gaps_topic``).
 """
 
 from __future__ import annotations
