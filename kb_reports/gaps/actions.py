@@ -10,7 +10,7 @@ recognisable), ``add-synonym`` to
 
 An existing article is named only when it is about the search (``Advisor.about``: by
 meaning, from the shipped sentence model); otherwise the advice is a new article, titled
-after the group's clearest query (``gaps_words``).
+after the topic of the group's clearest query (``gaps_words``, ``gaps_topic``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from kb_reports.gaps.articles import PublishedArticles, TermIndex
 from kb_reports.gaps.grouping import Grouper
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.terms import STOP_WORDS, stem, terms_of_text, words_of
+from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
 
@@ -171,8 +172,10 @@ def suggest(
     default_language: str = "",
     in_default: InDefault | None = None,
     untranslated: Untranslated | None = None,
+    languages: Sequence[str] = (),
 ) -> None:
-    """Attach a suggested action to each failed and weak group given.
+    """Attach a suggested action to each failed and weak group given (``languages``: the
+    site's, the default first).
 
     Failed searches, in this order of evidence: a draft already written for them (finish
     it); in another language than the default, an article the default language's search
@@ -194,7 +197,11 @@ def suggest(
             stub_of.setdefault(q, s)
     for g in failed:
         clean = [q for q, _ in g.queries if q not in typo_queries and vocab.is_clean(q)]
-        label = clean[0] if clean else g.label
+        speech = g.language or default_language or None  # the language its words are read in
+        # a group of several languages is named by a search of its own: "payer en bitcoin
+        # hier" titles no English group
+        own = [q for q in clean if speech is None or _may_be(q, speech, languages)]
+        label = (own or clean)[0] if clean else g.label
         stub = next((stub_of[q] for q, _ in g.queries if q in stub_of), None)
         if stub is not None:
             g.stub = stub.path
@@ -224,20 +231,22 @@ def suggest(
             and top[1] >= READ_AFTER_SHARE * g.visitors
             and advisor.about(label, a)
         ):
+            terms = [vocab.topic.phrase(q, speech) for q in (clean or [label])[:3]]
             g.action = Action(
                 "add-keyword",
-                f"Add {quote(label)} to the keywords of {quote(a.title)} ({a.source}): "
+                f"Add {quote(terms[0])} to the keywords of {quote(a.title)} ({a.source}): "
                 f"{top[1]} of {g.visitors} visitors who found nothing read it next.",
                 article_id=a.id,
                 source=a.source,
-                terms=tuple((clean or [label])[:3]),
+                terms=tuple(dict.fromkeys(terms)),
             )
             continue
         language = _other(g.language, default_language)
         # the advisor's words are the default language's articles' (its stemmer, its model):
         # a search of another language's portal is answered by that language's content, and
-        # an English synonym of a French word ("excel" ~ "spreadsheet") fixes nothing there
-        near = None if language else advisor.synonym(w for q in clean for w in words_of(q))
+        # an English synonym of a French word ("excel" ~ "spreadsheet") fixes nothing there;
+        # a word of the customer's circumstances ("month" of "last month") is no synonym
+        near = None if language else advisor.synonym(vocab.topic.words(clean, speech))
         if near is not None:
             a = near.article
             g.action = Action(
@@ -250,13 +259,13 @@ def suggest(
                 terms=(near.article_word, near.searched),
             )
             continue
-        g.action = _write(label, clean or [label], language, g.examples)
+        g.action = _write(label, clean or [label], language, g.examples, vocab.topic, speech)
     for w in weak:
         shown_untranslated = _shown_untranslated(advisor, w, untranslated, default_language)
         if shown_untranslated is not None:
             w.action = shown_untranslated
             continue
-        w.action = _weak_action(advisor, w, shown, _other(w.language, default_language))
+        w.action = _weak_action(advisor, w, shown, default_language)
         if w.action.kind == "write" and (found := translation(w.action.queries, w.language)):
             w.action = found
 
@@ -315,23 +324,38 @@ def _shown_untranslated(
     )
 
 
+def _may_be(query: str, language: str, languages: Sequence[str]) -> bool:
+    """True when every word of ``query`` may be a word of ``language``, of the site's."""
+    from kb_core.search.languages import languages_of
+
+    if len(languages) < 2 or language not in languages:
+        return True
+    return all(language in languages_of(w, languages) for w in words_of(query))
+
+
 def _other(language: str | None, default: str) -> str | None:
     """``language`` when it is another than the site's default, else None."""
     return language if language and language != default else None
 
 
 def _write(
-    label: str, queries: Sequence[str], language: str | None = None, typed: Sequence[str] = ()
+    label: str,
+    queries: Sequence[str],
+    language: str | None = None,
+    typed: Sequence[str] = (),
+    topic: Topic | None = None,
+    speech: str | None = None,
 ) -> Action:
     """Write a new article (in ``language``, named in English, when it is not the default),
-    titled after ``label`` as a visitor typed it (``typed``: "can't", not the logged "cant")."""
+    titled after the topic of ``label`` as a visitor typed it (``typed``: "can't", not the
+    logged "cant"; ``topic`` reads it in ``speech``, the language it was searched in)."""
     from kb_core.i18n import language_name
     from kb_core.search.text.analysis import normalize_query
 
     spelled: dict[str, str] = {}  # a logged query -> how it was typed (its first example)
     for t in typed:
         spelled.setdefault(normalize_query(t), t)
-    title = readable_title(spelled.get(normalize_query(label), label))
+    title = readable_title(spelled.get(normalize_query(label), label), speech, topic)
     shown = ", ".join(quote(spelled.get(q, q)) for q in queries[:3])
     which = f"{language_name(language, 'en')} " if language else ""
     return Action(
@@ -357,10 +381,11 @@ def _contact_us(queries: Sequence[str]) -> Action:
     )
 
 
-def _weak_action(
-    advisor: Advisor, w: WeakGroup, shown: Shown, language: str | None = None
-) -> Action:
+def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown, default_language: str) -> Action:
     catalog = advisor.catalog
+    language = _other(w.language, default_language)
+    speech = w.language or default_language or None
+    topic = advisor.vocab.topic
     article_id, corrected = shown(w.label, w.language)
     meant = corrected or w.label  # what search searched for, typo corrected
     a = catalog.articles.get(article_id) if article_id else None
@@ -381,14 +406,15 @@ def _weak_action(
     if a is not None and advisor.in_view(meant, a) and corrected:
         # search had to mend the typo first ("Showing results for ..."): the word as typed
         # makes the article a match of its own
+        typed = topic.phrase(w.label, speech)
         return Action(
             "add-keyword",
-            f"Add {quote(w.label)}, as searchers typed it, to the keywords of "
+            f"Add {quote(typed)}, as searchers typed it, to the keywords of "
             f"{quote(a.title)} ({a.source}): search corrects it to {quote(corrected)} and "
             f"shows that article, but none of its {w.searches} searches opened it.",
             article_id=a.id,
             source=a.source,
-            terms=(w.label,),
+            terms=(typed,),
         )
     if a is not None and advisor.in_view(meant, a):
         return Action(
@@ -403,13 +429,16 @@ def _weak_action(
             terms=(meant,),
         )
     if a is not None:
+        said = topic.phrase(meant, speech)
+        words = "the searched words" if said == meant else quote(said)
         return Action(
             "add-keyword",
-            f"Make {quote(a.title)} ({a.source}) recognisable for {quote(meant)}: use the "
-            "searched words in its title, summary or keywords.",
+            f"Make {quote(a.title)} ({a.source}) recognisable for {quote(meant)}: use "
+            f"{words} in its title, summary or keywords.",
             article_id=a.id,
             source=a.source,
-            terms=(meant,),
+            terms=(said,),
         )
     clean = advisor.vocab.clearest([meant, *(q for q, _ in w.queries)]) or meant
-    return _write(clean, [q for q, _ in w.queries] or [clean], language, w.examples)
+    queries = [q for q, _ in w.queries] or [clean]
+    return _write(clean, queries, language, w.examples, topic, speech)

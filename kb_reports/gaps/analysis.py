@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.terms import words_of
+from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.words import Vocabulary, wordfreq_languages
 from kb_store import reports as sql
 from kb_store.reading import Connection
@@ -127,7 +128,9 @@ class Analysis:
             for p in group
             for w in words_of(p)
         ]
-        self.vocab = Vocabulary([*known, *synonyms], wordfreq_languages(codes))
+        self.vocab = Vocabulary(
+            [*known, *synonyms], wordfreq_languages(codes), Topic(catalog.texts())
+        )
         self.noise = 0  # failed searches left out: no real word in them
         self.contact_rows = sql.contacts(conn, window)
         self.contact_count = len(self.contact_rows)
@@ -356,12 +359,16 @@ class Analysis:
     # -- escalations --------------------------------------------------------------------------
 
     def escalations(
-        self, failed: Sequence[FailedGroup], answer: Answer | None = None
+        self,
+        failed: Sequence[FailedGroup],
+        answer: Answer | None = None,
+        portals: Mapping[str, PublishedArticles] | None = None,
     ) -> list[EscalationTopic]:
         """Contact requests sent without reading anything, or after finding nothing;
-        ``answer``: the article search answers a request's subject with (escalations.Answer)."""
+        ``answer``: the article search answers a request's subject with (escalations.Answer);
+        ``portals``: the articles as each other language's portal shows them."""
         return escalation_topics(
-            self.contact_rows, failed, self._failed, self.vocab, answer, self.catalog
+            self.contact_rows, failed, self._failed, self.vocab, answer, self.catalog, portals
         )
 
     # -- suggested actions --------------------------------------------------------------------
@@ -383,4 +390,7 @@ class Analysis:
         typos = {q for g in corrected for q in g.corrected}
         advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
         language = self.config.site.language
-        suggest(advisor, typos, failed, weak, stubs, shown, language, in_default, untranslated)
+        codes = self.config.site.codes
+        suggest(
+            advisor, typos, failed, weak, stubs, shown, language, in_default, untranslated, codes
+        )

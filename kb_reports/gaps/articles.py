@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from kb_core.manifest import PUBLIC, ManifestArticle, read_manifest
+from kb_core.manifest import PUBLIC, ManifestArticle, manifest_name, read_manifest
 from kb_reports.gaps.grouping import stem, words_of
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_store.reports import RatingRow
@@ -32,8 +32,10 @@ class PublishedArticles:
     note: str = ""
 
     @classmethod
-    def load(cls, build_dir: Path) -> PublishedArticles:
-        path = Path(build_dir) / PUBLIC
+    def load(cls, build_dir: Path, language: str | None = None) -> PublishedArticles:
+        """The articles of the default language's portal, or of ``language``'s (its
+        translations, and the default language's articles it shows untranslated)."""
+        path = Path(build_dir) / manifest_name(PUBLIC, language)
         manifest = read_manifest(path)
         if manifest is None:
             return cls(
@@ -41,14 +43,17 @@ class PublishedArticles:
             )
         return cls({a.id: a for a in manifest.articles if a.visibility == "public"})
 
-    def words(self) -> list[str]:
-        """Every word of the titles, keywords, tags, FAQ questions, headings and summaries."""
+    def texts(self) -> list[str]:
+        """The titles, summaries, FAQ questions, keywords, tags and headings."""
         out: list[str] = []
         for a in self.articles.values():
             headings = (h.title for h in a.headings)
-            for text in (a.title, a.summary, a.faq or "", *a.keywords, *a.tags, *headings):
-                out.extend(words_of(text))
+            out.extend((a.title, a.summary, a.faq or "", *a.keywords, *a.tags, *headings))
         return out
+
+    def words(self) -> list[str]:
+        """Every word of the titles, keywords, tags, FAQ questions, headings and summaries."""
+        return [w for text in self.texts() for w in words_of(text)]
 
 
 # -- which article is a failed search closest to ---------------------------------------------

@@ -9,24 +9,27 @@ contact form suggests articles for the subject as it is typed (not recorded: the
 searches the subjects again). When search answers them with an article, the article exists
 and was passed over: its title or summary must say what the senders asked ("I was charged
 twice this month" was told to write an article while *Get a refund*, with a row for being
-charged twice, was the form's first suggestion). Only when search answers none is there an
-article to write.
+charged twice, was the form's first suggestion). What it should say is the subject's topic,
+without the sender's circumstances ("charged twice", not "charged twice this month":
+:mod:`kb_reports.gaps.topic`). Only when search answers none is there an article to write.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb_core.search.person import asks_for_person
+from kb_core.search.text.analysis import analysis_language, fold, stop_words
 from kb_reports.gaps.actions import EXAMPLES, quote
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.grouping import Grouping
 from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup
-from kb_reports.gaps.terms import terms_of_text, words_of
-from kb_reports.gaps.words import Vocabulary, readable_title
+from kb_reports.gaps.terms import NEGATIONS, NOT, STOP_WORDS, stem, words_of
+from kb_reports.gaps.topic import word_spans
+from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
 from kb_store.reports import ContactRow
 
 __all__ = ["Answer", "answered", "escalation_topics", "plain_query", "searched_before"]
@@ -43,6 +46,7 @@ class _Topic:
     queries: Counter[str] = field(default_factory=Counter)
     subjects: list[str] = field(default_factory=list)
     asked: list[tuple[str, str | None]] = field(default_factory=list)  # (subject, language)
+    languages: Counter[str | None] = field(default_factory=Counter)  # of its requests
 
 
 def answered(item: dict[str, Any]) -> bool:
@@ -77,10 +81,12 @@ def escalation_topics(
     vocab: Vocabulary,
     answer: Answer | None = None,
     catalog: PublishedArticles | None = None,
+    portals: Mapping[str, PublishedArticles] | None = None,
 ) -> list[EscalationTopic]:
     """Contact requests sent without reading anything, or after finding nothing, by topic;
     ``grouping`` (of the failed searches) names the group a topic's top search is in;
-    ``answer`` (search, with ``catalog``'s articles) says which article answers a subject."""
+    ``answer`` (search, with ``catalog``'s articles) says which article answers a subject;
+    ``portals``: the articles as each other language's portal shows them."""
     topics: dict[str, _Topic] = {}
     total: Counter[str] = Counter()
     for c in contact_rows:
@@ -93,6 +99,7 @@ def escalation_topics(
             continue
         t = topics.setdefault(topic, _Topic())
         t.requests += 1
+        t.languages[c.language] += 1
         t.read_nothing += not read
         t.found_nothing += found_nothing
         t.queries.update({q for q, h in searched if h == 0 and q and not vocab.is_noise(q)})
@@ -110,15 +117,17 @@ def escalation_topics(
             # the others of the topic read nothing and searched nothing that failed
             others = t.requests - t.found_nothing
             rest = f", {others} more without reading any article" if others else ""
+            title = readable_title(top[0][0], t.languages.most_common(1)[0][0], vocab.topic)
+            eg = f", e.g. {quote(title)}," if title.lower() != top[0][0] else ""
             action = Action(
                 "write",
-                f"Write an article answering {quote(top[0][0])}{see}: {t.found_nothing} "
+                f"Write an article{eg} answering {quote(top[0][0])}{see}: {t.found_nothing} "
                 f"{topic} request(s) came after searches that found nothing{rest}.",
-                title=readable_title(top[0][0]),
+                title=title,
                 queries=tuple(q for q, _ in top),
             )
         else:
-            suggested = _suggested(t, topic, vocab, answer, catalog)
+            suggested = _suggested(t, topic, vocab, answer, catalog, portals or {})
             asked = f", e.g. {quote(t.subjects[-1][:80])}" if t.subjects else ""
             action = suggested or Action(
                 "write",
@@ -150,42 +159,86 @@ def _suggested(
     vocab: Vocabulary,
     answer: Answer | None,
     catalog: PublishedArticles | None,
+    portals: Mapping[str, PublishedArticles],
 ) -> Action | None:
     """What to do when search answers the subjects of requests that read nothing with an
     article (the one answering most of them, the latest on a tie): make its title or summary
-    say what they asked; None when it answers none of them."""
+    say what they asked, as the request's portal shows it (its translation; translate it
+    when it shows it untranslated); None when it answers none of them."""
     if answer is None or catalog is None:
         return None
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[str, str | None]]] = {}
     for subject, language in reversed(t.asked):  # the latest first
         if vocab.is_noise(subject):
             continue
         article = answer(subject, language)
         if article is not None and article in catalog.articles:
-            found.setdefault(article, []).append(subject)
+            found.setdefault(article, []).append((subject, language))
     if not found:
         return None
-    article_id, subjects = max(found.items(), key=lambda kv: len(kv[1]))  # first on a tie
-    a = catalog.articles[article_id]
-    words = _unsaid(subjects[0], f"{a.title} {a.summary}", vocab) or subjects[0]
-    n = len(subjects)
+    article_id, asked = max(found.items(), key=lambda kv: len(kv[1]))  # first on a tie
+    subject, language = asked[0]
+    portal = portals.get(language) if language else None
+    a = (portal.articles.get(article_id) if portal else None) or catalog.articles[article_id]
+    n = len(asked)
+    said = _unsaid(subject, f"{a.title} {a.summary}", vocab, language)
+    untranslated = portal is not None and bool(a.language) and a.language != language
+    if untranslated and language:
+        from kb_core.i18n import language_name
+
+        name = language_name(language, "en")
+        said = said or vocab.topic.phrase(subject, language)
+        todo = (
+            f"it was not opened: the {name} portal shows it untranslated. Translate it into "
+            f"{name}, its title or summary saying {quote(said)}."
+        )
+    elif said:
+        todo = f"it was not opened. Make its title or summary say {quote(said)}."
+    else:  # every word is there already: the request needed more than they say
+        todo = (
+            "it was not opened, though its title and summary already say "
+            f"{quote(vocab.topic.phrase(subject, language))}. Its title and summary need "
+            "nothing; read the requests for what the article lacks."
+        )
     return Action(
-        "improve",
+        "translate" if untranslated else "improve",
         f"{n} {topic} request(s) came without reading any article, though search answers "
-        f"{quote(subjects[0][:80])} with {quote(a.title)} ({a.source}), which the contact "
-        f"form suggested: it was not opened. Make its title or summary say {quote(words)}.",
+        f"{quote(subject[:80])} with {quote(a.title)} ({a.source}), which the contact "
+        f"form suggested: {todo}",
         article_id=a.id,
         source=a.source,
-        terms=(words,),
-        queries=tuple(subjects[:EXAMPLES]),
+        terms=(said,) if said else (),
+        queries=tuple(s for s, _ in asked[:EXAMPLES]),
     )
 
 
-def _unsaid(subject: str, shown: str, vocab: Vocabulary) -> str:
-    """The stretch of ``subject``'s words from the first to the last of its content words that
-    ``shown`` (an article's title and summary) lacks; '' when it lacks none."""
-    words = words_of(subject)
-    have = terms_of_text(shown)
-    content = set(vocab.content_words(subject))
-    lacking = [i for i, w in enumerate(words) if w in content and not terms_of_text(w) <= have]
-    return " ".join(words[lacking[0] : lacking[-1] + 1]) if lacking else ""
+# A summary names a problem in a few words: a subject's topic of up to this many content words
+# is quoted whole; a longer one only from the first to the last word the article lacks.
+PHRASE_WORDS = 4
+_PARTICLES = frozenset({"in", "on"})  # stop words that end a phrase: "log in", "clock in"
+
+
+def _term(word: str) -> str:
+    return NOT if word in NEGATIONS else stem(word)
+
+
+def _unsaid(subject: str, shown: str, vocab: Vocabulary, language: str | None = None) -> str:
+    """What ``shown`` (an article's title and summary) should say for the sender of
+    ``subject`` to recognise it: the subject's topic, as typed, from its first to its last
+    content word (a negation is one, and "can't" says what "doesn't" does), or only the
+    stretch of it ``shown`` lacks when it is long; '' when ``shown`` lacks none of them."""
+    phrase = vocab.topic.phrase(subject, language)
+    spans = [(s, e, words_of(phrase[s:e])[0]) for s, e in word_spans(phrase)]
+    have = {_term(w) for w in words_of(shown) if w not in STOP_WORDS}
+    # English: ours (a negation is content); another language: its search's ("un", "à")
+    code = analysis_language(language or "en")
+    stop = STOP_WORDS | FILLER | (stop_words(code) if code != "en" else frozenset())
+    content = [i for i, (_, _, w) in enumerate(spans) if w not in stop and fold(w) not in stop]
+    lacking = [i for i in content if _term(spans[i][2]) not in have]
+    if not lacking:
+        return ""
+    chosen = content if len(content) <= PHRASE_WORDS else lacking
+    first, last = chosen[0], chosen[-1]
+    while last + 1 < len(spans) and spans[last + 1][2] in _PARTICLES:
+        last += 1
+    return phrase[spans[first][0] : spans[last][1]]

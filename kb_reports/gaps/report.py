@@ -139,7 +139,8 @@ def build_report(
     stubs = find_stubs(content_dir, catalog)
     try:
         # the subjects of requests that read nothing, searched as the contact form did
-        escalations = analysis.escalations(failed_all, checker.answer if checker else None)
+        portals = {c: PublishedArticles.load(build_dir, c) for c in config.site.codes[1:]}
+        escalations = analysis.escalations(failed_all, checker.answer if checker else None, portals)
         analysis.suggest(
             detail,
             weak[:limit],

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from kb_reports.gaps.terms import STOP_WORDS, words_of
+from kb_reports.gaps.topic import Topic
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ _PROBE = re.compile(
     r"|\bscript\b.*\bscript\b|</\s*[a-z]",
     re.I,
 )
-_LEADS = ("how do i ", "how can i ", "how to ", "can i ", "i want to ", "i need to ", "why ")
 
 
 @lru_cache(maxsize=50_000)
@@ -67,11 +67,15 @@ def wordfreq_languages(codes: Iterable[str]) -> tuple[str, ...]:
 
 class Vocabulary:
     """The words a writer would recognise: the articles', the synonyms', English and the
-    site's other languages (``others``: wordfreq codes)."""
+    site's other languages (``others``: wordfreq codes); ``topic`` drops the words of a
+    search that tell the customer's circumstances, not what they looked for."""
 
-    def __init__(self, known: Iterable[str], others: Iterable[str] = ()) -> None:
+    def __init__(
+        self, known: Iterable[str], others: Iterable[str] = (), topic: Topic | None = None
+    ) -> None:
         self.known = frozenset(w.lower() for w in known)
         self.others = tuple(others)
+        self.topic = topic or Topic()
 
     def is_word(self, word: str) -> bool:
         """True for a word of the articles, of the synonyms, of English or of another of the
@@ -106,13 +110,19 @@ class Vocabulary:
         return next((q for q in queries if q not in skip and self.is_clean(q)), None)
 
 
-def readable_title(query: str) -> str:
-    """A first title for an article answering ``query``: filler dropped, sentence case."""
-    text = " ".join(query.split()).strip(" ?!.,").lower()
-    for lead in _LEADS:
-        if text.startswith(lead) and len(text) > len(lead):
-            text = text[len(lead) :]
-            break
-    words = [w for w in text.split() if w.strip("?!.,") not in FILLER] or text.split()
-    text = " ".join(words).strip(" ?!.,")
+# A possessive before a bare thing names the customer's copy of it ("my payslip"): a writer
+# titles the thing. Before a clause it stays ("My boss can't see my hours", as the KB's own
+# "Shifts don't appear in my calendar"); a thing is at most this many words after it.
+_POSSESSIVES = frozenset("my our mon ma mes notre nos".split())
+THING_WORDS = 2
+
+
+def readable_title(query: str, language: str | None = None, topic: Topic | None = None) -> str:
+    """A first title for an article answering ``query`` (in ``language``): its topic, without
+    greetings, frames and time words ("Hi, how do I pay with bitcoin today?": "Pay with
+    bitcoin"; :mod:`kb_reports.gaps.topic`), in sentence case."""
+    words = (topic or Topic()).phrase(query, language).strip(" ?!.,").lower().split()
+    if 1 < len(words) <= THING_WORDS + 1 and words[0] in _POSSESSIVES:
+        words = words[1:]
+    text = " ".join(words)
     return (text[:1].upper() + text[1:]) if text else "New article"

@@ -53,25 +53,34 @@ def play(client: FlaskClient, cases: list[Case]) -> None:
                     v.click(q, article)
                 elif kind == "contact":
                     v.contact("Billing and invoices", arg)
+                elif kind == "ask":  # "Topic > subject": a request of that topic
+                    topic, _, subject = arg.partition(" > ")
+                    v.contact(topic, subject)
                 else:
                     raise ValueError(f"{CASES.name}: {case.id}: unknown step {kind!r}")
 
 
-def _spelled(action: Any) -> str:
+def _spelled(action: Any, say: bool = False) -> str:
     if action is None:
         return "none"
     if action.kind == "write":
         return f"write: {action.title}"
     if action.kind == "add-synonym":
         return f"add-synonym: {', '.join(action.terms)}"
+    if say and action.kind == "improve":  # what a request's suggested article should say
+        return f"improve: {action.article_id}, say {', '.join(action.terms) or '-'}"
     return f"{action.kind}: {action.article_id}"
 
 
 def advised(report: GapReport, case: Case) -> str:
-    """The action the report gives the group holding ``case.find`` ("none": not listed)."""
+    """The action the report gives the group holding ``case.find``, else the escalation
+    topic whose action cites it as a request's subject ("none": not listed)."""
     wanted = " ".join(case.find.lower().split())
     for section in (report.failed, report.weak):
         for g in section:
             if any(q == wanted for q, _ in g.queries):
                 return _spelled(g.action)
+    for e in report.escalations:
+        if e.action and any(" ".join(q.lower().split()) == wanted for q in e.action.queries):
+            return _spelled(e.action, say=True)
     return "none"

@@ -14,7 +14,8 @@ import pytest
 from feedback_api import shutdown
 from kb_core.config import SiteConfig
 from kb_reports.gaps.report import build_report
-from tests.gaps.conftest import ROOT, BufferedClient, Visitor, api_app, kb_gaps
+from tests.apps import BufferedClient
+from tests.gaps.conftest import ROOT, Visitor, api_app, kb_gaps
 
 CHARGED = "I was charged twice this month"
 SLACK = "Do you have a Slack integration"  # no article: search is not confident
@@ -22,7 +23,15 @@ IMPROVE = (
     "1 Billing and invoices request(s) came without reading any article, though search "
     "answers \u201cI was charged twice this month\u201d with \u201cGet a refund\u201d "
     "(billing/invoices-and-payments/refunds.md), which the contact form suggested: it was "
-    "not opened. Make its title or summary say \u201ccharged twice this month\u201d."
+    "not opened. Make its title or summary say \u201ccharged twice\u201d."
+)
+RESET = "Reset my password please"
+SAID = (
+    "1 Account and sign-in request(s) came without reading any article, though search "
+    "answers \u201cReset my password please\u201d with \u201cReset your password\u201d "
+    "(account/sign-in-and-security/reset-password.md), which the contact form suggested: it "
+    "was not opened, though its title and summary already say \u201cReset my password\u201d. "
+    "Its title and summary need nothing; read the requests for what the article lacks."
 )
 WRITE = (
     "1 Integrations and API request(s) came without reading any article: write or link the "
@@ -40,6 +49,7 @@ def store(
     client = app.test_client()
     Visitor(client, "10.9.0.1").contact("Billing and invoices", CHARGED)
     Visitor(client, "10.9.0.2").contact("Integrations and API", SLACK)
+    Visitor(client, "10.9.0.3").contact("Account and sign-in", RESET)
     yield url
     shutdown(app)
 
@@ -57,9 +67,27 @@ def test_an_answered_subject_asks_to_improve_the_suggested_article(
     topics = {e.topic: e.action for e in report.escalations}
     billing = topics["Billing and invoices"]
     assert (billing.kind, billing.article_id, billing.text) == ("improve", "refunds", IMPROVE)
-    assert billing.terms == ("charged twice this month",) and billing.queries == (CHARGED,)
+    # "this month" is when it happened, "I was" the sender: the article should say what
+    assert billing.terms == ("charged twice",) and billing.queries == (CHARGED,)
     slack = topics["Integrations and API"]
     assert (slack.kind, slack.article_id, slack.text) == ("write", None, WRITE)
+
+
+def test_an_article_that_already_says_the_subject_is_not_told_to_say_it(
+    store: str, config: SiteConfig, site_build: Path
+) -> None:
+    """Its title and summary hold every word asked: no phrase to add (it used to quote the
+    whole subject, 'please' included, as what they should say)."""
+    report = build_report(
+        config,
+        database_url=store,
+        build_dir=site_build,
+        content_dir=ROOT / "content",
+        since="7d",
+    )
+    account = {e.topic: e.action for e in report.escalations}["Account and sign-in"]
+    assert (account.kind, account.article_id, account.terms) == ("improve", "reset-password", ())
+    assert account.text == SAID
 
 
 def test_kb_gaps_process(store: str, config_path: Path, site_build: Path) -> None:
@@ -68,3 +96,4 @@ def test_kb_gaps_process(store: str, config_path: Path, site_build: Path) -> Non
     actions = {e["topic"]: e["action"] for e in json.loads(res.stdout)["escalations"]}
     assert actions["Billing and invoices"]["text"] == IMPROVE
     assert actions["Integrations and API"]["text"] == WRITE
+    assert actions["Account and sign-in"]["text"] == SAID
