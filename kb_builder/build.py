@@ -65,6 +65,7 @@ Progress = Callable[[str, int, int], None]  # (what, done, total)
 SHARD_ABOVE = 200  # below this many articles one MkDocs run beats the cost of starting two
 SHARD_MAX = 1000  # articles in one MkDocs run at most: a run holds all its pages in memory
 _FORK = multiprocessing.get_context("fork")
+_INDEX_CHANGES = ("unchanged", "updated", "rebuilt")  # what a build did to an index, least first
 
 
 @dataclass
@@ -79,7 +80,7 @@ class BuildReport:
     next_change: Change | None = None  # when the output changes next, and why
     pages_rebuilt: int = 0
     incremental: bool = False
-    index: str = ""  # the public search index: "unchanged", "updated" or "rebuilt"
+    index: str = ""  # the public search indexes: "unchanged", "updated" or "rebuilt" (the most)
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     # each other language's public portal: (articles translated, articles shown untranslated)
@@ -320,9 +321,9 @@ def build_site(
         # freed (the pages' plans, the manifests' data) goes back to the system meanwhile.
         gc.collect()
         release_memory()
-        report.index = index_jobs[0].result()
-        for job in index_jobs[1:]:
-            job.result()
+        # every language's public index: adding a translation changes only its language's
+        done = [job.result() for job in index_jobs]
+        report.index = max(done, key=_INDEX_CHANGES.index)
         say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)
     report.incremental = all(r.incremental for r in results)
     report.pages_rebuilt = sum(r.rebuilt for r in results)

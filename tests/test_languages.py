@@ -22,6 +22,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
+from kb_builder.build import build_site
 from kb_builder.load import load_and_check
 from kb_core.config import WIDGET_LABELS, SiteConfig, load_config, parse_config
 from kb_core.errors import ConfigError
@@ -925,3 +926,16 @@ def test_the_widget_speaks_the_host_pages_language(client: FlaskClient, site: Pa
     launcher = (site / "public" / "widget.js").read_text(encoding="utf-8")
     assert 'const LABELS = {"fr": "Aide"};' in launcher
     assert '|| "Help";' in launcher
+
+
+def test_a_new_translation_is_no_unchanged_search_index(tmp_path: Path) -> None:
+    """`kb build` said "search index unchanged" after a translation was added, though the
+    French portal's index now finds it: the summary spoke of the default language's index
+    alone. It gives what was done to the most changed of the languages' indexes."""
+    content, out = tmp_path / "content", tmp_path / "build"
+    write(content, "billing/refunds.md", article("Refunds", "Ask within 30 days."))
+    write(content, "billing/invoices.md", article("Invoices", "In Settings."))
+    assert build_site(content, fr_config(), out).index == "rebuilt"
+    assert build_site(content, fr_config(), out).index == "unchanged"
+    write(content, "billing/refunds.fr.md", article("Remboursements", "Sous 30 jours."))
+    assert build_site(content, fr_config(), out).index != "unchanged"
