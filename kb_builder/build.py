@@ -322,8 +322,8 @@ def build_site(
         gc.collect()
         release_memory()
         # every language's public index: adding a translation changes only its language's
-        done = [job.result() for job in index_jobs]
-        report.index = max(done, key=_INDEX_CHANGES.index)
+        changed: list[str] = [job.result() for job in index_jobs]
+        report.index = max(changed, key=_INDEX_CHANGES.index)
         say("Rendering and indexing", len(jobs) + 1, len(jobs) + 1)
     report.incremental = all(r.incremental for r in results)
     report.pages_rebuilt = sum(r.rebuilt for r in results)
