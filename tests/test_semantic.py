@@ -151,6 +151,44 @@ def test_meaning_sure_of_one_title_reorders_a_confident_ranking(
         assert [h.id for h in s.search(query).results][:2] == ["display-size", "more-results"]
 
 
+STORAGE = [
+    doc(
+        "trust-storage",
+        "Can I trust an online storage service with my files?",
+        "Files are encrypted in transit and at rest. Staff cannot open them without a warrant. "
+        "Turn on two-step sign in for your account.",
+        category="Storage",
+    ),
+    doc(
+        "remove-device",
+        "Remove a computer from your storage account",
+        "Open Devices in your account settings and unlink the computer. Its files stay on the "
+        "computer but stop syncing. Anyone with that computer can no longer reach your data, "
+        "and your sensitive data is safe from it.",
+        category="Storage",
+    ),
+]
+
+
+def test_meaning_leading_by_far_reorders_though_no_title_is_near(tmp_path: Path) -> None:
+    """A casual question sits far from every short title: the one it paraphrases is still
+    well ahead of the rest by meaning, though under 0.6, and goes first."""
+    docs = [*CARDS, *MAIL, *STORAGE]
+    build_index(docs, tmp_path / "meaning", vectors=title_vectors(docs, Cache(None, "")))
+    build_index(docs, tmp_path / "words")
+    query = "how well is my sensitive data protected against attackers in storage?"
+    titles = encoder().encode([d.title for d in docs]) @ encoder().encode_one(query)
+    nearest, runner_up = np.sort(titles)[::-1][:2]
+    assert nearest < 0.6 and nearest - runner_up >= rerank.MEANING_LEAD
+    assert docs[int(np.argmax(titles))].id == "trust-storage"
+    with Searcher(tmp_path / "words") as w:
+        found = w.search(query).results
+        assert [h.id for h in found][:2] == ["remove-device", "trust-storage"]
+        assert found[1].score < SEMANTIC_GATE * found[0].score  # not unsure by words
+    with Searcher(tmp_path / "meaning") as s:
+        assert [h.id for h in s.search(query).results][:2] == ["trust-storage", "remove-device"]
+
+
 def test_keywords_and_confident_rankings_skip_the_model(card_indexes: tuple[Path, Path]) -> None:
     meaning, words = card_indexes
     with Searcher(meaning) as s, Searcher(words) as w:
