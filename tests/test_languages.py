@@ -145,6 +145,13 @@ def test_catalogs_ship_every_string_and_config_overrides_them() -> None:
     assert config.strings()["search.button"] == "Search"
 
 
+def test_each_catalog_prompts_for_a_topic_in_the_widget_as_on_the_portal() -> None:
+    """The widget's topic list starts with the prompt the portal's contact form shows."""
+    for code in SHIPPED:
+        strings = catalog(code)
+        assert strings["widget.topic"] == strings["contact.choose_topic"], code
+
+
 def test_texts_the_site_writes_are_translated_in_its_strings() -> None:
     """site.announcement, contact.incident, a written response time and written topics are in
     the default language; another language gives its own in site.languages[].strings, and the
