@@ -146,6 +146,16 @@ def test_catalogs_ship_every_string_and_config_overrides_them() -> None:
     assert config.strings()["search.button"] == "Search"
 
 
+def test_each_catalog_links_the_topics_and_prompts_for_one_in_the_widget() -> None:
+    """The no-results tips make a link of {topics} in every language, and the widget's topic
+    list starts with the prompt the portal's contact form shows."""
+    for code in SHIPPED:
+        strings = catalog(code)
+        assert strings["js.tips"].count("{topics}") == 1, code
+        assert "{" not in strings["js.browse_topics"], code
+        assert strings["widget.topic"] == strings["contact.choose_topic"], code
+
+
 def test_texts_the_site_writes_are_translated_in_its_strings() -> None:
     """site.announcement, contact.incident, a written response time and written topics are in
     the default language; another language gives its own in site.languages[].strings, and the

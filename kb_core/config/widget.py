@@ -40,6 +40,7 @@ WIDGET_LABELS: dict[str, str] = {
     "response": "We answer {time}.",
     "maybe": "These articles might answer your question:",
     "required": "Please fill in this field.",
+    "topic": "Choose a topic…",
     "choose": "Please choose an option.",
     "email": "Please enter a valid email address, like name@example.com.",
     "invalid": "Please correct the fields marked above.",

@@ -336,3 +336,21 @@ def test_a_new_category_reaches_the_menu_of_pages_left_unbuilt(
         menu = open_menu(phone, "Help Center")
         for name in ("Alpha", "Beta", "Gamma"):
             expect(menu.get_by_role("link", name=name, exact=True)).to_be_visible()
+
+
+def test_the_search_status_line_is_as_wide_as_the_list_it_heads(
+    phone: Page, portal: Portal
+) -> None:
+    """On a phone the button goes under the box: the "1 article found" line and the list under
+    it span the box's width alike, with no stray border beside the line."""
+    phone.goto(portal.url + "/")
+    phone.locator("#kb-q-home").press_sequentially("reset password", delay=5)
+    status, listbox = (
+        phone.locator(".kb-search .kb-suggest__status"),
+        phone.locator("#kb-suggest-home"),
+    )
+    expect(status).to_have_text(re.compile(r"articles? found$"))
+    expect(listbox).to_be_visible()
+    edges = "el => { const r = el.getBoundingClientRect(); return [r.left, r.right]; }"
+    assert status.evaluate(edges) == listbox.evaluate(edges)
+    assert listbox.evaluate(edges) == phone.locator("#kb-q-home").evaluate(edges)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Portal
@@ -139,6 +140,25 @@ def test_zero_results_offer_contact_and_nearest_articles(page: Page, portal: Por
     # nearest articles come from the full ranking (/api/suggest), which completes "payro"
     expect(page.get_by_role("link", name="Send hours to payroll")).to_be_visible()
     assert portal.wait_rows("SELECT hits FROM searches WHERE raw_query = ?", ("payro flurbo",))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "words", "browse", "categories"),
+    [
+        ("", "Check the spelling", "browse the topics", "Browse by topic"),
+        ("fr/", "Vérifiez l'orthographe", "parcourez les thèmes", "Parcourir par thème"),
+    ],
+)
+def test_zero_results_link_to_the_topics_in_the_portals_language(
+    page: Page, portal: Portal, prefix: str, words: str, browse: str, categories: str
+) -> None:
+    page.goto(f"{portal.url}/{prefix}search-results/?q=zzqqxx")
+    tips = page.locator(".kb-results p", has_text=words)
+    link = tips.get_by_role("link", name=browse, exact=True)
+    expect(link).to_have_attribute("href", f"{portal.url}/{prefix}#kb-cats-title")
+    expect(tips).to_have_text(re.compile(rf"{re.escape(browse)}\.$"))
+    link.click()
+    expect(page.get_by_role("heading", name=categories, exact=True)).to_be_in_viewport()
 
 
 def test_no_exact_match_offers_contact_and_an_answered_search_does_not(

@@ -176,7 +176,15 @@
       close.setAttribute("aria-label", L.close);
     }
 
+    // the header names the article while its own title is out of sight (opened at a section,
+    // or scrolled past it); elsewhere it says "Help"
+    const named = new IntersectionObserver(
+      (seen) => seen.forEach((e) => e.target.isConnected && (title.textContent = e.isIntersecting ? L.title : e.target.textContent)),
+      { root: body },
+    );
     function view(name, ...nodes) {
+      named.disconnect();
+      title.textContent = L.title;
       current = name;
       back.hidden = name === "home";
       body.replaceChildren(...nodes);
@@ -360,7 +368,7 @@
       try {
         const a = await api("/widget/articles/" + encodeURIComponent(id) + query({ lang: LANG() }));
         const url = siteUrl(a.url);
-        const heading = el("h3", { text: a.title, tabindex: "-1" });
+        const heading = el("h3", { class: "kb-title", text: a.title, tabindex: "-1" });
         box.replaceChildren(
           heading,
           ...clean(a.html, url, a.links || {}),
@@ -382,6 +390,7 @@
         const target = anchor && box.querySelector("#" + CSS.escape("kb-a-" + anchor));
         heading.focus({ preventScroll: Boolean(target) }); // a reader starts at the title...
         if (target) target.scrollIntoView(); // ...shown the section the link named
+        named.observe(heading);
       } catch (err) {
         box.replaceChildren(el("p", { class: "kb-error", text: err.message }));
         box.removeAttribute("aria-busy");
@@ -492,7 +501,7 @@
         const id = "kb-w-f-" + f.name;
         const control =
           f.type === "select"
-            ? el("select", { id, name: f.name }, el("option", { value: "", text: "" }), ...c.topics.map((t) => el("option", { value: t, text: t })))
+            ? el("select", { id, name: f.name }, el("option", { value: "", text: L.topic }), ...c.topics.map((t) => el("option", { value: t, text: t })))
             : f.type === "textarea"
               ? el("textarea", { id, name: f.name, maxlength: f.max_length })
               : el("input", { id, name: f.name, type: f.type === "email" ? "email" : "text", maxlength: f.max_length, autocomplete: f.type === "email" ? "email" : f.name === "name" ? "name" : "off" });

@@ -304,11 +304,16 @@
   async function showNoResults(body, q) {
     const none = document.querySelector("[data-kb-noresults]");
     if (none) none.hidden = false;
-    const tips = tr(
+    // "browse the topics" links to this portal's home, at its categories (in its language)
+    const [before, after] = tr(
       "tips",
-      "Check the spelling, try fewer or different words, or browse the topics."
-    );
-    body.append(el("p", { text: tips }));
+      "Check the spelling, try fewer or different words, or {topics}."
+    ).split("{topics}");
+    const topics = el("a", {
+      href: portalUrl("#kb-cats-title"),
+      text: tr("browse_topics", "browse the topics"),
+    });
+    body.append(el("p", {}, before, ...(after === undefined ? [] : [topics, after])));
     let found = [];
     // The full ranking, which completes an unfinished last word ("payro"), on fewer and fewer
     // of the words typed; not logged (the search already was).
