@@ -502,6 +502,8 @@ def test_portal_strings_are_in_the_portal_language(site: Path) -> None:
     assert config["lang"] == "fr" and config["t"]["searching"] == "Recherche en cours…"
     contact = html(site, "public/fr/contact/index.html")
     assert "Votre nom" in contact and "Envoyer la demande" in contact and "Facturation" in contact
+    # the suggestions' lead, before the script sets it (it was English on every portal)
+    assert "Ces articles pourraient répondre tout de suite" in unescape(contact)
     assert "Page introuvable" in html(site, "public/fr/404.html")
     faq = html(site, "public/fr/faq/index.html")
     assert "Questions fréquentes" in faq and "Comment obtenir un remboursement ?" in faq
