@@ -156,6 +156,8 @@ class Article:
     original: str = ""  # a translation: the source of the article it translates
     fallback: bool = False  # in another language's portal: this text stands in for one
     outdated: bool = False  # a translation whose original changed in git after it did
+    # a translation without ``related:`` of its own: its article's (kb_builder.languages)
+    inherited_related: tuple[str, ...] = ()
     # what the HTML allowlist cuts from ``markdown`` (line in it, kind, what), worked out when
     # the file was parsed and kept with it in the build cache; None: not worked out yet
     removed_html: tuple[tuple[int, str, str], ...] | None = None
@@ -164,6 +166,12 @@ class Article:
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
+
+    @property
+    def related(self) -> list[str]:
+        """The ids of the articles its page lists as related: its ``related:``, or those of
+        the article a translation without one translates."""
+        return [*self.meta.related, *self.inherited_related]
 
     @property
     def url(self) -> str:

@@ -97,6 +97,8 @@ def link_translations(
     A translation without its article, or whose ``id:`` names another article, is an error:
     the portal would have no page to fall back on, or one permalink would mean two articles.
     A translation is never more visible than its article (a warning says so when it asks to be).
+    One without ``related:`` of its own lists its article's related articles (its language's
+    portal shows each in that language where it is translated, else the original).
     """
     by_source = {a.source: a for a in sources}
     kept: list[Article] = []
@@ -136,6 +138,8 @@ def link_translations(
         seen.add((src.source, t.lang))
         t.id, t.explicit_id = src.id, src.explicit_id
         t.category_path, t.aliases = src.category_path, list(src.aliases)
+        if "related" not in t.meta.model_fields_set:  # 'related: []' says: none
+            t.inherited_related = tuple(src.meta.related)
         if _STRICTNESS[t.visibility] < _STRICTNESS[src.visibility]:
             msg = (
                 f"visibility {t.visibility} but its article is {src.visibility}: the translation "

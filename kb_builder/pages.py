@@ -273,7 +273,8 @@ def plan_tree(
     }
     for a in articles:
         chain = _category_chain(kb, a.category_path)
-        related = [by_id[r] for r in a.meta.related if r in by_id]
+        # in another language's portal, by_id gives each article as that portal shows it
+        related = [by_id[r] for r in a.related if r in by_id]
         related = [r for r in related if r.visibility == "public" or tree == "internal"]
         stale = bool(a.meta.review_by and a.meta.review_by < today)
         meta = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -310,6 +311,29 @@ def test_a_translation_is_never_more_visible_than_its_article(tmp_path: Path) ->
     assert [(p.line, p.code) for p in problems] == [(4, "translation-visibility")]
 
 
+def test_a_translation_without_related_lists_its_articles(tmp_path: Path) -> None:
+    """A translation lists its article's related articles unless it writes its own
+    ``related:`` (``[]``: none); `kb check` judges each file's own ids only."""
+    content = tmp_path / "content"
+    related = "related: [invoices, tips]\n"
+    write(content, "billing/refunds.md", article("Refunds", "x", extra=related))
+    write(content, "billing/refunds.fr.md", article("Remboursements", "x"))
+    write(content, "billing/invoices.md", article("Invoices", "x", extra="related: [nope]\n"))
+    write(content, "billing/invoices.fr.md", article("Factures", "x", extra="related: []\n"))
+    write(content, "billing/tips.md", article("Tips", "x", extra="related: [refunds]\n"))
+    write(content, "billing/tips.fr.md", article("Astuces", "x", extra="related: [invoices]\n"))
+    kb, problems = load_and_check(content, fr_config())
+    tr = {t.source: t.related for t in kb.translations}
+    assert tr == {
+        "billing/refunds.fr.md": ["invoices", "tips"],
+        "billing/invoices.fr.md": [],
+        "billing/tips.fr.md": ["invoices"],
+    }
+    assert [(p.path.rsplit("/", 1)[-1], p.code) for p in problems if p.severity == "error"] == [
+        ("invoices.md", "unknown-related")
+    ]
+
+
 def test_without_languages_a_suffix_is_part_of_the_name(tmp_path: Path) -> None:
     content = tmp_path / "content"
     write(content, "billing/refunds.fr.md", article("Refunds fr", "x"))
@@ -357,8 +381,9 @@ RUNBOOK_SECRET = "quuxprocedure"  # only in an internal article's internal Frenc
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository with a bilingual KB, built once: a translated article (its translation
-    committed before the article changed again), an untranslated one, a public article whose
-    French translation is internal, and an internal article translated internally."""
+    committed before the article changed again; its related articles are the two others), an
+    untranslated one, a public article whose French translation is internal, and an internal
+    article translated internally."""
     root = tmp_path_factory.mktemp("bilingual")
     write(root, "site_config.yml", CONFIG)
     content = root / "content"
@@ -368,7 +393,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         content,
         "billing/refunds.md",
         article(
-            "Refunds", "Ask for a refund within 30 days.", extra="faq: How do I get a refund?\n"
+            "Refunds",
+            "Ask for a refund within 30 days.",
+            extra="faq: How do I get a refund?\nrelated: [invoices, tips]\n",
         ),
     )
     write(
@@ -382,7 +409,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
     )
     write(content, "billing/invoices.md", article("Invoices", "Invoices are under Settings."))
-    write(content, "billing/tips.md", article("Billing tips", "Pay yearly to save."))
+    write(
+        content,
+        "billing/tips.md",
+        article("Billing tips", "Pay yearly to save.", extra="related: [refunds]\n"),
+    )
     write(
         content,
         "billing/tips.fr.md",
@@ -398,7 +429,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         content,
         "billing/refunds.md",
         article(
-            "Refunds", "Ask for a refund within 60 days.", extra="faq: How do I get a refund?\n"
+            "Refunds",
+            "Ask for a refund within 60 days.",
+            extra="faq: How do I get a refund?\nrelated: [invoices, tips]\n",
         ),
     )
     git(root, "commit", "-qam", "a longer window")
@@ -472,6 +505,39 @@ def test_an_outdated_translation_says_so_with_a_link_to_the_original(site: Path)
     entries = {a["id"]: (a["url"], a["language"], a["title"]) for a in manifest["articles"]}
     assert entries["refunds"] == ("fr/billing/refunds/", "fr", "Remboursements")
     assert entries["invoices"] == ("fr/billing/invoices/", "en", "Invoices")
+
+
+def related_links(page: str) -> list[tuple[str, str]]:
+    """The related articles a page lists: (href, title)."""
+    if 'class="kb-related"' not in page:
+        return []
+    section = page.split('class="kb-related"')[1].split("</section>")[0]
+    return [
+        (unescape(href), unescape(title))
+        for href, title in re.findall(r'<li><a href="([^"]*)">([^<]*)</a>', section)
+    ]
+
+
+def test_a_translation_lists_its_articles_related_articles_in_its_language(site: Path) -> None:
+    """*Refunds* lists *Invoices* and *Billing tips*; its French translation, without
+    ``related:`` of its own, listed none. It lists the same articles, each as the French portal
+    shows it: the original under /fr/ where it is not translated (there, *Billing tips* is
+    translated for agents only), as links to it are; and the agents' French *Billing tips*
+    (*Astuces*) lists *Refunds* as its translation, *Remboursements*."""
+    assert related_links(html(site, "public/billing/refunds/index.html")) == [
+        ("../invoices/", "Invoices"),
+        ("../tips/", "Billing tips"),
+    ]
+    assert related_links(html(site, "public/fr/billing/refunds/index.html")) == [
+        ("../invoices/", "Invoices"),
+        ("../tips/", "Billing tips"),
+    ]
+    assert related_links(html(site, "public/billing/tips/index.html")) == [
+        ("../refunds/", "Refunds")
+    ]
+    assert related_links(html(site, "internal/fr/billing/tips/index.html")) == [
+        ("../refunds/", "Remboursements")
+    ]
 
 
 def test_a_translation_says_when_git_last_changed_it(site: Path) -> None:
