@@ -37,9 +37,8 @@ from feedback_api.services import Services, services
 from kb_core.config import AgentToken
 from kb_core.errors import IndexUnavailable
 from kb_core.link import Articles, detail
-from kb_core.link import as_dict as link_dict
 from kb_core.manifest import INTERNAL, PUBLIC, manifest_name
-from kb_core.quote import quote_dict, render_reply, search_reply
+from kb_core.quote import render_reply, reply_dict, search_reply
 from kb_core.search.searcher import Searcher
 from kb_store import revocations
 
@@ -183,18 +182,17 @@ def articles() -> Response:
             limit=params.limit,
             public_only=agent is None,
             prefix=known.prefix,
+            language=lang,
+            contact_form=s.config.contact.enabled,
         )
     except IndexUnavailable:
         log.warning("agent search while the index is unavailable")
         raise ApiError(503, INDEX_UNAVAILABLE) from None
     if params.format == "json":
-        response = jsonify(
-            query=params.q,
-            internal=agent is not None,
-            answered=reply.answered,
-            answer=None if reply.quote is None else quote_dict(reply.quote),
-            results=[link_dict(k) for k in reply.links],
-        )
+        # kb link --format json's body (kb_core.quote.reply_dict), and whether it holds
+        # internal articles
+        said = reply_dict(reply, params.q)
+        response = jsonify({"query": said.pop("query"), "internal": agent is not None, **said})
     else:
         body = render_reply(reply, params.format)
         response = Response(body, mimetype=_MIMETYPES[params.format])

@@ -16,6 +16,7 @@ limit of every ``/api/`` endpoint (``api.rate_limit``).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 
@@ -24,9 +25,10 @@ from feedback_api.agents import agent_build, signed_in
 from feedback_api.errors import INDEX_UNAVAILABLE, ApiError
 from feedback_api.languages import chosen_language
 from feedback_api.schemas import SearchParams, SuggestParams, parse_args
-from feedback_api.search import EMPTY_SUGGEST, search_body, suggest_body
+from feedback_api.search import EMPTY_SUGGEST, answer_json, search_body, suggest_body
 from feedback_api.services import Services, services
 from kb_core.errors import IndexUnavailable
+from kb_core.search.outcome import search_outcome
 from kb_core.search.searcher import SearchResponse
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,15 @@ def _search(
         raise ApiError(503, INDEX_UNAVAILABLE) from None
 
 
+def _judged(q: str, found: SearchResponse, lang: str | None) -> dict[str, Any]:
+    """``answered`` and the card as ``kb_core.search.outcome`` decides them for every surface
+    (``kb link --internal`` and ``/api/articles`` too): a query asking for a person is answered
+    only by an article about reaching one. No contact form: agents are the support."""
+    said = search_outcome(q, found, language=chosen_language(lang), contact_form=False)
+    card = answer_json(found, _root) if said.answer is not None else None
+    return {"answered": said.answered, "answer": card}
+
+
 @bp.get("/search")
 def search() -> Response:
     """/api/search's answer over public and internal articles; not logged."""
@@ -76,7 +87,7 @@ def search() -> Response:
     params = parse_args(SearchParams)
     limit = params.limit or services().config.search.results_per_page
     found = _search(params.q, params.lang, limit, params.category, correct=params.correct)
-    return jsonify(search_body(params.q, found, _root))
+    return jsonify(search_body(params.q, found, _root) | _judged(params.q, found, params.lang))
 
 
 @bp.get("/suggest")
@@ -87,7 +98,9 @@ def suggest() -> Response:
     if not params.q:
         return jsonify(EMPTY_SUGGEST)
     found = _search(params.q, params.lang, params.limit, prefix=not params.complete)
-    return jsonify(suggest_body(params.q, found, _root, card=params.complete))
+    body = suggest_body(params.q, found, _root, card=params.complete)
+    judged = _judged(params.q, found, params.lang)
+    return jsonify(body | {k: v for k, v in judged.items() if k in body})
 
 
 def init_app(app: Flask, s: Services) -> None:

@@ -21,7 +21,7 @@ from feedback_api.schemas import (
 from feedback_api.services import services
 from feedback_api.widget import event_origin
 from kb_core.errors import IndexUnavailable
-from kb_core.search.person import asks_for_person
+from kb_core.search.outcome import card_dict, search_outcome
 from kb_core.search.searcher import SearchResponse
 from kb_store.tables import click_row, search_row
 
@@ -72,35 +72,24 @@ def answer_json(found: SearchResponse, root: Root = _public_root) -> dict[str, A
     if card is None:
         return None
     hit = next((h for h in found.results if h.id == card.id), None)
-    url, anchor = _split(card.url, card.anchor, root(hit.visibility if hit else "public"))
-    return {
-        "text": card.text,
-        "id": card.id,
-        "title": card.title,
-        "url": url,
-        "anchor": anchor,
-        "score": round(card.score, 3),
-        "lines": list(card.lines),
-    }
+    return card_dict(card, root(hit.visibility if hit else "public"))
 
 
 def _outcome(q: str, found: SearchResponse, lang: str | None) -> dict[str, Any]:
-    """What a search gets besides its results: ``contact`` when it asks to reach a person
-    (kb_core.search.person) and the site has its contact form, which the portal then offers
-    first. Its words are no evidence that an article answers it ("contact support" matched
-    *Roles and permissions*, whose text says "contact support", with full confidence): it is
-    ``answered``, with its card, only by an article whose title is itself about reaching a
-    person ("How to contact us"). Where the site has no form and no such article, it is a gap
-    for ``kb gaps``."""
-    language = chosen_language(lang)
-    asks = asks_for_person(q, language)
-    answered = found.answered and found.total > 0
-    if asks:
-        answered = answered and asks_for_person(found.results[0].title, language)
+    """What a search gets besides its results (``contact``, ``answered``, ``answer``), as
+    ``kb_core.search.outcome`` decides for every surface (``kb search`` and ``kb link`` too):
+    a search asking for a person is offered the contact form first, and answered, with its
+    card, only by an article about reaching a person."""
+    said = search_outcome(
+        q,
+        found,
+        language=chosen_language(lang),
+        contact_form=services().config.contact.enabled,
+    )
     return {
-        "contact": asks and services().config.contact.enabled,
-        "answered": answered,
-        "answer": answer_json(found) if answered or not asks else None,
+        "contact": said.contact,
+        "answered": said.answered,
+        "answer": answer_json(found) if said.answer is not None else None,
     }
 
 

@@ -29,6 +29,7 @@ from kb_cli.main import (
 )
 
 if TYPE_CHECKING:
+    from kb_core.quote import Reply
     from kb_reports.shares import ShareReport
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ def link(
     one-line summary. Public links carry ?src=agent, so a visit through them counts as a share.
     When the portal would show an answer card for QUERY (a question it is sure of), its
     sentences come first, quoted word for word and cited with their section's link.
-    Exits 1 when no article matches, 2 on an error (stderr names it), as grep does.
+    When QUERY asks for a person, stderr says so and gives the contact form's link, which the
+    portal offers first (json: contact_url); no article answers it but one about reaching
+    support, as on the portal. Exits 1 when no article matches, 2 on an error (stderr names
+    it), as grep does.
     """
     from kb_core.quote import find_reply, render_reply
 
@@ -88,14 +92,35 @@ def link(
         synonyms=config.synonyms_for(lang),
         typo_tolerance=config.search.typo_tolerance,
         lang=lang,
+        language=lang or config.site.language,
+        contact_form=config.contact.enabled,
     )
     found = bool(reply.links) or reply.quote is not None
+    if fmt != "json":  # on stderr: what is pasted stays the links
+        _say_person(query, reply)
     if not found and fmt != "json":
         click.echo(f"No articles match '{query}'.", err=True)
     else:
         click.echo(render_reply(reply, fmt, query=query), nl=False)
     if not found:  # as grep does: an agent's script can tell there is no link to paste
         raise SystemExit(1)
+
+
+def _say_person(query: str, reply: Reply) -> None:
+    """What the portal tells a search asking for a person, where an agent reads it."""
+    if not reply.asks_for_person:
+        return
+    offer = (
+        f"the portal offers its contact form first, {reply.contact_url}"
+        if reply.contact_url
+        else "the site has no contact form"
+    )
+    click.echo(f"'{query}' asks for a person: {offer}", err=True)
+    if reply.links and not reply.answered:
+        click.echo(
+            "No article is about reaching a person: these links might also help, none answers it.",
+            err=True,
+        )
 
 
 @click.group()

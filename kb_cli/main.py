@@ -26,6 +26,7 @@ LAZY = {
     "serve": "kb_cli.serve:serve",
     "outbox": "kb_cli.serve:outbox",
     "gaps": "kb_cli.gaps:gaps",
+    "search": "kb_cli.search:search",
     "link": "kb_cli.agents:link",
     "export": "kb_cli.agents:export",
     "new": "kb_cli.writers:new",
@@ -372,77 +373,3 @@ def _print_schedule(report: Any, preview: bool, quiet: bool = False) -> None:
         )
     change = report.next_change
     click.echo(f"Next change: {change}" if change else "Next change: none scheduled.")
-
-
-@main.command()
-@grep_exits
-@common_options
-@click.argument("query")
-@build_dir_option("The build to search (what `kb build --output` wrote).", "--output")
-@limit_option(100, 10, "How many results to print.")
-@click.option("--category", default=None, help="Only this top-level category (slug).")
-@format_option(["text", "json"], "text (one result a line) or json (every field).")
-@lang_option("Search")
-def search(
-    content_dir: Path,
-    config_path: Path | None,
-    query: str,
-    build_dir: Path,
-    limit: int,
-    category: str | None,
-    fmt: str,
-    lang: str | None,
-) -> None:
-    """Search the built public index, ranked as the portal ranks. Exits 1 when nothing is
-    found, 2 on an error (stderr names it), as grep does."""
-    from kb_core.search.searcher import Searcher
-
-    config, _ = load_site_config(config_path)
-    lang = portal_language(config, lang)
-    searcher = Searcher(
-        build_dir / "index" / (lang or "") / "public",
-        synonyms=config.synonyms_for(lang),
-        typo_tolerance=config.search.typo_tolerance,
-    )
-    try:
-        resp = searcher.search(query, limit=limit, category=category)
-    finally:
-        searcher.close()
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "query": query,
-                    "total": resp.total,
-                    "did_you_mean": resp.did_you_mean,
-                    "corrected": resp.corrected,
-                    "answered": resp.answered and bool(resp.results),
-                    "confidence": round(resp.confidence, 3),
-                    "results": [
-                        {
-                            "id": h.id,
-                            "title": h.title,
-                            "url": "/" + h.url,
-                            "source": str(content_dir / h.source),
-                            "summary": h.summary,
-                            "score": round(h.score, 4),
-                        }
-                        for h in resp.results
-                    ],
-                },
-                indent=1,
-            )
-        )
-    elif not resp.results:
-        hint = f" Did you mean '{resp.did_you_mean}'?" if resp.did_you_mean else ""
-        click.echo(f"No results for '{query}'.{hint}")
-    if not resp.results:  # as grep does, so a script can tell
-        raise SystemExit(1)
-    if fmt == "json":
-        return
-    if resp.corrected and resp.did_you_mean:  # the portal says so too, above its results
-        click.echo(f"Showing results for '{resp.did_you_mean}' (searched for '{query}').")
-    if not resp.answered:  # the portal says the same, and logs the search as unanswered
-        click.echo(f"Not an exact match for '{query}' (confidence {resp.confidence:.2f}); closest:")
-    for i, h in enumerate(resp.results, 1):
-        click.echo(f"{i:2}. {h.title}  /{h.url}\n    {h.summary}  [{content_dir / h.source}]")

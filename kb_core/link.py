@@ -31,7 +31,7 @@ from kb_core.manifest import (
     ManifestMissing,
     manifest_name,
 )
-from kb_core.search.searcher import Hit, Searcher
+from kb_core.search.searcher import Hit
 
 log = logging.getLogger(__name__)
 
@@ -118,33 +118,6 @@ def link_for(
         section=one_line(section) if section else None,
         category=one_line(category),
     )
-
-
-def search_links(
-    searcher: Searcher,
-    query: str,
-    *,
-    site_url: str,
-    articles: Mapping[str, ManifestArticle],
-    limit: int = 5,
-) -> list[Link]:
-    """Rank ``query`` with ``searcher`` (the portal's own ranking) and make each hit a Link."""
-    return search_answer(searcher, query, site_url=site_url, articles=articles, limit=limit)[0]
-
-
-def search_answer(
-    searcher: Searcher,
-    query: str,
-    *,
-    site_url: str,
-    articles: Mapping[str, ManifestArticle],
-    limit: int = 5,
-) -> tuple[list[Link], bool]:
-    """:func:`search_links`, and whether the search is answered (above the confidence
-    threshold of ``kb_core.search.confidence``, as the portal judges it)."""
-    found = searcher.search(query, limit=limit)
-    links = [link_for(articles.get(h.id), h, site_url) for h in found.results]
-    return links, found.answered and bool(links)
 
 
 # --- snippets -------------------------------------------------------------------------------

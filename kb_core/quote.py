@@ -18,6 +18,7 @@ from typing import Any
 
 from kb_core.link import FORMATS, Articles, Link, as_dict, link_for, md_escape, md_url, render
 from kb_core.manifest import ManifestArticle
+from kb_core.search.outcome import contact_path, search_outcome
 from kb_core.search.searcher import Searcher, SearchResponse
 from kb_core.search.text.snippets import collapse_blanks
 
@@ -37,8 +38,14 @@ class Reply:
     """What a search offers an agent: the cited answer (or None) and the links, best first."""
 
     links: list[Link]
-    answered: bool  # the search reaches the confidence threshold (kb_core.search.confidence)
+    # answered as the portal judges it (kb_core.search.outcome): confident, and a query asking
+    # for a person is answered only by an article about reaching one
+    answered: bool
     quote: Quote | None = None
+    # the query asks for a person: the contact form's permanent URL, which the portal offers
+    # first (None when it does not ask, or the site has no form)
+    contact_url: str | None = None
+    asks_for_person: bool = False
 
 
 def quote_of(
@@ -66,19 +73,25 @@ def search_reply(
     limit: int = 5,
     public_only: bool = False,
     prefix: str = "",
+    language: str = "en",
+    contact_form: bool = True,
 ) -> Reply:
-    """Rank ``query`` as the portal does: its links, whether it is answered, and its card.
+    """Rank ``query`` as the portal does: its links, whether it is answered, its card, and
+    the contact form when it asks for a person (``kb_core.search.outcome``, read in
+    ``language``; ``contact_form``: the site has one).
 
     With ``public_only``, internal links and an internal card are dropped whatever the index
     holds (the public index holds none; that alone is never trusted).
     """
     found = searcher.search(query, limit=limit)
+    said = search_outcome(query, found, language=language, contact_form=contact_form)
     links = [link_for(articles.get(h.id), h, site_url, prefix) for h in found.results]
-    quote = quote_of(found, site_url, articles, prefix)
+    quote = quote_of(found, site_url, articles, prefix) if said.answer is not None else None
     if public_only:
         links = [k for k in links if not k.internal]
         quote = quote if quote is not None and not quote.link.internal else None
-    return Reply(links, found.answered and bool(links), quote)
+    contact = site_url.rstrip("/") + contact_path(prefix) if said.contact else None
+    return Reply(links, said.answered and bool(links), quote, contact, said.asks_for_person)
 
 
 def find_reply(
@@ -91,9 +104,12 @@ def find_reply(
     synonyms: Sequence[Sequence[str]] = (),
     typo_tolerance: bool = True,
     lang: str | None = None,
+    language: str = "en",
+    contact_form: bool = True,
 ) -> Reply:
     """``kb link``: search the built index (public, or agents' with ``internal``), of the
-    default language or of another (``lang``: its index, its pages, its permalinks).
+    default language or of another (``lang``: its index, its pages, its permalinks); the
+    query read in ``language`` (the portal's); ``contact_form``: the site has one.
 
     Raises IndexUnavailable when the build has no readable index.
     """
@@ -108,6 +124,8 @@ def find_reply(
             limit=limit,
             public_only=not internal,
             prefix=articles.prefix,
+            language=language,
+            contact_form=contact_form,
         )
 
 
@@ -215,15 +233,24 @@ def quote_dict(quote: Quote) -> dict[str, Any]:
     }
 
 
+def reply_dict(reply: Reply, query: str) -> dict[str, Any]:
+    """What ``kb link --format json`` prints and ``GET /api/articles`` answers (which adds
+    ``internal``): the query, whether it is answered, the contact form when it asks for a
+    person, the cited card and the links."""
+    return {
+        "query": query,
+        "answered": reply.answered,
+        "contact": reply.contact_url is not None,
+        "contact_url": reply.contact_url,
+        "answer": None if reply.quote is None else quote_dict(reply.quote),
+        "results": [as_dict(k) for k in reply.links],
+    }
+
+
 def render_reply(reply: Reply, fmt: str, *, query: str = "") -> str:
     """The cited answer (when there is one) above the links, in ``fmt`` (see ``FORMATS``)."""
     if fmt == "json":
-        body = {
-            "query": query,
-            "answer": None if reply.quote is None else quote_dict(reply.quote),
-            "results": [as_dict(k) for k in reply.links],
-        }
-        return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+        return json.dumps(reply_dict(reply, query), ensure_ascii=False, indent=1) + "\n"
     one = {"md": quote_markdown, "html": quote_html, "text": quote_text}.get(fmt)
     if one is None:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

@@ -16,9 +16,10 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,7 @@ def _up(url: str) -> bool:
         return False
 
 
-def _post(url: str, body: dict[str, object]) -> None:
+def _post(url: str, body: Mapping[str, object]) -> None:
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
     )
@@ -200,6 +201,124 @@ def test_search_link_and_exports(site: Path) -> None:
     assert any(r["id"] == "refunds" for r in replies)
     shares = ok(kb("export", "shares", "--format", "json", cwd=site)).stdout
     assert "most_shared" in json.loads(shares)
+
+
+# Asks for a person (kb_core.search.person): the portal offers its contact form and counts it
+# answered only by an article about reaching one. The first matched "Roles and permissions"
+# (its text says "contact support") with confidence 1.0; the second is also one the ranking
+# alone would answer with a card, from that article.
+PERSON = "how do i contact support"
+PERSON_CARD = "how do i contact support to transfer ownership"
+SAME_STORY = (
+    PERSON,
+    PERSON_CARD,
+    "phone number",
+    "how do I ask for a refund",  # a card
+    "how long does a refund take to reach my bank",  # a card of table rows
+    "delete a shift",  # not an exact match
+    "refnd policy",  # a typo corrected
+    "refund",
+)
+
+
+@pytest.fixture(scope="module")
+def api(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `kb serve` on the example's build, logging to a store of its own (the gaps
+    tests read the site's)."""
+    store = tmp_path_factory.mktemp("story") / "store.db"
+    port = free_port()
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"}
+    server = subprocess.Popen(
+        [str(KB), "serve", "--port", str(port)],
+        cwd=site,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _up(f"{base}/api/health"), timeout=30), "kb serve did not start"
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, out[-2000:]
+
+
+def _api(base: str, path: str, query: str) -> dict[str, Any]:
+    url = f"{base}{path}?{urllib.parse.urlencode({'q': query})}"
+    with urllib.request.urlopen(url, timeout=30) as r:
+        body: dict[str, Any] = json.load(r)
+        return body
+
+
+def _story(body: dict[str, Any]) -> tuple[object, ...]:
+    """What a search tells its reader: the first hit, answered, the contact form, the card."""
+    card = body.get("answer")  # (kb search and kb link printed no card, nor contact)
+    first = body["results"][0]["id"] if body["results"] else None
+    said = (card["id"], card["text"].strip(), card["anchor"]) if card else None
+    return first, body.get("answered"), body.get("contact"), said
+
+
+@pytest.mark.parametrize("query", SAME_STORY)
+def test_search_link_and_the_api_tell_the_same_story(site: Path, api: str, query: str) -> None:
+    """`kb search --format json`, `kb link --format json`, `/api/search` and the agents'
+    `/api/articles` agree on the first hit, whether the search is answered, whether the contact
+    form is offered, and the answer card: one decision (kb_core.search.outcome)."""
+    portal = _story(_api(api, "/api/search", query))
+    searched = _story(json.loads(ok(kb("search", query, "--format", "json", cwd=site)).stdout))
+    linked = _story(json.loads(ok(kb("link", query, "--format", "json", cwd=site)).stdout))
+    agents = _story(_api(api, "/api/articles", query))
+    assert searched == linked == agents == portal
+
+
+def test_a_search_asking_for_a_person_says_so_and_is_not_answered(site: Path) -> None:
+    """`kb search` on a query asking for a person says what the portal does: the contact form
+    first, and no answer from an article about something else; `kb link` says it on stderr
+    (what is pasted stays the links) and neither gives the card the portal does not show."""
+    text = ok(kb("search", PERSON, cwd=site)).stdout.splitlines()
+    assert text[:3] == [
+        f"'{PERSON}' asks for a person: the portal offers its contact form first, "
+        "http://127.0.0.1:8000/contact/",
+        "Not answered: no article is about reaching a person; articles that might also help:",
+        " 1. Roles and permissions  /getting-started/roles-and-permissions/#transfer-ownership",
+    ]
+    found = json.loads(ok(kb("search", PERSON, "--format", "json", cwd=site)).stdout)
+    assert (found["answered"], found["asks_for_person"], found["contact"]) == (False, True, True)
+    assert found["contact_url"] == "http://127.0.0.1:8000/contact/"
+    assert found["confidence"] == 1.0  # the ranking alone is sure: the words are no evidence
+    linked = ok(kb("link", PERSON, cwd=site))
+    assert linked.stdout.startswith("[Roles and permissions")  # the links, as ever
+    assert linked.stderr.splitlines() == [
+        f"'{PERSON}' asks for a person: the portal offers its contact form first, "
+        "http://127.0.0.1:8000/contact/",
+        "No article is about reaching a person: these links might also help, none answers it.",
+    ]
+    # the ranking alone cards this one from "Roles and permissions"; the portal shows none
+    for command in ("search", "link"):
+        res = json.loads(ok(kb(command, PERSON_CARD, "--format", "json", cwd=site)).stdout)
+        assert (res["answered"], res["contact"], res["answer"]) == (False, True, None), command
+    assert "Answer from" not in ok(kb("search", PERSON_CARD, cwd=site)).stdout
+    assert not ok(kb("link", PERSON_CARD, "--format", "md", cwd=site)).stdout.startswith(">")
+    # an ordinary question keeps its card, in both
+    card = ok(kb("search", "how do I ask for a refund", cwd=site)).stdout.splitlines()
+    assert card[0] == (
+        "Answer from 'Get a refund'  /billing/invoices-and-payments/refunds/#ask-for-a-refund"
+    )
+    assert card[1].startswith("    1. Go to Settings › Billing › Invoices.")
+    assert ok(kb("link", "how do I ask for a refund", cwd=site)).stdout.startswith("> 1. Go to")
+    # nothing found still exits 1 (nothing to paste), and the contact form is still offered,
+    # the French portal's in French
+    asked = "parler à un conseiller"
+    for command in ("search", "link"):
+        none = kb(command, asked, "--lang", "fr", cwd=site)
+        assert none.returncode == 1, (command, none.stderr)
+        said = none.stdout if command == "search" else none.stderr
+        assert said.splitlines()[0] == (
+            f"'{asked}' asks for a person: the portal offers its contact form first, "
+            "http://127.0.0.1:8000/fr/contact/"
+        )
 
 
 def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> None:

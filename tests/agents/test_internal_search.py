@@ -86,12 +86,26 @@ def test_suggest_ranks_public_and_internal_articles_with_their_site_paths(
 
 
 def test_search_is_the_agents_ranking(agent: FlaskClient) -> None:
-    """The same articles, in the same order, as the agent API with a token gives."""
-    for q in ("refund approval", "verify the account owner", "escalate a bug", "invoice"):
+    """The same articles, in the same order, as the agent API with a token gives, judged the
+    same (kb_core.search.outcome): a query asking for a person is answered by no article about
+    something else ("contact support" matched "Roles and permissions" with confidence 1.0)."""
+    queries = ("refund approval", "verify the account owner", "escalate a bug", "invoice")
+    for q in (
+        *queries,
+        "how do i contact support",
+        "how do i contact support to transfer ownership",
+    ):
         portal = agent.get("/internal/api/search", query_string={"q": q, "limit": 8}).get_json()
         api = agent.get("/api/articles", query_string={"q": q, "limit": 8}, headers=bearer())
-        assert [r["id"] for r in portal["results"]] == [r["id"] for r in api.get_json()["results"]]
+        links = api.get_json()
+        assert [r["id"] for r in portal["results"]] == [r["id"] for r in links["results"]]
         assert set(portal) >= {"query", "total", "matches", "answered", "answer", "results"}
+        card = portal["answer"] and (portal["answer"]["id"], portal["answer"]["text"].strip())
+        quoted = links["answer"] and (links["answer"]["id"], links["answer"]["text"])
+        assert (portal["answered"], card) == (links["answered"], quoted), q
+        assert portal["contact"] is False  # agents are the support
+    asked = agent.get("/internal/api/search?q=how+do+i+contact+support").get_json()
+    assert (asked["answered"], asked["answer"]) == (False, None)
 
 
 def test_every_result_opens_for_the_agent(agent: FlaskClient) -> None:
