@@ -269,8 +269,13 @@ def plan_tree(
         files[f"{_section_key(c.path)}/index.md"] = _fm(meta, intro)
     site_url = config.site.url
     withheld = Targets(kb.withheld, site_url)
+    # a link names a category's intro file by its folder as written ('My Cat/index.md'), or
+    # by the folder its page has ('my-cat/index.md')
     category_sources = {
-        f"{'/'.join(c.path)}/{name}": c for c in kb.categories.values() for name in INTRO_FILES
+        f"{folder}/{name}": c
+        for c in kb.categories.values()
+        for folder in ("/".join(c.path), c.folder)
+        for name in INTRO_FILES
     }
     for a in articles:
         chain = _category_chain(kb, a.category_path)
