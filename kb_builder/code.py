@@ -5,8 +5,9 @@ The rules are those of the extensions the pages are rendered with (``kb_builder.
 pymdownx.superfences for fenced blocks and Python-Markdown's code spans. Where they differ from
 CommonMark, the renderer decides what is shown as code:
 
-- A fence is three or more backticks or tildes after any indentation (or ``>`` of a quote); a
-  backtick fence's info string holds no backtick (```` ```a``` ```` is a code span).
+- A fence is three or more backticks or tildes after any indentation (or ``>`` of a quote),
+  then nothing but a language, ``{attributes}`` or options pymdownx.highlight reads
+  (```` ```a``` ```` is a code span, ```` ```cpp foo ```` no fence).
 - It closes at a line with the opening's indentation and the very same fence, then only
   spaces: ```` ```Output ````, a longer fence or a more indented one is a line of its code
   (CommonMark closes at a longer one, or one indented up to 3 spaces).
@@ -15,7 +16,11 @@ CommonMark, the renderer decides what is shown as code:
   reads code to the end of the list item or of the text).
 - A code span opens at a run of backticks not escaped by a backslash and closes at the next
   run as long; failing that, at the longest shorter one (the extra opening backticks are text).
-  Spans are found within a line: one that runs on into the next line of a paragraph is not.
+  A span runs on over the lines of a paragraph (never out of a heading, into a quote, or from
+  one item of a list or row of a table to the next).
+
+Not seen: a code block indented by four spaces (which a list's paragraphs are too), and what
+raw HTML holds.
 """
 
 from __future__ import annotations
@@ -50,12 +55,14 @@ def outside_code(markdown: str, change: Callable[[str], str], wanted: Callable[[
     is code (``[`x`](a.md)``) is one link to it; what it returns has the spans put back.
     """
     lines = markdown.split("\n")
-    fenced = fenced_lines(lines)
-    spans = _spans_by_line(lines, fenced) if "`" in markdown else {}
-    for n, line in enumerate(lines):
-        if fenced[n] or not wanted(line):
-            continue
-        lines[n] = _change_line(line, spans.get(n, []), change)
+    todo = [n for n, line in enumerate(lines) if wanted(line)]
+    if not todo:
+        return markdown
+    fenced = fenced_lines(lines) if "``" in markdown or "~~" in markdown else [False] * len(lines)
+    spans = _spans_by_line(lines, fenced, set(todo)) if "`" in markdown else {}
+    for n in todo:
+        if not fenced[n]:
+            lines[n] = _change_line(lines[n], spans.get(n, []), change)
     return "\n".join(lines)
 
 
@@ -68,17 +75,18 @@ def fenced_lines(lines: list[str]) -> list[bool]:
         if "\t" in line:
             line = line.expandtabs(_TAB)
         if opening is None:
-            m = _OPENING.match(line)
+            m = _OPENING.match(line) if "``" in line or "~~" in line else None
             if m:
                 opening, fence, indent = n, m.group(2), len(m.group(1))
                 quoted = ">" in m.group(1)
             continue
-        if not line.strip(" >" if quoted else " "):
-            continue  # a blank line (in a quote: '>') is a line of code
-        prefix = len(line) - len(line.lstrip(" >"))
-        if prefix < indent or (">" in line[:indent]) != quoted:
-            opening = None  # not indented as the opening: no fence after all
-            continue
+        if indent:  # (a line cannot be less indented than one at the margin)
+            if not line.strip(" >" if quoted else " "):
+                continue  # a blank line (in a quote: '>') is a line of code
+            prefix = len(line) - len(line.lstrip(" >"))
+            if prefix < indent or (">" in line[:indent]) != quoted:
+                opening = None  # not indented as the opening: no fence after all
+                continue
         rest = line[indent:]
         if rest.startswith(fence) and not rest[len(fence) :].strip(" "):
             fenced[opening : n + 1] = [True] * (n + 1 - opening)
@@ -86,57 +94,74 @@ def fenced_lines(lines: list[str]) -> list[bool]:
     return fenced
 
 
-def code_spans(line: str) -> list[tuple[int, int]]:
-    """(start, end) of each code span of a line, its backticks included."""
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each code span of ``text``, its backticks included."""
     spans: list[tuple[int, int]] = []
     at = 0
-    while (start := line.find("`", at)) >= 0:
-        backslashes = len(line[:start]) - len(line[:start].rstrip("\\"))
-        if backslashes % 2:  # an escaped backtick is text
+    while (start := text.find("`", at)) >= 0:
+        before = start
+        while before and text[before - 1] == "\\":
+            before -= 1
+        if (start - before) % 2:  # an escaped backtick is text
             at = start + 1
             continue
         after = start
-        while after < len(line) and line[after] == "`":
+        while after < len(text) and text[after] == "`":
             after += 1
         ticks = after - start
+        close: int | None = None
         longest, longest_end, i = 0, 0, after
-        while i < len(line):
-            if line[i] != "`":
-                i += 1
-                continue
+        while (i := text.find("`", i)) >= 0:
             run = i
-            while i < len(line) and line[i] == "`":
+            while i < len(text) and text[i] == "`":
                 i += 1
             if i - run == ticks:
+                close = i
                 break
             if i - run > longest:
                 longest, longest_end = i - run, i
-        else:
+        if close is None:
             if not 0 < longest < ticks:
                 at = after  # no closing run: the backticks are text
                 continue
-            start, i = start + ticks - longest, longest_end
-        spans.append((start, i))
-        at = i
+            start, close = start + ticks - longest, longest_end
+        spans.append((start, close))
+        at = close
     return spans
 
 
-def _spans_by_line(lines: list[str], fenced: list[bool]) -> dict[int, list[tuple[int, int]]]:
-    """The code spans of each line (start, end), found paragraph by paragraph, as
-    Python-Markdown finds them in each block: one may run on into the next line."""
+def _spans_by_line(
+    lines: list[str], fenced: list[bool], todo: set[int]
+) -> dict[int, list[tuple[int, int]]]:
+    """The code spans (start, end) of each line, found in each paragraph that has a line of
+    ``todo``, as Python-Markdown finds them in each block: one may run on into the next line."""
     found: dict[int, list[tuple[int, int]]] = {}
-    first: int | None = None  # the block's first line
-    opened, last = "", ""  # what the block's first line and the line before start
-    for n in range(len(lines) + 1):
-        ends = n == len(lines) or fenced[n] or not lines[n].strip()
-        kind = "" if ends else _kind(lines[n])
-        if first is not None and (ends or _starts_block(kind, opened, last)):
-            _add_spans(lines, first, n, found)
-            first = None
-        if not ends and first is None:
-            first, opened = n, kind
-        last = kind
+    done = -1  # the end of the last paragraph seen
+    for n in sorted(todo):
+        if n < done or fenced[n] or not lines[n].strip():
+            continue
+        first, done = n, n + 1
+        while first and not fenced[first - 1] and lines[first - 1].strip():
+            first -= 1
+        while done < len(lines) and not fenced[done] and lines[done].strip():
+            done += 1
+        if any("`" in line for line in lines[first:done]):
+            _blocks_spans(lines, first, done, found)
     return found
+
+
+def _blocks_spans(
+    lines: list[str], first: int, end: int, found: dict[int, list[tuple[int, int]]]
+) -> None:
+    """Add the code spans of the paragraph ``lines[first:end]`` to ``found``, block by block."""
+    start, opened, last = first, _kind(lines[first]), ""
+    for n in range(first, end):
+        kind = _kind(lines[n])
+        if n > start and _starts_block(kind, opened, last):
+            _add_spans(lines, start, n, found)
+            start, opened = n, kind
+        last = kind
+    _add_spans(lines, start, end, found)
 
 
 def _kind(line: str) -> str:
