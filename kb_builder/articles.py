@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -256,23 +256,3 @@ def resolve_link(
 def link_source(article: Article, path: str) -> str:
     """The content path a relative link's ``path`` (unquoted, no anchor) names."""
     return posixpath.normpath(posixpath.join(posixpath.dirname(article.source), path))
-
-
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
-
-
-def outside_code(markdown: str, change: Callable[[str], str], wanted: Callable[[str], bool]) -> str:
-    """``markdown`` with ``change`` applied to the text of each ``wanted`` line outside fenced
-    code blocks and inline code spans (which are left as written)."""
-    lines = markdown.split("\n")
-    in_fence = False
-    for n, line in enumerate(lines):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence or not wanted(line):
-            continue
-        parts = _CODE_SPAN.split(line)  # odd parts are code spans
-        lines[n] = "".join(p if i % 2 else change(p) for i, p in enumerate(parts))
-    return "\n".join(lines)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote
 
-from kb_builder.articles import outside_code
+from kb_builder.code import outside_code
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 REFUSED_TYPES = (".svg", ".svgz")  # can carry script: refused rather than sanitised

@@ -25,6 +25,7 @@ from kb_builder.articles import (
     link_source,
     resolve_link,
 )
+from kb_builder.code import outside_code
 from kb_builder.faq import faq_answer
 from kb_builder.images import publish_images
 from kb_builder.portals import Portal, language_names, portal, view_targets
@@ -268,8 +269,13 @@ def plan_tree(
         files[f"{_section_key(c.path)}/index.md"] = _fm(meta, intro)
     site_url = config.site.url
     withheld = Targets(kb.withheld, site_url)
+    # a link names a category's intro file by its folder as written ('My Cat/index.md'), or
+    # by the folder its page has ('my-cat/index.md')
     category_sources = {
-        f"{'/'.join(c.path)}/{name}": c for c in kb.categories.values() for name in INTRO_FILES
+        f"{folder}/{name}": c
+        for c in kb.categories.values()
+        for folder in ("/".join(c.path), c.folder)
+        for name in INTRO_FILES
     }
     for a in articles:
         chain = _category_chain(kb, a.category_path)
@@ -346,7 +352,7 @@ def _resolve_links(
     """Turn relative ``.md`` links into the URLs they will have.
 
     Pages then link by URL, so a portal can be rendered in parts; in the internal portal, links
-    to public articles point at the public site.
+    to public articles point at the public site. Code is left as written.
     """
 
     def repl(m: re.Match[str]) -> str:
@@ -354,11 +360,8 @@ def _resolve_links(
         dest, anchor, relative = resolve_link(article, target, by_source)
         suffix = f"#{anchor}" if anchor else ""
         if dest is None:
-            path = target.partition("#")[0]
-            base = posixpath.dirname(article.source)
-            cat = (
-                categories.get(posixpath.normpath(posixpath.join(base, path))) if relative else None
-            )
+            path = unquote(target.partition("#")[0])
+            cat = categories.get(link_source(article, path)) if relative else None
             if cat is None:
                 return m.group(0)
             return m.group(1) + relative_url(article.url, cat.url) + suffix + m.group(3)
@@ -368,7 +371,9 @@ def _resolve_links(
             return m.group(0)  # reported by the checks; never turned into a working link
         return m.group(1) + relative_url(article.url, dest.url) + suffix + m.group(3)
 
-    return _LINK.sub(repl, markdown) if ".md" in markdown else markdown
+    if ".md" not in markdown:
+        return markdown
+    return outside_code(markdown, lambda text: _LINK.sub(repl, text), lambda line: ".md" in line)
 
 
 def relative_url(from_url: str, to_url: str) -> str:

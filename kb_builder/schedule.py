@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 
-from kb_builder.articles import Article, KnowledgeBase, outside_code, resolve_link
+from kb_builder.articles import Article, KnowledgeBase, resolve_link
+from kb_builder.code import outside_code
 from kb_core.config import SiteConfig
 from kb_core.schedule import Change, banner_events, next_change
 
