@@ -778,8 +778,9 @@ def test_a_french_elided_article_is_no_part_of_the_word_searched(
         "/fr/billing/refunds/"
     ]
     reply = client.get("/api/search", query_string={"q": "L’application", "lang": "fr"})
-    assert reply.status_code == 200, reply.json
-    (hit,) = reply.json["results"]
+    body = reply.get_json()
+    assert reply.status_code == 200 and body is not None, body
+    (hit,) = body["results"]
     assert hit["url"].split("#")[0] == "/fr/billing/refunds/"
     assert "votre <mark>application</mark>" in hit["snippet"]
 

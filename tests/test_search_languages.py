@@ -238,6 +238,14 @@ def test_an_elided_article_finds_the_word_it_leans_on(elided: Searcher, query: s
     assert "<mark>application</mark> is free" in snippets["install"]
 
 
+def test_a_typo_after_an_elided_article_is_corrected_and_shown_as_typed(elided: Searcher) -> None:
+    """ "did you mean" writes the elided article as typed: "l'application", never the
+    "l application" searched."""
+    found = elided.search("l’aplication")
+    assert (found.did_you_mean, found.corrected) == ("l'application", True)
+    assert sorted(h.id for h in found.results) == ["install", "push", "refunds"]
+
+
 @pytest.fixture(scope="module")
 def french_portal(example_build: tuple[Path, Any]) -> Iterator[Searcher]:
     """The shipped example's French portal index (3 articles translated, 32 in English)."""

@@ -57,10 +57,11 @@ _MAX_WORD = 40  # longer "words" are hashes, URLs, base64: not worth indexing
 ELIDED: Mapping[str, frozenset[str]] = {
     "fr": frozenset("c d j l m n s t qu jusqu quoiqu lorsqu puisqu".split()),
 }
-_ELISION = {
-    language: re.compile(rf"\b({'|'.join(sorted(words, key=len, reverse=True))})'(?=\w)")
-    for language, words in ELIDED.items()
+_ELIDED_ALTERNATION = {
+    language: "|".join(sorted(words, key=len, reverse=True)) for language, words in ELIDED.items()
 }
+_ELISION = {lang: re.compile(rf"\b({w})'(?=\w)") for lang, w in _ELIDED_ALTERNATION.items()}
+_ELIDED_APART = {lang: re.compile(rf"\b({w}) (?=\w)") for lang, w in _ELIDED_ALTERNATION.items()}
 
 
 def fold(text: str) -> str:
@@ -74,6 +75,15 @@ def split_elisions(text: str, language: str) -> str:
     words set apart from the word after them: French "l'application" is "l application"."""
     elision = _ELISION.get(language)
     return elision.sub(r"\1 ", text) if elision is not None and "'" in text else text
+
+
+def join_elisions(text: str, languages: Iterable[str]) -> str:
+    """A :func:`normalize_query` text with the elided words of ``languages`` written as they
+    are ("l application" is "l'application" again): what "did you mean" shows."""
+    for language in languages:
+        apart = _ELIDED_APART.get(language)
+        text = apart.sub(r"\1'", text) if apart is not None else text
+    return text
 
 
 def normalize_query(q: str, languages: Iterable[str] = ()) -> str:

@@ -126,7 +126,7 @@ class QueryPlanner:
         for other in self.others:
             other.shared = SharedWords(other.analyzer, analyzer)
         self._planners = [self, *self.others]
-        self._languages = [p.analyzer.language for p in self._planners]
+        self.languages = [p.analyzer.language for p in self._planners]  # the index's first
         self.stop_words = frozenset().union(*(p.analyzer.stop_words for p in self._planners))
 
     @property
@@ -136,7 +136,7 @@ class QueryPlanner:
 
     def plan(self, query: str) -> QueryPlan:
         # a French elided word is a word apart in any language's text ("l'app": "l app")
-        normalized = normalize_query(query, self._languages)
+        normalized = normalize_query(query, self.languages)
         english = self.analyzer.language == "en"
         stripped = (_BOILERPLATE.sub(" ", normalized) if english else normalized).split()
         content = [w for w in stripped if w not in FILLER_WORDS or not english]
