@@ -61,7 +61,7 @@ _ELIDED_ALTERNATION = {
     language: "|".join(sorted(words, key=len, reverse=True)) for language, words in ELIDED.items()
 }
 _ELISION = {lang: re.compile(rf"\b({w})'(?=\w)") for lang, w in _ELIDED_ALTERNATION.items()}
-_ELIDED_APART = {lang: re.compile(rf"\b({w}) (?=\w)") for lang, w in _ELIDED_ALTERNATION.items()}
+_APART = {lang: re.compile(rf"\b({w}) (?=[^\W\d_])") for lang, w in _ELIDED_ALTERNATION.items()}
 
 
 def fold(text: str) -> str:
@@ -81,7 +81,7 @@ def join_elisions(text: str, languages: Iterable[str]) -> str:
     """A :func:`normalize_query` text with the elided words of ``languages`` written as they
     are ("l application" is "l'application" again): what "did you mean" shows."""
     for language in languages:
-        apart = _ELIDED_APART.get(language)
+        apart = _APART.get(language)
         text = apart.sub(r"\1'", text) if apart is not None else text
     return text
 
