@@ -403,7 +403,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "billing/refunds.fr.md",
         article(
             "Remboursements",
-            "Demandez un remboursement sous 30 jours. Voir [les factures](invoices.fr.md).",
+            "Demandez un remboursement sous 30 jours dans votre application. Voir "
+            "[les factures](invoices.fr.md).",
             summary="Obtenir un remboursement.",
             extra="faq: Comment obtenir un remboursement ?\n",
         ),
@@ -757,6 +758,31 @@ def test_kb_search_and_kb_eval_search_a_language_portal(site: Path, tmp_path: Pa
     assert json.loads(scored.stdout)["hit@1"] == 1.0
     bad = subprocess.run([KB, "search", "x", "--lang", "it"], cwd=site.parent, capture_output=True)
     assert bad.returncode == 2 and b"'it' is not a language of the site (en, fr)" in bad.stderr
+
+
+def test_a_french_elided_article_is_no_part_of_the_word_searched(
+    site: Path, client: FlaskClient
+) -> None:
+    """ "l'application" (or "l’application") was searched as the word "lapplication", which
+    only a text saying "l'application" holds: the French refunds article says "votre
+    application". `kb search --lang fr` (a process) and /api/search?lang=fr find it, and mark
+    the word."""
+    run = subprocess.run(
+        [KB, "search", "l'application", "--lang", "fr", "--format", "json"],
+        cwd=site.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [r["url"].split("#")[0] for r in json.loads(run.stdout)["results"]] == [
+        "/fr/billing/refunds/"
+    ]
+    reply = client.get("/api/search", query_string={"q": "L’application", "lang": "fr"})
+    body = reply.get_json()
+    assert reply.status_code == 200 and body is not None, body
+    (hit,) = body["results"]
+    assert hit["url"].split("#")[0] == "/fr/billing/refunds/"
+    assert "votre <mark>application</mark>" in hit["snippet"]
 
 
 def test_the_agent_api_answers_in_a_language(client: FlaskClient) -> None:

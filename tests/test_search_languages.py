@@ -18,6 +18,7 @@ from kb_core.config import load_config
 from kb_core.search.languages import languages_of
 from kb_core.search.schema import INDEX_NAME, other_languages
 from kb_core.search.searcher import Searcher
+from kb_core.search.text.analysis import Analyzer, normalize_query
 from kb_core.search.text.finder import WordFinder
 from tests.conftest import ROOT
 
@@ -186,6 +187,65 @@ def test_a_word_of_both_languages_finds_itself_in_english_text_not_its_english_s
     assert ids(shared, "plans") == ["plans", "schedule"]
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "terms"),
+    [
+        # French: the elided word is a word apart, and a stop word ("j'ai" was "jai")
+        ("fr", "l'application", ["appliqu"]),
+        ("fr", "L’Application", ["appliqu"]),
+        ("fr", "j'ai oublié mon mot de passe", ["oubl", "mot", "pass"]),
+        ("fr", "qu’il s'est connecté d'abord", ["connect", "abord"]),
+        ("fr", "jusqu'à lorsqu'on puisqu'elle quoiqu'ils m'envoie t'a n'est c'est", ["envoi"]),
+        ("fr", "aujourd'hui", ["aujourd", "hui", "aujourdhui"]),  # no elided word: as before
+        ("fr", "quelqu'un", ["quelqu", "quelquun"]),
+        # English as before: its apostrophes join, "l'" included
+        ("en", "don't", ["not"]),
+        ("en", "it's", []),
+        ("en", "o'clock", ["clock", "oclock"]),
+        ("en", "l'application", ["applic", "lapplic"]),
+    ],
+)
+def test_french_elided_words_are_words_apart(language: str, text: str, terms: list[str]) -> None:
+    assert Analyzer(language).terms(text) == terms
+
+
+def test_a_query_sets_french_elided_words_apart_in_french_only() -> None:
+    assert normalize_query("J’ai oublié l'appli", ["fr"]) == "j ai oublié l appli"
+    assert normalize_query("J’ai oublié l'appli") == "jai oublié lappli"
+    assert normalize_query("don't it's o'clock", ["en"]) == "dont its oclock"
+
+
+@pytest.fixture(scope="module")
+def elided(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    docs = [
+        doc("push", "Notifications", "Ouvrez votre application et touchez Notifications.", "fr"),
+        doc("refunds", "Remboursements", "Demandez-le depuis l’application mobile.", "fr"),
+        doc("install", "Install the app", "The application is free on every plan.", "en"),
+    ]
+    yield from french_index(tmp_path_factory, docs, "elided")
+
+
+@pytest.mark.parametrize("query", ["l'application", "l’application", "application"])
+def test_an_elided_article_finds_the_word_it_leans_on(elided: Searcher, query: str) -> None:
+    """ "l'application" found only the text that said "l'application" (its one term was
+    "lapplication"), and marked nothing; it is "application" now, in French and English
+    text alike, and the snippets mark the word ("l’" is no part of it)."""
+    found = elided.search(query)
+    assert sorted(h.id for h in found.results) == ["install", "push", "refunds"]
+    snippets = {h.id: h.snippet for h in found.results}
+    assert "votre <mark>application</mark> et" in snippets["push"]
+    assert "l’<mark>application</mark> mobile" in snippets["refunds"]
+    assert "<mark>application</mark> is free" in snippets["install"]
+
+
+def test_a_typo_after_an_elided_article_is_corrected_and_shown_as_typed(elided: Searcher) -> None:
+    """ "did you mean" writes the elided article as typed: "l'application", never the
+    "l application" searched."""
+    found = elided.search("l’aplication")
+    assert (found.did_you_mean, found.corrected) == ("l'application", True)
+    assert sorted(h.id for h in found.results) == ["install", "push", "refunds"]
+
+
 @pytest.fixture(scope="module")
 def french_portal(example_build: tuple[Path, Any]) -> Iterator[Searcher]:
     """The shipped example's French portal index (3 articles translated, 32 in English)."""
@@ -248,6 +308,19 @@ def test_a_word_shared_with_few_translations_is_no_match_alone(french_portal: Se
         "clock-in-and-out",
         "approve-timesheets",
     ]
+
+
+@pytest.mark.parametrize(
+    "query", ["j'ai oublié mon mot de passe", "J’ai oublié mon mot de passe", "mot de passe oublié"]
+)
+def test_a_french_sentence_with_an_elided_pronoun_is_answered(
+    french_portal: Searcher, query: str
+) -> None:
+    """ "j'ai oublié mon mot de passe" was not answered (confidence 0.27) while "mot de passe
+    oublié" was: its "j'ai" was the word "jai", which no article says."""
+    found = french_portal.search(query)
+    assert found.answered and found.results[0].id == "reset-password", found
+    assert found.normalized.split()[:2] in (["j", "ai"], ["mot", "de"])
 
 
 def test_english_stop_words_of_a_phrase_are_marked_only_within_it(

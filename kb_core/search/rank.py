@@ -35,7 +35,7 @@ from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
 from kb_core.search.suggest import complete_last, suggest
-from kb_core.search.text.analysis import fold
+from kb_core.search.text.analysis import fold, join_elisions
 from kb_core.search.text.finder import WordFinder
 from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, untagged
 from kb_core.search.text.snippets import snippet
@@ -110,6 +110,8 @@ class Ranker:
         self._compounds(plan, frequency)
         fixes = self._corrections(plan, frequency)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
+        if did_you_mean:  # "l'application", as typed, not the "l application" searched
+            did_you_mean = join_elisions(did_you_mean, self.planner.languages)
         corrected = typos and self._apply(plan, fixes)
         # what meaning reads: the query as corrected, when it was (the sentence model reads
         # "chnage my fowarding address" as something else than "change my forwarding address")

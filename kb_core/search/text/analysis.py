@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -48,6 +48,21 @@ _QUERY_JUNK = re.compile(r"[^\w\s.+#'-]+")
 _QUERY_WORD = re.compile(r"\w+(?:[-'.+#]+\w+)*[+#]*")
 _MAX_WORD = 40  # longer "words" are hashes, URLs, base64: not worth indexing
 
+# Words a language elides before a vowel, its apostrophe in their last letter's place:
+# French "l'application", "j'ai", "qu'il", "jusqu'à" (Lucene's ElisionFilter list; Whoosh has
+# none). Each is a word apart, and a stop word: "l'application" is "application" to search,
+# as "j'ai" is the stop word "ai" (it was the word "lapplication", which only that spelling
+# said, and "jai", which no text says). Other apostrophes join as before ("aujourd'hui",
+# and in English "don't", "it's", "o'clock").
+ELIDED: Mapping[str, frozenset[str]] = {
+    "fr": frozenset("c d j l m n s t qu jusqu quoiqu lorsqu puisqu".split()),
+}
+_ELIDED_ALTERNATION = {
+    language: "|".join(sorted(words, key=len, reverse=True)) for language, words in ELIDED.items()
+}
+_ELISION = {lang: re.compile(rf"\b({w})'(?=\w)") for lang, w in _ELIDED_ALTERNATION.items()}
+_APART = {lang: re.compile(rf"\b({w}) (?=[^\W\d_])") for lang, w in _ELIDED_ALTERNATION.items()}
+
 
 def fold(text: str) -> str:
     """NFKC, lower case, accents removed, typographic apostrophes made plain."""
@@ -55,9 +70,28 @@ def fold(text: str) -> str:
     return text if text.isascii() else text.replace("’", "'").translate(accent_map)
 
 
-def normalize_query(q: str) -> str:
-    """Lower-case, NFKC-normalise and strip punctuation and extra spaces from a query."""
+def split_elisions(text: str, language: str) -> str:
+    """Lower-case ``text`` (typographic apostrophes made plain) with ``language``'s elided
+    words set apart from the word after them: French "l'application" is "l application"."""
+    elision = _ELISION.get(language)
+    return elision.sub(r"\1 ", text) if elision is not None and "'" in text else text
+
+
+def join_elisions(text: str, languages: Iterable[str]) -> str:
+    """A :func:`normalize_query` text with the elided words of ``languages`` written as they
+    are ("l application" is "l'application" again): what "did you mean" shows."""
+    for language in languages:
+        apart = _APART.get(language)
+        text = apart.sub(r"\1'", text) if apart is not None else text
+    return text
+
+
+def normalize_query(q: str, languages: Iterable[str] = ()) -> str:
+    """Lower-case, NFKC-normalise and strip punctuation and extra spaces from a query; the
+    elided words of ``languages`` set apart (:func:`split_elisions`)."""
     text = unicodedata.normalize("NFKC", q).lower().replace("’", "'")
+    for language in languages:
+        text = split_elisions(text, language)
     words = _QUERY_WORD.findall(_QUERY_JUNK.sub(" ", text))
     cleaned = (w.replace("'", "").strip(".-") for w in words)
     return " ".join(w for w in cleaned if w)
@@ -66,7 +100,8 @@ def normalize_query(q: str) -> str:
 # Words Whoosh's lists lack: articles and the words of question boilerplate ("comment ...",
 # "pourquoi ...", "quels sont les ..."), as ENGLISH_STOP_WORDS has "how", "why" and "the".
 _MORE_STOP_WORDS = {
-    "fr": "les ils elles comment pourquoi quand quel quelle quels quelles cet cette cela".split(),
+    "fr": "les ils elles comment pourquoi quand quel quelle quels quelles cet cette cela".split()
+    + sorted(ELIDED["fr"]),
     "de": "warum wann".split(),
     "es": "cuales".split(),
 }
@@ -124,7 +159,8 @@ class Analyzer:
         self.__init__(str(state["language"]), stop=bool(state["stop"]))  # type: ignore[misc]
 
     def words(self, text: str) -> list[str]:
-        return _WORD_RE.findall(fold(text))
+        """The folded words of ``text``, its elided words apart (:func:`split_elisions`)."""
+        return _WORD_RE.findall(split_elisions(fold(text), self.language))
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The index terms of one folded word (empty for a stop word)."""
@@ -210,7 +246,7 @@ class SharedWords:
 def phrase_terms(keys: Analyzer, text: str) -> str:
     """A phrase as its terms, stop words kept, space-separated: how an article's keywords
     are stored and the query is matched against them ("Can't log in" is "not log in")."""
-    return " ".join(keys.terms(DELIMS.sub(" ", normalize_query(text))))
+    return " ".join(keys.terms(DELIMS.sub(" ", normalize_query(text, (keys.language,)))))
 
 
 def spellable(words: Iterable[str]) -> set[str]:

@@ -18,6 +18,7 @@ from kb_core.search.text.analysis import (
     fold,
     normalize_query,
     phrase_terms,
+    split_elisions,
 )
 
 # Query-only boilerplate: phrases people wrap around what they look for. Removed from queries
@@ -103,8 +104,9 @@ class QueryPlanner:
             entries: list[tuple[tuple[str, ...], str]] = []
             terms_of: list[tuple[str, ...]] = []
             for phrase in group:
-                spaced = DELIMS.sub(" ", fold(phrase))
-                joined = _INNER_DELIMS.sub("", fold(phrase))
+                folded = split_elisions(fold(phrase), analyzer.language)  # "l'appli": 2 words
+                spaced = DELIMS.sub(" ", folded)
+                joined = _INNER_DELIMS.sub("", folded)
                 for form in dict.fromkeys((spaced, joined)):
                     key, terms = tuple(self.keys.terms(form)), tuple(analyzer.terms(form))
                     if key:
@@ -124,6 +126,7 @@ class QueryPlanner:
         for other in self.others:
             other.shared = SharedWords(other.analyzer, analyzer)
         self._planners = [self, *self.others]
+        self.languages = [p.analyzer.language for p in self._planners]  # the index's first
         self.stop_words = frozenset().union(*(p.analyzer.stop_words for p in self._planners))
 
     @property
@@ -132,7 +135,8 @@ class QueryPlanner:
         return [p.tag for p in self._planners]
 
     def plan(self, query: str) -> QueryPlan:
-        normalized = normalize_query(query)
+        # a French elided word is a word apart in any language's text ("l'app": "l app")
+        normalized = normalize_query(query, self.languages)
         english = self.analyzer.language == "en"
         stripped = (_BOILERPLATE.sub(" ", normalized) if english else normalized).split()
         content = [w for w in stripped if w not in FILLER_WORDS or not english]
