@@ -152,6 +152,45 @@ def test_a_missing_image_or_article_names_the_file_a_slip_away(tmp_path: Path) -
     }
 
 
+def test_a_link_to_a_category_intro_is_to_its_page(tmp_path: Path) -> None:
+    """``kb build`` turns a link to a category's intro file (by its folder as written or as its
+    page has it, any intro name) into a link to the category's page, so ``kb check`` takes it
+    for no broken link; one to a folder that is no category, or to no intro file, still is."""
+    content = tmp_path / "content"
+    write(content, "Billing Help/refunds.md", "---\ntitle: R\nsummary: R.\n---\n\nR.\n")
+    write(
+        content,
+        "guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n"
+        "See [billing](<../Billing Help/index.md>), [again](../billing-help/README.md#top),\n"
+        "[nowhere](../nowhere/index.md) and [not an intro](../billing-help/intro.md).\n",
+    )
+    check = subprocess.run(
+        [str(KB), "check", "--content", str(content)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert check.returncode == 1, check.stdout + check.stderr
+    at = f"{content}/guides/a.md"
+    assert check.stderr.splitlines()[:2] == [
+        f"{at}:7: error: broken link: ../billing-help/intro.md",
+        f"{at}:7: error: broken link: ../nowhere/index.md",
+    ]
+    build = subprocess.run(
+        [str(KB), "build", "--content", str(content), "--output", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    page = (tmp_path / "site" / "public" / "guides" / "a" / "index.html").read_text()
+    assert 'href="../../billing-help/"' in page
+    assert 'href="../../billing-help/#top"' in page
+
+
 def test_a_destination_in_angle_brackets_is_no_raw_html(runner: CliRunner, tmp_path: Path) -> None:
     """``[x](<my file.md>)``, as the README says to link a name with spaces, is a link, not a
     ``<my>`` tag the build would remove (the warning said so before); one holding what an
