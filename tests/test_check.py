@@ -191,6 +191,34 @@ def test_a_link_to_a_category_intro_is_to_its_page(tmp_path: Path) -> None:
     assert 'href="../../billing-help/#top"' in page
 
 
+def test_a_heading_in_code_has_no_anchor(runner: CliRunner, tmp_path: Path) -> None:
+    """A fenced block closes at its own fence only, as the renderer reads it: a '```Output'
+    line is code, so a heading after it in the block gets no anchor, and one after the block
+    does."""
+    write(
+        tmp_path,
+        "guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n```\n$ kb run\n```Output\n# Output\n```\n\n"
+        "## Usage\n\nText.\n",
+    )
+    write(
+        tmp_path,
+        "guides/b.md",
+        "---\ntitle: B\nsummary: B.\n---\n\nSee [usage](a.md#usage) and [output](a.md#output).\n",
+    )
+    res = runner.invoke(main, ["check", "--content", str(tmp_path), "--format", "json"])
+    found = [
+        (p["path"][len(str(tmp_path)) :], p["line"], p["message"]) for p in json.loads(res.stdout)
+    ]
+    assert found == [
+        (
+            "/guides/b.md",
+            6,
+            "broken anchor: a.md#output (no heading '#output'; its headings: #usage)",
+        )
+    ]
+
+
 def test_a_destination_in_angle_brackets_is_no_raw_html(runner: CliRunner, tmp_path: Path) -> None:
     """``[x](<my file.md>)``, as the README says to link a name with spaces, is a link, not a
     ``<my>`` tag the build would remove (the warning said so before); one holding what an
