@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -251,6 +251,17 @@ def resolve_link(
     if not path.endswith(".md"):
         return None, anchor, False
     return by_source.get(link_source(article, path)), anchor, True
+
+
+def category_sources(categories: Iterable[Category]) -> dict[str, Category]:
+    """Each category by every content path a link may give its intro: its folder as written
+    ('My Cat/index.md') or as its page has it ('my-cat/index.md'), then any of INTRO_FILES."""
+    return {
+        f"{folder}/{name}": c
+        for c in categories
+        for folder in ("/".join(c.path), c.folder)
+        for name in INTRO_FILES
+    }
 
 
 def link_source(article: Article, path: str) -> str:

@@ -2,8 +2,9 @@
 articles whose text changed and those pointing at something that did.
 
 An article's checks read the article itself and, through :class:`Lookups`, the rest of the
-knowledge base: the article a relative link names (its visibility and headings), the article
-an id names, the article at a URL, and for a "did you mean" every id or every content file.
+knowledge base: the article a relative link names (its visibility and headings) or the category
+whose intro it names, the article an id names, the article at a URL, and for a "did you mean"
+every id or every content file.
 Each such lookup is noted under a name ("s" + content path, "i" + id, "u" + URL, ``IDS``,
 ``SOURCES``), and the entry keeps the names it noted. :func:`signatures` gives, for every name
 the knowledge base answers, a digest of what a lookup of it would see; a name no article
@@ -25,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from kb_builder.articles import Article
+from kb_builder.articles import Article, Category
 from kb_builder.buildcache import Cache
 from kb_builder.nearest import Near
 from kb_core.errors import Problem
@@ -82,16 +83,21 @@ class Lookups:
         hidden: dict[str, Article],
         waiting: Waiting,
         near: Near,
+        intros: dict[str, Category],
     ) -> None:
         self.noted: set[str] = set()
         self.images: list[Image] = []  # the article's image references, checked apart
         self.by_source = Recorded(by_source, "s", self)
         self.by_id = Recorded(by_id, "i", self)
         self.hidden = Recorded(hidden, "u", self)
+        # a category's intro, by the content paths a link may give it (a link to one is to the
+        # category's page): asked under the same names as by_source
+        self.intros = Recorded(intros, "s", self)
         # membership in these is asked only after the same name was looked up above
         self.waiting = waiting
         self._near = near
         self._plain = (by_source, by_id, hidden)
+        self._intros = intros
 
     def near_id(self, written: str) -> str | None:
         self.noted.add(IDS)
@@ -113,6 +119,8 @@ class Lookups:
             d = by_source.get(p)
             seen = None if d is None else (d.source, d.visibility, [h.anchor for h in d.headings])
             found["s" + p] = _digest((seen, p in w.sources))
+        for p, c in self._intros.items():  # (no article's source is an intro's)
+            found["s" + p] = _digest(("category", c.url))
         for i in by_id.keys() | w.ids:
             same = by_id.get(i)
             found["i" + i] = _digest((same[0].visibility if same else None, i in w.ids))

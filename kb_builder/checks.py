@@ -13,7 +13,13 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from kb_builder.articles import Article, KnowledgeBase, link_source, resolve_link
+from kb_builder.articles import (
+    Article,
+    KnowledgeBase,
+    category_sources,
+    link_source,
+    resolve_link,
+)
 from kb_builder.buildcache import Cache
 from kb_builder.checkcache import CheckCache, Lookups, Waiting
 from kb_builder.faq import faq_problems
@@ -191,7 +197,8 @@ def check(
         ids=set(kb.unloaded.values()) - set(by_id),
     )
     near = Near(by_id, (a.source for a in (*kb.articles, *kb.translations)))
-    lookups = Lookups(by_source, by_id, hidden, waiting, near)
+    intros = category_sources(kb.categories.values())
+    lookups = Lookups(by_source, by_id, hidden, waiting, near, intros)
     memo = None if cache is None else CheckCache(cache, lookups)
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     # only an article with a window can put a link outside one
@@ -307,6 +314,8 @@ def _article_checks(a: Article, look: Lookups, config: SiteConfig) -> list[Probl
             continue
         if dest is None:
             path = unquote(target.partition("#")[0])
+            if look.intros.get(link_source(a, path)) is not None:
+                continue  # a category's intro: the build links to the category's page
             if link_source(a, path) not in look.waiting.sources:
                 meant = look.near_link(a.source, path)
                 if meant is not None and anchor:

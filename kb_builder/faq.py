@@ -19,12 +19,12 @@ from typing import Any
 import nh3
 
 from kb_builder.articles import Article, resolve_link
+from kb_builder.code import fenced_lines
 from kb_builder.markup import MARKDOWN_EXTENSIONS
 from kb_builder.sanitize import clean_html
 from kb_core.errors import Problem
 
 FAQ_URL = "faq/"
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 # First lines of blocks that are not prose: tables, lists, quotes, notes, HTML, code, images,
 # definitions, attribute lists and footnotes.
@@ -51,7 +51,7 @@ class Answer:
 def _blocks(markdown: str) -> list[tuple[str, str]]:
     """(heading above it, text) for each block of the body; code fences are skipped whole."""
     found: list[tuple[str, str]] = []
-    heading, fence = "", ""
+    heading = ""
     current: list[str] = []
 
     def flush() -> None:
@@ -59,15 +59,12 @@ def _blocks(markdown: str) -> list[tuple[str, str]]:
             found.append((heading, "\n".join(current)))
             current.clear()
 
-    for line in markdown.split("\n"):
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1) == fence:
-                fence = ""
-            continue
-        if m:
+    lines = markdown.split("\n")
+    # code as the renderer sees it: a '```Output' line is in it, an unclosed fence no code
+    fenced = fenced_lines(lines) if "``" in markdown or "~~" in markdown else None
+    for n, line in enumerate(lines):
+        if fenced and fenced[n]:
             flush()
-            fence = m.group(1)
             continue
         h = _HEADING.match(line)
         if h:

@@ -18,10 +18,10 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from kb_builder.articles import (
-    INTRO_FILES,
     Article,
     Category,
     KnowledgeBase,
+    category_sources,
     link_source,
     resolve_link,
 )
@@ -269,14 +269,7 @@ def plan_tree(
         files[f"{_section_key(c.path)}/index.md"] = _fm(meta, intro)
     site_url = config.site.url
     withheld = Targets(kb.withheld, site_url)
-    # a link names a category's intro file by its folder as written ('My Cat/index.md'), or
-    # by the folder its page has ('my-cat/index.md')
-    category_sources = {
-        f"{folder}/{name}": c
-        for c in kb.categories.values()
-        for folder in ("/".join(c.path), c.folder)
-        for name in INTRO_FILES
-    }
+    intros = category_sources(kb.categories.values())
     for a in articles:
         chain = _category_chain(kb, a.category_path)
         # in another language's portal, by_id gives each article as that portal shows it
@@ -304,9 +297,9 @@ def plan_tree(
             meta["kb_fallback"] = a.fallback
             meta["kb_outdated"] = a.outdated
         markdown = unlink_withheld(a, a.markdown, withheld)
-        markdown = _unlink_broken(a, markdown, by_source, category_sources)
+        markdown = _unlink_broken(a, markdown, by_source, intros)
         public_url = f"{site_url}/{where.prefix}".rstrip("/")
-        body = _resolve_links(a, markdown, by_source, tree, public_url, category_sources)
+        body = _resolve_links(a, markdown, by_source, tree, public_url, intros)
         body = publish_images(body, a.source, a.url, kb.root, images)
         # the page's file is named by its URL, not its source: MkDocs writes the folder it is
         # given, and 'My file ✓.md' must land where every link points ('my-file/')

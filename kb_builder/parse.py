@@ -27,12 +27,12 @@ from kb_builder.articles import (
     Heading,
     slug_for,
 )
+from kb_builder.code import fenced_lines
 from kb_builder.guards import visibility_slips
 from kb_builder.nearest import nearest
 from kb_core.errors import Problem, did_you_mean, impossible_value, invalid_value, yaml_problem
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _ATTR_LIST = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
 
 
@@ -54,12 +54,11 @@ def parse_headings(markdown: str, first_line: int) -> list[Heading]:
     """Headings outside code fences, with the anchors Python-Markdown's toc will give them."""
     found: list[Heading] = []
     ids: set[str] = set()
-    in_fence = False
-    for n, line in enumerate(markdown.split("\n")):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        m = None if in_fence else _HEADING.match(line)
+    lines = markdown.split("\n")
+    # a heading in code is none, where the renderer sees code (a '```Output' line is in it)
+    fenced = fenced_lines(lines) if "``" in markdown or "~~" in markdown else None
+    for n, line in enumerate(lines):
+        m = None if fenced and fenced[n] else _HEADING.match(line)
         if not m:
             continue
         text = _ATTR_LIST.sub("", m.group(2))

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 import nh3
 
 from kb_builder.articles import Article
+from kb_builder.code import fenced_lines
 from kb_core.errors import Problem
 
 TAGS = frozenset(
@@ -140,7 +141,6 @@ def clean_html(html: str) -> str:
 
 # --- what kb check reports ------------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s*(```+|~~~+)")
 # A code span may wrap lines but never crosses a blank line (the end of a paragraph).
 _CODE_SPAN = re.compile(r"(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL)
 _TAG_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -164,15 +164,9 @@ def _mask_code(markdown: str) -> str:
     if "```" not in markdown and "~~~" not in markdown:
         return _CODE_SPAN.sub(_blank, markdown) if "`" in markdown else markdown
     lines = markdown.split("\n")
-    fence = ""
-    for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-            lines[i] = ""
-        elif m:
-            fence = m.group(1)
+    # code as the renderer sees it: a '```Output' line is in it, an unclosed fence no code
+    for i, fenced in enumerate(fenced_lines(lines)):
+        if fenced:
             lines[i] = ""
     # "\<" is no escape in Python-Markdown: the tag after it is raw HTML all the same
     text = "\n".join(lines)

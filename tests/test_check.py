@@ -152,6 +152,73 @@ def test_a_missing_image_or_article_names_the_file_a_slip_away(tmp_path: Path) -
     }
 
 
+def test_a_link_to_a_category_intro_is_to_its_page(tmp_path: Path) -> None:
+    """``kb build`` turns a link to a category's intro file (by its folder as written or as its
+    page has it, any intro name) into a link to the category's page, so ``kb check`` takes it
+    for no broken link; one to a folder that is no category, or to no intro file, still is."""
+    content = tmp_path / "content"
+    write(content, "Billing Help/refunds.md", "---\ntitle: R\nsummary: R.\n---\n\nR.\n")
+    write(
+        content,
+        "guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n"
+        "See [billing](<../Billing Help/index.md>), [again](../billing-help/README.md#top),\n"
+        "[nowhere](../nowhere/index.md) and [not an intro](../billing-help/intro.md).\n",
+    )
+    check = subprocess.run(
+        [str(KB), "check", "--content", str(content)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert check.returncode == 1, check.stdout + check.stderr
+    at = f"{content}/guides/a.md"
+    assert check.stderr.splitlines()[:2] == [
+        f"{at}:7: error: broken link: ../billing-help/intro.md",
+        f"{at}:7: error: broken link: ../nowhere/index.md",
+    ]
+    build = subprocess.run(
+        [str(KB), "build", "--content", str(content), "--output", str(tmp_path / "site")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    page = (tmp_path / "site" / "public" / "guides" / "a" / "index.html").read_text()
+    assert 'href="../../billing-help/"' in page
+    assert 'href="../../billing-help/#top"' in page
+
+
+def test_a_heading_in_code_has_no_anchor(runner: CliRunner, tmp_path: Path) -> None:
+    """A fenced block closes at its own fence only, as the renderer reads it: a '```Output'
+    line is code, so a heading after it in the block gets no anchor, and one after the block
+    does."""
+    write(
+        tmp_path,
+        "guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n```\n$ kb run\n```Output\n# Output\n```\n\n"
+        "## Usage\n\nText.\n",
+    )
+    write(
+        tmp_path,
+        "guides/b.md",
+        "---\ntitle: B\nsummary: B.\n---\n\nSee [usage](a.md#usage) and [output](a.md#output).\n",
+    )
+    res = runner.invoke(main, ["check", "--content", str(tmp_path), "--format", "json"])
+    found = [
+        (p["path"][len(str(tmp_path)) :], p["line"], p["message"]) for p in json.loads(res.stdout)
+    ]
+    assert found == [
+        (
+            "/guides/b.md",
+            6,
+            "broken anchor: a.md#output (no heading '#output'; its headings: #usage)",
+        )
+    ]
+
+
 def test_a_destination_in_angle_brackets_is_no_raw_html(runner: CliRunner, tmp_path: Path) -> None:
     """``[x](<my file.md>)``, as the README says to link a name with spaces, is a link, not a
     ``<my>`` tag the build would remove (the warning said so before); one holding what an

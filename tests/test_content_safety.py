@@ -262,3 +262,19 @@ def test_symlink_to_an_image_inside_content_is_left_alone(tmp_path: Path) -> Non
     os.symlink("../shared/pic.png", tmp_path / "content/billing/pic.png")
     res = kb(tmp_path, "check")
     assert (res.returncode, lines(res)) == (0, ["0 error(s), 0 warning(s)"])
+
+
+def test_raw_html_in_code_is_code_up_to_its_own_fence(tmp_path: Path) -> None:
+    """The raw-HTML check reads code as the renderer does: a '```Output' line does not close a
+    block, so a tag after it is code (shown, not removed), and one after the block is not."""
+    write(
+        tmp_path,
+        "content/guides/a.md",
+        "---\ntitle: A\nsummary: A.\n---\n\n```html\n<b>x</b>\n```Output\n"
+        "<script>shown()</script>\n```\n\nAfter <marquee>it</marquee>.\n",
+    )
+    run = kb(tmp_path, "check", "--content", "content")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stderr.splitlines()[:1] == [
+        "content/guides/a.md:12: warning: raw HTML removed: <marquee>"
+    ]

@@ -57,6 +57,13 @@ BODIES = [
         "The summary.",
         id="nothing-answers-the-summary-stands-in",
     ),
+    pytest.param(
+        "How do I cancel?",
+        "```\n$ kb cancel\n```Output\n## Cancel\nCancelled the plan for you today.\n```\n",
+        "The summary.",
+        # superfences closes a block at its own fence only: the rest is code still
+        id="an-output-line-in-code-is-code",
+    ),
 ]
 
 
