@@ -269,7 +269,9 @@ def plan_tree(
         files[f"{_section_key(c.path)}/index.md"] = _fm(meta, intro)
     site_url = config.site.url
     withheld = Targets(kb.withheld, site_url)
-    intros = category_sources(kb.categories.values())
+    # only the categories this portal shows: a public article's link to a category only
+    # internal articles fill is published as its text, as one to an internal article is
+    intros = category_sources(cats)
     for a in articles:
         chain = _category_chain(kb, a.category_path)
         # in another language's portal, by_id gives each article as that portal shows it

@@ -278,3 +278,20 @@ def test_raw_html_in_code_is_code_up_to_its_own_fence(tmp_path: Path) -> None:
     assert run.stderr.splitlines()[:1] == [
         "content/guides/a.md:12: warning: raw HTML removed: <marquee>"
     ]
+
+
+def test_a_link_to_a_category_only_internal_articles_fill_is_text_in_public(
+    tmp_path: Path,
+) -> None:
+    """A public article's link to an internal-only category's intro was resolved among every
+    category: the public page linked to a page it does not have, naming the internal category.
+    It is published as its text there, as a link to an internal article is."""
+    write(tmp_path, "content/agents/_category.yml", AGENTS)
+    write(tmp_path, "content/agents/policy.md", POLICY)
+    body = "Ask [the agents' desk](../agents/index.md) first."
+    write(tmp_path, "content/billing/refunds.md", article("Refunds", body))
+    res = kb(tmp_path, "build")
+    assert res.returncode == 0, res.stderr
+    public = (tmp_path / "build/public/billing/refunds/index.html").read_text(encoding="utf-8")
+    assert "Ask the agents' desk first." in public.replace("&#39;", "'")
+    assert "agents/" not in public and "SECRET-X" not in public
