@@ -30,7 +30,7 @@ from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.casing import Casing
 from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query, searched_before
 from kb_reports.gaps.grouping import Grouper, Grouping
-from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
+from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup, counted
 from kb_reports.gaps.portals import Portals, group_language
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.terms import words_of
@@ -176,8 +176,8 @@ class Analysis:
         if noise:
             shown = ", ".join(quote(q) for q in noise[:3])
             self.notes.append(
-                f"{self.noise} failed search(es) with no real word in them (e.g. {shown}) are "
-                "left out as noise, not gaps"
+                f"{counted(self.noise, 'failed search')} with no real word in them (e.g. "
+                f"{shown}) {'is' if self.noise == 1 else 'are'} left out as noise, not gaps"
             )
         out.sort(key=lambda f: (-f.searches, -f.contacted, f.key))
         for rank, f in enumerate(out, 1):
