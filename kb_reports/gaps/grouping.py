@@ -196,7 +196,9 @@ class Grouper:
         found = self._cache.get(query)
         if found is not None:
             return found
-        words = words_of(self.topic.phrase(query, self.language) if self.topic else query)
+        words = words_of(query)
+        if self.topic is not None and len(words) > 1:  # one word is all its own topic
+            words = words_of(self.topic.phrase(query, self.language))
         n = len(words)
         out: list[str] = []
         i = 0
