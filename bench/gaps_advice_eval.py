@@ -51,7 +51,8 @@ def dump(report):  # type: ignore[no-untyped-def]
         for g in section:
             portal = getattr(g, "portal", None) or g.language
             queries = ", ".join(f"{q} ({n})" for q, n in g.queries)
-            print(f"{name} #{g.rank} [{portal}] {queries}\n    {g.action.text if g.action else '-'}")
+            said = g.action.text if g.action else "-"
+            print(f"{name} #{g.rank} [{portal}] {queries}\n    {said}")
     for e in report.escalations:
         for a in getattr(e, "actions", None) or [e.action]:
             print(f"escalation #{e.rank} {e.topic}: {a.text}")
