@@ -166,9 +166,7 @@ class Analysis:
         failed in this window or the one before. Word meaning is learned from all the
         window's searches of its portal, those that found something included.
         """
-        by_portal: dict[str | None, list[sql.FailedRow]] = defaultdict(list)
-        for r in sql.failed_stats(self.conn, self.window):
-            by_portal[self.portals.of(r.language)].append(r)
+        by_portal = self.portals.split(sql.failed_stats(self.conn, self.window))
         out: list[FailedGroup] = []
         noise: list[str] = []
         for portal in sorted(by_portal, key=self.portals.order):
@@ -185,23 +183,9 @@ class Analysis:
         return out
 
     def _failed_of(
-        self, portal: str | None, rows: Sequence[sql.FailedRow], noise: list[str]
+        self, portal: str | None, merged: Mapping[str, sql.FailedRow], noise: list[str]
     ) -> list[FailedGroup]:
         """One portal's failed-search groups (unranked); their noise goes to ``noise``."""
-        merged: dict[str, sql.FailedRow] = {}
-        for r in rows:  # a site of one language logs None and its code alike
-            had = merged.get(r.query)
-            merged[r.query] = (
-                r
-                if had is None
-                else sql.FailedRow(
-                    r.query,
-                    had.searches + r.searches,
-                    had.previous + r.previous,
-                    min(had.first_ever, r.first_ever),
-                    portal,
-                )
-            )
         current = {q: r.searches for q, r in merged.items() if r.searches}
         # the model knows English only
         meaning = SENTENCES and self.config.semantic_search and self.portals.english(portal)

@@ -26,8 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-
-from kb_reports.gaps.words import english_zipf
+from functools import lru_cache
 
 __all__ = ["Casing"]
 
@@ -56,9 +55,12 @@ def _spelt(text: str) -> list[str]:
     return [w if _capitals(w, first=titled or i == 0) else w.lower() for i, w in enumerate(words)]
 
 
+@lru_cache(maxsize=10_000)
 def _common(word: str) -> bool:
     """Whether ``word`` is in capitals and a very common English word in lower case."""
-    return word.isupper() and len(word) > 1 and english_zipf(word.lower()) >= COMMON_ZIPF
+    from wordfreq import zipf_frequency
+
+    return word.isupper() and len(word) > 1 and zipf_frequency(word.lower(), "en") >= COMMON_ZIPF
 
 
 def _sentences(text: str) -> list[str]:

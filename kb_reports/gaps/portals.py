@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kb_store.reports import QueryDetail
+from kb_store.reports import FailedRow, QueryDetail
 
 __all__ = ["Portals", "group_language"]
 
@@ -38,6 +38,27 @@ class Portals:
         if not self.several:
             return None
         return language or self.codes[0]
+
+    def split(self, rows: Iterable[FailedRow]) -> dict[str | None, dict[str, FailedRow]]:
+        """Failed-search rows by portal, then query (a query logged with no language and
+        with the default's, on a site of several, is one: the default portal's)."""
+        out: dict[str | None, dict[str, FailedRow]] = {}
+        for r in rows:
+            portal = self.of(r.language)
+            mine = out.setdefault(portal, {})
+            had = mine.get(r.query)
+            mine[r.query] = (
+                FailedRow(
+                    r.query,
+                    had.searches + r.searches,
+                    had.previous + r.previous,
+                    min(had.first_ever, r.first_ever),
+                    portal,
+                )
+                if had is not None
+                else r
+            )
+        return out
 
     def key(self, portal: str | None, key: str) -> str:
         """A group key unique across portals: another portal's carries its code

@@ -115,7 +115,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
 
 
 # On a site of several languages, once another language than the default is searched in, a
-# column after the rank says which portal a group's searches were made in.
+# column after the rank says which language a group's searches are in, and which portal they
+# were made on when that is another ("fr (en portal)": French typed on the English portal).
 LANGUAGE_COLUMN = ("failed", "weak")
 
 
@@ -132,11 +133,17 @@ def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
     cells = _rows(report, section)
     if section in LANGUAGE_COLUMN and report.languages_used:
         groups = report.failed if section == "failed" else report.weak
-        languages = [g.language for g in groups]
+        languages = [_language_cell(g.language, g.portal) for g in groups]
         for language, row in zip(languages, cells, strict=True):
-            yield (row[0], language or "-", *row[1:])
+            yield (row[0], language, *row[1:])
         return
     yield from cells
+
+
+def _language_cell(language: str | None, portal: str | None) -> str:
+    if portal and language and language != portal:
+        return f"{language} ({portal} portal)"
+    return language or portal or "-"
 
 
 def _rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:

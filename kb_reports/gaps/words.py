@@ -14,13 +14,10 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from kb_reports.gaps.casing import Casing
 from kb_reports.gaps.terms import STOP_WORDS, words_of
 from kb_reports.gaps.topic import Topic
-
-if TYPE_CHECKING:
-    from kb_reports.gaps.casing import Casing
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +136,6 @@ def readable_title(
     bitcoin"; :mod:`kb_reports.gaps.topic`), in sentence case, proper nouns and acronyms
     spelt as the KB (``casing``) or a searcher (``query`` and ``typed``, as typed) spell them
     ("Set up Face ID"; :mod:`kb_reports.gaps.casing`)."""
-    from kb_reports.gaps.casing import Casing
-
     words = (topic or Topic()).phrase(query, language).strip(" ?!.,").split()
     if 1 < len(words) <= THING_WORDS + 1 and words[0].lower() in _POSSESSIVES:
         words = words[1:]
