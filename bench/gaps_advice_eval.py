@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/gaps_advice_eval.py          # the shipped thresholds
     .venv/bin/python bench/gaps_advice_eval.py --sweep  # the thresholds tried on the train part
+    .venv/bin/python bench/gaps_advice_eval.py --groups # and every group and topic, as advised
 
 Builds the example KB, fills a real SQLite store through the real API (Flask test client) with
 the situations of tests/gaps/advice_cases.yml, runs the report and prints, per split, the share
@@ -44,9 +45,23 @@ def score(report_of, cases):  # type: ignore[no-untyped-def]
     return out
 
 
+def dump(report):  # type: ignore[no-untyped-def]
+    """Every failed and weak group (portal, searches, action) and escalation topic's actions."""
+    for name, section in (("failed", report.failed), ("weak", report.weak)):
+        for g in section:
+            portal = getattr(g, "portal", None) or g.language
+            queries = ", ".join(f"{q} ({n})" for q, n in g.queries)
+            said = g.action.text if g.action else "-"
+            print(f"{name} #{g.rank} [{portal}] {queries}\n    {said}")
+    for e in report.escalations:
+        for a in getattr(e, "actions", None) or [e.action]:
+            print(f"escalation #{e.rank} {e.topic}: {a.text}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--groups", action="store_true", help="print every group and its action")
     args = ap.parse_args()
     cases = load_cases()
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,6 +114,8 @@ def main() -> None:
                 ok, n, _ = score(report_of, cases)["train"]
                 print(f"{about:5}  {words:10}  {syn:7}  {zipf:9}  {ok}/{n}")
             return
+        if args.groups:
+            dump(report_of())
         result = score(report_of, cases)
         for split in ("train", "test"):
             ok, n, _ = result[split]

@@ -67,6 +67,7 @@ def gaps(
     limit: int,
 ) -> None:
     """List what customers searched for and did not find, and what to write or fix next."""
+    from kb_reports.gaps.model import counted
     from kb_reports.gaps.report import build_report
     from kb_store.store import StoreError
 
@@ -94,7 +95,8 @@ def gaps(
         new = report.new_failed_groups()
         if new:
             shown = ", ".join(f"#{g.rank} {g.label!r}" for g in new[:10])
-            click.echo(f"{len(new)} new failed-search group(s) in the window: {shown}", err=True)
+            groups = counted(len(new), "new failed-search group")
+            click.echo(f"{groups} in the window: {shown}", err=True)
             raise SystemExit(1)
 
 
@@ -136,6 +138,7 @@ def _write_report(
 def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
     from kb_reports.gaps.articles import PublishedArticles
     from kb_reports.gaps.loop import write_stub
+    from kb_reports.gaps.model import counted
     from kb_reports.gaps.report import GapReport
 
     assert isinstance(report, GapReport)
@@ -156,6 +159,7 @@ def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
         raise click.ClickException(f"cannot write the draft: {exc}") from None
     click.echo(
         f"Wrote {path} (visibility: draft) for group #{group.rank} {group.label!r}: "
-        f"{group.searches} failed searches by {group.visitors} visitor(s). Write it, set "
+        f"{counted(group.searches, 'failed search')} by {counted(group.visitors, 'visitor')}. "
+        "Write it, set "
         "visibility: public, rebuild; the next `kb gaps` shows whether its searches find it."
     )

@@ -147,17 +147,19 @@ def asked_for_person(conn: sa.Connection, w: Window, limit: int = 5) -> PersonRo
 
 @dataclass(frozen=True)
 class FailedRow:
-    """One distinct normalised query that went unanswered in this window or the one before."""
+    """One distinct normalised query of one portal that went unanswered in this window or the
+    one before."""
 
     query: str
     searches: int  # in the window
     previous: int  # in the window before (0 when the window is all time)
     first_ever: datetime  # its first failed search, whenever
+    language: str | None = None  # its portal's (None: a site of one language, or before 7)
 
 
 def failed_stats(conn: sa.Connection, w: Window) -> list[FailedRow]:
-    """Failed searches per normalised query: in the window, the window before, and the first
-    ever. One sequential scan; only failed rows reach the GROUP BY."""
+    """Failed searches per normalised query and portal language: in the window, the window
+    before, and the first ever. One sequential scan; only failed rows reach the GROUP BY."""
     c = searches.c
     ts = unindexed(c.ts)
     cur = sa.func.sum(sa.case((sa.and_(*in_window(ts, w)), 1), else_=0))
@@ -165,32 +167,37 @@ def failed_stats(conn: sa.Connection, w: Window) -> list[FailedRow]:
     if w.since is not None and w.previous is not None:
         prev = sa.func.sum(sa.case((sa.and_(ts >= w.previous, ts < w.since), 1), else_=0))
     query = (
-        sa.select(c.query, cur, prev, sa.func.min(c.ts))
+        sa.select(c.query, c.language, cur, prev, sa.func.min(c.ts))
         .where(unanswered(w), ts < w.until)
-        .group_by(unindexed(c.query))
+        .group_by(unindexed(c.query), c.language)
         .having(sa.or_(cur > 0, prev > 0))
     )
     return [
-        FailedRow(str(q), int(n or 0), int(p or 0), aware(first) or w.until)
-        for q, n, p, first in conn.execute(query)
+        FailedRow(str(q), int(n or 0), int(p or 0), aware(first) or w.until, _code(lang))
+        for q, lang, n, p, first in conn.execute(query)
     ]
 
 
-def found_stats(conn: sa.Connection, w: Window) -> dict[str, int]:
-    """Searches of the window that were answered, per normalised query."""
+def _code(language: Any) -> str | None:
+    return str(language) if language is not None else None
+
+
+def found_stats(conn: sa.Connection, w: Window) -> dict[tuple[str, str | None], int]:
+    """Searches of the window that were answered, per normalised query and portal language."""
     c = searches.c
     ts = unindexed(c.ts)
     query = (
-        sa.select(c.query, sa.func.count())
+        sa.select(c.query, c.language, sa.func.count())
         .where(answered(w), *in_window(ts, w))
-        .group_by(unindexed(c.query))
+        .group_by(unindexed(c.query), c.language)
     )
-    return {str(q): int(n) for q, n in conn.execute(query)}
+    return {(str(q), _code(lang)): int(n) for q, lang, n in conn.execute(query)}
 
 
 @dataclass(frozen=True)
 class QueryDetail:
-    """How one normalised query was typed in the window, when, and in which languages."""
+    """How one normalised query was typed in the window, when, and in which languages (the
+    searches of one portal, when :func:`query_details` is asked for one)."""
 
     query: str
     raw: tuple[tuple[str, int], ...]  # spellings as typed, most frequent first
@@ -203,14 +210,14 @@ class QueryDetail:
 
 def query_details(
     conn: sa.Connection, w: Window, queries: list[str], *, failed: bool
-) -> dict[str, QueryDetail]:
-    """Spellings, languages and first/last search of some queries in the window (by the
-    query index)."""
+) -> dict[tuple[str, str | None], QueryDetail]:
+    """Spellings, languages and first/last search of some queries in the window, per query
+    and portal language (by the query index)."""
     c = searches.c
     outcome = unanswered(w) if failed else answered(w)
-    raws: dict[str, Counter[str]] = {}
-    langs: dict[str, Counter[str | None]] = {}
-    span: dict[str, list[datetime | None]] = {}
+    raws: dict[tuple[str, str | None], Counter[str]] = {}
+    langs: dict[tuple[str, str | None], Counter[str | None]] = {}
+    span: dict[tuple[str, str | None], list[datetime | None]] = {}
     for i in range(0, len(queries), 500):
         query = (
             sa.select(
@@ -225,16 +232,16 @@ def query_details(
             .group_by(c.query, c.raw_query, c.language)
         )
         for q, raw, lang, n, first, last in conn.execute(query):
-            key = str(q)
+            key = (str(q), _code(lang))
             raws.setdefault(key, Counter())[str(raw)] += int(n)
-            langs.setdefault(key, Counter())[str(lang) if lang is not None else None] += int(n)
+            langs.setdefault(key, Counter())[_code(lang)] += int(n)
             entry = span.setdefault(key, [None, None])
             first, last = aware(first), aware(last)
             entry[0] = first if entry[0] is None or (first and first < entry[0]) else entry[0]
             entry[1] = last if entry[1] is None or (last and last > entry[1]) else entry[1]
     return {
         q: QueryDetail(
-            q,
+            q[0],
             tuple(sorted(raws[q].items(), key=lambda r: (-r[1], r[0]))),
             first or w.until,
             last or w.until,
@@ -246,19 +253,20 @@ def query_details(
 
 def visitors_of(
     conn: sa.Connection, w: Window, queries: list[str], *, failed: bool
-) -> list[tuple[str, str]]:
-    """Distinct (query, visitor) of the window's searches for some queries (by the index)."""
+) -> list[tuple[str, str | None, str]]:
+    """Distinct (query, portal language, visitor) of the window's searches for some queries
+    (by the index)."""
     c = searches.c
     outcome = unanswered(w) if failed else answered(w)
-    out: set[tuple[str, str]] = set()
+    out: set[tuple[str, str | None, str]] = set()
     for i in range(0, len(queries), 500):
         query = (
-            sa.select(c.query, c.visitor)
+            sa.select(c.query, c.language, c.visitor)
             .where(c.query.in_(queries[i : i + 500]), outcome, *in_window(c.ts, w))
             .distinct()
         )
-        out.update((str(q), str(v)) for q, v in conn.execute(query))
-    return sorted(out)
+        out.update((str(q), _code(lang), str(v)) for q, lang, v in conn.execute(query))
+    return sorted(out, key=lambda r: (r[0], r[1] or "", r[2]))
 
 
 def reads(conn: sa.Connection, w: Window) -> Iterator[tuple[str, str]]:
@@ -275,14 +283,15 @@ def reads(conn: sa.Connection, w: Window) -> Iterator[tuple[str, str]]:
             yield str(v), str(a)
 
 
-def clicked_queries(conn: sa.Connection, w: Window) -> list[tuple[str, int]]:
-    """Result clicks per query as the page reported it: (query, clicks)."""
+def clicked_queries(conn: sa.Connection, w: Window) -> list[tuple[str, str | None, int]]:
+    """Result clicks per query as the page reported it and portal language:
+    (query, language, clicks)."""
     query = (
-        sa.select(clicks.c.query, sa.func.count())
+        sa.select(clicks.c.query, clicks.c.language, sa.func.count())
         .where(*in_window(clicks.c.ts, w))
-        .group_by(clicks.c.query)
+        .group_by(clicks.c.query, clicks.c.language)
     )
-    return [(str(q), int(n)) for q, n in conn.execute(query)]
+    return [(str(q), _code(lang), int(n)) for q, lang, n in conn.execute(query)]
 
 
 # -- contact requests and what their senders did before -----------------------------------------

@@ -27,7 +27,6 @@ from kb_reports.gaps.articles import PublishedArticles, TermIndex
 from kb_reports.gaps.grouping import Grouper
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.terms import STOP_WORDS, stem, terms_of_text, words_of
-from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.typos import MIN_TYPO_LEN, one_edit
 from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
 
@@ -259,7 +258,7 @@ def suggest(
                 terms=(near.article_word, near.searched),
             )
             continue
-        g.action = _write(label, clean or [label], language, g.examples, vocab.topic, speech)
+        g.action = _write(label, clean or [label], language, g.examples, vocab, speech)
     for w in weak:
         shown_untranslated = _shown_untranslated(advisor, w, untranslated, default_language)
         if shown_untranslated is not None:
@@ -307,7 +306,7 @@ def _shown_untranslated(
     were answered in a language they did not search in, and opened nothing), or None."""
     from kb_core.i18n import language_name
 
-    other = _other(w.language, default_language)
+    other = _other(w.portal, default_language)
     article_id = untranslated(w.label, other) if untranslated and other else None
     a = advisor.catalog.articles.get(article_id) if article_id else None
     if a is None or other is None:
@@ -343,19 +342,21 @@ def _write(
     queries: Sequence[str],
     language: str | None = None,
     typed: Sequence[str] = (),
-    topic: Topic | None = None,
+    vocab: Vocabulary | None = None,
     speech: str | None = None,
 ) -> Action:
     """Write a new article (in ``language``, named in English, when it is not the default),
     titled after the topic of ``label`` as a visitor typed it (``typed``: "can't", not the
-    logged "cant"; ``topic`` reads it in ``speech``, the language it was searched in)."""
+    logged "cant", "Face ID", not "face id"; ``vocab``'s topic reads it in ``speech``, the
+    language it was searched in, and its casing spells it as the KB does)."""
     from kb_core.i18n import language_name
     from kb_core.search.text.analysis import normalize_query
 
     spelled: dict[str, str] = {}  # a logged query -> how it was typed (its first example)
     for t in typed:
         spelled.setdefault(normalize_query(t), t)
-    title = readable_title(spelled.get(normalize_query(label), label), speech, topic)
+    topic, casing = (vocab.topic, vocab.casing) if vocab else (None, None)
+    title = readable_title(spelled.get(normalize_query(label), label), speech, topic, casing, typed)
     shown = ", ".join(quote(spelled.get(q, q)) for q in queries[:3])
     which = f"{language_name(language, 'en')} " if language else ""
     return Action(
@@ -386,7 +387,7 @@ def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown, default_language:
     language = _other(w.language, default_language)
     speech = w.language or default_language or None
     topic = advisor.vocab.topic
-    article_id, corrected = shown(w.label, w.language)
+    article_id, corrected = shown(w.label, w.portal)  # what its searchers were shown
     meant = corrected or w.label  # what search searched for, typo corrected
     a = catalog.articles.get(article_id) if article_id else None
     if a is None or not advisor.about(meant, a):
@@ -441,4 +442,4 @@ def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown, default_language:
         )
     clean = advisor.vocab.clearest([meant, *(q for q, _ in w.queries)]) or meant
     queries = [q for q, _ in w.queries] or [clean]
-    return _write(clean, queries, language, w.examples, topic, speech)
+    return _write(clean, queries, language, w.examples, advisor.vocab, speech)

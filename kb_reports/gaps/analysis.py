@@ -3,14 +3,14 @@
 :class:`Analysis` runs the queries of ``reports_sql`` over one snapshot, groups the distinct
 queries with ``gaps_grouping`` (failed searches by words and sentence meaning, with vectors
 from the store's cache or encoded now: ``gaps_semantic``) and joins what visitors did
-before writing to support (``gaps_escalations``). It holds per-group visitor sets only as
+before writing to support (``gaps_escalations``). Each portal's searches are grouped and
+judged apart, in its own language (``gaps_portals``). It holds per-group visitor sets only as
 long as the report is being built.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -27,9 +27,11 @@ from kb_reports.gaps.actions import (
     suggest,
 )
 from kb_reports.gaps.articles import PublishedArticles
+from kb_reports.gaps.casing import Casing
 from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query, searched_before
 from kb_reports.gaps.grouping import Grouper, Grouping
-from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup
+from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup, counted
+from kb_reports.gaps.portals import Portals, group_language
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.terms import words_of
 from kb_reports.gaps.topic import Topic
@@ -60,48 +62,6 @@ def _examples(details: Iterable[sql.QueryDetail]) -> list[str]:
     return [r for r, _ in sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-
-
-def _language(details: Iterable[sql.QueryDetail], codes: Sequence[str]) -> str | None:
-    """The language most of a group's searches were made in (a search of no language counts
-    as the default's; a tie goes to the language listed first); None on a site of one."""
-    if len(codes) < 2:
-        return None
-    counts: Counter[str] = Counter()
-    for d in details:
-        for lang, n in d.languages:
-            counts[lang or codes[0]] += n
-    if not counts:
-        return None
-    order = {code: i for i, code in enumerate(codes)}
-    portal = min(counts, key=lambda lang: (-counts[lang], order.get(lang, len(order)), lang))
-    typed = _typed_in(details, codes)
-    return typed if typed is not None else portal
-
-
-def _typed_in(details: Iterable[sql.QueryDetail], codes: Sequence[str]) -> str | None:
-    """The one language of the site most of a group's searches were typed in, whichever
-    portal they were typed on: every word of a spelling is a word of that language only
-    ("mode sombre" on the English portal is French; "dark mode" and "planning" are English
-    or both; kb_core.search.languages). None when most searches do not tell."""
-    from kb_core.search.languages import languages_of
-
-    typed: Counter[str] = Counter()
-    total = 0
-    for d in details:
-        for raw, n in d.raw:
-            total += n
-            words = _WORD.findall(raw.lower())
-            shared = set(codes)
-            for w in words:
-                shared &= set(languages_of(w, codes))
-            if words and len(shared) == 1:
-                typed[shared.pop()] += n
-    top = typed.most_common(1)
-    return top[0][0] if top and 2 * top[0][1] > total else None
-
-
 class Analysis:
     """Reads the search log of one window and builds the search-related sections."""
 
@@ -114,13 +74,9 @@ class Analysis:
         self.window = window
         self.conn = conn
         self.notes: list[str] = []
-        known = catalog.words()
-        self.grouper = Grouper(
-            config.synonyms_for(),
-            known_words=known,
-            threshold=self.settings.group_similarity,
-        )
         codes = config.site.codes
+        self.portals = Portals(tuple(codes))
+        self._known = catalog.words()
         synonyms = [
             w
             for code in dict.fromkeys((None, *codes[1:]))  # each language's, when they differ
@@ -128,60 +84,118 @@ class Analysis:
             for p in group
             for w in words_of(p)
         ]
+        texts = catalog.texts()
         self.vocab = Vocabulary(
-            [*known, *synonyms], wordfreq_languages(codes), Topic(catalog.texts())
+            [*self._known, *synonyms], wordfreq_languages(codes), Topic(texts), Casing(texts)
         )
+        self._groupers: dict[str | None, Grouper] = {}
+        self.grouper = self._grouper(self.portals.of(None))  # the default language's
         self.noise = 0  # failed searches left out: no real word in them
         self.contact_rows = sql.contacts(conn, window)
         self.contact_count = len(self.contact_rows)
         # What each request's sender searched before writing, from the request's context:
         # the portal records it in the visitor's session, which outlives the daily visitor
         # token, and reading it costs no pass over the search log.
-        self._context: list[tuple[str, int, int]] = []  # (plain query, hits, request id)
+        # (plain query, hits, request id, the request's portal)
+        self._context: list[tuple[str, int, int, str | None]] = []
         for c in self.contact_rows:
             seen: set[tuple[str, bool]] = set()
             for plain, found in searched_before(c):
                 if plain and (plain, found) not in seen:
                     seen.add((plain, found))
-                    self._context.append((plain, int(found), c.id))
-        self._failed: Grouping | None = None
-        self._found: dict[str, int] | None = None
+                    self._context.append((plain, int(found), c.id, self.portals.of(c.language)))
+        self._failed: dict[str | None, Grouping] = {}
+        self._found: dict[tuple[str, str | None], int] | None = None
         # sentence vectors encoded by this report, for build_report to cache once the
         # read-only snapshot is closed
         self.new_vectors: dict[str, Any] = {}
 
+    def _grouper(self, portal: str | None) -> Grouper:
+        """The grouper of one portal's searches: its language's synonyms and topic rule."""
+        if portal not in self._groupers:
+            default = portal is None or portal == self.portals.codes[0]
+            self._groupers[portal] = Grouper(
+                self.config.synonyms_for(None if default else portal),
+                known_words=self._known,
+                threshold=self.settings.group_similarity,
+                topic=self.vocab.topic,
+                language=portal or self.config.site.language,
+            )
+        return self._groupers[portal]
+
     def found(self) -> dict[str, int]:
-        """Searches of the window that found something, per query (read once)."""
+        """Searches of the window that found something, per query, of every portal."""
+        out: Counter[str] = Counter()
+        for (q, _), n in self._found_rows().items():
+            out[q] += n
+        return dict(out)
+
+    def _found_rows(self) -> dict[tuple[str, str | None], int]:
+        """Searches of the window that found something, per (query, portal) (read once)."""
         if self._found is None:
-            self._found = sql.found_stats(self.conn, self.window)
+            rows: Counter[tuple[str, str | None]] = Counter()
+            for (q, lang), n in sql.found_stats(self.conn, self.window).items():
+                rows[q, self.portals.of(lang)] += n
+            self._found = dict(rows)
         return self._found
 
-    def _searched_before(self, found: bool) -> Iterable[tuple[str, int]]:
-        """(plain query, contact request id) of the searches that found something (or
+    def _found_on(self, portal: str | None) -> dict[str, int]:
+        return {q: n for (q, p), n in self._found_rows().items() if p == portal}
+
+    def _searched_before(self, found: bool) -> Iterable[tuple[str, str | None, int]]:
+        """(plain query, portal, contact request id) of the searches that found something (or
         nothing) before a contact request, one per request and query."""
-        for plain, hits, request in self._context:
+        for plain, hits, request, portal in self._context:
             if bool(hits) == found:
-                yield plain, request
+                yield plain, portal, request
+
+    def failed_key(self, query: str, language: str | None) -> str | None:
+        """The key of the failed-search group a query searched on ``language``'s portal is in
+        (by its exact terms), or None."""
+        portal = self.portals.of(language)
+        grouping = self._failed.get(portal)
+        key = grouping.key_of(query) if grouping is not None else None
+        return self.portals.key(portal, key) if key is not None else None
 
     # -- failed searches ----------------------------------------------------------------------
 
     def failed_groups(self) -> list[FailedGroup]:
-        """Failed searches of the window grouped, most searched first.
+        """Failed searches of the window grouped, each portal's apart, most searched first.
 
         A group's first sighting is the first failed search, ever, of any of its queries that
         failed in this window or the one before. Word meaning is learned from all the
-        window's searches, those that found something included.
+        window's searches of its portal, those that found something included.
         """
-        rows = sql.failed_stats(self.conn, self.window)
-        current = {r.query: r.searches for r in rows if r.searches}
-        meaning = SENTENCES and self.config.semantic_search  # the model knows English only
+        by_portal = self.portals.split(sql.failed_stats(self.conn, self.window))
+        out: list[FailedGroup] = []
+        noise: list[str] = []
+        for portal in sorted(by_portal, key=self.portals.order):
+            out += self._failed_of(portal, by_portal[portal], noise)
+        if noise:
+            shown = ", ".join(quote(q) for q in noise[:3])
+            self.notes.append(
+                f"{counted(self.noise, 'failed search')} with no real word in them (e.g. "
+                f"{shown}) {'is' if self.noise == 1 else 'are'} left out as noise, not gaps"
+            )
+        out.sort(key=lambda f: (-f.searches, -f.contacted, f.key))
+        for rank, f in enumerate(out, 1):
+            f.rank = rank
+        return out
+
+    def _failed_of(
+        self, portal: str | None, merged: Mapping[str, sql.FailedRow], noise: list[str]
+    ) -> list[FailedGroup]:
+        """One portal's failed-search groups (unranked); their noise goes to ``noise``."""
+        current = {q: r.searches for q, r in merged.items() if r.searches}
+        # the model knows English only
+        meaning = SENTENCES and self.config.semantic_search and self.portals.english(portal)
         vectors = self._sentence_vectors(current) if meaning and len(current) > 1 else None
-        grouping = self.grouper.group(current, log=self.found(), vectors=vectors)
-        self._failed = grouping
+        grouping = self._grouper(portal).group(current, log=self._found_on(portal), vectors=vectors)
+        self._failed[portal] = grouping
         key_of = {q: g.key for g in grouping.groups for q in g.queries}
         previous: Counter[str] = Counter()
         first_ever: dict[str, datetime] = {}
-        for r in rows:
+        for r in merged.values():
             key = key_of.get(r.query) if r.searches else grouping.key_of(r.query)
             if key is None:
                 continue
@@ -190,13 +204,12 @@ class Analysis:
                 first_ever[key] = r.first_ever
         plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
         contacted: dict[str, set[int]] = defaultdict(set)
-        for q, request in self._searched_before(found=False):
-            key = plain_key.get(q) or grouping.key_of(q)
+        for q, where, request in self._searched_before(found=False):
+            key = (plain_key.get(q) or grouping.key_of(q)) if where == portal else None
             if key is not None:
                 contacted[key].add(request)
         since = self.window.since
         out = []
-        noise: list[str] = []
         for g in grouping.groups:
             if all(self.vocab.is_noise(q) for q in g.queries):
                 noise.append(g.label)
@@ -208,7 +221,7 @@ class Analysis:
             out.append(
                 FailedGroup(
                     rank=0,
-                    key=g.key,
+                    key=self.portals.key(portal, g.key),
                     label=_label(g.queries, g.corrected),
                     searches=g.count,
                     previous=previous[g.key] if since is not None else None,
@@ -219,17 +232,9 @@ class Analysis:
                     queries=[(q, current[q]) for q in g.queries],
                     examples=[],
                     contacted=len(contacted[g.key]),
+                    portal=portal,
                 )
             )
-        if noise:
-            shown = ", ".join(quote(q) for q in noise[:3])
-            self.notes.append(
-                f"{self.noise} failed search(es) with no real word in them (e.g. {shown}) are "
-                "left out as noise, not gaps"
-            )
-        out.sort(key=lambda f: (-f.searches, -f.contacted, f.key))
-        for rank, f in enumerate(out, 1):
-            f.rank = rank
         return out
 
     def _sentence_vectors(self, failed: Iterable[str]) -> QueryVectors | None:
@@ -240,7 +245,7 @@ class Analysis:
         queries = set(failed) | set(centre_sample(self.found()))
         cached = load_vectors(self.conn, queries)
         try:
-            self.new_vectors = encode_missing(queries, cached)
+            new = encode_missing(queries, cached)
         except Exception as exc:  # whatever keeps the model from loading must not stop a report
             log.warning("sentence encoder unavailable, grouping by words: %s", exc)
             self.notes.append(
@@ -248,27 +253,43 @@ class Analysis:
                 f"be loaded ({type(exc).__name__})"
             )
             return None
-        return QueryVectors.of({**cached, **self.new_vectors})
+        self.new_vectors.update(new)
+        return QueryVectors.of({**cached, **new})
+
+    def _details(
+        self, groups: Sequence[FailedGroup] | Sequence[WeakGroup], *, failed: bool
+    ) -> tuple[dict[str, list[sql.QueryDetail]], dict[str, set[str]]]:
+        """Each listed group's searches (as typed, per portal) and visitors, by group key."""
+        by_query = {(q, g.portal): g.key for g in groups for q, _ in g.queries}
+        queries = sorted({q for q, _ in by_query})
+        details: dict[str, list[sql.QueryDetail]] = defaultdict(list)
+        for (q, lang), d in sql.query_details(
+            self.conn, self.window, queries, failed=failed
+        ).items():
+            key = by_query.get((q, self.portals.of(lang)))
+            if key is not None:
+                details[key].append(d)
+        visitors: dict[str, set[str]] = defaultdict(set)
+        for q, lang, v in sql.visitors_of(self.conn, self.window, queries, failed=failed):
+            key = by_query.get((q, self.portals.of(lang)))
+            if key is not None:
+                visitors[key].add(v)
+        return details, visitors
 
     def detail(self, groups: Sequence[FailedGroup]) -> None:
         """For the listed groups: exact visitors, spellings, last seen, what was read next."""
         if not groups:
             return
-        by_query = {q: g for g in groups for q, _ in g.queries}
-        queries = sorted(by_query)
-        details = sql.query_details(self.conn, self.window, queries, failed=True)
-        visitors: dict[str, set[str]] = defaultdict(set)
-        for q, v in sql.visitors_of(self.conn, self.window, queries, failed=True):
-            visitors[by_query[q].key].add(v)
+        details, visitors = self._details(groups, failed=True)
         everyone = set().union(*visitors.values()) if visitors else set()
         reads: dict[str, set[str]] = defaultdict(set)
         for v, article_id in sql.reads(self.conn, self.window):
             if v in everyone:
                 reads[v].add(article_id)
         for g in groups:
-            mine = [details[q] for q, _ in g.queries if q in details]
+            mine = details.get(g.key, [])
             g.examples = _examples(mine)
-            g.language = _language(mine, self.config.site.codes)
+            g.language = group_language(mine, self.portals.codes, g.portal)
             g.last_seen = max((d.last for d in mine), default=None)
             who = visitors.get(g.key, set())
             g.visitors = len(who)
@@ -280,30 +301,46 @@ class Analysis:
     # -- weak searches ------------------------------------------------------------------------
 
     def weak_groups(self) -> list[WeakGroup]:
-        """Searches with results that were never clicked, or followed by a contact request.
+        """Searches with results that were never clicked, or followed by a contact request,
+        each portal's apart.
 
-        Grouped by exact terms only (spelling, plurals, order, synonyms), not merged by
-        similarity: the successful long tail is large and these rows are about specific
-        queries whose results did not convince.
+        Grouped by exact terms of their topic only (spelling, plurals, order, synonyms), not
+        merged by similarity: the successful long tail is large and these rows are about
+        specific queries whose results did not convince.
         """
-        found = self.found()
-        grouping = self.grouper.group(found, merge=False)
-        plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
-        clicks: Counter[str] = Counter()
         clicked = sql.clicked_queries(self.conn, self.window)
-        for q, n in clicked:
-            key = plain_key.get(plain_query(q)) or grouping.key_of(q)
-            if key is not None:
-                clicks[key] += n
         judge_clicks = bool(clicked)
-        if found and not judge_clicks:
+        if self._found_rows() and not judge_clicks:
             self.notes.append(
                 "no result clicks were recorded in this window: weak searches are judged by "
                 "contact requests only"
             )
+        portals = {p for _, p in self._found_rows()}
+        out: list[WeakGroup] = []
+        for portal in sorted(portals, key=self.portals.order):
+            mine = [(q, n) for q, lang, n in clicked if self.portals.of(lang) == portal]
+            out += self._weak_of(portal, mine, judge_clicks)
+        # never clicked first (the clearer signal), each kind by its size
+        out.sort(key=lambda w: (w.clicks > 0, -w.searches if not w.clicks else -w.contacted, w.key))
+        for rank, w in enumerate(out, 1):
+            w.rank = rank
+        return out
+
+    def _weak_of(
+        self, portal: str | None, clicked: Sequence[tuple[str, int]], judge_clicks: bool
+    ) -> list[WeakGroup]:
+        """One portal's weak-search groups (unranked)."""
+        found = self._found_on(portal)
+        grouping = self._grouper(portal).group(found, merge=False)
+        plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
+        clicks: Counter[str] = Counter()
+        for q, n in clicked:
+            key = plain_key.get(plain_query(q)) or grouping.key_of(q)
+            if key is not None:
+                clicks[key] += n
         contacted: dict[str, set[int]] = defaultdict(set)
-        for q, request in self._searched_before(found=True):
-            key = plain_key.get(q) or grouping.key_of(q)
+        for q, where, request in self._searched_before(found=True):
+            key = (plain_key.get(q) or grouping.key_of(q)) if where == portal else None
             if key is not None:
                 contacted[key].add(request)
         settings = self.settings
@@ -323,7 +360,7 @@ class Analysis:
             out.append(
                 WeakGroup(
                     rank=0,
-                    key=g.key,
+                    key=self.portals.key(portal, g.key),
                     label=_label(g.queries, g.corrected),
                     searches=g.count,
                     visitors=0,  # the listed groups get exact figures from weak_detail()
@@ -332,29 +369,21 @@ class Analysis:
                     queries=[(q, found[q]) for q in g.queries],
                     examples=[],
                     reason="; ".join(reasons),
+                    portal=portal,
                 )
             )
-        # never clicked first (the clearer signal), each kind by its size
-        out.sort(key=lambda w: (w.clicks > 0, -w.searches if not w.clicks else -w.contacted, w.key))
-        for rank, w in enumerate(out, 1):
-            w.rank = rank
         return out
 
     def weak_detail(self, groups: Sequence[WeakGroup]) -> None:
         """For the listed weak groups: exact visitors and spellings."""
         if not groups:
             return
-        by_query = {q: g for g in groups for q, _ in g.queries}
-        queries = sorted(by_query)
-        details = sql.query_details(self.conn, self.window, queries, failed=False)
-        visitors: dict[str, set[str]] = defaultdict(set)
-        for q, v in sql.visitors_of(self.conn, self.window, queries, failed=False):
-            visitors[by_query[q].key].add(v)
+        details, visitors = self._details(groups, failed=False)
         for g in groups:
             g.visitors = len(visitors.get(g.key, ()))
-            mine = [details[q] for q, _ in g.queries if q in details]
+            mine = details.get(g.key, [])
             g.examples = _examples(mine)
-            g.language = _language(mine, self.config.site.codes)
+            g.language = group_language(mine, self.portals.codes, g.portal)
 
     # -- escalations --------------------------------------------------------------------------
 
@@ -368,7 +397,7 @@ class Analysis:
         ``answer``: the article search answers a request's subject with (escalations.Answer);
         ``portals``: the articles as each other language's portal shows them."""
         return escalation_topics(
-            self.contact_rows, failed, self._failed, self.vocab, answer, self.catalog, portals
+            self.contact_rows, failed, self.failed_key, self.vocab, answer, self.catalog, portals
         )
 
     # -- suggested actions --------------------------------------------------------------------
@@ -386,8 +415,9 @@ class Analysis:
         which article search shows first for a query, and what it corrected it to;
         ``in_default`` which article of the default language answers searches made in
         another (actions.InDefault)."""
-        corrected = self._failed.groups if self._failed else ()
-        typos = {q for g in corrected for q in g.corrected}
+        typos = {
+            q for grouping in self._failed.values() for g in grouping.groups for q in g.corrected
+        }
         advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
         language = self.config.site.language
         codes = self.config.site.codes

@@ -11,7 +11,10 @@ and was passed over: its title or summary must say what the senders asked ("I wa
 twice this month" was told to write an article while *Get a refund*, with a row for being
 charged twice, was the form's first suggestion). What it should say is the subject's topic,
 without the sender's circumstances ("charged twice", not "charged twice this month":
-:mod:`kb_reports.gaps.topic`). Only when search answers none is there an article to write.
+:mod:`kb_reports.gaps.topic`). Subjects of one topic that search answers with different
+articles give each article its advice ("Reset my password please" and a French "je n'arrive
+pas à pointer", both sent as *Account and sign-in*). Only when search answers none is there an
+article to write.
 """
 
 from __future__ import annotations
@@ -25,8 +28,7 @@ from kb_core.search.person import asks_for_person
 from kb_core.search.text.analysis import analysis_language, fold, stop_words
 from kb_reports.gaps.actions import EXAMPLES, quote
 from kb_reports.gaps.articles import PublishedArticles
-from kb_reports.gaps.grouping import Grouping
-from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup
+from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup, counted
 from kb_reports.gaps.terms import NEGATIONS, NOT, STOP_WORDS, stem, words_of
 from kb_reports.gaps.topic import word_spans
 from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
@@ -36,6 +38,8 @@ __all__ = ["Answer", "answered", "escalation_topics", "plain_query", "searched_b
 
 # (text, its portal's language or None) -> the article search answers it with, confidently
 Answer = Callable[[str, str | None], str | None]
+# (query, its portal's language or None) -> the key of its failed-search group, or None
+KeyOf = Callable[[str, str | None], str | None]
 
 
 @dataclass
@@ -44,6 +48,8 @@ class _Topic:
     read_nothing: int = 0
     found_nothing: int = 0
     queries: Counter[str] = field(default_factory=Counter)
+    # each failed query's portal language and spellings, as its searchers typed it
+    typed: dict[str, tuple[str | None, list[str]]] = field(default_factory=dict)
     subjects: list[str] = field(default_factory=list)
     asked: list[tuple[str, str | None]] = field(default_factory=list)  # (subject, language)
     languages: Counter[str | None] = field(default_factory=Counter)  # of its requests
@@ -65,8 +71,13 @@ def searched_before(c: ContactRow) -> list[tuple[str, bool]]:
     """(plain query, found a confident answer) of each search a contact request's context
     lists, in order; a search that asked for a person ("talk to a human") is left out: it was
     offered the form, so it neither found nothing nor found an article (as in the log)."""
+    return [(plain_query(q), found) for q, found in _searches(c)]
+
+
+def _searches(c: ContactRow) -> list[tuple[str, bool]]:
+    """(query as typed, found a confident answer) of :func:`searched_before`."""
     return [
-        (plain_query(item["q"]), answered(item))
+        (item["q"], answered(item))
         for item in c.context.get("searches") or ()
         if isinstance(item, dict)
         and isinstance(item.get("q"), str)
@@ -77,23 +88,24 @@ def searched_before(c: ContactRow) -> list[tuple[str, bool]]:
 def escalation_topics(
     contact_rows: Sequence[ContactRow],
     failed: Sequence[FailedGroup],
-    grouping: Grouping | None,
+    key_of: KeyOf | None,
     vocab: Vocabulary,
     answer: Answer | None = None,
     catalog: PublishedArticles | None = None,
     portals: Mapping[str, PublishedArticles] | None = None,
 ) -> list[EscalationTopic]:
     """Contact requests sent without reading anything, or after finding nothing, by topic;
-    ``grouping`` (of the failed searches) names the group a topic's top search is in;
-    ``answer`` (search, with ``catalog``'s articles) says which article answers a subject;
-    ``portals``: the articles as each other language's portal shows them."""
+    ``key_of`` names the failed-search group a topic's top search is in; ``answer`` (search,
+    with ``catalog``'s articles) says which article answers a subject; ``portals``: the
+    articles as each other language's portal shows them."""
     topics: dict[str, _Topic] = {}
     total: Counter[str] = Counter()
     for c in contact_rows:
         topic = c.topic or "(no topic)"
         total[topic] += 1
         read = bool(c.context.get("viewed") or c.context.get("viewed_articles"))
-        searched = [(q, int(found)) for q, found in searched_before(c)]
+        typed = _searches(c)
+        searched = [(plain_query(q), int(found)) for q, found in typed]
         found_nothing = bool(searched) and all(h == 0 for _, h in searched)
         if read and not found_nothing:
             continue
@@ -102,7 +114,12 @@ def escalation_topics(
         t.languages[c.language] += 1
         t.read_nothing += not read
         t.found_nothing += found_nothing
-        t.queries.update({q for q, h in searched if h == 0 and q and not vocab.is_noise(q)})
+        failed_now = {q for q, h in searched if h == 0 and q and not vocab.is_noise(q)}
+        t.queries.update(failed_now)
+        for raw, _ in typed:
+            plain = plain_query(raw)
+            if plain in failed_now:
+                t.typed.setdefault(plain, (c.language, []))[1].append(raw)
         if c.subject and c.subject not in t.subjects:
             t.subjects.append(c.subject)
         if c.subject and not read and not any(h == 0 for _, h in searched):
@@ -112,28 +129,34 @@ def escalation_topics(
     for topic, t in topics.items():
         top = sorted(t.queries.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]
         if top:
-            key = grouping.key_of(top[0][0]) if grouping else None
+            language, spellings = t.typed.get(top[0][0], (None, []))
+            key = key_of(top[0][0], language) if key_of else None
             see = f" (failed-search group #{rank_of[key]})" if key in rank_of else ""
             # the others of the topic read nothing and searched nothing that failed
             others = t.requests - t.found_nothing
             rest = f", {others} more without reading any article" if others else ""
-            title = readable_title(top[0][0], t.languages.most_common(1)[0][0], vocab.topic)
+            title = readable_title(top[0][0], language, vocab.topic, vocab.casing, spellings)
             eg = f", e.g. {quote(title)}," if title.lower() != top[0][0] else ""
-            action = Action(
-                "write",
-                f"Write an article{eg} answering {quote(top[0][0])}{see}: {t.found_nothing} "
-                f"{topic} request(s) came after searches that found nothing{rest}.",
-                title=title,
-                queries=tuple(q for q, _ in top),
-            )
+            actions = [
+                Action(
+                    "write",
+                    f"Write an article{eg} answering {quote(top[0][0])}{see}: "
+                    f"{counted(t.found_nothing, f'{topic} request')} came after searches that "
+                    f"found nothing{rest}.",
+                    title=title,
+                    queries=tuple(q for q, _ in top),
+                )
+            ]
         else:
-            suggested = _suggested(t, topic, vocab, answer, catalog, portals or {})
+            actions = _suggested(t, topic, vocab, answer, catalog, portals or {})
             asked = f", e.g. {quote(t.subjects[-1][:80])}" if t.subjects else ""
-            action = suggested or Action(
-                "write",
-                f"{t.requests} {topic} request(s) came without reading any article: write "
-                f"or link the article for the most asked questions{asked}.",
-            )
+            actions = actions or [
+                Action(
+                    "write",
+                    f"{counted(t.requests, f'{topic} request')} came without reading any "
+                    f"article: write or link the article for the most asked questions{asked}.",
+                )
+            ]
         out.append(
             EscalationTopic(
                 rank=0,
@@ -144,7 +167,8 @@ def escalation_topics(
                 found_nothing=t.found_nothing,
                 failed_queries=top,
                 subjects=[s[:120] for s in reversed(t.subjects[-3:])],
-                action=action,
+                action=actions[0],
+                actions=actions,
             )
         )
     out.sort(key=lambda e: (-e.without_self_service, e.topic))
@@ -160,13 +184,13 @@ def _suggested(
     answer: Answer | None,
     catalog: PublishedArticles | None,
     portals: Mapping[str, PublishedArticles],
-) -> Action | None:
-    """What to do when search answers the subjects of requests that read nothing with an
-    article (the one answering most of them, the latest on a tie): make its title or summary
-    say what they asked, as the request's portal shows it (its translation; translate it
-    when it shows it untranslated); None when it answers none of them."""
+) -> list[Action]:
+    """What to do when search answers the subjects of requests that read nothing with
+    articles: for each article (the one answering most of them first, then the latest asked),
+    make its title or summary say what they asked, as the request's portal shows it (its
+    translation; translate it when it shows it untranslated). None when it answers none."""
     if answer is None or catalog is None:
-        return None
+        return []
     found: dict[str, list[tuple[str, str | None]]] = {}
     for subject, language in reversed(t.asked):  # the latest first
         if vocab.is_noise(subject):
@@ -174,9 +198,20 @@ def _suggested(
         article = answer(subject, language)
         if article is not None and article in catalog.articles:
             found.setdefault(article, []).append((subject, language))
-    if not found:
-        return None
-    article_id, asked = max(found.items(), key=lambda kv: len(kv[1]))  # first on a tie
+    ranked = sorted(found.items(), key=lambda kv: -len(kv[1]))  # stable: the latest on a tie
+    return [_improve(a, asked, topic, vocab, catalog, portals) for a, asked in ranked]
+
+
+def _improve(
+    article_id: str,
+    asked: Sequence[tuple[str, str | None]],
+    topic: str,
+    vocab: Vocabulary,
+    catalog: PublishedArticles,
+    portals: Mapping[str, PublishedArticles],
+) -> Action:
+    """Make one article say what the requests it answers (``asked``: subject and portal
+    language, the latest first) asked for, on the portal of the latest."""
     subject, language = asked[0]
     portal = portals.get(language) if language else None
     a = (portal.articles.get(article_id) if portal else None) or catalog.articles[article_id]
@@ -202,7 +237,7 @@ def _suggested(
         )
     return Action(
         "translate" if untranslated else "improve",
-        f"{n} {topic} request(s) came without reading any article, though search answers "
+        f"{counted(n, f'{topic} request')} came without reading any article, though search answers "
         f"{quote(subject[:80])} with {quote(a.title)} ({a.source}), which the contact "
         f"form suggested: {todo}",
         article_id=a.id,

@@ -5,10 +5,12 @@ the distinct strings with their counts to :class:`Grouper`. The algorithm is det
 (same input, same groups, whatever the input order) and close to linear in the distinct
 queries:
 
-1. analyse each query: lower-case (NFKC), split into words at anything but letters and
-   digits, stem (Porter), replace configured synonym phrases by one canonical term (before
-   stop words are dropped, so that "log in" is still seen), write negations ("can't",
-   "doesnt") as "not", then drop stop words. "Refunds", "refund" and "money back" with the
+1. analyse each query: its topic only (``gaps_topic``: "charged twice this month, please"
+   is "charged twice", so both searches land in one group, each still listed as searched),
+   lower-case (NFKC), split into words at anything but letters and digits, stem (Porter),
+   replace configured synonym phrases by one canonical term (before stop words are dropped,
+   so that "log in" is still seen), write negations ("can't", "doesnt") as "not", then drop
+   stop words. "Refunds", "refund" and "money back" with the
    synonym group ``[refund, money back]`` all become the term ``refund``;
 2. correct typos: a rare term of five or more letters becomes a much more frequent term
    (or a word of the published articles) one edit away (``gaps_typos``). Candidates come from a
@@ -69,6 +71,7 @@ from kb_reports.gaps.terms import (
     terms_of_text,
     words_of,
 )
+from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.typos import one_edit, typo_map
 
 log = logging.getLogger(__name__)
@@ -136,7 +139,8 @@ class Grouper:
     words of the published articles (typos are corrected towards them); ``threshold`` the
     weighted Jaccard similarity at which a key joins a leader (``gaps.group_similarity``;
     :data:`DEFAULT_SIMILARITY` when not given); ``confirm`` and ``meaning`` the cosines of
-    ``gaps_meaning`` (None: its tuned defaults).
+    ``gaps_meaning`` (None: its tuned defaults); ``topic`` drops the customer's circumstances
+    from each query before it is analysed, read in ``language`` (the portal's).
     Analyses are cached per query string for the life of the grouper.
     """
 
@@ -150,8 +154,12 @@ class Grouper:
         meaning: float | None = None,
         linkage: float | None = None,
         word_threshold: float | None = None,
+        topic: Topic | None = None,
+        language: str | None = None,
     ) -> None:
         self.threshold = threshold
+        self.topic = topic
+        self.language = language
         self.confirm = confirm
         self.meaning = meaning
         self.linkage = linkage
@@ -184,11 +192,13 @@ class Grouper:
     # -- step 1: analysis -------------------------------------------------------------------
 
     def analyse(self, query: str) -> tuple[str, ...]:
-        """Terms of one query: stems, synonyms made canonical, stop words dropped."""
+        """Terms of one query's topic: stems, synonyms made canonical, stop words dropped."""
         found = self._cache.get(query)
         if found is not None:
             return found
         words = words_of(query)
+        if self.topic is not None and len(words) > 1:  # one word is all its own topic
+            words = words_of(self.topic.phrase(query, self.language))
         n = len(words)
         out: list[str] = []
         i = 0

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
 from kb_reports.gaps.articles import PublishedArticles, TermIndex
-from kb_reports.gaps.model import FailedGroup, LoopCheck, StubStatus
+from kb_reports.gaps.model import FailedGroup, LoopCheck, StubStatus, counted
 from kb_reports.gaps.terms import terms_of_text
 
 if TYPE_CHECKING:
@@ -294,7 +294,8 @@ def stub_text(group: FailedGroup, title: str, article_id: str, today: date) -> s
         lines += ["", "As typed: " + "; ".join(f"`{e.replace('`', '')}`" for e in extra[:5])]
     lines += [
         "",
-        f"{group.searches} failed searches by {group.visitors} visitor(s) between "
+        f"{counted(group.searches, 'failed search')} by {counted(group.visitors, 'visitor')} "
+        "between "
         f"{group.first_seen.date().isoformat()} and "
         f"{(group.last_seen or group.first_seen).date().isoformat()}"
         f"{f'; {group.contacted} then contacted support' if group.contacted else ''}.",

@@ -41,6 +41,22 @@ def window_for(since: str, now: datetime) -> Window:
     return Window(start, now, start - timedelta(days=days))
 
 
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: "1 request", "2 requests", "0 searches"."""
+    if n == 1:
+        return f"1 {singular}"
+    return f"{n} {plural or _plural(singular)}"
+
+
+def _plural(noun: str) -> str:
+    """The English plural of a noun phrase's last word ("search": "searches")."""
+    if noun.endswith(("s", "sh", "ch", "x", "z")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in set("aeiou"):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
 @dataclass(frozen=True)
 class Action:
     """What to do about a gap, in one sentence, with what a script needs to act on it."""
@@ -90,9 +106,12 @@ class FailedGroup:
     loop: LoopCheck | None = None
     stub: str | None = None  # a draft written for this group by --stub
     read_after: list[tuple[str, int]] = field(default_factory=list)  # (article id, visitors)
-    # the portal language most of its failed searches were made in (listed groups of a site
-    # of several languages; None on a site of one)
+    # the language its searches were typed in, else its portal's (listed groups of a site of
+    # several languages; None on a site of one)
     language: str | None = None
+    # the portal its searches were made on (each portal's are grouped apart; None on a site
+    # of one language)
+    portal: str | None = None
 
     @property
     def trend(self) -> str:
@@ -123,6 +142,7 @@ class WeakGroup:
     reason: str
     action: Action | None = None
     language: str | None = None  # as FailedGroup.language, of the searches that found something
+    portal: str | None = None  # as FailedGroup.portal
 
 
 @dataclass
@@ -152,7 +172,13 @@ class EscalationTopic:
     found_nothing: int
     failed_queries: list[tuple[str, int]]
     subjects: list[str]
-    action: Action
+    action: Action  # the first of ``actions``
+    # one per article search answers its subjects with (else the one "write" action)
+    actions: list[Action] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.actions:
+            self.actions = [self.action]
 
 
 @dataclass
@@ -253,7 +279,7 @@ class GapReport:
         """
         picks: list[tuple[str, int, Action | None]] = [
             *(("failed", g.rank, g.action) for g in self.failed[:3]),
-            *(("escalations", e.rank, e.action) for e in self.escalations[:2]),
+            *(("escalations", e.rank, a) for e in self.escalations[:2] for a in e.actions),
             *(("unhelpful", u.rank, u.action) for u in self.unhelpful[:2]),
             *(("weak", w.rank, w.action) for w in self.weak[:2]),
             *(("stale", s.rank, s.action) for s in self.stale[:1]),

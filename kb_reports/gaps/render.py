@@ -165,18 +165,21 @@ def _csv_rows(report: GapReport) -> Iterator[dict[str, Any]]:
             "source": u.article.source,
         }
     for e in report.escalations:
-        yield {
-            "section": "escalations",
-            "rank": e.rank,
-            "key": e.topic,
-            "title": e.topic,
-            "searches": e.requests,
-            "contacted": e.without_self_service,
-            "queries": "; ".join(q for q, _ in e.failed_queries),
-            "evidence": f"read nothing: {e.read_nothing}; found nothing: {e.found_nothing}",
-            "action": e.action.kind,
-            "action_detail": e.action.text,
-        }
+        for a in e.actions:  # one row per article to fix: a script acts on each
+            yield {
+                "section": "escalations",
+                "rank": e.rank,
+                "key": e.topic,
+                "title": e.topic,
+                "searches": e.requests,
+                "contacted": e.without_self_service,
+                "queries": "; ".join(q for q, _ in e.failed_queries),
+                "evidence": f"read nothing: {e.read_nothing}; found nothing: {e.found_nothing}",
+                "action": a.kind,
+                "action_detail": a.text,
+                "article_id": a.article_id or "",
+                "source": a.source or "",
+            }
     for s in report.stale:
         art = s.stale.article
         yield {

@@ -151,8 +151,8 @@ def build_report(
         )
         if checker is not None:
             for g in detail:  # each in its portal's index: a French search in the French one
-                if checker.searcher_for(g.language) is not None:
-                    g.loop = checker.check([q for q, _ in g.queries], language=g.language)
+                if checker.searcher_for(g.portal) is not None:
+                    g.loop = checker.check([q for q, _ in g.queries], language=g.portal)
             if checker.available:
                 for s in stubs:
                     s.loop = checker.check(s.queries, article_id=s.article_id)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from kb_reports.gaps.model import GapReport
+from kb_reports.gaps.model import Action, GapReport, counted
 
 __all__ = [
     "COUNT_KEYS",
     "HEADERS",
     "SECTIONS",
+    "actions_text",
     "SECTION_NAMES",
     "day_text",
     "headers",
@@ -101,10 +102,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "Source",
         "Searches",
         "Found nothing",
-        "Contact requests",
-        "Forms started",
+        "Contact requests sent",
+        "Form started (visitor-days)",
         "Suggestions opened",
-        "Deflected",
+        "Deflected (visitor-days)",
     ),
     "widget_pages": ("#", "Host page", "Failed searches", "Searches", "Visitors", "Failed queries"),
     "languages": ("Language", "Searches", "Found nothing", "Contact requests", "Failed queries"),
@@ -114,7 +115,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
 
 
 # On a site of several languages, once another language than the default is searched in, a
-# column after the rank says which portal a group's searches were made in.
+# column after the rank says which language a group's searches are in, and which portal they
+# were made on when that is another ("fr (en portal)": French typed on the English portal).
 LANGUAGE_COLUMN = ("failed", "weak")
 
 
@@ -131,11 +133,17 @@ def rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
     cells = _rows(report, section)
     if section in LANGUAGE_COLUMN and report.languages_used:
         groups = report.failed if section == "failed" else report.weak
-        languages = [g.language for g in groups]
+        languages = [_language_cell(g.language, g.portal) for g in groups]
         for language, row in zip(languages, cells, strict=True):
-            yield (row[0], language or "-", *row[1:])
+            yield (row[0], language, *row[1:])
         return
     yield from cells
+
+
+def _language_cell(language: str | None, portal: str | None) -> str:
+    if portal and language and language != portal:
+        return f"{language} ({portal} portal)"
+    return language or portal or "-"
 
 
 def _rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
@@ -188,7 +196,7 @@ def _rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
                 str(e.found_nothing),
                 queries_text(e.failed_queries) or "-",
                 "; ".join(e.subjects) or "-",
-                e.action.text,
+                actions_text(e.actions),
             )
     elif section == "stale":
         for s in report.stale:
@@ -252,6 +260,13 @@ def _rows(report: GapReport, section: str) -> Iterator[tuple[str, ...]]:
             )
 
 
+def actions_text(actions: list[Action]) -> str:
+    """A gap's actions in one cell: the one sentence, or each numbered, "(1) … (2) …"."""
+    if len(actions) == 1:
+        return actions[0].text
+    return " ".join(f"({i}) {a.text}" for i, a in enumerate(actions, 1))
+
+
 def shown(report: GapReport, section: str) -> bool:
     """Whether a section appears: drafts when there are some, the widget's once it is used."""
     if section == "stubs":
@@ -273,10 +288,11 @@ def summary_lines(report: GapReport) -> list[str]:
     widget = next((s for s in report.sources if s.source == "widget"), None)
     widget_line = (
         [
-            f"Widget: {widget.searches} searches, found nothing: {widget.failed_searches} "
-            f"({_share(widget.failed_searches, widget.searches)}); contact requests: "
-            f"{widget.contact_requests}; {widget.abandoned_after_reading} abandoned after "
-            f"reading a suggestion (deflected); host pages with failed searches: "
+            f"Widget: {counted(widget.searches, 'search')}, found nothing: "
+            f"{widget.failed_searches} ({_share(widget.failed_searches, widget.searches)}); "
+            f"contact requests sent: {widget.contact_requests}; "
+            f"{counted(widget.abandoned_after_reading, 'visitor-day')} read a suggestion and "
+            f"sent nothing (deflected); host pages with failed searches: "
             f"{c.get('widget_pages', 0)}"
         ]
         if widget is not None and report.widget_used
@@ -285,17 +301,30 @@ def summary_lines(report: GapReport) -> list[str]:
     return [
         f"Window: {window_text(report)}",
         f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
-        f"contact requests: {t['contact_requests']}; ratings: {t['ratings']}; "
+        f"contact requests sent: {t['contact_requests']}; ratings: {t['ratings']}; "
         f"published articles: {t['published_articles']}",
         person_line(report),
-        f"Contact form: {t.get('contact_started', 0)} requests started, "
-        f"{t.get('suggestions_opened', 0)} suggestions opened, "
-        f"{t.get('abandoned_after_reading', 0)} abandoned after reading (deflected)",
-        f"Gaps: {c['failed_searches']} failed-search groups ({c['new_failed_groups']} new), "
-        f"{c['weak_searches']} weak, {c['unhelpful_articles']} unhelpful, "
-        f"{c['escalations']} escalation topics, {c['stale_articles']} stale",
+        form_line(report),
+        f"Gaps: {counted(c['failed_searches'], 'failed-search group')} "
+        f"({c['new_failed_groups']} new), {c['weak_searches']} weak, "
+        f"{c['unhelpful_articles']} unhelpful, "
+        f"{counted(c['escalations'], 'escalation topic')}, {c['stale_articles']} stale",
         *widget_line,
     ]
+
+
+def form_line(report: GapReport) -> str:
+    """The contact form's deflection trail, in words. Its events are counted per visitor-day
+    (the visitor hash rotates daily, so one visitor on one day is all it can tell apart),
+    unlike the requests sent, counted one by one: the line says so."""
+    t = report.totals
+    started, opened = t.get("contact_started", 0), t.get("suggestions_opened", 0)
+    deflected = t.get("abandoned_after_reading", 0)
+    return (
+        f"Contact form: {counted(started, 'visitor-day')} started a request (a visitor counts "
+        f"once a day), {counted(opened, 'suggested article')} opened, "
+        f"{counted(deflected, 'visitor-day')} read a suggestion and sent nothing (deflected)"
+    )
 
 
 def person_line(report: GapReport) -> str:

@@ -146,25 +146,28 @@ class _Words:
 
     spans: list[tuple[int, int]]
     keys: str
-    owner: list[int]  # the word of each character of ``keys`` (-1 between words)
+    parts: list[tuple[int, int, int]]  # each key's start and end in ``keys``, and its word
 
     @classmethod
     def of(cls, text: str) -> _Words:
         spans: list[tuple[int, int]] = []
-        parts: list[str] = []
-        owner: list[int] = []
+        keys: list[str] = []
+        parts: list[tuple[int, int, int]] = []
+        at = 0
         for i, m in enumerate(_TOKEN.finditer(text)):
             spans.append(m.span())
-            for key in _APOSTROPHE.sub(" ", fold(m.group())).split():
-                if parts:
-                    owner.append(-1)
-                parts.append(key)
-                owner.extend([i] * len(key))
-        return cls(spans, " ".join(parts), owner)
+            word = m.group()
+            folded = word.lower() if word.isascii() else fold(word)  # NFKC keeps ASCII as is
+            split = "'" in folded or "’" in folded
+            for key in _APOSTROPHE.sub(" ", folded).split() if split else (folded,):
+                parts.append((at, at + len(key), i))
+                keys.append(key)
+                at += len(key) + 1
+        return cls(spans, " ".join(keys), parts)
 
     def covered(self, start: int, end: int) -> set[int]:
         """The words the characters ``start:end`` of ``keys`` fall in."""
-        return {w for w in self.owner[start:end] if w >= 0}
+        return {w for s, e, w in self.parts if s < end and e > start}
 
     def beside(self, start: int, end: int) -> list[str]:
         """The stems of the keys just before and after the characters ``start:end``."""
@@ -218,7 +221,10 @@ class Topic:
                 dropped |= words.covered(*m.span())
         left = [i for i in range(len(words.spans)) if i not in dropped]
         while left:  # frames at the start, one after another ("hi, how do I ...")
-            rest = _Words.of(" ".join(text[slice(*words.spans[i])] for i in left))
+            whole = len(left) == len(words.spans)  # nothing dropped yet: the same words
+            rest = (
+                words if whole else _Words.of(" ".join(text[slice(*words.spans[i])] for i in left))
+            )
             leads = (_LEAD[c].match(rest.keys) for c in codes)
             cut = next((lead.end() for lead in leads if lead), 0)
             n = len(rest.covered(0, cut))

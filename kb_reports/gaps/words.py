@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from kb_reports.gaps.casing import Casing
 from kb_reports.gaps.terms import STOP_WORDS, words_of
 from kb_reports.gaps.topic import Topic
 
@@ -68,14 +69,20 @@ def wordfreq_languages(codes: Iterable[str]) -> tuple[str, ...]:
 class Vocabulary:
     """The words a writer would recognise: the articles', the synonyms', English and the
     site's other languages (``others``: wordfreq codes); ``topic`` drops the words of a
-    search that tell the customer's circumstances, not what they looked for."""
+    search that tell the customer's circumstances, not what they looked for; ``casing``
+    spells a proposed title's words as the KB does."""
 
     def __init__(
-        self, known: Iterable[str], others: Iterable[str] = (), topic: Topic | None = None
+        self,
+        known: Iterable[str],
+        others: Iterable[str] = (),
+        topic: Topic | None = None,
+        casing: Casing | None = None,
     ) -> None:
         self.known = frozenset(w.lower() for w in known)
         self.others = tuple(others)
         self.topic = topic or Topic()
+        self.casing = casing
 
     def is_word(self, word: str) -> bool:
         """True for a word of the articles, of the synonyms, of English or of another of the
@@ -117,12 +124,20 @@ _POSSESSIVES = frozenset("my our mon ma mes notre nos".split())
 THING_WORDS = 2
 
 
-def readable_title(query: str, language: str | None = None, topic: Topic | None = None) -> str:
+def readable_title(
+    query: str,
+    language: str | None = None,
+    topic: Topic | None = None,
+    casing: Casing | None = None,
+    typed: Sequence[str] = (),
+) -> str:
     """A first title for an article answering ``query`` (in ``language``): its topic, without
     greetings, frames and time words ("Hi, how do I pay with bitcoin today?": "Pay with
-    bitcoin"; :mod:`kb_reports.gaps.topic`), in sentence case."""
-    words = (topic or Topic()).phrase(query, language).strip(" ?!.,").lower().split()
-    if 1 < len(words) <= THING_WORDS + 1 and words[0] in _POSSESSIVES:
+    bitcoin"; :mod:`kb_reports.gaps.topic`), in sentence case, proper nouns and acronyms
+    spelt as the KB (``casing``) or a searcher (``query`` and ``typed``, as typed) spell them
+    ("Set up Face ID"; :mod:`kb_reports.gaps.casing`)."""
+    words = (topic or Topic()).phrase(query, language).strip(" ?!.,").split()
+    if 1 < len(words) <= THING_WORDS + 1 and words[0].lower() in _POSSESSIVES:
         words = words[1:]
     text = " ".join(words)
-    return (text[:1].upper() + text[1:]) if text else "New article"
+    return (casing or Casing()).title(text, [query, *typed]) if text else "New article"

@@ -24,11 +24,14 @@ class Case:
     find: str
     expect: str
     visitors: list[list[dict[str, str] | str]]
+    lang: str | None = None  # the portal ``find`` was searched or asked on (None: any)
+    together: tuple[str, ...] = ()  # searches that must be in the group of ``find``
 
 
 def load_cases() -> list[Case]:
     """Every situation of ``advice_cases.yml``, in file order."""
-    return [Case(**c) for c in yaml.safe_load(CASES.read_text(encoding="utf-8"))]
+    cases = yaml.safe_load(CASES.read_text(encoding="utf-8"))
+    return [Case(**{**c, "together": tuple(c.get("together", ()))}) for c in cases]
 
 
 def play(client: FlaskClient, cases: list[Case]) -> None:
@@ -44,18 +47,20 @@ def play(client: FlaskClient, cases: list[Case]) -> None:
                 else:
                     ((kind, arg),) = step.items()
                 arg = str(arg)
+                kind, _, lang = kind.partition("@")  # "search@fr": on the French portal
+                lang = lang or None
                 if kind == "search":
-                    v.search(arg)
+                    v.search(arg, lang)
                 elif kind == "view":
                     v.view(arg)
                 elif kind == "click":
                     q, _, article = arg.partition(" > ")
                     v.click(q, article)
                 elif kind == "contact":
-                    v.contact("Billing and invoices", arg)
+                    v.contact("Billing and invoices", arg, lang=lang)
                 elif kind == "ask":  # "Topic > subject": a request of that topic
                     topic, _, subject = arg.partition(" > ")
-                    v.contact(topic, subject)
+                    v.contact(topic, subject, lang=lang)
                 else:
                     raise ValueError(f"{CASES.name}: {case.id}: unknown step {kind!r}")
 
@@ -72,15 +77,25 @@ def _spelled(action: Any, say: bool = False) -> str:
     return f"{action.kind}: {action.article_id}"
 
 
+def _portal(group: Any) -> str | None:
+    return getattr(group, "portal", None) or group.language
+
+
 def advised(report: GapReport, case: Case) -> str:
-    """The action the report gives the group holding ``case.find``, else the escalation
-    topic whose action cites it as a request's subject ("none": not listed)."""
+    """The action the report gives the group holding ``case.find`` (searched on the portal of
+    ``case.lang``, when given), else the escalation topic whose action cites it as a request's
+    subject ("none": not listed). A search of ``case.together`` the group lacks is named."""
     wanted = " ".join(case.find.lower().split())
     for section in (report.failed, report.weak):
         for g in section:
+            if case.lang and _portal(g) != case.lang:
+                continue
             if any(q == wanted for q, _ in g.queries):
-                return _spelled(g.action)
+                held = {q for q, _ in g.queries}
+                apart = [q for q in case.together if q not in held]
+                return _spelled(g.action) + "".join(f" (apart from {q!r})" for q in apart)
     for e in report.escalations:
-        if e.action and any(" ".join(q.lower().split()) == wanted for q in e.action.queries):
-            return _spelled(e.action, say=True)
+        for action in getattr(e, "actions", None) or [e.action]:
+            if any(" ".join(q.lower().split()) == wanted for q in action.queries):
+                return _spelled(action, say=True)
     return "none"

@@ -101,8 +101,10 @@ class Visitor:
     def _env(self) -> dict[str, str]:
         return {"REMOTE_ADDR": self.address}
 
-    def search(self, q: str) -> int:
-        resp = self.client.get("/api/search", query_string={"q": q}, environ_base=self._env())
+    def search(self, q: str, lang: str | None = None) -> int:
+        """Search the portal of ``lang`` (None: the default language's)."""
+        args = {"q": q, **({"lang": lang} if lang else {})}
+        resp = self.client.get("/api/search", query_string=args, environ_base=self._env())
         assert resp.status_code == 200, resp.get_data(as_text=True)
         total = int(resp.get_json()["total"])
         self.searched.append((q, total))
@@ -126,7 +128,10 @@ class Visitor:
         resp = self.client.post("/api/ratings", json=body, environ_base=self._env())
         assert resp.status_code in (200, 201), resp.get_data(as_text=True)
 
-    def contact(self, topic: str, subject: str, viewed: tuple[str, ...] = ()) -> str:
+    def contact(
+        self, topic: str, subject: str, viewed: tuple[str, ...] = (), lang: str | None = None
+    ) -> str:
+        """Send a request from the contact form of the portal of ``lang``."""
         body = {
             "name": "A customer",
             "email": "customer@example.com",
@@ -139,7 +144,8 @@ class Visitor:
                 "viewed": list(viewed),
             },
         }
-        resp = self.client.post("/api/contact", json=body, environ_base=self._env())
+        url = f"/api/contact?lang={lang}" if lang else "/api/contact"
+        resp = self.client.post(url, json=body, environ_base=self._env())
         assert resp.status_code == 201, resp.get_data(as_text=True)
         return str(resp.get_json()["reference"])
 

@@ -1,4 +1,5 @@
-"""The escalations' advice counts each kind of request it names (kb_reports.gaps.escalations)."""
+"""The escalations' advice counts each kind of request it names, in the number its count takes
+("1 … request", "2 … requests"; kb_reports.gaps.escalations)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_the_action_counts_only_the_requests_after_a_failed_search() -> None:
     [topic] = escalation_topics(rows, [], None, Vocabulary(["slack", "integration"]))
     assert (topic.without_self_service, topic.found_nothing, topic.read_nothing) == (5, 1, 5)
     assert topic.action.text == (
-        "Write an article answering “slack integration”: 1 Integrations and API request(s) "
+        "Write an article answering “slack integration”: 1 Integrations and API request "
         "came after searches that found nothing, 4 more without reading any article."
     )
 
@@ -34,6 +35,6 @@ def test_requests_all_after_failed_searches_say_nothing_more() -> None:
     rows = [_request(i, [{"q": "slack integration", "hits": 0}]) for i in (1, 2)]
     [topic] = escalation_topics(rows, [], None, Vocabulary(["slack", "integration"]))
     assert topic.action.text == (
-        "Write an article answering “slack integration”: 2 Integrations and API request(s) "
+        "Write an article answering “slack integration”: 2 Integrations and API requests "
         "came after searches that found nothing."
     )

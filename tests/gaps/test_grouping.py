@@ -167,3 +167,20 @@ def test_key_of_places_other_spellings() -> None:
 )
 def test_one_edit(a: str, b: str, expected: bool) -> None:
     assert one_edit(a, b) is expected
+
+
+def test_a_grouper_with_a_topic_reads_each_search_without_its_circumstances() -> None:
+    """ "charged twice this month" is "charged twice" with a when: one key, both listed."""
+    from kb_reports.gaps.topic import Topic
+
+    counts = {"charged twice": 3, "i was charged twice this month": 2, "tip pooling": 1}
+    plain = Grouper(SYNONYMS).group(counts, merge=False).groups
+    assert len(plain) == 3  # without the topic: "month" makes a key of its own
+    groups = Grouper(SYNONYMS, topic=Topic()).group(counts, merge=False).groups
+    assert [(g.key, g.queries) for g in groups] == [
+        ("charg-twice", ("charged twice", "i was charged twice this month")),
+        ("pool-tip", ("tip pooling",)),
+    ]
+    # in French too, with that portal's rule
+    french = Grouper((), topic=Topic(), language="fr")
+    assert french.analyse("payer en bitcoin hier") == french.analyse("payer en bitcoin")

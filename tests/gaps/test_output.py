@@ -206,7 +206,7 @@ def test_registered_in_kb(run: object) -> None:
 def test_fail_if_new_gaps(run: object) -> None:
     res = run("--format", "json", "--fail-if-new-gaps")  # type: ignore[operator]
     assert res.exit_code == 1
-    assert "3 new failed-search group(s) in the window: #1 'bitcoin'" in res.stderr
+    assert "3 new failed-search groups in the window: #1 'bitcoin'" in res.stderr
     assert json.loads(res.stdout)["counts"]["new_failed_groups"] == 3  # the report still prints
 
 

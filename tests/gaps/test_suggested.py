@@ -20,21 +20,21 @@ from tests.gaps.conftest import ROOT, Visitor, api_app, kb_gaps
 CHARGED = "I was charged twice this month"
 SLACK = "Do you have a Slack integration"  # no article: search is not confident
 IMPROVE = (
-    "1 Billing and invoices request(s) came without reading any article, though search "
+    "1 Billing and invoices request came without reading any article, though search "
     "answers \u201cI was charged twice this month\u201d with \u201cGet a refund\u201d "
     "(billing/invoices-and-payments/refunds.md), which the contact form suggested: it was "
     "not opened. Make its title or summary say \u201ccharged twice\u201d."
 )
 RESET = "Reset my password please"
 SAID = (
-    "1 Account and sign-in request(s) came without reading any article, though search "
+    "1 Account and sign-in request came without reading any article, though search "
     "answers \u201cReset my password please\u201d with \u201cReset your password\u201d "
     "(account/sign-in-and-security/reset-password.md), which the contact form suggested: it "
     "was not opened, though its title and summary already say \u201cReset my password\u201d. "
     "Its title and summary need nothing; read the requests for what the article lacks."
 )
 WRITE = (
-    "1 Integrations and API request(s) came without reading any article: write or link the "
+    "1 Integrations and API request came without reading any article: write or link the "
     "article for the most asked questions, e.g. \u201cDo you have a Slack integration\u201d."
 )
 

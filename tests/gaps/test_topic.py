@@ -64,7 +64,7 @@ def test_phrase(topic: Topic, text: str, language: str | None, phrase: str) -> N
         ("my payslip from last month", None, "Payslip"),
         ("My boss can't see my hours?", None, "My boss can't see my hours"),
         ("slack integration this week", None, "Slack integration"),
-        ("I need to set up face ID on my new phone", None, "Set up face id on my new phone"),
+        ("I need to set up face ID on my new phone", None, "Set up face ID on my new phone"),
         ("bonjour, je voudrais payer en bitcoin aujourd'hui", "fr", "Payer en bitcoin"),
         ("please help", None, "Please help"),  # nothing else: left whole
     ],

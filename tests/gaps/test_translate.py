@@ -106,7 +106,7 @@ def test_a_french_gap_answered_in_english_is_a_translation(
     assert excel["text"].startswith("Write a new French article")
     # typed in French on the English portal: a new French article, not an English one
     sombre = failed["mode sombre"]
-    assert sombre["language"] == "fr"
+    assert (sombre["language"], sombre["portal"]) == ("fr", "en")
     assert sombre["action"]["text"].startswith("Write a new French article"), sombre["action"]
     # shown, untranslated, on the French portal and never opened: translate it
     [weak] = [w for w in report["weak_searches"] if w["label"] == "mot de passe oublié"]
@@ -117,3 +117,14 @@ def test_a_french_gap_answered_in_english_is_a_translation(
     assert weak["action"]["text"].startswith(
         "Translate \u201cReset your password\u201d (account/sign-in-and-security/"
     ), weak["action"]["text"]
+
+
+def test_the_language_column_names_the_portal_when_it_is_another(
+    store: str, config_path: Path, site_build: Path
+) -> None:
+    """French typed on the English portal is in a group of that portal's, and says so."""
+    run = kb_gaps(store, config_path, site_build, fmt="md")
+    assert run.returncode == 0, run.stderr
+    rows = run.stdout.splitlines()
+    assert any("| fr (en portal) |" in row and "mode sombre (3)" in row for row in rows)
+    assert any("| fr |" in row and "colis perdu (2)" in row for row in rows)

@@ -163,8 +163,15 @@ def test_markdown_text_and_html_show_the_widget(
 ) -> None:
     md = _gaps(store, config_path, site_build, "--format", "md", "--limit", "1").stdout
     assert (
-        "- Widget: 7 searches, found nothing: 5 (71%); contact requests: 1; 1 abandoned after "
-        "reading a suggestion (deflected); host pages with failed searches: 2\n"
+        "- Widget: 7 searches, found nothing: 5 (71%); contact requests sent: 1; 1 visitor-day "
+        "read a suggestion and sent nothing (deflected); host pages with failed searches: 2\n"
+    ) in md
+    # the form's trail counts visitor-days, the requests one by one: the lines say which
+    assert "- Searches: 9, found nothing: 6 (66.7%); contact requests sent: 2; " in md
+    assert (
+        "- Contact form: 3 visitor-days started a request (a visitor counts once a day), "
+        "1 suggested article opened, 1 visitor-day read a suggestion and sent nothing "
+        "(deflected)\n"
     ) in md
     assert "\n## Portal and widget\n" in md
     assert "| portal | 2 | 1 (50%) | 1 | 1 | 0 | 0 |" in md
