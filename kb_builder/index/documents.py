@@ -132,7 +132,15 @@ def _read(stamp: Path) -> str:
 
 def meaning_text(doc: IndexDoc | Article) -> str:
     """What an article's vector encodes: its title, and its keywords (the words customers use
-    for it, which writers put there); the text itself is too long to encode at build speed."""
+    for it, which writers put there); the text itself is too long to encode at build speed.
+
+    Not the summary: the summary in this text ("title. summary; keywords") lost help-center
+    training queries at hit@1 (336 -> 332 of 435; stackfaq group 0 unchanged at 594 of
+    625), and so did a second vector of the summary whose cosine counts with the title's
+    (the larger of the two, the summary's at 0.9: 334; a 0.3 share of it: 332); the summary
+    reaches search through the lead's section vector (:mod:`kb_builder.index.sections`). It
+    would also double the encoding: cpp-docs' 9,746 titles take 28 s of CPU, with their
+    summaries 65 s."""
     keywords = doc.keywords if isinstance(doc, IndexDoc) else doc.meta.keywords
     return f"{doc.title}; {', '.join(keywords)}" if keywords else doc.title
 
