@@ -4,22 +4,18 @@ kb_core.search.languages). Real Whoosh indexes built in tmp_path."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
 
 from kb_builder.index.fields import IndexDoc
 from kb_builder.index.writer import build_index
-from kb_core.config import load_config
 from kb_core.search.languages import languages_of
 from kb_core.search.schema import INDEX_NAME, other_languages
 from kb_core.search.searcher import Searcher
 from kb_core.search.text.analysis import Analyzer, normalize_query
-from kb_core.search.text.finder import WordFinder
 from tests.conftest import ROOT
 
 
@@ -255,61 +251,6 @@ def french_portal(example_build: tuple[Path, Any]) -> Iterator[Searcher]:
         yield s
 
 
-def marked_alone(snippet: str, word: str) -> bool:
-    """Whether ``snippet`` marks ``word`` with no marked word right before or after it."""
-    mark = f"<mark>{word}</mark>"
-    return any(
-        not before.endswith(("</mark> ", "</mark>-"))
-        and not after.startswith((" <mark>", "-<mark>"))
-        for before, after in (
-            (snippet[: m.start()], snippet[m.end() :])
-            for m in re.finditer(re.escape(mark), snippet)
-        )
-    )
-
-
-def test_french_stop_words_are_never_marked_alone(french_portal: Searcher) -> None:
-    """ "mot de passe oublié" marked every "de" of the French articles it found (through "oubli
-    de pointage" in their keywords): a stop word of a synonym phrase is marked only within
-    it."""
-    found = french_portal.search("mot de passe oublié")
-    assert [h.id for h in found.results[:3]] == [
-        "reset-password",
-        "clock-in-and-out",
-        "approve-timesheets",
-    ]
-    for hit in found.results:
-        assert not marked_alone(hit.snippet.lower(), "de"), (hit.id, hit.snippet)
-    assert "<mark>password</mark>" in found.results[0].snippet
-    # a French text saying "mot de passe" marks the phrase, "de" included
-    phrase = WordFinder(
-        [["mot", "de", "passe", "pass"]],
-        french_portal._ranker.planner.word_terms,
-        french_portal._ranker.planner.says_nothing,
-    )
-    said = "Changez de mot de passe."
-    assert [said[a:b] for a, b, _ in phrase.words(said)] == ["mot", "de", "passe"]
-
-
-def test_a_word_shared_with_few_translations_is_no_match_alone(french_portal: Searcher) -> None:
-    """*Reset your password* (shown in English) answers "mot de passe oublié"; the French
-    *Clock in and out* and *Approve timesheets* hold only "oubli" (de pointage), which most
-    of the French articles say, and were counted too ("3 articles trouvés")."""
-    found = french_portal.search("mot de passe oublié")
-    assert found.answered and found.results[0].id == "reset-password"
-    assert found.matches == 1
-    assert found.weak[1:3] == (True, True)
-    # what those articles are about still finds them, and counts them
-    forgot = french_portal.search("j'ai oublié de pointer")
-    assert forgot.answered and forgot.results[0].id == "clock-in-and-out"
-    assert forgot.matches >= 1 and not forgot.weak[0]
-    pointage = french_portal.search("oubli de pointage")
-    assert [h.id for h in pointage.results[: pointage.matches]] == [
-        "clock-in-and-out",
-        "approve-timesheets",
-    ]
-
-
 @pytest.mark.parametrize(
     "query", ["j'ai oublié mon mot de passe", "J’ai oublié mon mot de passe", "mot de passe oublié"]
 )
@@ -321,17 +262,3 @@ def test_a_french_sentence_with_an_elided_pronoun_is_answered(
     found = french_portal.search(query)
     assert found.answered and found.results[0].id == "reset-password", found
     assert found.normalized.split()[:2] in (["j", "ai"], ["mot", "de"])
-
-
-def test_english_stop_words_of_a_phrase_are_marked_only_within_it(
-    example_build: tuple[Path, Any],
-) -> None:
-    """ "can't sign in" marked every "in" of the articles it found ("ask an Admin in your
-    workspace"); "not" (the negation) is still marked alone."""
-    config, _ = load_config(ROOT / "site_config.yml")
-    with Searcher(example_build[0] / "index" / "public", synonyms=config.synonyms_for()) as s:
-        found = s.search("can't sign in")
-    snippets = [h.snippet.lower() for h in found.results]
-    assert not any(marked_alone(snippet, "in") for snippet in snippets), snippets
-    assert any("<mark>in</mark>" in snippet for snippet in snippets)
-    assert any(marked_alone(snippet, "not") for snippet in snippets)

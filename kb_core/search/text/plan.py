@@ -201,17 +201,6 @@ class QueryPlanner:
             if p.analyzer.language in languages
         )
 
-    def says_nothing(self, word: str) -> bool:
-        """Whether folded ``word`` says nothing alone: a stop word (:meth:`is_stop_word`) that
-        is no negation in a language it may be a word of ("cant" is "not")."""
-        if not self.is_stop_word(word):
-            return False
-        mine = [p.analyzer for p in self._planners]
-        if self.others:
-            languages = languages_of(word, [a.language for a in mine])
-            mine = [a for a in mine if a.language in languages]
-        return not any(a.word_terms(word) for a in mine)
-
     def said(self, query: str) -> dict[str | None, str]:
         """The query as :func:`phrase_terms`, space-padded, by language (the index's: None)."""
         said: dict[str | None, str] = {None: f" {phrase_terms(self.keys, query)} "}
