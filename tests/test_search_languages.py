@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
 
 from kb_builder.index.fields import IndexDoc
 from kb_builder.index.writer import build_index
+from kb_core.config import load_config
 from kb_core.search.languages import languages_of
 from kb_core.search.schema import INDEX_NAME, other_languages
 from kb_core.search.searcher import Searcher
