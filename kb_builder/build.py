@@ -154,9 +154,10 @@ def build_site(
         blocking = [p for p in problems if p.severity == "error" and p.code in BLOCKS_BUILD]
         if strict:
             blocking = problems
-        if blocking:
+        if blocking:  # every problem at once, as `kb check` lists them: the rest as warnings
+            rest = [] if strict else report.warnings
             raise BuildError(
-                f"build refused: {len(blocking)} problem(s) must be fixed first", blocking
+                f"build refused: {len(blocking)} problem(s) must be fixed first", blocking + rest
             )
         content_cache.save()
         check_cache.save()
