@@ -7,7 +7,7 @@
 Builds the example KB, fills a real SQLite store through the real API (Flask test client) with
 the situations of tests/gaps/advice_cases.yml, runs the report and prints, per split, the share
 of situations whose action is exactly the expected one, then every miss. ``--sweep`` reruns
-the advice over a grid of ``gaps_actions`` thresholds and prints the train share of each:
+the advice over a grid of ``gaps_advisor`` thresholds and prints the train share of each:
 thresholds are chosen on the train part only; the test part is held out.
 """
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from feedback_api import create_app, shutdown  # noqa: E402
 from kb_builder.build import build_site  # noqa: E402
 from kb_core.config import load_config  # noqa: E402
-from kb_reports.gaps import actions as gaps_actions  # noqa: E402
+from kb_reports.gaps import advisor as gaps_advisor  # noqa: E402
 from kb_reports.gaps import words as gaps_words  # noqa: E402
 from kb_reports.gaps.report import build_report  # noqa: E402
 from tests.gaps.advice import advised, load_cases, play  # noqa: E402
@@ -108,8 +108,8 @@ def main() -> None:
             for about, words, syn, zipf in itertools.product(
                 (0.5, 0.55, 0.6, 0.65, 0.7), (0.35, 0.45, 0.55), (0.7, 0.78, 0.85), (0.5, 1.0, 1.5)
             ):
-                gaps_actions.ABOUT, gaps_actions.ABOUT_WITH_WORDS = about, words
-                gaps_actions.SYNONYM, gaps_words.WORD_ZIPF = syn, zipf
+                gaps_advisor.ABOUT, gaps_advisor.ABOUT_WITH_WORDS = about, words
+                gaps_advisor.SYNONYM, gaps_words.WORD_ZIPF = syn, zipf
                 gaps_words.english_zipf.cache_clear()
                 ok, n, _ = score(report_of, cases)["train"]
                 print(f"{about:5}  {words:10}  {syn:7}  {zipf:9}  {ok}/{n}")

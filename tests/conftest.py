@@ -5,6 +5,7 @@ the stores: a SQLite file, and a fresh schema on PostgreSQL when a server answer
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 TODAY = date(2026, 11, 22)  # the example's stale article is judged against a fixed day
+# git as a test author, whatever the machine's own git config says
+GIT = ("git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -102,3 +105,9 @@ def write(root: Path, rel: str, text: str) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` as the test author; return its stdout, stripped (raises on failure)."""
+    res = subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return res.stdout.strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from kb_builder.build import BuildReport, build_site
 from kb_core.config import SiteConfig, load_config
-from tests.conftest import ROOT, TODAY, write
+from tests.conftest import ROOT, TODAY, git, write
 
 Build = tuple[Path, BuildReport]
 
@@ -273,23 +272,14 @@ def test_incremental_build_rerenders_only_what_changed(tmp_path: Path) -> None:
     assert not (out / "public" / "cat2" / "a5").exists()
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_git_history_gives_dates_revisions_and_rename_redirects(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     write(repo, "content/billing/old-name.md", "---\ntitle: Refunds\nsummary: s\n---\nBody.\n")
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "first")
-    _git(repo, "mv", "content/billing/old-name.md", "content/billing/refunds.md")
-    _git(repo, "commit", "-qm", "rename")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "first")
+    git(repo, "mv", "content/billing/old-name.md", "content/billing/refunds.md")
+    git(repo, "commit", "-qm", "rename")
     out = tmp_path / "build"
     build_site(repo / "content", SiteConfig(), out, today=TODAY)
     manifest = json.loads((out / "manifest.json").read_text())

@@ -15,6 +15,12 @@ from tests.conftest import ROOT, write
 
 KB = Path(sys.executable).with_name("kb")
 
+
+def kb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed `kb` as a process in ``cwd`` (never raising on a non-zero exit)."""
+    return subprocess.run([str(KB), *args], capture_output=True, text=True, cwd=cwd, check=False)
+
+
 BROKEN = "tests/fixtures/broken"
 
 
@@ -135,13 +141,7 @@ def test_a_missing_image_or_article_names_the_file_a_slip_away(tmp_path: Path) -
     write(tmp_path, "scheduling/publish-a-schedule.md", "---\ntitle: P\nsummary: P.\n---\n\nP.\n")
     (tmp_path / "scheduling" / "images").mkdir()
     (tmp_path / "scheduling" / "images" / "export-menu.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    run = subprocess.run(
-        [str(KB), "check", "--content", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    run = kb("check", "--content", str(tmp_path), cwd=tmp_path)
     assert run.returncode == 1, run.stdout + run.stderr
     at = f"{tmp_path}/scheduling/swaps.md"
     assert set(run.stderr.splitlines()[:3]) == {
@@ -165,26 +165,14 @@ def test_a_link_to_a_category_intro_is_to_its_page(tmp_path: Path) -> None:
         "See [billing](<../Billing Help/index.md>), [again](../billing-help/README.md#top),\n"
         "[nowhere](../nowhere/index.md) and [not an intro](../billing-help/intro.md).\n",
     )
-    check = subprocess.run(
-        [str(KB), "check", "--content", str(content)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    check = kb("check", "--content", str(content), cwd=tmp_path)
     assert check.returncode == 1, check.stdout + check.stderr
     at = f"{content}/guides/a.md"
     assert check.stderr.splitlines()[:2] == [
         f"{at}:7: error: broken link: ../billing-help/intro.md",
         f"{at}:7: error: broken link: ../nowhere/index.md",
     ]
-    build = subprocess.run(
-        [str(KB), "build", "--content", str(content), "--output", str(tmp_path / "site")],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-    )
+    build = kb("build", "--content", str(content), "--output", str(tmp_path / "site"), cwd=tmp_path)
     assert build.returncode == 0, build.stdout + build.stderr
     page = (tmp_path / "site" / "public" / "guides" / "a" / "index.html").read_text()
     assert 'href="../../billing-help/"' in page

@@ -18,6 +18,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,31 @@ def ok(res: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str
     return res
 
 
+@contextmanager
+def kb_serve(cwd: Path, **env: str) -> Iterator[str]:
+    """Run `kb serve` as a process in ``cwd`` (``env`` added to the environment) and yield its
+    URL once /api/health answers; then stop it with SIGTERM and assert it stopped cleanly."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(KB), "serve", "--port", str(port)],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _up(f"{base}/api/health"), timeout=30), "kb serve did not start"
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    # kb serve stops on SIGTERM as on Ctrl+C: workers stopped, queued events written, exit 0
+    assert server.returncode == 0, out[-2000:]
+    assert "Stopped." in out
+
+
 def _get(url: str) -> int:
     with urllib.request.urlopen(url, timeout=10) as r:
         status: int = r.status
@@ -75,17 +101,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     subprocess.run([*git, "commit", "-qm", "example"], cwd=root, check=True)
     ok(kb("build", cwd=root))
 
-    port = free_port()
-    server = subprocess.Popen(
-        [str(KB), "serve", "--port", str(port)],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_for(lambda: _up(f"{base}/api/health"), timeout=30), "kb serve did not start"
+    with kb_serve(root) as base:
         for q in QUESTIONS + FAILED * 3:  # a failed search is reported from 2 searches on
             assert _get(f"{base}/api/search?{urllib.parse.urlencode({'q': q})}") == 200
         manifest = json.loads((root / "build" / "manifest.json").read_text(encoding="utf-8"))
@@ -100,12 +116,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             "message": "I was charged twice and I want my money back, please.",
         }
         _post(f"{base}/api/contact", contact)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        out, _ = server.communicate(timeout=30)
-    # kb serve stops on SIGTERM as on Ctrl+C: workers stopped, queued events written, exit 0
-    assert server.returncode == 0, out[-2000:]
-    assert "Stopped." in out
     yield root
 
 
@@ -226,24 +236,8 @@ def api(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `kb serve` on the example's build, logging to a store of its own (the gaps
     tests read the site's)."""
     store = tmp_path_factory.mktemp("story") / "store.db"
-    port = free_port()
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"}
-    server = subprocess.Popen(
-        [str(KB), "serve", "--port", str(port)],
-        cwd=site,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_for(lambda: _up(f"{base}/api/health"), timeout=30), "kb serve did not start"
+    with kb_serve(site, KB_DATABASE_URL=f"sqlite:///{store}") as base:
         yield base
-    finally:
-        server.send_signal(signal.SIGTERM)
-        out, _ = server.communicate(timeout=30)
-    assert server.returncode == 0, out[-2000:]
 
 
 def _api(base: str, path: str, query: str) -> dict[str, Any]:

@@ -30,18 +30,17 @@ from kb_core.errors import ConfigError
 from kb_core.i18n import SHIPPED, catalog, keys
 from kb_core.search.text.analysis import Analyzer
 from kb_store.store import Store
-from tests.conftest import write
+from tests.conftest import git, write
 
 KB = Path(sys.executable).with_name("kb")
-GIT = [
-    "git",
-    "-c",
-    "user.email=t@example.com",
-    "-c",
-    "user.name=Test",
-    "-c",
-    "commit.gpgsign=false",
-]
+
+
+def kb(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed `kb` as a process in ``cwd``, ``env`` added to the environment."""
+    return subprocess.run(
+        [KB, *args], cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True
+    )
+
 
 CONFIG = """site:
   name: Multi
@@ -342,10 +341,6 @@ def test_without_languages_a_suffix_is_part_of_the_name(tmp_path: Path) -> None:
     assert [a.source for a in kb.articles] == ["billing/refunds.fr.md"]
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True)
-
-
 def test_kb_check_lists_an_outdated_translation(tmp_path: Path) -> None:
     """The article's last commit is newer than its translation's: a warning with the file, and
     `kb check --strict` (as a process) fails on it; translating it again clears it."""
@@ -360,7 +355,7 @@ def test_kb_check_lists_an_outdated_translation(tmp_path: Path) -> None:
     git(tmp_path, "commit", "-qm", "both")
     write(content, "billing/refunds.md", article("Refunds", "Ask within 60 days."))
     git(tmp_path, "commit", "-qam", "longer window")
-    run = subprocess.run([KB, "check", "--strict"], cwd=tmp_path, capture_output=True, text=True)
+    run = kb("check", "--strict", cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     out = run.stdout + run.stderr
     assert "content/billing/refunds.fr.md:1: warning: translation may be outdated: " in out
@@ -368,7 +363,7 @@ def test_kb_check_lists_an_outdated_translation(tmp_path: Path) -> None:
     assert "invoices.fr.md" not in out
     write(content, "billing/refunds.fr.md", article("Remboursements", "Sous 60 jours."))
     git(tmp_path, "commit", "-qam", "translated again")
-    run = subprocess.run([KB, "check", "--strict"], cwd=tmp_path, capture_output=True, text=True)
+    run = kb("check", "--strict", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -436,7 +431,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
     )
     git(root, "commit", "-qam", "a longer window")
-    run = subprocess.run([KB, "build"], cwd=root, capture_output=True, text=True)
+    run = kb("build", cwd=root)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "/fr/: 1 article(s) translated, 2 shown untranslated." in run.stdout
     return root / "build"
@@ -714,50 +709,31 @@ def test_language_permalinks_and_404(client: FlaskClient) -> None:
 
 def test_kb_link_answers_from_a_language_portal(site: Path) -> None:
     """`kb link --lang fr` (a process): the French index, links to the French pages."""
-    run = subprocess.run(
-        [KB, "link", "remboursements", "--lang", "fr", "--format", "text"],
-        cwd=site.parent,
-        capture_output=True,
-        text=True,
-    )
+    run = kb("link", "remboursements", "--lang", "fr", "--format", "text", cwd=site.parent)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[:2] == [
         "Remboursements",
         "https://help.example.com/fr/a/refunds?src=agent",
     ]
-    bad = subprocess.run([KB, "link", "x", "--lang", "it"], cwd=site.parent, capture_output=True)
-    assert bad.returncode == 2 and b"'it' is not a language of the site (en, fr)" in bad.stderr
+    bad = kb("link", "x", "--lang", "it", cwd=site.parent)
+    assert bad.returncode == 2 and "'it' is not a language of the site (en, fr)" in bad.stderr
 
 
 def test_kb_search_and_kb_eval_search_a_language_portal(site: Path, tmp_path: Path) -> None:
     """`kb search --lang fr` and `kb eval --lang fr` (processes): the French index and pages."""
-    run = subprocess.run(
-        [KB, "search", "remboursements", "--lang", "fr", "--format", "json"],
-        cwd=site.parent,
-        capture_output=True,
-        text=True,
-    )
+    run = kb("search", "remboursements", "--lang", "fr", "--format", "json", cwd=site.parent)
     assert run.returncode == 0, run.stderr
     assert [r["url"] for r in json.loads(run.stdout)["results"]] == ["/fr/billing/refunds/"]
-    english = subprocess.run(
-        [KB, "search", "remboursements", "--format", "json"],
-        cwd=site.parent,
-        capture_output=True,
-        text=True,
-    )
+    english = kb("search", "remboursements", "--format", "json", cwd=site.parent)
     assert json.loads(english.stdout)["results"] == []
     golden = tmp_path / "golden.fr.csv"
     golden.write_text("query,expected\nremboursements,refunds\nrembourser,billing/refunds.fr.md\n")
-    scored = subprocess.run(
-        [KB, "eval", str(golden), "--lang", "fr", "--format", "json", "--fail-under", "hit@1=1"],
-        cwd=site.parent,
-        capture_output=True,
-        text=True,
-    )
+    floor = ("--fail-under", "hit@1=1")
+    scored = kb("eval", str(golden), "--lang", "fr", "--format", "json", *floor, cwd=site.parent)
     assert scored.returncode == 0, scored.stdout + scored.stderr
     assert json.loads(scored.stdout)["hit@1"] == 1.0
-    bad = subprocess.run([KB, "search", "x", "--lang", "it"], cwd=site.parent, capture_output=True)
-    assert bad.returncode == 2 and b"'it' is not a language of the site (en, fr)" in bad.stderr
+    bad = kb("search", "x", "--lang", "it", cwd=site.parent)
+    assert bad.returncode == 2 and "'it' is not a language of the site (en, fr)" in bad.stderr
 
 
 def test_a_french_elided_article_is_no_part_of_the_word_searched(
@@ -767,12 +743,7 @@ def test_a_french_elided_article_is_no_part_of_the_word_searched(
     only a text saying "l'application" holds: the French refunds article says "votre
     application". `kb search --lang fr` (a process) and /api/search?lang=fr find it, and mark
     the word."""
-    run = subprocess.run(
-        [KB, "search", "l'application", "--lang", "fr", "--format", "json"],
-        cwd=site.parent,
-        capture_output=True,
-        text=True,
-    )
+    run = kb("search", "l'application", "--lang", "fr", "--format", "json", cwd=site.parent)
     assert run.returncode == 0, run.stdout + run.stderr
     assert [r["url"].split("#")[0] for r in json.loads(run.stdout)["results"]] == [
         "/fr/billing/refunds/"
@@ -906,12 +877,8 @@ def test_a_forwarded_request_says_its_language() -> None:
 
 def kb_gaps(site: Path, store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`kb gaps --since all ARGS` as a process on the built ``site``, reading ``store``."""
-    return subprocess.run(
-        [KB, "gaps", "--since", "all", *args],
-        cwd=site.parent,
-        env={**os.environ, "KB_DATABASE_URL": f"sqlite:///{store}"},
-        capture_output=True,
-        text=True,
+    return kb(
+        "gaps", "--since", "all", *args, cwd=site.parent, KB_DATABASE_URL=f"sqlite:///{store}"
     )
 
 

@@ -18,24 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.api.servers import free_port, wait_for
-from tests.conftest import write
+from tests.conftest import git, write
 from tests.test_content_safety import article, kb, lines
 
 FIX = (
     "add '{url}' to the 'aliases:' of the article that replaces it, or to 'retired:' in "
     "site_config.yml if it is gone on purpose"
 )
-
-
-def git(cwd: Path, *args: str) -> str:
-    res = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return res.stdout.strip()
 
 
 @pytest.fixture()

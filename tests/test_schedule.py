@@ -24,7 +24,7 @@ from kb_builder.content import load_content
 from kb_builder.load import load_and_check
 from kb_core.config import SiteConfig, load_config, parse_config
 from kb_core.errors import ConfigError
-from tests.conftest import ROOT, write
+from tests.conftest import ROOT, git, write
 
 KB = Path(sys.executable).with_name("kb")
 BEFORE = datetime(2026, 11, 15, tzinfo=UTC)  # the sale is on; the launch is to come
@@ -193,24 +193,15 @@ def test_an_expired_article_is_gone_and_its_url_is_not_a_removed_url(tmp_path: P
     assert 'href="../quokka-sale/' not in page(out, "news/always-here")
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_deleting_an_expired_article_is_not_deleting_a_published_one(tmp_path: Path) -> None:
     """Git history says both files were public; only the one still live when deleted is lost."""
     content = make_kb(tmp_path)
     write(content, "news/plain.md", "---\ntitle: Plain\nsummary: s\n---\nPlain.\n")
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", ".")
-    _git(tmp_path, "commit", "-qm", "first")
-    _git(tmp_path, "rm", "-q", "content/news/quokka-sale.md", "content/news/plain.md")
-    _git(tmp_path, "commit", "-qm", "clean up")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "first")
+    git(tmp_path, "rm", "-q", "content/news/quokka-sale.md", "content/news/plain.md")
+    git(tmp_path, "commit", "-qm", "clean up")
     write(
         content,
         "news/always-here.md",

@@ -17,15 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from kb_core.config import SiteConfig
-from kb_reports.gaps.actions import (
-    EXAMPLES,
-    Advisor,
-    InDefault,
-    Shown,
-    Untranslated,
-    quote,
-    suggest,
-)
+from kb_reports.gaps.actions import EXAMPLES, InDefault, Shown, Untranslated, quote, suggest
+from kb_reports.gaps.advisor import Advisor
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.casing import Casing
 from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query, searched_before

@@ -33,7 +33,9 @@ queries:
    its negation ("log in", "can't log in") stay apart, though their vectors are close;
 6. without sentence vectors (no encoder could be loaded) but with a log of other searches,
    word vectors learned from that log (``gaps_meaning``) must confirm each merge of step 4,
-   and then join groups that mean the same thing in different words.
+   and then join groups that mean the same thing in different words;
+7. a one-word search joins the group of the longer searches it is the distinctive word of
+   ("bitcoin" and "pay with bitcoin", named after the longer: ``gaps_distinctive``).
 
 Words alone are the first pass because they are cheap and exact where meaning is vague:
 spellings, plurals, typos and configured synonyms land together whatever an encoder thinks.
@@ -54,6 +56,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kb_core.config import GapSettings
+from kb_reports.gaps.distinctive import join_distinctive
 from kb_reports.gaps.meaning import (
     CONFIRM_SIMILARITY,
     MEANING_SIMILARITY,
@@ -104,7 +107,9 @@ class QueryGroup:
 
     key: str
     terms: tuple[str, ...]
-    queries: tuple[str, ...]  # distinct normalised queries, by count (desc), then text
+    # distinct normalised queries, by count (desc), then text; a one-word search joined to
+    # the longer ones it is the distinctive word of after them (``gaps_distinctive``)
+    queries: tuple[str, ...]
     count: int
     corrected: frozenset[str] = frozenset()  # queries in which a typo was corrected
 
@@ -275,21 +280,25 @@ class Grouper:
             sizes = {k: len(qs) for k, qs in by_key.items()}
             meaning = MEANING_SIMILARITY if self.meaning is None else self.meaning
             leaders = merge_by_meaning(word_vectors, leaders, sizes, key_count, NOT, meaning)
+        joined: set[tuple[str, ...]] = set()
+        if merge:
+            leaders, joined = join_distinctive(leaders, key_count, self.known)
         members: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
         for k, leader in leaders.items():
             members[leader].append(k)
         groups = []
         for leader, keys in members.items():
             queries = sorted(
-                (q for k in keys for q in by_key[k]), key=lambda q: (-counts[q], len(q), q)
+                ((q, k in joined) for k in keys for q in by_key[k]),
+                key=lambda qj: (qj[1], -counts[qj[0]], len(qj[0]), qj[0]),
             )
             groups.append(
                 QueryGroup(
                     key="-".join(leader) or "-",
                     terms=leader,
-                    queries=tuple(queries),
+                    queries=tuple(q for q, _ in queries),
                     count=sum(key_count[k] for k in keys),
-                    corrected=frozenset(q for q in queries if q in fixed_queries),
+                    corrected=frozenset(q for q, _ in queries if q in fixed_queries),
                 )
             )
         groups.sort(key=lambda g: (-g.count, g.key))

@@ -189,14 +189,23 @@ class _QuietStatic(SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on a free loopback port (no API behind it); yield its URL."""
+    handler = functools.partial(_QuietStatic, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    stop = _serve(server)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        stop()
+
+
 @pytest.fixture(scope="session")
 def static_portal(built_site: Path) -> Iterator[Portal]:
     """The same portal on a plain static host: every /api/ call fails there."""
-    handler = functools.partial(_QuietStatic, directory=str(built_site / "public"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    stop = _serve(server)
-    yield Portal(f"http://127.0.0.1:{server.server_address[1]}")
-    stop()
+    with serve_folder(built_site / "public") as url:
+        yield Portal(url)
 
 
 @pytest.fixture

@@ -3,26 +3,19 @@ pages reference in content/ (decoded, not broken), in English and French."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from kb_builder.build import build_site
 from kb_core.config import load_config
-from tests.browser.conftest import _serve
+from tests.browser.conftest import serve_folder
 from tests.conftest import TODAY
 from tests.test_images import image_kb
 
 _IMAGES = """() => [...document.querySelectorAll('article img')].map(
   (img) => [img.getAttribute('src'), img.complete && img.naturalWidth > 0])"""
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +25,8 @@ def static_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     content = image_kb(root)
     config, _ = load_config(root / "site_config.yml")
     build_site(content, config, root / "build", today=TODAY)
-    handler = functools.partial(_Quiet, directory=str(root / "build" / "public"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    stop = _serve(server)
-    yield f"http://127.0.0.1:{server.server_port}"
-    stop()
+    with serve_folder(root / "build" / "public") as url:
+        yield url
 
 
 @pytest.mark.parametrize(

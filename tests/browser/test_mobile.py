@@ -7,20 +7,15 @@ repeated; no empty dark strip frames the page; titles, dates and the home page r
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import re
-import threading
 from collections.abc import Iterator
 from datetime import date
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.conftest import Portal
+from tests.browser.conftest import Portal, serve_folder
 from tests.conftest import TODAY
 from tests.proof.procs import proof_config
 
@@ -53,11 +48,6 @@ def phone(browser: Browser) -> Iterator[Page]:
     assert not errors, "uncaught JavaScript errors:\n" + "\n".join(errors)
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def plain_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The example built with no announcement, on a static host: the page frame as it is bare."""
@@ -69,23 +59,8 @@ def plain_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config, problems = load_config(proof_config(tmp / "site_config.yml", site={"announcement": ""}))
     assert not config.site.announcement
     build_site(ROOT / "content", config, tmp / "build", config_problems=problems, today=TODAY)
-    with static_host(tmp / "build" / "public") as url:
+    with serve_folder(tmp / "build" / "public") as url:
         yield url
-
-
-@contextlib.contextmanager
-def static_host(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` over HTTP on a free loopback port (no API behind it)."""
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def open_menu(page: Page, site: str = SITE) -> Any:
@@ -331,7 +306,7 @@ def test_a_new_category_reaches_the_menu_of_pages_left_unbuilt(
     write(content, "gamma/three.md", "---\ntitle: Three\nsummary: s\n---\nText three.\n")
     report = build_site(content, SiteConfig(), out, today=TODAY)
     assert report.incremental
-    with static_host(out / "public") as url:
+    with serve_folder(out / "public") as url:
         phone.goto(url + "/alpha/one/")
         menu = open_menu(phone, "Help Center")
         for name in ("Alpha", "Beta", "Gamma"):

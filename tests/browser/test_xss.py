@@ -9,10 +9,8 @@ each blocked one as a CSP violation.
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import hostile
+from tests.browser.conftest import _serve, serve_folder
 
 PAGES = ["/evil/title/", "/evil/", "/", "/faq/", "/evil/plain/", "/contact/", "/404.html"]
 WATCH = """
@@ -27,23 +26,6 @@ window.__csp = [];
 document.addEventListener("securitypolicyviolation",
   e => window.__csp.push(e.violatedDirective + " " + (e.sample || e.blockedURI)));
 """
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def _serve(server: Any) -> Callable[[], None]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-    return stop
 
 
 def _build(root: Path, trust: bool) -> Path:
@@ -56,7 +38,9 @@ def _build(root: Path, trust: bool) -> Path:
     return root
 
 
-def _app_server(root: Path) -> tuple[str, Callable[[], None]]:
+@contextlib.contextmanager
+def _app_host(root: Path) -> Iterator[str]:
+    """The real app (its CSP header) on the build in ``root``; yield its URL."""
     from werkzeug.serving import make_server
 
     import feedback_api
@@ -72,20 +56,18 @@ def _app_server(root: Path) -> tuple[str, Callable[[], None]]:
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     stop = _serve(server)
-
-    def down() -> None:
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
         stop()
         shutdown = getattr(feedback_api, "shutdown", None)
         if shutdown is not None:
             shutdown(app)
 
-    return f"http://127.0.0.1:{server.server_port}", down
 
-
-def _static_server(root: Path) -> tuple[str, Callable[[], None]]:
-    handler = functools.partial(_Quiet, directory=str(root / "build" / "public"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    return f"http://127.0.0.1:{server.server_address[1]}", _serve(server)
+def _hosted(host: str, root: Path) -> contextlib.AbstractContextManager[str]:
+    """The build in ``root`` on the real app (``host`` "app") or a plain static host."""
+    return _app_host(root) if host == "app" else serve_folder(root / "build" / "public")
 
 
 @pytest.fixture(scope="module", params=["app", "static"])
@@ -94,9 +76,8 @@ def hostile_site(
 ) -> Iterator[str]:
     """The sanitised hostile portal, on the real app and on a static host."""
     root = _build(tmp_path_factory.mktemp("hostile-site"), trust=False)
-    url, stop = (_app_server if request.param == "app" else _static_server)(root)
-    yield url
-    stop()
+    with _hosted(request.param, root) as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["app", "static"])
@@ -105,9 +86,8 @@ def trusted_site(
 ) -> Iterator[str]:
     """The hostile portal with raw HTML trusted: every payload is in the pages as written."""
     root = _build(tmp_path_factory.mktemp("trusted-site"), trust=True)
-    url, stop = (_app_server if request.param == "app" else _static_server)(root)
-    yield url
-    stop()
+    with _hosted(request.param, root) as url:
+        yield url
 
 
 def _provoke(page: Page) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from feedback_api import shutdown
 from kb_core.config import SiteConfig
+from kb_reports.gaps.model import Action
 from kb_reports.gaps.report import build_report
 from tests.apps import BufferedClient
 from tests.gaps.conftest import ROOT, Visitor, api_app, kb_gaps
@@ -54,9 +55,9 @@ def store(
     shutdown(app)
 
 
-def test_an_answered_subject_asks_to_improve_the_suggested_article(
-    store: str, config: SiteConfig, site_build: Path
-) -> None:
+@pytest.fixture
+def actions(store: str, config: SiteConfig, site_build: Path) -> dict[str, Action]:
+    """The report of the last 7 days on the store: each escalation topic's action."""
     report = build_report(
         config,
         database_url=store,
@@ -64,28 +65,26 @@ def test_an_answered_subject_asks_to_improve_the_suggested_article(
         content_dir=ROOT / "content",
         since="7d",
     )
-    topics = {e.topic: e.action for e in report.escalations}
-    billing = topics["Billing and invoices"]
+    return {e.topic: e.action for e in report.escalations}
+
+
+def test_an_answered_subject_asks_to_improve_the_suggested_article(
+    actions: dict[str, Action],
+) -> None:
+    billing = actions["Billing and invoices"]
     assert (billing.kind, billing.article_id, billing.text) == ("improve", "refunds", IMPROVE)
     # "this month" is when it happened, "I was" the sender: the article should say what
     assert billing.terms == ("charged twice",) and billing.queries == (CHARGED,)
-    slack = topics["Integrations and API"]
+    slack = actions["Integrations and API"]
     assert (slack.kind, slack.article_id, slack.text) == ("write", None, WRITE)
 
 
 def test_an_article_that_already_says_the_subject_is_not_told_to_say_it(
-    store: str, config: SiteConfig, site_build: Path
+    actions: dict[str, Action],
 ) -> None:
     """Its title and summary hold every word asked: no phrase to add (it used to quote the
     whole subject, 'please' included, as what they should say)."""
-    report = build_report(
-        config,
-        database_url=store,
-        build_dir=site_build,
-        content_dir=ROOT / "content",
-        since="7d",
-    )
-    account = {e.topic: e.action for e in report.escalations}["Account and sign-in"]
+    account = actions["Account and sign-in"]
     assert (account.kind, account.article_id, account.terms) == ("improve", "reset-password", ())
     assert account.text == SAID
 
