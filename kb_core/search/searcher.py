@@ -84,7 +84,9 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResponse:
     query: str
-    normalized: str  # the query after normalize_query(), for logging and grouping
+    # the query after normalize_query(), for logging and grouping: French elided words as
+    # typed ("j'ai oublié"); set apart ("j ai") only where the words are analysed
+    normalized: str
     total: int  # articles with any query word (or near it by meaning): 0 is "found nothing"
     results: list[Hit]
     did_you_mean: str | None = None
@@ -274,7 +276,7 @@ class Searcher:
         hits = [_hit(r) for r in ranked.hits]
         return SearchResponse(
             query=query,
-            normalized=ranked.normalized,
+            normalized=normalize_query(query, ranker.planner.languages, elided=True),
             total=ranked.total,
             results=hits,
             did_you_mean=ranked.did_you_mean,
