@@ -95,7 +95,7 @@ def load_category(folder: Path, root: Path, problems: list[Problem]) -> Category
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"])
                 line = lines.get(str(err["loc"][0]), 0) if err["loc"] else 0
-                msg = f"{key}: {invalid_value(err, nearest)}"
+                msg = f"{key}: {invalid_value(err)}"
                 problems.append(Problem(where, line, "error", msg, "category"))
         except ValueError as exc:  # YAML that parses but names no real value: 2024-02-30
             line, problem, _ = impossible_value(text, exc)
@@ -181,7 +181,7 @@ def parse_article(
     except ValidationError as exc:
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
-            msg = invalid_value(err, nearest)
+            msg = invalid_value(err)
             line = key_lines.get(str(err["loc"][0]), 1) if err["loc"] else 1
             problems.append(
                 Problem(where, line, "error", f"front matter: {key}: {msg}", "front-matter")

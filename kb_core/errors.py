@@ -6,7 +6,6 @@ The CLI turns these into ``click.ClickException`` at the edge; nothing below the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -31,11 +30,11 @@ class Problem:
         return asdict(self)
 
 
-def invalid_value(err: Any, near: Callable[[str, list[str]], str | None] | None = None) -> str:
+def invalid_value(err: Any) -> str:
     """A pydantic error's message, followed by the value written when it is a short scalar
     the message does not already show: "Input should be 'public', 'internal' or 'draft':
     'intenral'", and what it probably meant: the allowed value it is but for case or spaces,
-    else the one ``near`` names (a slip of a letter or two: kb_builder.nearest)."""
+    else the one it is a slip of a letter away from (:func:`nearest_allowed`)."""
     msg = str(err["msg"]).removeprefix("Value error, ")
     bad = err.get("input")
     shown = isinstance(bad, str | int | float) and not isinstance(bad, bool)
@@ -45,9 +44,36 @@ def invalid_value(err: Any, near: Callable[[str, list[str]], str | None] | None 
     same = [v for v in allowed if isinstance(bad, str) and v.lower() == bad.strip().lower()]
     if same and same[0] != bad:  # 'Public', 'public ': a slip of case or a space
         msg += did_you_mean(same[0])
-    elif not same and near is not None and allowed and isinstance(bad, str):
-        msg += did_you_mean(near(bad.strip(), allowed))  # 'interal'
+    elif not same and allowed and isinstance(bad, str):
+        msg += did_you_mean(nearest_allowed(bad.strip(), allowed))  # 'interal', 'pubic'
     return msg
+
+
+def nearest_allowed(word: str, allowed: list[str]) -> str | None:
+    """The one of a field's few allowed values ``word`` is a slip of a letter away from (a
+    letter left out, added or changed, or two neighbours swapped): 'internal' for 'interal',
+    and, unlike a name (kb_builder.nearest, six letters at least), 'public' for 'pubic' and
+    'draft' for 'draf', since a word here can only be one of these. None for a word under
+    three letters or when two values are as near."""
+    if len(word) < 3:
+        return None
+    near = [v for v in allowed if _one_slip(word.lower(), v.lower())]
+    return near[0] if len(near) == 1 else None
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one edit, a swap of neighbours counted as one (as
+    kb_core.search.spell.distance counts; kb_core.search imports this module, so not it)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    pairs = enumerate(zip(a, b, strict=False))
+    i = next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
+    if len(a) != len(b):  # a letter left out or added at i
+        longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+        return longer[i + 1 :] == shorter[i:]
+    if a[i + 1 :] == b[i + 1 :]:  # a letter changed
+        return True
+    return a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1]  # a swap
 
 
 def did_you_mean(near: str | None, mark: str = "") -> str:

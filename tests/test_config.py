@@ -49,6 +49,16 @@ def test_shipped_config_is_valid() -> None:
             "site_config.yml: error: site.default_visibility: Input should be 'public', "
             "'internal' or 'draft': 'secret'",
         ),
+        (  # a slip of an allowed value says what it probably meant, as in front matter
+            {"site": {"default_visibility": "interal"}},
+            "site_config.yml: error: site.default_visibility: Input should be 'public', "
+            "'internal' or 'draft': 'interal'; did you mean 'internal'?",
+        ),
+        (
+            {"ratings": {"scale": "thre"}},
+            "site_config.yml: error: ratings.scale: Input should be 'binary' or 'three': "
+            "'thre'; did you mean 'three'?",
+        ),
         (
             {"search": {"results_per_page": 0}},
             "site_config.yml: error: search.results_per_page: Input should be greater than or "

@@ -98,6 +98,17 @@ def test_default_ids_are_made_unique(tmp_path: Path) -> None:
             "x.md:3: error: front matter: visibility: Input should be 'public', 'internal' or "
             "'draft': 'interal'; did you mean 'internal'?",
         ),
+        # under six letters too: among three values a short slip is no other name
+        (
+            b"---\ntitle: ok\nvisibility: pubic\n---\n",
+            "x.md:3: error: front matter: visibility: Input should be 'public', 'internal' or "
+            "'draft': 'pubic'; did you mean 'public'?",
+        ),
+        (
+            b"---\ntitle: ok\nvisibility: draf\n---\n",
+            "x.md:3: error: front matter: visibility: Input should be 'public', 'internal' or "
+            "'draft': 'draf'; did you mean 'draft'?",
+        ),
         (
             b"---\ntitle: ok\ncolour: red\nsumary: Pay by card.\n---\n",
             "x.md:4: warning: front matter: unknown key ignored: sumary; did you mean 'summary'?",

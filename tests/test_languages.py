@@ -845,7 +845,7 @@ def test_searches_ratings_and_contact_requests_carry_the_language(
     assert sent.status_code == 201
     reference = sent.json["reference"]
     assert sent.json["message"] == (
-        f"Merci. Votre demande {reference} a bien été reçue ; nous répondons sous un jour ouvré."
+        "Merci, nous avons bien reçu votre demande ; nous répondons sous un jour ouvré."
     )
     stored = rows(store, f"SELECT language FROM contact_requests WHERE reference='{reference}'")
     assert stored == [("fr",)]

@@ -350,11 +350,14 @@ def _write(
     logged "cant", "Face ID", not "face id"; ``vocab``'s topic reads it in ``speech``, the
     language it was searched in, and its casing spells it as the KB does)."""
     from kb_core.i18n import language_name
-    from kb_core.search.text.analysis import normalize_query
+    from kb_core.search.text.analysis import ELIDED, normalize_query
 
     spelled: dict[str, str] = {}  # a logged query -> how it was typed (its first example)
     for t in typed:
-        spelled.setdefault(normalize_query(t), t)
+        # logged as its portal wrote it: French sets an elided word apart ("l'appli" is
+        # "l appli"), English leaves it joined ("lappli")
+        for logged in (normalize_query(t), normalize_query(t, ELIDED)):
+            spelled.setdefault(logged, t)
     topic, casing = (vocab.topic, vocab.casing) if vocab else (None, None)
     title = readable_title(spelled.get(normalize_query(label), label), speech, topic, casing, typed)
     shown = ", ".join(quote(spelled.get(q, q)) for q in queries[:3])

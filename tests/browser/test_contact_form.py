@@ -44,6 +44,7 @@ def test_request_with_deflection_gets_a_reference_and_is_stored(page: Page, port
     expect(status).to_contain_text("Your reference number is KB-")
     reference = status.locator("strong").inner_text()
     assert re.fullmatch(r"KB-[2-9A-Z]{6}", reference)
+    assert status.inner_text().count(reference) == 1  # said once, on its own line
     expect(page.get_by_label("Subject", exact=True)).to_be_hidden()  # the reference stands alone
     assert page.evaluate("localStorage.getItem('kb.contactDraft')") is None
     again = page.get_by_role("button", name="Send another request")

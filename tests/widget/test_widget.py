@@ -50,7 +50,10 @@ def send_contact(w: Locator, name: str, email: str, topic: str, text: str) -> st
 def sent_reference(w: Locator) -> str:
     reference = w.locator(".kb-ref strong")
     expect(reference).to_have_text(re.compile(r"^KB-[2-9A-HJ-NP-Z]{6}$"), timeout=15_000)
-    return reference.inner_text()
+    said = reference.inner_text()
+    panel = w.locator(":has(> .kb-ref)")  # the form the reference replaced
+    assert panel.inner_text().count(said) == 1  # the reference line says it, the message not
+    return said
 
 
 def test_one_tag_one_global_no_cookies_panel_loaded_on_click(page: Page, widget_site: Site) -> None:
