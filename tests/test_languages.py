@@ -996,7 +996,8 @@ def test_kb_gaps_groups_failed_searches_in_their_language(
 def test_a_french_failed_search_is_logged_and_shown_as_typed(site: Path, tmp_path: Path) -> None:
     """ "J’ai perdu mon colis" on /fr/ was logged, and shown by `kb gaps` (a process), as
     "j ai perdu mon colis": the elided "j'" set apart, as search analyses it. The log keeps
-    it as typed, normalised as ever (lower case, the typographic apostrophe plain)."""
+    it as typed, normalised as ever (lower case, the typographic apostrophe plain), and the
+    advice quotes the search as typed."""
     store = tmp_path / "kb.sqlite3"
     app = create_app(
         {
@@ -1030,7 +1031,8 @@ def test_a_french_failed_search_is_logged_and_shown_as_typed(site: Path, tmp_pat
         [["j'ai perdu mon colis", 2]],
     )
     assert group["language"] == "fr"
-    assert group["action"]["text"].endswith("that answers \u201cj'ai perdu mon colis\u201d.")
+    # its advice quotes it as the customer typed it
+    assert group["action"]["text"].endswith("that answers \u201cJ\u2019ai perdu mon colis\u201d.")
 
 
 def test_a_missing_language_index_skips_its_groups_with_a_note(site: Path, tmp_path: Path) -> None:
