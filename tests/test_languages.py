@@ -960,6 +960,48 @@ def test_kb_gaps_groups_failed_searches_in_their_language(
     assert f"| {lost['rank']} | en | 2 |" in md.stdout
 
 
+def test_a_french_failed_search_is_logged_and_shown_as_typed(site: Path, tmp_path: Path) -> None:
+    """ "J’ai perdu mon colis" on /fr/ was logged, and shown by `kb gaps` (a process), as
+    "j ai perdu mon colis": the elided "j'" set apart, as search analyses it. The log keeps
+    it as typed, normalised as ever (lower case, the typographic apostrophe plain), and the
+    advice quotes the search as typed."""
+    store = tmp_path / "kb.sqlite3"
+    app = create_app(
+        {
+            "TESTING": True,
+            "BUILD_DIR": str(site),
+            "SITE_CONFIG": str(site.parent / "site_config.yml"),
+            "DATABASE_URL": f"sqlite:///{store}",
+            "EVENTLOG_FLUSH_SECONDS": 0,
+        }
+    )
+    try:
+        client = app.test_client()
+        for visitor in ("10.3.0.1", "10.3.0.2"):
+            reply = client.get(
+                "/api/search",
+                query_string={"q": "J’ai perdu mon colis", "lang": "fr"},
+                environ_base={"REMOTE_ADDR": visitor},
+            )
+            assert reply.status_code == 200 and reply.json["results"] == []
+    finally:
+        shutdown(app)
+    assert (
+        rows(store, "SELECT query, raw_query FROM searches")
+        == [("j'ai perdu mon colis", "J’ai perdu mon colis")] * 2
+    )
+    run = kb_gaps(site, store, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    [group] = json.loads(run.stdout)["failed_searches"]
+    assert (group["label"], group["queries"]) == (
+        "j'ai perdu mon colis",
+        [["j'ai perdu mon colis", 2]],
+    )
+    assert group["language"] == "fr"
+    # its advice quotes it as the customer typed it
+    assert group["action"]["text"].endswith("that answers \u201cJ\u2019ai perdu mon colis\u201d.")
+
+
 def test_a_missing_language_index_skips_its_groups_with_a_note(site: Path, tmp_path: Path) -> None:
     """Without build/index/fr/public the French groups are not checked and the report says
     why; the default language's index still answers."""

@@ -8,10 +8,12 @@ from pathlib import Path
 from kb_builder.build import BuildReport
 from kb_builder.index.fields import parts
 from kb_builder.plaintext import plain_text
+from kb_core.config import load_config
 from kb_core.search.searcher import MATCH_SHARE, Searcher
 from kb_core.search.text.finder import WordFinder
 from kb_core.search.text.snippets import sentences, snippet
 from kb_core.search.text.tables import without_labels
+from tests.conftest import ROOT
 from tests.test_search import doc
 
 REFUNDS = """We want you to pay only for Tandem you use. This page explains when we refund payments.
@@ -288,3 +290,43 @@ def test_french_rows_put_a_narrow_no_break_space_before_the_colon(
     text = plain_text(REFUNDS, "fr")
     assert "Situation\u202f: You were charged twice" in text  # "Refund?" is the label "Refund"
     assert "Refund\u202f: Yes, always" in text
+
+
+def marked_alone(snippet: str, word: str) -> bool:
+    """Whether ``snippet`` marks ``word`` with no marked word right before or after it."""
+    mark = f"<mark>{word}</mark>"
+    return any(
+        not snippet[: m.start()].endswith(("</mark> ", "</mark>-"))
+        and not snippet[m.end() :].startswith((" <mark>", "-<mark>"))
+        for m in re.finditer(re.escape(mark), snippet)
+    )
+
+
+def test_a_stop_word_is_marked_only_within_a_phrase_of_the_query(
+    example_build: tuple[Path, BuildReport],
+) -> None:
+    """ "mot de passe oublié" on /fr/ marked every "de" of the French articles it found, and
+    "can't sign in" every "in" of the English ones ("ask an Admin in your workspace"): a stop
+    word of a phrase ("mot de passe", "sign in") is marked where it goes on from the marked
+    word before it, never alone. "not" (the negation "can't" says) is a word."""
+    config, _ = load_config(ROOT / "site_config.yml")
+    index = example_build[0] / "index"
+    with Searcher(index / "fr" / "public", synonyms=config.synonyms_for("fr")) as fr:
+        french = fr.search("mot de passe oublié").results
+        planner = fr._ranker.planner
+    assert [h.id for h in french[:3]] == [
+        "reset-password",
+        "clock-in-and-out",
+        "approve-timesheets",
+    ]
+    assert "<mark>password</mark>" in french[0].snippet
+    for hit in french:
+        assert not marked_alone(hit.snippet.lower(), "de"), (hit.id, hit.snippet)
+    phrase = WordFinder([["mot", "de", "passe", "pass"]], planner.word_terms, planner.says_nothing)
+    said = "Changez de mot de passe."
+    assert [said[a:b] for a, b, _ in phrase.words(said)] == ["mot", "de", "passe"]
+    with Searcher(index / "public", synonyms=config.synonyms_for()) as en:
+        english = [h.snippet.lower() for h in en.search("can't sign in").results]
+    assert not any(marked_alone(s, "in") for s in english), english
+    assert any("<mark>sign</mark> <mark>in</mark>" in s for s in english)
+    assert any(marked_alone(s, "not") for s in english)

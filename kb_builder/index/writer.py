@@ -185,15 +185,21 @@ def _finish(
             titles = vectors() if callable(vectors) else vectors
             known = Meanings.kept_sections(index_dir)  # the last build's, by their text
             Meanings.save(tmp, [d.id for d in docs], titles, section_vectors(docs, known))
-        _write_meta(tmp, language, len(docs))
+        _write_meta(tmp, language, docs)
         _swap_in(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _write_meta(where: Path, language: str, articles: int) -> None:
-    meta = {"format": FORMAT, "language": language, "articles": articles}
+def _write_meta(where: Path, language: str, docs: Sequence[IndexDoc]) -> None:
+    """The meta file: the index's format and language, its number of articles and, of those
+    whose text is in another language (:func:`text_language`), how many each has."""
+    meta: dict[str, Any] = {"format": FORMAT, "language": language, "articles": len(docs)}
+    index_language = cached_analyzer(language).language
+    texts = Counter(o for d in docs if (o := text_language(index_language, d)))
+    if texts:
+        meta["texts"] = dict(sorted(texts.items()))
     replace_text(where / META_FILE, json.dumps(meta))
 
 

@@ -51,6 +51,28 @@ shift", "how do i delete a shift"). "remove a shift from the schedule" stays ans
 hit, *Open shifts and shift swaps*, holds "shift" and is near it by meaning (0.367, threshold
 0.355).
 
+A portal in another language than the default holds few articles in its own language and the
+rest in the default one (kb_core.search.schema): the example's French portal, 3 of 35. A word of
+that language alone ("oublié") can only be in those few, so counted among all 35 it weighed as
+a rare word though two of the three French articles say it ("oubli de pointage"); "mot de passe
+oublié" was answered by *Clock in and out* (confidence 0.73, by "oubli" alone) while *Reset your
+password* (shown in English, "password" is a synonym) was lone, and the portal counted all three
+as matches ("3 articles trouvés"). A clause's weight is its idf among the articles whose text
+could hold it (each language's share of the index, from its meta file: ``texts``): "oublié"
+weighs 0.32 of that query, "mot de passe" 0.68, so the time-tracking articles are lone and
+*Reset your password* answers (0.68). Ranking still counts idf among all articles (a word of
+the visitor's language ranks its translated articles first), and an index of one language is
+weighed as before.
+
+Weighed so alone, "Bonjour, je voudrais un remboursement depuis hier" went unanswered (0.327 ->
+0.093): it had been answered only by its runner-up, *Overtime and break rules*, which holds
+"bon jour" (the word split) and "depuis", words most French articles say; *Get a refund* held
+"remboursement", outweighed by "voudrais" and "hier", which no article says, and was lone
+either way (as it was, 0.0, without "Bonjour, "). Such words say how the visitor asks, not
+what: a French query's greetings, wanting, asking and the day it happened are no clauses
+(kb_core.search.text.plan), as English question boilerplate is not, and both requests are
+answered by *Get a refund* alone (1.0).
+
 A single keyword an article holds ("refund", "invoice") is the whole query: answered as before.
 On the training sets (the example's off-topic and on-topic training rows, search_train,
 typos_train and answers_train; the words-only figures with the same index read without
@@ -88,31 +110,45 @@ UBIQUITOUS = 0.8
 LONE_SHARE = 0.5  # a lone distinctive word weighing less than this is no evidence, words only
 
 
-def _frequency(frequency: Callable[[str], int], clause: Clause) -> int:
-    """How many articles hold the clause (its commonest alternative, all of its words), given
-    each term's document frequency; in an index of two languages' texts, the sum of each
-    language's (an article is in one)."""
+def _held(frequency: Callable[[str], int], clause: Clause) -> dict[str, int]:
+    """How many articles of each language's text hold the clause (its commonest alternative
+    there, all of its words), by language tag ("" the index's, "en:"), given each term's
+    document frequency."""
     found: dict[str, int] = {}
     for alt in clause.alternatives:
         language = language_tag(alt)
         found[language] = max(found.get(language, 0), min(map(frequency, alt)))
-    return sum(found.values())
+    return found
+
+
+def _frequency(frequency: Callable[[str], int], clause: Clause) -> int:
+    """How many articles hold the clause; in an index of two languages' texts, the sum of
+    each language's (an article is in one)."""
+    return sum(_held(frequency, clause).values())
 
 
 def clause_weights(
     reader: IndexReader,
     clauses: Sequence[Clause],
     frequency: Callable[[str], int] | None = None,
+    texts: Mapping[str, float] | None = None,
 ) -> list[float]:
     """Each typed clause's idf, as a share of their sum; a word no article has weighs most.
-    ``frequency``: a term's document frequency, when the search has them already."""
+    ``frequency``: a term's document frequency, when the search has them already; ``texts``:
+    in an index of two languages' texts, each language's share of the articles, by tag ("":
+    the index's, "en:"): a clause is then as rare as it is among the articles whose text
+    could hold it (see the module docstring)."""
     total_docs = reader.doc_count_all()
     if frequency is None:
         frequency = functools.partial(document_frequency, reader)
     weights = []
     for clause in clauses:
-        n = _frequency(frequency, clause)
-        weights.append(math.log(1 + (total_docs - n + 0.5) / (n + 0.5)))
+        held = _held(frequency, clause)
+        n = sum(held.values())
+        docs: float = total_docs
+        if texts:
+            docs = max(n, total_docs * sum(texts.get(language, 0.0) for language in held))
+        weights.append(math.log(1 + (docs - n + 0.5) / (n + 0.5)))
     total = sum(weights) or 1.0
     return [w / total for w in weights]
 
@@ -157,6 +193,14 @@ def discount(
         distinct >= 2 and n == 1 and c < LONE_SHARE for c, n in zip(covers, holds, strict=False)
     ]
     return covers, meaning, lone
+
+
+def no_evidence(covers: Sequence[float], holds: Sequence[int], distinct: int) -> list[bool]:
+    """For each hit (its ``coverage`` and how many of the query's ``distinct`` distinctive
+    words it ``holds``), whether its words are no evidence that it answers, without meaning
+    (see ``discount``): it holds none of the distinctive words, or is lone."""
+    covers, _, lone = discount(covers, None, holds, distinct)
+    return [c <= 0.0 or a for c, a in zip(covers, lone, strict=True)]
 
 
 def _units(fields: Mapping[str, Any]) -> tuple[list[str], int]:

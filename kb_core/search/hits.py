@@ -33,6 +33,9 @@ class Ranked:
     coverage: list[float] = field(default_factory=list)
     meaning: list[float] | None = None
     lone: list[bool] = field(default_factory=list)  # no evidence without meaning
+    # Of each hit, in an index without meaning: whether its words are no evidence that it
+    # answers (search_confidence.no_evidence); a match is not counted past one
+    weak: list[bool] = field(default_factory=list)
     answer: search_answer.Answer | None = None
 
 

@@ -77,8 +77,12 @@ class Ranker:
         meanings: Meanings | None = None,
         rows: np.ndarray | None = None,
         live: np.ndarray | None = None,
+        texts: dict[str, float] | None = None,
     ) -> None:
         self.planner = planner
+        # in an index of two languages' texts, each one's share of the articles, by the tag
+        # of its terms ("" the index's, "en:"): what a typed word weighs as evidence
+        self.texts = texts
         self.vocabulary = vocabulary
         self.meanings = meanings  # the articles' vectors (None: words only)
         self.rows = rows  # each Whoosh document number's row in meanings (-1: none)
@@ -118,9 +122,10 @@ class Ranker:
         if allowed is not None:
             scores = scores.only(allowed)
         top = scores.largest(max(limit, RERANK_DEPTH))
-        # snippets mark whole words ("app" is not "appear"): the analyser says what they are
-        terms = self.planner.word_terms
-        finder = WordFinder([_clause_words(c) for c in plan.clauses], terms)
+        # snippets mark whole words ("app" is not "appear"), and stop words only within a
+        # phrase of their clause: the analysers say what they are
+        terms, stop = self.planner.word_terms, self.planner.says_nothing
+        finder = WordFinder([_clause_words(c) for c in plan.clauses], terms, stop)
         stored = {d: reader.stored_fields(d) for d, _ in top}
         # the phrases the query says as corrected: "fingerprinting protecton" says the heading
         # "Fingerprinting protection" as the query typed right would
@@ -175,7 +180,7 @@ class Ranker:
         )
         if ranked:
             typed = plan.clauses[:words]
-            weights = search_confidence.clause_weights(reader, typed, frequency)
+            weights = search_confidence.clause_weights(reader, typed, frequency, self.texts)
             distinct = search_confidence.distinctive(reader, typed, frequency)
             judged = [d for _, d in ranked[: search_confidence.DEPTH]]
             for d in judged:
@@ -187,6 +192,13 @@ class Ranker:
             vector = self._judge(
                 read_as, vector, weights, (covered, distinct, apart), ranked, found, encoded
             )
+            if self.meanings is None:  # words only: which hits they are no evidence for
+                shown = [d for _, d in ranked[:limit]]
+                found.weak = search_confidence.no_evidence(
+                    search_confidence.coverage(weights, covered, shown),
+                    search_confidence.held(covered[: len(weights)], shown, distinct),
+                    len(distinct),
+                )
             if vector is not None and not anchors:
                 self.by_meaning.open_at(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):

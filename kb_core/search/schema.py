@@ -22,7 +22,7 @@ query term of another language than the index's is tagged with it (``en:invoic``
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from whoosh import formats
@@ -156,6 +156,19 @@ def document_frequency(reader: Any, term: str) -> int:
     """How many articles hold a query term (tagged with its language or not), in its fields."""
     field, _, bare = fields_of(term)
     return int(reader.doc_frequency(field, bare))
+
+
+def text_shares(meta: Mapping[str, Any], others: Sequence[str]) -> dict[str, float] | None:
+    """In an index of several languages' texts (``others``: those besides its own), each
+    one's share of its articles by the tag of its terms ("" the index's own, "en:"), from its
+    meta file's ``texts`` (articles by language); None for an index of one language, or
+    one written without them."""
+    counts = meta.get("texts")
+    articles = meta.get("articles") or 0
+    if not others or not isinstance(counts, dict) or articles <= 0:
+        return None
+    shares = {o + LANGUAGE_TAG: int(counts.get(o, 0)) / articles for o in others}
+    return {"": max(0.0, 1.0 - sum(shares.values())), **shares}
 
 
 def other_languages(schema: Any) -> list[str]:

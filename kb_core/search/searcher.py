@@ -84,7 +84,9 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResponse:
     query: str
-    normalized: str  # the query after normalize_query(), for logging and grouping
+    # the query after normalize_query(), for logging and grouping: French elided words as
+    # typed ("j'ai oublié"); set apart ("j ai") only where the words are analysed
+    normalized: str
     total: int  # articles with any query word (or near it by meaning): 0 is "found nothing"
     results: list[Hit]
     did_you_mean: str | None = None
@@ -96,6 +98,7 @@ class SearchResponse:
     coverage: tuple[float, ...] = ()  # the signals of the best hits, for benchmarks
     meaning: tuple[float, ...] | None = None
     lone: tuple[bool, ...] = ()  # hits holding one lighter distinctive word of several
+    weak: tuple[bool, ...] = ()  # words only: hits whose words are no evidence (matches)
     # The answer card (kb_core.search.answer): a question's answering sentences, or None.
     answer: Answer | None = None
 
@@ -104,11 +107,16 @@ class SearchResponse:
         """How many of ``results`` match the search well: those scoring at least
         MATCH_SHARE of the best. What the portal counts ("3 articles found"): ``total``
         counts every article with any one of the words, mostly weak ones (a question of
-        eight words finds nearly every article of a small site)."""
+        eight words finds nearly every article of a small site). In an index without
+        meaning, the count ends before a hit (the first excepted) whose words are no evidence
+        by the confidence rules (``weak``: it holds one lighter distinctive word of several,
+        or none): on the French portal, "mot de passe oublié" found *Reset your password*
+        and two articles saying only "oubli" (de pointage), and counted all three."""
         if not self.results:
             return 0
         floor = MATCH_SHARE * self.results[0].score
-        return sum(1 for h in self.results if h.score >= floor) if floor > 0 else len(self.results)
+        n = sum(1 for h in self.results if h.score >= floor) if floor > 0 else len(self.results)
+        return next((i for i in range(1, n) if i < len(self.weak) and self.weak[i]), n)
 
 
 @dataclass(frozen=True)
@@ -195,9 +203,10 @@ class Searcher:
         vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
         if self._warm:  # "did you mean" needs it even without typo tolerance
             self._warming.append(vocabulary.warm_up())
+        texts = search_index.text_shares(meta, others)
         meanings = Meanings.load(where)
         if meanings is None:
-            return ix, Ranker(planner, vocabulary)
+            return ix, Ranker(planner, vocabulary, texts=texts)
         if self._warm:  # load the model now, not in the first search
             loading = threading.Thread(target=encoder, name="kb-encoder", daemon=True)
             loading.start()
@@ -205,7 +214,7 @@ class Searcher:
         with ix.reader() as reader:
             rows = meanings.rows(reader)
             live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-        return ix, Ranker(planner, vocabulary, meanings, rows, live)
+        return ix, Ranker(planner, vocabulary, meanings, rows, live, texts)
 
     def _acquire(self) -> tuple[IndexReader, Ranker, int]:
         with self._lock:
@@ -267,7 +276,7 @@ class Searcher:
         hits = [_hit(r) for r in ranked.hits]
         return SearchResponse(
             query=query,
-            normalized=ranked.normalized,
+            normalized=normalize_query(query, ranker.planner.languages, elided=True),
             total=ranked.total,
             results=hits,
             did_you_mean=ranked.did_you_mean,
@@ -277,6 +286,7 @@ class Searcher:
             coverage=tuple(ranked.coverage),
             meaning=None if ranked.meaning is None else tuple(ranked.meaning),
             lone=tuple(ranked.lone),
+            weak=tuple(ranked.weak),
             answer=ranked.answer,
         )
 

@@ -238,9 +238,10 @@ def _write(
 
     spelled: dict[str, str] = {}  # a logged query -> how it was typed (its first example)
     for t in typed:
-        # logged as its portal wrote it: French sets an elided word apart ("l'appli" is
-        # "l appli"), English leaves it joined ("lappli")
-        for logged in (normalize_query(t), normalize_query(t, ELIDED)):
+        # logged as its portal wrote it: French keeps an elided word as typed ("l'appli"; set
+        # apart, "l appli", in rows logged before), English joins it ("lappli")
+        forms = (normalize_query(t), normalize_query(t, ELIDED, elided=True))
+        for logged in (*forms, normalize_query(t, ELIDED)):
             spelled.setdefault(logged, t)
     topic, casing = (vocab.topic, vocab.casing) if vocab else (None, None)
     title = readable_title(spelled.get(normalize_query(label), label), speech, topic, casing, typed)

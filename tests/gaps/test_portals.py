@@ -23,7 +23,7 @@ from tests.gaps.conftest import Visitor, api_app, kb_gaps
 # (query, portal language, searches); every one found nothing, or nothing confident
 FAILED = [
     ("payer en bitcoin hier", "fr", 3),
-    ("l'appli plante au démarrage", "fr", 2),  # logged "l appli plante au démarrage"
+    ("L'appli plante au démarrage", "fr", 2),  # logged "l'appli plante au démarrage"
     ("how do I pay with bitcoin", None, 3),
     ("tip pooling", None, 2),
     ("tip pooling this month", None, 2),  # below min_searches on its own
@@ -121,12 +121,13 @@ def test_a_topic_s_searches_are_one_group_whatever_their_circumstances(
 
 
 def test_french_titles_and_quotes_keep_the_elided_words_as_typed(report: dict[str, Any]) -> None:
-    # the French portal logs an elided word apart ("l appli"); advice writes it as typed
-    (crash,) = _holding(report["failed_searches"], "l appli plante au démarrage")
+    # the French portal logs an elided word as typed, in lower case ("l'appli"); advice quotes
+    # the search as typed
+    (crash,) = _holding(report["failed_searches"], "l'appli plante au démarrage")
     assert crash["action"]["title"] == "L'appli plante au démarrage"
     assert crash["action"]["text"] == (
         "Write a new French article, e.g. \u201cL'appli plante au démarrage\u201d, that answers "
-        "\u201cl'appli plante au démarrage\u201d."
+        "\u201cL'appli plante au démarrage\u201d."
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -86,15 +86,32 @@ def join_elisions(text: str, languages: Iterable[str]) -> str:
     return text
 
 
-def normalize_query(q: str, languages: Iterable[str] = ()) -> str:
+def normalize_query(q: str, languages: Iterable[str] = (), *, elided: bool = False) -> str:
     """Lower-case, NFKC-normalise and strip punctuation and extra spaces from a query; the
-    elided words of ``languages`` set apart (:func:`split_elisions`)."""
+    elided words of ``languages`` set apart (:func:`split_elisions`), or with ``elided``
+    kept as typed, apostrophe and all ("j'ai oublié"): what the log keeps of a search (the
+    words apart are for analysis; a content lead reads what the customer typed)."""
     text = unicodedata.normalize("NFKC", q).lower().replace("’", "'")
-    for language in languages:
-        text = split_elisions(text, language)
+    kept = [_ELISION[language] for language in languages if language in _ELISION]
+    if not elided:
+        for language in languages:
+            text = split_elisions(text, language)
+        kept = []
     words = _QUERY_WORD.findall(_QUERY_JUNK.sub(" ", text))
-    cleaned = (w.replace("'", "").strip(".-") for w in words)
+    cleaned = (_without_apostrophes(w, kept).strip(".-") for w in words)
     return " ".join(w for w in cleaned if w)
+
+
+def _without_apostrophes(word: str, elisions: Sequence[re.Pattern[str]]) -> str:
+    """``word`` without its apostrophes, but that of an elided word it starts with (by one of
+    ``elisions``): "jai", "j'ai"."""
+    if "'" not in word:
+        return word
+    for elision in elisions:
+        m = elision.match(word)
+        if m is not None:
+            return word[: m.end()] + word[m.end() :].replace("'", "")
+    return word.replace("'", "")
 
 
 # Words Whoosh's lists lack: articles and the words of question boilerplate ("comment ...",

@@ -19,15 +19,21 @@ class WordFinder:
     (:meth:`words`, the snippets' <mark>) is stricter, given ``terms`` (an analyser's
     ``word_terms``: a folded word's index terms): a whole word that is one of the clause's
     words or has one of its terms, so "app" marks "app" and "apps", never "appear" or
-    "Apple".
+    "Apple". Given ``stop`` (whether a folded word is a stop word of the query's languages),
+    a stop word is shown only where it goes on from a word of its clause: a synonym phrase's
+    "de" marks "mot de passe", never the "de" of any French sentence, and "sign in" marks
+    "in" only after "sign".
     """
 
     def __init__(
         self,
         clauses: Sequence[Sequence[str]],
         terms: Callable[[str], Iterable[str]] | None = None,
+        stop: Callable[[str], bool] | None = None,
     ) -> None:
         self._terms = terms
+        self._stop = stop
+        self._stopped: dict[str, bool] = {}  # word -> whether it is a stop word
         self._owner: dict[str, int | None] = {}  # word -> the first clause it is a form of
         groups = []
         firsts: list[str] = []
@@ -65,12 +71,34 @@ class WordFinder:
         if self._terms is None or self.pattern is None:
             return self.find(text)
         owner, found = self._owner, []
-        for m in self.pattern.finditer(_lower(text)):
+        lower = _lower(text)
+        for m in self.pattern.finditer(lower):
             word = m.group()  # most are known: a look-up here, no call (the text is long)
             clause = owner[word] if word in owner else self._owner_of(word)
             if clause is not None:
                 found.append((*m.span(), clause))
-        return found
+        return found if self._stop is None else self._beside(lower, found)
+
+    def _beside(self, lower: str, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """``found`` less its stop words that do not go on from a word of their clause (as
+        "de" in "mot de passe" and "in" in "sign in" do; ``lower``: the text they are in)."""
+        kept: list[tuple[int, int, int]] = []
+        for start, end, clause in found:
+            if self._is_stop(lower[start:end]) and not (
+                kept
+                and kept[-1][2] == clause
+                and _JOINED.fullmatch(lower, kept[-1][1], start) is not None
+            ):
+                continue
+            kept.append((start, end, clause))
+        return kept
+
+    def _is_stop(self, word: str) -> bool:
+        known = self._stopped.get(word)
+        if known is None:
+            assert self._stop is not None
+            known = self._stopped[word] = self._stop(fold(word))
+        return known
 
     def _owner_of(self, word: str) -> int | None:
         """The first clause whose typed words or terms ``word`` (whole, lower case) is a
@@ -130,6 +158,9 @@ class WordFinder:
             for a, b in zip(found, found[1:], strict=False)
             if b[2] == a[2] + 1 and b[0] - a[1] <= gap
         }
+
+
+_JOINED = re.compile(r"[ \u00a0'’-]*")  # what may stand between the words of a phrase
 
 
 def _starts(stems: Iterable[str]) -> str:

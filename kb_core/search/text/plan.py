@@ -37,6 +37,27 @@ _BOILERPLATE = re.compile(
     r")\b"
 )
 
+# French queries' boilerplate (a French index is searched by words only: no sentence model
+# reads past it): what frames a request rather than saying what it is about, as kb gaps reads
+# it too (kb_reports.gaps.topic). Greetings, thanks and pleas ("bonjour", "merci d'avance",
+# "s'il vous plaît"); wanting ("je voudrais", "j'aimerais", "nous souhaitons"), asking whether
+# one may ("est-ce que je peux", "est-il possible de") or for help ("pouvez-vous m'aider à");
+# and the day it happened ("hier", "depuis ce matin"). Matched on whole words of the
+# normalised query (elided words apart: "j aimerais", "s il vous plaît").
+_FRENCH_BOILERPLATE = re.compile(
+    r"\b(?:"
+    r"bonjour|bonsoir|salut|coucou|merci(?: beaucoup| d avance| par avance| de| pour)?"
+    r"|s il (?:vous|te) pla[iî]t|svp|stp"
+    r"|(?:je|j|nous) (?:voudrais|voudrions|veux|voulons|souhaite|souhaiterais|souhaitons"
+    r"|souhaiterions|aimerais|aimerions)(?: savoir(?: comment)?)?"
+    r"|est[ -]ce que? (?:je peux|je pourrais|on peut|vous pouvez|il est possible de)"
+    r"|est[ -]il possible de|(?:pouvez|pourriez)[ -]vous m aider (?:à|a|pour)"
+    r"|aidez[ -]moi (?:à|a|pour)"
+    r"|(?:depuis |dès |des )?(?:aujourd ?hui|avant[ -]hier|hier|ce matin|ce soir|cette nuit)"
+    r")\b"
+)
+_QUERY_BOILERPLATE = {"en": _BOILERPLATE, "fr": _FRENCH_BOILERPLATE}
+
 # Query-only filler: conversational words that say nothing about the subject. Dropped from a
 # query when it has other words. "kind" and "sort" are filler only before "of" (boilerplate
 # above): "sort by date", "what kind of data".
@@ -138,7 +159,8 @@ class QueryPlanner:
         # a French elided word is a word apart in any language's text ("l'app": "l app")
         normalized = normalize_query(query, self.languages)
         english = self.analyzer.language == "en"
-        stripped = (_BOILERPLATE.sub(" ", normalized) if english else normalized).split()
+        boilerplate = _QUERY_BOILERPLATE.get(self.analyzer.language)
+        stripped = (boilerplate.sub(" ", normalized) if boilerplate else normalized).split()
         content = [w for w in stripped if w not in FILLER_WORDS or not english]
         words = content or stripped or normalized.split()
         plan = QueryPlan(normalized, words)
@@ -200,6 +222,17 @@ class QueryPlanner:
             for p in self._planners
             if p.analyzer.language in languages
         )
+
+    def says_nothing(self, word: str) -> bool:
+        """Whether folded ``word`` says nothing alone: a stop word (:meth:`is_stop_word`) that
+        is no negation in a language it may be a word of ("cant" is "not")."""
+        if not self.is_stop_word(word):
+            return False
+        mine = [p.analyzer for p in self._planners]
+        if self.others:
+            languages = languages_of(word, [a.language for a in mine])
+            mine = [a for a in mine if a.language in languages]
+        return not any(a.word_terms(word) for a in mine)
 
     def said(self, query: str) -> dict[str | None, str]:
         """The query as :func:`phrase_terms`, space-padded, by language (the index's: None)."""
