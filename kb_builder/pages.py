@@ -321,9 +321,9 @@ def _unlink_broken(
     article: Article, markdown: str, by_source: dict[str, Article], categories: dict[str, Category]
 ) -> str:
     """``markdown`` with each relative link (inline or by reference) to a Markdown file that is
-    no article or category of this portal shown as its text. `kb check` reports it as an error
-    ("broken link"); a build goes on with it as a warning, and published
-    ``href="failed-payment.md"``: a 404."""
+    no article or category of this portal, or is a draft, shown as its text. `kb check` reports
+    it as an error ("broken link", "link to a draft"); a build goes on with it as a warning, and
+    published ``href="failed-payment.md"``: a 404."""
     if ".md" not in markdown:
         return markdown
 
@@ -331,7 +331,7 @@ def _unlink_broken(
         target = target.removeprefix("<").removesuffix(">")
         dest, _, relative = resolve_link(article, target, by_source)
         if dest is not None or not relative:
-            return False
+            return dest is not None and relative and dest.visibility == "draft"
         path = link_source(article, unquote(target.partition("#")[0]))
         return path not in categories
 

@@ -55,6 +55,7 @@ summary: s
 See [the target][t], [Target][], [target], [the cat][cat] and [the file] [f].
 Not shown as links: [gone][g], [soon][l], [inside] and [INSIDE][].
 Code: `[code][t]` and ``[g]`` are shown as written.
+Drafts: [the draft](draft.md) and [the draft][dr].
 
 ```
 [fenced][t]
@@ -68,6 +69,7 @@ Code: `[code][t]` and ``[g]`` are shown as written.
 [g]: gone.md
 [l]: later.md
   [inside]: ../Inside/index.md
+[dr]: draft.md#top
 """
 
 
@@ -82,6 +84,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(content, "g/target.md", "---\ntitle: Target\nsummary: s\n---\n\n## Usage\n\nText.\n")
     write(content, "g/My File.md", "---\ntitle: My file\nsummary: s\n---\n\nText.\n")
     write(content, "g/refs.md", REFS)
+    write(content, "g/draft.md", "---\ntitle: Draft\nsummary: s\nvisibility: draft\n---\n\nx\n")
     # a category only internal articles fill, and an internal article linking by reference
     write(content, "Inside/index.md", "The inside's intro.\n")
     write(
@@ -166,6 +169,13 @@ def test_reference_links_point_as_inline_links_do(built: Path) -> None:
     assert "<code>[code][t]</code> and <code>[g]</code> are shown" in html
     assert "[fenced][t]\n[t]: gone.md" in html
     assert not re.search(r'href="[^"]*(?:gone|later|\.md|inside)', html, re.IGNORECASE)
+
+
+def test_a_link_to_a_draft_is_its_text(built: Path) -> None:
+    """`kb check` reports a link to a draft ("link to a draft", an error the build goes on
+    with), but the build published it as written: ``href="draft.md"``, a 404. It is its text,
+    as a broken link is, inline or by reference."""
+    assert "Drafts: the draft and the draft." in page(built, "g/refs/")
 
 
 def test_an_internal_article_links_by_reference_to_the_public_site(built: Path) -> None:
