@@ -22,12 +22,14 @@ from kb_builder.articles import (
 )
 from kb_builder.buildcache import Cache
 from kb_builder.checkcache import CheckCache, Lookups, Waiting
+from kb_builder.code import prose_lines, unstash
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
 from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
 from kb_builder.languages import link_targets, outdated_translations
 from kb_builder.nearest import Near, near_name
 from kb_builder.published import removed_urls
+from kb_builder.references import DEFINITION
 from kb_builder.sanitize import raw_html_problems
 from kb_builder.schedule import Targets, moments, site_path
 from kb_builder.template import template_problems
@@ -59,51 +61,50 @@ BLOCKS_BUILD = frozenset(
 )
 
 _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
-# Other ways a body links: a reference definition, raw HTML, an autolink. Each can carry an
-# internal address into a public page as well as an inline link can.
+# Other ways a body links: raw HTML, an autolink (and a reference definition: DEFINITION). Each
+# can carry an internal address into a public page as well as an inline link can.
 _OTHER_LINKS = re.compile(
-    r"^\s{0,3}\[[^\]\n]+\]:\s*<?(?P<ref>[^\s>]+)>?"
-    r"|\b(?P<attr>href|src)\s*=\s*(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<html>[^\"'\s>]+))"
+    r"\b(?P<attr>href|src)\s*=\s*(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<html>[^\"'\s>]+))"
     r"|<(?P<auto>https?://[^>\s]+)>",
     re.IGNORECASE,
 )
 _IMAGE_SUFFIXES = IMAGE_TYPES + REFUSED_TYPES
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_INLINE_CODE = re.compile(r"`[^`\n]*`")
 _HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORECASE)
 
 
+def _may_link(line: str) -> bool:
+    """Whether ``line`` holds what every pattern of :func:`_links` needs (most lines of an
+    article hold no link at all)."""
+    if "](" in line or "]:" in line:
+        return True
+    lower = line.lower()
+    return "href" in lower or "src" in lower or "<http" in lower or "<img" in lower
+
+
 def _links(article: Article) -> list[tuple[int, bool, str, str]]:
-    """(line, is_image, text, target) for every Markdown link outside code."""
+    """(line, is_image, text, target) for every Markdown link outside code, code being what the
+    portal's renderer shows as code (:mod:`kb_builder.code`), as the build reads it."""
     found = []
-    in_fence = False
-    for n, line in enumerate(article.markdown.split("\n")):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        # each pattern runs only on a line holding what it cannot match without (most lines
-        # of an article hold no link at all)
-        if "`" in line:
-            line = _INLINE_CODE.sub("", line)
-        if "](" in line:
-            for m in _LINK.finditer(line):
-                target = m.group(3) or m.group(4)
-                found.append((article.body_line + n, m.group(1) == "!", m.group(2), target))
-            rest = _LINK.sub("", line)
-        else:
-            rest = line
-        lower = rest.lower()
-        if "]:" in rest or "=" in rest or "<http" in lower:
+    for n, line, spans in prose_lines(article.markdown, _may_link):
+        at = article.body_line + n
+        rest = line
+        defined = DEFINITION.match(line) if "]:" in line else None
+        if defined is not None:  # a reference definition, as the build points it
+            target = unstash(defined.group(3), spans)
+            found.append((at, False, "", target[1:-1] if target.startswith("<") else target))
+            rest = line[defined.end() :]
+        if "](" in rest:
+            for m in _LINK.finditer(rest):
+                target = unstash(m.group(3) or m.group(4), spans)
+                found.append((at, m.group(1) == "!", unstash(m.group(2), spans), target))
+            rest = _LINK.sub("", rest)
+        if "=" in rest or "<http" in rest.lower():
             for m in _OTHER_LINKS.finditer(rest):
                 is_src = (m.group("attr") or "").lower() == "src"
-                target = (
-                    m.group("ref") or m.group("dq") or m.group("sq") or m.group("html")
-                ) or m.group("auto")
-                found.append((article.body_line + n, is_src, "src" if is_src else "", target))
+                target = m.group("dq") or m.group("sq") or m.group("html") or m.group("auto") or ""
+                found.append((at, is_src, "src" if is_src else "", unstash(target, spans)))
         if "<img" in line.lower() and _HTML_IMG.search(line):
-            found.append((article.body_line + n, True, "", "<img>"))
+            found.append((at, True, "", "<img>"))
     return found
 
 
@@ -198,7 +199,13 @@ def check(
     )
     near = Near(by_id, (a.source for a in (*kb.articles, *kb.translations)))
     intros = category_sources(kb.categories.values())
-    lookups = Lookups(by_source, by_id, hidden, waiting, near, intros)
+    # the categories the public portal shows at ``at``, as the build plans it: those a live
+    # public article is in, and the ones above them
+    filled = {
+        a.category_path for a in kb.articles if a.visibility == "public" and a.window(at) == "live"
+    }
+    public_categories = frozenset(p[:i] for p in filled for i in range(1, len(p) + 1))
+    lookups = Lookups(by_source, by_id, hidden, waiting, near, intros, public_categories)
     memo = None if cache is None else CheckCache(cache, lookups)
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     # only an article with a window can put a link outside one
@@ -314,8 +321,11 @@ def _article_checks(a: Article, look: Lookups, config: SiteConfig) -> list[Probl
             continue
         if dest is None:
             path = unquote(target.partition("#")[0])
-            if look.intros.get(link_source(a, path)) is not None:
-                continue  # a category's intro: the build links to the category's page
+            cat = look.intros.get(link_source(a, path))
+            if cat is not None:  # a category's intro: the build links to the category's page
+                if a.visibility == "public" and cat.path not in look.public_categories:
+                    out.append(_unshown_category(a, line, target))
+                continue
             if link_source(a, path) not in look.waiting.sources:
                 meant = look.near_link(a.source, path)
                 if meant is not None and anchor:
@@ -350,6 +360,16 @@ def _article_checks(a: Article, look: Lookups, config: SiteConfig) -> list[Probl
                 )
             )
     return out
+
+
+def _unshown_category(a: Article, line: int, target: str) -> Problem:
+    """A warning for a public article's link to a category the public portal has no page for
+    (only internal articles fill it): the build publishes the link as its text."""
+    msg = (
+        f"link to a category with no public article: {target}; the public portal has no page "
+        "for it and shows the link's text without the link"
+    )
+    return Problem(a.where, line, "warning", msg, "link-internal-category")
 
 
 ANCHORS_LISTED = 6  # a broken anchor's message lists the target's headings up to this many

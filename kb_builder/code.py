@@ -55,15 +55,41 @@ def outside_code(markdown: str, change: Callable[[str], str], wanted: Callable[[
     is code (``[`x`](a.md)``) is one link to it; what it returns has the spans put back.
     """
     lines = markdown.split("\n")
+    found = _prose(markdown, lines, wanted)
+    if not found:
+        return markdown
+    for n, spans in found:
+        lines[n] = _change_line(lines[n], spans, change)
+    return "\n".join(lines)
+
+
+def prose_lines(markdown: str, wanted: Callable[[str], bool]) -> list[tuple[int, str, list[str]]]:
+    """(index, text, spans) of each ``wanted`` line outside fenced code blocks: its text with
+    each code span stashed as a placeholder (``\\x02n\\x03``, as ``outside_code`` shows it), and
+    the spans as written (:func:`unstash` puts them back)."""
+    lines = markdown.split("\n")
+    return [
+        (n, *_stash(lines[n], _with_stray_stx(lines[n], spans)))
+        for n, spans in _prose(markdown, lines, wanted)
+    ]
+
+
+def _prose(
+    markdown: str, lines: list[str], wanted: Callable[[str], bool]
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """(index, code spans) of each ``wanted`` line of ``markdown`` (split into ``lines``)
+    outside fenced code blocks."""
     todo = [n for n, line in enumerate(lines) if wanted(line)]
     if not todo:
-        return markdown
+        return []
     fenced = fenced_lines(lines) if "``" in markdown or "~~" in markdown else [False] * len(lines)
     spans = _spans_by_line(lines, fenced, set(todo)) if "`" in markdown else {}
-    for n in todo:
-        if not fenced[n]:
-            lines[n] = _change_line(lines[n], spans.get(n, []), change)
-    return "\n".join(lines)
+    return [(n, spans.get(n, [])) for n in todo if not fenced[n]]
+
+
+def unstash(text: str, stash: list[str]) -> str:
+    """``text`` (from :func:`prose_lines`) with its code spans put back."""
+    return _STASHED.sub(lambda m: stash[int(m.group(1))], text) if stash else text
 
 
 def fenced_lines(lines: list[str]) -> list[bool]:
@@ -198,17 +224,28 @@ def _add_spans(
 
 def _change_line(line: str, spans: list[tuple[int, int]], change: Callable[[str], str]) -> str:
     """``change`` applied to ``line`` with its code ``spans`` stashed, then put back."""
-    if "\x02" in line:  # a literal STX must not be taken for a placeholder
-        inside = [False] * len(line)
-        for start, stop in spans:
-            inside[start:stop] = [True] * (stop - start)
-        spans = sorted(
-            spans + [(i, i + 1) for i, c in enumerate(line) if c == "\x02" and not inside[i]]
-        )
+    spans = _with_stray_stx(line, spans)
     if not spans:
         return change(line)
     if spans == [(0, len(line))]:
         return line
+    text, stash = _stash(line, spans)
+    return _STASHED.sub(lambda m: stash[int(m.group(1))], change(text))
+
+
+def _with_stray_stx(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` and each STX of ``line`` outside them, sorted: a literal STX must not be taken
+    for a placeholder, so it is stashed too."""
+    if "\x02" not in line:
+        return spans
+    inside = [False] * len(line)
+    for start, stop in spans:
+        inside[start:stop] = [True] * (stop - start)
+    return sorted(spans + [(i, i + 1) for i, c in enumerate(line) if c == "\x02" and not inside[i]])
+
+
+def _stash(line: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
+    """``line`` with each of its code ``spans`` (sorted) as a placeholder, and the spans."""
     stash: list[str] = []
     parts: list[str] = []
     at = 0
@@ -216,5 +253,4 @@ def _change_line(line: str, spans: list[tuple[int, int]], change: Callable[[str]
         parts += [line[at:start], f"\x02{len(stash)}\x03"]
         stash.append(line[start:stop])
         at = stop
-    changed = change("".join(parts) + line[at:])
-    return _STASHED.sub(lambda m: stash[int(m.group(1))], changed)
+    return "".join(parts) + line[at:], stash

@@ -29,6 +29,7 @@ from kb_builder.code import outside_code
 from kb_builder.faq import faq_answer
 from kb_builder.images import publish_images
 from kb_builder.portals import Portal, language_names, portal, view_targets
+from kb_builder.references import point_definitions
 from kb_builder.schedule import Targets, unlink, unlink_withheld
 from kb_core.config import SiteConfig
 from kb_core.schedule import banner_text
@@ -319,9 +320,10 @@ def plan_tree(
 def _unlink_broken(
     article: Article, markdown: str, by_source: dict[str, Article], categories: dict[str, Category]
 ) -> str:
-    """``markdown`` with each relative link to a Markdown file that is no article or category
-    of this portal shown as its text. `kb check` reports it as an error ("broken link"); a
-    build goes on with it as a warning, and published ``href="failed-payment.md"``: a 404."""
+    """``markdown`` with each relative link (inline or by reference) to a Markdown file that is
+    no article or category of this portal, or is a draft, shown as its text. `kb check` reports
+    it as an error ("broken link", "link to a draft"); a build goes on with it as a warning, and
+    published ``href="failed-payment.md"``: a 404."""
     if ".md" not in markdown:
         return markdown
 
@@ -329,7 +331,7 @@ def _unlink_broken(
         target = target.removeprefix("<").removesuffix(">")
         dest, _, relative = resolve_link(article, target, by_source)
         if dest is not None or not relative:
-            return False
+            return dest is not None and relative and dest.visibility == "draft"
         path = link_source(article, unquote(target.partition("#")[0]))
         return path not in categories
 
@@ -344,30 +346,40 @@ def _resolve_links(
     site_url: str,
     categories: dict[str, Category],
 ) -> str:
-    """Turn relative ``.md`` links into the URLs they will have.
+    """Turn relative ``.md`` links (inline, and reference definitions) into the URLs they will
+    have.
 
     Pages then link by URL, so a portal can be rendered in parts; in the internal portal, links
     to public articles point at the public site. Code is left as written.
     """
 
-    def repl(m: re.Match[str]) -> str:
-        target = m.group(2).removeprefix("<").removesuffix(">")
+    def point(target: str) -> str | None:
+        """The URL for ``target`` (an article's or a category's), or None to leave it."""
         dest, anchor, relative = resolve_link(article, target, by_source)
         suffix = f"#{anchor}" if anchor else ""
         if dest is None:
             path = unquote(target.partition("#")[0])
             cat = categories.get(link_source(article, path)) if relative else None
             if cat is None:
-                return m.group(0)
-            return m.group(1) + relative_url(article.url, cat.url) + suffix + m.group(3)
+                return None
+            return relative_url(article.url, cat.url) + suffix
         if dest.visibility == "public" and tree == "internal":
-            return m.group(1) + f"{site_url}/{dest.url}{suffix}" + m.group(3)
+            return f"{site_url}/{dest.url}{suffix}"
         if dest.visibility != article.visibility:
-            return m.group(0)  # reported by the checks; never turned into a working link
-        return m.group(1) + relative_url(article.url, dest.url) + suffix + m.group(3)
+            return None  # reported by the checks; never turned into a working link
+        return relative_url(article.url, dest.url) + suffix
+
+    def repl(m: re.Match[str]) -> str:
+        url = point(m.group(2).removeprefix("<").removesuffix(">"))
+        return m.group(0) if url is None else m.group(1) + url + m.group(3)
+
+    def defined(target: str) -> str | None:
+        # what an inline link's pattern takes for a link to a Markdown file
+        return point(target) if target.partition("#")[0].endswith(".md") else None
 
     if ".md" not in markdown:
         return markdown
+    markdown = point_definitions(markdown, defined)
     return outside_code(markdown, lambda text: _LINK.sub(repl, text), lambda line: ".md" in line)
 
 

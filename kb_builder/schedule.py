@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.code import outside_code
+from kb_builder.references import unlink_references
 from kb_core.config import SiteConfig
 from kb_core.schedule import Change, banner_events, next_change
 
@@ -105,15 +106,16 @@ class Targets:
 
 
 def unlink_withheld(article: Article, markdown: str, withheld: Targets) -> str:
-    """``markdown`` with each inline link to a withheld article replaced by the link's text."""
+    """``markdown`` with each link to a withheld article replaced by the link's text."""
     if not withheld.articles:
         return markdown
     return unlink(markdown, lambda target: withheld.find(article, target) is not None)
 
 
 def unlink(markdown: str, dropped: Callable[[str], bool]) -> str:
-    """``markdown`` with each inline link whose target is ``dropped`` replaced by its text
-    (outside code): the portal never shows a link that leads nowhere."""
+    """``markdown`` with each inline or reference-style link whose target is ``dropped``
+    replaced by its text (outside code): the portal never shows a link that leads nowhere."""
+    markdown = unlink_references(markdown, dropped)
     if "](" not in markdown:
         return markdown
 

@@ -347,3 +347,49 @@ def test_near_name_compares_stems_of_one_type(
     from kb_builder.nearest import near_name
 
     assert near_name(written, names) == meant
+
+
+def test_a_public_link_to_a_category_only_internal_articles_fill_warns(tmp_path: Path) -> None:
+    """The public portal has no page for a category only internal articles fill, so the build
+    publishes a public article's link to it as its text; `kb check` said nothing. It warns,
+    naming file and line (a link by reference too); an internal article's link, or one to a
+    category a public article fills, is no warning. The build's cached checks see the category
+    change: once a public article is in it, the warning is gone."""
+    content = tmp_path / "content"
+    write(content, "agents/_category.yml", "title: Agents\nvisibility: internal\n")
+    write(content, "agents/policy.md", "---\ntitle: Policy\nsummary: s\n---\n\nText.\n")
+    write(content, "billing/plans.md", "---\ntitle: Plans\nsummary: s\n---\n\nText.\n")
+    links = (
+        "Ask [the desk](../agents/index.md) or [the desk][desk]; see [billing](index.md).\n\n"
+        "[desk]: ../agents/README.md\n"
+    )
+    write(content, "billing/refunds.md", f"---\ntitle: Refunds\nsummary: s\n---\n\n{links}")
+    write(content, "agents/tips.md", f"---\ntitle: Tips\nsummary: s\n---\n\n{links}")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(KB), *args, "--content", str(content)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    why = "the public portal has no page for it and shows the link's text without the link"
+    at = f"{content}/billing/refunds.md"
+    expected = [
+        f"{at}:6: warning: link to a category with no public article: ../agents/index.md; {why}",
+        f"{at}:8: warning: link to a category with no public article: ../agents/README.md; {why}",
+    ]
+    check = run("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stderr.splitlines() == [*expected, "0 error(s), 2 warning(s)"]
+    assert run("check", "--strict").returncode == 1
+    build = run("build", "--output", str(tmp_path / "site"))
+    assert build.returncode == 0, build.stderr
+    assert [line for line in build.stderr.splitlines() if "warning:" in line] == expected
+    write(content, "agents/faq.md", "---\ntitle: FAQ\nsummary: s\nvisibility: public\n---\n\nx\n")
+    build = run("build", "--output", str(tmp_path / "site"))
+    assert build.returncode == 0, build.stderr
+    assert "warning:" not in build.stderr
+    assert run("check", "--strict").returncode == 0

@@ -3,7 +3,10 @@ shows as code (kb_builder.code): a real `kb build`, and each rule against the re
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,13 +15,19 @@ import markdown
 import pytest
 
 from kb_builder.build import build_site
-from kb_builder.code import outside_code
+from kb_builder.code import outside_code, prose_lines
 from kb_builder.markup import MARKDOWN_EXTENSIONS
+from kb_builder.references import point_definitions, unlink_references
 from kb_core.config import SiteConfig
 from tests.conftest import TODAY, write
 from tests.test_images import png
 
 AT = datetime(2026, 11, 22, tzinfo=UTC)
+KB = Path(sys.executable).with_name("kb")
+LATER = (
+    "link to an article that is not published yet (it publishes 2030-01-01 00:00 UTC): "
+    "later.md; until then the portal shows the link's text without the link"
+)
 PAY = """---
 title: Pay
 summary: s
@@ -35,6 +44,32 @@ See [the cat](../My%20Cat/index.md) and [its intro](<../My Cat/index.md>).
 ```
 
 After the block: [gone](gone.md), [soon](later.md) and ![a picture](images/a.png).
+Two backticks: ``[a `tick`](gone.md)`` is code.
+"""
+# reference-style links: each definition points as an inline link to its target does
+REFS = """---
+title: Refs
+summary: s
+---
+
+See [the target][t], [Target][], [target], [the cat][cat] and [the file] [f].
+Not shown as links: [gone][g], [soon][l], [inside] and [INSIDE][].
+Code: `[code][t]` and ``[g]`` are shown as written.
+Drafts: [the draft](draft.md) and [the draft][dr].
+
+```
+[fenced][t]
+[t]: gone.md
+```
+
+[t]: target.md#usage "The target"
+[Target]: <target.md>
+[cat]: ../My%20Cat/index.md
+[f]: My%20File.md
+[g]: gone.md
+[l]: later.md
+  [inside]: ../Inside/index.md
+[dr]: draft.md#top
 """
 
 
@@ -46,7 +81,18 @@ def page(out: Path, url: str) -> str:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("links")
     content = root / "c"
-    write(content, "g/target.md", "---\ntitle: Target\nsummary: s\n---\n\nText.\n")
+    write(content, "g/target.md", "---\ntitle: Target\nsummary: s\n---\n\n## Usage\n\nText.\n")
+    write(content, "g/My File.md", "---\ntitle: My file\nsummary: s\n---\n\nText.\n")
+    write(content, "g/refs.md", REFS)
+    write(content, "g/draft.md", "---\ntitle: Draft\nsummary: s\nvisibility: draft\n---\n\nx\n")
+    # a category only internal articles fill, and an internal article linking by reference
+    write(content, "Inside/index.md", "The inside's intro.\n")
+    write(
+        content,
+        "Inside/desk.md",
+        "---\ntitle: Desk\nsummary: s\nvisibility: internal\n---\n\n"
+        "See [refs][r] and [the desk][d].\n\n[r]: ../g/refs.md\n[d]: <desk.md#top>\n",
+    )
     write(
         content,
         "g/later.md",
@@ -82,6 +128,62 @@ def test_a_fence_closes_only_at_its_own_closing_line(built: Path) -> None:
     assert not re.search(r'href="[^"]*(?:gone|later)', html)
     assert '<img alt="a picture" src="../images/a.png"' in html
     assert (built / "public" / "g" / "images" / "a.png").is_file()
+
+
+def test_kb_check_judges_the_links_the_build_judges(built: Path) -> None:
+    """`kb check` found code by toggling at every line starting with three backticks: after
+    ```` ```Output ```` in a block it checked a link the portal shows as code, then skipped the
+    links after the block that the build publishes; and it took ``[a `tick`](gone.md)`` in
+    a two-backtick span for a link. It reads code as the build does."""
+    content = built.parent / "c"
+    res = subprocess.run(
+        [str(KB), "check", "--content", str(content), "--format", "json", "--at", "2026-11-22"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = PAY.split("\n")  # the whole file: its first line is line 1
+    found = [
+        (lines[p["line"] - 1][:15], p["code"], p["message"])
+        for p in json.loads(res.stdout)
+        if p["path"].endswith("g/pay.md")
+    ]
+    assert sorted(found) == [
+        ("After the block", "broken-link", "broken link: gone.md"),
+        ("After the block", "link-unpublished", LATER),
+        ("[`target.md`](t", "broken-link", "broken link: gone.md"),
+    ]
+
+
+def test_reference_links_point_as_inline_links_do(built: Path) -> None:
+    """A reference definition's target was published as written: ``href="My%20File.md"``,
+    ``href="../My%20Cat/index.md"`` and ``href="gone.md"`` lead nowhere, as a link to an
+    article not yet published did. Each now goes where an inline link to it goes, its anchor
+    and title kept; one that would lead nowhere is its text; code is shown as written."""
+    html = page(built, "g/refs/")
+    target = 'href="../target/#usage" title="The target"'
+    assert f"See <a {target}>the target</a>, " in html
+    assert '<a href="../target/">Target</a>, <a href="../target/">target</a>, ' in html
+    assert '<a href="../../my-cat/">the cat</a> and <a href="../my-file/">the file</a>.' in html
+    assert "Not shown as links: gone, soon, inside and INSIDE." in html
+    assert "<code>[code][t]</code> and <code>[g]</code> are shown" in html
+    assert "[fenced][t]\n[t]: gone.md" in html
+    assert not re.search(r'href="[^"]*(?:gone|later|\.md|inside)', html, re.IGNORECASE)
+
+
+def test_a_link_to_a_draft_is_its_text(built: Path) -> None:
+    """`kb check` reports a link to a draft ("link to a draft", an error the build goes on
+    with), but the build published it as written: ``href="draft.md"``, a 404. It is its text,
+    as a broken link is, inline or by reference."""
+    assert "Drafts: the draft and the draft." in page(built, "g/refs/")
+
+
+def test_an_internal_article_links_by_reference_to_the_public_site(built: Path) -> None:
+    """In the agents' portal an internal article's reference link to a public article went to
+    ``../g/refs.md`` (no page there); it points at the public site, as an inline link does."""
+    html = (built / "internal" / "inside" / "desk" / "index.html").read_text(encoding="utf-8")
+    site = SiteConfig().site.url
+    assert f'See <a href="{site}/g/refs/">refs</a> and <a href="./#top">the desk</a>.' in html
 
 
 def test_a_link_to_a_category_by_its_folder_is_its_page(built: Path) -> None:
@@ -132,3 +234,35 @@ def test_outside_code_finds_the_links_the_renderer_makes(text: str) -> None:
         assert (f'href="t{n}.md"' in html) == (f"](u{n}.md)" in rewritten), (n, html)
     # what is not changed is kept byte for byte
     assert re.sub(r"\]\(u", "](t", rewritten) == text
+    # `kb check` reads the same lines (code spans stashed): it finds the links the renderer makes
+    found = {
+        int(n) for _, line, _ in prose_lines(text, bool) for n in re.findall(r"\]\(t(\d)", line)
+    }
+    assert found == {n for n in range(text.count("](t")) if f'href="t{n}.md"' in html}, html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[a][r], [r][], [R], [a] [r] and [b][nope] [nope]\n\n[r]: t.md",
+        "`[r]` ``[a][r]`` [r]\n\n[r]: <t.md#x> 'title'",
+        "```\n[r]\n```Output\n[a][r]\n```\n[r]\n\n[R]: t.md",
+        "[a](x.md) [r] \\[r] ![r][r]\n\n  [r]: t.md",
+        "> [q][r]\n\n- [i][r]\n\n| [c][r] |\n|---|\n\n[r]: t.md",
+    ],
+)
+def test_references_point_and_unlink_where_the_renderer_links(text: str) -> None:
+    """Each link naming a definition becomes text when its target is dropped, and only those:
+    the page reads the same, with no link left; a pointed definition moves every such link."""
+    render = _renderer().convert
+
+    def words(html: str) -> str:
+        return re.sub(r"<[^>]+>", "", html)
+
+    before = render(text)
+    assert '<a href="t.md' in before  # each case links by reference
+    after = render(unlink_references(text, lambda target: target.startswith("t.md")))
+    assert "<a " not in after.replace('<a href="x.md">', "")
+    assert words(after) == words(before)
+    pointed = render(point_definitions(text, lambda target: "u/" + target))
+    assert pointed == re.sub(r'(href|src)="t\.md', r'\1="u/t.md', before)
