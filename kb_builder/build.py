@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -52,6 +51,8 @@ from kb_builder.portals import (
 from kb_builder.render import RenderResult, render_shard, split, warm_up
 from kb_builder.schedule import moments, upcoming, withhold
 from kb_builder.widget import widget_files
+from kb_builder.workers import pool as worker_pool
+from kb_builder.workers import start_all
 from kb_core.config import SiteConfig
 from kb_core.errors import BuildError, Problem
 from kb_core.manifest import INTERNAL, PUBLIC, language_manifest, manifest_name, read_manifest
@@ -64,7 +65,6 @@ __all__ = ["BuildReport", "build_site", "load_and_check", "source_url", "to_inde
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 SHARD_ABOVE = 200  # below this many articles one MkDocs run beats the cost of starting two
 SHARD_MAX = 1000  # articles in one MkDocs run at most: a run holds all its pages in memory
-_FORK = multiprocessing.get_context("fork")
 _INDEX_CHANGES = ("unchanged", "updated", "rebuilt")  # what a build did to an index, least first
 
 
@@ -124,16 +124,13 @@ def build_site(
     t0 = time.perf_counter()
     work = output / ".work"
     salt = f"{code_digest()} {content_dir.as_posix()}"
-    # The workers fork now, before the content is loaded: each would otherwise carry a copy
-    # of the whole knowledge base (the memory of a 10,000-article build). Those that render
-    # import MkDocs themselves, in parallel, while this process loads the content; the index
-    # worker imports what it writes with (numpy, Whoosh's writer), which this one never needs.
-    with (
-        ProcessPoolExecutor(max_workers=1, mp_context=_FORK) as index_pool,
-        ProcessPoolExecutor(max_workers=workers, mp_context=_FORK, initializer=warm_up) as pool,
-    ):
+    # The workers start now, from a process of their own (kb_builder/workers.py: never forked
+    # from this one, whatever threads it runs), before the content is loaded: those that render
+    # import MkDocs, in parallel, while this process loads the content; the index worker
+    # imports what it writes with (numpy, Whoosh's writer), which this one never needs.
+    with worker_pool(1) as index_pool, worker_pool(workers, warm_up) as pool:
         index_pool.submit(warm_up_index)
-        pool.submit(os.getpid)
+        start_all(pool, workers)
         content_cache = Cache(work / "content.cache", salt)
         parse_ahead(content_dir, config, content_cache, index_pool.submit)
         # what an article's checks find depends on the configuration too

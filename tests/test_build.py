@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from kb_builder.build import BuildReport, build_site
 from kb_core.config import SiteConfig, load_config
@@ -470,6 +471,47 @@ def test_build_works_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
     assert _search_ids(out, "text 4") >= {"a4"}
 
 
+def test_a_build_forks_nothing_from_a_process_running_the_model(tmp_path: Path) -> None:
+    """An in-process build in the test suite hung once, under load: its workers were forked
+    from the test process while other threads ran there (the sentence model, loaded by an
+    earlier test; the first pool's own threads), and a child forked while another thread holds
+    a lock finds it held for ever. They now start from a fork server (kb_builder/workers.py):
+    with the model encoding in a thread here all along, this process forks nothing, and the
+    build completes, the vectors of its articles and all."""
+    import threading
+
+    from kb_core.semantic import Meanings, encoder
+
+    forked: list[int] = []  # the threads alive here at each fork during the build
+    watching = threading.Event()
+
+    def before_fork() -> None:
+        if watching.is_set():
+            forked.append(threading.active_count())
+
+    os.register_at_fork(before=before_fork)  # for good (no way to remove it): idle but here
+    model, stop = encoder(), threading.Event()
+
+    def encode() -> None:  # as a server searching beside the build does
+        while not stop.wait(0.005):
+            model.encode(["still waiting on my new card"])
+
+    busy = threading.Thread(target=encode, name="busy-encoder")
+    content, out = tmp_path / "content", tmp_path / "build"
+    _small_kb(content)
+    busy.start()
+    watching.set()
+    try:
+        build_site(content, SiteConfig(), out, today=TODAY)
+    finally:
+        watching.clear()
+        stop.set()
+        busy.join()
+    assert forked == []
+    vectors = Meanings.load(out / "index" / "public")
+    assert vectors is not None and set(vectors.row) == {f"a{i}" for i in range(6)}
+
+
 def test_pages_render_as_alone_with_one_markdown_instance(tmp_path: Path, monkeypatch: Any) -> None:
     """Rendering reuses one Python-Markdown instance per MkDocs run (kb_builder/render.py):
     every page must come out as it does from an instance of its own, with nothing of the page
@@ -489,25 +531,30 @@ def test_pages_render_as_alone_with_one_markdown_instance(tmp_path: Path, monkey
         defined = "\n[guide]: https://example.com/guide\n" if name == "a" else ""
         text = f"---\ntitle: Page {name}\n---\n\n{body}{defined}"
         write(tmp_path / "content", f"guides/{name}.md", text)
-    built = {}
-    for mode in ("reused", "own"):
-        if mode == "own":
-            monkeypatch.setattr(
-                kb_builder.render, "_one_markdown_per_render", contextlib.nullcontext
-            )
-        out = tmp_path / mode
-        build_site(tmp_path / "content", SiteConfig(), out, today=TODAY)
-        built[mode] = {
-            p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted((out / "public").rglob("*.html"))
+    out = tmp_path / "build"
+    build_site(tmp_path / "content", SiteConfig(), out, today=TODAY)  # its workers reuse one
+    part = out / ".work" / "public" / "part-0"
+    # the same MkDocs run again, here, with an instance per page (into a site of its own: the
+    # part's pages are hard-linked into the published site)
+    own = tmp_path / "own"
+    cfg = yaml.safe_load((part / "mkdocs.yml").read_text(encoding="utf-8"))
+    (tmp_path / "own.yml").write_text(yaml.safe_dump({**cfg, "site_dir": str(own)}))
+    monkeypatch.setattr(kb_builder.render, "_one_markdown_per_render", contextlib.nullcontext)
+    kb_builder.render._mkdocs_build("public", tmp_path / "own.yml", False)
+    built = {
+        mode: {
+            p.relative_to(site).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(site.rglob("*.html"))
         }
+        for mode, site in (("reused", part / "site"), ("own", own))
+    }
     assert built["reused"].keys() == built["own"].keys() and len(built["own"]) > 4
     for rel, html in built["own"].items():
         assert built["reused"][rel] == html, rel
-    page_d = built["own"]["public/guides/d/index.html"]
+    page_d = built["own"]["guides/d/index.html"]
     assert 'id="set-up"' in page_d and 'id="set-up_1"' in page_d and "set-up_2" not in page_d
     assert "[the guide][guide]" in page_d  # page a's reference did not carry over
-    assert 'href="https://example.com/guide"' in built["own"]["public/guides/a/index.html"]
+    assert 'href="https://example.com/guide"' in built["own"]["guides/a/index.html"]
 
 
 def test_an_unchanged_files_raw_html_warnings_come_from_the_cache(

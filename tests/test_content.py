@@ -177,14 +177,14 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, s
     changed since they were cached: ``stale``) to its idle index worker (parse_ahead): this
     process parses only the first half, and what it loads is the same as a load that parses
     every file itself, problems included, and also when that process fails."""
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
     from typing import Any
 
     from kb_builder import parsecache
     from kb_builder.buildcache import Cache
     from kb_builder.parse import parse_article
     from kb_builder.parsecache import PARSE_AHEAD_MIN, parse_ahead
+    from kb_builder.workers import pool as worker_pool
 
     n = PARSE_AHEAD_MIN + 10
     for i in range(n):
@@ -212,7 +212,7 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, s
         parsed_here.append(path)
         return real(path, *args)
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with worker_pool(1) as pool:  # as a build's, never forked from this process
 
         def submit(fn: Any, *args: Any) -> Future[Any]:
             asked.append(len(args[1]))
@@ -220,7 +220,7 @@ def test_a_first_load_parses_half_the_files_in_another_process(tmp_path: Path, s
 
         ahead = cache()
         parse_ahead(tmp_path, config, ahead, submit)
-        with pytest.MonkeyPatch.context() as mp:  # in this process only: the worker forked
+        with pytest.MonkeyPatch.context() as mp:  # in this process only, not in the worker
             mp.setattr(parsecache, "parse_article", counted)
             assert shape(load_content(tmp_path, config, cache=ahead)) == alone
     assert asked == [n - n // 2]

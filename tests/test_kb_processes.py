@@ -171,6 +171,16 @@ def test_quiet_build_prints_only_errors(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "did you mean 'visibility'?" in refused.stderr
 
 
+def test_verbose_build_shows_what_its_workers_log(tmp_path: Path) -> None:
+    """`kb build -v` prints what the index worker logs, as the build's own lines: its workers
+    start from a fork server (kb_builder/workers.py), not forked with this logging set up."""
+    kb_dir = tmp_path / "acme"
+    ok(kb("init", str(kb_dir), cwd=tmp_path))
+    said = ok(kb("build", "-v", cwd=kb_dir)).stderr
+    assert "INFO kb_builder.index.writer: search index: " in said
+    assert "INFO kb_builder.build: build timings: " in said
+
+
 def test_check_and_build_the_example(site: Path) -> None:
     res = ok(kb("check", "--format", "json", cwd=site))
     assert isinstance(json.loads(res.stdout), dict | list)

@@ -549,3 +549,29 @@ def test_a_searching_process_runs_its_products_on_one_blas_thread(
     before, after = json.loads(out.stdout)
     assert before and set(before) == {2}
     assert after and set(after) == {1}
+
+
+def test_a_process_that_leaves_as_its_server_warms_up_exits_cleanly(
+    card_indexes: tuple[Path, Path],
+) -> None:
+    """A server's searcher loads the sentence model in a background thread (``warm``): a
+    process that exits while that thread is still inside onnxruntime aborted (exit 134,
+    "terminate called without an active exception"; seen when pytest ended right after
+    tests/test_cli.py made an app, and so would a gunicorn worker stopped as it starts). The
+    interpreter now waits for the model to load before it exits."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kb_core.search.searcher import Searcher\n"
+        "Searcher(Path(sys.argv[1]), warm=True)\n"  # never closed, as an app never shut down
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(3):
+        run = subprocess.run(
+            [sys.executable, "-c", script, str(card_indexes[0])],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert run.returncode == 0, (run.returncode, run.stderr[-500:])

@@ -153,9 +153,9 @@ class Searcher:
         """Open the index in ``index_dir``; raises IndexUnavailable if missing or unreadable.
 
         ``warm`` prepares the spelling table and the sentence model in background threads, so
-        a server's first searches do not wait for them. A one-shot command leaves it off: it
-        must not start work it will not wait for (a thread still inside onnxruntime when the
-        interpreter exits aborts the process)."""
+        a server's first searches do not wait for them; the model's thread is not a daemon, so
+        a process exits only once it has loaded (:meth:`close` waits for them all). A one-shot
+        command leaves it off: it must not start work it will not wait for."""
         self.index_dir = Path(index_dir)
         self.typo_tolerance = typo_tolerance
         self._warm = warm
@@ -208,7 +208,10 @@ class Searcher:
         if meanings is None:
             return ix, Ranker(planner, vocabulary, texts=texts)
         if self._warm:  # load the model now, not in the first search
-            loading = threading.Thread(target=encoder, name="kb-encoder", daemon=True)
+            # Not a daemon: the interpreter waits for it at exit. A daemon thread still inside
+            # onnxruntime at exit is unwound from under it, which aborts the process (exit 134):
+            # any process that made an app and left at once, without shutting it down, did.
+            loading = threading.Thread(target=encoder, name="kb-encoder", daemon=False)
             loading.start()
             self._warming.append(loading)
         with ix.reader() as reader:
