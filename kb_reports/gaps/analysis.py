@@ -165,7 +165,7 @@ class Analysis:
         for portal in sorted(by_portal, key=self.portals.order):
             out += self._failed_of(portal, by_portal[portal], noise)
         if noise:
-            shown = ", ".join(quote(q) for q in noise[:3])
+            shown = ", ".join(quote(q) for q in list(dict.fromkeys(noise))[:3])  # once each
             self.notes.append(
                 f"{counted(self.noise, 'failed search')} with no real word in them (e.g. "
                 f"{shown}) {'is' if self.noise == 1 else 'are'} left out as noise, not gaps"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -45,10 +45,10 @@ def counted(n: int, singular: str, plural: str | None = None) -> str:
     """``n`` and the noun in the number it takes: "1 request", "2 requests", "0 searches"."""
     if n == 1:
         return f"1 {singular}"
-    return f"{n} {plural or _plural(singular)}"
+    return f"{n} {plural or plural_of(singular)}"
 
 
-def _plural(noun: str) -> str:
+def plural_of(noun: str) -> str:
     """The English plural of a noun phrase's last word ("search": "searches")."""
     if noun.endswith(("s", "sh", "ch", "x", "z")):
         return noun + "es"
@@ -270,12 +270,14 @@ class GapReport:
         others = self.languages[1:]
         return bool(self.untranslated) or any(x.searches or x.contact_requests for x in others)
 
-    def next_actions(self) -> list[tuple[str, int, Action]]:
-        """What to do first: the top gaps of each section, (section, rank, action).
+    def next_actions(self) -> list[tuple[str, tuple[int, ...], Action]]:
+        """What to do first: the top gaps of each section, (section, ranks, action).
 
         Missing answers come first (failed searches, then escalations), then answers that do
         not work (unhelpful articles, weak searches), then upkeep (stale articles). Within a
-        section the ranking is the section's own.
+        section the ranking is the section's own. Gaps of one section that ask for the same
+        thing (English searches on two portals that both want *Pay with bitcoin* written) are
+        one action, worded as the first, with every rank it comes from and all their queries.
         """
         picks: list[tuple[str, int, Action | None]] = [
             *(("failed", g.rank, g.action) for g in self.failed[:3]),
@@ -284,7 +286,18 @@ class GapReport:
             *(("weak", w.rank, w.action) for w in self.weak[:2]),
             *(("stale", s.rank, s.action) for s in self.stale[:1]),
         ]
-        return [(section, rank, a) for section, rank, a in picks if a is not None]
+        out: dict[tuple[object, ...], tuple[str, tuple[int, ...], Action]] = {}
+        for section, rank, a in picks:
+            if a is None:
+                continue
+            same = (section, a.kind, a.title, a.article_id, a.source, a.terms)
+            if same not in out:
+                out[same] = (section, (rank,), a)
+                continue
+            _, ranks, first = out[same]
+            queries = tuple(dict.fromkeys(first.queries + a.queries))
+            out[same] = (section, (*ranks, rank), replace(first, queries=queries))
+        return list(out.values())
 
     def new_failed_groups(self) -> list[FailedGroup]:
         """Failed-search groups first seen inside the window (all of them for --since all)."""
@@ -312,8 +325,8 @@ class GapReport:
             "stubs": [asdict(s) for s in self.stubs],
             "new_failed_groups": [g.key for g in self.new_failed_groups()],
             "next_actions": [
-                {"section": section, "rank": rank, "action": asdict(action)}
-                for section, rank, action in self.next_actions()
+                {"section": section, "rank": ranks[0], "ranks": list(ranks), "action": asdict(a)}
+                for section, ranks, a in self.next_actions()
             ],
             "asked_for_person": asdict(self.asked_for_person),
             "daily": [asdict(d) for d in self.daily],

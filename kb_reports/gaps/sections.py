@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from kb_reports.gaps.model import Action, GapReport, counted
+from kb_reports.gaps.model import Action, GapReport, counted, plural_of
 
 __all__ = [
     "COUNT_KEYS",
@@ -350,5 +350,8 @@ SECTION_NAMES = {
 def next_action_lines(report: GapReport) -> list[str]:
     """The report's next actions as sentences, each saying which gap it comes from."""
     return [
-        f"{a.text} ({SECTION_NAMES[section]} #{rank})" for section, rank, a in report.next_actions()
+        f"{a.text} ({name if len(ranks) == 1 else plural_of(name)} "
+        f"{', '.join(f'#{r}' for r in ranks)})"
+        for section, ranks, a in report.next_actions()
+        for name in [SECTION_NAMES[section]]
     ]

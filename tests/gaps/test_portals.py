@@ -27,6 +27,9 @@ FAILED = [
     ("how do I pay with bitcoin", None, 3),
     ("tip pooling", None, 2),
     ("tip pooling this month", None, 2),  # below min_searches on its own
+    ("tip pooling", "fr", 4),  # English on /fr/: its own group, the same advice
+    ("xqzkvw", None, 1),  # noise, on both portals
+    ("xqzkvw", "fr", 1),
     ("face id", None, 2),
     ("Face ID", None, 1),
     ("quickbooks desktop", None, 2),
@@ -109,7 +112,7 @@ def test_each_portal_s_weak_searches_are_judged_apart(report: dict[str, Any]) ->
 def test_a_topic_s_searches_are_one_group_whatever_their_circumstances(
     report: dict[str, Any],
 ) -> None:
-    (tips,) = _holding(report["failed_searches"], "tip pooling")
+    (tips,) = [g for g in _holding(report["failed_searches"], "tip pooling") if g["portal"] == "en"]
     assert dict(map(tuple, tips["queries"])) == {"tip pooling": 2, "tip pooling this month": 2}
     assert tips["action"]["title"] == "Tip pooling"
     (charged,) = _holding(report["weak_searches"], "charged twice")
@@ -118,6 +121,24 @@ def test_a_topic_s_searches_are_one_group_whatever_their_circumstances(
         "charged twice this month": 3,
     }
     assert charged["reason"] == "results never clicked"
+
+
+def test_the_same_advice_from_two_portals_is_one_next_action(report: dict[str, Any]) -> None:
+    # English searches for tip pooling on both portals: two groups (each portal's apart), one
+    # article to write, so one next action naming both
+    groups = _holding(report["failed_searches"], "tip pooling")
+    assert sorted(g["portal"] for g in groups) == ["en", "fr"]
+    assert {g["action"]["title"] for g in groups} == {"Tip pooling"}
+    tips = [a for a in report["next_actions"] if a["action"]["title"] == "Tip pooling"]
+    assert [a["ranks"] for a in tips] == [sorted(g["rank"] for g in groups)]
+    assert tips[0]["action"]["queries"] == ["tip pooling", "tip pooling this month"]
+    titles = [a["action"]["title"] for a in report["next_actions"] if a["action"]["title"]]
+    assert len(titles) == len(set(titles))
+
+
+def test_noise_is_named_once_whatever_portals_it_was_typed_on(report: dict[str, Any]) -> None:
+    (note,) = [n for n in report["notes"] if "left out as noise" in n]
+    assert note.startswith("2 failed searches with no real word in them (e.g. \u201cxqzkvw\u201d)")
 
 
 def test_french_titles_and_quotes_keep_the_elided_words_as_typed(report: dict[str, Any]) -> None:
