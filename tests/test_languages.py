@@ -840,7 +840,8 @@ def test_calls_from_another_origin_name_their_language(client: FlaskClient, stor
         "elapsed_ms": 45_000,
     }
     sent = client.post("/api/contact?lang=fr", json=form)
-    assert sent.status_code == 201 and sent.json["message"].startswith("Merci, nous avons bien reçu")
+    assert sent.status_code == 201
+    assert sent.json["message"].startswith("Merci, nous avons bien reçu")
     reference = sent.json["reference"]
     stored = rows(
         store, f"SELECT language, topic FROM contact_requests WHERE reference='{reference}'"
