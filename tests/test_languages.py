@@ -20,6 +20,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from feedback_api import create_app, shutdown
@@ -607,9 +608,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store") / "kb.sqlite3"
 
 
-@pytest.fixture(scope="module")
-def client(site: Path, store: Path) -> Iterator[FlaskClient]:
-    app = create_app(
+def portal_app(site: Path, store: Path) -> Flask:
+    """The API serving the built site, its store a SQLite file, events written at once."""
+    return create_app(
         {
             "TESTING": True,
             "BUILD_DIR": str(site),
@@ -618,6 +619,11 @@ def client(site: Path, store: Path) -> Iterator[FlaskClient]:
             "EVENTLOG_FLUSH_SECONDS": 0,
         }
     )
+
+
+@pytest.fixture(scope="module")
+def client(site: Path, store: Path) -> Iterator[FlaskClient]:
+    app = portal_app(site, store)
     yield app.test_client()
     shutdown(app)
 
@@ -967,15 +973,7 @@ def test_a_french_failed_search_is_logged_and_shown_as_typed(site: Path, tmp_pat
     it as typed, normalised as ever (lower case, the typographic apostrophe plain), and the
     advice quotes the search as typed."""
     store = tmp_path / "kb.sqlite3"
-    app = create_app(
-        {
-            "TESTING": True,
-            "BUILD_DIR": str(site),
-            "SITE_CONFIG": str(site.parent / "site_config.yml"),
-            "DATABASE_URL": f"sqlite:///{store}",
-            "EVENTLOG_FLUSH_SECONDS": 0,
-        }
-    )
+    app = portal_app(site, store)
     try:
         client = app.test_client()
         for visitor in ("10.3.0.1", "10.3.0.2"):
