@@ -185,6 +185,30 @@ def test_a_word_of_both_languages_finds_itself_in_english_text_not_its_english_s
     assert ids(shared, "plans") == ["plans", "schedule"]
 
 
+def test_paiement_is_not_paie(searcher: Searcher) -> None:
+    """Snowball made "pai" of "paiement" (payment) as of "paie" (payroll): "paiement refusé"
+    found the article about validating timesheets before payroll."""
+    assert ids(searcher, "paiement") == ids(searcher, "paiements") == []
+    assert ids(searcher, "paie") == ["approve-timesheets"]
+
+
+@pytest.mark.parametrize(
+    ("same", "other"),
+    [
+        (["paiement", "paiements"], ["paie", "paies", "payer"]),  # a stem of no syllable: whole
+        (["remboursement", "remboursements", "rembourser", "remboursé"], []),  # stem kept
+        (["abonnement", "abonner", "abonnés"], []),
+        (["logement", "loger"], []),  # "log": a syllable
+        (["facture", "factures", "facturation"], []),
+    ],
+)
+def test_french_stems_keep_a_syllable(same: list[str], other: list[str]) -> None:
+    french = Analyzer("fr")
+    terms = {tuple(french.terms(w)) for w in same}
+    assert len(terms) == 1
+    assert not terms & {tuple(french.terms(w)) for w in other}
+
+
 @pytest.mark.parametrize(
     ("language", "text", "terms"),
     [
