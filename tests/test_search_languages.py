@@ -192,6 +192,35 @@ def test_paiement_is_not_paie(searcher: Searcher) -> None:
     assert ids(searcher, "paie") == ["approve-timesheets"]
 
 
+RUN_TOGETHER = [
+    doc(
+        "overtime",
+        "Heures supplémentaires",
+        "Au-delà de 8 heures par jour, un bon taux le soir. Touchez cinq fois le logo. Le pointage "
+        "mobile enregistre votre position.",
+        "fr",
+    ),
+    doc("sessions", "Sessions", "Where you sign in, and how to sign out.", "en"),
+]
+
+
+@pytest.fixture(scope="module")
+def run_together(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    yield from french_index(tmp_path_factory, RUN_TOGETHER, "fr-run-together")
+
+
+@pytest.mark.parametrize("word", ["bonjour", "bonsoir", "parfois", "Parfois"])
+def test_a_french_word_is_not_two_run_together(run_together: Searcher, word: str) -> None:
+    """A real French word no article says is not cut into two they say: "bonjour" found the
+    article saying "bon" and "jour" (confidence 1.0), "parfois" the one saying "fois"."""
+    assert ids(run_together, word) == []
+
+
+def test_words_run_together_are_still_split_on_a_french_portal(run_together: Searcher) -> None:
+    assert ids(run_together, "pointagemobile") == ["overtime"]
+    assert ids(run_together, "signin") == ["sessions"]  # English: at a stop word, as before
+
+
 @pytest.mark.parametrize(
     ("same", "other"),
     [

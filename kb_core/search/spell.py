@@ -15,7 +15,13 @@ from pathlib import Path
 
 from kb_core.search.languages import COMMON_WORD_ZIPF, zipf
 from kb_core.search.text.analysis import fold
-from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, language_tag
+from kb_core.search.text.plan import (
+    LANGUAGE_TAG,
+    Clause,
+    QueryPlan,
+    QueryPlanner,
+    language_tag,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +34,8 @@ APART_OVER_JOINED = 3
 # A real English word (wordfreq's Zipf scale, the bar `kb gaps` uses for "a real word") is not
 # split into two content words: "timecard" is a word the articles lack, a gap to report, not
 # "time card"; "duckplayer" and "resetpassword" score 0. A cut at a stop word ("signin",
-# "logon") is how people run "sign in" together, and is still made.
+# "logon") is how people run "sign in" together, and is still made. A real word of another
+# language is cut nowhere (:func:`_one_word`): "bonjour" is no "bon jour", "parfois" no "par fois".
 REAL_WORD_ZIPF = 1.0
 
 
@@ -219,7 +226,7 @@ def split_joined(
             len(alt) > 1 and apart >= APART_OVER_JOINED * known for apart, alt in found
         ):
             continue  # checked first: wordfreq's tables take a third of a second to load
-        if content and planner.analyzer.language == "en" and _real_word(word):
+        if _one_word(clause.surface, languages, planner.analyzer.language, content):
             continue  # "timecard" is a word the articles lack, not "time card"
         if not content and vocabulary.nearest(word):
             continue  # "signin" is "signing" when the articles say that, not "sign"
@@ -229,6 +236,21 @@ def split_joined(
             clause.alternatives += [
                 alt for apart, alt in found if len(alt) > 1 and apart >= APART_OVER_JOINED * known
             ]
+
+
+def _one_word(typed: str, tags: list[str], language: str, content: bool) -> bool:
+    """Whether ``typed`` is a word of a language its clause looks in (``tags``: its
+    alternatives' language tags, "" for the index's ``language``), not two run together. A
+    real English word is not two content words ("timecard"), but may be a stop word and
+    another ("signin", "logon": how people run "sign in" together). A real word of another
+    language is cut nowhere: French "bonjour" is not "bon jour", nor "parfois" "par fois"."""
+    for tag in tags:
+        of = tag.removesuffix(LANGUAGE_TAG) or language
+        if of == "en" and not content:
+            continue
+        if _real_word(fold(typed) if of == "en" else typed, of):
+            return True
+    return False
 
 
 def _real_word(word: str, language: str = "en", bar: float = REAL_WORD_ZIPF) -> bool:
