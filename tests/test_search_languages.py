@@ -123,6 +123,20 @@ def test_typos_are_corrected_but_a_french_word_is_not_an_english_typo(searcher: 
     assert sorted(h.id for h in typo.results) == ["failed-payments", "vat-and-tax-ids"]
 
 
+def test_a_french_typo_is_corrected_to_a_synonym_no_article_says(tmp_path: Path) -> None:
+    """"remboursement" is a synonym of "refund" in site_config.yml, and no French article
+    says it: "remboursment" was no word the index knew nor near one, so found nothing (and
+    kb gaps left it out as noise); the synonyms' words are words to correct to."""
+    docs = [doc("refunds", "Get a refund", "Ask for a refund within 30 days.", "en"), DOCS[0]]
+    build_index(docs, tmp_path, language="fr")
+    for synonyms, found in (([("refund", "remboursement")], ["refunds"]), ([], [])):
+        with Searcher(tmp_path, synonyms=synonyms) as s:
+            typo = s.search("remboursment")
+            assert [h.id for h in typo.results] == found
+            assert typo.did_you_mean == ("remboursement" if found else None)
+            assert typo.corrected is bool(found)
+
+
 def test_an_index_of_one_language_has_its_fields_only(tmp_path: Path) -> None:
     """The default language's index is written as before: no fields for other languages."""
     build_index([doc(d.id, d.title, d.body, "en") for d in DOCS[2:]], tmp_path, language="en")
