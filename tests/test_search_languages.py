@@ -123,6 +123,20 @@ def test_typos_are_corrected_but_a_french_word_is_not_an_english_typo(searcher: 
     assert sorted(h.id for h in typo.results) == ["failed-payments", "vat-and-tax-ids"]
 
 
+def test_a_french_typo_is_corrected_to_a_synonym_no_article_says(tmp_path: Path) -> None:
+    """"remboursement" is a synonym of "refund" in site_config.yml, and no French article
+    says it: "remboursment" was no word the index knew nor near one, so found nothing (and
+    kb gaps left it out as noise); the synonyms' words are words to correct to."""
+    docs = [doc("refunds", "Get a refund", "Ask for a refund within 30 days.", "en"), DOCS[0]]
+    build_index(docs, tmp_path, language="fr")
+    for synonyms, found in (([("refund", "remboursement")], ["refunds"]), ([], [])):
+        with Searcher(tmp_path, synonyms=synonyms) as s:
+            typo = s.search("remboursment")
+            assert [h.id for h in typo.results] == found
+            assert typo.did_you_mean == ("remboursement" if found else None)
+            assert typo.corrected is bool(found)
+
+
 def test_an_index_of_one_language_has_its_fields_only(tmp_path: Path) -> None:
     """The default language's index is written as before: no fields for other languages."""
     build_index([doc(d.id, d.title, d.body, "en") for d in DOCS[2:]], tmp_path, language="en")
@@ -183,6 +197,59 @@ def test_a_word_of_both_languages_finds_itself_in_english_text_not_its_english_s
     # words the two stemmers read alike keep the English stem's words
     assert ids(shared, "exporter") == ["export"]  # the French verb: "export" to either
     assert ids(shared, "plans") == ["plans", "schedule"]
+
+
+def test_paiement_is_not_paie(searcher: Searcher) -> None:
+    """Snowball made "pai" of "paiement" (payment) as of "paie" (payroll): "paiement refusé"
+    found the article about validating timesheets before payroll."""
+    assert ids(searcher, "paiement") == ids(searcher, "paiements") == []
+    assert ids(searcher, "paie") == ["approve-timesheets"]
+
+
+RUN_TOGETHER = [
+    doc(
+        "overtime",
+        "Heures supplémentaires",
+        "Au-delà de 8 heures par jour, un bon taux le soir. Touchez cinq fois le logo. Le pointage "
+        "mobile enregistre votre position.",
+        "fr",
+    ),
+    doc("sessions", "Sessions", "Where you sign in, and how to sign out.", "en"),
+]
+
+
+@pytest.fixture(scope="module")
+def run_together(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
+    yield from french_index(tmp_path_factory, RUN_TOGETHER, "fr-run-together")
+
+
+@pytest.mark.parametrize("word", ["bonjour", "bonsoir", "parfois", "Parfois"])
+def test_a_french_word_is_not_two_run_together(run_together: Searcher, word: str) -> None:
+    """A real French word no article says is not cut into two they say: "bonjour" found the
+    article saying "bon" and "jour" (confidence 1.0), "parfois" the one saying "fois"."""
+    assert ids(run_together, word) == []
+
+
+def test_words_run_together_are_still_split_on_a_french_portal(run_together: Searcher) -> None:
+    assert ids(run_together, "pointagemobile") == ["overtime"]
+    assert ids(run_together, "signin") == ["sessions"]  # English: at a stop word, as before
+
+
+@pytest.mark.parametrize(
+    ("same", "other"),
+    [
+        (["paiement", "paiements"], ["paie", "paies", "payer"]),  # a stem of no syllable: whole
+        (["remboursement", "remboursements", "rembourser", "remboursé"], []),  # stem kept
+        (["abonnement", "abonner", "abonnés"], []),
+        (["logement", "loger"], []),  # "log": a syllable
+        (["facture", "factures", "facturation"], []),
+    ],
+)
+def test_french_stems_keep_a_syllable(same: list[str], other: list[str]) -> None:
+    french = Analyzer("fr")
+    terms = {tuple(french.terms(w)) for w in same}
+    assert len(terms) == 1
+    assert not terms & {tuple(french.terms(w)) for w in other}
 
 
 @pytest.mark.parametrize(

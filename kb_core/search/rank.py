@@ -112,7 +112,7 @@ class Ranker:
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
         if did_you_mean:  # "l'application", as typed, not the "l application" searched
             did_you_mean = join_elisions(did_you_mean, self.planner.languages)
-        corrected = typos and self._apply(plan, fixes)
+        corrected = typos and self._apply(plan, fixes, frequency)
         # what meaning reads: the query as corrected, when it was (the sentence model reads
         # "chnage my fowarding address" as something else than "change my forwarding address")
         read_as = did_you_mean if corrected and did_you_mean else query
@@ -379,12 +379,18 @@ class Ranker:
                 fixes[clause.surface] = near
         return fixes
 
-    def _apply(self, plan: QueryPlan, fixes: dict[str, str]) -> bool:
+    def _apply(self, plan: QueryPlan, fixes: dict[str, str], frequency: Frequencies) -> bool:
         for clause in plan.clauses:
             fix = fixes.get(clause.surface)
             if fix:
-                clause.alternatives = self.planner.word(fix)
-                clause.surface, clause.corrected, clause.synonyms = fix, True, False
+                alternatives, synonyms = self.planner.word(fix), False
+                if not any(all(map(frequency, alt)) for alt in alternatives):
+                    # a synonym's word no article says: its group's ("remboursement": refund)
+                    planned = self.planner.plan(fix).clauses
+                    if len(planned) == 1 and planned[0].synonyms:
+                        alternatives, synonyms = planned[0].alternatives, True
+                clause.alternatives = alternatives
+                clause.surface, clause.corrected, clause.synonyms = fix, True, synonyms
         return bool(fixes)
 
     # ------------------------------------------------------------------ suggest

@@ -42,7 +42,7 @@ from kb_core.search.hits import RankedHit
 from kb_core.search.languages import warm_up
 from kb_core.search.rank import Ranker
 from kb_core.search.spell import Vocabulary
-from kb_core.search.text.analysis import Analyzer, normalize_query
+from kb_core.search.text.analysis import Analyzer, fold, normalize_query
 from kb_core.search.text.plan import QueryPlanner
 from kb_core.semantic import Meanings, encoder, one_blas_thread
 
@@ -200,7 +200,10 @@ class Searcher:
         planner = QueryPlanner(Analyzer(str(meta.get("language", "en"))), self._synonyms, others)
         if self._warm:  # spell.split_joined asks whether a typed word is a real word, too
             self._warming.append(warm_up([planner.analyzer.language, *others]))
-        vocabulary = Vocabulary(where / search_index.VOCAB_FILE)
+        # a synonym's word no article says is no typo either, but a word to correct to
+        # ("remboursment" on /fr/, whose articles say "refund")
+        said = (fold(p) for group in self._synonyms for p in group)
+        vocabulary = Vocabulary(where / search_index.VOCAB_FILE, also=said)
         if self._warm:  # "did you mean" needs it even without typo tolerance
             self._warming.append(vocabulary.warm_up())
         texts = search_index.text_shares(meta, others)

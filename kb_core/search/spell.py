@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from kb_core.search.languages import COMMON_WORD_ZIPF, zipf
-from kb_core.search.text.analysis import fold
-from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, language_tag
+from kb_core.search.text.analysis import fold, spellable
+from kb_core.search.text.plan import (
+    LANGUAGE_TAG,
+    Clause,
+    QueryPlan,
+    QueryPlanner,
+    language_tag,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +34,8 @@ APART_OVER_JOINED = 3
 # A real English word (wordfreq's Zipf scale, the bar `kb gaps` uses for "a real word") is not
 # split into two content words: "timecard" is a word the articles lack, a gap to report, not
 # "time card"; "duckplayer" and "resetpassword" score 0. A cut at a stop word ("signin",
-# "logon") is how people run "sign in" together, and is still made.
+# "logon") is how people run "sign in" together, and is still made. A real word of another
+# language is cut nowhere (:func:`_one_word`): "bonjour" is no "bon jour", "parfois" no "par fois".
 REAL_WORD_ZIPF = 1.0
 
 
@@ -72,7 +79,9 @@ def distance(a: str, b: str, within: int | None = None) -> int:
 class Vocabulary:
     """The words of the indexed articles with their document frequencies."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, also: Iterable[str] = ()) -> None:
+        """Read ``path``; ``also``: words no article says that a correction may still suggest
+        (a synonym's: "remboursement" on a portal whose articles say "refund")."""
         self.df: dict[str, int] = {}
         try:
             text = path.read_text(encoding="utf-8")
@@ -82,6 +91,9 @@ class Vocabulary:
         for line in text.splitlines():
             word, _, n = line.partition("\t")
             self.df[word] = int(n or 1)
+        # counted as said by no article: a word the articles say comes first, at one distance
+        extra = spellable(also) - self.df.keys()
+        self._known = {**dict.fromkeys(extra, 0), **self.df} if extra else self.df
         # deletion -> the words it comes from, space-separated: a dict of strings only is
         # invisible to the garbage collector, where 200,000 lists made each full collection
         # (and so a search now and then) take 60 ms longer.
@@ -100,7 +112,7 @@ class Vocabulary:
             if self._table is None:
                 table: dict[str, str] = {}
                 get = table.get
-                for word in self.df:
+                for word in self._known:
                     for d in _deletes(word):
                         had = get(d)
                         table[d] = f"{had} {word}" if had else word
@@ -114,7 +126,8 @@ class Vocabulary:
         if len(word) < 3 or not word.isalpha():
             return None
         if len(word) == 3:
-            known = sorted((-self.df[w], w) for w in _swaps(word) - {word} if w in self.df)
+            df = self._known
+            known = sorted((-df[w], w) for w in _swaps(word) - {word} if w in df)
             return next((w for _, w in known if _plausible(word, w)), None)
         maxdist = 2 if len(word) >= 6 else 1
         table = self._lookup()
@@ -122,15 +135,16 @@ class Vocabulary:
         if maxdist == 2:  # "paswrod": a swap and a missing letter
             for swapped in _swaps(word):
                 keys |= {swapped} | _deletes(swapped)
+        df = self._known
         candidates: set[str] = set()
         for key in keys:
-            if key in self.df:
+            if key in df:
                 candidates.add(key)
             candidates.update(table.get(key, "").split())
         candidates.discard(word)
-        heard = {w for w in _respelled(word) if w in self.df}  # "fishing": "phishing"
+        heard = {w for w in _respelled(word) if w in df}  # "fishing": "phishing"
         scored = sorted(
-            (1 if c in heard else distance(word, c), -self.df[c], c) for c in candidates | heard
+            (1 if c in heard else distance(word, c), -df[c], c) for c in candidates | heard
         )
         if not scored or scored[0][0] > maxdist:
             return None
@@ -219,7 +233,7 @@ def split_joined(
             len(alt) > 1 and apart >= APART_OVER_JOINED * known for apart, alt in found
         ):
             continue  # checked first: wordfreq's tables take a third of a second to load
-        if content and planner.analyzer.language == "en" and _real_word(word):
+        if _one_word(clause.surface, languages, planner.analyzer.language, content):
             continue  # "timecard" is a word the articles lack, not "time card"
         if not content and vocabulary.nearest(word):
             continue  # "signin" is "signing" when the articles say that, not "sign"
@@ -229,6 +243,21 @@ def split_joined(
             clause.alternatives += [
                 alt for apart, alt in found if len(alt) > 1 and apart >= APART_OVER_JOINED * known
             ]
+
+
+def _one_word(typed: str, tags: list[str], language: str, content: bool) -> bool:
+    """Whether ``typed`` is a word of a language its clause looks in (``tags``: its
+    alternatives' language tags, "" for the index's ``language``), not two run together. A
+    real English word is not two content words ("timecard"), but may be a stop word and
+    another ("signin", "logon": how people run "sign in" together). A real word of another
+    language is cut nowhere: French "bonjour" is not "bon jour", nor "parfois" "par fois"."""
+    for tag in tags:
+        of = tag.removesuffix(LANGUAGE_TAG) or language
+        if of == "en" and not content:
+            continue
+        if _real_word(fold(typed) if of == "en" else typed, of):
+            return True
+    return False
 
 
 def _real_word(word: str, language: str = "en", bar: float = REAL_WORD_ZIPF) -> bool:

@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kb_core.search.text import framing
 from kb_core.search.text.analysis import fold
 from kb_reports.gaps.terms import stem, words_of
 
@@ -82,36 +83,6 @@ _EN_LEAD = (
     r"|(?:need )?help(?: me)?(?: (?:with|on|to))|(?:a )?question (?:about|regarding|on)"
     r"|(?:i|we) (?:m|am|was|were|are|ve been|have been|ve|have|got|had)|im|ive|i|we"
 )
-_FR_NUMBER = r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quelques|plusieurs)"
-_FR_UNIT = r"(?:minutes?|heures?|jours?|semaines?|mois|ans?|annees?)"
-_FR_WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
-_FR_WHEN = (
-    r"(?:depuis |des |jusqu ?a )?(?:aujourd ?hui|hier|avant ?hier|demain)(?: (?:matin|soir|midi))?"
-    r"|(?:depuis |pour |pendant )?(?:ce|cette) (?:matin|soir|midi|nuit|apres ?midi|semaine|"
-    r"week ?end|mois|annee)(?: ci)?"
-    r"|(?:(?:depuis|pendant|de|pour) )?(?:la|le|l|du|de la|de l) ?(?:semaine|nuit|mois|week ?end|"
-    r"annee) (?:derniere|dernier|passee|passe|prochaine|prochain)"
-    rf"|(?:depuis )?{_FR_WEEKDAY} (?:dernier|prochain|passe)"
-    rf"|il y a (?:{_FR_NUMBER} )?{_FR_UNIT}"
-    rf"|depuis (?:{_FR_WEEKDAY}|{_FR_NUMBER} {_FR_UNIT}|longtemps|le debut du mois)"
-    rf"|pendant {_FR_NUMBER} {_FR_UNIT}"
-    r"|encore|de nouveau|a nouveau|toujours|deja|maintenant|actuellement|en ce moment"
-    r"|recemment|soudain(?:ement)?|tout a coup|a chaque fois|chaque fois"
-)
-_FR_POLITE = (
-    r"bonjour|bonsoir|salut|coucou|merci(?: beaucoup| d avance| par avance)?"
-    r"|s ?il (?:vous|te) plait|svp|stp|urgent|au secours"
-)
-_FR_LEAD = (
-    r"comment(?: (?:est ce que )?(?:je peux|puis je|on peut|peut on|faire pour|fait on pour|"
-    r"on fait pour|je fais pour|dois je|je dois|faut il))?"
-    r"|est ce que (?:je peux|je pourrais|on peut|vous pouvez|il est possible de)"
-    r"|est il possible de|(?:pouvez vous|pourriez vous)(?: m ?aider a)?|puis je|peut on"
-    r"|(?:je|j) ?(?:voudrais|veux|souhaite|souhaiterais|aimerais)(?: savoir comment)?"
-    r"|j ?ai besoin (?:d ?aide pour|d ?aide avec|de|d)|(?:aide|aidez moi)(?: pour| a)?"
-    r"|j ?ai une question (?:sur|concernant|a propos de)"
-    r"|j ?ai ete|j ?ai|je suis|nous avons ete|nous avons|nous sommes|on a ete|je|nous"
-)
 
 
 @dataclass(frozen=True)
@@ -129,7 +100,7 @@ def _anywhere(alternation: str) -> re.Pattern[str]:
 
 _RULES = {
     "en": _Rule(_EN_WHEN, _EN_POLITE, _EN_LEAD),
-    "fr": _Rule(_FR_WHEN, _FR_POLITE, _FR_LEAD),
+    "fr": _Rule(framing.WHEN, framing.POLITE, framing.LEAD),  # one list, the search's too
 }
 _WHEN = {code: _anywhere(r.when) for code, r in _RULES.items()}
 _POLITE = {code: _anywhere(r.polite) for code, r in _RULES.items()}

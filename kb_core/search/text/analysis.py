@@ -124,6 +124,34 @@ _MORE_STOP_WORDS = {
 }
 
 
+# French: Snowball takes "-ement" off a noun wherever it is, and one left with no syllable
+# ("paiement", payment: "pai") falls in with the short words of that stem ("paie", payroll):
+# "paiement refusé" found the timesheet articles. As Porter's rule for a suffix has it, the
+# stem must keep a vowel then a consonant ("remboursement" is still "rembours", as
+# "rembourser"; "logement" is "log"); else the word is its own term, in the singular.
+_SYLLABLE = re.compile(r"[aeiouy][^aeiouy]")
+_DERIVED = {"fr": ("ment", "ments")}
+
+
+def stemmer(language: str) -> Callable[[str], str] | None:
+    """The stemmer of ``language`` (None when Whoosh has none), keeping whole the words
+    whose stem would lose their meaning (:data:`_DERIVED`)."""
+    if not has_stemmer(language):
+        return None
+    stem: Callable[[str], str] = stemmer_for_language(language)
+    derived = _DERIVED.get(language)
+    if derived is None:
+        return stem
+
+    def kept_whole(word: str) -> str:
+        found = stem(word)
+        if word.endswith(derived) and not _SYLLABLE.search(found):
+            return word.removesuffix("s")
+        return found
+
+    return kept_whole
+
+
 def stop_words(language: str) -> frozenset[str]:
     """The stop words for a language: ours for English, Whoosh's list otherwise, folded as the
     words they are compared with are ("à", "été" and "où" stop "a", "ete" and "ou")."""
@@ -166,7 +194,7 @@ class Analyzer:
         self.language = language
         self.stop_words = stop_words(language) if stop else frozenset()
         self._negations = ENGLISH_NEGATIONS if language == "en" else frozenset()
-        self._stem = stemmer_for_language(language) if has_stemmer(language) else None
+        self._stem = stemmer(language)
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self) -> dict[str, object]:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb_core.search.languages import languages_of
+from kb_core.search.text import framing
 from kb_core.search.text.analysis import (
     DELIMS,
     READ_AS,
@@ -37,26 +38,13 @@ _BOILERPLATE = re.compile(
     r")\b"
 )
 
-# French queries' boilerplate (a French index is searched by words only: no sentence model
-# reads past it): what frames a request rather than saying what it is about, as kb gaps reads
-# it too (kb_reports.gaps.topic). Greetings, thanks and pleas ("bonjour", "merci d'avance",
-# "s'il vous plaît"); wanting ("je voudrais", "j'aimerais", "nous souhaitons"), asking whether
-# one may ("est-ce que je peux", "est-il possible de") or for help ("pouvez-vous m'aider à");
-# and the day it happened ("hier", "depuis ce matin"). Matched on whole words of the
-# normalised query (elided words apart: "j aimerais", "s il vous plaît").
-_FRENCH_BOILERPLATE = re.compile(
-    r"\b(?:"
-    r"bonjour|bonsoir|salut|coucou|merci(?: beaucoup| d avance| par avance| de| pour)?"
-    r"|s il (?:vous|te) pla[iî]t|svp|stp"
-    r"|(?:je|j|nous) (?:voudrais|voudrions|veux|voulons|souhaite|souhaiterais|souhaitons"
-    r"|souhaiterions|aimerais|aimerions)(?: savoir(?: comment)?)?"
-    r"|est[ -]ce que? (?:je peux|je pourrais|on peut|vous pouvez|il est possible de)"
-    r"|est[ -]il possible de|(?:pouvez|pourriez)[ -]vous m aider (?:à|a|pour)"
-    r"|aidez[ -]moi (?:à|a|pour)"
-    r"|(?:depuis |dès |des )?(?:aujourd ?hui|avant[ -]hier|hier|ce matin|ce soir|cette nuit)"
-    r")\b"
+# French queries' boilerplate: what frames a request rather than saying what it is about
+# (greetings, thanks and pleas, wanting, asking whether one may or for help, and the day it
+# happened), the list kb gaps reads too (kb_core.search.text.framing). Matched on whole words,
+# folded, of the normalised query (elided words apart: "j aimerais", "s il vous plaît").
+_FRENCH_BOILERPLATE = framing.anywhere(
+    "|".join((framing.POLITE, framing.WANT, framing.ASK, framing.DAY))
 )
-_QUERY_BOILERPLATE = {"en": _BOILERPLATE, "fr": _FRENCH_BOILERPLATE}
 
 # Query-only filler: conversational words that say nothing about the subject. Dropped from a
 # query when it has other words. "kind" and "sort" are filler only before "of" (boilerplate
@@ -159,8 +147,7 @@ class QueryPlanner:
         # a French elided word is a word apart in any language's text ("l'app": "l app")
         normalized = normalize_query(query, self.languages)
         english = self.analyzer.language == "en"
-        boilerplate = _QUERY_BOILERPLATE.get(self.analyzer.language)
-        stripped = (boilerplate.sub(" ", normalized) if boilerplate else normalized).split()
+        stripped = _without_boilerplate(normalized, self.analyzer.language)
         content = [w for w in stripped if w not in FILLER_WORDS or not english]
         words = content or stripped or normalized.split()
         plan = QueryPlan(normalized, words)
@@ -290,6 +277,15 @@ class QueryPlanner:
                 if flat == key and (best is None or n + 1 - i > best[0]):
                     best = (n + 1 - i, g)
         return best
+
+
+def _without_boilerplate(normalized: str, language: str) -> list[str]:
+    """The words of a normalised query without the boilerplate of its language."""
+    if language == "en":
+        return _BOILERPLATE.sub(" ", normalized).split()
+    if language == "fr":
+        return framing.unframed(normalized.split(), _FRENCH_BOILERPLATE)
+    return normalized.split()
 
 
 def same_word(word: str, synonym: str) -> bool:
