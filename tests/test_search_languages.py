@@ -124,7 +124,7 @@ def test_typos_are_corrected_but_a_french_word_is_not_an_english_typo(searcher: 
 
 
 def test_a_french_typo_is_corrected_to_a_synonym_no_article_says(tmp_path: Path) -> None:
-    """"remboursement" is a synonym of "refund" in site_config.yml, and no French article
+    """ "remboursement" is a synonym of "refund" in site_config.yml, and no French article
     says it: "remboursment" was no word the index knew nor near one, so found nothing (and
     kb gaps left it out as noise); the synonyms' words are words to correct to."""
     docs = [doc("refunds", "Get a refund", "Ask for a refund within 30 days.", "en"), DOCS[0]]
