@@ -3,8 +3,8 @@ articles whose text changed and those pointing at something that did.
 
 An article's checks read the article itself and, through :class:`Lookups`, the rest of the
 knowledge base: the article a relative link names (its visibility and headings) or the category
-whose intro it names (and whether the public portal shows it), the article an id names, the
-article at a URL, and for a "did you mean" every id or every content file.
+whose intro it names (and whether the public portal shows it, or any portal), the article an id
+names, the article at a URL, and for a "did you mean" every id or every content file.
 Each such lookup is noted under a name ("s" + content path, "i" + id, "u" + URL, ``IDS``,
 ``SOURCES``), and the entry keeps the names it noted. :func:`signatures` gives, for every name
 the knowledge base answers, a digest of what a lookup of it would see; a name no article
@@ -85,6 +85,7 @@ class Lookups:
         near: Near,
         intros: dict[str, Category],
         public_categories: frozenset[tuple[str, ...]] = frozenset(),
+        shown_categories: frozenset[tuple[str, ...]] = frozenset(),
     ) -> None:
         self.noted: set[str] = set()
         self.images: list[Image] = []  # the article's image references, checked apart
@@ -97,6 +98,7 @@ class Lookups:
         # the categories the public portal shows (a public article is in them or below): asked
         # of a category after its intro was looked up above
         self.public_categories = public_categories
+        self.shown_categories = shown_categories  # those either portal shows, asked the same way
         # membership in these is asked only after the same name was looked up above
         self.waiting = waiting
         self._near = near
@@ -124,7 +126,8 @@ class Lookups:
             seen = None if d is None else (d.source, d.visibility, [h.anchor for h in d.headings])
             found["s" + p] = _digest((seen, p in w.sources))
         for p, c in self._intros.items():  # (no article's source is an intro's)
-            found["s" + p] = _digest(("category", c.url, c.path in self.public_categories))
+            shown = (c.path in self.public_categories, c.path in self.shown_categories)
+            found["s" + p] = _digest(("category", c.url, *shown))
         for i in by_id.keys() | w.ids:
             same = by_id.get(i)
             found["i" + i] = _digest((same[0].visibility if same else None, i in w.ids))

@@ -201,11 +201,10 @@ def check(
     intros = category_sources(kb.categories.values())
     # the categories the public portal shows at ``at``, as the build plans it: those a live
     # public article is in, and the ones above them
-    filled = {
-        a.category_path for a in kb.articles if a.visibility == "public" and a.window(at) == "live"
-    }
-    public_categories = frozenset(p[:i] for p in filled for i in range(1, len(p) + 1))
-    lookups = Lookups(by_source, by_id, hidden, waiting, near, intros, public_categories)
+    public_categories = _filled(kb.articles, at, "public")
+    # and those a portal shows: the agents' portal links to the public site's too
+    shown = public_categories | _filled(kb.articles, at, "internal")
+    lookups = Lookups(by_source, by_id, hidden, waiting, near, intros, public_categories, shown)
     memo = None if cache is None else CheckCache(cache, lookups)
     targets = Targets((a for a in kb.articles if a.visibility != "draft"), config.site.url)
     # only an article with a window can put a link outside one
@@ -325,6 +324,8 @@ def _article_checks(a: Article, look: Lookups, config: SiteConfig) -> list[Probl
             if cat is not None:  # a category's intro: the build links to the category's page
                 if a.visibility == "public" and cat.path not in look.public_categories:
                     out.append(_unshown_category(a, line, target))
+                elif cat.path not in look.shown_categories:
+                    out.append(_empty_category(a, line, target))
                 continue
             if link_source(a, path) not in look.waiting.sources:
                 meant = look.near_link(a.source, path)
@@ -370,6 +371,25 @@ def _unshown_category(a: Article, line: int, target: str) -> Problem:
         "for it and shows the link's text without the link"
     )
     return Problem(a.where, line, "warning", msg, "link-internal-category")
+
+
+def _empty_category(a: Article, line: int, target: str) -> Problem:
+    """A warning for an internal article's link to a category no portal has a page for (no
+    live article is in it): the build publishes the link as its text."""
+    msg = (
+        f"link to a category with no published article: {target}; no portal has a page for it "
+        "and the link shows as its text"
+    )
+    return Problem(a.where, line, "warning", msg, "link-empty-category")
+
+
+def _filled(articles: list[Article], at: datetime, visibility: str) -> frozenset[tuple[str, ...]]:
+    """The categories a portal shows at ``at``, as the build plans it: those a live article of
+    ``visibility`` is in, and the ones above them."""
+    filled = {
+        a.category_path for a in articles if a.visibility == visibility and a.window(at) == "live"
+    }
+    return frozenset(p[:i] for p in filled for i in range(1, len(p) + 1))
 
 
 ANCHORS_LISTED = 6  # a broken anchor's message lists the target's headings up to this many

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,6 +22,7 @@ import nh3
 from kb_builder.articles import Article, resolve_link
 from kb_builder.code import fenced_lines
 from kb_builder.markup import MARKDOWN_EXTENSIONS
+from kb_builder.references import definitions, inline_references
 from kb_builder.sanitize import clean_html
 from kb_core.errors import Problem
 
@@ -29,6 +31,7 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 # First lines of blocks that are not prose: tables, lists, quotes, notes, HTML, code, images,
 # definitions, attribute lists and footnotes.
 _NOT_PROSE = re.compile(r"^(?:\s{4}|\t|\s*(?:[|>:<{]|[-*+]\s|\d+[.)]\s|!!!|\?\?\?|!\[|\[\^))")
+_EXTERNAL = re.compile(r"^(?:https?|mailto|tel):", re.I)
 _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 # a raw <img> in a sentence ('Click <img src="images/gear.png" alt="the gear icon">'), and its alt
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -142,15 +145,20 @@ def find_answer(article: Article, question: str, language: str = "en") -> tuple[
     return None
 
 
-def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article]) -> str:
-    """Point links at the URLs they have from the FAQ page; drop those that would break there."""
+def _links_for_faq(
+    article: Article, markdown: str, by_source: dict[str, Article], defined: Mapping[str, str]
+) -> str:
+    """Point links at the URLs they have from the FAQ page; drop those that would break there.
 
-    def repl(m: re.Match[str]) -> str:
-        image, text, target = m.group(1), m.group(2), m.group(3)
+    A reference-style link names a definition that is elsewhere in the article (``defined``,
+    by id): it becomes an inline link, pointed as one written inline is.
+    """
+
+    def link(image: bool, text: str, target: str, written: str) -> str:
         if image:
             return ""  # an answer is text; the article has the picture
-        if re.match(r"^(?:https?|mailto|tel):", target, re.I):
-            return m.group(0)
+        if _EXTERNAL.match(target):
+            return written
         if target.startswith("#"):
             url = article.url + target
         else:
@@ -162,13 +170,21 @@ def _links_for_faq(article: Article, markdown: str, by_source: dict[str, Article
         rel = posixpath.relpath("/" + path, "/" + FAQ_URL) + "/"
         return f"[{text}]({rel}{'#' + anchor if anchor else ''})"
 
+    def repl(m: re.Match[str]) -> str:
+        return link(bool(m.group(1)), m.group(2), m.group(3), m.group(0))
+
+    def by_reference(image: bool, text: str, target: str) -> str:
+        return link(image, text, target, f"[{text}](<{target}>)")
+
     def words_of(m: re.Match[str]) -> str:
         alt = _ALT.search(m.group(0))
         return html.escape(html.unescape(alt.group(alt.lastindex or 1) or "")) if alt else ""
 
+    # inline links first: what by_reference writes is pointed already
+    markdown = inline_references(_LINK.sub(repl, markdown), defined, by_reference)
     # a raw image's address is relative to the article's page: on the FAQ page (and in its
     # structured data) it would be a broken picture, so it gives way to its words, as above
-    return _IMG.sub(words_of, _LINK.sub(repl, markdown))
+    return _IMG.sub(words_of, markdown)
 
 
 @lru_cache(maxsize=1)
@@ -207,7 +223,10 @@ def faq_answer(article: Article, by_source: dict[str, Article], language: str = 
     else:
         found = find_answer(article, article.meta.faq or "", language)
         markdown, source = found if found else (article.summary, "summary")
-    markdown = _links_for_faq(article, markdown, by_source)
+    defined = definitions(article.markdown) if "]:" in article.markdown else {}
+    if written and "]:" in written:
+        defined.update(definitions(written))  # its own, as it would read them alone
+    markdown = _links_for_faq(article, markdown, by_source, defined)
     rendered = render_markdown(markdown) if markdown else ""
     return Answer(markdown, rendered, html_text(rendered), source)
 

@@ -273,6 +273,12 @@ def plan_tree(
     # only the categories this portal shows: a public article's link to a category only
     # internal articles fill is published as its text, as one to an internal article is
     intros = category_sources(cats)
+    # in the agents' portal, one only public articles fill is on the public site, as they are
+    public_cats: dict[str, Category] = {}
+    if tree == "internal":
+        filled = {a.category_path for a in kb.articles if a.visibility == "public"}
+        on_public = {p[:i] for p in filled for i in range(1, len(p) + 1)} - shown
+        public_cats = category_sources(c for c in kb.categories.values() if c.path in on_public)
     for a in articles:
         chain = _category_chain(kb, a.category_path)
         # in another language's portal, by_id gives each article as that portal shows it
@@ -300,9 +306,9 @@ def plan_tree(
             meta["kb_fallback"] = a.fallback
             meta["kb_outdated"] = a.outdated
         markdown = unlink_withheld(a, a.markdown, withheld)
-        markdown = _unlink_broken(a, markdown, by_source, intros)
+        markdown = _unlink_broken(a, markdown, by_source, {**public_cats, **intros})
         public_url = f"{site_url}/{where.prefix}".rstrip("/")
-        body = _resolve_links(a, markdown, by_source, tree, public_url, intros)
+        body = _resolve_links(a, markdown, by_source, tree, public_url, intros, public_cats)
         body = publish_images(body, a.source, a.url, kb.root, images)
         # the page's file is named by its URL, not its source: MkDocs writes the folder it is
         # given, and 'My file ✓.md' must land where every link points ('my-file/')
@@ -345,12 +351,14 @@ def _resolve_links(
     tree: Tree,
     site_url: str,
     categories: dict[str, Category],
+    public_categories: dict[str, Category] | None = None,
 ) -> str:
     """Turn relative ``.md`` links (inline, and reference definitions) into the URLs they will
     have.
 
     Pages then link by URL, so a portal can be rendered in parts; in the internal portal, links
-    to public articles point at the public site. Code is left as written.
+    to public articles, and to ``public_categories`` (categories only the public portal shows),
+    point at the public site. Code is left as written.
     """
 
     def point(target: str) -> str | None:
@@ -359,10 +367,14 @@ def _resolve_links(
         suffix = f"#{anchor}" if anchor else ""
         if dest is None:
             path = unquote(target.partition("#")[0])
-            cat = categories.get(link_source(article, path)) if relative else None
-            if cat is None:
+            if not relative:
                 return None
-            return relative_url(article.url, cat.url) + suffix
+            source = link_source(article, path)
+            cat = categories.get(source)
+            if cat is not None:
+                return relative_url(article.url, cat.url) + suffix
+            cat = (public_categories or {}).get(source)
+            return None if cat is None else f"{site_url}/{cat.url}{suffix}"
         if dest.visibility == "public" and tree == "internal":
             return f"{site_url}/{dest.url}{suffix}"
         if dest.visibility != article.visibility:

@@ -12,7 +12,7 @@ the next line, or one indented four spaces or more (in an admonition or a list i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from kb_builder.code import outside_code, prose_lines
 
@@ -59,6 +59,27 @@ def unlink_references(markdown: str, dropped: Callable[[str], bool]) -> str:
     def repl(m: re.Match[str]) -> str:
         image, text, ref = m.groups()
         return text if not image and _id(ref or text) in gone else m.group(0)
+
+    def change(line: str) -> str:
+        return line if DEFINITION.match(line) else _USE.sub(repl, line)
+
+    return outside_code(markdown, change, lambda line: "[" in line)
+
+
+def inline_references(
+    markdown: str, targets: Mapping[str, str], link: Callable[[bool, str, str], str]
+) -> str:
+    """``markdown`` with each link naming an id of ``targets`` (outside code) replaced by
+    ``link(is_image, text, target)``: Markdown that needs no definition, for a part of an article
+    shown alone (an FAQ answer, whose definitions are elsewhere in the article). Definitions are
+    left as written: they show nothing."""
+    if not targets or "[" not in markdown:
+        return markdown
+
+    def repl(m: re.Match[str]) -> str:
+        image, text, ref = m.groups()
+        target = targets.get(_id(ref or text))
+        return m.group(0) if target is None else link(bool(image), text, target)
 
     def change(line: str) -> str:
         return line if DEFINITION.match(line) else _USE.sub(repl, line)

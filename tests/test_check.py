@@ -393,3 +393,45 @@ def test_a_public_link_to_a_category_only_internal_articles_fill_warns(tmp_path:
     assert build.returncode == 0, build.stderr
     assert "warning:" not in build.stderr
     assert run("check", "--strict").returncode == 0
+
+
+def test_an_internal_link_to_a_category_no_portal_shows_warns(tmp_path: Path) -> None:
+    """The agents' portal links an internal article's link to a category only public articles
+    fill to the public site, and publishes one to a category no live article fills (a draft's
+    only) as its text: `kb check` said nothing of either. It warns about the second alone, and
+    the build's cached checks see the category change: once an article is in it, no warning."""
+    content = tmp_path / "content"
+    write(content, "billing/plans.md", "---\ntitle: Plans\nsummary: s\n---\n\nText.\n")
+    draft = "---\ntitle: Later\nsummary: s\nvisibility: draft\n---\n\nText.\n"
+    write(content, "later/soon.md", draft)
+    links = "See [billing](../billing/index.md) and [later][l].\n\n[l]: ../later/index.md\n"
+    internal = "---\ntitle: Tips\nsummary: s\nvisibility: internal\n---\n\n"
+    write(content, "agents/tips.md", internal + links)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(KB), *args, "--content", str(content)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    expected = [
+        f"{content}/agents/tips.md:9: warning: link to a category with no published article: "
+        "../later/index.md; no portal has a page for it and the link shows as its text"
+    ]
+    check = run("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stderr.splitlines() == [*expected, "0 error(s), 1 warning(s)"]
+    build = run("build", "--output", str(tmp_path / "site"))
+    assert build.returncode == 0, build.stderr
+    assert [line for line in build.stderr.splitlines() if "warning:" in line] == expected
+    page = tmp_path / "site" / "internal" / "agents" / "tips" / "index.html"
+    assert "and later.</p>" in page.read_text(encoding="utf-8")
+    write(content, "later/soon.md", draft.replace("draft", "internal"))
+    build = run("build", "--output", str(tmp_path / "site"))
+    assert build.returncode == 0, build.stderr
+    assert "warning:" not in build.stderr
+    assert 'and <a href="../../later/">later</a>.</p>' in page.read_text(encoding="utf-8")
+    assert run("check", "--strict").returncode == 0

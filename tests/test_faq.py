@@ -98,6 +98,35 @@ def test_faq_answer_is_rendered_safely_with_links_from_the_faq_page(tmp_path: Pa
     assert got.text.startswith("Yes, see plans, home, secret and bad.")
 
 
+def test_reference_links_in_an_answer_carry_their_definitions(tmp_path: Path) -> None:
+    """An answer's reference-style links name definitions elsewhere in the article: the FAQ
+    page showed ``[plans][p]`` as written. Each is pointed as an inline link is: from the FAQ
+    page, words only where it leads to no public page, no picture."""
+    body = (
+        "## Upgrade\n\nSee [plans][p], [Plans][], [the home][h], [secret][s], [gone] [g], "
+        "[undefined][nope] and ![a picture][i], or `[code][p]`.\n\n"
+        '[p]: <../b/plans.md#prices> "Prices"\n[plans]: ../b/plans.md\n'
+        "[h]: https://x.example/(a)\n[s]: ../b/secret.md\n[g]: gone.md\n[i]: pic.png\n"
+    )
+    write(tmp_path, "a/q.md", HEAD.format(q="How do I upgrade?", extra="") + body)
+    own = "faq_answer: 'Read [plans][p] and [Plans].\n\n  [p]: ../b/secret.md'\n"
+    write(tmp_path, "a/own.md", HEAD.format(q="Can I?", extra=own) + body)
+    write(tmp_path, "b/plans.md", "---\ntitle: Plans\n---\n\n## Prices\n\nPlans.\n")
+    write(tmp_path, "b/secret.md", "---\ntitle: S\nvisibility: internal\n---\n\nSecret.\n")
+    kb = load_content(tmp_path, SiteConfig())
+    by_source = {a.source: a for a in kb.articles}
+    got = faq_answer(by_source["a/q.md"], by_source)
+    assert got.source == "section: Upgrade"
+    assert got.html == (
+        '<p>See <a href="../b/plans/#prices">plans</a>, <a href="../b/plans/">Plans</a>, '
+        '<a href="https://x.example/(a)">the home</a>, secret, gone, [undefined][nope] and , '
+        "or <code>[code][p]</code>.</p>"
+    )
+    # a written answer's own definitions win over the article's, as they would alone
+    got = faq_answer(by_source["a/own.md"], by_source)
+    assert got.html == '<p>Read plans and <a href="../b/plans/">Plans</a>.</p>'
+
+
 def test_kb_check_warns_about_a_question_nothing_answers(tmp_path: Path) -> None:
     write(tmp_path, "g/a.md", HEAD.format(q="Why?", extra="") + "| a |\n|---|\n| 1 |\n")
     write(tmp_path, "g/b.md", HEAD.format(q="Why?", extra="faq_answer: Because.\n") + "| a |\n")

@@ -72,6 +72,28 @@ Drafts: [the draft](draft.md) and [the draft][dr].
 [dr]: draft.md#top
 """
 
+# an FAQ answer (the section that answers) whose reference links are defined below it
+ASKED = """---
+title: Asked
+summary: s
+faq: How do I ask?
+---
+
+## Ask
+
+Ask [the target][t] by [mail], or [gone][g], [soon][l] and [the draft][dr].
+
+## More
+
+Text.
+
+[t]: ../g/target.md#usage "The target"
+[mail]: mailto:help@x.example
+[g]: ../g/gone.md
+[l]: ../g/later.md
+[dr]: ../g/draft.md
+"""
+
 
 def page(out: Path, url: str) -> str:
     return (out / "public" / url / "index.html").read_text(encoding="utf-8")
@@ -91,8 +113,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         content,
         "Inside/desk.md",
         "---\ntitle: Desk\nsummary: s\nvisibility: internal\n---\n\n"
-        "See [refs][r] and [the desk][d].\n\n[r]: ../g/refs.md\n[d]: <desk.md#top>\n",
+        "See [refs][r] and [the desk][d].\n\n"
+        "Outside: [its page](../Outside/index.md#top), [by reference][o] and [in][i].\n\n"
+        "[r]: ../g/refs.md\n[d]: <desk.md#top>\n[o]: ../Outside/index.md\n"
+        "[i]: index.md\n",
     )
+    # a category only public articles fill, and an FAQ answer linking by reference
+    write(content, "Outside/index.md", "The outside's intro.\n")
+    write(content, "Outside/asked.md", ASKED)
     write(
         content,
         "g/later.md",
@@ -184,6 +212,47 @@ def test_an_internal_article_links_by_reference_to_the_public_site(built: Path) 
     html = (built / "internal" / "inside" / "desk" / "index.html").read_text(encoding="utf-8")
     site = SiteConfig().site.url
     assert f'See <a href="{site}/g/refs/">refs</a> and <a href="./#top">the desk</a>.' in html
+
+
+def test_an_internal_articles_link_to_a_public_category_goes_to_the_public_site(
+    built: Path,
+) -> None:
+    """In the agents' portal an internal article's link to a category only public articles fill
+    was published as its text (the agents' portal has no page for it), though its link to a
+    public article goes to the public site. It goes to the public portal's category page."""
+    html = (built / "internal" / "inside" / "desk" / "index.html").read_text(encoding="utf-8")
+    site = SiteConfig().site.url
+    assert (
+        f'Outside: <a href="{site}/outside/#top">its page</a>, '
+        f'<a href="{site}/outside/">by reference</a> and <a href="../">in</a>.'
+    ) in html
+    assert (built / "public" / "outside" / "index.html").is_file()
+
+
+def test_kb_check_has_nothing_to_say_of_a_link_the_build_publishes(built: Path) -> None:
+    """The agents' links to a public category are links in the build, and `kb check` has no
+    warning for them (only for the desk's own anchor, which is broken)."""
+    content = built.parent / "c"
+    res = subprocess.run(
+        [str(KB), "check", "--content", str(content), "--format", "json", "--at", "2026-11-22"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = [p["code"] for p in json.loads(res.stdout) if p["path"].endswith("desk.md")]
+    assert found == ["broken-anchor"]
+
+
+def test_reference_links_in_an_faq_answer_work_on_the_faq_page(built: Path) -> None:
+    """An FAQ answer's reference link names a definition elsewhere in its article: the FAQ page
+    showed ``[the target][t]`` as written. It links from the FAQ page as an inline link does,
+    and is its text where an inline link is (broken, not published yet, a draft)."""
+    html = page(built, "faq/")
+    assert (
+        'Ask <a href="../g/target/#usage">the target</a> by '
+        '<a href="mailto:help@x.example">mail</a>, or gone, soon and the draft.'
+    ) in html
+    assert "Ask the target by mail, or gone, soon and the draft." in html  # its JSON-LD
 
 
 def test_a_link_to_a_category_by_its_folder_is_its_page(built: Path) -> None:
