@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,6 +23,14 @@ class BufferedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
+
+
+def database_first(request: pytest.FixtureRequest) -> None:
+    """Set up the test's ``db_url`` (if it asks for one) before its apps, so it is torn down
+    after every app is shut down: a PostgreSQL schema dropped while an app's threads still
+    held it deadlocked (``DROP SCHEMA … CASCADE`` against their open transactions)."""
+    if "db_url" in request.fixturenames:
+        request.getfixturevalue("db_url")
 
 
 def app_factory(

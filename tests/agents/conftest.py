@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from kb_builder.build import BuildReport
 from kb_core.config import SiteConfig, load_config
-from tests.apps import AppFactory, app_factory
+from tests.apps import AppFactory, app_factory, database_first
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "kb-agent-7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f2a"
@@ -70,8 +70,9 @@ def public_articles(build: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def make_app(build: Path, tmp_path: Path) -> Iterator[AppFactory]:
+def make_app(request: pytest.FixtureRequest, build: Path, tmp_path: Path) -> Iterator[AppFactory]:
     """Apps on one SQLite file in tmp_path; every app made is shut down afterwards."""
+    database_first(request)
     yield from app_factory(
         {
             "TESTING": True,

@@ -23,7 +23,7 @@ from kb_builder.index.writer import build_index
 from kb_core.config import SiteConfig, parse_config
 from kb_store.store import Store
 from kb_store.tables import metadata
-from tests.apps import AppFactory, app_factory
+from tests.apps import AppFactory, app_factory, database_first
 
 INLINE_SCRIPT = "__md_scope=new URL('.',location)"
 CONTENT_SCRIPT = "window.__pwned = 1"
@@ -164,8 +164,11 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def make_app(build_dir: Path, tmp_path: Path) -> Iterator[AppFactory]:
+def make_app(
+    request: pytest.FixtureRequest, build_dir: Path, tmp_path: Path
+) -> Iterator[AppFactory]:
     """Create apps on a SQLite file in tmp_path (or ``DATABASE_URL=``); shut down afterwards."""
+    database_first(request)
     yield from app_factory(
         {
             "TESTING": True,
