@@ -254,6 +254,23 @@ def test_the_section_that_answers_is_quoted_rather_than_the_opening_text(
     assert by_sentences is not None and by_sentences.anchor == "change-your-password"
 
 
+def test_the_hit_a_card_quotes_opens_at_the_quoted_section(
+    example_build: tuple[Path, Any],
+) -> None:
+    """The result's link and its card's link go to the same section, unless the query's words
+    chose the result's: "how do i change my own email address?" opened *Change your email
+    address* at its top while its card quoted its section *Change your own email address*."""
+    with Searcher(example_build[0] / "index" / "public") as s:
+        found = s.search("how do i change my own email address?")
+        worded = s.search("how do i add a tax ID to my invoices?")
+    card, best = found.answer, found.results[0]
+    assert card is not None and card.id == best.id
+    assert best.anchor == card.anchor == "change-your-own-email-address"
+    assert best.url == card.url
+    # a heading holding the words the title lacks ("tax ID") keeps the result there
+    assert worded.results[0].anchor == "add-a-tax-id"
+
+
 def test_cards_read_as_answers(example_build: tuple[Path, Any]) -> None:
     """What a card starts with is an answer a customer can act on (seen in the portal): the
     steps from the first, not step 2 alone; a lead-in with its list; never an admonition's

@@ -59,6 +59,16 @@ def ranked_hit(
     return RankedHit(fields, float(score), anchor, text)
 
 
+def open_at(hit: RankedHit, anchor: str | None) -> None:
+    """Open ``hit`` at its section ``anchor`` (None: the article's top), its snippet to be cut
+    from that section."""
+    sections = hit.fields.get("sections") or ()
+    text = next((t for a, _, t in sections if a == anchor), None) if anchor else None
+    if anchor is not None and text is None:  # not a section of this article: leave it
+        return
+    hit.anchor, hit.text = anchor, text if text is not None else hit.fields.get("text", "")
+
+
 def best_section(
     fields: dict[str, Any], finder: WordFinder, clauses: int
 ) -> tuple[str | None, str | None]:
