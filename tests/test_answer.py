@@ -271,6 +271,38 @@ def test_the_hit_a_card_quotes_opens_at_the_quoted_section(
     assert worded.results[0].anchor == "add-a-tax-id"
 
 
+@pytest.mark.usefixtures("lenient")
+def test_a_section_its_text_chose_gives_way_to_the_card_s(tmp_path: Path) -> None:
+    """Words its heading lacks, found in a section's text, do not keep a hit there when its
+    card quotes another section: the result and the card link the same steps."""
+    refund = doc(
+        "refunds",
+        "Get a refund",
+        "Payments are refunded in some cases.",
+        sections=(
+            Section(
+                "when-you-can-get-a-refund",
+                "When you can get a refund",
+                "We refund a payment made in the last 14 days. Money paid by bank transfer "
+                "takes longer to come back.",
+            ),
+            Section(
+                "ask-for-a-refund",
+                "Ask for a refund",
+                "To get your money back:\n1. Open Settings and choose Billing.\n2. Find the "
+                "payment and click Request refund.",
+            ),
+        ),
+    )
+    docs = [refund, *HELP]
+    build_index(docs, tmp_path / "ix", vectors=title_vectors(docs, Cache(None, "")))
+    with Searcher(tmp_path / "ix") as s:
+        found = s.search("how do I get my money back?")
+    card, best = found.answer, found.results[0]
+    assert card is not None and card.anchor == "ask-for-a-refund"
+    assert best.id == "refunds" and best.anchor == "ask-for-a-refund"
+
+
 def test_cards_read_as_answers(example_build: tuple[Path, Any]) -> None:
     """What a card starts with is an answer a customer can act on (seen in the portal): the
     steps from the first, not step 2 alone; a lead-in with its list; never an admonition's

@@ -59,6 +59,15 @@ def ranked_hit(
     return RankedHit(fields, float(score), anchor, text)
 
 
+def named(hit: RankedHit, finder: WordFinder, clauses: int) -> bool:
+    """Whether the heading of the section ``hit`` opens at holds query words its title
+    lacks (its words chose that section, rather than its text or meaning)."""
+    missing = set(range(clauses)) - finder.clauses_in(hit.fields.get("title", ""))
+    sections = hit.fields.get("sections") or ()
+    heading = next((h for a, h, _ in sections if a == hit.anchor), None) if hit.anchor else None
+    return bool(heading and missing & finder.clauses_in(heading))
+
+
 def open_at(hit: RankedHit, anchor: str | None) -> None:
     """Open ``hit`` at its section ``anchor`` (None: the article's top), its snippet to be cut
     from that section."""

@@ -28,7 +28,7 @@ from kb_core.search.evidence import (
     heading_share,
     proximity,
 )
-from kb_core.search.hits import Ranked, best_section, open_at, ranked_hit
+from kb_core.search.hits import Ranked, named, open_at, ranked_hit
 from kb_core.search.postings import arrays, docset
 from kb_core.search.rerank import ByMeaning
 from kb_core.search.schema import HUB, document_frequency, fields_of
@@ -205,10 +205,10 @@ class Ranker:
                 vector = vector if vector is not None else encoded
                 vector = vector if vector is not None else encoder().encode_one(read_as)
                 found.answer = self._card(query, vector, finder, weights, found, lexical)
-                if found.answer is not None:  # its link opens where its card quotes,
-                    best = found.hits[0]  # unless its words chose a section
-                    if best_section(best.fields, finder, len(plan.clauses))[0] is None:
-                        open_at(best, found.answer.anchor)
+                best = found.hits[0]  # its link opens where its card quotes, unless the
+                # heading of the section it opens at says words its title lacks ("tax ID")
+                if found.answer and not named(best, finder, len(plan.clauses)):
+                    open_at(best, found.answer.anchor)
         for hit in found.hits:  # words, or the summary
             hit.snippet = snippet(hit.text, finder, otherwise=hit.fields.get("summary") or "")
         return found
