@@ -29,7 +29,7 @@ from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
 from kb_builder.languages import link_targets, outdated_translations
 from kb_builder.nearest import Near, near_name
 from kb_builder.published import removed_urls
-from kb_builder.references import DEFINITION
+from kb_builder.references import INLINE_LINK, find_definitions
 from kb_builder.sanitize import raw_html_problems
 from kb_builder.schedule import Targets, moments, site_path
 from kb_builder.template import template_problems
@@ -60,8 +60,7 @@ BLOCKS_BUILD = frozenset(
     }
 )
 
-_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
-# Other ways a body links: raw HTML, an autolink (and a reference definition: DEFINITION). Each
+# Other ways a body links: raw HTML, an autolink (and a reference definition). Each
 # can carry an internal address into a public page as well as an inline link can.
 _OTHER_LINKS = re.compile(
     r"\b(?P<attr>href|src)\s*=\s*(?:\"(?P<dq>[^\"\n]+)\"|'(?P<sq>[^'\n]+)'|(?P<html>[^\"'\s>]+))"
@@ -75,7 +74,7 @@ _HTML_IMG = re.compile(r"<img\b(?![^>]*\balt\s*=\s*\"[^\"]+\")[^>]*>", re.IGNORE
 def _may_link(line: str) -> bool:
     """Whether ``line`` holds what every pattern of :func:`_links` needs (most lines of an
     article hold no link at all)."""
-    if "](" in line or "]:" in line:
+    if "](" in line:
         return True
     lower = line.lower()
     return "href" in lower or "src" in lower or "<http" in lower or "<img" in lower
@@ -84,28 +83,26 @@ def _may_link(line: str) -> bool:
 def _links(article: Article) -> list[tuple[int, bool, str, str]]:
     """(line, is_image, text, target) for every Markdown link outside code, code being what the
     portal's renderer shows as code (:mod:`kb_builder.code`), as the build reads it."""
-    found = []
-    for n, line, spans in prose_lines(article.markdown, _may_link):
-        at = article.body_line + n
+    at = article.body_line
+    defined = find_definitions(article.markdown)
+    # a reference definition, as the build points it (at the line of its target)
+    found = [(at + d.line, False, "", d.target) for d in defined]
+    skip = {n for d in defined for n in d.lines}
+    for n, line, spans in prose_lines(article.markdown, _may_link, skip):
         rest = line
-        defined = DEFINITION.match(line) if "]:" in line else None
-        if defined is not None:  # a reference definition, as the build points it
-            target = unstash(defined.group(3), spans)
-            found.append((at, False, "", target[1:-1] if target.startswith("<") else target))
-            rest = line[defined.end() :]
         if "](" in rest:
-            for m in _LINK.finditer(rest):
+            for m in INLINE_LINK.finditer(rest):
                 target = unstash(m.group(3) or m.group(4), spans)
-                found.append((at, m.group(1) == "!", unstash(m.group(2), spans), target))
-            rest = _LINK.sub("", rest)
+                found.append((at + n, m.group(1) == "!", unstash(m.group(2), spans), target))
+            rest = INLINE_LINK.sub("", rest)
         if "=" in rest or "<http" in rest.lower():
             for m in _OTHER_LINKS.finditer(rest):
                 is_src = (m.group("attr") or "").lower() == "src"
                 target = m.group("dq") or m.group("sq") or m.group("html") or m.group("auto") or ""
-                found.append((at, is_src, "src" if is_src else "", unstash(target, spans)))
+                found.append((at + n, is_src, "src" if is_src else "", unstash(target, spans)))
         if "<img" in line.lower() and _HTML_IMG.search(line):
-            found.append((at, True, "", "<img>"))
-    return found
+            found.append((at + n, True, "", "<img>"))
+    return sorted(found, key=lambda link: link[0]) if defined else found
 
 
 def check(

@@ -26,7 +26,7 @@ raw HTML holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 # an opening fence, with what superfences takes after it: a language, {attributes} or the
 # options pymdownx.highlight reads (any other word makes the line no fence)
@@ -47,15 +47,20 @@ _TAB = 4  # Python-Markdown's tab_length: tabs are expanded before fences are re
 _STASHED = re.compile("\x02([0-9]+)\x03")
 
 
-def outside_code(markdown: str, change: Callable[[str], str], wanted: Callable[[str], bool]) -> str:
-    """``markdown`` with ``change`` applied to each ``wanted`` line outside fenced code blocks,
-    its code spans left as written.
+def outside_code(
+    markdown: str,
+    change: Callable[[str], str],
+    wanted: Callable[[str], bool],
+    skip: Container[int] = (),
+) -> str:
+    """``markdown`` with ``change`` applied to each ``wanted`` line outside fenced code blocks
+    (but those whose index is in ``skip``), its code spans left as written.
 
     ``change`` sees each code span as a placeholder (``\\x02n\\x03``), so a link whose text
     is code (``[`x`](a.md)``) is one link to it; what it returns has the spans put back.
     """
     lines = markdown.split("\n")
-    found = _prose(markdown, lines, wanted)
+    found = _prose(markdown, lines, wanted, skip)
     if not found:
         return markdown
     for n, spans in found:
@@ -63,23 +68,26 @@ def outside_code(markdown: str, change: Callable[[str], str], wanted: Callable[[
     return "\n".join(lines)
 
 
-def prose_lines(markdown: str, wanted: Callable[[str], bool]) -> list[tuple[int, str, list[str]]]:
-    """(index, text, spans) of each ``wanted`` line outside fenced code blocks: its text with
-    each code span stashed as a placeholder (``\\x02n\\x03``, as ``outside_code`` shows it), and
-    the spans as written (:func:`unstash` puts them back)."""
+def prose_lines(
+    markdown: str, wanted: Callable[[str], bool], skip: Container[int] = ()
+) -> list[tuple[int, str, list[str]]]:
+    """(index, text, spans) of each ``wanted`` line outside fenced code blocks (but those whose
+    index is in ``skip``): its text with each code span stashed as a placeholder
+    (``\\x02n\\x03``, as ``outside_code`` shows it), and the spans as written (:func:`unstash`
+    puts them back)."""
     lines = markdown.split("\n")
     return [
         (n, *_stash(lines[n], _with_stray_stx(lines[n], spans)))
-        for n, spans in _prose(markdown, lines, wanted)
+        for n, spans in _prose(markdown, lines, wanted, skip)
     ]
 
 
 def _prose(
-    markdown: str, lines: list[str], wanted: Callable[[str], bool]
+    markdown: str, lines: list[str], wanted: Callable[[str], bool], skip: Container[int]
 ) -> list[tuple[int, list[tuple[int, int]]]]:
     """(index, code spans) of each ``wanted`` line of ``markdown`` (split into ``lines``)
-    outside fenced code blocks."""
-    todo = [n for n, line in enumerate(lines) if wanted(line)]
+    outside fenced code blocks, but those in ``skip``."""
+    todo = [n for n, line in enumerate(lines) if n not in skip and wanted(line)]
     if not todo:
         return []
     fenced = fenced_lines(lines) if "``" in markdown or "~~" in markdown else [False] * len(lines)

@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 import nh3
 
-from kb_builder.articles import Article, resolve_link
-from kb_builder.code import fenced_lines
+from kb_builder.articles import Article, Category, link_source, resolve_link
+from kb_builder.code import fenced_lines, outside_code
 from kb_builder.markup import MARKDOWN_EXTENSIONS
-from kb_builder.references import definitions, inline_references
+from kb_builder.references import INLINE_LINK, definitions, inline_references
 from kb_builder.sanitize import clean_html
 from kb_core.errors import Problem
 
@@ -32,7 +33,6 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 # definitions, attribute lists and footnotes.
 _NOT_PROSE = re.compile(r"^(?:\s{4}|\t|\s*(?:[|>:<{]|[-*+]\s|\d+[.)]\s|!!!|\?\?\?|!\[|\[\^))")
 _EXTERNAL = re.compile(r"^(?:https?|mailto|tel):", re.I)
-_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 # a raw <img> in a sentence ('Click <img src="images/gear.png" alt="the gear icon">'), and its alt
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -146,12 +146,19 @@ def find_answer(article: Article, question: str, language: str = "en") -> tuple[
 
 
 def _links_for_faq(
-    article: Article, markdown: str, by_source: dict[str, Article], defined: Mapping[str, str]
+    article: Article,
+    markdown: str,
+    by_source: dict[str, Article],
+    defined: Mapping[str, str],
+    categories: Mapping[str, Category],
 ) -> str:
     """Point links at the URLs they have from the FAQ page; drop those that would break there.
+    Code is left as written.
 
     A reference-style link names a definition that is elsewhere in the article (``defined``,
-    by id): it becomes an inline link, pointed as one written inline is.
+    by id): it becomes an inline link, pointed as one written inline is. A link to a
+    category's intro goes to its page where the portal shows it (``categories``, by each
+    content path that names its intro: ``category_sources``).
     """
 
     def link(image: bool, text: str, target: str, written: str) -> str:
@@ -162,16 +169,20 @@ def _links_for_faq(
         if target.startswith("#"):
             url = article.url + target
         else:
-            dest, anchor, _ = resolve_link(article, target, by_source)
-            if dest is None or dest.visibility != "public":
+            dest, anchor, relative = resolve_link(article, target, by_source)
+            page = None if dest is None or dest.visibility != "public" else dest.url
+            if dest is None and relative:
+                cat = categories.get(link_source(article, unquote(target.partition("#")[0])))
+                page = None if cat is None else cat.url
+            if page is None:
                 return text  # not a page of the public portal: keep the words only
-            url = dest.url + (f"#{anchor}" if anchor else "")
+            url = page + (f"#{anchor}" if anchor else "")
         path, _, anchor = url.partition("#")
         rel = posixpath.relpath("/" + path, "/" + FAQ_URL) + "/"
         return f"[{text}]({rel}{'#' + anchor if anchor else ''})"
 
     def repl(m: re.Match[str]) -> str:
-        return link(bool(m.group(1)), m.group(2), m.group(3), m.group(0))
+        return link(bool(m.group(1)), m.group(2), m.group(3) or m.group(4), m.group(0))
 
     def by_reference(image: bool, text: str, target: str) -> str:
         return link(image, text, target, f"[{text}](<{target}>)")
@@ -180,11 +191,23 @@ def _links_for_faq(
         alt = _ALT.search(m.group(0))
         return html.escape(html.unescape(alt.group(alt.lastindex or 1) or "")) if alt else ""
 
+    def change(line: str) -> str:
+        # a raw image's address is relative to the article's page: on the FAQ page (and in its
+        # structured data) it would be a broken picture, so it gives way to its words, as above
+        return _IMG.sub(words_of, INLINE_LINK.sub(repl, line))
+
+    def words_of_long(m: re.Match[str]) -> str:
+        return words_of(m) if "\n" in m.group(0) else m.group(0)  # one line: code, kept
+
     # inline links first: what by_reference writes is pointed already
-    markdown = inline_references(_LINK.sub(repl, markdown), defined, by_reference)
-    # a raw image's address is relative to the article's page: on the FAQ page (and in its
-    # structured data) it would be a broken picture, so it gives way to its words, as above
-    return _IMG.sub(words_of, markdown)
+    markdown = outside_code(markdown, change, _may_link)
+    markdown = inline_references(markdown, defined, by_reference)
+    # a tag over several lines (the lines of one in code are not read at all)
+    return _IMG.sub(words_of_long, markdown) if "<img" in markdown.lower() else markdown
+
+
+def _may_link(line: str) -> bool:
+    return "](" in line or "<img" in line.lower()
 
 
 @lru_cache(maxsize=1)
@@ -215,8 +238,14 @@ def html_text(fragment: str) -> str:
     return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
 
 
-def faq_answer(article: Article, by_source: dict[str, Article], language: str = "en") -> Answer:
-    """The answer the FAQ shows for ``article``'s question."""
+def faq_answer(
+    article: Article,
+    by_source: dict[str, Article],
+    language: str = "en",
+    categories: Mapping[str, Category] | None = None,
+) -> Answer:
+    """The answer the FAQ shows for ``article``'s question, its links to the ``categories`` the
+    portal shows (by each content path that names its intro) pointed at their pages."""
     written = (article.meta.faq_answer or "").strip()
     if written:
         markdown, source = written, "faq_answer"
@@ -226,7 +255,7 @@ def faq_answer(article: Article, by_source: dict[str, Article], language: str = 
     defined = definitions(article.markdown) if "]:" in article.markdown else {}
     if written and "]:" in written:
         defined.update(definitions(written))  # its own, as it would read them alone
-    markdown = _links_for_faq(article, markdown, by_source, defined)
+    markdown = _links_for_faq(article, markdown, by_source, defined, categories or {})
     rendered = render_markdown(markdown) if markdown else ""
     return Answer(markdown, rendered, html_text(rendered), source)
 

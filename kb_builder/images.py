@@ -28,6 +28,7 @@ from typing import Literal
 from urllib.parse import quote, unquote
 
 from kb_builder.code import outside_code
+from kb_builder.references import point_definitions
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 REFUSED_TYPES = (".svg", ".svgz")  # can carry script: refused rather than sanitised
@@ -38,8 +39,6 @@ Status = Literal["ok", "missing", "outside", "svg", "type"]
 _MAYBE = re.compile(r"\.(?:png|jpe?g|gif|webp|svgz?)\b", re.IGNORECASE)
 # the destination of an inline link or image: ](dest ...) or ](<dest with spaces> ...)
 _INLINE = re.compile(r"(\]\(\s*)(<[^>\n]+>|[^)\s<>]+)")
-# a reference definition: [ref]: dest
-_REFERENCE = re.compile(r"^(\s{0,3}\[[^\]\n]+\]:\s*)(<[^>\n]+>|\S+)")
 # a raw HTML src or href value, quoted or not
 _ATTRIBUTE = re.compile(r"(\b(?:src|href)\s*=\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\"'\s>]+)", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -134,6 +133,8 @@ def publish_images(
             return m.group(0)
         return f"{m.group(1)}{quote_char or chr(34)}{html.escape(url)}{quote_char or chr(34)}"
 
+    if "]:" in markdown:  # reference definitions, read as the renderer reads them
+        markdown = point_definitions(markdown, point)
     return outside_code(
         markdown,
         lambda text: _rewrite(text, inline, attribute),
@@ -150,8 +151,6 @@ def _rewrite(
         return text
     if "](" in text:
         text = _INLINE.sub(inline, text)
-    if "]:" in text:
-        text = _REFERENCE.sub(inline, text)
     if "=" in text:
         text = _ATTRIBUTE.sub(attribute, text)
     return text

@@ -129,8 +129,11 @@ def plan_tree(
         featured = [a for a in articles if a.meta.faq][:6] or articles[:6]
     faq_groups: list[dict[str, Any]] = []
 
+    # the categories this portal shows, by each path a link may give their intros
+    intros = category_sources(cats)
+
     def faq_item(a: Article) -> dict[str, Any]:
-        answer = faq_answer(a, by_source, a.lang or where.lang)
+        answer = faq_answer(a, by_source, a.lang or where.lang, intros)
         return {
             "q": a.meta.faq,
             "answer_html": answer.html,  # sanitised in faq.py
@@ -270,9 +273,8 @@ def plan_tree(
         files[f"{_section_key(c.path)}/index.md"] = _fm(meta, intro)
     site_url = config.site.url
     withheld = Targets(kb.withheld, site_url)
-    # only the categories this portal shows: a public article's link to a category only
-    # internal articles fill is published as its text, as one to an internal article is
-    intros = category_sources(cats)
+    # only the categories this portal shows (intros): a public article's link to a category
+    # only internal articles fill is published as its text, as one to an internal article is
     # in the agents' portal, one only public articles fill is on the public site, as they are
     public_cats: dict[str, Category] = {}
     if tree == "internal":

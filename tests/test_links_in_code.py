@@ -17,7 +17,7 @@ import pytest
 from kb_builder.build import build_site
 from kb_builder.code import outside_code, prose_lines
 from kb_builder.markup import MARKDOWN_EXTENSIONS
-from kb_builder.references import point_definitions, unlink_references
+from kb_builder.references import definitions, point_definitions, unlink_references
 from kb_core.config import SiteConfig
 from tests.conftest import TODAY, write
 from tests.test_images import png
@@ -93,6 +93,68 @@ Text.
 [l]: ../g/later.md
 [dr]: ../g/draft.md
 """
+# an FAQ answer linking to categories and writing a link in code and one in angle brackets
+CATS = """---
+title: Cats
+summary: s
+faq: Where are the categories?
+faq_answer: |-
+  In [the outside](index.md#top), [my cat][cat], [the inside](../Inside/index.md) and
+  [nowhere](../Nowhere/index.md); `[code](index.md)`, ``[`more`](<../g/My File.md>)`` and
+  [the file](<../g/My File.md>).
+---
+
+Text.
+
+[cat]: ../My%20Cat/index.md
+"""
+# reference definitions as Python-Markdown reads them: the target on the next line, the
+# definition indented up to three spaces; and three it does not read (code, and text after
+# the target)
+DEFS = """---
+title: Defs
+summary: s
+---
+
+Next line: [a][a], [b][b] and [c][c]. Indented: [d][d]. A picture: ![b][p].
+Not definitions: [e][e], [f][f] and [g][g].
+
+[a]:
+    gone.md
+[p]:
+    images/b.png
+   [b]:
+   target.md#usage "Usage"
+[c]:
+  target.md#nope
+  [d]: gone.md
+
+    [e]: gone.md
+
+\t[g]: gone.md
+
+[f]: gone.md and more
+"""
+# an internal article linking to categories: one only public articles fill (on the public
+# site), one no live article fills (its text), inline and by reference
+DESK = """---
+title: Desk
+summary: s
+visibility: internal
+---
+
+See [refs][r] and [the desk][d].
+
+Outside: [its page](../Outside/index.md#top), [by reference][o] and [in][i].
+
+Empty: [its page](../Empty/index.md) and [by reference][e].
+
+[r]: ../g/refs.md
+[d]: <desk.md#top>
+[o]: ../Outside/index.md
+[i]: index.md
+[e]: ../Empty/index.md
+"""
 
 
 def page(out: Path, url: str) -> str:
@@ -109,18 +171,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(content, "g/draft.md", "---\ntitle: Draft\nsummary: s\nvisibility: draft\n---\n\nx\n")
     # a category only internal articles fill, and an internal article linking by reference
     write(content, "Inside/index.md", "The inside's intro.\n")
-    write(
-        content,
-        "Inside/desk.md",
-        "---\ntitle: Desk\nsummary: s\nvisibility: internal\n---\n\n"
-        "See [refs][r] and [the desk][d].\n\n"
-        "Outside: [its page](../Outside/index.md#top), [by reference][o] and [in][i].\n\n"
-        "[r]: ../g/refs.md\n[d]: <desk.md#top>\n[o]: ../Outside/index.md\n"
-        "[i]: index.md\n",
-    )
+    write(content, "Inside/desk.md", DESK)
+    # a category only a draft is in: no portal shows it
+    write(content, "Empty/index.md", "The empty one's intro.\n")
+    write(content, "Empty/soon.md", "---\ntitle: Soon\nsummary: s\nvisibility: draft\n---\n\nx\n")
     # a category only public articles fill, and an FAQ answer linking by reference
     write(content, "Outside/index.md", "The outside's intro.\n")
     write(content, "Outside/asked.md", ASKED)
+    write(content, "Outside/cats.md", CATS)
+    write(content, "g/defs.md", DEFS)
     write(
         content,
         "g/later.md",
@@ -131,8 +190,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(content, "g/pay.md", PAY)
     (content / "g" / "images").mkdir()
     (content / "g" / "images" / "a.png").write_bytes(png(4, 4, (0, 0, 0)))
+    (content / "g" / "images" / "b.png").write_bytes(png(4, 4, (9, 9, 9)))
     build_site(content, SiteConfig(), root / "b", today=TODAY, at=AT)
     return root / "b"
+
+
+def kb_check(built: Path) -> list[dict[str, Any]]:
+    """`kb check`'s problems with the fixture's content, as a real process reports them."""
+    content = built.parent / "c"
+    res = subprocess.run(
+        [str(KB), "check", "--content", str(content), "--format", "json", "--at", "2026-11-22"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    problems: list[dict[str, Any]] = json.loads(res.stdout)
+    return problems
 
 
 def test_a_link_in_code_is_shown_as_written(built: Path) -> None:
@@ -163,17 +236,10 @@ def test_kb_check_judges_the_links_the_build_judges(built: Path) -> None:
     ```` ```Output ```` in a block it checked a link the portal shows as code, then skipped the
     links after the block that the build publishes; and it took ``[a `tick`](gone.md)`` in
     a two-backtick span for a link. It reads code as the build does."""
-    content = built.parent / "c"
-    res = subprocess.run(
-        [str(KB), "check", "--content", str(content), "--format", "json", "--at", "2026-11-22"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
     lines = PAY.split("\n")  # the whole file: its first line is line 1
     found = [
         (lines[p["line"] - 1][:15], p["code"], p["message"])
-        for p in json.loads(res.stdout)
+        for p in kb_check(built)
         if p["path"].endswith("g/pay.md")
     ]
     assert sorted(found) == [
@@ -229,18 +295,28 @@ def test_an_internal_articles_link_to_a_public_category_goes_to_the_public_site(
     assert (built / "public" / "outside" / "index.html").is_file()
 
 
-def test_kb_check_has_nothing_to_say_of_a_link_the_build_publishes(built: Path) -> None:
-    """The agents' links to a public category are links in the build, and `kb check` has no
-    warning for them (only for the desk's own anchor, which is broken)."""
-    content = built.parent / "c"
-    res = subprocess.run(
-        [str(KB), "check", "--content", str(content), "--format", "json", "--at", "2026-11-22"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = [p["code"] for p in json.loads(res.stdout) if p["path"].endswith("desk.md")]
-    assert found == ["broken-anchor"]
+def test_kb_check_warns_of_the_category_links_the_build_shows_as_text(built: Path) -> None:
+    """`kb check` warns about an agent's link to a category exactly where the build shows it as
+    text: not of those to a category only public articles fill (links to the public site), but
+    of each one to a category no live article fills (a draft's only), inline or by reference.
+
+    (The test it replaces checked the first half only, and passed as well with neither the
+    build's public-site links nor the warning.)"""
+    html = (built / "internal" / "inside" / "desk" / "index.html").read_text(encoding="utf-8")
+    site = SiteConfig().site.url
+    assert f'Outside: <a href="{site}/outside/#top">its page</a>, ' in html
+    assert "Empty: its page and by reference.</p>" in html
+    lines = DESK.split("\n")
+    found = [
+        (lines[p["line"] - 1].split(" ", 1)[0], p["code"])
+        for p in kb_check(built)
+        if p["path"].endswith("desk.md")
+    ]
+    assert sorted(found) == [
+        ("Empty:", "link-empty-category"),
+        ("[d]:", "broken-anchor"),  # the desk's own anchor: it has no such heading
+        ("[e]:", "link-empty-category"),
+    ]
 
 
 def test_reference_links_in_an_faq_answer_work_on_the_faq_page(built: Path) -> None:
@@ -253,6 +329,52 @@ def test_reference_links_in_an_faq_answer_work_on_the_faq_page(built: Path) -> N
         '<a href="mailto:help@x.example">mail</a>, or gone, soon and the draft.'
     ) in html
     assert "Ask the target by mail, or gone, soon and the draft." in html  # its JSON-LD
+
+
+def test_an_faq_answer_links_as_its_article_would(built: Path) -> None:
+    """An FAQ answer's link to a category was shown as its text on the FAQ page (the article's
+    page links it); its links in code were rewritten (``[code](index.md)`` showed as
+    ``[code]``), and one in angle brackets was left as written: ``href="../g/My%20File.md"``, a
+    404. Each is as on the article's page: a category the public portal shows is linked, one
+    only internal articles fill is its text, code is as written."""
+    html = page(built, "faq/")
+    outside, cat = '<a href="../outside/#top">', '<a href="../my-cat/">'
+    assert (
+        f"In {outside}the outside</a>, {cat}my cat</a>, the inside and\nnowhere; "
+        "<code>[code](index.md)</code>, <code>[`more`](&lt;../g/My File.md&gt;)</code> and\n"
+        '<a href="../g/my-file/">the file</a>.'
+    ) in html
+    # its JSON-LD
+    assert (
+        "In the outside, my cat, the inside and nowhere; [code](index.md), "
+        "[`more`](\\u003c../g/My File.md\\u003e) and the file."
+    ) in html
+
+
+def test_definitions_are_read_as_the_renderer_reads_them(built: Path) -> None:
+    """A definition whose target is on the next line was not read by the build or `kb check`:
+    the page linked ``gone.md`` (a 404) and `kb check` said nothing of it, nor of a broken
+    anchor. Nor is one read that the renderer shows as code or as text: `kb check` reported a
+    broken link in each, and the build unlinked the links that name them."""
+    html = page(built, "g/defs/")
+    target = '<a href="../target/#usage" title="Usage">b</a>'
+    assert f'Next line: a, {target} and <a href="../target/#nope">c</a>. Indented: d.' in html
+    assert '<img alt="b" src="../images/b.png"' in html
+    assert (built / "public" / "g" / "images" / "b.png").is_file()
+    assert "Not definitions: [e][e], [f][f] and [g][g].</p>" in html
+    assert "<p>[f]: gone.md and more</p>" in html
+    assert not re.search(r'href="[^"]*gone', html)
+    lines = DEFS.split("\n")
+    found = [
+        (lines[p["line"] - 1].strip(), p["code"])
+        for p in kb_check(built)
+        if p["path"].endswith("defs.md")
+    ]
+    assert sorted(found) == [
+        ("[d]: gone.md", "broken-link"),
+        ("gone.md", "broken-link"),
+        ("target.md#nope", "broken-anchor"),
+    ]
 
 
 def test_a_link_to_a_category_by_its_folder_is_its_page(built: Path) -> None:
@@ -313,11 +435,35 @@ def test_outside_code_finds_the_links_the_renderer_makes(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "[r]:\n    t.md",
+        "[r]:\nt.md 'x'\n[s]:   \n  u.md\n   (title)",
+        "   [r]: t.md\n  [s]:\n   u.md",
+        "text\n[r]: t.md\nmore\n [s]:\n\tu.md",
+        '[r]: <t.md>\n[s]: u.md\n  "Title"\n[t]:u.md',
+        "[r]:\n\n t.md\n\n    [s]: t.md\n\n\t[t]: t.md\n\n[u]: t.md junk\n\n[v]: t.md 'a' b",
+        "```\n[r]: t.md\n```\n~~~\n[t]:\n~~~\nt.md",
+        "[r] : t.md\n[s]: t.md\n\n[R]: u.md\n`a\n[t]: t.md\nb`",
+        "[]: t.md\n[a b]: u.md\n[A  B]: t.md",
+    ],
+)
+def test_definitions_are_those_the_renderer_reads(text: str) -> None:
+    """The ids and targets the build and `kb check` read are those Python-Markdown reads."""
+    md = _renderer()
+    md.convert(text)
+    assert definitions(text) == {ref: link for ref, (link, _) in md.references.items()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "[a][r], [r][], [R], [a] [r] and [b][nope] [nope]\n\n[r]: t.md",
         "`[r]` ``[a][r]`` [r]\n\n[r]: <t.md#x> 'title'",
         "```\n[r]\n```Output\n[a][r]\n```\n[r]\n\n[R]: t.md",
         "[a](x.md) [r] \\[r] ![r][r]\n\n  [r]: t.md",
         "> [q][r]\n\n- [i][r]\n\n| [c][r] |\n|---|\n\n[r]: t.md",
+        "[a][r] and [b][s]\n\n[r]:\n    t.md\n   [s]:\n t.md#x\n   'Title'",
+        "[a][r]\ntext\n[r]:\n  t.md\nmore [r]",
+        "[a][r]\n\n[r]: <t.md> (title)\n\n    [x]: t.md\n\n[y]: t.md junk",
     ],
 )
 def test_references_point_and_unlink_where_the_renderer_links(text: str) -> None:
