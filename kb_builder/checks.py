@@ -2,15 +2,16 @@
 
 ``kb check`` reports them all; ``kb build`` refuses only on the problems in ``BLOCKS_BUILD``
 (an article that cannot be built correctly or safely) and builds with the rest as warnings.
+This module runs them all and checks links and ``related:`` ids itself; other concerns' checks
+live with them (URLs in :mod:`kb_builder.urls`, images in :mod:`kb_builder.images`, publishing
+windows in :mod:`kb_builder.schedule`, the FAQ in :mod:`kb_builder.faq`, ...).
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import defaultdict
 from datetime import date, datetime
-from pathlib import Path
 from urllib.parse import unquote
 
 from kb_builder.articles import (
@@ -25,23 +26,18 @@ from kb_builder.checkcache import CheckCache, Lookups, Waiting
 from kb_builder.code import prose_lines, unstash
 from kb_builder.faq import faq_problems
 from kb_builder.gitinfo import History
-from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, local_file
+from kb_builder.images import IMAGE_TYPES, REFUSED_TYPES, image_problem
 from kb_builder.languages import link_targets, outdated_translations
-from kb_builder.nearest import Near, near_name
+from kb_builder.nearest import Near
 from kb_builder.published import removed_urls
 from kb_builder.references import INLINE_LINK, find_definitions
 from kb_builder.sanitize import raw_html_problems
-from kb_builder.schedule import Targets, moments, site_path
+from kb_builder.schedule import Targets, moments, site_path, window_problems
 from kb_builder.template import template_problems
+from kb_builder.urls import url_problems
 from kb_core.config import SiteConfig
 from kb_core.errors import Problem, did_you_mean
 from kb_core.manifest import Manifest
-from kb_core.schedule import show
-
-# Top-level URLs the portal itself uses (pages, permalinks, the API and the internal portal).
-RESERVED = frozenset(
-    {"faq", "contact", "search-results", "a", "internal", "api", "assets", "search"}
-)
 
 # Codes that make `kb build` refuse: the output would be wrong or would leak.
 BLOCKS_BUILD = frozenset(
@@ -129,61 +125,9 @@ def check(
     # a link may name an article ('refunds.md') or one of its translations ('refunds.fr.md')
     by_source = link_targets(kb.articles, kb.translations, config.site.codes[1:])
     by_id: dict[str, list[Article]] = defaultdict(list)
-    by_url: dict[str, list[Article]] = defaultdict(list)
     for a in kb.articles:
         by_id[a.id].append(a)
-    for a in built:
-        by_url[a.url].append(a)
-    category_urls = {c.url for c in kb.categories.values()}
-    for dupes in by_id.values():
-        for a in dupes[1:]:
-            others = ", ".join(d.where for d in dupes if d is not a)
-            problems.append(
-                Problem(
-                    a.where,
-                    a.line_of("id"),
-                    "error",
-                    f"duplicate id '{a.id}' (also in {others}); set a unique id",
-                    "duplicate-id",
-                )
-            )
-    for url, dupes in by_url.items():
-        if len(dupes) > 1 or url in category_urls:
-            for a in dupes[1:] if len(dupes) > 1 else dupes:
-                problems.append(
-                    Problem(
-                        a.where,
-                        1,
-                        "error",
-                        f"URL /{url} is used twice; rename the file",
-                        "duplicate-url",
-                    )
-                )
-    portals = set(config.site.codes[1:])  # the other languages' portals: /fr/...
-    for a in built:
-        top = a.url.split("/", 1)[0]
-        if top in portals:
-            problems.append(
-                Problem(
-                    a.where,
-                    1,
-                    "error",
-                    f"URL /{a.url} is inside the /{top}/ portal of site.languages; rename the "
-                    f"{'folder' if a.category_path else 'file'}",
-                    "duplicate-url",
-                )
-            )
-        if top in RESERVED:
-            problems.append(
-                Problem(
-                    a.where,
-                    1,
-                    "error",
-                    f"URL /{a.url} is reserved for the portal's own /{top}/ pages; rename the "
-                    f"{'folder' if a.category_path else 'file'}",
-                    "duplicate-url",
-                )
-            )
+    problems.extend(url_problems(kb, config, by_id, built))
     hidden = {a.url: a for a in kb.articles if a.visibility != "public"}
     # a file that did not load has its own error: links to it and its id are not broken too
     # ('visibility: Public' is one error, not one more per article linking to it)
@@ -217,7 +161,7 @@ def check(
         else:
             out, images = memo.run(a, lambda a, look: _article_checks(a, look, config))
         for line, target in images:
-            found = _local_image(a, line, target, kb.root)
+            found = image_problem(a, line, target, kb.root)
             if found is not None:
                 out.append(found)
         if a.meta.review_by and a.meta.review_by < today:
@@ -231,7 +175,8 @@ def check(
                 )
             )
         if windows and shown:
-            out += _window_problems(a, targets, at)
+            links = [(line, target) for line, img, _, target in _links(a) if not img]
+            out += window_problems(a, links, targets, at)
         return out
 
     for a in current:
@@ -400,98 +345,6 @@ def _its_anchors(dest: Article) -> str:
         return "; it has no headings"
     more = ", …" if len(anchors) > ANCHORS_LISTED else ""
     return f"; its headings: {', '.join(anchors[:ANCHORS_LISTED])}{more}"
-
-
-def _local_image(a: Article, line: int, target: str, root: Path) -> Problem | None:
-    """A warning for a relative image path the build cannot publish: no such file in the
-    content (or outside it), an SVG, or a file of another type (``kb_builder.images``).
-
-    Warnings, as MkDocs has them; ``--strict`` refuses them. Absolute paths and URLs are left
-    alone: the site's host may serve them.
-    """
-    found = local_file(root, a.source, target)
-    if found is None or found.status == "ok":
-        return None
-    if found.status in ("missing", "outside"):
-        folder = a.where[: -len(a.source)] if a.where.endswith(a.source) else ""
-        where = "outside the content folder"
-        if found.status == "missing":
-            near = _near_image(root, found.path)
-            if near is not None:  # as the article would write it
-                near = posixpath.relpath(near, posixpath.dirname(a.source) or ".")
-            where = f"{folder}{found.path}{did_you_mean(near)}"
-        return Problem(
-            a.where,
-            line,
-            "warning",
-            f"broken image: {target} (no such file: {where})",
-            "broken-image",
-        )
-    if found.status == "svg":
-        why = "SVG is not published, since an SVG can carry scripts: export it as PNG or WebP"
-    else:
-        why = f"only {', '.join(t[1:] for t in IMAGE_TYPES)} files are published"
-    return Problem(a.where, line, "warning", f"image not published: {target}: {why}", "image-type")
-
-
-def _near_image(root: Path, path: str) -> str | None:
-    """The image file in the folder of missing ``path`` (content-relative) whose name is only a
-    slip apart from it, if any."""
-    folder = root / path.rpartition("/")[0]
-    if not folder.is_dir():
-        return None
-    names = (
-        f"{path.rpartition('/')[0]}/{f.name}".lstrip("/")
-        for f in folder.iterdir()
-        if f.suffix.lower() in IMAGE_TYPES and f.is_file()
-    )
-    return near_name(path, names)
-
-
-def _window_problems(a: Article, targets: Targets, at: datetime) -> list[Problem]:
-    """A warning for each link or ``related:`` id that points outside the target's window.
-
-    Judged at the moment ``a`` is first shown (now, or its own ``publish_at``): the portal then
-    shows such a link's text without the link (``schedule.unlink_withheld``) and leaves the
-    related article out, so a page never links to a 404; the writer is told here.
-    """
-    shown_from = max(at, a.meta.publish_at or at)
-    links = [
-        (line, target, targets.find(a, target), False)
-        for line, img, _, target in _links(a)
-        if not img
-    ]
-    links += [(a.line_of("related"), i, targets.by_id.get(i), True) for i in a.meta.related]
-    out: list[Problem] = []
-    for line, target, dest, is_related in links:
-        if dest is None or dest is a or (a.visibility == "public" != dest.visibility):
-            continue  # a public article's link to an internal one is an error of its own
-        window = dest.window(shown_from)
-        if window == "live":
-            continue
-        start, end = dest.meta.publish_at, dest.meta.expires_at
-        if window == "pending" and start is not None:
-            code, why = "link-unpublished", f"is not published yet (it publishes {show(start)})"
-        elif end is not None and dest.window(at) == "expired":
-            code, why = "link-expired", f"expired {show(end)}"
-        elif end is not None:
-            code, why = "link-expired", f"expires {show(end)}, before this article publishes"
-        else:
-            continue
-        if is_related:
-            msg = f"related: '{target}' {why}; it is left out of the related articles"
-        elif code == "link-unpublished":
-            msg = (
-                f"link to an article that {why}: {target}; until then the portal shows the "
-                "link's text without the link"
-            )
-        else:
-            msg = (
-                f"link to an article that {why}: {target}; the portal shows the link's text "
-                "without the link: remove the link or point it at a current article"
-            )
-        out.append(Problem(a.where, line, "warning", msg, code))
-    return out
 
 
 def _absolute_problem(

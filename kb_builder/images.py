@@ -27,8 +27,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote
 
+from kb_builder.articles import Article
 from kb_builder.code import outside_code
+from kb_builder.nearest import near_name
 from kb_builder.references import point_definitions
+from kb_core.errors import Problem, did_you_mean
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 REFUSED_TYPES = (".svg", ".svgz")  # can carry script: refused rather than sanitised
@@ -81,6 +84,52 @@ def local_file(
     if suffix not in IMAGE_TYPES:
         return LocalFile(resolved, "type")
     return LocalFile(resolved, "ok")
+
+
+def image_problem(a: Article, line: int, target: str, root: Path) -> Problem | None:
+    """A warning for a relative image path the build cannot publish: no such file in the
+    content (or outside it), an SVG, or a file of another type.
+
+    Warnings, as MkDocs has them; ``--strict`` refuses them. Absolute paths and URLs are left
+    alone: the site's host may serve them.
+    """
+    found = local_file(root, a.source, target)
+    if found is None or found.status == "ok":
+        return None
+    if found.status in ("missing", "outside"):
+        folder = a.where[: -len(a.source)] if a.where.endswith(a.source) else ""
+        where = "outside the content folder"
+        if found.status == "missing":
+            near = _near_image(root, found.path)
+            if near is not None:  # as the article would write it
+                near = posixpath.relpath(near, posixpath.dirname(a.source) or ".")
+            where = f"{folder}{found.path}{did_you_mean(near)}"
+        return Problem(
+            a.where,
+            line,
+            "warning",
+            f"broken image: {target} (no such file: {where})",
+            "broken-image",
+        )
+    if found.status == "svg":
+        why = "SVG is not published, since an SVG can carry scripts: export it as PNG or WebP"
+    else:
+        why = f"only {', '.join(t[1:] for t in IMAGE_TYPES)} files are published"
+    return Problem(a.where, line, "warning", f"image not published: {target}: {why}", "image-type")
+
+
+def _near_image(root: Path, path: str) -> str | None:
+    """The image file in the folder of missing ``path`` (content-relative) whose name is only a
+    slip apart from it, if any."""
+    folder = root / path.rpartition("/")[0]
+    if not folder.is_dir():
+        return None
+    names = (
+        f"{path.rpartition('/')[0]}/{f.name}".lstrip("/")
+        for f in folder.iterdir()
+        if f.suffix.lower() in IMAGE_TYPES and f.is_file()
+    )
+    return near_name(path, names)
 
 
 def relative_file_url(page_url: str, path: str) -> str:

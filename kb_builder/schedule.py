@@ -18,7 +18,8 @@ from kb_builder.articles import Article, KnowledgeBase, resolve_link
 from kb_builder.code import outside_code
 from kb_builder.references import unlink_references
 from kb_core.config import SiteConfig
-from kb_core.schedule import Change, banner_events, next_change
+from kb_core.errors import Problem
+from kb_core.schedule import Change, banner_events, next_change, show
 
 # an inline link, not an image: [text](target "title")
 _INLINE = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
@@ -103,6 +104,51 @@ class Targets:
         if top == "a":
             return self.by_id.get(rest.split("/", 1)[0])
         return self.by_url.get(path)
+
+
+def window_problems(
+    a: Article, links: Iterable[tuple[int, str]], targets: Targets, at: datetime
+) -> list[Problem]:
+    """A warning for each of ``a``'s ``links`` (line, target; no image) or ``related:`` ids
+    that points outside the target's window.
+
+    Judged at the moment ``a`` is first shown (now, or its own ``publish_at``): the portal then
+    shows such a link's text without the link (:func:`unlink_withheld`) and leaves the
+    related article out, so a page never links to a 404; the writer is told here.
+    """
+    shown_from = max(at, a.meta.publish_at or at)
+    found = [(line, target, targets.find(a, target), False) for line, target in links]
+    found += [(a.line_of("related"), i, targets.by_id.get(i), True) for i in a.meta.related]
+    out: list[Problem] = []
+    for line, target, dest, is_related in found:
+        if dest is None or dest is a or (a.visibility == "public" != dest.visibility):
+            continue  # a public article's link to an internal one is an error of its own
+        window = dest.window(shown_from)
+        if window == "live":
+            continue
+        start, end = dest.meta.publish_at, dest.meta.expires_at
+        if window == "pending" and start is not None:
+            code, why = "link-unpublished", f"is not published yet (it publishes {show(start)})"
+        elif end is not None and dest.window(at) == "expired":
+            code, why = "link-expired", f"expired {show(end)}"
+        elif end is not None:
+            code, why = "link-expired", f"expires {show(end)}, before this article publishes"
+        else:
+            continue
+        if is_related:
+            msg = f"related: '{target}' {why}; it is left out of the related articles"
+        elif code == "link-unpublished":
+            msg = (
+                f"link to an article that {why}: {target}; until then the portal shows the "
+                "link's text without the link"
+            )
+        else:
+            msg = (
+                f"link to an article that {why}: {target}; the portal shows the link's text "
+                "without the link: remove the link or point it at a current article"
+            )
+        out.append(Problem(a.where, line, "warning", msg, code))
+    return out
 
 
 def unlink_withheld(article: Article, markdown: str, withheld: Targets) -> str:
