@@ -1,6 +1,6 @@
 """The search-log half of ``kb gaps``: failed and weak searches, escalations, next actions.
 
-:class:`Analysis` runs the queries of ``reports_sql`` over one snapshot, groups the distinct
+:class:`Analysis` reads one snapshot's search log (``gaps_searchlog``), groups the distinct
 queries with ``gaps_grouping`` (failed searches by words and sentence meaning, with vectors
 from the store's cache or encoded now: ``gaps_semantic``) and joins what visitors did
 before writing to support (``gaps_escalations``). Each portal's searches are grouped and
@@ -21,10 +21,11 @@ from kb_reports.gaps.actions import EXAMPLES, InDefault, Shown, Untranslated, qu
 from kb_reports.gaps.advisor import Advisor
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.casing import Casing
-from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query, searched_before
+from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query
 from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup, counted
 from kb_reports.gaps.portals import Portals, group_language
+from kb_reports.gaps.searchlog import SearchLog
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.terms import words_of
 from kb_reports.gaps.topic import Topic
@@ -84,21 +85,10 @@ class Analysis:
         self._groupers: dict[str | None, Grouper] = {}
         self.grouper = self._grouper(self.portals.of(None))  # the default language's
         self.noise = 0  # failed searches left out: no real word in them
-        self.contact_rows = sql.contacts(conn, window)
+        self.searches = SearchLog(conn, window, self.portals)
+        self.contact_rows = self.searches.contact_rows
         self.contact_count = len(self.contact_rows)
-        # What each request's sender searched before writing, from the request's context:
-        # the portal records it in the visitor's session, which outlives the daily visitor
-        # token, and reading it costs no pass over the search log.
-        # (plain query, hits, request id, the request's portal)
-        self._context: list[tuple[str, int, int, str | None]] = []
-        for c in self.contact_rows:
-            seen: set[tuple[str, bool]] = set()
-            for plain, found in searched_before(c):
-                if plain and (plain, found) not in seen:
-                    seen.add((plain, found))
-                    self._context.append((plain, int(found), c.id, self.portals.of(c.language)))
         self._failed: dict[str | None, Grouping] = {}
-        self._found: dict[tuple[str, str | None], int] | None = None
         # sentence vectors encoded by this report, for build_report to cache once the
         # read-only snapshot is closed
         self.new_vectors: dict[str, Any] = {}
@@ -115,32 +105,6 @@ class Analysis:
                 language=portal or self.config.site.language,
             )
         return self._groupers[portal]
-
-    def found(self) -> dict[str, int]:
-        """Searches of the window that found something, per query, of every portal."""
-        out: Counter[str] = Counter()
-        for (q, _), n in self._found_rows().items():
-            out[q] += n
-        return dict(out)
-
-    def _found_rows(self) -> dict[tuple[str, str | None], int]:
-        """Searches of the window that found something, per (query, portal) (read once)."""
-        if self._found is None:
-            rows: Counter[tuple[str, str | None]] = Counter()
-            for (q, lang), n in sql.found_stats(self.conn, self.window).items():
-                rows[q, self.portals.of(lang)] += n
-            self._found = dict(rows)
-        return self._found
-
-    def _found_on(self, portal: str | None) -> dict[str, int]:
-        return {q: n for (q, p), n in self._found_rows().items() if p == portal}
-
-    def _searched_before(self, found: bool) -> Iterable[tuple[str, str | None, int]]:
-        """(plain query, portal, contact request id) of the searches that found something (or
-        nothing) before a contact request, one per request and query."""
-        for plain, hits, request, portal in self._context:
-            if bool(hits) == found:
-                yield plain, portal, request
 
     def failed_key(self, query: str, language: str | None) -> str | None:
         """The key of the failed-search group a query searched on ``language``'s portal is in
@@ -183,7 +147,8 @@ class Analysis:
         # the model knows English only
         meaning = SENTENCES and self.config.semantic_search and self.portals.english(portal)
         vectors = self._sentence_vectors(current) if meaning and len(current) > 1 else None
-        grouping = self._grouper(portal).group(current, log=self._found_on(portal), vectors=vectors)
+        found = self.searches.found_on(portal)
+        grouping = self._grouper(portal).group(current, log=found, vectors=vectors)
         self._failed[portal] = grouping
         key_of = {q: g.key for g in grouping.groups for q in g.queries}
         previous: Counter[str] = Counter()
@@ -197,7 +162,7 @@ class Analysis:
                 first_ever[key] = r.first_ever
         plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
         contacted: dict[str, set[int]] = defaultdict(set)
-        for q, where, request in self._searched_before(found=False):
+        for q, where, request in self.searches.searched_before(found=False):
             key = (plain_key.get(q) or grouping.key_of(q)) if where == portal else None
             if key is not None:
                 contacted[key].add(request)
@@ -235,7 +200,7 @@ class Analysis:
         centre: the log's mean): from the store's cache, the rest encoded now. None when no
         encoder can be loaded: the report then groups by words and the meaning learned from
         the log."""
-        queries = set(failed) | set(centre_sample(self.found()))
+        queries = set(failed) | set(centre_sample(self.searches.found()))
         cached = load_vectors(self.conn, queries)
         try:
             new = encode_missing(queries, cached)
@@ -249,31 +214,11 @@ class Analysis:
         self.new_vectors.update(new)
         return QueryVectors.of({**cached, **new})
 
-    def _details(
-        self, groups: Sequence[FailedGroup] | Sequence[WeakGroup], *, failed: bool
-    ) -> tuple[dict[str, list[sql.QueryDetail]], dict[str, set[str]]]:
-        """Each listed group's searches (as typed, per portal) and visitors, by group key."""
-        by_query = {(q, g.portal): g.key for g in groups for q, _ in g.queries}
-        queries = sorted({q for q, _ in by_query})
-        details: dict[str, list[sql.QueryDetail]] = defaultdict(list)
-        for (q, lang), d in sql.query_details(
-            self.conn, self.window, queries, failed=failed
-        ).items():
-            key = by_query.get((q, self.portals.of(lang)))
-            if key is not None:
-                details[key].append(d)
-        visitors: dict[str, set[str]] = defaultdict(set)
-        for q, lang, v in sql.visitors_of(self.conn, self.window, queries, failed=failed):
-            key = by_query.get((q, self.portals.of(lang)))
-            if key is not None:
-                visitors[key].add(v)
-        return details, visitors
-
     def detail(self, groups: Sequence[FailedGroup]) -> None:
         """For the listed groups: exact visitors, spellings, last seen, what was read next."""
         if not groups:
             return
-        details, visitors = self._details(groups, failed=True)
+        details, visitors = self.searches.details(groups, failed=True)
         everyone = set().union(*visitors.values()) if visitors else set()
         reads: dict[str, set[str]] = defaultdict(set)
         for v, article_id in sql.reads(self.conn, self.window):
@@ -303,12 +248,12 @@ class Analysis:
         """
         clicked = sql.clicked_queries(self.conn, self.window)
         judge_clicks = bool(clicked)
-        if self._found_rows() and not judge_clicks:
+        if self.searches.found_rows() and not judge_clicks:
             self.notes.append(
                 "no result clicks were recorded in this window: weak searches are judged by "
                 "contact requests only"
             )
-        portals = {p for _, p in self._found_rows()}
+        portals = {p for _, p in self.searches.found_rows()}
         out: list[WeakGroup] = []
         for portal in sorted(portals, key=self.portals.order):
             mine = [(q, n) for q, lang, n in clicked if self.portals.of(lang) == portal]
@@ -323,7 +268,7 @@ class Analysis:
         self, portal: str | None, clicked: Sequence[tuple[str, int]], judge_clicks: bool
     ) -> list[WeakGroup]:
         """One portal's weak-search groups (unranked)."""
-        found = self._found_on(portal)
+        found = self.searches.found_on(portal)
         grouping = self._grouper(portal).group(found, merge=False)
         plain_key = {plain_query(q): g.key for g in grouping.groups for q in g.queries}
         clicks: Counter[str] = Counter()
@@ -332,7 +277,7 @@ class Analysis:
             if key is not None:
                 clicks[key] += n
         contacted: dict[str, set[int]] = defaultdict(set)
-        for q, where, request in self._searched_before(found=True):
+        for q, where, request in self.searches.searched_before(found=True):
             key = (plain_key.get(q) or grouping.key_of(q)) if where == portal else None
             if key is not None:
                 contacted[key].add(request)
@@ -371,7 +316,7 @@ class Analysis:
         """For the listed weak groups: exact visitors and spellings."""
         if not groups:
             return
-        details, visitors = self._details(groups, failed=False)
+        details, visitors = self.searches.details(groups, failed=False)
         for g in groups:
             g.visitors = len(visitors.get(g.key, ()))
             mine = details.get(g.key, [])
