@@ -366,33 +366,24 @@ def test_a_public_link_to_a_category_only_internal_articles_fill_warns(tmp_path:
     write(content, "billing/refunds.md", f"---\ntitle: Refunds\nsummary: s\n---\n\n{links}")
     write(content, "agents/tips.md", f"---\ntitle: Tips\nsummary: s\n---\n\n{links}")
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(KB), *args, "--content", str(content)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            check=False,
-        )
-
     why = "the public portal has no page for it and shows the link's text without the link"
     at = f"{content}/billing/refunds.md"
     expected = [
         f"{at}:6: warning: link to a category with no public article: ../agents/index.md; {why}",
         f"{at}:8: warning: link to a category with no public article: ../agents/README.md; {why}",
     ]
-    check = run("check")
+    check = kb("check", "--content", str(content), cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stderr.splitlines() == [*expected, "0 error(s), 2 warning(s)"]
-    assert run("check", "--strict").returncode == 1
-    build = run("build", "--output", str(tmp_path / "site"))
+    assert kb("check", "--content", str(content), "--strict", cwd=tmp_path).returncode == 1
+    build = kb("build", "--content", str(content), "--output", str(tmp_path / "site"), cwd=tmp_path)
     assert build.returncode == 0, build.stderr
     assert [line for line in build.stderr.splitlines() if "warning:" in line] == expected
     write(content, "agents/faq.md", "---\ntitle: FAQ\nsummary: s\nvisibility: public\n---\n\nx\n")
-    build = run("build", "--output", str(tmp_path / "site"))
+    build = kb("build", "--content", str(content), "--output", str(tmp_path / "site"), cwd=tmp_path)
     assert build.returncode == 0, build.stderr
     assert "warning:" not in build.stderr
-    assert run("check", "--strict").returncode == 0
+    assert kb("check", "--content", str(content), "--strict", cwd=tmp_path).returncode == 0
 
 
 def test_an_internal_link_to_a_category_no_portal_shows_warns(tmp_path: Path) -> None:
@@ -408,30 +399,21 @@ def test_an_internal_link_to_a_category_no_portal_shows_warns(tmp_path: Path) ->
     internal = "---\ntitle: Tips\nsummary: s\nvisibility: internal\n---\n\n"
     write(content, "agents/tips.md", internal + links)
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(KB), *args, "--content", str(content)],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            check=False,
-        )
-
     expected = [
         f"{content}/agents/tips.md:9: warning: link to a category with no published article: "
         "../later/index.md; no portal has a page for it and the link shows as its text"
     ]
-    check = run("check")
+    check = kb("check", "--content", str(content), cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stderr.splitlines() == [*expected, "0 error(s), 1 warning(s)"]
-    build = run("build", "--output", str(tmp_path / "site"))
+    build = kb("build", "--content", str(content), "--output", str(tmp_path / "site"), cwd=tmp_path)
     assert build.returncode == 0, build.stderr
     assert [line for line in build.stderr.splitlines() if "warning:" in line] == expected
     page = tmp_path / "site" / "internal" / "agents" / "tips" / "index.html"
     assert "and later.</p>" in page.read_text(encoding="utf-8")
     write(content, "later/soon.md", draft.replace("draft", "internal"))
-    build = run("build", "--output", str(tmp_path / "site"))
+    build = kb("build", "--content", str(content), "--output", str(tmp_path / "site"), cwd=tmp_path)
     assert build.returncode == 0, build.stderr
     assert "warning:" not in build.stderr
     assert 'and <a href="../../later/">later</a>.</p>' in page.read_text(encoding="utf-8")
-    assert run("check", "--strict").returncode == 0
+    assert kb("check", "--content", str(content), "--strict", cwd=tmp_path).returncode == 0

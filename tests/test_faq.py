@@ -77,54 +77,66 @@ def test_answer_is_the_opening_that_answers(
     assert faq_answer(article, {}).text == expected
 
 
-def test_faq_answer_is_rendered_safely_with_links_from_the_faq_page(tmp_path: Path) -> None:
-    answer = (
+REFERENCES = (
+    "## Upgrade\n\nSee [plans][p], [Plans][], [the home][h], [secret][s], [gone] [g], "
+    "[undefined][nope] and ![a picture][i], or `[code][p]`.\n\n"
+    '[p]: <../b/plans.md#prices> "Prices"\n[plans]: ../b/plans.md\n'
+    "[h]: https://x.example/(a)\n[s]: ../b/secret.md\n[g]: gone.md\n[i]: pic.png\n"
+)
+
+# (question, the answer's front matter, the article's body) -> (where the answer comes from,
+# its HTML, its text), as the FAQ page shows it: each link pointed from the FAQ page, a link to
+# no public page (internal, gone, unsafe) its words only, no script, no picture
+ANSWER_LINKS = [
+    pytest.param(
+        "Can I?",
         "faq_answer: |-\n  **Yes**, see [plans](../b/plans.md#prices), [home](https://x.example/)"
         ", [secret](../b/secret.md) and [bad](javascript:void).\n\n"
-        "  <script>alert(1)</script><img src=x onerror=alert(1)>\n"
-    )
-    write(tmp_path, "a/q.md", HEAD.format(q="Can I?", extra=answer) + "Body text here.\n")
-    write(tmp_path, "b/plans.md", "---\ntitle: Plans\n---\n\nPlans.\n")
-    write(tmp_path, "b/secret.md", "---\ntitle: S\nvisibility: internal\n---\n\nSecret.\n")
-    kb = load_content(tmp_path, SiteConfig())
-    by_source = {a.source: a for a in kb.articles}
-    got = faq_answer(by_source["a/q.md"], by_source)
-    assert got.source == "faq_answer"
-    assert '<strong>Yes</strong>, see <a href="../b/plans/#prices">plans</a>' in got.html
-    assert '<a href="https://x.example/">home</a>' in got.html
-    assert "secret</a>" not in got.html and ", secret and" in got.html  # internal: words only
-    assert "javascript" not in got.html and "<script" not in got.html
-    assert "onerror" not in got.html
-    assert got.text.startswith("Yes, see plans, home, secret and bad.")
+        "  <script>alert(1)</script><img src=x onerror=alert(1)>\n",
+        "Body text here.\n",
+        "faq_answer",
+        '<p><strong>Yes</strong>, see <a href="../b/plans/#prices">plans</a>, '
+        '<a href="https://x.example/">home</a>, secret and bad.</p>',
+        "Yes, see plans, home, secret and bad.",
+        id="a-written-answer-rendered-safely",
+    ),
+    # an answer's reference-style links name definitions elsewhere in the article: the FAQ
+    # page showed ``[plans][p]`` as written; each is pointed as an inline link is
+    pytest.param(
+        "How do I upgrade?",
+        "",
+        REFERENCES,
+        "section: Upgrade",
+        '<p>See <a href="../b/plans/#prices">plans</a>, <a href="../b/plans/">Plans</a>, '
+        '<a href="https://x.example/(a)">the home</a>, secret, gone, [undefined][nope] and , '
+        "or <code>[code][p]</code>.</p>",
+        "See plans, Plans, the home, secret, gone, [undefined][nope] and , or [code][p].",
+        id="reference-links-carry-their-definitions",
+    ),
+    # a written answer's own definitions win over the article's, as they would alone
+    pytest.param(
+        "Can I?",
+        "faq_answer: 'Read [plans][p] and [Plans].\n\n  [p]: ../b/secret.md'\n",
+        REFERENCES,
+        "faq_answer",
+        '<p>Read plans and <a href="../b/plans/">Plans</a>.</p>',
+        "Read plans and Plans.",
+        id="a-written-answers-own-definitions-win",
+    ),
+]
 
 
-def test_reference_links_in_an_answer_carry_their_definitions(tmp_path: Path) -> None:
-    """An answer's reference-style links name definitions elsewhere in the article: the FAQ
-    page showed ``[plans][p]`` as written. Each is pointed as an inline link is: from the FAQ
-    page, words only where it leads to no public page, no picture."""
-    body = (
-        "## Upgrade\n\nSee [plans][p], [Plans][], [the home][h], [secret][s], [gone] [g], "
-        "[undefined][nope] and ![a picture][i], or `[code][p]`.\n\n"
-        '[p]: <../b/plans.md#prices> "Prices"\n[plans]: ../b/plans.md\n'
-        "[h]: https://x.example/(a)\n[s]: ../b/secret.md\n[g]: gone.md\n[i]: pic.png\n"
-    )
-    write(tmp_path, "a/q.md", HEAD.format(q="How do I upgrade?", extra="") + body)
-    own = "faq_answer: 'Read [plans][p] and [Plans].\n\n  [p]: ../b/secret.md'\n"
-    write(tmp_path, "a/own.md", HEAD.format(q="Can I?", extra=own) + body)
+@pytest.mark.parametrize(("question", "extra", "body", "source", "html", "text"), ANSWER_LINKS)
+def test_an_answers_links_point_from_the_faq_page(
+    tmp_path: Path, question: str, extra: str, body: str, source: str, html: str, text: str
+) -> None:
+    write(tmp_path, "a/q.md", HEAD.format(q=question, extra=extra) + body)
     write(tmp_path, "b/plans.md", "---\ntitle: Plans\n---\n\n## Prices\n\nPlans.\n")
     write(tmp_path, "b/secret.md", "---\ntitle: S\nvisibility: internal\n---\n\nSecret.\n")
     kb = load_content(tmp_path, SiteConfig())
     by_source = {a.source: a for a in kb.articles}
     got = faq_answer(by_source["a/q.md"], by_source)
-    assert got.source == "section: Upgrade"
-    assert got.html == (
-        '<p>See <a href="../b/plans/#prices">plans</a>, <a href="../b/plans/">Plans</a>, '
-        '<a href="https://x.example/(a)">the home</a>, secret, gone, [undefined][nope] and , '
-        "or <code>[code][p]</code>.</p>"
-    )
-    # a written answer's own definitions win over the article's, as they would alone
-    got = faq_answer(by_source["a/own.md"], by_source)
-    assert got.html == '<p>Read plans and <a href="../b/plans/">Plans</a>.</p>'
+    assert (got.source, got.html, got.text) == (source, html, text)
 
 
 def test_kb_check_warns_about_a_question_nothing_answers(tmp_path: Path) -> None:
