@@ -85,6 +85,8 @@ class Analysis:
         self._groupers: dict[str | None, Grouper] = {}
         self.grouper = self._grouper(self.portals.of(None))  # the default language's
         self.noise = 0  # failed searches left out: no real word in them
+        # groups left out, searched fewer than gaps.min_searches times: (label, searches)
+        self.rare: list[tuple[str, int]] = []
         self.searches = SearchLog(conn, window, self.portals)
         self.contact_rows = self.searches.contact_rows
         self.contact_count = len(self.contact_rows)
@@ -134,10 +136,27 @@ class Analysis:
                 f"{counted(self.noise, 'failed search')} with no real word in them (e.g. "
                 f"{shown}) {'is' if self.noise == 1 else 'are'} left out as noise, not gaps"
             )
+        if self.rare:
+            self.notes.append(self._rare_note())
         out.sort(key=lambda f: (-f.searches, -f.contacted, f.key))
         for rank, f in enumerate(out, 1):
             f.rank = rank
         return out
+
+    def _rare_note(self) -> str:
+        """What the failed-search groups leave out below gaps.min_searches, so a writer
+        knows they were seen: "3 failed searches seen only once are not listed (…)"."""
+        least = self.settings.min_searches
+        searches = sum(n for _, n in self.rare)
+        often = "only once" if least == 2 else f"fewer than {least} times"
+        labels = list(dict.fromkeys(label for label, _ in self.rare))  # once each
+        shown = ", ".join(quote(q) for q in labels[:EXAMPLES])
+        more = f" and {counted(len(labels) - EXAMPLES, 'other')}" if len(labels) > EXAMPLES else ""
+        return (
+            f"{counted(searches, 'failed search')} on topics seen {often} "
+            f"{'is' if searches == 1 else 'are'} not listed (gaps.min_searches {least}): "
+            f"{shown}{more}"
+        )
 
     def _failed_of(
         self, portal: str | None, merged: Mapping[str, sql.FailedRow], noise: list[str]
@@ -174,6 +193,7 @@ class Analysis:
                 self.noise += g.count
                 continue
             if g.count < self.settings.min_searches:
+                self.rare.append((g.label, g.count))
                 continue
             first = first_ever[g.key]
             out.append(

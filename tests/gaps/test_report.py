@@ -33,6 +33,12 @@ def test_failed_searches_are_grouped_and_ranked(report: GapReport) -> None:
         ("script", ["script"], 2),
     ]
     assert report.counts["failed_searches"] == 3  # "slack", searched once, is left out
+    # ... and said to be: a writer sees that it was searched, and why it is not listed
+    (rare,) = [n for n in report.notes if "not listed" in n]
+    assert rare == (
+        "1 failed search on topics seen only once is not listed (gaps.min_searches 2): "
+        "\u201cslack\u201d"
+    )
 
 
 def test_failed_group_evidence(report: GapReport) -> None:
