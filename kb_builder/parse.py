@@ -215,6 +215,9 @@ def parse_article(
     if not title:
         h1 = next((h for h in headings if h.level == 1), None)
         title = h1.title if h1 else _humanize(path.stem)
+        if h1 is None and markdown.strip():  # an empty article is warned about below
+            msg = f"no title: neither a `title:` nor a first `#` heading; titled {title!r}"
+            problems.append(Problem(where, 1, "warning", msg + " from its file name", "no-title"))
     if not markdown.strip() and not fm_text:
         problems.append(Problem(where, 1, "warning", "empty article", "empty"))
     return Article(

@@ -417,3 +417,16 @@ def test_an_internal_link_to_a_category_no_portal_shows_warns(tmp_path: Path) ->
     assert "warning:" not in build.stderr
     assert 'and <a href="../../later/">later</a>.</p>' in page.read_text(encoding="utf-8")
     assert kb("check", "--content", str(content), "--strict", cwd=tmp_path).returncode == 0
+
+
+def test_an_article_with_no_title_is_warned_of(tmp_path: Path) -> None:
+    """The build titles it from its file name, which a customer then reads as the title."""
+    write(tmp_path, "content/guides/untitled-draft.md", "---\nsummary: S.\n---\nSome text.\n")
+    write(tmp_path, "content/guides/headed.md", "---\nsummary: S.\n---\n# Headed\n\nText.\n")
+    res = kb("check", "--content", "content", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (
+        "content/guides/untitled-draft.md:1: warning: no title: neither a `title:` nor a first "
+        "`#` heading; titled 'Untitled draft' from its file name"
+    ) in res.stdout + res.stderr
+    assert "headed.md" not in res.stdout + res.stderr
