@@ -206,6 +206,13 @@ def test_paiement_is_not_paie(searcher: Searcher) -> None:
     assert ids(searcher, "paie") == ["approve-timesheets"]
 
 
+def test_payer_is_not_paie(searcher: Searcher) -> None:
+    """Snowball made "pai" of "payer" (to pay) as of "paie" (payroll): "payer ma facture" found
+    the article about validating timesheets before payroll."""
+    assert ids(searcher, "payer") == ids(searcher, "payez") == []
+    assert "approve-timesheets" not in ids(searcher, "payer ma facture")
+
+
 RUN_TOGETHER = [
     doc(
         "overtime",
@@ -246,6 +253,27 @@ def test_words_run_together_are_still_split_on_a_french_portal(run_together: Sea
     ],
 )
 def test_french_stems_keep_a_syllable(same: list[str], other: list[str]) -> None:
+    french = Analyzer("fr")
+    terms = {tuple(french.terms(w)) for w in same}
+    assert len(terms) == 1
+    assert not terms & {tuple(french.terms(w)) for w in other}
+
+
+@pytest.mark.parametrize(
+    ("same", "other"),
+    [
+        # a verb in -yer and its participles (accents folded: "payé" was "pay", "payer" "pai")
+        (["payer", "payez", "payé", "payés", "payant"], ["paie", "paies", "paiement"]),
+        (["employer", "employé", "employés", "employez"], ["emploi", "emplois"]),
+        (["essayer", "essayez", "essayé"], ["essai", "essais"]),
+        (["envoyer", "envoyez", "envoyé"], ["envoi"]),
+        (["loyer"], ["loi"]),  # rent, law
+        # a y inside a stem is as before
+        (["moyen", "moyens"], []),
+        (["crayon", "crayons"], []),
+    ],
+)
+def test_a_french_verb_in_yer_is_not_its_noun_in_i(same: list[str], other: list[str]) -> None:
     french = Analyzer("fr")
     terms = {tuple(french.terms(w)) for w in same}
     assert len(terms) == 1

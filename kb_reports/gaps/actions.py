@@ -62,7 +62,8 @@ def suggest(
 
     Failed searches, in this order of evidence: a draft already written for them (finish
     it); in another language than the default, an article the default language's search
-    answers them with (translate it); an article about them that visitors read after
+    answers them with, or their own portal now answers them with untranslated (translate
+    it); an article about them that visitors read after
     finding nothing (add the searched words to its keywords); in the default language, a real
     searched word that means the same as an article's word (add a synonym); else write a new
     article, titled after the clearest query. Weak searches: the article search showed, when
@@ -102,6 +103,7 @@ def suggest(
             g.action = _contact_us(clean or [label])
             continue
         found = translation(clean or [g.label], g.language, "found nothing")
+        found = found or _now_untranslated(advisor, g, clean, untranslated, default_language)
         if found is not None:
             g.action = found
             continue
@@ -204,6 +206,42 @@ def _shown_untranslated(
         article_id=a.id,
         source=a.source,
         queries=tuple(q for q, _ in w.queries[:EXAMPLES]),
+    )
+
+
+def _now_untranslated(
+    advisor: Advisor,
+    g: FailedGroup,
+    clean: Sequence[str],
+    untranslated: Untranslated | None,
+    default_language: str,
+) -> Action | None:
+    """Translate the article a failed group's own portal now answers most of its searches
+    with, untranslated (a synonym or an article added since they found nothing: "annuler mon
+    abonnement" after [cancel, annuler] joined search.synonyms), or None. The default
+    language's search may not answer them, its language's own words unknown to it ("mon")."""
+    from collections import Counter
+
+    from kb_core.i18n import language_name
+
+    other = _other(g.portal, default_language)
+    if untranslated is None or other is None:
+        return None
+    asked = list(dict.fromkeys(clean or [g.label]))[:EXAMPLES]
+    votes = Counter(found for q in asked if (found := untranslated(q, other)) is not None)
+    best = votes.most_common(1)
+    a = advisor.catalog.articles.get(best[0][0]) if best else None
+    if a is None or 2 * best[0][1] < len(asked):
+        return None
+    name = language_name(other, "en")
+    shown = ", ".join(quote(q) for q in asked[:3])
+    return Action(
+        "translate",
+        f"Translate {quote(a.title)} ({a.source}) into {name}: the {name} portal found "
+        f"nothing for {shown}, and now answers it with this article, untranslated.",
+        article_id=a.id,
+        source=a.source,
+        queries=tuple(asked),
     )
 
 

@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from feedback_api import shutdown
+from kb_core.config import load_config
+from kb_core.search.searcher import Searcher
 from tests.apps import BufferedClient
 from tests.gaps.conftest import api_app, kb_gaps
 
@@ -128,3 +131,58 @@ def test_the_language_column_names_the_portal_when_it_is_another(
     rows = run.stdout.splitlines()
     assert any("| fr (en portal) |" in row and "mode sombre (3)" in row for row in rows)
     assert any("| fr |" in row and "colis perdu (2)" in row for row in rows)
+
+
+# Searches that found nothing on the French portal before the example's synonyms bridged
+# French words to the English text its untranslated articles say ([cancel, annuler],
+# [subscription, abonnement], [payment, paiement], [vat, tva]); the English portal's search
+# does not answer them either ("mon", "de" are no English words). Their portal now answers
+# them, untranslated: translate, not "Write a new French article".
+BRIDGED = {
+    "annuler mon abonnement": "cancel-subscription",
+    "numéro de TVA": "vat-and-tax-ids",
+    "paiement refusé": "failed-payments",
+}
+
+
+@pytest.fixture(scope="module")
+def before_synonyms(
+    tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
+) -> Iterator[str]:
+    where = tmp_path_factory.mktemp("before-synonyms")
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["search"]["synonyms"] = []
+    earlier = where / "site_config.yml"
+    earlier.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    url = f"sqlite:///{where / 'kb.sqlite3'}"
+    app = api_app(url, site_build, earlier)
+    app.test_client_class = BufferedClient
+    client = app.test_client()
+    for i, q in enumerate([*BRIDGED, *BRIDGED, *PARCEL]):
+        reply = client.get(
+            "/api/search",
+            query_string={"q": q, "lang": "fr"},
+            environ_base={"REMOTE_ADDR": f"10.0.3.{i}"},
+        ).get_json()
+        assert not reply["answered"], q
+    shutdown(app)
+    yield url
+
+
+def test_a_french_gap_its_portal_now_answers_untranslated_is_a_translation(
+    before_synonyms: str, config_path: Path, site_build: Path
+) -> None:
+    config = load_config(config_path)[0]
+    with Searcher(site_build / "index" / "fr" / "public", synonyms=config.synonyms_for("fr")) as s:
+        for q, article in BRIDGED.items():  # the French portal answers them now
+            found = s.search(q)
+            assert found.answered and found.results[0].id == article, (q, found)
+    run = kb_gaps(before_synonyms, config_path, site_build)
+    assert run.returncode == 0, run.stderr
+    failed = {f["label"]: f["action"] for f in json.loads(run.stdout)["failed_searches"]}
+    for q, article in BRIDGED.items():
+        action = failed[q.lower()]
+        assert (action["kind"], action["article_id"]) == ("translate", article), action
+        assert "French portal found nothing" in action["text"], action["text"]
+        assert "now answers it with this article, untranslated" in action["text"]
+    assert failed["colis perdu"]["kind"] == "write"  # still written nowhere

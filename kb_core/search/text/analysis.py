@@ -131,22 +131,35 @@ _MORE_STOP_WORDS = {
 # "rembourser"; "logement" is "log"); else the word is its own term, in the singular.
 _SYLLABLE = re.compile(r"[aeiouy][^aeiouy]")
 _DERIVED = {"fr": ("ment", "ments")}
+# French: Snowball writes the "y" of a verb in -yer as "i" once it took a verb ending off
+# ("payer", "payez", "payant": "pai"), so that they meet the present tense written with i
+# ("il paie"); but the nouns of that stem meet them too, "paie" (payroll), "emploi" (a job),
+# "essai" (a trial), "loi" (law, for "loyer", rent): "payer ma facture" found the timesheet
+# articles. And accents are folded before stemming, so Snowball never reads "payé" as a
+# participle: it leaves "pay", the "y" kept ("envoyé", "employé" alike). A semivowel y stays
+# a y: a verb in -yer is its participles' stem, not its nouns' in -i (what it loses are the
+# present-tense forms written with i, "il paie", "il envoie").
+_SEMIVOWEL_Y = frozenset({"fr"})
 
 
 def stemmer(language: str) -> Callable[[str], str] | None:
     """The stemmer of ``language`` (None when Whoosh has none), keeping whole the words
-    whose stem would lose their meaning (:data:`_DERIVED`)."""
+    whose stem would lose their meaning (:data:`_DERIVED`), and French's semivowel y
+    (:data:`_SEMIVOWEL_Y`)."""
     if not has_stemmer(language):
         return None
     stem: Callable[[str], str] = stemmer_for_language(language)
     derived = _DERIVED.get(language)
-    if derived is None:
+    semivowel = language in _SEMIVOWEL_Y
+    if derived is None and not semivowel:
         return stem
 
     def kept_whole(word: str) -> str:
         found = stem(word)
-        if word.endswith(derived) and not _SYLLABLE.search(found):
+        if derived and word.endswith(derived) and not _SYLLABLE.search(found):
             return word.removesuffix("s")
+        if semivowel and found.endswith("i") and word[: len(found)] == found[:-1] + "y":
+            return found[:-1] + "y"
         return found
 
     return kept_whole

@@ -1,8 +1,8 @@
 """The words that frame a French request rather than say what it is about: one list, read by
-the search (:mod:`kb_core.search.text.plan` drops them from a query: a French index is searched
-by words only, and no sentence model reads past them) and by ``kb gaps``
+the search (:mod:`kb_core.search.text.plan` drops them from a French query: a French index is
+searched by words only, and no sentence model reads past them) and by ``kb gaps``
 (:mod:`kb_reports.gaps.topic` drops them from the searches it quotes and the titles it
-proposes).
+proposes). Both drop :data:`POLITE` anywhere and :data:`LEAD` at the start of a request.
 
 Each is an alternation over folded words (lower case, accents removed) separated by single
 spaces, an apostrophe or a hyphen read as a space, or as nothing where people leave it out:
@@ -60,8 +60,10 @@ WHEN = (
     r"|encore|de nouveau|a nouveau|toujours|deja|maintenant|actuellement|en ce moment"
     r"|recemment|soudain(?:ement)?|tout a coup|a chaque fois|chaque fois"
 )
-# kb gaps only: what opens a request, at its start ("comment", "j'ai besoin de", wanting and
-# asking, and the customer as subject: "j'ai été facturé deux fois" is "facturé deux fois").
+# What opens a request, at its start ("comment", "j'ai besoin de", wanting and asking, and the
+# customer as subject: "j'ai été facturé deux fois" is "facturé deux fois"); the search
+# (:func:`unled`) and kb gaps alike. "comment" is an English word too ("add a comment"): the
+# search drops it only from a French query (kb_core.search.text.plan).
 LEAD = (
     r"comment(?: (?:est ce que )?(?:je peux|puis je|on peut|peut on|faire pour|fait on pour|"
     r"on fait pour|je fais pour|dois je|je dois|faut il))?"
@@ -77,19 +79,15 @@ def anywhere(alternation: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\S)(?:{alternation})(?!\S)")
 
 
+LEADING = re.compile(rf"^(?:{LEAD})(?!\S)")
+
 _PARTS = re.compile(r"[-']+")
 
 
 def unframed(words: Sequence[str], framing: re.Pattern[str]) -> list[str]:
     """``words`` (a normalised query's) without those ``framing`` (:func:`anywhere`) matches,
     read folded and split at hyphens: "Est-ce que je peux annuler" is "annuler"."""
-    keys: list[str] = []
-    owners: list[int] = []
-    for i, word in enumerate(words):
-        for part in _PARTS.split(fold(word)):
-            if part:
-                keys.append(part)
-                owners.append(i)
+    keys, owners = _keys(words)
     covered = [False] * len(keys)
     starts = [0]
     for key in keys:
@@ -100,3 +98,35 @@ def unframed(words: Sequence[str], framing: re.Pattern[str]) -> list[str]:
                 covered[k] = True
     kept = {owners[k] for k in range(len(keys)) if not covered[k]}
     return [w for i, w in enumerate(words) if i in kept]
+
+
+def unled(words: Sequence[str], lead: re.Pattern[str] = LEADING) -> list[str]:
+    """``words`` without the frames ``lead`` matches at their start, one after another
+    ("comment est-ce que je peux annuler" is "annuler"); never all of them."""
+    left = list(words)
+    while True:
+        keys, owners = _keys(left)
+        m = lead.match(" ".join(keys))
+        if m is None or not m.end():
+            return left
+        start, spent = 0, 0
+        for key, owner in zip(keys, owners, strict=True):
+            if start < m.end():
+                spent = owner + 1
+            start += len(key) + 1
+        if spent >= len(left):
+            return left
+        left = left[spent:]
+
+
+def _keys(words: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The folded parts of ``words``, split at hyphens and apostrophes, and the word each is
+    part of."""
+    keys: list[str] = []
+    owners: list[int] = []
+    for i, word in enumerate(words):
+        for part in _PARTS.split(fold(word)):
+            if part:
+                keys.append(part)
+                owners.append(i)
+    return keys, owners

@@ -40,8 +40,9 @@ _BOILERPLATE = re.compile(
 
 # French queries' boilerplate: what frames a request rather than saying what it is about
 # (greetings, thanks and pleas, wanting, asking whether one may or for help, and the day it
-# happened), the list kb gaps reads too (kb_core.search.text.framing). Matched on whole words,
-# folded, of the normalised query (elided words apart: "j aimerais", "s il vous plaît").
+# happened, anywhere; "comment", "j'ai besoin de", "je" at its start: framing.LEAD), the lists
+# kb gaps reads too (kb_core.search.text.framing). Matched on whole words, folded, of the
+# normalised query (elided words apart: "j aimerais", "s il vous plaît").
 _FRENCH_BOILERPLATE = framing.anywhere(
     "|".join((framing.POLITE, framing.WANT, framing.ASK, framing.DAY))
 )
@@ -146,9 +147,9 @@ class QueryPlanner:
     def plan(self, query: str) -> QueryPlan:
         # a French elided word is a word apart in any language's text ("l'app": "l app")
         normalized = normalize_query(query, self.languages)
-        english = self.analyzer.language == "en"
-        stripped = _without_boilerplate(normalized, self.analyzer.language)
-        content = [w for w in stripped if w not in FILLER_WORDS or not english]
+        language = self.typed_in(normalized.split())
+        stripped = _without_boilerplate(normalized, language)
+        content = [w for w in stripped if w not in FILLER_WORDS or language != "en"]
         words = content or stripped or normalized.split()
         plan = QueryPlan(normalized, words)
         keys = [[tuple(p.keys.terms(DELIMS.sub(" ", w))) for w in words] for p in self._planners]
@@ -171,6 +172,18 @@ class QueryPlanner:
                 if len(plan.clauses) == MAX_CLAUSES:  # a pasted page is not a question
                     break
         return plan
+
+    def typed_in(self, words: Sequence[str]) -> str:
+        """The language a query of ``words`` is typed in, whose boilerplate it drops: the one
+        language of the index's every word of it may be a word of ("comment settings" on the
+        French portal is English: "comment" stays a word), else the index's ("comment
+        annuler", "comment notifications"), as kb gaps reads a search typed on a portal."""
+        if not self.others:
+            return self.analyzer.language
+        shared = set(self.languages)
+        for word in words:
+            shared &= set(languages_of(word, self.languages))
+        return shared.pop() if len(shared) == 1 else self.analyzer.language
 
     def word(self, word: str) -> list[tuple[str, ...]]:
         """A word's alternatives: "wi-fi" is the phrase "wi fi" or the word "wifi"; in each
@@ -284,7 +297,7 @@ def _without_boilerplate(normalized: str, language: str) -> list[str]:
     if language == "en":
         return _BOILERPLATE.sub(" ", normalized).split()
     if language == "fr":
-        return framing.unframed(normalized.split(), _FRENCH_BOILERPLATE)
+        return framing.unled(framing.unframed(normalized.split(), _FRENCH_BOILERPLATE))
     return normalized.split()
 
 
