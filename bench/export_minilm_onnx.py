@@ -44,6 +44,7 @@ import hashlib
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "kb_core" / "models" / "minilm"
@@ -86,33 +87,17 @@ def unsigned_weights(model: Path) -> int:
     return changed
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--teacher", type=Path, help="the upstream model folder")
-    ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--unsigned", type=Path, help="only rewrite this exported model's weights")
-    args = ap.parse_args()
-    if args.unsigned:
-        print(f"{unsigned_weights(args.unsigned)} weight tensors now uint8")
-        print(f"sha256 {sha256(args.unsigned)}")
-        return
-    if args.teacher is None:
-        ap.error("--teacher is required")
-
+def export_int8(bert: Any, tok: Any, check: list[str], work: Path, floor: float = 0.97) -> Path:
+    """``bert`` (a transformers BertModel) with mean pooling and L2 normalisation, as one int8
+    ONNX file written in ``work``: fused, quantised per channel, weights unsigned
+    (:func:`unsigned_weights`). Prints the cosine of each ``check`` text's vector with the torch
+    model's (``tok``: a tokenizers Tokenizer) and stops below ``floor``."""
     import numpy as np
     import onnx
     import onnxruntime as ort
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
-    from tokenizers import Tokenizer
-    from transformers import AutoModel
-
-    digest = sha256(args.teacher / "model.safetensors")
-    if digest != UPSTREAM_SHA256:
-        raise SystemExit(f"{args.teacher}/model.safetensors is not the upstream file ({digest})")
-    torch.manual_seed(0)
-    bert = AutoModel.from_pretrained(str(args.teacher)).eval()
 
     class Pooled(torch.nn.Module):
         def __init__(self) -> None:
@@ -129,51 +114,77 @@ def main() -> None:
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2.0, dim=1)
 
+    raw, fused, final = (work / n for n in ("raw.onnx", "fused.onnx", "model.onnx"))
+    sample = torch.tensor([tok.encode(check[2]).ids])
+    torch.onnx.export(
+        Pooled().eval(),
+        (sample, torch.ones_like(sample)),
+        str(raw),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["embedding"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "tokens"},
+            "attention_mask": {0: "batch", 1: "tokens"},
+            "embedding": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    config = bert.config
+    heads, size = config.num_attention_heads, config.hidden_size
+    opt = optimize_model(str(raw), model_type="bert", num_heads=heads, hidden_size=size)
+    opt.save_model_to_file(str(fused))
+    quantize_dynamic(
+        str(fused),
+        str(final),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        # the fused operators are outside ONNX's shape inference: their outputs are float
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    unsigned_weights(final)
+
+    session = ort.InferenceSession(str(final), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        for text in check:
+            ids = tok.encode(text).ids
+            ref = Pooled()(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
+            arr = np.array([ids], dtype=np.int64)
+            got = session.run(None, {"input_ids": arr, "attention_mask": np.ones_like(arr)})
+            cos = float(np.dot(ref.numpy()[0], got[0][0]))
+            print(f"cosine(torch, int8 onnx) = {cos:.4f}  {text}")
+            if cos < floor:
+                raise SystemExit("the quantised model drifted too far from the original")
+    return final
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--teacher", type=Path, help="the upstream model folder")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--unsigned", type=Path, help="only rewrite this exported model's weights")
+    args = ap.parse_args()
+    if args.unsigned:
+        print(f"{unsigned_weights(args.unsigned)} weight tensors now uint8")
+        print(f"sha256 {sha256(args.unsigned)}")
+        return
+    if args.teacher is None:
+        ap.error("--teacher is required")
+
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    digest = sha256(args.teacher / "model.safetensors")
+    if digest != UPSTREAM_SHA256:
+        raise SystemExit(f"{args.teacher}/model.safetensors is not the upstream file ({digest})")
+    torch.manual_seed(0)
+    bert = AutoModel.from_pretrained(str(args.teacher)).eval()
     tok = Tokenizer.from_file(str(args.teacher / "tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(max_length=256)
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.onnx"
-        fused = Path(tmp) / "fused.onnx"
-        final = Path(tmp) / "model.onnx"
-        sample = torch.tensor([tok.encode(CHECK[2]).ids])
-        torch.onnx.export(
-            Pooled().eval(),
-            (sample, torch.ones_like(sample)),
-            str(raw),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "tokens"},
-                "attention_mask": {0: "batch", 1: "tokens"},
-                "embedding": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-        opt = optimize_model(str(raw), model_type="bert", num_heads=12, hidden_size=384)
-        opt.save_model_to_file(str(fused))
-        quantize_dynamic(
-            str(fused),
-            str(final),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            # the fused operators are outside ONNX's shape inference: their outputs are float
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-        unsigned_weights(final)
-
-        session = ort.InferenceSession(str(final), providers=["CPUExecutionProvider"])
-        with torch.no_grad():
-            for text in CHECK:
-                ids = tok.encode(text).ids
-                ref = Pooled()(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
-                arr = np.array([ids], dtype=np.int64)
-                got = session.run(None, {"input_ids": arr, "attention_mask": np.ones_like(arr)})
-                cos = float(np.dot(ref.numpy()[0], got[0][0]))
-                print(f"cosine(torch, int8 onnx) = {cos:.4f}  {text}")
-                if cos < 0.97:
-                    raise SystemExit("the quantised model drifted too far from the original")
+        final = export_int8(bert, tok, CHECK, Path(tmp))
         args.out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(final, args.out / "model.onnx")
     shutil.copyfile(args.teacher / "tokenizer.json", args.out / "tokenizer.json")
