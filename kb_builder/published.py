@@ -88,8 +88,21 @@ def removed_urls(
         kept = {a.url for a in manifest.articles if a.source in broken}
         old = [a.url for a in manifest.articles if a.source not in broken]
         old += [u for u, to in manifest.redirects.items() if norm_url(to) not in kept]
+        # under git, a file git never held was only built from a working tree (a writer
+        # trying an article out): a warning, in case that build was deployed all the same
+        untracked = {
+            a.url: a.source
+            for a in manifest.articles
+            if hist is not None and hist.paths and a.source not in hist.paths
+        }
         for url in sorted(set(old) - live - flagged):
-            if url:
+            if url in untracked:
+                msg = (
+                    f"/{url} was built by the last build from {untracked[url]}, which git never "
+                    f"held, and would now 404; if that build was deployed, {_fix(url)}"
+                )
+                out.append(Problem(kb.root.as_posix(), 0, "warning", msg, "removed-url"))
+            elif url:
                 msg = f"/{url} was published by the last build and would now 404; {_fix(url)}"
                 out.append(Problem(kb.root.as_posix(), 0, "error", msg, "removed-url"))
     return out

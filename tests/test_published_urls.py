@@ -86,6 +86,29 @@ def test_an_uncommitted_deletion_is_an_error_too(repo: Path) -> None:
     assert (res.returncode, lines(res)) == (1, [expected, "1 error(s), 0 warning(s)"])
 
 
+def test_an_article_git_never_held_is_a_warning_once_deleted(repo: Path) -> None:
+    """A writer tries an article out (built, never committed), then deletes it: under git
+    that is no published URL to keep, only a warning in case that build was deployed."""
+    write(repo, "site_config.yml", "retired: [billing/refunds/, billing/cafe-menu/]\n")
+    write(repo, "content/billing/try-out.md", article("Try out"))
+    assert kb(repo, "build").returncode == 0
+    (repo / "content/billing/try-out.md").unlink()
+    res = kb(repo, "check")
+    assert (res.returncode, lines(res)) == (
+        0,
+        [
+            "content: warning: /billing/try-out/ was built by the last build from "
+            "billing/try-out.md, which git never held, and would now 404; if that build was "
+            "deployed, " + FIX.format(url="billing/try-out/"),
+            "0 error(s), 1 warning(s)",
+        ],
+    )
+    assert kb(repo, "build").returncode == 0
+    # a committed article deleted after a build is still an error (git and the build agree)
+    (repo / "content/billing/plans.md").unlink()
+    assert kb(repo, "check").returncode == 1
+
+
 def test_without_git_the_last_build_is_the_record(tmp_path: Path) -> None:
     write(tmp_path, "content/billing/refunds.md", article("Refunds"))
     write(tmp_path, "content/billing/plans.md", article("Plans"))
