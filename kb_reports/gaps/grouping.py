@@ -52,10 +52,11 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kb_core.config import GapSettings
+from kb_core.search.text.analysis import analysis_language, fold, stemmer, stop_words
 from kb_reports.gaps.distinctive import join_distinctive
 from kb_reports.gaps.meaning import (
     CONFIRM_SIMILARITY,
@@ -137,6 +138,28 @@ class Grouping:
         return "-".join(leader) or "-"
 
 
+# Words that negate in another language than English, read as "not" (its stop words hold them:
+# "je ne peux pas pointer" is a problem, "pointer" a how-to, as "can't clock in" and "clock in")
+_NEGATIONS = {"fr": frozenset("pas jamais rien aucun aucune".split())}
+
+
+def _reading(
+    language: str | None,
+) -> tuple[Callable[[str], str], frozenset[str], frozenset[str]]:
+    """The stemmer, stop words and negations that read ``language``'s searches: English's
+    (Porter, ours) unless search has a stemmer for the language, whose words then are read as
+    its search reads them, English stop words still dropped (searchers mix them in)."""
+    code = analysis_language(language or "en")
+    other = stemmer(code) if code != "en" else None
+    if other is None:
+        return stem, STOP_WORDS, NEGATIONS
+    return (
+        lambda w: w if w.isdigit() else other(w),
+        STOP_WORDS | stop_words(code),
+        NEGATIONS | _NEGATIONS.get(code, frozenset()),
+    )
+
+
 class Grouper:
     """Groups distinct normalised queries; configure once, call :meth:`group` per query set.
 
@@ -170,6 +193,9 @@ class Grouper:
         self.linkage = linkage
         self.word_threshold = word_threshold
         self._stems: dict[str, str] = {}
+        # a portal of another language reads its searches as its search does: its stemmer and
+        # stop words ("changer de fuseau horaire" is "fuseau horaire" changed, not a "de" topic)
+        self._stemmer, self._stop, self._negations = _reading(language)
         self._cache: dict[str, tuple[str, ...]] = {}
         # synonym phrases by their first stem, longest first: "log in" -> canonical "sign_in"
         self._synonyms: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
@@ -191,7 +217,7 @@ class Grouper:
     def _stem(self, word: str) -> str:
         term = self._stems.get(word)
         if term is None:
-            term = self._stems[word] = stem(word)
+            term = self._stems[word] = self._stemmer(word)
         return term
 
     # -- step 1: analysis -------------------------------------------------------------------
@@ -222,9 +248,9 @@ class Grouper:
                     break
             if matched:
                 continue
-            if word in NEGATIONS:
+            if word in self._negations:
                 out.append(NOT)
-            elif word not in STOP_WORDS:
+            elif word not in self._stop and fold(word) not in self._stop:
                 out.append(term)
             i += 1
         if not out:  # only common words ("how do i"): keep them, else it groups with nothing

@@ -91,7 +91,7 @@ class LoopChecker:
         searcher = self.searcher_for(language)
         if searcher is None:
             return LoopCheck(0, 0)
-        found, top = 0, ""
+        found, top, top_id = 0, "", ""
         shown = list(dict.fromkeys(q for q in queries if q.strip()))[:LOOP_QUERIES]
         for i, q in enumerate(shown):
             resp = searcher.search(q, limit=5)
@@ -99,8 +99,8 @@ class LoopChecker:
             if (article_id in ids) if article_id else (resp.total > 0 and resp.answered):
                 found += 1
             if i == 0 and resp.results and (article_id or resp.answered):
-                top = resp.results[0].title
-        return LoopCheck(len(shown), found, top)
+                top, top_id = resp.results[0].title, resp.results[0].id
+        return LoopCheck(len(shown), found, top, top_id)
 
     def shown(self, query: str, language: str | None = None) -> tuple[str | None, str | None]:
         """The id of the first result search shows for ``query`` in ``language``'s portal,
