@@ -183,3 +183,17 @@ def test_french_topic_said_two_ways_is_one_group(data: dict[str, Any]) -> None:
     g = group(data, "fuseau horaire")
     assert g["portal"] == "fr" and g["searches"] == 2
     assert {q for q, _ in g["queries"]} == {"fuseau horaire", "changer de fuseau horaire"}
+
+
+def test_no_stub_for_an_answered_group(
+    store: str, config_path: Path, rebuilt: tuple[Path, Path], data: dict[str, Any]
+) -> None:
+    badge = group(data, "badge reader")
+    content, build = rebuilt
+    res = kb_gaps(store, config_path, build, "--content", str(content), "--stub", badge["key"])
+    assert res.returncode == 1
+    assert res.stderr == (
+        f"Error: group {badge['key']!r} is answered now by “Use a badge reader”: no draft "
+        "written; check that article answers its searches\n"
+    )
+    assert not list(content.rglob("badge-reader-*.md")) and not (content / "drafts").exists()
