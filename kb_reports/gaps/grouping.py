@@ -52,11 +52,11 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kb_core.config import GapSettings
-from kb_core.search.text.analysis import analysis_language, fold, stemmer, stop_words
+from kb_core.search.text.analysis import fold
 from kb_reports.gaps.distinctive import join_distinctive
 from kb_reports.gaps.meaning import (
     CONFIRM_SIMILARITY,
@@ -67,10 +67,10 @@ from kb_reports.gaps.meaning import (
 )
 from kb_reports.gaps.semantic import WORD_SIMILARITY, QueryVectors, merge_by_sentences
 from kb_reports.gaps.terms import (
-    NEGATIONS,
     NOT,
     STOP_WORDS,
     frequencies,
+    reading,
     stem,
     terms_of_text,
     words_of,
@@ -138,28 +138,6 @@ class Grouping:
         return "-".join(leader) or "-"
 
 
-# Words that negate in another language than English, read as "not" (its stop words hold them:
-# "je ne peux pas pointer" is a problem, "pointer" a how-to, as "can't clock in" and "clock in")
-_NEGATIONS = {"fr": frozenset("pas jamais rien aucun aucune".split())}
-
-
-def _reading(
-    language: str | None,
-) -> tuple[Callable[[str], str], frozenset[str], frozenset[str]]:
-    """The stemmer, stop words and negations that read ``language``'s searches: English's
-    (Porter, ours) unless search has a stemmer for the language, whose words then are read as
-    its search reads them, English stop words still dropped (searchers mix them in)."""
-    code = analysis_language(language or "en")
-    other = stemmer(code) if code != "en" else None
-    if other is None:
-        return stem, STOP_WORDS, NEGATIONS
-    return (
-        lambda w: w if w.isdigit() else other(w),
-        STOP_WORDS | stop_words(code),
-        NEGATIONS | _NEGATIONS.get(code, frozenset()),
-    )
-
-
 class Grouper:
     """Groups distinct normalised queries; configure once, call :meth:`group` per query set.
 
@@ -195,7 +173,7 @@ class Grouper:
         self._stems: dict[str, str] = {}
         # a portal of another language reads its searches as its search does: its stemmer and
         # stop words ("changer de fuseau horaire" is "fuseau horaire" changed, not a "de" topic)
-        self._stemmer, self._stop, self._negations = _reading(language)
+        self._stemmer, self._stop, self._negations = reading(language)
         self._cache: dict[str, tuple[str, ...]] = {}
         # synonym phrases by their first stem, longest first: "log in" -> canonical "sign_in"
         self._synonyms: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
