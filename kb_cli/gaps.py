@@ -151,6 +151,11 @@ def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
         )
     if group.stub:
         raise click.ClickException(f"group {group.key!r} already has a draft: {group.stub}")
+    if group.answered_by:  # rule "answered now": its article is written and published
+        raise click.ClickException(
+            f"group {group.key!r} is answered now by \u201c{group.answered_by}\u201d: no draft "
+            "written; check that article answers its searches"
+        )
     try:
         path = write_stub(group, content_dir, report.catalog or PublishedArticles())
     except FileExistsError as exc:

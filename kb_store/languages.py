@@ -8,7 +8,7 @@ one or before migration 7: null counts as the default language.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +38,16 @@ class LanguageRow:
     failed_queries: list[tuple[str, int]] = field(default_factory=list)  # most failed first
 
 
-def by_language(conn: sa.Connection, w: Window, languages: Collection[str]) -> list[LanguageRow]:
-    """One row per language of the site, in its order (the default first: ``languages[0]``)."""
+def by_language(
+    conn: sa.Connection,
+    w: Window,
+    languages: Collection[str],
+    keep: Callable[[str], bool] = lambda q: True,
+) -> list[LanguageRow]:
+    """One row per language of the site, in its order (the default first: ``languages[0]``).
+
+    Its failed queries are those ``keep`` accepts (``kb gaps`` leaves out noise, as in its
+    groups); the counts are of every search, as the report's totals."""
     codes = list(languages)
     default = codes[0]
     s = searches.c
@@ -61,7 +69,7 @@ def by_language(conn: sa.Connection, w: Window, languages: Collection[str]) -> l
     )
     for code, q, count in conn.execute(queries):
         top = found.get(code, {}).setdefault("failed_queries", [])
-        if code in found and len(top) < _QUERIES:
+        if code in found and len(top) < _QUERIES and keep(str(q)):
             top.append((str(q), int(count)))
     requested = _language(contact_requests.c.language, default).label("language")
     for code, count in conn.execute(

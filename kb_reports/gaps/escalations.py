@@ -127,6 +127,7 @@ def escalation_topics(
     rank_of = {g.key: g.rank for g in failed}
     out = []
     for topic, t in topics.items():
+        key: str | None = None
         top = sorted(t.queries.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]
         if top:
             language, spellings = t.typed.get(top[0][0], (None, []))
@@ -169,6 +170,7 @@ def escalation_topics(
                 subjects=[s[:120] for s in reversed(t.subjects[-3:])],
                 action=actions[0],
                 actions=actions,
+                group=key if key in rank_of else None,
             )
         )
     out.sort(key=lambda e: (-e.without_self_service, e.topic))

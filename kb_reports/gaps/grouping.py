@@ -56,6 +56,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kb_core.config import GapSettings
+from kb_core.search.text.analysis import fold
 from kb_reports.gaps.distinctive import join_distinctive
 from kb_reports.gaps.meaning import (
     CONFIRM_SIMILARITY,
@@ -66,10 +67,10 @@ from kb_reports.gaps.meaning import (
 )
 from kb_reports.gaps.semantic import WORD_SIMILARITY, QueryVectors, merge_by_sentences
 from kb_reports.gaps.terms import (
-    NEGATIONS,
     NOT,
     STOP_WORDS,
     frequencies,
+    reading,
     stem,
     terms_of_text,
     words_of,
@@ -170,6 +171,9 @@ class Grouper:
         self.linkage = linkage
         self.word_threshold = word_threshold
         self._stems: dict[str, str] = {}
+        # a portal of another language reads its searches as its search does: its stemmer and
+        # stop words ("changer de fuseau horaire" is "fuseau horaire" changed, not a "de" topic)
+        self._stemmer, self._stop, self._negations = reading(language)
         self._cache: dict[str, tuple[str, ...]] = {}
         # synonym phrases by their first stem, longest first: "log in" -> canonical "sign_in"
         self._synonyms: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
@@ -191,7 +195,7 @@ class Grouper:
     def _stem(self, word: str) -> str:
         term = self._stems.get(word)
         if term is None:
-            term = self._stems[word] = stem(word)
+            term = self._stems[word] = self._stemmer(word)
         return term
 
     # -- step 1: analysis -------------------------------------------------------------------
@@ -222,9 +226,9 @@ class Grouper:
                     break
             if matched:
                 continue
-            if word in NEGATIONS:
+            if word in self._negations:
                 out.append(NOT)
-            elif word not in STOP_WORDS:
+            elif word not in self._stop and fold(word) not in self._stop:
                 out.append(term)
             i += 1
         if not out:  # only common words ("how do i"): keep them, else it groups with nothing

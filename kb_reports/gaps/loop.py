@@ -87,20 +87,25 @@ class LoopChecker:
     ) -> LoopCheck:
         """How many of the first queries are answered now (or find ``article_id``) in the
         index of ``language``'s portal: results below the confidence threshold are "not an
-        exact match", not found."""
+        exact match", not found, and a search asking for a person is answered only by an
+        article about reaching one, as the portal judges it (``kb_core.search.outcome``)."""
+        from kb_core.search.outcome import search_outcome
+
         searcher = self.searcher_for(language)
         if searcher is None:
             return LoopCheck(0, 0)
-        found, top = 0, ""
+        found, top, top_id = 0, "", ""
         shown = list(dict.fromkeys(q for q in queries if q.strip()))[:LOOP_QUERIES]
         for i, q in enumerate(shown):
             resp = searcher.search(q, limit=5)
             ids = [h.id for h in resp.results]
-            if (article_id in ids) if article_id else (resp.total > 0 and resp.answered):
+            read_in = language or self._default or "en"
+            answered = search_outcome(q, resp, language=read_in).answered
+            if (article_id in ids) if article_id else answered:
                 found += 1
-            if i == 0 and resp.results and (article_id or resp.answered):
-                top = resp.results[0].title
-        return LoopCheck(len(shown), found, top)
+            if i == 0 and resp.results and (article_id or answered):
+                top, top_id = resp.results[0].title, resp.results[0].id
+        return LoopCheck(len(shown), found, top, top_id)
 
     def shown(self, query: str, language: str | None = None) -> tuple[str | None, str | None]:
         """The id of the first result search shows for ``query`` in ``language``'s portal,

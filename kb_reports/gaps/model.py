@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 SINCE: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
 
 ActionKind = Literal[
-    "write", "translate", "add-keyword", "add-synonym", "improve", "rewrite", "review"
+    "write", "translate", "add-keyword", "add-synonym", "improve", "rewrite", "review", "check"
 ]
 
 
@@ -77,6 +77,12 @@ class LoopCheck:
     checked: int
     found: int
     top: str = ""  # title of the best result for the group's most searched query
+    top_id: str = ""  # and its id
+
+    @property
+    def answered(self) -> bool:
+        """Whether every query re-run found its answer (confidently, or the article asked)."""
+        return bool(self.checked) and self.found == self.checked
 
     @property
     def text(self) -> str:
@@ -112,6 +118,9 @@ class FailedGroup:
     # the portal its searches were made on (each portal's are grouped apart; None on a site
     # of one language)
     portal: str | None = None
+    # the title of the article the current build answers all its re-run searches with: then
+    # its action is a "check", never a next action (rule "answered now", gaps_report)
+    answered_by: str | None = None
 
     @property
     def trend(self) -> str:
@@ -175,6 +184,7 @@ class EscalationTopic:
     action: Action  # the first of ``actions``
     # one per article search answers its subjects with (else the one "write" action)
     actions: list[Action] = field(default_factory=list)
+    group: str | None = None  # the key of the failed-search group its top search is in
 
     def __post_init__(self) -> None:
         if not self.actions:
@@ -270,33 +280,46 @@ class GapReport:
         others = self.languages[1:]
         return bool(self.untranslated) or any(x.searches or x.contact_requests for x in others)
 
-    def next_actions(self) -> list[tuple[str, tuple[int, ...], Action]]:
-        """What to do first: the top gaps of each section, (section, ranks, action).
+    def next_actions(self) -> list[tuple[tuple[tuple[str, int], ...], Action]]:
+        """What to do first: the top gaps of each section, (the (section, rank) of each gap
+        it comes from, action).
 
         Missing answers come first (failed searches, then escalations), then answers that do
         not work (unhelpful articles, weak searches), then upkeep (stale articles). Within a
-        section the ranking is the section's own. Gaps of one section that ask for the same
-        thing (English searches on two portals that both want *Pay with bitcoin* written) are
-        one action, worded as the first, with every rank it comes from and all their queries.
+        section the ranking is the section's own. Gaps that ask for the same thing (English
+        searches on two portals that both want *Pay with bitcoin* written; an escalation asking
+        for the article of its failed-search group) are one action, worded as the first, with
+        every gap it comes from and all their queries. A failed-search group its searches are
+        answered now and a "check" are done: never a next action.
         """
+        open_groups = [g for g in self.failed if not g.answered_by]
         picks: list[tuple[str, int, Action | None]] = [
-            *(("failed", g.rank, g.action) for g in self.failed[:3]),
+            *(("failed", g.rank, g.action) for g in open_groups[:3]),
             *(("escalations", e.rank, a) for e in self.escalations[:2] for a in e.actions),
             *(("unhelpful", u.rank, u.action) for u in self.unhelpful[:2]),
             *(("weak", w.rank, w.action) for w in self.weak[:2]),
             *(("stale", s.rank, s.action) for s in self.stale[:1]),
         ]
-        out: dict[tuple[object, ...], tuple[str, tuple[int, ...], Action]] = {}
+        of_group = {g.key: g.action for g in open_groups[:3] if g.action}
+        asks = {e.rank: of_group.get(e.group or "") for e in self.escalations[:2]}
+        out: dict[object, tuple[tuple[tuple[str, int], ...], Action]] = {}
         for section, rank, a in picks:
-            if a is None:
+            if a is None or a.kind == "check":
                 continue
-            same = (section, a.kind, a.title, a.article_id, a.source, a.terms)
+            group_action = asks.get(rank) if section == "escalations" else None
+            if group_action is not None and group_action.kind == a.kind == "write":
+                a_key = group_action  # "write the article of failed-search group #1"
+            else:
+                a_key = a
+            same: object = (a_key.kind, a_key.title, a_key.article_id, a_key.source, a_key.terms)
+            if not (a.title or a.article_id or a.source or a.terms):
+                same = (section, rank, a.text)  # nothing names what it asks: its own line
             if same not in out:
-                out[same] = (section, (rank,), a)
+                out[same] = (((section, rank),), a)
                 continue
-            _, ranks, first = out[same]
+            gaps, first = out[same]
             queries = tuple(dict.fromkeys(first.queries + a.queries))
-            out[same] = (section, (*ranks, rank), replace(first, queries=queries))
+            out[same] = ((*gaps, (section, rank)), replace(first, queries=queries))
         return list(out.values())
 
     def new_failed_groups(self) -> list[FailedGroup]:
@@ -325,8 +348,14 @@ class GapReport:
             "stubs": [asdict(s) for s in self.stubs],
             "new_failed_groups": [g.key for g in self.new_failed_groups()],
             "next_actions": [
-                {"section": section, "rank": ranks[0], "ranks": list(ranks), "action": asdict(a)}
-                for section, ranks, a in self.next_actions()
+                {
+                    "section": gaps[0][0],
+                    "rank": gaps[0][1],
+                    "ranks": [r for section, r in gaps if section == gaps[0][0]],
+                    "gaps": [{"section": section, "rank": r} for section, r in gaps],
+                    "action": asdict(a),
+                }
+                for gaps, a in self.next_actions()
             ],
             "asked_for_person": asdict(self.asked_for_person),
             "daily": [asdict(d) for d in self.daily],

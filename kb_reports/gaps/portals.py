@@ -62,7 +62,7 @@ class Portals:
 
     def key(self, portal: str | None, key: str) -> str:
         """A group key unique across portals: another portal's carries its code
-        (``fr:bitcoin-payer``); the default portal's is the key itself."""
+        (``fr:bitcoin-pai``); the default portal's is the key itself."""
         return f"{portal}:{key}" if portal and portal != self.codes[0] else key
 
     def order(self, portal: str | None) -> tuple[int, str]:

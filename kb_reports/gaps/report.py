@@ -48,6 +48,7 @@ from kb_reports.gaps.model import (
     Untranslated,
     WeakGroup,
     WidgetPage,
+    counted,
     find_group,
     window_for,
 )
@@ -119,7 +120,9 @@ def build_report(
         deflection = deflection_totals(conn, window.since, window.until)
         sources = by_source(conn, window)
         hosts, n_hosts = widget_hosts(conn, window, limit, keep=_not_noise(analysis))
-        languages, untranslated = _languages(config, build_dir, catalog, conn, window, limit)
+        languages, untranslated = _languages(
+            config, build_dir, catalog, conn, window, limit, _not_noise(analysis)
+        )
         detail = failed_all[:limit]
         target = find_group(failed_all, focus) if focus else None
         if target is not None and target not in detail:
@@ -153,6 +156,7 @@ def build_report(
             for g in detail:  # each in its portal's index: a French search in the French one
                 if checker.searcher_for(g.portal) is not None:
                     g.loop = checker.check([q for q, _ in g.queries], language=g.portal)
+            _answered_now(detail, escalations, catalog, portals)
             if checker.available:
                 for s in stubs:
                     s.loop = checker.check(s.queries, article_id=s.article_id)
@@ -177,6 +181,7 @@ def build_report(
         "escalations": len(escalations),
         "stale_articles": len(stale),
         "new_failed_groups": sum(1 for g in failed_all if g.new),
+        "answered_now": sum(1 for g in detail if g.answered_by),
         "widget_pages": n_hosts,
     }
     return GapReport(
@@ -208,6 +213,47 @@ def build_report(
     )
 
 
+def _answered_now(
+    groups: list[FailedGroup],
+    escalations: list[EscalationTopic],
+    catalog: PublishedArticles,
+    portals: dict[str, PublishedArticles],
+) -> None:
+    """Rule "answered now": a failed-search group whose searches the current build answers,
+    every one re-run confidently (``LoopCheck.answered``), has had its article written since;
+    its action, and that of the escalation whose searches it holds, only asks to check the
+    article answers them ("check", never a next action). A translation asked for stays."""
+    from kb_reports.gaps.actions import quote
+
+    done: dict[str, FailedGroup] = {}
+    for g in groups:
+        if g.loop is None or not g.loop.answered or (g.action and g.action.kind == "translate"):
+            continue
+        a = (portals.get(g.portal or "") or catalog).articles.get(g.loop.top_id)
+        source = f" ({a.source})" if a is not None else ""
+        shown = ", ".join(quote(q) for q, _ in g.queries[:3])
+        g.answered_by = g.loop.top
+        g.action = Action(
+            "check",
+            f"Now answered by {quote(g.loop.top)}{source}: check it answers {shown}.",
+            article_id=g.loop.top_id,
+            source=a.source if a is not None else None,
+            queries=tuple(q for q, _ in g.queries[:5]),
+        )
+        done[g.key] = g
+    for e in escalations:
+        answered = done.get(e.group or "")
+        if answered is None or answered.action is None or e.action.kind != "write":
+            continue
+        e.action = replace(
+            answered.action,
+            text=f"{counted(e.found_nothing, f'{e.topic} request')} came after searches that "
+            f"found nothing (failed-search group #{answered.rank}), now answered by "
+            f"{quote(answered.answered_by or '')}: check it answers what they asked.",
+        )
+        e.actions = [e.action]
+
+
 def _asks(config: SiteConfig) -> Callable[[str, str | None], bool]:
     """The rule that reads a logged query as asking for a person, in its portal's language."""
     default = config.site.language
@@ -221,6 +267,7 @@ def _languages(
     conn: Connection,
     window: Window,
     limit: int,
+    keep: Callable[[str], bool],
 ) -> tuple[list[LanguageRow], list[Untranslated]]:
     """Each language's searches, and the articles each other language's portal shows
     untranslated that its visitors read most ("no German translation, read most in German")."""
@@ -247,7 +294,7 @@ def _languages(
         )
         for rank, r in enumerate(reads[:limit], 1)
     ]
-    return by_language(conn, window, codes), rows
+    return by_language(conn, window, codes, keep), rows
 
 
 def _not_noise(analysis: Analysis) -> Callable[[str], bool]:

@@ -298,6 +298,8 @@ def summary_lines(report: GapReport) -> list[str]:
         if widget is not None and report.widget_used
         else []
     )
+    now = c.get("answered_now", 0)  # listed groups whose searches the build answers now
+    answered = f", {now} answered now" if now else ""
     return [
         f"Window: {window_text(report)}",
         f"Searches: {t['searches']}, found nothing: {t['failed_searches']} ({rate:.1%}); "
@@ -306,7 +308,7 @@ def summary_lines(report: GapReport) -> list[str]:
         person_line(report),
         form_line(report),
         f"Gaps: {counted(c['failed_searches'], 'failed-search group')} "
-        f"({c['new_failed_groups']} new), {c['weak_searches']} weak, "
+        f"({c['new_failed_groups']} new{answered}), {c['weak_searches']} weak, "
         f"{c['unhelpful_articles']} unhelpful, "
         f"{counted(c['escalations'], 'escalation topic')}, {c['stale_articles']} stale",
         *widget_line,
@@ -348,10 +350,17 @@ SECTION_NAMES = {
 
 
 def next_action_lines(report: GapReport) -> list[str]:
-    """The report's next actions as sentences, each saying which gap it comes from."""
-    return [
-        f"{a.text} ({name if len(ranks) == 1 else plural_of(name)} "
-        f"{', '.join(f'#{r}' for r in ranks)})"
-        for section, ranks, a in report.next_actions()
-        for name in [SECTION_NAMES[section]]
-    ]
+    """The report's next actions as sentences, each saying which gaps it comes from
+    ("(failed searches #1, #2)", "(failed search #1, escalation #1)")."""
+    lines = []
+    for gaps, a in report.next_actions():
+        ranks: dict[str, list[int]] = {}
+        for section, rank in gaps:
+            ranks.setdefault(section, []).append(rank)
+        said = ", ".join(
+            f"{name if len(rs) == 1 else plural_of(name)} {', '.join(f'#{r}' for r in rs)}"
+            for section, rs in ranks.items()
+            for name in [SECTION_NAMES[section]]
+        )
+        lines.append(f"{a.text} ({said})")
+    return lines

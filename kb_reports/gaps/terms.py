@@ -12,16 +12,19 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from whoosh.lang.porter import stem as _porter
+
+from kb_core.search.text.analysis import analysis_language, stemmer, stop_words
 
 __all__ = [
     "NEGATIONS",
     "NOT",
     "STOP_WORDS",
     "frequencies",
+    "reading",
     "stem",
     "terms_of_text",
     "words_of",
@@ -90,3 +93,25 @@ def frequencies(term_sets: Iterable[Iterable[str]]) -> tuple[dict[str, int], dic
 def terms_of_text(text: str) -> set[str]:
     """Stemmed content words of a text (titles, keywords, summaries), stop words dropped."""
     return {stem(w) for w in words_of(text) if w not in STOP_WORDS}
+
+
+# Words that negate in another language than English, read as "not" (its stop words hold them:
+# "je ne peux pas pointer" is a problem, "pointer" a how-to, as "can't clock in" and "clock in")
+_NEGATIONS = {"fr": frozenset("pas jamais rien aucun aucune".split())}
+
+
+def reading(
+    language: str | None,
+) -> tuple[Callable[[str], str], frozenset[str], frozenset[str]]:
+    """The stemmer, stop words and negations that read ``language``'s searches: English's
+    (Porter, ours) unless search has a stemmer for the language, whose words then are read as
+    its search reads them, English stop words still dropped (searchers mix them in)."""
+    code = analysis_language(language or "en")
+    other = stemmer(code) if code != "en" else None
+    if other is None:
+        return stem, STOP_WORDS, NEGATIONS
+    return (
+        lambda w: w if w.isdigit() else other(w),
+        STOP_WORDS | stop_words(code),
+        NEGATIONS | _NEGATIONS.get(code, frozenset()),
+    )

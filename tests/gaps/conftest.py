@@ -102,13 +102,17 @@ class Visitor:
         return {"REMOTE_ADDR": self.address}
 
     def search(self, q: str, lang: str | None = None) -> int:
-        """Search the portal of ``lang`` (None: the default language's)."""
+        """Search the portal of ``lang`` (None: the default language's); the results' count."""
+        return int(self.reply(q, lang)["total"])
+
+    def reply(self, q: str, lang: str | None = None) -> dict[str, Any]:
+        """Search the portal of ``lang`` (None: the default language's); the API's reply."""
         args = {"q": q, **({"lang": lang} if lang else {})}
         resp = self.client.get("/api/search", query_string=args, environ_base=self._env())
         assert resp.status_code == 200, resp.get_data(as_text=True)
-        total = int(resp.get_json()["total"])
-        self.searched.append((q, total))
-        return total
+        found: dict[str, Any] = resp.get_json()
+        self.searched.append((q, int(found["total"])))
+        return found
 
     def click(self, q: str, article_id: str) -> None:
         body = {"query": q, "id": article_id, "position": 0}

@@ -74,7 +74,15 @@ def test_json(run: object) -> None:
         ("failed", 2),
         ("failed", 3),
         ("escalations", 1),
-        ("escalations", 2),
+        ("unhelpful", 1),
+    ]
+    # escalation #2 (v1 found nothing for "bitcoin", then wrote) asks for group #1's article:
+    # one line, not two of the five
+    assert data["escalations"][1]["group"] == "bitcoin"
+    assert data["next_actions"][0]["ranks"] == [1]
+    assert data["next_actions"][0]["gaps"] == [
+        {"section": "failed", "rank": 1},
+        {"section": "escalations", "rank": 2},
     ]
 
 
@@ -115,6 +123,8 @@ def test_text(run: object) -> None:
     out = res.stdout
     assert "Failed searches (top 2 of 3)" in out
     assert "1. Write a new article, e.g. “Bitcoin”" in out
+    assert "(failed search #1, escalation #2)\n" in out
+    assert "(escalation #2)" not in out
     assert XSS_REASON in out  # as typed: rich markup is never interpreted
 
 
