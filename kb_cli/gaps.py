@@ -88,7 +88,7 @@ def gaps(
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if stub is not None:
-        _write_stub(report, stub, content_dir)
+        _write_stub(report, stub, content_dir, config.site.language)
         return
     _write_report(report, fmt, output, config.gaps.unhelpful_below, build_dir)
     if fail_if_new_gaps:
@@ -135,7 +135,7 @@ def _write_report(
         click.echo(f"Wrote {output.resolve()}")  # stdout: the one line a script needs
 
 
-def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
+def _write_stub(report: object, wanted: str, content_dir: Path, default_language: str) -> None:
     from kb_reports.gaps.articles import PublishedArticles
     from kb_reports.gaps.loop import write_stub
     from kb_reports.gaps.model import counted
@@ -157,11 +157,17 @@ def _write_stub(report: object, wanted: str, content_dir: Path) -> None:
             "written; check that article answers its searches"
         )
     try:
-        path = write_stub(group, content_dir, report.catalog or PublishedArticles())
+        path = write_stub(
+            group, content_dir, report.catalog or PublishedArticles(), default=default_language
+        )
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write the draft: {exc}") from None
+    if path.name.count(".") > 1:  # another language's: its default-language article too
+        original = path.with_name(path.name.split(".")[0] + ".md")
+        click.echo(f"Wrote {original} (visibility: draft): the article in {default_language}, ")
+        click.echo("which every language's page falls back on; its translation:")
     click.echo(
         f"Wrote {path} (visibility: draft) for group #{group.rank} {group.label!r}: "
         f"{counted(group.searches, 'failed search')} by {counted(group.visitors, 'visitor')}. "

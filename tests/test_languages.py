@@ -955,7 +955,9 @@ def test_kb_gaps_groups_failed_searches_in_their_language(
     groups = {g["label"]: g for g in json.loads(run.stdout)["failed_searches"]}
     parcel = groups["colis perdu"]
     assert parcel["language"] == "fr"
-    assert parcel["action"]["text"].startswith("Write a new French article, e.g. “Colis perdu”")
+    assert parcel["action"]["text"].startswith(
+        "Write a new article and its French translation, e.g. “Colis perdu”"
+    )
     lost = groups["lost parcel"]
     assert lost["language"] == "en"
     assert "French" not in lost["action"]["text"]

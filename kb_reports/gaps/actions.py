@@ -284,10 +284,12 @@ def _write(
     topic, casing = (vocab.topic, vocab.casing) if vocab else (None, None)
     title = readable_title(spelled.get(normalize_query(label), label), speech, topic, casing, typed)
     shown = ", ".join(quote(spelled.get(q, q)) for q in queries[:3])
-    which = f"{language_name(language, 'en')} " if language else ""
+    # another language's article is a translation of one in the default language, which
+    # every page of another language falls back on (kb check refuses a translation alone)
+    which = f" and its {language_name(language, 'en')} translation" if language else ""
     return Action(
         "write",
-        f"Write a new {which}article, e.g. {quote(title)}, that answers {shown}.",
+        f"Write a new article{which}, e.g. {quote(title)}, that answers {shown}.",
         title=title,
         queries=tuple(queries[:EXAMPLES]),
     )

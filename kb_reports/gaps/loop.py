@@ -314,13 +314,21 @@ def stub_text(group: FailedGroup, title: str, article_id: str, today: date) -> s
 
 
 def write_stub(
-    group: FailedGroup, content_dir: Path, catalog: PublishedArticles, today: date | None = None
+    group: FailedGroup,
+    content_dir: Path,
+    catalog: PublishedArticles,
+    today: date | None = None,
+    default: str | None = None,
 ) -> Path:
     """Write a draft for ``group`` next to the article closest to it; return its path.
 
     The folder is that of the article the action names, else of the article the group's
     visitors read next, else of the article whose title, keywords and summary share most
     words with the queries, else ``drafts/``. Raises FileExistsError rather than overwrite.
+
+    A group searched in another language than ``default`` (the site's) gets its draft as a
+    translation, ``<id>.<language>.md``, beside a draft of the article in the default
+    language that every translation needs (``<id>.md``, asking for it to be written).
     """
     today = today or date.today()
     title = group.action.title if group.action and group.action.title else group.label
@@ -335,13 +343,39 @@ def write_stub(
         if candidate and candidate in catalog.articles:
             folder = Path(catalog.articles[candidate].source).parent
             break
-    target = Path(content_dir) / folder / f"{article_id}.md"
-    if target.exists():
-        raise FileExistsError(f"{target} already exists; not overwriting it")
+    language = group.language if default and group.language not in (None, default) else None
+    original = Path(content_dir) / folder / f"{article_id}.md"
+    target = original.with_name(f"{article_id}.{language}.md") if language else original
+    for path in {original, target}:
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; not overwriting it")
     target.parent.mkdir(parents=True, exist_ok=True)
     category = target.parent / "_category.yml"
     if folder == Path("drafts") and not category.exists():
         category.write_text("title: Drafts\ndescription: Articles being written.\n", "utf-8")
+    if language:
+        with original.open("x", encoding="utf-8") as f:
+            f.write(_original_text(title, article_id, target.name))
     with target.open("x", encoding="utf-8") as f:  # 'x': never overwrite, even in a race
         f.write(stub_text(group, title, article_id, today))
     return target
+
+
+def _original_text(title: str, article_id: str, translation: str) -> str:
+    """The draft of the default language's article a translation stub needs."""
+    return "\n".join(
+        [
+            "---",
+            f"title: {_yaml_str(title)}",
+            "summary: One sentence saying what the reader will be able to do.",
+            f"id: {article_id}",
+            "visibility: draft",
+            "---",
+            "",
+            f"> **Draft from `kb gaps --stub`**, for its translation `{translation}`: every",
+            "> article is written in the site's default language first, and a page of another",
+            "> language falls back on it. Write it in that language (title included), set",
+            "> `visibility: public` here and in the translation, delete this note and rebuild.",
+            "",
+        ]
+    )

@@ -93,7 +93,7 @@ def test_each_portal_s_failed_searches_are_grouped_apart(report: dict[str, Any])
     assert french["key"].startswith("fr:")
     assert [q for q, _ in french["queries"]] == ["payer en bitcoin hier"]
     assert french["action"]["title"] == "Payer en bitcoin"
-    assert french["action"]["text"].startswith("Write a new French article")
+    assert french["action"]["text"].startswith("Write a new article and its French translation")
     assert (english["portal"], english["action"]["title"]) == ("en", "Pay with bitcoin")
 
 
@@ -147,8 +147,8 @@ def test_french_titles_and_quotes_keep_the_elided_words_as_typed(report: dict[st
     (crash,) = _holding(report["failed_searches"], "l'appli plante au démarrage")
     assert crash["action"]["title"] == "L'appli plante au démarrage"
     assert crash["action"]["text"] == (
-        "Write a new French article, e.g. \u201cL'appli plante au démarrage\u201d, that answers "
-        "\u201cL'appli plante au démarrage\u201d."
+        "Write a new article and its French translation, e.g. \u201cL'appli plante au "
+        "démarrage\u201d, that answers \u201cL'appli plante au démarrage\u201d."
     )
 
 

@@ -135,3 +135,46 @@ def test_write_stub_never_overwrites(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="already exists"):
         write_stub(group, tmp_path, PublishedArticles())
     assert target.read_text(encoding="utf-8") == "mine"
+
+
+def test_another_language_s_stub_is_a_translation_beside_its_original(tmp_path: Path) -> None:
+    """A French-only article is refused (every page of another language falls back on the
+    default one): a French group's draft is `<id>.fr.md`, beside the English `<id>.md` it
+    needs, and `kb check` takes both as they are written."""
+    import subprocess
+    import sys
+
+    group = FailedGroup(
+        rank=1,
+        key="fr:fuseau-horaire",
+        label="fuseau horaire",
+        searches=2,
+        previous=0,
+        visitors=2,
+        first_seen=datetime(2026, 1, 1, tzinfo=UTC),
+        last_seen=None,
+        new=True,
+        queries=[("fuseau horaire", 1), ("changer de fuseau horaire", 1)],
+        examples=[],
+        contacted=0,
+        language="fr",
+        portal="fr",
+    )
+    content = tmp_path / "content"
+    path = write_stub(group, content, PublishedArticles(), default="en")
+    assert path == content / "drafts" / "fuseau-horaire.fr.md"
+    original = frontmatter.loads((content / "drafts" / "fuseau-horaire.md").read_text("utf-8"))
+    assert (original["id"], original["visibility"]) == ("fuseau-horaire", "draft")
+    assert "fuseau-horaire.fr.md" in original.content
+    assert MARKER in path.read_text("utf-8")  # the translation is the draft kb gaps follows
+    (tmp_path / "site_config.yml").write_text("site:\n  languages: [en, fr]\n", "utf-8")
+    kb = Path(sys.executable).with_name("kb")
+    res = subprocess.run(
+        [str(kb), "check"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "translation (fr) of a missing article" not in res.stdout + res.stderr
+    # on the default language's portal, one draft as before
+    english = FailedGroup(**{**group.__dict__, "key": "zone", "label": "time zone"})
+    english.language = english.portal = "en"
+    assert write_stub(english, content, PublishedArticles(), default="en").name == "time-zone.md"

@@ -98,19 +98,21 @@ def test_a_french_gap_answered_in_english_is_a_translation(
     # what the English portal does not answer either is still a new French article
     parcel = failed["colis perdu"]["action"]
     assert parcel["kind"] == "write"
-    assert parcel["text"].startswith("Write a new French article")
+    assert parcel["text"].startswith("Write a new article and its French translation")
     # nor is a French word the English search only finds by 'correcting' it into another word
     plage = failed["plage"]["action"]
     assert plage["kind"] == "write", plage["text"]
-    assert plage["text"].startswith("Write a new French article")
+    assert plage["text"].startswith("Write a new article and its French translation")
     # a French search is advised about French content, never an English article's synonym
     excel = failed["heures excel"]["action"]
     assert excel["kind"] == "write", excel["text"]
-    assert excel["text"].startswith("Write a new French article")
+    assert excel["text"].startswith("Write a new article and its French translation")
     # typed in French on the English portal: a new French article, not an English one
     sombre = failed["mode sombre"]
     assert (sombre["language"], sombre["portal"]) == ("fr", "en")
-    assert sombre["action"]["text"].startswith("Write a new French article"), sombre["action"]
+    assert sombre["action"]["text"].startswith("Write a new article and its French translation"), (
+        sombre["action"]
+    )
     # shown, untranslated, on the French portal and never opened: translate it
     [weak] = [w for w in report["weak_searches"] if w["label"] == "mot de passe oublié"]
     assert (weak["action"]["kind"], weak["action"]["article_id"]) == (
@@ -137,7 +139,7 @@ def test_the_language_column_names_the_portal_when_it_is_another(
 # French words to the English text its untranslated articles say ([cancel, annuler],
 # [subscription, abonnement], [payment, paiement], [vat, tva]); the English portal's search
 # does not answer them either ("mon", "de" are no English words). Their portal now answers
-# them, untranslated: translate, not "Write a new French article".
+# them, untranslated: translate, not "Write a new article and its French translation".
 BRIDGED = {
     "annuler mon abonnement": "cancel-subscription",
     "numéro de TVA": "vat-and-tax-ids",
