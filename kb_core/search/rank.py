@@ -177,6 +177,7 @@ class Ranker:
             hits,
             did_you_mean if fixes else None,
             corrected and bool(scores),
+            scores=[s for s, _ in ranked],
         )
         if ranked:
             typed = plan.clauses[:words]
@@ -193,7 +194,7 @@ class Ranker:
                 read_as, vector, weights, (covered, distinct, apart), ranked, found, encoded
             )
             if self.meanings is None:  # words only: which hits they are no evidence for
-                shown = [d for _, d in ranked[:limit]]
+                shown = [d for _, d in ranked]  # past the limit too: the count of matches
                 found.weak = search_confidence.no_evidence(
                     search_confidence.coverage(weights, covered, shown),
                     search_confidence.held(covered[: len(weights)], shown, distinct),
