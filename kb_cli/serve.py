@@ -100,8 +100,11 @@ def serve(
     try:
         config = _config_path(config_path)
         extra: tuple[str, ...] = ()
+        loaded, problems = load_config(config)
+        elsewhere = url_port_warning(loaded.site.url, host, port, config)
+        if elsewhere:
+            click.echo(elsewhere, err=True)
         if widget_demo or widget_demo_port is not None:
-            loaded, problems = load_config(config)
             for problem in problems:
                 log.warning("%s", problem)
             demo_port = widget_demo_port or (port + 1 if port < 65535 else port - 1)
@@ -141,6 +144,40 @@ def serve(
             demo.stop()
         shutdown(app)
     click.echo("Stopped.")
+
+
+def _loopback(name: str) -> bool:
+    import ipaddress
+
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name, not an address
+        return False
+
+
+def url_port_warning(site_url: str, host: str, port: int, config: str | None) -> str | None:
+    """A one-line warning when ``site_url`` is a loopback address on another port than the
+    one served: permanent links (`kb link`, /api/articles) would point at a server that is not
+    this one. A production URL is left alone, never rewritten: it is meant to differ."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(site_url)
+    try:
+        said = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # a port that is no number: the config's own check says so
+        return None
+    if not _loopback((parts.hostname or "").lower()) or said == port:
+        return None
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    where = f"in {config}" if config else "(the default; no site config)"
+    here = f"http://{shown}:{port}"
+    return (
+        f"warning: site.url {site_url} {where} is not this server ({here}/): links from "
+        f"kb link and /api/articles point there; set site.url: {here} to link here"
+    )
 
 
 def _widget_demo(

@@ -85,6 +85,22 @@ def test_stale_article_says_so(tmp_path: Path) -> None:
     assert "This article may be outdated" not in page(tmp_path / "b", "g/fresh/")
 
 
+@pytest.mark.parametrize("contact", [True, False])
+def test_the_results_page_offers_the_contact_form_only_when_it_is_on(
+    tmp_path: Path, contact: bool
+) -> None:
+    """Both ways to support under the results ("No luck?" and, for results that answered,
+    "Can't find what you need?") lead to the contact page: a portal without one has neither
+    (its "No luck?" box linked to a page that was not built)."""
+    write(tmp_path, "c/g/guide.md", "---\ntitle: Guide\nsummary: s\n---\n\nText.\n")
+    config = SiteConfig.model_validate({"contact": {"enabled": contact}})
+    build_site(tmp_path / "c", config, tmp_path / "b", today=TODAY)
+    html = page(tmp_path / "b", "search-results/")
+    assert ("data-kb-noresults" in html) is contact
+    assert ("data-kb-morehelp" in html) is contact
+    assert (tmp_path / "b" / "public" / "contact" / "index.html").is_file() is contact
+
+
 def test_a_broken_link_is_published_as_its_text_and_reported_as_a_warning(
     tmp_path: Path,
 ) -> None:

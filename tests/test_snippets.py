@@ -143,6 +143,47 @@ def test_an_admonition_title_is_a_label_not_a_quoted_sentence() -> None:
     assert got.endswith("you get a <mark>credit</mark> <mark>note</mark>.")
 
 
+def test_a_title_before_a_sentence_ends_as_one_in_a_snippet() -> None:
+    """A snippet starting at a note's title read "Please talk to us before disputing a
+    charge If you ask your bank…": the title now ends as a sentence before the text goes on;
+    a line that ends as a sentence is left as it is."""
+    got = snippet(plain_text(ADMONITION), WordFinder([["disput"], ["charg"]]))
+    assert got == (
+        "Please talk to us before <mark>disputing</mark> a <mark>charge</mark>. If you ask "
+        "your bank to reverse a <mark>charge</mark>, the subscription is paused."
+    )
+    asked = "How do I dispute a charge?\nAsk your bank to reverse the charge first."
+    assert snippet(asked, WordFinder([["disput"], ["charg"]])).startswith(
+        "How do I <mark>dispute</mark> a <mark>charge</mark>? Ask your bank"
+    )
+
+
+def test_a_synonym_phrase_is_marked_only_whole(example_build: tuple[Path, BuildReport]) -> None:
+    """ "how long does a refund take" marked "Refunds go <mark>back</mark>" and "Not enough
+    <mark>money</mark>": 'money back' is a synonym phrase of 'refund', and its words were
+    marked wherever each stood. They are marked together, as the phrase ("30-day
+    <mark>money</mark>-<mark>back</mark> guarantee"), and a snippet is no longer chosen for
+    one of them alone. A typed phrase of a synonym group is shown whole too."""
+    config, _ = load_config(ROOT / "site_config.yml")
+    with Searcher(example_build[0] / "index" / "public", synonyms=config.synonyms_for()) as en:
+        found = en.search("how long does a refund take").results
+        typed = en.search("money back guarantee").results
+    snippets = [h.snippet.lower() for h in found]
+    assert "<mark>refunds</mark> go back to" in snippets[0]
+    assert not any(marked_alone(s, w) for s in snippets for w in ("money", "back")), snippets
+    for s in (h.snippet.lower() for h in typed):
+        assert not any(marked_alone(s, w) for w in ("money", "back")), s
+    assert any("<mark>money</mark>-<mark>back</mark>" in h.snippet.lower() for h in typed)
+    # the words a phrase is said with may hold a stop word: "mot de passe" for mot, pass
+    finder = WordFinder(
+        [["password", ("mot", "pass")]],
+        lambda w: [w.removesuffix("e")],  # a stemmer's "passe": "pass"
+        lambda w: w == "de",
+    )
+    said = "Changez de mot de passe, mot après mot."
+    assert [said[a:b] for a, b, _ in finder.words(said)] == ["mot", "passe"]
+
+
 def test_clauses_in_each_is_clauses_in_of_each_text() -> None:
     """One search over the texts joined gives, text by text, what one search each gives:
     a stem at a text's start, one running into the next text, a longer stem of another

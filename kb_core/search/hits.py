@@ -35,7 +35,11 @@ class Ranked:
     lone: list[bool] = field(default_factory=list)  # no evidence without meaning
     # Of each hit, in an index without meaning: whether its words are no evidence that it
     # answers (search_confidence.no_evidence); a match is not counted past one
+    # (of each ranked candidate, hits first, so that matches are counted past the limit)
     weak: list[bool] = field(default_factory=list)
+    # Every ranked candidate's score, best first (the hits' and those of the candidates past
+    # the limit): "8 articles found" over a list of 6 is counted from these
+    scores: list[float] = field(default_factory=list)
     answer: search_answer.Answer | None = None
 
 

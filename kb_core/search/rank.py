@@ -37,7 +37,7 @@ from kb_core.search.spell import Vocabulary, common_word, join_apart, split_join
 from kb_core.search.suggest import complete_last, suggest
 from kb_core.search.text.analysis import fold, join_elisions
 from kb_core.search.text.finder import WordFinder
-from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, untagged
+from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, shown_words
 from kb_core.search.text.snippets import snippet
 from kb_core.semantic import Meanings, encoder
 
@@ -125,7 +125,7 @@ class Ranker:
         # snippets mark whole words ("app" is not "appear"), and stop words only within a
         # phrase of their clause: the analysers say what they are
         terms, stop = self.planner.word_terms, self.planner.says_nothing
-        finder = WordFinder([_clause_words(c) for c in plan.clauses], terms, stop)
+        finder = WordFinder([shown_words(c) for c in plan.clauses], terms, stop)
         stored = {d: reader.stored_fields(d) for d, _ in top}
         # the phrases the query says as corrected: "fingerprinting protecton" says the heading
         # "Fingerprinting protection" as the query typed right would
@@ -177,6 +177,7 @@ class Ranker:
             hits,
             did_you_mean if fixes else None,
             corrected and bool(scores),
+            scores=[s for s, _ in ranked],
         )
         if ranked:
             typed = plan.clauses[:words]
@@ -193,7 +194,7 @@ class Ranker:
                 read_as, vector, weights, (covered, distinct, apart), ranked, found, encoded
             )
             if self.meanings is None:  # words only: which hits they are no evidence for
-                shown = [d for _, d in ranked[:limit]]
+                shown = [d for _, d in ranked]  # past the limit too: the count of matches
                 found.weak = search_confidence.no_evidence(
                     search_confidence.coverage(weights, covered, shown),
                     search_confidence.held(covered[: len(weights)], shown, distinct),
@@ -422,8 +423,3 @@ def _unnamed(
 def _keywords_only(plan: QueryPlan, stop_words: frozenset[str]) -> bool:
     """Whether the query (as normalised) holds no stop word: keywords, not a sentence."""
     return not any(word in stop_words for word in plan.normalized.split())
-
-
-def _clause_words(clause: Clause) -> list[str]:
-    terms = (untagged(t) for alt in clause.alternatives for t in alt)
-    return [*fold(clause.surface).split(), *terms]

@@ -98,14 +98,19 @@ class SearchResponse:
     coverage: tuple[float, ...] = ()  # the signals of the best hits, for benchmarks
     meaning: tuple[float, ...] | None = None
     lone: tuple[bool, ...] = ()  # hits holding one lighter distinctive word of several
-    weak: tuple[bool, ...] = ()  # words only: hits whose words are no evidence (matches)
+    # words only: hits (then the candidates past them) whose words are no evidence (matches)
+    weak: tuple[bool, ...] = ()
+    # every ranked candidate's score, best first: the hits' and those past the limit
+    scores: tuple[float, ...] = ()
     # The answer card (kb_core.search.answer): a question's answering sentences, or None.
     answer: Answer | None = None
 
     @property
     def matches(self) -> int:
-        """How many of ``results`` match the search well: those scoring at least
-        MATCH_SHARE of the best. What the portal counts ("3 articles found"): ``total``
+        """How many articles match the search well: those scoring at least MATCH_SHARE of
+        the best, among the ranked candidates (``scores``), not only the ``results`` a limit
+        kept (the header's list of 6 said "6 articles found" where the results page, listing
+        10, said 8). What the portal counts ("3 articles found"): ``total``
         counts every article with any one of the words, mostly weak ones (a question of
         eight words finds nearly every article of a small site). In an index without
         meaning, the count ends before a hit (the first excepted) whose words are no evidence
@@ -114,8 +119,9 @@ class SearchResponse:
         and two articles saying only "oubli" (de pointage), and counted all three."""
         if not self.results:
             return 0
-        floor = MATCH_SHARE * self.results[0].score
-        n = sum(1 for h in self.results if h.score >= floor) if floor > 0 else len(self.results)
+        scores = self.scores or tuple(h.score for h in self.results)
+        floor = MATCH_SHARE * scores[0]
+        n = sum(1 for s in scores if s >= floor) if floor > 0 else len(scores)
         return next((i for i in range(1, n) if i < len(self.weak) and self.weak[i]), n)
 
 
@@ -293,6 +299,7 @@ class Searcher:
             meaning=None if ranked.meaning is None else tuple(ranked.meaning),
             lone=tuple(ranked.lone),
             weak=tuple(ranked.weak),
+            scores=tuple(ranked.scores),
             answer=ranked.answer,
         )
 

@@ -8,12 +8,14 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from kb_cli.serve import outbox
+from kb_cli.serve import outbox, url_port_warning
 from tests.api.conftest import AppFactory, site_config
 from tests.api.servers import WebhookServer, free_port, wait_for
 from tests.api.test_outbox import FORM, deliver, forwarding
+from tests.conftest import ROOT
 
 
 def _config_file(tmp_path: Path, webhook_url: str) -> Path:
@@ -73,6 +75,7 @@ def test_outbox_lists_and_retries(make_app: AppFactory, tmp_path: Path) -> None:
 
 
 def test_serve_runs_the_portal_and_api(build_dir: Path, tmp_path: Path) -> None:
+    """It serves, and says that its site.url (the default, :8000) is not where it serves."""
     port = free_port()
     command = [
         sys.executable,
@@ -83,7 +86,11 @@ def test_serve_runs_the_portal_and_api(build_dir: Path, tmp_path: Path) -> None:
         "--build-dir",
         str(build_dir),
     ]
-    env = {"KB_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    env = {
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),  # this checkout's kb_cli, whichever one is installed
+    }
     process = subprocess.Popen(
         command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -104,6 +111,35 @@ def test_serve_runs_the_portal_and_api(build_dir: Path, tmp_path: Path) -> None:
             assert b"Request a refund" in r.read()
     finally:
         process.terminate()
-        process.wait(10)
-        if process.stdout:
-            process.stdout.close()
+        out, _ = process.communicate(timeout=10)
+    here = f"http://127.0.0.1:{port}"
+    warning = (
+        "warning: site.url http://127.0.0.1:8000 (the default; no site config) is not this "
+        f"server ({here}/): links from kb link and /api/articles point there; set site.url: "
+        f"{here} to link here"
+    )
+    assert warning in out.decode().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "port", "warned"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1", 8150, "http://127.0.0.1:8150/"),
+        ("http://localhost:8000/help", "0.0.0.0", 9000, "http://127.0.0.1:9000/"),
+        ("http://[::1]:8000", "::1", 8001, "http://[::1]:8001/"),
+        ("http://127.0.0.1", "127.0.0.1", 8000, "http://127.0.0.1:8000/"),  # port 80
+        ("http://127.0.0.1:8150", "127.0.0.1", 8150, None),  # the port served
+        ("http://localhost", "127.0.0.1", 80, None),
+        ("https://help.example.com", "127.0.0.1", 8000, None),  # production: meant to differ
+        ("http://10.0.0.5:8000", "0.0.0.0", 8150, None),  # another machine's address
+    ],
+)
+def test_serve_warns_when_site_url_is_a_local_address_on_another_port(
+    url: str, host: str, port: int, warned: str | None
+) -> None:
+    said = url_port_warning(url, host, port, "site_config.yml")
+    if warned is None:
+        assert said is None
+    else:
+        assert said is not None and said.startswith(f"warning: site.url {url} in site_config.yml")
+        assert f"is not this server ({warned})" in said and "\n" not in said

@@ -86,6 +86,20 @@ def test_suggest_completes_the_unfinished_last_word(
     assert rows(example_app, "searches") == []
 
 
+def test_the_count_of_matches_is_not_capped_by_the_limit(example_app: Flask) -> None:
+    """The header's list of 6 said "6 articles found" where the results page, listing 10,
+    said 8: /api/suggest?limit=6 counted only the matches among the 6 it listed."""
+    q = "my employees dont get shift notifications"
+    client = example_app.test_client()
+    searched = client.get("/api/search", query_string={"q": q, "limit": 10}).get_json()
+    typed = client.get("/api/suggest", query_string={"q": q, "limit": 6}).get_json()
+    assert searched["matches"] == 8 and len(searched["results"]) == 10
+    assert typed["matches"] == searched["matches"]
+    assert len(typed["suggestions"]) == 6  # the list is still limited
+    one = client.get("/api/search", query_string={"q": q, "limit": 1}).get_json()
+    assert one["matches"] == 8 and len(one["results"]) == 1
+
+
 def _contact(client: FlaskClient, ua: str) -> None:
     body = {
         "name": "Ana",

@@ -6,7 +6,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Portal
 
@@ -110,6 +110,55 @@ def test_invalid_fields_are_explained_and_focused(page: Page, portal: Portal) ->
     expect(name).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator("#kb-e-name")).to_be_hidden()
     assert not portal.rows("SELECT 1 FROM contact_requests WHERE email = ?", ("ada@example",))
+
+
+# The focused field, its label and Material's sticky header, where they are on the screen.
+IN_VIEW = """() => {
+  const field = document.activeElement;
+  const label = document.querySelector(`label[for="${field.id}"]`);
+  return { field: field.getBoundingClientRect().toJSON(),
+           label: label.getBoundingClientRect().toJSON(),
+           header: document.querySelector(".md-header").getBoundingClientRect().bottom,
+           height: innerHeight };
+}"""
+
+
+def test_an_invalid_field_is_focused_below_the_header_with_its_label(
+    browser: Browser, portal: Portal
+) -> None:
+    """On a phone (375 px) Send focused the first invalid field at the top of the screen,
+    under Material's sticky header (field at -0.5 px, header 0-48 px), its label scrolled
+    off. Focused from below, a field stops under the header with its label in sight."""
+    context = browser.new_context(viewport={"width": 375, "height": 700}, locale="en-US")
+    phone = context.new_page()
+    phone.goto(portal.url + "/contact/")
+    cases = [("Your name", {"Email address": "ann@example"})]
+    # and a field half-way down, sent from the bottom of the page
+    cases.append(("Email address", FIELDS | {"Email address": "ann@example"}))
+    for invalid, values in cases:
+        for label, value in values.items():
+            phone.get_by_label(label, exact=True).fill(value)
+        if invalid != "Your name":
+            phone.get_by_label("Topic").select_option("Billing and invoices")
+        phone.get_by_role("button", name="Send request").click()
+        expect(phone.get_by_label(invalid, exact=True)).to_be_focused()
+        seen = phone.evaluate(IN_VIEW)
+        assert seen["label"]["top"] >= seen["header"], (invalid, seen)
+        assert seen["field"]["bottom"] <= seen["height"], (invalid, seen)
+    context.close()
+
+
+def test_the_reference_never_breaks_at_its_hyphen(browser: Browser, portal: Portal) -> None:
+    """ "KB-" / "CHJAU7" on two lines of a phone is a number nobody reads back right."""
+    context = browser.new_context(viewport={"width": 320, "height": 700}, locale="en-US")
+    phone = context.new_page()
+    phone.goto(portal.url + "/contact/")
+    fill_form(phone)
+    phone.get_by_role("button", name="Send request").click()
+    reference = phone.locator("[data-kb-contact-status] strong")
+    expect(reference).to_have_text(re.compile(r"^KB-"))
+    assert reference.evaluate("e => e.getClientRects().length") == 1
+    context.close()
 
 
 def test_draft_is_restored_after_a_reload(page: Page, portal: Portal) -> None:

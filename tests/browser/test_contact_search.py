@@ -70,6 +70,7 @@ def test_the_results_page_puts_the_contact_form_above_the_articles(
     )
     expect(page.locator(".kb-result").first).to_be_visible()
     expect(page.locator("[data-kb-noresults]")).to_be_hidden()
+    expect(page.locator("[data-kb-morehelp]")).to_be_hidden()  # it leads already
     shot(page, "results-1280")
     button.click()
     expect(page).to_have_url(portal.url + "/contact/")

@@ -161,10 +161,13 @@ def test_zero_results_link_to_the_topics_in_the_portals_language(
     expect(page.get_by_role("heading", name=categories, exact=True)).to_be_in_viewport()
 
 
-def test_no_exact_match_offers_contact_and_an_answered_search_does_not(
+def test_no_exact_match_offers_contact_and_an_answered_search_too_below_its_results(
     page: Page, portal: Portal
 ) -> None:
-    # the closest articles of an unanswered search may not help: the way to support shows
+    """The closest articles of an unanswered search may not help: "No luck?" leads to
+    support. Results that answered offered no way to a person at all on a desktop ("how do i
+    merge two workspaces": 6 articles, none about merging): a quieter "Can't find what you
+    need?" follows them, one box or the other, never both."""
     page.goto(portal.url + "/search-results/?q=slack+integration")
     expect(page.locator(".kb-results__summary")).to_have_text(
         "No exact match for “slack integration”. These articles are the closest:"
@@ -172,9 +175,26 @@ def test_no_exact_match_offers_contact_and_an_answered_search_does_not(
     expect(page.locator(".kb-result").first).to_be_visible()
     expect(page.locator("[data-kb-noresults]")).to_be_visible()
     expect(page.locator("[data-kb-noresults]").get_by_role("link")).to_have_text("Contact support")
-    page.goto(portal.url + "/search-results/?q=refund")
+    expect(page.locator("[data-kb-morehelp]")).to_be_hidden()
+    page.goto(portal.url + "/search-results/?q=how+do+i+merge+two+workspaces")
     expect(page.locator(".kb-results__summary")).to_have_text(re.compile(r"articles? found$"))
     expect(page.locator("[data-kb-noresults]")).to_be_hidden()
+    more = page.locator("[data-kb-morehelp]")
+    expect(more).to_be_visible()
+    expect(more).to_contain_text("Can't find what you need? Our support team answers within")
+    link = more.get_by_role("link", name="Contact support")
+    last = page.locator(".kb-result").last.bounding_box()
+    below = link.bounding_box()
+    assert last and below and below["y"] > last["y"] + last["height"]  # under the results
+    link.click()
+    expect(page).to_have_url(portal.url + "/contact/")
+    page.goto(portal.url + "/fr/search-results/?q=remboursement")  # in the portal's language
+    expect(page.locator(".kb-result").first).to_be_visible()
+    expect(page.locator("[data-kb-morehelp]")).to_contain_text(
+        "Vous ne trouvez pas ce qu'il vous faut ?"
+    )
+    link = page.locator("[data-kb-morehelp]").get_by_role("link", name="Contacter le support")
+    assert link.evaluate("a => a.href") == portal.url + "/fr/contact/"
 
 
 def test_query_text_is_shown_as_text_never_markup(page: Page, portal: Portal) -> None:

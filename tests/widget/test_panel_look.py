@@ -4,6 +4,8 @@ in the header while its own is out of sight, and section headings below the titl
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page, expect
 
 from tests.widget.conftest import Site
@@ -98,3 +100,46 @@ def test_section_headings_are_smaller_than_the_article_title(page: Page, widget_
     sections = [size for is_title, size in sizes if not is_title]
     assert len(title) == 1 and sections, sizes
     assert max(sections) < title[0], sizes
+
+
+# Where the focused field and its label are, and the top of the panel's scrolling body.
+FOCUSED = """el => {
+  const label = el.getRootNode().querySelector(`label[for="${el.id}"]`);
+  return { field: el.getBoundingClientRect().toJSON(),
+           label: label.getBoundingClientRect().toJSON(),
+           top: el.closest(".kb-body").getBoundingClientRect().top };
+}"""
+
+
+def test_on_a_phone_the_contact_form_keeps_labels_and_the_reference_whole(
+    page: Page, widget_site: Site
+) -> None:
+    """At 375 px, a field focused as it stood half out of the panel's body at the top (the
+    missing name, on Enter in the email field of a form scrolled a little) came to rest at
+    the body's top edge with its label scrolled off; and the reference broke at its hyphen
+    ("KB-" / "CHJAU7")."""
+    page.set_viewport_size({"width": 375, "height": 700})
+    w = open_panel(page, widget_site)
+    w.get_by_role("button", name="Contact support").click()
+    w.get_by_label("Topic").select_option("Billing and invoices")
+    w.get_by_label("Subject").press_sequentially("I want a refund of my payment", delay=5)
+    # the articles suggested under it make the form longer than the panel
+    expect(w.get_by_text("These articles might answer your question:")).to_be_visible()
+    w.get_by_label("How can we help?").fill("I was charged twice this month.")
+    name, email = w.get_by_label("Your name"), w.get_by_label("Email address")
+    # the name's top 10 px above the body's: its label out of sight, the email field in it
+    name.evaluate(
+        """el => { const body = el.closest(".kb-body");
+          const above = el.getBoundingClientRect().top - body.getBoundingClientRect().top;
+          body.scrollTop += above + 10; }"""
+    )
+    email.fill("ann@example.com")
+    email.press("Enter")
+    expect(name).to_be_focused()
+    seen = name.evaluate(FOCUSED)
+    assert seen["label"]["top"] >= seen["top"], seen
+    name.fill("Ann")
+    w.get_by_role("button", name="Send").click()
+    reference = w.locator(".kb-ref strong")
+    expect(reference).to_have_text(re.compile(r"^KB-"), timeout=15_000)
+    assert reference.evaluate("e => e.getClientRects().length") == 1

@@ -23,11 +23,16 @@ class WordFinder:
     a stop word is shown only where it goes on from a word of its clause: a synonym phrase's
     "de" marks "mot de passe", never the "de" of any French sentence, and "sign in" marks
     "in" only after "sign".
+
+    A clause's word is a string, or a phrase: a tuple of words (a synonym's "money back"). A
+    phrase's words count for the clause wherever they stand, as its other words do, but are
+    shown only together (``terms`` given): "refund" marks "money back", never the "back" of
+    "Refunds go back" nor the "money" of "Not enough money".
     """
 
     def __init__(
         self,
-        clauses: Sequence[Sequence[str]],
+        clauses: Sequence[Sequence[str | tuple[str, ...]]],
         terms: Callable[[str], Iterable[str]] | None = None,
         stop: Callable[[str], bool] | None = None,
     ) -> None:
@@ -35,12 +40,20 @@ class WordFinder:
         self._stop = stop
         self._stopped: dict[str, bool] = {}  # word -> whether it is a stop word
         self._owner: dict[str, int | None] = {}  # word -> the first clause it is a form of
+        self._forms: dict[str, frozenset[str]] = {}  # word -> the word, folded, and its terms
+        # of each clause: the words shown alone, and the phrases (their words shown together)
+        self._alone: list[frozenset[str]] = []
+        self._phrases: list[tuple[tuple[str, ...], ...]] = []
         groups = []
         firsts: list[str] = []
         self._clause_of = [-1]  # regex group number -> clause number
         self._stems: list[tuple[str, ...]] = []
         self._each: list[re.Pattern[str] | None] = []
-        for i, stems in enumerate(clauses):
+        for i, said in enumerate(clauses):
+            phrases = tuple(tuple(w.lower() for w in p) for p in said if isinstance(p, tuple))
+            self._phrases.append(phrases)
+            self._alone.append(frozenset(w.lower() for w in said if isinstance(w, str)))
+            stems = [w for p in said for w in ((p,) if isinstance(p, str) else p)]
             parts = sorted({s.lower() for s in stems if len(s) >= 2}, key=len, reverse=True)
             alternation = "|".join(re.escape(p) for p in parts)
             self._stems.append(tuple(parts))
@@ -77,7 +90,76 @@ class WordFinder:
             clause = owner[word] if word in owner else self._owner_of(word)
             if clause is not None:
                 found.append((*m.span(), clause))
+        if any(self._phrases):
+            found = self._together(lower, found)
         return found if self._stop is None else self._beside(lower, found)
+
+    def _together(
+        self, lower: str, found: list[tuple[int, int, int]]
+    ) -> list[tuple[int, int, int]]:
+        """``found`` less the words that are their clause's only through a phrase and do not
+        stand in one, whole and in order (``lower``: the text they are in); such a word that
+        is a later clause's word alone is that clause's ("cancel subscription": the second
+        clause's "subscription", not the first's "end subscription"). A stop word is left to
+        :meth:`_beside` ("log in" marks the "in" of "sign in" too)."""
+        keep = [
+            not self._phrases[c]
+            or bool(self._forms_of(lower[a:b]) & self._alone[c])
+            or (self._stop is not None and self._is_stop(lower[a:b]))
+            for a, b, c in found
+        ]
+        for k, (_, _, clause) in enumerate(found):
+            for phrase in self._phrases[clause]:
+                for at in self._phrase_at(lower, found, k, phrase) or ():
+                    keep[at] = True
+        kept = []
+        for (a, b, c), whole in zip(found, keep, strict=True):
+            forms = self._forms_of(lower[a:b])
+            alone = c if whole else next((i for i, w in enumerate(self._alone) if forms & w), None)
+            if alone is not None:
+                kept.append((a, b, alone))
+        return kept
+
+    def _phrase_at(
+        self, lower: str, found: list[tuple[int, int, int]], k: int, phrase: tuple[str, ...]
+    ) -> list[int] | None:
+        """The matches of ``found`` that say ``phrase`` from the ``k``-th on, if they do:
+        each word of it in order, only blanks, hyphens, apostrophes and stop words between
+        ("mot de passe" says the terms "mot", "pass")."""
+        clause, at, end, covered = found[k][2], k, -1, []
+        for word in phrase:
+            while at < len(found):
+                start, stop, owner = found[at]
+                if end >= 0 and not self._gap(lower[end:start]):
+                    return None
+                if owner == clause and word in self._forms_of(lower[start:stop]):
+                    break
+                if end < 0:  # the phrase starts at the k-th match or not at all
+                    return None
+                at += 1
+            else:
+                return None
+            covered.append(at)
+            end, at = found[at][1], at + 1
+        return covered
+
+    def _gap(self, between: str) -> bool:
+        """Whether ``between`` may stand between two words of a phrase."""
+        if len(between) > 24:
+            return False
+        return all(
+            not w or (self._stop is not None and self._is_stop(w))
+            for w in _JOINED_APART.split(between)
+        )
+
+    def _forms_of(self, word: str) -> frozenset[str]:
+        """``word`` (whole, lower case), folded, and its index terms."""
+        forms = self._forms.get(word)
+        if forms is None:
+            assert self._terms is not None
+            forms = frozenset({word, fold(word), *self._terms(fold(word))})
+            self._forms[word] = forms
+        return forms
 
     def _beside(self, lower: str, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         """``found`` less its stop words that do not go on from a word of their clause (as
@@ -104,8 +186,7 @@ class WordFinder:
         """The first clause whose typed words or terms ``word`` (whole, lower case) is a
         form of: the word itself, or one of its index terms."""
         if word not in self._owner:
-            assert self._terms is not None
-            forms = {word, fold(word), *self._terms(fold(word))}
+            forms = self._forms_of(word)
             owners = (i for i, stems in enumerate(self._stems) if forms.intersection(stems))
             self._owner[word] = next(owners, None)
         return self._owner[word]
@@ -161,6 +242,7 @@ class WordFinder:
 
 
 _JOINED = re.compile(r"[ \u00a0'’-]*")  # what may stand between the words of a phrase
+_JOINED_APART = re.compile(r"[ \u00a0'’-]+")  # ... and between its words and stop words
 
 
 def _starts(stems: Iterable[str]) -> str:

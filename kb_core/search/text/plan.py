@@ -325,6 +325,19 @@ def language_tag(alternative: tuple[str, ...]) -> str:
     return alternative[0][: at + 1] if at >= 0 else ""
 
 
+def shown_words(clause: Clause) -> list[str | tuple[str, ...]]:
+    """A clause's words as the snippets' WordFinder takes them: a phrase of a synonym group
+    ("money back" for "refund"), and the words typed when they are several (a synonym's
+    phrase, or two words an article may write as one: "sign in", "signin"), as a tuple,
+    shown only together."""
+    typed = fold(clause.surface).split()
+    phrases = (tuple(untagged(t) for t in alt) for alt in clause.alternatives)
+    return [
+        *([tuple(typed)] if len(typed) > 1 else typed),
+        *(p[0] if len(p) == 1 else p for p in phrases),
+    ]
+
+
 def untagged(term: str) -> str:
     """A term without its language tag (or :data:`READ_AS`): "en:invoic" is "invoic",
     "en:=planning" is "planning"."""

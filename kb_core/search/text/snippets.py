@@ -16,6 +16,9 @@ from kb_core.search.text.tables import CELLS, table_lines
 _SENTENCE_END = re.compile(r"\s(?<=[.!?]\s)\s*(?=[\"“(]?[A-Z0-9])")
 _MIN_SENTENCE_WORDS = 4  # shorter lines are headings, table headers, labels
 _SENTENCE_MARK = re.compile(r"[.!?:)\"”]$")
+# a sentence's own end, closing quotes and brackets after it: what a heading or a note's title
+# lacks, so a sentence after one in a snippet seemed to go on from it
+_ENDED = re.compile(r"[.!?:;…。？！][\"”’»)\]]*$")
 
 
 _BLANKS = re.compile(r"[^\S\u00a0\u202f]+")  # blanks, not the no-break spaces
@@ -81,7 +84,9 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
             break
         parts.append(nxt)
         size += 1 + len(nxt)
-    excerpt = " ".join(parts)
+    # a title or heading before a sentence ends as one: "Please talk to us before disputing a
+    # charge If you ask your bank…" was a note's title running into its text
+    excerpt = " ".join([*(p if _ENDED.search(p) else p + "." for p in parts[:-1]), parts[-1]])
     lead = ""
     shown = finder.words(excerpt)
     first = shown[0][0] if shown else None

@@ -452,9 +452,12 @@
           el("ol", { class: "kb-result-list", start: String(cut + 1) }, ...items.slice(cut))
         );
       }
-      // "No exact match": the closest articles may not help, so the way to support shows too
+      // "No exact match": the closest articles may not help, so the way to support shows too;
+      // answered, a quieter one under them (none when the contact form already leads the page)
       const none = document.querySelector("[data-kb-noresults]");
       if (none) none.hidden = data.answered || person;
+      const help = document.querySelector("[data-kb-morehelp]");
+      if (help) help.hidden = !data.answered || person;
     } else if (!person) {
       showNoResults(body, q);
     }
