@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import pytest
@@ -114,21 +115,24 @@ def test_stub_build_publish_and_report(
     assert (payslip.loop.found, payslip.loop.top) == (2, "Payslip")
 
 
+def _group(**fields: Any) -> FailedGroup:
+    """A failed-search group first seen on 2026-01-01, searched 3 times by 2 visitors."""
+    base: dict[str, Any] = {
+        "rank": 1,
+        "searches": 3,
+        "previous": 0,
+        "visitors": 2,
+        "first_seen": datetime(2026, 1, 1, tzinfo=UTC),
+        "last_seen": None,
+        "new": True,
+        "examples": [],
+        "contacted": 0,
+    }
+    return FailedGroup(**{**base, **fields})
+
+
 def test_write_stub_never_overwrites(tmp_path: Path) -> None:
-    group = FailedGroup(
-        rank=1,
-        key="zell",
-        label="zelle",
-        searches=3,
-        previous=0,
-        visitors=2,
-        first_seen=datetime(2026, 1, 1, tzinfo=UTC),
-        last_seen=None,
-        new=True,
-        queries=[("zelle", 3)],
-        examples=["Zelle"],
-        contacted=0,
-    )
+    group = _group(key="zell", label="zelle", queries=[("zelle", 3)], examples=["Zelle"])
     target = tmp_path / "drafts" / "zelle.md"
     target.parent.mkdir()
     target.write_text("mine", encoding="utf-8")
@@ -144,19 +148,10 @@ def test_another_language_s_stub_is_a_translation_beside_its_original(tmp_path: 
     import subprocess
     import sys
 
-    group = FailedGroup(
-        rank=1,
+    group = _group(
         key="fr:fuseau-horaire",
         label="fuseau horaire",
-        searches=2,
-        previous=0,
-        visitors=2,
-        first_seen=datetime(2026, 1, 1, tzinfo=UTC),
-        last_seen=None,
-        new=True,
         queries=[("fuseau horaire", 1), ("changer de fuseau horaire", 1)],
-        examples=[],
-        contacted=0,
         language="fr",
         portal="fr",
     )
@@ -175,6 +170,5 @@ def test_another_language_s_stub_is_a_translation_beside_its_original(tmp_path: 
     assert res.returncode == 0, res.stdout + res.stderr
     assert "translation (fr) of a missing article" not in res.stdout + res.stderr
     # on the default language's portal, one draft as before
-    english = FailedGroup(**{**group.__dict__, "key": "zone", "label": "time zone"})
-    english.language = english.portal = "en"
+    english = _group(key="zone", label="time zone", queries=[("time zone", 2)], language="en")
     assert write_stub(english, content, PublishedArticles(), default="en").name == "time-zone.md"
