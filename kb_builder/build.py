@@ -48,7 +48,7 @@ from kb_builder.portals import (
     prefixed,
     update_language_indexes,
 )
-from kb_builder.render import RenderResult, render_shard, split, warm_up
+from kb_builder.render import RenderResult, hand_over, render_part, split, warm_up
 from kb_builder.schedule import moments, upcoming, withhold
 from kb_builder.widget import widget_files
 from kb_builder.workers import pool as worker_pool
@@ -214,7 +214,7 @@ def build_site(
         t2 = time.perf_counter()
         # Each worker starts on a part; the indexes build in one more worker meanwhile, and the
         # parts left over queue behind them.
-        jobs = [pool.submit(render_shard, p, config, w) for p, w in parts[:workers]]
+        jobs = [pool.submit(render_part, hand_over(p, w), config) for p, w in parts[:workers]]
         docs_cache = Cache(work / DOCS_CACHE, salt)
         pub_docs, pub_keys = index_docs(public, kb, docs_cache)
         int_docs, int_keys = index_docs(internal, kb, docs_cache)
@@ -244,10 +244,11 @@ def build_site(
                     update_language_indexes, *language_docs(w, views[w.lang], work, salt, output)
                 )
             )
-        jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
+        jobs += [pool.submit(render_part, hand_over(p, w), config) for p, w in parts[workers:]]
         # What is left to do needs neither the articles' text nor the pages' (only their
-        # paths): let them go while the workers run, which halves this process's memory.
-        del pub_docs, int_docs, parts
+        # paths): let them go while the workers run, which halves this process's memory. The
+        # parts are in files for the workers (hand_over); ``shards`` held the last language's.
+        del pub_docs, int_docs, parts, shards
         for a in [*kb.articles, *kb.translations]:
             a.markdown = ""
         for tree_plans in plans.values():
