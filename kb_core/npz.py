@@ -4,8 +4,8 @@
 75 MB as float16) and their anchors (58 MB as one fixed-width string array) were held whole
 until the file was written. :class:`NpzWriter` writes each array into its member of the zip
 file as its rows come, so only a block of them is ever held. The file is the one ``np.savez``
-writes: the same members in the same order, each holding the same bytes (the ``.npy``
-header, then the data in C order); only the zip entries' times are the moment of writing.
+writes, byte for byte: the same members in the same order, each holding the same bytes (the
+``.npy`` header, then the data in C order), dated as ``np.savez`` dates them (1980-01-01).
 """
 
 from __future__ import annotations

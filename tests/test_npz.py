@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +23,6 @@ ARRAYS = {
 }
 
 
-def members(path: Path) -> list[tuple[str, bytes]]:
-    """The names and bytes of a zip file's members, in their order."""
-    with zipfile.ZipFile(path) as z:
-        return [(name, z.read(name)) for name in z.namelist()]
-
-
 # np.savez warns of the version 2.0 header of "wide" (read only by NumPy 1.9 and later)
 @pytest.mark.filterwarnings("ignore:Stored array in format 2.0")
 @pytest.mark.parametrize("block", [1, 2, 1000])
@@ -44,7 +37,7 @@ def test_arrays_written_in_blocks_are_what_savez_writes(tmp_path: Path, block: i
             if array.dtype.kind == "U":  # lists of strings, as the build hands anchors
                 rows = [[str(x) for x in r] for r in rows]
             npz.add_blocks(name, array.shape, array.dtype, rows)
-    assert members(tmp_path / "blocks.npz") == members(tmp_path / "savez.npz")
+    assert (tmp_path / "blocks.npz").read_bytes() == (tmp_path / "savez.npz").read_bytes()
     with np.load(tmp_path / "blocks.npz", max_header_size=2**20) as loaded:  # "wide"
         assert loaded.files == list(ARRAYS)
         for name, array in ARRAYS.items():
@@ -57,7 +50,7 @@ def test_whole_arrays_added_are_what_savez_writes(tmp_path: Path) -> None:
     with open(tmp_path / "added.npz", "wb") as f, NpzWriter(f) as npz:  # a file object too
         for name, array in ARRAYS.items():
             npz.add(name, array)
-    assert members(tmp_path / "added.npz") == members(tmp_path / "savez.npz")
+    assert (tmp_path / "added.npz").read_bytes() == (tmp_path / "savez.npz").read_bytes()
 
 
 @pytest.mark.parametrize(
