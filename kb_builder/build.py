@@ -48,7 +48,7 @@ from kb_builder.portals import (
     prefixed,
     update_language_indexes,
 )
-from kb_builder.render import RenderResult, render_shard, split, warm_up
+from kb_builder.render import RenderResult, hand_over, render_part, split, warm_up
 from kb_builder.schedule import moments, upcoming, withhold
 from kb_builder.widget import widget_files
 from kb_builder.workers import pool as worker_pool
@@ -212,12 +212,20 @@ def build_site(
             ]
         report.timings["prepare"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        # Each worker starts on a part; the indexes build in one more worker meanwhile, and the
-        # parts left over queue behind them.
-        jobs = [pool.submit(render_shard, p, config, w) for p, w in parts[:workers]]
+        # Every part goes to the workers in a file (hand_over), each worker starting on one at
+        # once and the rest queued behind them; the indexes build in one more worker meanwhile.
+        # This process lets the pages' text go (49 MB at cpp-docs) before it makes the search
+        # documents, its largest moment. ``shards`` held the last language's parts.
+        jobs = [pool.submit(render_part, hand_over(p, w), config) for p, w in parts]
+        del parts, shards
+        for tree_plans in plans.values():
+            for p in tree_plans:
+                p.files = dict.fromkeys(p.files, "")  # assembling the portals needs the paths
         docs_cache = Cache(work / DOCS_CACHE, salt)
         pub_docs, pub_keys = index_docs(public, kb, docs_cache)
         int_docs, int_keys = index_docs(internal, kb, docs_cache)
+        for a in kb.articles:  # what is left to do of their text is in their documents now
+            a.markdown = ""
         saved = docs_cache.save()
         del docs_cache
         pub_entries, int_entries = work / "search-public.json", work / "search-internal.json"
@@ -244,15 +252,11 @@ def build_site(
                     update_language_indexes, *language_docs(w, views[w.lang], work, salt, output)
                 )
             )
-        jobs += [pool.submit(render_shard, p, config, w) for p, w in parts[workers:]]
         # What is left to do needs neither the articles' text nor the pages' (only their
         # paths): let them go while the workers run, which halves this process's memory.
-        del pub_docs, int_docs, parts
-        for a in [*kb.articles, *kb.translations]:
+        del pub_docs, int_docs
+        for a in kb.translations:  # the other languages' documents are made
             a.markdown = ""
-        for tree_plans in plans.values():
-            for p in tree_plans:
-                p.files = dict.fromkeys(p.files, "")
         release_memory()
         results: list[RenderResult] = []
         indexing: set[Future[Any]] = set(index_jobs)

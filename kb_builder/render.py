@@ -11,10 +11,11 @@ import gc
 import json
 import logging
 import operator
+import pickle
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 THEME_DIR = Path(__file__).parent / "theme"
 STATE_FILE = "state.json"
+PLAN_FILE = "plan.pickle"  # a part's plan, handed over to the worker that renders it
 
 
 @dataclass
@@ -251,6 +253,10 @@ def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult
         shutil.rmtree(docs_dir, ignore_errors=True)
         shutil.rmtree(site_dir, ignore_errors=True)
     written, removed = sync_tree(plan.files, docs_dir)
+    pages = len(plan.files)
+    # MkDocs reads the pages from docs_dir: their text goes (when no caller holds the plan,
+    # as render_part's does not), as each page's Markdown does once it is HTML (hooks.py)
+    plan = replace(plan, files={})
     # Pages that change get a new file (MkDocs would write into the old one, which is hard-linked
     # into the published site); pages that went away are removed, as dirty builds never delete.
     for rel in written | removed if incremental else ():
@@ -260,7 +266,7 @@ def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult
     if not publish_file(data_file, data) and incremental and not written and not removed:
         # Nothing this part shows changed: its site is current without starting MkDocs.
         state_path.write_text(json.dumps({"fingerprint": fingerprint}))
-        return RenderResult(len(plan.files), 0, True, [])
+        return RenderResult(pages, 0, True, [])
     cfg_dict = mkdocs_config(plan, config, docs_dir, site_dir, data_file, incremental)
     cfg_path = work / "mkdocs.yml"
     cfg_path.write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
@@ -270,8 +276,32 @@ def render_shard(plan: TreePlan, config: SiteConfig, work: Path) -> RenderResult
     gc.collect()
     release_memory()
     state_path.write_text(json.dumps({"fingerprint": fingerprint}))
-    rebuilt = len(written) if incremental else len(plan.files)
-    return RenderResult(len(plan.files), rebuilt, incremental, warnings)
+    rebuilt = len(written) if incremental else pages
+    return RenderResult(pages, rebuilt, incremental, warnings)
+
+
+def hand_over(plan: TreePlan, work: Path) -> Path:
+    """Leave ``plan`` in ``work`` for :func:`render_part` to render there; return ``work``.
+
+    A part handed to a worker's pool as an argument stays in the caller until the worker is
+    done with it: its pages' text (49 MB at cpp-docs, ten parts) stayed in the build's main
+    process while the workers rendered, and in each worker while its part rendered."""
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / PLAN_FILE, "wb") as f:
+        pickle.dump(plan, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return work
+
+
+def render_part(work: Path, config: SiteConfig) -> RenderResult:
+    """:func:`render_shard` of the plan that :func:`hand_over` left in ``work``."""
+    return render_shard(_take_plan(work / PLAN_FILE), config, work)
+
+
+def _take_plan(path: Path) -> TreePlan:
+    with open(path, "rb") as f:
+        plan: TreePlan = pickle.load(f)
+    path.unlink()
+    return plan
 
 
 def split(plan: TreePlan, shards: int) -> list[TreePlan]:

@@ -19,7 +19,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -182,18 +183,28 @@ class Meanings:
 
     @staticmethod
     def save(
-        where: Path, ids: Sequence[str], vectors: np.ndarray, sections: Sections | None = None
+        where: Path, ids: Sequence[str], vectors: np.ndarray, sections: SectionsToSave | None = None
     ) -> None:
-        arrays = {"ids": np.array(list(ids), dtype=str), "vectors": vectors.astype(np.float16)}
-        if sections is not None:
-            arrays["section_rows"] = sections.rows.astype(np.int32)
-            arrays["section_anchors"] = np.array(sections.anchors, dtype=str)
-            arrays["section_vectors"] = np.asarray(sections.vectors, dtype=np.float16)
-            if sections.keys is not None:
-                arrays["section_keys"] = sections.keys
-                arrays["section_model"] = np.array(section_model_id())
-        with open(where / Meanings.FILE, "wb") as f:
-            np.savez(f, **arrays)  # type: ignore[arg-type]
+        """Write ``kb_vectors.npz`` into ``where``: the section vectors as they come, a block
+        at a time (:class:`SectionsToSave`), so they are never all held at once."""
+        from kb_core.npz import NpzWriter  # zipfile: what searches need not import at start
+
+        with NpzWriter(where / Meanings.FILE) as npz:
+            npz.add("ids", np.array(list(ids), dtype=str))
+            npz.add("vectors", vectors.astype(np.float16))
+            if sections is None:
+                return
+            count = len(sections.rows)
+            npz.add("section_rows", sections.rows.astype(np.int32))
+            anchors = sections.anchors
+            width = max(1, max(map(len, anchors), default=1))  # np.array(anchors, dtype=str)'s
+            step = SectionsToSave.BLOCK
+            blocks = (anchors[i : i + step] for i in range(0, count, step))
+            npz.add_blocks("section_anchors", (count,), f"<U{width}", blocks)
+            npz.add_blocks("section_vectors", (count, DIMENSIONS), np.float16, sections.blocks)
+            if sections.keys is not None:  # complete once the last block of vectors has come
+                npz.add("section_keys", sections.keys)
+                npz.add("section_model", np.array(section_model_id()))
 
     @classmethod
     def kept_sections(cls, index_dir: Path) -> dict[bytes, np.ndarray]:
@@ -240,6 +251,20 @@ def section_model_id() -> str:
 def section_key(text: str) -> bytes:
     """The key a section's vector is kept under between builds: a digest of its text."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass
+class SectionsToSave:
+    """An index's sections on their way into ``kb_vectors.npz`` (:meth:`Meanings.save`): as
+    in :class:`Sections`, with their float16 vectors coming as ``blocks`` of rows, in order,
+    as they are made. ``keys``, when given, may be filled in as the blocks come."""
+
+    rows: np.ndarray
+    anchors: Sequence[str]
+    blocks: Iterable[np.ndarray]
+    keys: np.ndarray | None = None
+
+    BLOCK = 4096  # rows made and written at a time
 
 
 class Sections:

@@ -368,24 +368,59 @@ def test_section_vectors_are_reused_by_their_text(tmp_path: Path) -> None:
     from kb_core.semantic import section_key
 
     docs = [*CARDS, LONG]
-    first = section_vectors(docs)
-    assert first.keys is not None and len(first.keys) == len(first.rows)
-    Meanings.save(tmp_path, [d.id for d in docs], np.zeros((len(docs), DIMENSIONS)), first)
-    loaded = Meanings.load(tmp_path)
-    assert loaded is not None and loaded.sections is not None
-    assert loaded.sections.vectors.dtype == np.float32  # to search
+    ids, titles = [d.id for d in docs], np.zeros((len(docs), DIMENSIONS))
+    texts = [t for d in docs for _, t in section_texts(d)]
+    Meanings.save(tmp_path, ids, titles, section_vectors(docs))
+    first = Meanings.load(tmp_path)
+    assert first is not None and first.sections is not None
+    assert first.sections.vectors.dtype == np.float32  # to search
     known = Meanings.kept_sections(tmp_path)
-    assert set(known) == set(first.keys.tolist())
+    assert len(first.sections.rows) == len(texts)
+    assert set(known) == {section_key(t) for t in texts}
     assert Meanings.kept_sections(tmp_path / "nowhere") == {}
     # a marked vector stands in for one text: the next build takes it instead of encoding
     text = section_texts(LONG)[1][1]
     marked = np.zeros(DIMENSIONS, dtype=np.float32)
     marked[0] = 1.0
-    again = section_vectors(docs, {**known, section_key(text): marked})
-    i = [k for k in again.keys.tolist()].index(section_key(text))
-    assert again.vectors[i].tolist() == marked.tolist()
-    others = np.arange(len(again.rows)) != i
-    assert np.allclose(again.vectors[others], first.vectors[others], atol=1e-3)  # float16 kept
+    (tmp_path / "again").mkdir()
+    Meanings.save(
+        tmp_path / "again", ids, titles, section_vectors(docs, {**known, section_key(text): marked})
+    )
+    again = Meanings.load(tmp_path / "again")
+    assert again is not None and again.sections is not None
+    i = texts.index(text)
+    assert again.sections.vectors[i].tolist() == marked.tolist()
+    others = np.arange(len(texts)) != i
+    assert np.array_equal(again.sections.vectors[others], first.sections.vectors[others])
+
+
+def test_sections_written_a_block_at_a_time_are_what_savez_wrote_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kb_vectors.npz, its section vectors made and written a few rows at a time, some reused,
+    is byte for byte the file np.savez wrote from whole arrays (their texts encoded at once)."""
+    from kb_builder.index.sections import section_texts, section_vectors
+    from kb_core.semantic import SectionsToSave, section_key, section_model_id
+
+    monkeypatch.setattr(SectionsToSave, "BLOCK", 5)  # more blocks than documents
+    docs = [*CARDS, *MAIL, LONG]
+    ids, titles = [d.id for d in docs], np.random.default_rng(1).random((len(docs), DIMENSIONS))
+    found = [(row, a, t) for row, d in enumerate(docs) for a, t in section_texts(d)]
+    vectors = SectionEncoder().encode([t for *_, t in found], dtype=np.float16)
+    vectors[3] = np.full(DIMENSIONS, 0.5)  # one whose vector an earlier build made
+    known = {section_key(found[3][2]): vectors[3].copy()}
+    expected = {
+        "ids": np.array(ids, dtype=str),
+        "vectors": titles.astype(np.float16),
+        "section_rows": np.array([row for row, *_ in found], dtype=np.int32),
+        "section_anchors": np.array([a for _, a, _ in found], dtype=str),
+        "section_vectors": vectors,
+        "section_keys": np.array([section_key(t) for *_, t in found], dtype="S16"),
+        "section_model": np.array(section_model_id()),
+    }
+    np.savez(tmp_path / "whole.npz", **expected)  # type: ignore[arg-type]
+    Meanings.save(tmp_path, ids, titles, section_vectors(docs, known))
+    assert (tmp_path / Meanings.FILE).read_bytes() == (tmp_path / "whole.npz").read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,13 @@ internal article's vector.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from kb_builder.index.fields import IndexDoc
+from kb_builder.index.fields import IndexDoc, Section
 from kb_core.section_encoder import SECTION_TEXT_CHARS, SectionEncoder
-from kb_core.semantic import DIMENSIONS, Sections, section_key
+from kb_core.semantic import DIMENSIONS, SectionsToSave, section_key
 
 
 def section_texts(doc: IndexDoc) -> list[tuple[str, str]]:
@@ -34,51 +34,69 @@ def section_texts(doc: IndexDoc) -> list[tuple[str, str]]:
     first hit is right."""
     lead = " ".join(p for p in (f"{doc.title}.", doc.summary, doc.body) if p)
     parts = [("", lead[:SECTION_TEXT_CHARS])]
-    for s in doc.sections:
-        if s.text.strip():
-            parts.append((s.anchor, f"{s.title}. {s.text}"[:SECTION_TEXT_CHARS]))
+    for s in _with_text(doc):
+        parts.append((s.anchor, f"{s.title}. {s.text}"[:SECTION_TEXT_CHARS]))
     return parts
+
+
+def _with_text(doc: IndexDoc) -> list[Section]:
+    """The sections of ``doc`` that get a vector: those with text."""
+    return [s for s in doc.sections if s.text.strip()]
 
 
 def section_vectors(
     docs: Sequence[IndexDoc], known: Mapping[bytes, np.ndarray] | None = None
-) -> Sections:
-    """The :class:`Sections` of ``docs``, grouped by document in their order; a text whose
-    vector is in ``known`` (by :func:`~kb_core.semantic.section_key`: an earlier build's) is
-    not encoded again.
+) -> SectionsToSave:
+    """The sections of ``docs``, grouped by document in their order, their vectors made as
+    :meth:`~kb_core.semantic.Meanings.save` writes them; a text whose vector is in ``known``
+    (by :func:`~kb_core.semantic.section_key`: an earlier build's) is not encoded again.
 
-    Texts are encoded as they come, a chunk at a time, straight into the one float16 array
-    that is saved (half the memory of float32): a large knowledge base's 100,000 texts and
-    their vectors are never all held at once besides it.
+    The texts are encoded a chunk at a time, and their vectors written a block at a time:
+    a large knowledge base's 100,000 texts and their vectors (75 MB at cpp-docs, as float16)
+    are never all held at once.
     """
     known = known or {}
-    count = sum(1 + sum(1 for s in doc.sections if s.text.strip()) for doc in docs)
-    vectors = np.zeros((count, DIMENSIONS), dtype=np.float16)
-    rows = np.zeros(count, dtype=np.int64)
+    rows: list[int] = []
     anchors: list[str] = []
-    keys = np.zeros(count, dtype="S16")
-    encoder = SectionEncoder()
-    todo: list[tuple[int, str]] = []  # (place, text) of the texts to encode
+    for row, doc in enumerate(docs):
+        here = ["", *(s.anchor for s in _with_text(doc))]  # the lead's, then its sections'
+        anchors += here
+        rows += [row] * len(here)
+    keys = np.zeros(len(rows), dtype="S16")
+    return SectionsToSave(np.array(rows, dtype=np.int64), anchors, _blocks(docs, known, keys), keys)
 
-    def encode() -> None:
-        places = [i for i, _ in todo]
-        vectors[places] = encoder.encode([t for _, t in todo], dtype=np.float16)
-        todo.clear()
+
+def _blocks(
+    docs: Sequence[IndexDoc], known: Mapping[bytes, np.ndarray], keys: np.ndarray
+) -> Iterator[np.ndarray]:
+    """The float16 vectors of the sections of ``docs`` in order, a block of rows at a time,
+    each block yielded once its texts are encoded; ``keys`` gets each text's key meanwhile.
+    The encoder takes the texts it must encode ``SectionEncoder.CHUNK`` at a time."""
+    encoder = SectionEncoder()
+    block = np.zeros((SectionsToSave.BLOCK, DIMENSIONS), dtype=np.float16)
+    filled = 0  # rows of block made or waiting for todo
+    todo: list[tuple[int, str]] = []  # (place in block, text) of the texts to encode
+
+    def finish() -> np.ndarray:
+        nonlocal filled
+        if todo:
+            block[[i for i, _ in todo]] = encoder.encode([t for _, t in todo], dtype=np.float16)
+            todo.clear()
+        done, filled = block[:filled].copy(), 0
+        return done
 
     i = 0
-    for row, doc in enumerate(docs):
-        for anchor, text in section_texts(doc):
+    for doc in docs:
+        for _anchor, text in section_texts(doc):
             key = keys[i] = section_key(text)
-            rows[i] = row
-            anchors.append(anchor)
             found = known.get(key)
             if found is None:
-                todo.append((i, text))
-                if len(todo) == SectionEncoder.CHUNK:
-                    encode()
+                todo.append((filled, text))
             else:
-                vectors[i] = found
+                block[filled] = found
+            filled += 1
             i += 1
-    if todo:
-        encode()
-    return Sections(rows, anchors, vectors, keys)
+            if len(todo) == SectionEncoder.CHUNK or filled == len(block):
+                yield finish()
+    if filled:
+        yield finish()

@@ -354,7 +354,11 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
 
     The title stays the H1: it names the page for crumbs, search results and screen readers.
     The heading's id stays as an anchor, so links to that section still land.
+
+    The page's Markdown goes here: MkDocs holds every page of a part until the last is written,
+    and nothing needs its Markdown once it is HTML ("", not None: a page's title needs text).
     """
+    page.markdown = ""
     if (page.meta or {}).get("kb_kind") != "article":
         return content
     first = _HEADING.search(content)
