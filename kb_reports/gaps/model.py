@@ -323,8 +323,11 @@ class GapReport:
         return list(out.values())
 
     def new_failed_groups(self) -> list[FailedGroup]:
-        """Failed-search groups first seen inside the window (all of them for --since all)."""
-        return [g for g in self.failed_all if g.new or self.window.since is None]
+        """Failed-search groups first seen inside the window (all of them for --since all)
+        that the current build does not answer now: what ``--fail-if-new-gaps`` fails on, so
+        the pull request that adds their article passes."""
+        since = self.window.since
+        return [g for g in self.failed_all if (g.new or since is None) and not g.answered_by]
 
     def find_group(self, wanted: str) -> FailedGroup | None:
         """The failed-search group with this rank (a number) or key (or most searched query)."""

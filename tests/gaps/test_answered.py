@@ -197,3 +197,21 @@ def test_no_stub_for_an_answered_group(
         "written; check that article answers its searches\n"
     )
     assert not list(content.rglob("badge-reader-*.md")) and not (content / "drafts").exists()
+
+
+def test_fail_if_new_gaps_passes_over_the_groups_answered_now(
+    store: str, config_path: Path, rebuilt: tuple[Path, Path]
+) -> None:
+    """The pull request that adds their articles passes the check that asked for them: only
+    the groups still open fail it ("pay with bitcoin", "fuseau horaire")."""
+    content, build = rebuilt
+    res = kb_gaps(
+        store, config_path, build, "--content", str(content), "--fail-if-new-gaps", fmt="json"
+    )
+    assert res.returncode == 1
+    failing = res.stderr.strip().splitlines()[-1]
+    assert failing.startswith("2 new failed-search groups in the window: "), failing
+    assert "bitcoin" in failing and "fuseau horaire" in failing
+    assert "badge" not in failing and "remboursement" not in failing
+    listed = json.loads(res.stdout)["new_failed_groups"]
+    assert len(listed) == 2 and not any("badge" in key for key in listed)
