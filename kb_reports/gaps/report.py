@@ -161,6 +161,7 @@ def build_report(
                 for s in stubs:
                     s.loop = checker.check(s.queries, article_id=s.article_id)
             notes.extend(checker.notes)
+        _as_their_group(detail, escalations)
     finally:
         if checker is not None:
             checker.close()
@@ -250,6 +251,25 @@ def _answered_now(
             text=f"{counted(e.found_nothing, f'{e.topic} request')} came after searches that "
             f"found nothing (failed-search group #{answered.rank}), now answered by "
             f"{quote(answered.answered_by or '')}: check it answers what they asked.",
+        )
+        e.actions = [e.action]
+
+
+def _as_their_group(groups: list[FailedGroup], escalations: list[EscalationTopic]) -> None:
+    """An escalation after searches that found nothing asks what their failed-search group
+    asks when that is no new article: a keyword, a synonym, a translation (it said "Write an
+    article answering" beside a group that said "translate *Get a refund*")."""
+    by_key = {g.key: g for g in groups}
+    for e in escalations:
+        g = by_key.get(e.group or "")
+        if g is None or g.action is None or g.action.kind in ("write", "check"):
+            continue
+        if e.action.kind != "write" or not e.failed_queries:
+            continue
+        e.action = replace(
+            g.action,
+            text=f"{counted(e.found_nothing, f'{e.topic} request')} came after searches that "
+            f"found nothing (failed-search group #{g.rank}): {g.action.text}",
         )
         e.actions = [e.action]
 

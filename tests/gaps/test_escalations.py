@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from kb_reports.gaps.escalations import escalation_topics
+from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup
+from kb_reports.gaps.report import _as_their_group
 from kb_reports.gaps.words import Vocabulary
 from kb_store.reports import ContactRow
 
@@ -38,3 +41,51 @@ def test_requests_all_after_failed_searches_say_nothing_more() -> None:
         "Write an article answering “slack integration”: 2 Integrations and API requests "
         "came after searches that found nothing."
     )
+
+
+def test_an_escalation_asks_what_its_failed_search_group_asks() -> None:
+    """A group whose fix is a keyword (or a synonym, a translation) is no new article: the
+    escalation of its searchers said "Write an article answering 'payg'" beside it."""
+    keyword = Action(
+        "add-keyword",
+        "Add \u201cpayg\u201d to the keywords of \u201cPlans and pricing\u201d.",
+        article_id="plans-and-pricing",
+        terms=("payg",),
+    )
+    group = FailedGroup(
+        rank=2,
+        key="payg",
+        label="payg",
+        searches=3,
+        previous=0,
+        visitors=3,
+        first_seen=datetime(2026, 1, 1, tzinfo=UTC),
+        last_seen=None,
+        new=True,
+        queries=[("payg", 3)],
+        examples=[],
+        contacted=1,
+        action=keyword,
+    )
+    written = Action("write", "Write an article answering \u201cpayg\u201d (…).", title="Payg")
+    escalation = EscalationTopic(
+        rank=1,
+        topic="Billing",
+        requests=1,
+        without_self_service=1,
+        read_nothing=1,
+        found_nothing=1,
+        failed_queries=[("payg", 1)],
+        subjects=["payg?"],
+        action=written,
+        group="payg",
+    )
+    other = replace(escalation, group="bitcoin", action=written, actions=[written])
+    _as_their_group([group], [escalation, other])
+    assert escalation.action.kind == "add-keyword" and escalation.actions == [escalation.action]
+    assert escalation.action.article_id == "plans-and-pricing"
+    assert escalation.action.text == (
+        "1 Billing request came after searches that found nothing (failed-search group #2): "
+        "Add \u201cpayg\u201d to the keywords of \u201cPlans and pricing\u201d."
+    )
+    assert other.action is written  # its group is not listed: as it was
