@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,21 @@ class Scenario:
 
 def _revision(app: Flask, article_id: str) -> str:
     return str(app.extensions["kb"].build.catalog.articles[article_id].revision)
+
+
+@contextmanager
+def api_client(
+    tmp_path_factory: pytest.TempPathFactory, name: str, site_build: Path, config_path: Path
+) -> Iterator[tuple[str, FlaskClient]]:
+    """A new SQLite store (in a folder named after ``name``) and a client of the real API on
+    it, each log row written at once: (its URL, the client). The API is shut down after."""
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'kb.sqlite3'}"
+    app = api_app(url, site_build, config_path)
+    app.test_client_class = BufferedClient
+    try:
+        yield url, app.test_client()
+    finally:
+        shutdown(app)
 
 
 def api_app(url: str, site_build: Path, config_path: Path, flush: float = 0) -> Flask:

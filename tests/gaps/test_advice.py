@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from feedback_api import shutdown
 from kb_core.config import SiteConfig
 from kb_reports.gaps.report import GapReport, build_report
 from tests.gaps.advice import Case, advised, load_cases, play
-from tests.gaps.conftest import ROOT, BufferedClient, api_app, kb_gaps
+from tests.gaps.conftest import ROOT, api_client, kb_gaps
 
 CASES = load_cases()
 
@@ -23,12 +22,9 @@ CASES = load_cases()
 def store(
     tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
 ) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('advice') / 'kb.sqlite3'}"
-    app = api_app(url, site_build, config_path)
-    app.test_client_class = BufferedClient
-    play(app.test_client(), CASES)
-    yield url
-    shutdown(app)
+    with api_client(tmp_path_factory, "advice", site_build, config_path) as (url, client):
+        play(client, CASES)
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,10 @@ from typing import Any
 
 import pytest
 
-from feedback_api import shutdown
 from kb_builder.build import build_site
 from kb_core.config import SiteConfig
-from tests.apps import BufferedClient
 from tests.conftest import TODAY
-from tests.gaps.conftest import ROOT, Visitor, api_app, kb_gaps
+from tests.gaps.conftest import ROOT, Visitor, api_client, kb_gaps
 
 BADGE = """---
 title: Use a badge reader
@@ -77,21 +75,17 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory, config: SiteConfig) -> tup
 def store(
     tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
 ) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('answered-store') / 'kb.sqlite3'}"
-    app = api_app(url, site_build, config_path)
-    app.test_client_class = BufferedClient
-    client = app.test_client()
-    n = 0
-    for q, lang, times in SEARCHES:
-        for _ in range(times):
-            n += 1
-            reply = Visitor(client, f"10.7.0.{n}").reply(q, lang)
-            assert reply["answered"] is False, q  # found nothing, or nothing confident
-    badge = Visitor(client, "10.7.1.1")  # found nothing, then wrote to support
-    assert badge.search("badge reader") == 0
-    badge.contact("Time tracking and timesheets", "Tap to clock in")
-    yield url
-    shutdown(app)
+    with api_client(tmp_path_factory, "answered-store", site_build, config_path) as (url, client):
+        n = 0
+        for q, lang, times in SEARCHES:
+            for _ in range(times):
+                n += 1
+                reply = Visitor(client, f"10.7.0.{n}").reply(q, lang)
+                assert reply["answered"] is False, q  # found nothing, or nothing confident
+        badge = Visitor(client, "10.7.1.1")  # found nothing, then wrote to support
+        assert badge.search("badge reader") == 0
+        badge.contact("Time tracking and timesheets", "Tap to clock in")
+        yield url
 
 
 def report(store: str, config_path: Path, rebuilt: tuple[Path, Path], fmt: str) -> str:

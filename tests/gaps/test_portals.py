@@ -16,9 +16,7 @@ from typing import Any
 
 import pytest
 
-from feedback_api import shutdown
-from tests.apps import BufferedClient
-from tests.gaps.conftest import Visitor, api_app, kb_gaps
+from tests.gaps.conftest import Visitor, api_client, kb_gaps
 
 # (query, portal language, searches); every one found nothing, or nothing confident
 FAILED = [
@@ -49,28 +47,24 @@ RESET = "Reset my password please"  # *Reset your password*
 def store(
     tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
 ) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('portals') / 'kb.sqlite3'}"
-    app = api_app(url, site_build, config_path)
-    app.test_client_class = BufferedClient
-    client = app.test_client()
-    n = 0
-    for rows, answered in ((FAILED, False), (WEAK, True)):
-        for q, lang, times in rows:
-            for _ in range(times):
-                n += 1
-                reply = client.get(
-                    "/api/search",
-                    query_string={"q": q, **({"lang": lang} if lang else {})},
-                    environ_base={"REMOTE_ADDR": f"10.8.{n // 250}.{n % 250}"},
-                ).get_json()
-                assert reply["answered"] == answered, (q, lang, reply["answered"])
-    # a click elsewhere: the window judges weak searches by their clicks
-    Visitor(client, "10.9.0.1").click("refund policy", "refunds")
-    # one Scheduling request on each portal, each answered by another article
-    Visitor(client, "10.9.0.2").contact("Scheduling", POINTER, lang="fr")
-    Visitor(client, "10.9.0.3").contact("Scheduling", RESET)
-    yield url
-    shutdown(app)
+    with api_client(tmp_path_factory, "portals", site_build, config_path) as (url, client):
+        n = 0
+        for rows, answered in ((FAILED, False), (WEAK, True)):
+            for q, lang, times in rows:
+                for _ in range(times):
+                    n += 1
+                    reply = client.get(
+                        "/api/search",
+                        query_string={"q": q, **({"lang": lang} if lang else {})},
+                        environ_base={"REMOTE_ADDR": f"10.8.{n // 250}.{n % 250}"},
+                    ).get_json()
+                    assert reply["answered"] == answered, (q, lang, reply["answered"])
+        # a click elsewhere: the window judges weak searches by their clicks
+        Visitor(client, "10.9.0.1").click("refund policy", "refunds")
+        # one Scheduling request on each portal, each answered by another article
+        Visitor(client, "10.9.0.2").contact("Scheduling", POINTER, lang="fr")
+        Visitor(client, "10.9.0.3").contact("Scheduling", RESET)
+        yield url
 
 
 @pytest.fixture(scope="module")

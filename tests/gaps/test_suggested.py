@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from feedback_api import shutdown
 from kb_core.config import SiteConfig
 from kb_reports.gaps.model import Action
 from kb_reports.gaps.report import build_report
-from tests.apps import BufferedClient
-from tests.gaps.conftest import ROOT, Visitor, api_app, kb_gaps
+from tests.gaps.conftest import ROOT, Visitor, api_client, kb_gaps
 
 CHARGED = "I was charged twice this month"
 SLACK = "Do you have a Slack integration"  # no article: search is not confident
@@ -44,15 +42,11 @@ WRITE = (
 def store(
     tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
 ) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('suggested') / 'kb.sqlite3'}"
-    app = api_app(url, site_build, config_path)
-    app.test_client_class = BufferedClient
-    client = app.test_client()
-    Visitor(client, "10.9.0.1").contact("Billing and invoices", CHARGED)
-    Visitor(client, "10.9.0.2").contact("Integrations and API", SLACK)
-    Visitor(client, "10.9.0.3").contact("Account and sign-in", RESET)
-    yield url
-    shutdown(app)
+    with api_client(tmp_path_factory, "suggested", site_build, config_path) as (url, client):
+        Visitor(client, "10.9.0.1").contact("Billing and invoices", CHARGED)
+        Visitor(client, "10.9.0.2").contact("Integrations and API", SLACK)
+        Visitor(client, "10.9.0.3").contact("Account and sign-in", RESET)
+        yield url
 
 
 @pytest.fixture

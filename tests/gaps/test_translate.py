@@ -18,7 +18,7 @@ from feedback_api import shutdown
 from kb_core.config import load_config
 from kb_core.search.searcher import Searcher
 from tests.apps import BufferedClient
-from tests.gaps.conftest import api_app, kb_gaps
+from tests.gaps.conftest import api_app, api_client, kb_gaps
 
 SWAP = ("échanger un shift", "échanger un shift", "échanger mon shift")  # answered in English
 PARCEL = ("colis perdu", "colis perdu")  # written nowhere
@@ -41,40 +41,36 @@ OUBLIE = ("mot de passe oublié",) * 5
 def store(
     tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
 ) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('translate') / 'kb.sqlite3'}"
-    app = api_app(url, site_build, config_path)
-    app.test_client_class = BufferedClient
-    client = app.test_client()
-    for i, q in enumerate(SWAP + PARCEL + PLAGE + EXCEL):
-        reply = client.get(
-            "/api/search",
-            query_string={"q": q, "lang": "fr"},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
-        )
-        assert reply.status_code == 200, reply.get_data(as_text=True)
-        assert not reply.get_json()["answered"], q  # the French portal has no answer
-    for i, q in enumerate(SOMBRE):
-        reply = client.get(
-            "/api/search", query_string={"q": q}, environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}
-        )
-        assert not reply.get_json()["answered"], q
-    for i, q in enumerate(OUBLIE):
-        reply = client.get(
-            "/api/search",
-            query_string={"q": q, "lang": "fr"},
-            environ_base={"REMOTE_ADDR": f"10.0.2.{i}"},
-        ).get_json()
-        assert reply["answered"] and reply["results"][0]["id"] == "reset-password", reply
-    # a click on another search: the window judges weak searches by their clicks
-    client.get("/api/search", query_string={"q": "refund"})
-    clicked = {"query": "refund", "id": "refunds", "position": 1}
-    assert client.post("/api/events/click", json=clicked).status_code == 204
-    english = client.get("/api/search", query_string={"q": SWAP[0]}).get_json()
-    assert english["answered"] and english["results"][0]["id"] == "open-shifts-and-swaps"
-    page = client.get("/api/search", query_string={"q": PLAGE[0]}).get_json()
-    assert page["answered"] and page["corrected"], page
-    yield url
-    shutdown(app)
+    with api_client(tmp_path_factory, "translate", site_build, config_path) as (url, client):
+        for i, q in enumerate(SWAP + PARCEL + PLAGE + EXCEL):
+            reply = client.get(
+                "/api/search",
+                query_string={"q": q, "lang": "fr"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
+            )
+            assert reply.status_code == 200, reply.get_data(as_text=True)
+            assert not reply.get_json()["answered"], q  # the French portal has no answer
+        for i, q in enumerate(SOMBRE):
+            reply = client.get(
+                "/api/search", query_string={"q": q}, environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}
+            )
+            assert not reply.get_json()["answered"], q
+        for i, q in enumerate(OUBLIE):
+            reply = client.get(
+                "/api/search",
+                query_string={"q": q, "lang": "fr"},
+                environ_base={"REMOTE_ADDR": f"10.0.2.{i}"},
+            ).get_json()
+            assert reply["answered"] and reply["results"][0]["id"] == "reset-password", reply
+        # a click on another search: the window judges weak searches by their clicks
+        client.get("/api/search", query_string={"q": "refund"})
+        clicked = {"query": "refund", "id": "refunds", "position": 1}
+        assert client.post("/api/events/click", json=clicked).status_code == 204
+        english = client.get("/api/search", query_string={"q": SWAP[0]}).get_json()
+        assert english["answered"] and english["results"][0]["id"] == "open-shifts-and-swaps"
+        page = client.get("/api/search", query_string={"q": PLAGE[0]}).get_json()
+        assert page["answered"] and page["corrected"], page
+        yield url
 
 
 def test_a_french_gap_answered_in_english_is_a_translation(
