@@ -294,10 +294,13 @@ class Ranker:
         meaning did not reorder with it: judged as if it had not been encoded)."""
         covered, distinct, apart = words
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
-        covers = search_confidence.coverage(weights, covered, top)
-        covers = [0.0 if a else c for c, a in zip(covers, apart, strict=True)]
+        held = search_confidence.coverage(weights, covered, top)
+        covers = [0.0 if a else c for c, a in zip(held, apart, strict=True)]
+        scores = [s for s, _ in ranked[: search_confidence.DEPTH]]
         # a hit holding every typed word is answered without the model: keywords cost nothing
-        sure = vector is None and max(covers, default=0.0) >= search_confidence.WHOLE
+        # (the first hit, or one the ranking nearly ties with it: see below_first)
+        whole = max(search_confidence.below_first(covers, scores, held[0]), default=0.0)
+        sure = vector is None and whole >= search_confidence.WHOLE
         meaning = None
         if self.meanings is not None and self.rows is not None and not sure:
             if vector is None:
@@ -308,6 +311,7 @@ class Ranker:
         found.coverage, found.meaning, found.lone = search_confidence.discount(
             covers, meaning, holds, len(distinct)
         )
+        found.coverage = search_confidence.below_first(found.coverage, scores, held[0])
         found.confidence = search_confidence.confidence(found.coverage, found.meaning, found.lone)
         found.answered = search_confidence.answered(
             found.confidence, with_meaning=found.meaning is not None
