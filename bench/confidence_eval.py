@@ -182,8 +182,8 @@ def main() -> None:
             f"(on-topic cap {MAX_ON_TOPIC:.0%}); kb_core.search.confidence holds it: {same}"
         )
         report("training halves", train, weight, threshold, words_only)
-        if shipped != picked:  # what the product does: the shipped rule on the same halves
-            report("training halves, as shipped", train, weight, shipped[-1], words_only)
+        if shipped != picked:  # what the product does: the shipped weight and threshold
+            report("training halves, as shipped", train, sc.MEANING_WEIGHT, shipped[-1], words_only)
         report("held-out halves", test, weight, threshold, words_only)
         for corpus in sorted({r.corpus for r in test}):
             report(

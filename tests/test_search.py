@@ -16,6 +16,7 @@ from kb_builder.index.fields import IndexDoc, Section
 from kb_builder.index.writer import build_index
 from kb_core.config import load_config
 from kb_core.errors import IndexUnavailable
+from kb_core.search.confidence import below_first
 from kb_core.search.rerank import _words_break_tie
 from kb_core.search.scores import Scores
 from kb_core.search.searcher import Searcher, normalize_query
@@ -750,3 +751,45 @@ def test_a_synonym_in_body_text_does_not_make_a_confident_answer(
         ]:
             found = s.search(query)
             assert found.results[0].id == first and found.answered, query
+
+
+def test_words_held_only_by_a_lower_hit_do_not_make_the_first_confident(
+    example_build: tuple[Path, object],
+) -> None:
+    """The example: "merge two accounts" ranks *Turn on two-step verification* first ("two",
+    "account"); only the third hit, *Create your workspace*, holds every word ("Two workspaces
+    ... can't be merged"), and that made the search sure (confidence 1.0, answered, without
+    asking meaning). A hit the ranking puts well below the first counts its words only as far
+    as the first's go: the search is unsure, a gap. So is "change the colour of a shift"."""
+    config, _ = load_config(ROOT / "site_config.yml")
+    with Searcher(example_build[0] / "index" / "public", synonyms=config.search.synonyms) as s:
+        found = s.search("merge two accounts")
+        assert [r.id for r in found.results[:3]] == [
+            "two-step-verification",
+            "verification-code-not-working",
+            "create-your-workspace",
+        ]  # the ranking is unchanged
+        assert found.coverage[2] == found.coverage[0] < 0.5
+        assert found.meaning is not None and not found.answered, found.confidence
+        found = s.search("change the colour of a shift")
+        assert found.results[0].id == "open-shifts-and-swaps"
+        assert not found.answered, found.confidence
+
+
+@pytest.mark.parametrize(
+    ("covers", "scores", "first", "evidence"),
+    [
+        # below the first, not near it: its words count as far as the first's go
+        ([0.3, 0.3, 1.0], [7.0, 6.0, 5.0], 0.3, [0.3, 0.3, 0.3]),
+        ([0.5, 0.2, 0.9], [7.0, 3.0, 2.0], 0.5, [0.5, 0.2, 0.5]),
+        # nearly tied with the first (80% of its score): either could be first
+        ([0.2, 1.0], [1.0, 0.8], 0.2, [0.2, 1.0]),
+        # the first holds every word, only apart (its own coverage counts nothing)
+        ([0.0, 1.0], [1.0, 0.5], 1.0, [0.0, 1.0]),
+        ([1.0], [3.0], 1.0, [1.0]),
+    ],
+)
+def test_a_lower_hit_counts_words_only_as_far_as_the_first(
+    covers: list[float], scores: list[float], first: float, evidence: list[float]
+) -> None:
+    assert below_first(covers, scores, first) == evidence

@@ -1,7 +1,7 @@
 """Query evaluation for :mod:`kb_core.search.searcher`: scores from the postings, typo
-correction and compounds, the query's evidence in each candidate (:mod:`.evidence`), meaning's
-reordering (:mod:`.rerank`), the hits and their sections (:mod:`.hits`), confidence, the answer
-card and snippets, and as-you-type suggestions.
+correction and compounds (:mod:`.corrections`), the query's evidence in each candidate
+(:mod:`.evidence`), meaning's reordering (:mod:`.rerank`), the hits and their sections
+(:mod:`.hits`), confidence, the answer card and snippets, and as-you-type suggestions.
 
 Imports neither mkdocs nor Flask. Works on one borrowed Whoosh reader per call.
 
@@ -20,6 +20,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from kb_core.search import confidence as search_confidence
+from kb_core.search import corrections
 from kb_core.search.answer import card as search_answer
 from kb_core.search.evidence import (
     HEADING_MATCH_QUERY,
@@ -33,7 +34,7 @@ from kb_core.search.postings import arrays, docset
 from kb_core.search.rerank import ByMeaning
 from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
-from kb_core.search.spell import Vocabulary, common_word, join_apart, split_joined
+from kb_core.search.spell import Vocabulary
 from kb_core.search.suggest import complete_last, suggest
 from kb_core.search.text.analysis import fold, join_elisions
 from kb_core.search.text.finder import WordFinder
@@ -107,12 +108,12 @@ class Ranker:
         frequency = Frequencies(reader)
         if prefix:
             complete_last(reader, plan, frequency, self.planner.tags)
-        self._compounds(plan, frequency)
-        fixes = self._corrections(plan, frequency)
+        corrections.compounds(plan, self.planner, self.vocabulary, frequency)
+        fixes = corrections.typos(plan, self.planner, self.vocabulary, frequency)
         did_you_mean = " ".join(fixes.get(w, w) for w in plan.normalized.split()) or None
         if did_you_mean:  # "l'application", as typed, not the "l application" searched
             did_you_mean = join_elisions(did_you_mean, self.planner.languages)
-        corrected = typos and self._apply(plan, fixes, frequency)
+        corrected = typos and corrections.apply(plan, self.planner, fixes, frequency)
         # what meaning reads: the query as corrected, when it was (the sentence model reads
         # "chnage my fowarding address" as something else than "change my forwarding address")
         read_as = did_you_mean if corrected and did_you_mean else query
@@ -294,10 +295,13 @@ class Ranker:
         meaning did not reorder with it: judged as if it had not been encoded)."""
         covered, distinct, apart = words
         top = [d for _, d in ranked[: search_confidence.DEPTH]]
-        covers = search_confidence.coverage(weights, covered, top)
-        covers = [0.0 if a else c for c, a in zip(covers, apart, strict=True)]
+        held = search_confidence.coverage(weights, covered, top)
+        covers = [0.0 if a else c for c, a in zip(held, apart, strict=True)]
+        scores = [s for s, _ in ranked[: search_confidence.DEPTH]]
         # a hit holding every typed word is answered without the model: keywords cost nothing
-        sure = vector is None and max(covers, default=0.0) >= search_confidence.WHOLE
+        # (the first hit, or one the ranking nearly ties with it: see below_first)
+        whole = max(search_confidence.below_first(covers, scores, held[0]), default=0.0)
+        sure = vector is None and whole >= search_confidence.WHOLE
         meaning = None
         if self.meanings is not None and self.rows is not None and not sure:
             if vector is None:
@@ -308,6 +312,7 @@ class Ranker:
         found.coverage, found.meaning, found.lone = search_confidence.discount(
             covers, meaning, holds, len(distinct)
         )
+        found.coverage = search_confidence.below_first(found.coverage, scores, held[0])
         found.confidence = search_confidence.confidence(found.coverage, found.meaning, found.lone)
         found.answered = search_confidence.answered(
             found.confidence, with_meaning=found.meaning is not None
@@ -360,43 +365,6 @@ class Ranker:
             ids, weights = arrays(reader, fieldname, bare)
             found.append((ids, factor * weights))
         return Scores.of_fields(total_docs, found)
-
-    def _compounds(self, plan: QueryPlan, frequency: Frequencies) -> None:
-        """Words typed apart that the articles write as one ("log in", "back up"), and a
-        word typed as one that they write apart ("duckplayer"); see :mod:`.spell`."""
-        join_apart(plan, self.planner, frequency)
-        split_joined(plan, self.planner, frequency, self.vocabulary)
-
-    # ------------------------------------------------------------------ typos
-
-    def _corrections(self, plan: QueryPlan, frequency: Frequencies) -> dict[str, str]:
-        """Words of the query that the index has never seen, mapped to the nearest known word."""
-        fixes: dict[str, str] = {}
-        for clause in plan.clauses:
-            word = fold(clause.surface)
-            if " " in word or any(all(map(frequency, alt)) for alt in clause.alternatives):
-                continue
-            language = self.planner.analyzer.language
-            if language != "en" and common_word(clause.surface, language):
-                continue  # "facture" on /fr/: a word the articles lack, not a typo (spell.py)
-            near = self.vocabulary.nearest(word)
-            if near and self.planner.word(near):
-                fixes[clause.surface] = near
-        return fixes
-
-    def _apply(self, plan: QueryPlan, fixes: dict[str, str], frequency: Frequencies) -> bool:
-        for clause in plan.clauses:
-            fix = fixes.get(clause.surface)
-            if fix:
-                alternatives, synonyms = self.planner.word(fix), False
-                if not any(all(map(frequency, alt)) for alt in alternatives):
-                    # a synonym's word no article says: its group's ("remboursement": refund)
-                    planned = self.planner.plan(fix).clauses
-                    if len(planned) == 1 and planned[0].synonyms:
-                        alternatives, synonyms = planned[0].alternatives, True
-                clause.alternatives = alternatives
-                clause.surface, clause.corrected, clause.synonyms = fix, True, synonyms
-        return bool(fixes)
 
     # ------------------------------------------------------------------ suggest
 
