@@ -182,7 +182,8 @@ class EscalationTopic:
     failed_queries: list[tuple[str, int]]
     subjects: list[str]
     action: Action  # the first of ``actions``
-    # one per article search answers its subjects with (else the one "write" action)
+    # the first for its failed searches or its subjects, then one per article to fix or write
+    # for its subjects (kb_reports.gaps.subjects)
     actions: list[Action] = field(default_factory=list)
     group: str | None = None  # the key of the failed-search group its top search is in
 

@@ -36,12 +36,14 @@ def next_actions(report: GapReport) -> list[NextAction]:
         *(("stale", s.rank, s.action) for s in report.stale[:1]),
     ]
     of_group = {g.key: g.action for g in open_groups[:3] if g.action}
-    asks = {e.rank: of_group.get(e.group or "") for e in report.escalations[:2]}
+    # an escalation's first action asks what its failed-search group asks; the others are
+    # its other requests' subjects, each its own thing to do
+    asks = {id(e.action): of_group.get(e.group or "") for e in report.escalations[:2]}
     out: dict[object, NextAction] = {}
     for section, rank, a in picks:
         if a is None or a.kind == "check":
             continue
-        group_action = asks.get(rank) if section == "escalations" else None
+        group_action = asks.get(id(a)) if section == "escalations" else None
         if group_action is not None and group_action.kind == a.kind == "write":
             a_key = group_action  # "write the article of failed-search group #1"
         else:
