@@ -14,6 +14,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from kb_core.config import SiteConfig
@@ -21,12 +22,13 @@ from kb_reports.gaps.actions import EXAMPLES, InDefault, Shown, Untranslated, qu
 from kb_reports.gaps.advisor import Advisor
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.casing import Casing
-from kb_reports.gaps.escalations import Answer, escalation_topics, plain_query
+from kb_reports.gaps.escalations import escalation_topics, plain_query
 from kb_reports.gaps.grouping import Grouper, Grouping
 from kb_reports.gaps.model import EscalationTopic, FailedGroup, StubStatus, WeakGroup, counted
 from kb_reports.gaps.portals import Portals, group_language
 from kb_reports.gaps.searchlog import SearchLog
 from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
+from kb_reports.gaps.subjects import Subjects, SubjectSearch
 from kb_reports.gaps.terms import words_of
 from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.words import Vocabulary, wordfreq_languages
@@ -348,15 +350,20 @@ class Analysis:
     def escalations(
         self,
         failed: Sequence[FailedGroup],
-        answer: Answer | None = None,
+        search: SubjectSearch | None = None,
         portals: Mapping[str, PublishedArticles] | None = None,
     ) -> list[EscalationTopic]:
         """Contact requests sent without reading anything, or after finding nothing;
-        ``answer``: the article search answers a request's subject with (escalations.Answer);
-        ``portals``: the articles as each other language's portal shows them."""
-        return escalation_topics(
-            self.contact_rows, failed, self.failed_key, self.vocab, answer, self.catalog, portals
-        )
+        ``search``: search as the contact form ran it on a request's subject (None without
+        an index); ``portals``: the articles as each other language's portal shows them."""
+        language = self.config.site.language
+        subjects = Subjects(search, self.advisor, portals or {}, language)
+        return escalation_topics(self.contact_rows, failed, self.failed_key, self.vocab, subjects)
+
+    @cached_property
+    def advisor(self) -> Advisor:
+        """The judge of articles and words (by meaning, with the sentence model when on)."""
+        return Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
 
     # -- suggested actions --------------------------------------------------------------------
 
@@ -376,7 +383,7 @@ class Analysis:
         typos = {
             q for grouping in self._failed.values() for g in grouping.groups for q in g.corrected
         }
-        advisor = Advisor(self.catalog, self.grouper, self.vocab, self.config.semantic_search)
+        advisor = self.advisor
         language = self.config.site.language
         codes = self.config.site.codes
         suggest(

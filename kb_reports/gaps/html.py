@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 760, 220, 48, 28, 12
+DAY_HEADERS = frozenset({"First seen", "Last seen"})  # columns of dates, kept on one line
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
                 "headers": header,
                 "rows": body,
                 "action_col": len(header) - 1 if header[-1] == "Action" else -1,
+                "day_cols": [i for i, h in enumerate(header) if h in DAY_HEADERS],
                 "examples": examples.get(key, []),
             }
         )

@@ -78,6 +78,10 @@ class LoopChecker:
             self._others[language] = searcher
         return self._others[language]
 
+    def can_search(self, language: str | None) -> bool:
+        """Whether the public index of ``language``'s portal could be opened."""
+        return self.searcher_for(language) is not None
+
     def check(
         self,
         queries: Sequence[str],
@@ -117,6 +121,15 @@ class LoopChecker:
         resp = searcher.search(query, limit=1)
         top = resp.results[0].id if resp.results else None
         return top, (resp.did_you_mean if resp.corrected else None)
+
+    def suggested(self, query: str, language: str | None = None, limit: int = 3) -> list[str]:
+        """The ids of the articles search shows first for ``query`` in ``language``'s portal,
+        confident or not: the contact form's suggestions for a subject (none without that
+        language's index)."""
+        searcher = self.searcher_for(language)
+        if searcher is None:
+            return []
+        return [h.id for h in searcher.search(query, limit=limit).results]
 
     def answer(self, query: str, language: str | None = None) -> str | None:
         """The id of the article search shows first for ``query`` in ``language``'s portal

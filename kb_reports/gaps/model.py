@@ -1,16 +1,16 @@
 """The shapes of a ``kb gaps`` report: gaps, their evidence and the suggested actions.
 
 Plain dataclasses, shared by the analysis (``gaps_analysis``), the renderers (``gaps_render``,
-``gaps_html``) and the loop back to the content (``gaps_loop``). No I/O here.
+``gaps_html``) and the loop back to the content (``gaps_loop``). No I/O here. Which gaps
+come first is ``gaps_next_actions``' rule; the JSON form is ``gaps_render``'s.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, is_dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
 
 from kb_core.manifest import ManifestArticle
 from kb_reports.gaps.articles import PublishedArticles, StaleArticle
@@ -182,7 +182,8 @@ class EscalationTopic:
     failed_queries: list[tuple[str, int]]
     subjects: list[str]
     action: Action  # the first of ``actions``
-    # one per article search answers its subjects with (else the one "write" action)
+    # the first for its failed searches or its subjects, then one per article to fix or write
+    # for its subjects (kb_reports.gaps.subjects)
     actions: list[Action] = field(default_factory=list)
     group: str | None = None  # the key of the failed-search group its top search is in
 
@@ -280,48 +281,6 @@ class GapReport:
         others = self.languages[1:]
         return bool(self.untranslated) or any(x.searches or x.contact_requests for x in others)
 
-    def next_actions(self) -> list[tuple[tuple[tuple[str, int], ...], Action]]:
-        """What to do first: the top gaps of each section, (the (section, rank) of each gap
-        it comes from, action).
-
-        Missing answers come first (failed searches, then escalations), then answers that do
-        not work (unhelpful articles, weak searches), then upkeep (stale articles). Within a
-        section the ranking is the section's own. Gaps that ask for the same thing (English
-        searches on two portals that both want *Pay with bitcoin* written; an escalation asking
-        for the article of its failed-search group) are one action, worded as the first, with
-        every gap it comes from and all their queries. A failed-search group its searches are
-        answered now and a "check" are done: never a next action.
-        """
-        open_groups = [g for g in self.failed if not g.answered_by]
-        picks: list[tuple[str, int, Action | None]] = [
-            *(("failed", g.rank, g.action) for g in open_groups[:3]),
-            *(("escalations", e.rank, a) for e in self.escalations[:2] for a in e.actions),
-            *(("unhelpful", u.rank, u.action) for u in self.unhelpful[:2]),
-            *(("weak", w.rank, w.action) for w in self.weak[:2]),
-            *(("stale", s.rank, s.action) for s in self.stale[:1]),
-        ]
-        of_group = {g.key: g.action for g in open_groups[:3] if g.action}
-        asks = {e.rank: of_group.get(e.group or "") for e in self.escalations[:2]}
-        out: dict[object, tuple[tuple[tuple[str, int], ...], Action]] = {}
-        for section, rank, a in picks:
-            if a is None or a.kind == "check":
-                continue
-            group_action = asks.get(rank) if section == "escalations" else None
-            if group_action is not None and group_action.kind == a.kind == "write":
-                a_key = group_action  # "write the article of failed-search group #1"
-            else:
-                a_key = a
-            same: object = (a_key.kind, a_key.title, a_key.article_id, a_key.source, a_key.terms)
-            if not (a.title or a.article_id or a.source or a.terms):
-                same = (section, rank, a.text)  # nothing names what it asks: its own line
-            if same not in out:
-                out[same] = (((section, rank),), a)
-                continue
-            gaps, first = out[same]
-            queries = tuple(dict.fromkeys(first.queries + a.queries))
-            out[same] = ((*gaps, (section, rank)), replace(first, queries=queries))
-        return list(out.values())
-
     def new_failed_groups(self) -> list[FailedGroup]:
         """Failed-search groups first seen inside the window (all of them for --since all)
         that the current build does not answer now: what ``--fail-if-new-gaps`` fails on, so
@@ -333,46 +292,6 @@ class GapReport:
         """The failed-search group with this rank (a number) or key (or most searched query)."""
         return find_group(self.failed_all, wanted)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (timestamps as ISO 8601 strings)."""
-        data = {
-            "generated_at": self.generated_at,
-            "since": self.since,
-            "window": {"start": self.window.since, "end": self.window.until},
-            "totals": self.totals,
-            "counts": self.counts,
-            "notes": self.notes,
-            "index_available": self.index_available,
-            "failed_searches": [_failed_dict(g) for g in self.failed],
-            "weak_searches": [asdict(g) for g in self.weak],
-            "unhelpful_articles": [asdict(u) for u in self.unhelpful],
-            "escalations": [asdict(e) for e in self.escalations],
-            "stale_articles": [asdict(s) for s in self.stale],
-            "stubs": [asdict(s) for s in self.stubs],
-            "new_failed_groups": [g.key for g in self.new_failed_groups()],
-            "next_actions": [
-                {
-                    "section": gaps[0][0],
-                    "rank": gaps[0][1],
-                    "ranks": [r for section, r in gaps if section == gaps[0][0]],
-                    "gaps": [{"section": section, "rank": r} for section, r in gaps],
-                    "action": asdict(a),
-                }
-                for gaps, a in self.next_actions()
-            ],
-            "asked_for_person": asdict(self.asked_for_person),
-            "daily": [asdict(d) for d in self.daily],
-            "sources": [asdict(s) for s in self.sources],
-            "widget_pages": [asdict(p) for p in self.widget_pages],
-            "languages": [asdict(x) for x in self.languages],
-            "untranslated": [asdict(u) for u in self.untranslated],
-            "category_helpfulness": [
-                {"category": c, "votes": n, "helpful": round(h, 4)}
-                for c, n, h in self.category_helpfulness
-            ],
-        }
-        return dict(to_jsonable(data))
-
 
 def find_group(groups: list[FailedGroup], wanted: str) -> FailedGroup | None:
     """The group with rank ``wanted`` (digits), else key, else label; None if none."""
@@ -383,26 +302,3 @@ def find_group(groups: list[FailedGroup], wanted: str) -> FailedGroup | None:
     return next((g for g in groups if g.key == wanted), None) or next(
         (g for g in groups if g.label == wanted.lower()), None
     )
-
-
-def _failed_dict(g: FailedGroup) -> dict[str, Any]:
-    d = asdict(g)
-    d["trend"] = g.trend
-    return d
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses, tuples, dates and floats made JSON-ready (ISO dates, rounded floats)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 4)
-    return value

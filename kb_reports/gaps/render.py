@@ -1,7 +1,7 @@
 """Render a :class:`~kb_reports.gaps.report.GapReport` as text (rich tables), Markdown, JSON or CSV.
 
-HTML lives in ``gaps_html``. Every renderer shows the same sections in the same order, with
-the same cells (``gaps_sections``).
+HTML lives in ``gaps_html``; the next actions' rule in ``gaps_next_actions``. Every renderer
+shows the same sections in the same order, with the same cells (``gaps_sections``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
 from typing import IO, Any
 
-from kb_reports.gaps.model import GapReport
+from kb_reports.gaps.model import FailedGroup, GapReport
+from kb_reports.gaps.next_actions import next_actions
 from kb_reports.gaps.sections import (
     COUNT_KEYS,
     SECTIONS,
@@ -36,7 +39,71 @@ PIPE_WIDTH = 160  # the text report's width when it goes to a file, a pipe or a 
 
 
 def render_json(report: GapReport) -> str:
-    return json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(report_dict(report), indent=1, ensure_ascii=False) + "\n"
+
+
+def report_dict(report: GapReport) -> dict[str, Any]:
+    """The report as a JSON-ready dict (timestamps as ISO 8601 strings)."""
+    data = {
+        "generated_at": report.generated_at,
+        "since": report.since,
+        "window": {"start": report.window.since, "end": report.window.until},
+        "totals": report.totals,
+        "counts": report.counts,
+        "notes": report.notes,
+        "index_available": report.index_available,
+        "failed_searches": [_failed_dict(g) for g in report.failed],
+        "weak_searches": [asdict(g) for g in report.weak],
+        "unhelpful_articles": [asdict(u) for u in report.unhelpful],
+        "escalations": [asdict(e) for e in report.escalations],
+        "stale_articles": [asdict(s) for s in report.stale],
+        "stubs": [asdict(s) for s in report.stubs],
+        "new_failed_groups": [g.key for g in report.new_failed_groups()],
+        "next_actions": [
+            {
+                "section": gaps[0][0],
+                "rank": gaps[0][1],
+                "ranks": [r for section, r in gaps if section == gaps[0][0]],
+                "gaps": [{"section": section, "rank": r} for section, r in gaps],
+                "action": asdict(a),
+            }
+            for gaps, a in next_actions(report)
+        ],
+        "asked_for_person": asdict(report.asked_for_person),
+        "daily": [asdict(d) for d in report.daily],
+        "sources": [asdict(s) for s in report.sources],
+        "widget_pages": [asdict(p) for p in report.widget_pages],
+        "languages": [asdict(x) for x in report.languages],
+        "untranslated": [asdict(u) for u in report.untranslated],
+        "category_helpfulness": [
+            {"category": c, "votes": n, "helpful": round(h, 4)}
+            for c, n, h in report.category_helpfulness
+        ],
+    }
+    return dict(to_jsonable(data))
+
+
+def _failed_dict(g: FailedGroup) -> dict[str, Any]:
+    d = asdict(g)
+    d["trend"] = g.trend
+    return d
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, tuples, dates and floats made JSON-ready (ISO dates, rounded floats)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
 
 
 # -- Markdown ---------------------------------------------------------------------------------

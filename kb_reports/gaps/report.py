@@ -143,7 +143,7 @@ def build_report(
     try:
         # the subjects of requests that read nothing, searched as the contact form did
         portals = {c: PublishedArticles.load(build_dir, c) for c in config.site.codes[1:]}
-        escalations = analysis.escalations(failed_all, checker.answer if checker else None, portals)
+        escalations = analysis.escalations(failed_all, checker, portals)
         analysis.suggest(
             detail,
             weak[:limit],
@@ -252,7 +252,7 @@ def _answered_now(
             f"found nothing (failed-search group #{answered.rank}), now answered by "
             f"{quote(answered.answered_by or '')}: check it answers what they asked.",
         )
-        e.actions = [e.action]
+        e.actions = [e.action, *e.actions[1:]]  # the others' subjects keep theirs
 
 
 def _as_their_group(groups: list[FailedGroup], escalations: list[EscalationTopic]) -> None:
@@ -271,7 +271,7 @@ def _as_their_group(groups: list[FailedGroup], escalations: list[EscalationTopic
             text=f"{counted(e.found_nothing, f'{e.topic} request')} came after searches that "
             f"found nothing (failed-search group #{g.rank}): {g.action.text}",
         )
-        e.actions = [e.action]
+        e.actions = [e.action, *e.actions[1:]]  # the others' subjects keep theirs
 
 
 def _asks(config: SiteConfig) -> Callable[[str, str | None], bool]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from kb_reports.gaps.model import Action, GapReport, counted, plural_of
+from kb_reports.gaps.next_actions import next_actions
 
 __all__ = [
     "COUNT_KEYS",
@@ -353,7 +354,7 @@ def next_action_lines(report: GapReport) -> list[str]:
     """The report's next actions as sentences, each saying which gaps it comes from
     ("(failed searches #1, #2)", "(failed search #1, escalation #1)")."""
     lines = []
-    for gaps, a in report.next_actions():
+    for gaps, a in next_actions(report):
         ranks: dict[str, list[int]] = {}
         for section, rank in gaps:
             ranks.setdefault(section, []).append(rank)

@@ -80,9 +80,13 @@ def test_an_escalation_asks_what_its_failed_search_group_asks() -> None:
         action=written,
         group="payg",
     )
+    # another request's subject, searched again, with its own fix: it stays
+    subject = Action("write", "… \u201cSlack integration\u201d …", title="Slack integration")
+    escalation.actions = [written, subject]
     other = replace(escalation, group="bitcoin", action=written, actions=[written])
     _as_their_group([group], [escalation, other])
-    assert escalation.action.kind == "add-keyword" and escalation.actions == [escalation.action]
+    assert escalation.action.kind == "add-keyword"
+    assert escalation.actions == [escalation.action, subject]
     assert escalation.action.article_id == "plans-and-pricing"
     assert escalation.action.text == (
         "1 Billing request came after searches that found nothing (failed-search group #2): "

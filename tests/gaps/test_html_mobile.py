@@ -44,7 +44,12 @@ def report_page(
             "--format",
             "html",
         ],
-        env={"KB_DATABASE_URL": scenario.database_url, "PATH": "/usr/bin:/bin"},
+        # this checkout's code: without it the venv's kb ran whichever checkout installed it
+        env={
+            "KB_DATABASE_URL": scenario.database_url,
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+        },
         cwd=elsewhere,
         capture_output=True,
         text=True,
@@ -81,3 +86,39 @@ def test_axe_clean(browser: Any, report_page: Path, axe_script: Path) -> None:
     violations = run_axe(page)
     context.close()
     assert violations == []
+
+
+# Each table's cells, as a phone 375 px wide shows them: how far its box scrolls sideways (the
+# cells out of sight), and the date cells of more than one line ("2026-" / "12-08").
+PHONE_LAYOUT = """() => ({
+  hidden: [...document.querySelectorAll('.table-wrap')]
+    .map((w) => [w.getAttribute('aria-label'), w.scrollWidth - w.clientWidth])
+    .filter(([, over]) => over > 0),
+  dates: [...document.querySelectorAll('td')]
+    .filter((td) => /^\\d{4}-\\d\\d-\\d\\d$/.test(td.textContent.trim()))
+    .map((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      return [td.textContent.trim(), tops.size];
+    }),
+})"""
+
+
+def test_a_phone_sees_every_cell_and_dates_on_one_line(
+    browser: Any, report_page: Path, tmp_path: Path
+) -> None:
+    """At 375 px a table of ten columns scrolled sideways in its box, the queries and the
+    action out of sight, and "First seen" broke its date over three lines: each row is now a
+    card of "header: value" lines, and a date never breaks."""
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.goto(report_page.as_uri())
+    layout = page.evaluate(PHONE_LAYOUT)
+    action = page.locator("#failed-searches td.action").first
+    label = action.evaluate("td => getComputedStyle(td, '::before').content")
+    page.screenshot(path=str(tmp_path / "gaps-375.png"), full_page=True)
+    context.close()
+    assert layout["hidden"] == []
+    assert layout["dates"] and all(lines == 1 for _, lines in layout["dates"]), layout["dates"]
+    assert label == '"Action"'  # each value says which column it is

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from kb_reports.gaps.model import Action, EscalationTopic, GapReport, window_for
+from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup, GapReport, window_for
 from kb_reports.gaps.sections import next_action_lines
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -20,13 +20,13 @@ def escalation(rank: int, topic: str) -> EscalationTopic:
     return EscalationTopic(rank, topic, 2, 2, 2, 0, [], ["Help"], action)
 
 
-def report(*escalations: EscalationTopic) -> GapReport:
+def report(*escalations: EscalationTopic, failed: list[FailedGroup] | None = None) -> GapReport:
     return GapReport(
         generated_at=NOW,
         since="30d",
         window=window_for("30d", NOW),
         totals={},
-        failed=[],
+        failed=failed or [],
         weak=[],
         unhelpful=[],
         escalations=list(escalations),
@@ -47,4 +47,36 @@ def test_actions_naming_nothing_are_never_joined() -> None:
         "the most asked questions. (escalation #1)",
         "2 Scheduling requests came without reading any article: write or link the article "
         "for the most asked questions. (escalation #2)",
+    ]
+
+
+def test_an_escalation_s_other_subjects_are_not_its_group_s_article() -> None:
+    """A topic after failed searches asks for their group's article first, then for what its
+    other requests' subjects need: those were joined with the group's article too ("(failed
+    search #1, escalations #1, #1, #1)"), and the articles they asked for were never listed."""
+    bitcoin = Action("write", "Write a new article, e.g. “Bitcoin”.", title="Bitcoin")
+    group = FailedGroup(
+        1,
+        "bitcoin",
+        "bitcoin",
+        3,
+        0,
+        3,
+        NOW - timedelta(days=1),
+        NOW,
+        True,
+        [("bitcoin", 3)],
+        [],
+        1,
+        bitcoin,
+    )
+    first = Action("write", "Write an article answering “bitcoin” (…).", title="Bitcoin")
+    devis = Action("write", "… “Devis pour 200 salariés” …", title="Devis pour 200 salariés")
+    e = EscalationTopic(
+        1, "Billing", 3, 3, 3, 1, [("bitcoin", 1)], ["Devis"], first, [first, devis], "bitcoin"
+    )
+    lines = next_action_lines(report(e, failed=[group]))
+    assert lines == [
+        "Write a new article, e.g. “Bitcoin”. (failed search #1, escalation #1)",
+        "… “Devis pour 200 salariés” … (escalation #1)",
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb_reports.gaps.articles import PublishedArticles
-from kb_reports.gaps.escalations import _unsaid
+from kb_reports.gaps.subjects import unsaid
 from kb_reports.gaps.topic import Topic
 from kb_reports.gaps.words import Vocabulary, readable_title
 
@@ -97,4 +97,4 @@ def test_readable_title(topic: Topic, query: str, language: str | None, title: s
     ],
 )
 def test_what_the_article_should_say(subject: str, shown: str, say: str) -> None:
-    assert _unsaid(subject, shown, Vocabulary(())) == say
+    assert unsaid(subject, shown, Vocabulary(())) == say
