@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from kb_builder.references import find_definitions, reference_id
 from kb_core.search.text.tables import labelled
 
 # a table: its lines in a row, each between pipes ("^" outside any group lets the regex engine
@@ -15,14 +16,6 @@ _TABLE_RULE = re.compile(r":?-+:?")  # a cell of the line under a table's header
 # a mark is, which makes this, the costliest step of plain_text, four times faster
 _MARKS = re.compile(r"(?=[*_~`])(?:(?<!\w)[*_~]+|[*_~]+(?!\w)|`+)")
 _GAPS = re.compile(r"[ \t]{2,}|\t")  # runs of blanks become one space
-# a reference definition whose destination is a path or URL ('[menu]: images/menu.png "Menu"'):
-# no words of the article, and a relative path pasted from a snippet or a card is broken (a
-# footnote, '[^1]: text', is words; so is code like '[key: string]: number;')
-_REFERENCE_DEFINITION = re.compile(
-    r"^[ \t]{0,3}\[(?!\^)([^\]\n]+)\]:[ \t]*(?:<[^>\n]*>|[^\s<>]*[/.:#][^\s<>]*)"
-    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$",
-    re.MULTILINE,
-)
 # '![alt][ref]' and '[text][ref]' (the latter only when the text defines 'ref': 'a[i][j]' is code)
 _REFERENCE_IMAGE = re.compile(r"!\[([^\]\n]*)\]\[[^\]\n]*\]")
 _REFERENCE_LINK = re.compile(r"\[([^\]\n]*)\]\[([^\]\n]*)\]")
@@ -95,13 +88,20 @@ def aside_texts(markdown: str, language: str = "en") -> list[str]:
 def plain_text(markdown: str, language: str = "en") -> str:
     """Markdown reduced to searchable text (no markup, links keep their words); a table's
     cell labels are written as ``language`` (the article's) writes them."""
+    # a reference definition shows nothing on the page, and its target is no word of the
+    # article (a relative path pasted from a snippet or a card is broken): its lines go empty
+    found = find_definitions(markdown)
+    if found:
+        lines = markdown.split("\n")
+        for n in {n for d in found for n in d.lines}:
+            lines[n] = ""
+        markdown = "\n".join(lines)
     # a table row stays one line with its cells apart, so a snippet never runs them together
     text = _TABLE.sub(lambda m: _table(m, language), markdown)
-    if "]:" in text:
-        defined = {m.group(1).casefold() for m in _REFERENCE_DEFINITION.finditer(text)}
-        text = _REFERENCE_DEFINITION.sub("", text)
+    if found:
+        defined = {d.ref for d in found}
         text = _REFERENCE_LINK.sub(
-            lambda m: m.group(1) if (m.group(2) or m.group(1)).casefold() in defined else m[0],
+            lambda m: m.group(1) if reference_id(m.group(2) or m.group(1)) in defined else m[0],
             _REFERENCE_IMAGE.sub(r"\1", text),
         )
     elif "][" in text:

@@ -3,6 +3,7 @@ shows as code (kb_builder.code): a real `kb build`, and each rule against the re
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from kb_builder.build import build_site
 from kb_builder.code import outside_code, prose_lines
 from kb_builder.markup import MARKDOWN_EXTENSIONS
+from kb_builder.plaintext import plain_text
 from kb_builder.references import definitions, point_definitions, unlink_references
 from kb_core.config import SiteConfig
 from tests.conftest import TODAY, write
@@ -135,6 +137,36 @@ Not definitions: [e][e], [f][f] and [g][g].
 
 [f]: gone.md and more
 """
+# reference definitions in containers, which Python-Markdown reads as it reads the container's
+# lines: in a quote (its target on the next line), indented in a list item, as a list item, in an
+# admonition; and two it does not read (an item's line run on, and code in a quote)
+CONTAINED = """---
+title: Contained
+summary: s
+---
+
+Quoted: [the usage][q] and ![c][pic]. Listed: [gone][l] and [nope][n]. Noted: [the cat][cat].
+Not definitions: [x][x] and [y][y].
+
+> A quote.
+> [q]: target.md#usage
+> [pic]:
+>     images/c.png
+
+- An item.
+
+    [l]: gone.md
+
+* [n]: target.md#nope
+
+!!! note
+    [cat]: ../My%20Cat/index.md
+
+- Another item.
+    [x]: gone.md
+
+>     [y]: gone.md
+"""
 # an internal article linking to categories: one only public articles fill (on the public
 # site), one no live article fills (its text), inline and by reference
 DESK = """---
@@ -180,6 +212,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(content, "Outside/asked.md", ASKED)
     write(content, "Outside/cats.md", CATS)
     write(content, "g/defs.md", DEFS)
+    write(content, "g/contained.md", CONTAINED)
     write(
         content,
         "g/later.md",
@@ -191,6 +224,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (content / "g" / "images").mkdir()
     (content / "g" / "images" / "a.png").write_bytes(png(4, 4, (0, 0, 0)))
     (content / "g" / "images" / "b.png").write_bytes(png(4, 4, (9, 9, 9)))
+    (content / "g" / "images" / "c.png").write_bytes(png(4, 4, (5, 5, 5)))
     build_site(content, SiteConfig(), root / "b", today=TODAY, at=AT)
     return root / "b"
 
@@ -206,6 +240,18 @@ def kb_check(built: Path) -> list[dict[str, Any]]:
     )
     problems: list[dict[str, Any]] = json.loads(res.stdout)
     return problems
+
+
+def reported(built: Path, name: str, text: str) -> list[tuple[str, str]]:
+    """(line, code) of each problem `kb check` reports in the fixture's article ``name``
+    (written as ``text``), in order."""
+    lines = text.split("\n")
+    found = [
+        (lines[p["line"] - 1].strip(), p["code"])
+        for p in kb_check(built)
+        if p["path"].endswith(name)
+    ]
+    return sorted(found)
 
 
 def test_a_link_in_code_is_shown_as_written(built: Path) -> None:
@@ -364,16 +410,32 @@ def test_definitions_are_read_as_the_renderer_reads_them(built: Path) -> None:
     assert "Not definitions: [e][e], [f][f] and [g][g].</p>" in html
     assert "<p>[f]: gone.md and more</p>" in html
     assert not re.search(r'href="[^"]*gone', html)
-    lines = DEFS.split("\n")
-    found = [
-        (lines[p["line"] - 1].strip(), p["code"])
-        for p in kb_check(built)
-        if p["path"].endswith("defs.md")
-    ]
-    assert sorted(found) == [
+    assert reported(built, "defs.md", DEFS) == [
         ("[d]: gone.md", "broken-link"),
         ("gone.md", "broken-link"),
         ("target.md#nope", "broken-anchor"),
+    ]
+
+
+def test_definitions_in_a_quote_a_list_or_an_admonition_are_read(built: Path) -> None:
+    """A definition in a quote or a list item was not read by the build, `kb check` or image
+    publishing, though the renderer reads it: the page linked ``target.md#usage`` (a 404), the
+    picture it names was not published, and `kb check` said nothing of a broken link in one."""
+    html = page(built, "g/contained/")
+    assert (
+        'Quoted: <a href="../target/#usage">the usage</a> and <img alt="c" src="../images/c.png"'
+    ) in html
+    assert (
+        'Listed: gone and <a href="../target/#nope">nope</a>. '
+        'Noted: <a href="../../my-cat/">the cat</a>.'
+    ) in html
+    assert (built / "public" / "g" / "images" / "c.png").is_file()
+    assert "Not definitions: [x][x] and [y][y].</p>" in html
+    assert "<code>[y]: gone.md" in html
+    assert not re.search(r'href="[^"]*gone', html)
+    assert reported(built, "contained.md", CONTAINED) == [
+        ("* [n]: target.md#nope", "broken-anchor"),
+        ("[l]: gone.md", "broken-link"),
     ]
 
 
@@ -444,6 +506,26 @@ def test_outside_code_finds_the_links_the_renderer_makes(text: str) -> None:
         "```\n[r]: t.md\n```\n~~~\n[t]:\n~~~\nt.md",
         "[r] : t.md\n[s]: t.md\n\n[R]: u.md\n`a\n[t]: t.md\nb`",
         "[]: t.md\n[a b]: u.md\n[A  B]: t.md",
+        # in a quote: '>' then a definition, its target or title on a line of its own or lazy
+        "> [r]: t.md\n>[s]: u.md\n> > [t]: t.md\n\n   > [u]:\n   >    t.md\n\n>     [v]: t.md",
+        "> text\n> [r]:\n> t.md\n> more\n\n> [s]:\nu.md\n\n> [t]: t.md\n>     'Title'",
+        "> ```\n> [r]: t.md\n> ```\n\n    > [s]: t.md\n\ntext\n> [t]: t.md",
+        "[r]: u.md\n\n> [r]: t.md\n\n> [s]: t.md\n\n[s]: u.md",  # the last one wins
+        # in a list: as an item, indented in one (a tab too), nested; not the run-on of a line
+        "- [r]: t.md\n* [s]: u.md\n\n1. item\n\n    [t]: t.md\n\n- item\n\n     [u]:\n     u.md",
+        "- item\n    [r]: t.md\n\n- item\n\n        [s]: t.md\n\n- item\n\n\t[t]: t.md",
+        "- item\n    - [r]: t.md\n    - sub\n\n        [s]: u.md\n\n> - item\n>\n>     [t]: t.md",
+        "- item\n\n    ```\n    [r]: t.md\n    ```\n\n    [s]: u.md\n\ntext\n\n    [t]: t.md",
+        "1. item\n\n    > [r]: t.md\n\n- [ ] [s]: u.md\n- item\n> [t]: t.md",
+        # an admonition, details, a tab, a definition list, <div markdown>; raw HTML
+        '!!! note\n    [r]: t.md\n\n??? note\n\n    [s]: u.md\n\n=== "Tab"\n    [t]: t.md',
+        "Term\n:   [r]: t.md\n\nTerm\n:   def\n\n    [s]: u.md",
+        "<div markdown>\n[r]: t.md\n</div>\n\n<div>\n[s]: t.md\n\n[t]: u.md\n</div>",
+        # a line that is something else where it stands: a setext heading, a table's row, a
+        # definition list's term; a target that is a block of its own
+        "[r]: t.md\n---\n\n[s]: t.md\n===\n\na | b\n--|--\n[t]: t.md\n\n[u]: t.md\n:   def",
+        "[r]:\n> t.md\n\n[s]:\n#t.md\n\n[t]:\n***\n\n[u]:\n!!! note\n\n[v]: t.md\n> quote",
+        "[key: string]: number;\n\n[^1]: note\n\n[^2]: A longer note.\n\n[a]::Method($x)",
     ],
 )
 def test_definitions_are_those_the_renderer_reads(text: str) -> None:
@@ -464,6 +546,9 @@ def test_definitions_are_those_the_renderer_reads(text: str) -> None:
         "[a][r] and [b][s]\n\n[r]:\n    t.md\n   [s]:\n t.md#x\n   'Title'",
         "[a][r]\ntext\n[r]:\n  t.md\nmore [r]",
         "[a][r]\n\n[r]: <t.md> (title)\n\n    [x]: t.md\n\n[y]: t.md junk",
+        "> [a][r] and [s]\n> [r]:\n>     t.md 'Title'\n\n- [s]: t.md#x\n- [b][r]",
+        "- [a][r]\n\n    [r]:\n    t.md\n\n!!! note\n    [b][s]\n\n    [s]: <t.md>",
+        "[a][r]\n\nTerm\n:   [r]: t.md\n\n<div markdown>\n[b][r]\n</div>",
     ],
 )
 def test_references_point_and_unlink_where_the_renderer_links(text: str) -> None:
@@ -481,3 +566,25 @@ def test_references_point_and_unlink_where_the_renderer_links(text: str) -> None
     assert words(after) == words(before)
     pointed = render(point_definitions(text, lambda target: "u/" + target))
     assert pointed == re.sub(r'(href|src)="t\.md', r'\1="u/t.md', before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> Quoted.\n> [r]: t1.md\n\n- [s]: t2.md\n\n1. i\n\n    [u]: t3.md\n\n- i\n    [v]: t4.md",
+        "```\n[Namespace.Type]::Method(t1.md)\n```\n\n    [x]: t2.md\n\n>     [y]: t3.md",
+        "[r]:\n    t1.md\n[s]: t2.md\n  'Title'\n\n[u]: t3.md and more",
+        "[^1]: t1\n\n[key: string]: t2;\n\n[^2]: A note, t3.",
+        "<div>\n[r]: t1.md\n</div>\n\n[s]: t2.md\n---\n\n!!! note\n    [u]: t3.md",
+    ],
+)
+def test_search_text_drops_the_definitions_the_renderer_drops(text: str) -> None:
+    """The search text had its own pattern for definitions: it kept those in a quote or a list
+    and those that span lines, and dropped lines the page shows (code, raw HTML, a heading, a
+    one-word footnote's text it kept), so a search quoted what no page shows, or missed what
+    one does."""
+    shown = html.unescape(re.sub(r"<[^>]+>", "", _renderer().convert(text)))
+    searched = plain_text(text)
+    for n in range(1, 5):
+        if f"t{n}" in text:
+            assert (f"t{n}" in shown) == (f"t{n}" in searched), (n, shown, searched)
