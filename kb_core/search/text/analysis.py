@@ -140,26 +140,61 @@ _DERIVED = {"fr": ("ment", "ments")}
 # a y: a verb in -yer is its participles' stem, not its nouns' in -i (what it loses are the
 # present-tense forms written with i, "il paie", "il envoie").
 _SEMIVOWEL_Y = frozenset({"fr"})
+# French: and Snowball reads a participle in -ée, -ées, its accents folded ("validée",
+# "validées": "validee"), as a word in -e, and stems it "valide", apart from its verb ("valider",
+# "validez", "validé", "validés": "valid"): "heures validées" did not find "valider". A word
+# in -ee or -ees stems as its masculine, the participle "validé" ("valide").
+_PARTICIPLE_ENDINGS: Mapping[str, tuple[str, ...]] = {"fr": ("ees", "ee")}
+# ... but not the nouns in -ée that are no participle of a verb of their meaning, nor those
+# whose stem meets another word's ("donnée", data, is not "donner", to give, nor "entrée"
+# "entre", between, nor "durée" "dur", hard, nor "coordonnées", contact details, "coordonner");
+# nor "pays" (a country), which the semivowel y made "payer": each is its own term, in the
+# singular.
+_OWN_TERMS = {
+    "fr": frozenset(
+        """annee journee idee entree donnee coordonnee duree musee lycee trophee fusee poupee
+        epee cheminee chaussee vallee maree lignee puree denree contree mosquee araignee
+        allee randonnee coree guinee crimee pays""".split()
+    )
+}
+# French: Snowball keeps the "i" of a verb in -ifier only where a verb ending follows
+# ("modifier", "modifiant": "modifi"), and takes it off every other form ("modifié",
+# "modifiez", "modification": "modif"): "fiche modifiée" did not find "modifier". Every stem
+# in -ifi loses its i. (Other verbs in -ier keep apart from their participles: a stem in -i
+# is as often a noun's, "fichier", file, whose "fich" would be "fiche".)
+_IFIER = frozenset({"fr"})
 
 
 def stemmer(language: str) -> Callable[[str], str] | None:
     """The stemmer of ``language`` (None when Whoosh has none), keeping whole the words
-    whose stem would lose their meaning (:data:`_DERIVED`), and French's semivowel y
-    (:data:`_SEMIVOWEL_Y`)."""
+    whose stem would lose their meaning (:data:`_DERIVED`, :data:`_OWN_TERMS`),
+    French's semivowel y (:data:`_SEMIVOWEL_Y`), and a French participle in -ée with its verb
+    (:data:`_PARTICIPLE_ENDINGS`, :data:`_IFIER`)."""
     if not has_stemmer(language):
         return None
     stem: Callable[[str], str] = stemmer_for_language(language)
     derived = _DERIVED.get(language)
     semivowel = language in _SEMIVOWEL_Y
-    if derived is None and not semivowel:
+    participles = _PARTICIPLE_ENDINGS.get(language, ())
+    own = _OWN_TERMS.get(language, frozenset())
+    ifier = language in _IFIER
+    if derived is None and not semivowel and not participles and not own and not ifier:
         return stem
 
     def kept_whole(word: str) -> str:
+        if word in own:
+            return word
+        if word[-1:] == "s" and word[:-1] in own:
+            return word[:-1]
+        if word.endswith(participles):
+            word = word.removesuffix("s")[:-1]
         found = stem(word)
         if derived and word.endswith(derived) and not _SYLLABLE.search(found):
             return word.removesuffix("s")
         if semivowel and found.endswith("i") and word[: len(found)] == found[:-1] + "y":
             return found[:-1] + "y"
+        if ifier and found.endswith("ifi"):
+            return found[:-1]
         return found
 
     return kept_whole
