@@ -158,6 +158,11 @@ def test_an_index_of_one_language_has_its_fields_only(tmp_path: Path) -> None:
         ("application", ["fr", "en"]),
         ("gmail", ["fr", "en"]),
         ("xqzv", ["fr", "en"]),
+        # accents typed: the other language may write the word without them
+        ("vérification", ["fr", "en"]),  # English "verification"
+        ("téléphone", ["fr", "en"]),
+        ("sécurité", ["fr"]),  # "securite": no English word
+        ("numéro", ["fr"]),
     ],
 )
 def test_the_languages_a_word_is_in(word: str, languages: list[str]) -> None:

@@ -40,6 +40,14 @@ ENGLISH_NEGATIONS = frozenset(
     """cant cannot couldnt dont doesnt didnt isnt arent wasnt werent wont wouldnt shouldnt
     havent hasnt hadnt""".split()
 )
+NOT = "not"  # the term of every negation, in each language's text
+# ... and in other languages the words that negate, read as "not" as English's are: "les
+# notifications n'arrivent pas" reports a problem, as "notifications aren't arriving" does,
+# and finds the article titled so (the index's "ne ... pas" were stop words, and said nothing)
+NEGATIONS: Mapping[str, frozenset[str]] = {
+    "en": ENGLISH_NEGATIONS,
+    "fr": frozenset("pas jamais rien aucun aucune".split()),
+}
 
 READ_AS = "="  # starts a term of a word as itself, not as its stem: "=planning" (SharedWords)
 _WORD_RE = re.compile(r"\w+(?:['.-]\w+)*")
@@ -241,7 +249,7 @@ class Analyzer:
         language = analysis_language(language)
         self.language = language
         self.stop_words = stop_words(language) if stop else frozenset()
-        self._negations = ENGLISH_NEGATIONS if language == "en" else frozenset()
+        self._negations = NEGATIONS.get(language, frozenset())
         self._stem = stemmer(language)
         self._cache: dict[str, tuple[str, ...]] = {}
 
@@ -254,6 +262,10 @@ class Analyzer:
     def words(self, text: str) -> list[str]:
         """The folded words of ``text``, its elided words apart (:func:`split_elisions`)."""
         return _WORD_RE.findall(split_elisions(fold(text), self.language))
+
+    def negates(self, word: str) -> bool:
+        """Whether folded ``word`` is a negation of the language (:data:`NEGATIONS`)."""
+        return word in self._negations
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The index terms of one folded word (empty for a stop word)."""
@@ -268,7 +280,7 @@ class Analyzer:
 
     def _term(self, word: str) -> tuple[str, ...]:
         if word in self._negations:
-            return ("not",)
+            return (NOT,)
         if len(word) < 2 or len(word) > _MAX_WORD or word in self.stop_words:
             return ()
         return (self._stem(word),) if self._stem and not word.isdigit() else (word,)
