@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import unicodedata
 from collections.abc import Sequence
 
 # A word at least once per million words of a language (wordfreq's Zipf scale) is a common
@@ -41,10 +42,22 @@ def zipf(word: str, language: str) -> float | None:
         return None
 
 
+def written(word: str, language: str) -> float | None:
+    """How common ``word`` is in ``language`` (:func:`zipf`), as typed or without its accents,
+    as that language may write it: "vérification" is the English "verification" too (3.7, and
+    0.0 with its accents), as "détails" is "details" and "téléphone" "telephone"."""
+    found = zipf(word, language)
+    if found is None or word.isascii():
+        return found
+    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return max(found, zipf(bare, language) or 0.0) if bare != word else found
+
+
 def languages_of(word: str, languages: Sequence[str]) -> list[str]:
     """Those of ``languages`` ``word`` may be a word of (in their order): all of them, unless
-    it is a common word of one and at least ``OWN_WORD_MARGIN`` rarer in others."""
-    found = [(language, zipf(word, language)) for language in languages]
+    it is a common word of one (:func:`written`) and at least ``OWN_WORD_MARGIN`` rarer in
+    others."""
+    found = [(language, written(word, language)) for language in languages]
     known = [z for _, z in found if z is not None]
     top = max(known, default=0.0)
     if top < COMMON_WORD_ZIPF:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from whoosh.lang.porter import stem as _porter
 
+from kb_core.search.text.analysis import NEGATIONS as SEARCH_NEGATIONS
 from kb_core.search.text.analysis import analysis_language, stemmer, stop_words
 
 __all__ = [
@@ -95,11 +96,6 @@ def terms_of_text(text: str) -> set[str]:
     return {stem(w) for w in words_of(text) if w not in STOP_WORDS}
 
 
-# Words that negate in another language than English, read as "not" (its stop words hold them:
-# "je ne peux pas pointer" is a problem, "pointer" a how-to, as "can't clock in" and "clock in")
-_NEGATIONS = {"fr": frozenset("pas jamais rien aucun aucune".split())}
-
-
 def reading(
     language: str | None,
 ) -> tuple[Callable[[str], str], frozenset[str], frozenset[str]]:
@@ -113,5 +109,7 @@ def reading(
     return (
         lambda w: w if w.isdigit() else other(w),
         STOP_WORDS | stop_words(code),
-        NEGATIONS | _NEGATIONS.get(code, frozenset()),
+        # another language's negations, as search reads them (its stop words hold them: "je ne
+        # peux pas pointer" is a problem, "pointer" a how-to, as "can't clock in" and "clock in")
+        NEGATIONS | SEARCH_NEGATIONS.get(code, frozenset()),
     )

@@ -40,6 +40,14 @@ ENGLISH_NEGATIONS = frozenset(
     """cant cannot couldnt dont doesnt didnt isnt arent wasnt werent wont wouldnt shouldnt
     havent hasnt hadnt""".split()
 )
+NOT = "not"  # the term of every negation, in each language's text
+# ... and in other languages the words that negate, read as "not" as English's are: "les
+# notifications n'arrivent pas" reports a problem, as "notifications aren't arriving" does,
+# and finds the article titled so (the index's "ne ... pas" were stop words, and said nothing)
+NEGATIONS: Mapping[str, frozenset[str]] = {
+    "en": ENGLISH_NEGATIONS,
+    "fr": frozenset("pas jamais rien aucun aucune".split()),
+}
 
 READ_AS = "="  # starts a term of a word as itself, not as its stem: "=planning" (SharedWords)
 _WORD_RE = re.compile(r"\w+(?:['.-]\w+)*")
@@ -140,26 +148,61 @@ _DERIVED = {"fr": ("ment", "ments")}
 # a y: a verb in -yer is its participles' stem, not its nouns' in -i (what it loses are the
 # present-tense forms written with i, "il paie", "il envoie").
 _SEMIVOWEL_Y = frozenset({"fr"})
+# French: and Snowball reads a participle in -ée, -ées, its accents folded ("validée",
+# "validées": "validee"), as a word in -e, and stems it "valide", apart from its verb ("valider",
+# "validez", "validé", "validés": "valid"): "heures validées" did not find "valider". A word
+# in -ee or -ees stems as its masculine, the participle "validé" ("valide").
+_PARTICIPLE_ENDINGS: Mapping[str, tuple[str, ...]] = {"fr": ("ees", "ee")}
+# ... but not the nouns in -ée that are no participle of a verb of their meaning, nor those
+# whose stem meets another word's ("donnée", data, is not "donner", to give, nor "entrée"
+# "entre", between, nor "durée" "dur", hard, nor "coordonnées", contact details, "coordonner");
+# nor "pays" (a country), which the semivowel y made "payer": each is its own term, in the
+# singular.
+_OWN_TERMS = {
+    "fr": frozenset(
+        """annee journee idee entree donnee coordonnee duree musee lycee trophee fusee poupee
+        epee cheminee chaussee vallee maree lignee puree denree contree mosquee araignee
+        allee randonnee coree guinee crimee pays""".split()
+    )
+}
+# French: Snowball keeps the "i" of a verb in -ifier only where a verb ending follows
+# ("modifier", "modifiant": "modifi"), and takes it off every other form ("modifié",
+# "modifiez", "modification": "modif"): "fiche modifiée" did not find "modifier". Every stem
+# in -ifi loses its i. (Other verbs in -ier keep apart from their participles: a stem in -i
+# is as often a noun's, "fichier", file, whose "fich" would be "fiche".)
+_IFIER = frozenset({"fr"})
 
 
 def stemmer(language: str) -> Callable[[str], str] | None:
     """The stemmer of ``language`` (None when Whoosh has none), keeping whole the words
-    whose stem would lose their meaning (:data:`_DERIVED`), and French's semivowel y
-    (:data:`_SEMIVOWEL_Y`)."""
+    whose stem would lose their meaning (:data:`_DERIVED`, :data:`_OWN_TERMS`),
+    French's semivowel y (:data:`_SEMIVOWEL_Y`), and a French participle in -ée with its verb
+    (:data:`_PARTICIPLE_ENDINGS`, :data:`_IFIER`)."""
     if not has_stemmer(language):
         return None
     stem: Callable[[str], str] = stemmer_for_language(language)
     derived = _DERIVED.get(language)
     semivowel = language in _SEMIVOWEL_Y
-    if derived is None and not semivowel:
+    participles = _PARTICIPLE_ENDINGS.get(language, ())
+    own = _OWN_TERMS.get(language, frozenset())
+    ifier = language in _IFIER
+    if derived is None and not semivowel and not participles and not own and not ifier:
         return stem
 
     def kept_whole(word: str) -> str:
+        if word in own:
+            return word
+        if word[-1:] == "s" and word[:-1] in own:
+            return word[:-1]
+        if word.endswith(participles):
+            word = word.removesuffix("s")[:-1]
         found = stem(word)
         if derived and word.endswith(derived) and not _SYLLABLE.search(found):
             return word.removesuffix("s")
         if semivowel and found.endswith("i") and word[: len(found)] == found[:-1] + "y":
             return found[:-1] + "y"
+        if ifier and found.endswith("ifi"):
+            return found[:-1]
         return found
 
     return kept_whole
@@ -206,7 +249,7 @@ class Analyzer:
         language = analysis_language(language)
         self.language = language
         self.stop_words = stop_words(language) if stop else frozenset()
-        self._negations = ENGLISH_NEGATIONS if language == "en" else frozenset()
+        self._negations = NEGATIONS.get(language, frozenset())
         self._stem = stemmer(language)
         self._cache: dict[str, tuple[str, ...]] = {}
 
@@ -219,6 +262,10 @@ class Analyzer:
     def words(self, text: str) -> list[str]:
         """The folded words of ``text``, its elided words apart (:func:`split_elisions`)."""
         return _WORD_RE.findall(split_elisions(fold(text), self.language))
+
+    def negates(self, word: str) -> bool:
+        """Whether folded ``word`` is a negation of the language (:data:`NEGATIONS`)."""
+        return word in self._negations
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The index terms of one folded word (empty for a stop word)."""
@@ -233,7 +280,7 @@ class Analyzer:
 
     def _term(self, word: str) -> tuple[str, ...]:
         if word in self._negations:
-            return ("not",)
+            return (NOT,)
         if len(word) < 2 or len(word) > _MAX_WORD or word in self.stop_words:
             return ()
         return (self._stem(word),) if self._stem and not word.isdigit() else (word,)

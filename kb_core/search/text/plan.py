@@ -12,6 +12,7 @@ from kb_core.search.languages import languages_of
 from kb_core.search.text import framing
 from kb_core.search.text.analysis import (
     DELIMS,
+    NOT,
     READ_AS,
     Analyzer,
     SharedWords,
@@ -110,6 +111,10 @@ class QueryPlanner:
         # what it is about, so "logged in" and "logging in" are "log in".
         self._groups: list[tuple[int, list[tuple[tuple[str, ...], str]]]] = []
         self._group_terms: list[list[tuple[str, ...]]] = []
+        # in a portal of several languages a group of one key is matched too: "install" and
+        # "installer" stem alike in French as in English, and the group carries the French
+        # word to the English text of the untranslated articles (it is a French word only)
+        several = any(analysis_language(o) != analyzer.language for o in others)
         for g, group in enumerate(synonyms):
             entries: list[tuple[tuple[str, ...], str]] = []
             terms_of: list[tuple[str, ...]] = []
@@ -123,7 +128,7 @@ class QueryPlanner:
                         entries.append((key, form if len(key) == 1 else ""))
                         terms_of.append(terms or key)
             self._group_terms.append(list(dict.fromkeys(terms_of)))
-            if len({key for key, _ in entries}) > 1:
+            if len({key for key, _ in entries}) > 1 or (several and entries):
                 self._groups.append((g, entries))
         languages = dict.fromkeys(map(analysis_language, others))
         self.others = [
@@ -191,6 +196,9 @@ class QueryPlanner:
         if not self.others:
             return self._word(word)
         languages = languages_of(word, [p.analyzer.language for p in self._planners])
+        its = [p for p in self._planners if p.analyzer.language in languages]
+        if any(p.analyzer.negates(fold(word)) for p in its):  # "pas" is "not" in English too
+            return [alt for p in self._planners for alt in p._tagged([(NOT,)])]
         alternatives: list[tuple[str, ...]] = []
         for p in self._planners:
             if p.analyzer.language in languages:
