@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kb_reports.gaps.model import GapReport
 from kb_reports.gaps.sections import (
     SECTIONS,
+    action_lists,
     headers,
     next_action_lines,
     rows,
@@ -161,6 +162,7 @@ def render_html(report: GapReport, *, unhelpful_below: float = 0.6) -> str:
                 "headers": header,
                 "rows": body,
                 "action_col": len(header) - 1 if header[-1] == "Action" else -1,
+                "action_lists": action_lists(report, key),
                 "day_cols": [i for i, h in enumerate(header) if h in DAY_HEADERS],
                 "examples": examples.get(key, []),
             }

@@ -23,7 +23,9 @@ from kb_reports.gaps.model import FailedGroup, GapReport
 from kb_reports.gaps.next_actions import next_actions
 from kb_reports.gaps.sections import (
     COUNT_KEYS,
+    SECTION_NAMES,
     SECTIONS,
+    action_lists,
     day_text,
     headers,
     next_action_lines,
@@ -144,7 +146,16 @@ def render_md(report: GapReport) -> str:
         header = headers(report, section)
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---" for _ in header) + "|")
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in body]
+        listed = action_lists(report, section)
+        several = [i for i, texts in enumerate(listed) if len(texts) > 1]
+        for i, row in enumerate(body):
+            if i in several:  # listed under the table: "(1) … (2) …" in a cell read badly
+                row = (*row[:-1], f"{len(listed[i])} actions, listed under the table")
+            out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+        for i in several:
+            rank, name = body[i][0], _md_text(body[i][1])
+            out += ["", f"Actions of {SECTION_NAMES[section]} #{rank}, {name}:", ""]
+            out += [f"{n}. {_md_text(t)}" for n, t in enumerate(listed[i], 1)]
     return "\n".join(out) + "\n"
 
 

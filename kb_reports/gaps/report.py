@@ -5,7 +5,8 @@ manifest, and returns a :class:`GapReport`: failed searches grouped (``gaps_grou
 searches, unhelpful articles, escalations without self-service and stale articles, each with
 a suggested action. The parts live in their own modules: the report's shapes in
 ``gaps_model``, SQL in ``reports_sql``, the search log in ``gaps_analysis``, articles in
-``gaps_articles``, the search-index check and draft stubs in ``gaps_loop``, output in
+``gaps_articles``, the unhelpful and stale articles' actions in ``gaps_upkeep``, the
+search-index check and draft stubs in ``gaps_loop``, output in
 ``gaps_render`` and ``gaps_html``, the command in ``gaps_cli``.
 
 The one write: sentence vectors of queries the store had not seen yet go to its
@@ -20,21 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
 from kb_core.manifest import PUBLIC, manifest_name, read_manifest
 from kb_core.search.person import asks_for_person
-from kb_reports.gaps.articles import (
-    Helpfulness,
-    PublishedArticles,
-    category_helpfulness,
-    helpfulness,
-    is_unhelpful,
-    stale_articles,
-)
+from kb_reports.gaps.articles import PublishedArticles, category_helpfulness, helpfulness
 from kb_reports.gaps.model import (
     SINCE,
     Action,
@@ -52,6 +46,7 @@ from kb_reports.gaps.model import (
     find_group,
     window_for,
 )
+from kb_reports.gaps.upkeep import stale_entries, unhelpful_entries
 from kb_store.languages import LanguageRow
 from kb_store.reading import Connection, Window
 from kb_store.sources import SourceRow
@@ -134,8 +129,8 @@ def build_report(
 
         save_vectors(database_url, analysis.new_vectors)  # a warning, never a failure
     notes.extend(analysis.notes)
-    unhelpful = _unhelpful(config, scores, reasons)
-    stale = _stale(config, catalog, now.date())
+    unhelpful = unhelpful_entries(config, scores, reasons)
+    stale = stale_entries(config, catalog, now.date())
     checker = LoopChecker.open(build_dir, config) if check_index else None
     if checker is not None and checker.note:
         notes.append(checker.note)
@@ -330,74 +325,3 @@ def _widget_totals(sources: list[SourceRow]) -> dict[str, int]:
         "widget_failed_searches": widget.failed_searches,
         "widget_contact_requests": widget.contact_requests,
     }
-
-
-def _unhelpful(
-    config: SiteConfig, scores: dict[str, Helpfulness], reasons: list[tuple[str, str, int]]
-) -> list[UnhelpfulArticle]:
-    by_article: dict[str, list[tuple[str, int]]] = {}
-    for article_id, reason, n in reasons:
-        by_article.setdefault(article_id, []).append((reason, n))
-    settings = config.gaps
-    flagged = [
-        h
-        for h in scores.values()
-        if is_unhelpful(h, settings.min_ratings, settings.unhelpful_below)
-    ]
-    # most unhelpful votes first: that is how many readers the article let down
-    flagged.sort(key=lambda h: (-(h.votes * (1 - h.helpful)), h.article.id))
-    out = []
-    for rank, h in enumerate(flagged, 1):
-        why = sorted(by_article.get(h.article.id, []), key=lambda r: (-r[1], r[0]))
-        top = f"; most given reason: \u201c{why[0][0]}\u201d" if why else ""
-        a = h.article
-        out.append(
-            UnhelpfulArticle(
-                rank=rank,
-                article=a,
-                votes=h.votes,
-                helpful=h.helpful,
-                current_votes=h.current_votes,
-                current_helpful=h.current_helpful,
-                change=h.change,
-                reasons=why,
-                action=Action(
-                    "rewrite",
-                    f"Rewrite \u201c{a.title}\u201d ({a.source}): "
-                    f"{_judged(h, settings.min_ratings)}{top}.",
-                    article_id=a.id,
-                    source=a.source,
-                ),
-            )
-        )
-    return out
-
-
-def _judged(h: Helpfulness, min_ratings: int) -> str:
-    """The helpfulness figure the verdict rests on, in words."""
-    if h.current_votes >= min_ratings:
-        return (
-            f"{h.current_helpful:.0%} of {h.current_votes} ratings of the current revision "
-            "found it helpful"
-        )
-    return f"{h.helpful:.0%} of {h.votes} ratings found it helpful"
-
-
-def _stale(config: SiteConfig, catalog: PublishedArticles, today: date) -> list[StaleEntry]:
-    out = []
-    for rank, s in enumerate(stale_articles(catalog, today, config.site.stale_after_days), 1):
-        a = s.article
-        owner = a.owner or "no owner set"
-        out.append(
-            StaleEntry(
-                rank,
-                s,
-                Action(
-                    "review",
-                    f"Review \u201c{a.title}\u201d ({a.source}, owner: {owner}): {s.reason}.",
-                    article_id=a.id,
-                    source=a.source,
-                ),
-            )
-        )
-    return out

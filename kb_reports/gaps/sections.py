@@ -18,6 +18,7 @@ __all__ = [
     "COUNT_KEYS",
     "HEADERS",
     "SECTIONS",
+    "action_lists",
     "actions_text",
     "SECTION_NAMES",
     "day_text",
@@ -266,6 +267,15 @@ def actions_text(actions: list[Action]) -> str:
     if len(actions) == 1:
         return actions[0].text
     return " ".join(f"({i}) {a.text}" for i, a in enumerate(actions, 1))
+
+
+def action_lists(report: GapReport, section: str) -> list[list[str]]:
+    """Each row's action sentences, in the order of ``rows``, for the outputs that list a
+    row's several actions (HTML, Markdown); empty for a section whose rows have one each.
+    Only an escalation has several: one per article its requests point at."""
+    if section == "escalations":
+        return [[a.text for a in e.actions] for e in report.escalations]
+    return []
 
 
 def shown(report: GapReport, section: str) -> bool:

@@ -12,20 +12,17 @@ from typing import Any
 import pytest
 
 from tests.browser.test_accessibility import axe_script, run_axe
-from tests.gaps.conftest import ROOT, Scenario
+from tests.gaps.conftest import ROOT, Scenario, Visitor, api_client
 
 KB = Path(sys.executable).with_name("kb")
 __all__ = ["axe_script"]  # a fixture, used by name below
 
 
-@pytest.fixture(scope="module")
-def report_page(
-    scenario: Scenario,
-    config_path: Path,
-    site_build: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+def write_html(
+    database_url: str, config_path: Path, site_build: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
-    """`kb gaps --format html` run from an unrelated folder, with no --output."""
+    """`kb gaps --format html` over the store at ``database_url``, run from an unrelated folder
+    with no --output: the page it writes next to a copy of the build."""
     build = tmp_path_factory.mktemp("gapsbuild") / "build"
     shutil.copytree(site_build, build)
     elsewhere = tmp_path_factory.mktemp("cwd")
@@ -46,7 +43,7 @@ def report_page(
         ],
         # this checkout's code: without it the venv's kb ran whichever checkout installed it
         env={
-            "KB_DATABASE_URL": scenario.database_url,
+            "KB_DATABASE_URL": database_url,
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(ROOT),
         },
@@ -61,6 +58,17 @@ def report_page(
     assert res.stdout.strip() == f"Wrote {page.resolve()}"
     assert page.is_file() and not list(elsewhere.iterdir())  # nothing in the current folder
     return page
+
+
+@pytest.fixture(scope="module")
+def report_page(
+    scenario: Scenario,
+    config_path: Path,
+    site_build: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The HTML report of the gaps scenario."""
+    return write_html(scenario.database_url, config_path, site_build, tmp_path_factory)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -122,3 +130,51 @@ def test_a_phone_sees_every_cell_and_dates_on_one_line(
     assert layout["hidden"] == []
     assert layout["dates"] and all(lines == 1 for _, lines in layout["dates"]), layout["dates"]
     assert label == '"Action"'  # each value says which column it is
+
+
+# Two Scheduling requests sent without reading anything, each subject answered by another
+# article: one escalation with two actions, one per article.
+SUBJECTS = {
+    "Reset my password please": "account/sign-in-and-security/reset-password.md",
+    "Shift swap broken": "scheduling/open-shifts-and-swaps.md",
+}
+ESCALATION_ACTIONS = """() => [...document.querySelectorAll('#escalations tr')]
+  .filter((tr) => tr.querySelector('td[data-label="Topic"]')?.textContent === 'Scheduling')
+  .map((tr) => [...tr.querySelectorAll('td.action li')].map((li) => ({
+    text: li.textContent,
+    display: getComputedStyle(li).display,
+    list: li.parentElement.tagName,
+  })))"""
+
+
+@pytest.fixture(scope="module")
+def escalation_page(
+    config_path: Path, site_build: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The HTML report of a store holding the two requests of ``SUBJECTS``."""
+    with api_client(tmp_path_factory, "two-actions", site_build, config_path) as (url, client):
+        for i, subject in enumerate(SUBJECTS, 1):
+            Visitor(client, f"10.7.0.{i}").contact("Scheduling", subject)
+        return write_html(url, config_path, site_build, tmp_path_factory)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_an_escalation_s_actions_read_as_a_numbered_list(
+    browser: Any, escalation_page: Path, width: int, tmp_path: Path
+) -> None:
+    """An escalation's actions, one per article its requests point at, were one paragraph of
+    "(1) … (2) …" in their cell, a wall of text on a phone: each is now an item of a list."""
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(escalation_page.as_uri())
+    (items,) = page.evaluate(ESCALATION_ACTIONS)
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    page.locator("#escalations").screenshot(path=str(tmp_path / f"escalations-{width}.png"))
+    context.close()
+    assert [i["display"] for i in items] == ["list-item", "list-item"]
+    assert [i["list"] for i in items] == ["OL", "OL"]
+    sources = [next(s for s in SUBJECTS.values() if s in i["text"]) for i in items]
+    assert sorted(sources) == sorted(SUBJECTS.values())  # one item per article
+    assert all(i["text"].startswith("1 Scheduling request came") for i in items)
+    assert not any("(1)" in i["text"] or "(2)" in i["text"] for i in items)
+    assert scroll <= width, f"the page is {scroll} px wide at {width} px"
