@@ -178,3 +178,40 @@ def test_an_escalation_s_actions_read_as_a_numbered_list(
     assert all(i["text"].startswith("1 Scheduling request came") for i in items)
     assert not any("(1)" in i["text"] or "(2)" in i["text"] for i in items)
     assert scroll <= width, f"the page is {scroll} px wide at {width} px"
+
+
+# Every word of every cell outside code, with the number of lines it is drawn on.
+BROKEN_WORDS = """() => [...document.querySelectorAll('td')].flatMap((td) => {
+  const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => n.parentElement.closest('code') ? NodeFilter.FILTER_REJECT
+                                                       : NodeFilter.FILTER_ACCEPT,
+  });
+  const broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[\\p{L}\\p{N}]+/gu)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (tops.size > 1) broken.push(m[0]);
+    }
+  }
+  return broken;
+})"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_word_is_broken_across_lines(
+    browser: Any, escalation_page: Path, width: int, tmp_path: Path
+) -> None:
+    """Cells wrapped "anywhere", so on a desktop the Topic column was squeezed to "Sched" over
+    "uling" and "invoic" over "es": a cell's words now wrap whole (code may still break)."""
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(escalation_page.as_uri())
+    broken = page.evaluate(BROKEN_WORDS)
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=str(tmp_path / f"words-{width}.png"), full_page=True)
+    context.close()
+    assert broken == []
+    assert scroll <= width, f"the page is {scroll} px wide at {width} px"
