@@ -403,3 +403,42 @@ def test_a_search_keeps_its_elided_words_as_typed_for_the_log(french_portal: Sea
     # English apostrophes go as before, on either portal
     assert normalize_query("don't it's l'app", ["en"], elided=True) == "dont its lapp"
     assert french_portal.search("don't").normalized == "dont"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Changer la langue de l'application",
+        "renommer un site",
+        "taux horaire différent pour chaque site",
+    ],
+)
+def test_a_word_every_french_article_says_is_no_evidence_for_one(
+    french_portal: Searcher, query: str
+) -> None:
+    """ "Changer la langue de l'application" was answered (0.574) by *Règles d'heures
+    supplémentaires et de pauses*, which says "changer" (its rules) and "s'applique" (the stem
+    of "application"), though no article is about the app's language: "application" (as
+    "site", of a place) is in all 3 French articles, but weighed as rare among all 35, as the
+    32 in English never say it, and outweighed "langue", which none says. A French article's
+    words weigh as they are rare among the French articles; the first hit stays first."""
+    found = french_portal.search(query)
+    assert found.results and not found.answered, found
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("exporter mes données", "export-your-data"),
+        ("code de vérification ne marche pas", "verification-code-not-working"),
+        ("changer mon adresse e-mail", "change-email"),
+    ],
+)
+def test_an_english_article_s_words_weigh_as_among_the_english_ones(
+    french_portal: Searcher, query: str, expected: str
+) -> None:
+    """An article shown in English weighs the typed words its text could say as they are
+    rare among the English articles: "exporter" is in 2 of the 3 French articles (an
+    export to payroll) but 6 of 32 English ones, and *Export your data* still answers."""
+    found = french_portal.search(query)
+    assert found.answered and found.results[0].id == expected, found

@@ -182,7 +182,8 @@ class Ranker:
         )
         if ranked:
             typed = plan.clauses[:words]
-            weights = search_confidence.clause_weights(reader, typed, frequency, self.texts)
+            # each hit's words weighed among the articles written in its language
+            weights = search_confidence.ClauseWeights(reader, typed, frequency, self.texts, stored)
             distinct = search_confidence.distinctive(reader, typed, frequency)
             judged = [d for _, d in ranked[: search_confidence.DEPTH]]
             for d in judged:
@@ -206,7 +207,7 @@ class Ranker:
             if found.answered and not prefix and self._cards(query):
                 vector = vector if vector is not None else encoded
                 vector = vector if vector is not None else encoder().encode_one(read_as)
-                found.answer = self._card(query, vector, finder, weights, found, lexical)
+                found.answer = self._card(query, vector, finder, weights.pooled, found, lexical)
                 best = found.hits[0]  # its link opens where its card quotes, unless the
                 # heading of the section it opens at says words its title lacks ("tax ID")
                 if found.answer and not named(best, finder, len(plan.clauses)):
@@ -282,7 +283,7 @@ class Ranker:
         self,
         query: str,
         vector: np.ndarray | None,
-        weights: list[float],
+        weights: search_confidence.ClauseWeights,
         words: tuple[list[Scores], set[int], list[bool]],
         ranked: list[tuple[float, int]],
         found: Ranked,
