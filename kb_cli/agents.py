@@ -24,6 +24,7 @@ from kb_cli.main import (
     lang_option,
     limit_option,
     load_site_config,
+    not_exact_match,
     output_file_option,
     portal_language,
 )
@@ -76,8 +77,16 @@ def link(
     sentences come first, quoted word for word and cited with their section's link.
     When QUERY asks for a person, stderr says so and gives the contact form's link, which the
     portal offers first (json: contact_url); no article answers it but one about reaching
-    support, as on the portal. Exits 1 when no article matches, 2 on an error (stderr names
-    it), as grep does.
+    support, as on the portal. When the links do not answer QUERY (the portal's "Not an exact
+    match"), stderr says so with the search's confidence: check them before you send them
+    (json: answered, confidence). Stdout holds only what is pasted.
+
+    \b
+    Exit codes, as grep's:
+      0    links printed, answered or not (stderr, or json's answered, says which)
+      1    no article matches: nothing to paste
+      2    an error (no build, a bad option): stderr names it
+      141  the reader of stdout closed it early (kb link ... | head -1), as SIGPIPE
     """
     from kb_core.quote import find_reply, render_reply
 
@@ -98,6 +107,14 @@ def link(
     found = bool(reply.links) or reply.quote is not None
     if fmt != "json":  # on stderr: what is pasted stays the links
         _say_person(query, reply)
+        if found and not reply.answered and not reply.asks_for_person:
+            # exit 0 still, as kb search's "Not an exact match": there are links to read, and
+            # 1 is "nothing to paste" to the scripts that test for it
+            click.echo(
+                f"{not_exact_match(query, reply.confidence)}: check the articles before you send "
+                "them; none may answer it.",
+                err=True,
+            )
     if not found and fmt != "json":
         click.echo(f"No articles match '{query}'.", err=True)
     else:

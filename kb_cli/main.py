@@ -10,7 +10,10 @@ import functools
 import importlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +23,9 @@ from kb_core.errors import KBError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 QUIET = "kb.quiet"  # click context meta: -q was given
+# The exit status of a process killed by SIGPIPE (128 + 13), what the shell reports for grep or
+# git when the reader of their output (head) closed the pipe early
+BROKEN_PIPE = 141
 
 # Commands that live in other modules (feedback_api's are Flask-heavy): loaded when invoked.
 LAZY = {
@@ -35,7 +41,52 @@ LAZY = {
 }
 
 
+@contextmanager
+def ends_quietly_on_broken_pipe() -> Iterator[None]:
+    """Exit 141, saying nothing, when whoever reads stdout closed it early (``kb search | head``).
+
+    click would exit 1, which for ``kb search`` and ``kb link`` means "nothing found", and so
+    would rich, which meets a broken pipe itself (``Console.on_broken_pipe``: stdout pointed at
+    devnull, then ``SystemExit(1)``). As Python's docs say (``signal``, "Note on SIGPIPE"),
+    stdout goes to devnull first, so the flush at exit cannot fail again; SIGPIPE stays
+    ignored, as a server needs it.
+    """
+    before = _stdout_file()
+    try:
+        yield
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(BROKEN_PIPE) from None
+    except SystemExit:
+        # only a broken pipe's handler points stdout at devnull while kb runs
+        if before != _stdout_file() == _file_id(os.stat(os.devnull)):
+            raise SystemExit(BROKEN_PIPE) from None
+        raise
+
+
+def _file_id(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_dev, st.st_ino, st.st_rdev
+
+
+def _stdout_file() -> tuple[int, int, int] | None:
+    try:
+        return _file_id(os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError):  # no stdout (closed, or replaced by one without a file)
+        return None
+
+
 class LazyGroup(click.Group):
+    # The help (parse_args) and every command (invoke) write to stdout inside click's main,
+    # which would catch a broken pipe first.
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with ends_quietly_on_broken_pipe():
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with ends_quietly_on_broken_pipe():
+            return super().invoke(ctx)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY])
 
@@ -110,6 +161,11 @@ def grep_exits(f: F) -> F:
             raise FindError(exc.format_message()) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def not_exact_match(query: str, confidence: float) -> str:
+    """What the portal says of results that do not answer ``query`` (``kb search``, ``kb link``)."""
+    return f"Not an exact match for '{query}' (confidence {confidence:.2f})"
 
 
 def build_dir_option(help: str, *aliases: str) -> Callable[[F], F]:

@@ -22,6 +22,7 @@ from kb_cli.main import (
     lang_option,
     limit_option,
     load_site_config,
+    not_exact_match,
     portal_language,
 )
 
@@ -54,7 +55,9 @@ def search(
     Says what the portal says: when the best results are not an exact match, when QUERY asks
     for a person (the portal offers its contact form first, and only an article about
     reaching support answers it), and the answer card it shows. Exits 1 when nothing is
-    found, 2 on an error (stderr names it), as grep does.
+    found, 2 on an error (stderr names it), as grep does; 0 when results are printed, answered
+    or not; 141 when the reader of stdout closed it early (kb search ... | head -3), as a
+    process that SIGPIPE ends.
     """
     from kb_core.search.outcome import contact_path, search_outcome
     from kb_core.search.searcher import Searcher
@@ -145,6 +148,6 @@ def _print_text(
     elif contact_url:
         click.echo("Articles that might also help:")
     elif not said.answered:  # the portal says the same, and logs the search as unanswered
-        click.echo(f"Not an exact match for '{query}' (confidence {resp.confidence:.2f}); closest:")
+        click.echo(f"{not_exact_match(query, resp.confidence)}; closest:")
     for i, h in enumerate(resp.results, 1):
         click.echo(f"{i:2}. {h.title}  /{h.url}\n    {h.summary}  [{content_dir / h.source}]")

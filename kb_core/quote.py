@@ -46,6 +46,7 @@ class Reply:
     # first (None when it does not ask, or the site has no form)
     contact_url: str | None = None
     asks_for_person: bool = False
+    confidence: float = 0.0  # the search's (kb_core.search.confidence), 0 to 1
 
 
 def quote_of(
@@ -91,7 +92,8 @@ def search_reply(
         links = [k for k in links if not k.internal]
         quote = quote if quote is not None and not quote.link.internal else None
     contact = site_url.rstrip("/") + contact_path(prefix) if said.contact else None
-    return Reply(links, said.answered and bool(links), quote, contact, said.asks_for_person)
+    answered = said.answered and bool(links)
+    return Reply(links, answered, quote, contact, said.asks_for_person, found.confidence)
 
 
 def find_reply(
@@ -235,11 +237,14 @@ def quote_dict(quote: Quote) -> dict[str, Any]:
 
 def reply_dict(reply: Reply, query: str) -> dict[str, Any]:
     """What ``kb link --format json`` prints and ``GET /api/articles`` answers (which adds
-    ``internal``): the query, whether it is answered, the contact form when it asks for a
-    person, the cited card and the links."""
+    ``internal``): the query, whether it is answered and how sure the search is (a client
+    warns before a link is sent when it is not), whether it asks for a person and the contact
+    form, the cited card and the links."""
     return {
         "query": query,
         "answered": reply.answered,
+        "confidence": round(reply.confidence, 3),
+        "asks_for_person": reply.asks_for_person,
         "contact": reply.contact_url is not None,
         "contact_url": reply.contact_url,
         "answer": None if reply.quote is None else quote_dict(reply.quote),

@@ -258,11 +258,12 @@ def _api(base: str, path: str, query: str) -> dict[str, Any]:
 
 
 def _story(body: dict[str, Any]) -> tuple[object, ...]:
-    """What a search tells its reader: the first hit, answered, the contact form, the card."""
+    """What a search tells its reader: the first hit, answered and how sure, the contact form,
+    the card."""
     card = body.get("answer")  # (kb search and kb link printed no card, nor contact)
     first = body["results"][0]["id"] if body["results"] else None
     said = (card["id"], card["text"].strip(), card["anchor"]) if card else None
-    return first, body.get("answered"), body.get("contact"), said
+    return first, body.get("answered"), body.get("confidence"), body.get("contact"), said
 
 
 @pytest.mark.parametrize("query", SAME_STORY)
@@ -323,6 +324,72 @@ def test_a_search_asking_for_a_person_says_so_and_is_not_answered(site: Path) ->
             f"'{asked}' asks for a person: the portal offers its contact form first, "
             "http://127.0.0.1:8000/fr/contact/"
         )
+
+
+def test_link_says_when_its_links_do_not_answer(site: Path, api: str) -> None:
+    """`kb link` on a search the portal shows as "Not an exact match" says so on stderr, in
+    `kb search`'s words with its confidence, so an agent checks before pasting; stdout stays
+    the links, and it exits 0 as `kb search` does (1 is "nothing to paste"). The agent API
+    gives answered and confidence, so its clients can warn too."""
+    query = "do you support bitcoin"
+    searched = ok(kb("search", query, cwd=site)).stdout.splitlines()[0]
+    assert searched.startswith(f"Not an exact match for '{query}' (confidence 0.")
+    linked = ok(kb("link", query, cwd=site))
+    assert linked.stdout.startswith("[")  # paste-ready, as ever
+    assert linked.stderr.splitlines() == [
+        searched.removesuffix("; closest:")
+        + ": check the articles before you send them; none may answer it."
+    ]
+    said = json.loads(ok(kb("link", query, "--format", "json", cwd=site)).stdout)
+    agents = _api(api, "/api/articles", query)
+    for body in (said, agents):
+        assert (body["answered"], body["asks_for_person"]) == (False, False)
+        assert f"(confidence {body['confidence']:.2f})" in searched
+    assert ok(kb("link", "refund", cwd=site)).stderr == ""  # answered: nothing to check
+
+
+# Every command that writes to stdout, each with what makes it write
+WRITERS = (
+    ("search", "--lang", "fr", "remboursment"),
+    ("link", "refund"),
+    ("gaps", "--since", "all"),
+    ("eval", str(ROOT / "eval" / "queries.csv")),
+    ("export", "replies"),
+    ("export", "shares"),  # a rich table, which meets the broken pipe itself
+    ("--help",),
+)
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=lambda a: "-".join(a[:2]))
+def test_a_reader_that_closed_the_pipe_ends_kb_quietly_with_141(
+    site: Path, args: tuple[str, ...]
+) -> None:
+    """`kb search ... | head` once exited 1 ("nothing found") when head closed the pipe first:
+    a broken pipe now ends every command with 141, as SIGPIPE ends grep, and no message.
+    The reader here is gone before kb writes its first byte, so every run meets it."""
+    for _ in range(3):
+        assert _read_then_close(site, args, lines=0) == (141, "", [])
+
+
+def test_head_reading_one_line_never_sees_kb_fail(site: Path) -> None:
+    """As in a shell: the reader takes the first line and closes; whether kb was still writing
+    (141) or had finished (0) depends on timing, "nothing found" (1) never."""
+    for _ in range(5):
+        code, err, [first] = _read_then_close(site, WRITERS[0], lines=1)
+        assert code in (0, 141) and err == "", (code, err)
+        assert first.startswith("Showing results for 'remboursement'")
+
+
+def _read_then_close(site: Path, args: tuple[str, ...], lines: int) -> tuple[int, str, list[str]]:
+    """Run `kb ARGS`, read ``lines`` lines of its stdout and close it, as head does: its exit
+    code, its stderr and the lines read."""
+    with subprocess.Popen(
+        [str(KB), *args], cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        read = [proc.stdout.readline() for _ in range(lines)]
+        proc.stdout.close()
+        return proc.wait(timeout=120), proc.stderr.read(), read
 
 
 def test_a_french_word_is_not_taken_for_a_typo_of_english_text(site: Path) -> None:
