@@ -392,3 +392,12 @@ def test_a_long_article_is_stored_cut_at_a_line_so_its_snippet_ends_a_word(
     shown = re.sub(r"</?mark>", "", hit.snippet).rstrip("…")
     assert "emai" not in shown or "email" in shown, hit.snippet
     assert shown.split()[-1] in body.split(), hit.snippet
+
+
+def test_a_snippet_ends_at_a_word_before_a_long_one() -> None:
+    """A sentence longer than the snippet, with a long word (a URL) over its second half: the
+    snippet was cut inside the word; it ends before it."""
+    url = "https://example.com/" + "very-long-path-segment/" * 6
+    text = f"Refund requests go to billing at {url} and are answered within two days."
+    shown = snippet(text, WordFinder([["refund"]]), width=100)
+    assert shown.endswith("at…"), shown

@@ -111,7 +111,7 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     cut = len(excerpt) > width
     if cut:  # end at a word
         space = excerpt.rfind(" ", 0, width)
-        excerpt = excerpt[: space if space > width // 2 else width]
+        excerpt = excerpt[: space if space > 0 else width]  # a word, however long it is
     out: list[str] = [lead]
     pos = 0
     for m_start, m_end, _ in finder.words(excerpt):
