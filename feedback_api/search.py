@@ -60,6 +60,8 @@ def results_json(found: SearchResponse, root: Root = _public_root) -> list[dict[
                 "summary": hit.summary,
                 "snippet": hit.snippet,
                 "source": hit.source,
+                # set on another language's portal for an article shown untranslated
+                "language": hit.language,
             }
         )
     return results

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kb_builder.build import BuildReport
 from kb_builder.index.fields import parts
+from kb_builder.index.writer import build_index
 from kb_builder.plaintext import plain_text
 from kb_core.config import load_config
 from kb_core.search.searcher import MATCH_SHARE, Searcher
@@ -371,3 +372,32 @@ def test_a_stop_word_is_marked_only_within_a_phrase_of_the_query(
     assert not any(marked_alone(s, "in") for s in english), english
     assert any("<mark>sign</mark> <mark>in</mark>" in s for s in english)
     assert any(marked_alone(s, "not") for s in english)
+
+
+def test_a_long_article_is_stored_cut_at_a_line_so_its_snippet_ends_a_word(
+    tmp_path: Path,
+) -> None:
+    """The index keeps the first 2,000 characters of an article for its snippets; cut at
+    exactly that, "The new owner gets an email…" was stored, and shown, as "The new owner
+    gets an emai". The stored text ends at a line's end, its snippet at a word's."""
+    filler = "".join(
+        f"{n}. Open the schedule and check the shifts of week {n:02}.\n" for n in range(30)
+    )
+    last = "The new owner gets an email and must click Accept ownership within 7 days."
+    cut = 2_000 - len(filler) - last.index("email") - 4  # the limit falls inside "email"
+    body = filler + "x" * cut + "\n" + last + "\nMore text after it."
+    build_index([doc("owners", "Roles", body)], tmp_path / "index")
+    with Searcher(tmp_path / "index") as searcher:
+        (hit,) = searcher.search("new owner gets", limit=1).results
+    shown = re.sub(r"</?mark>", "", hit.snippet).rstrip("…")
+    assert "emai" not in shown or "email" in shown, hit.snippet
+    assert shown.split()[-1] in body.split(), hit.snippet
+
+
+def test_a_snippet_ends_at_a_word_before_a_long_one() -> None:
+    """A sentence longer than the snippet, with a long word (a URL) over its second half: the
+    snippet was cut inside the word; it ends before it."""
+    url = "https://example.com/" + "very-long-path-segment/" * 6
+    text = f"Refund requests go to billing at {url} and are answered within two days."
+    shown = snippet(text, WordFinder([["refund"]]), width=100)
+    assert shown.endswith("at…"), shown

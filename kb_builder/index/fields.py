@@ -29,6 +29,7 @@ from kb_core.search.schema import (
     field_suffix,
 )
 from kb_core.search.text.analysis import Analyzer, analysis_language, phrase_terms, spellable
+from kb_core.search.text.snippets import clip
 from kb_core.search.text.tables import without_labels
 
 STORED_TEXT_CHARS = 2_000  # of the text, and SECTION_CHARS of each section, for snippets
@@ -191,8 +192,8 @@ def document(analyzer: Analyzer, doc: IndexDoc, texts: dict[str, str]) -> dict[s
         "summary": doc.summary,
         "source": doc.source,
         "visibility": doc.visibility,
-        "text": doc.body[:STORED_TEXT_CHARS],
-        "sections": [(s.anchor, s.title, s.text[:SECTION_CHARS]) for s in doc.sections],
+        "text": clip(doc.body, STORED_TEXT_CHARS),
+        "sections": [(s.anchor, s.title, clip(s.text, SECTION_CHARS)) for s in doc.sections],
         "phrases": keyword_phrases(other or analyzer.language, doc),
         "asides": list(doc.asides),
     }

@@ -34,6 +34,8 @@ WIDGET_LABELS: dict[str, str] = {
     "send": "Send",
     "sending": "Sending your request…",
     "reference": "Your reference number is",
+    "in_language": "in {language}",  # an untranslated article's marker: "in English"
+    "received": "We've received your request.",  # the thank-you, under the response time
     "online": "We're online now.",
     "offline": "We're offline now; we'll reply when we're back.",
     "hours": "Support hours",

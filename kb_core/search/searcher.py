@@ -79,6 +79,8 @@ class Hit:
     visibility: str
     anchor: str | None
     score: float
+    # the language its text is in when not the index's: an untranslated article ("" if none)
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -345,4 +347,5 @@ def _hit(r: RankedHit) -> Hit:
         visibility=f.get("visibility", "public"),
         anchor=r.anchor,
         score=r.score,
+        language=f.get("language", ""),
     )

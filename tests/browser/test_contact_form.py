@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Portal
+from tests.browser.conftest import ARTIFACTS, Portal
 
 FIELDS = {
     "Your name": "Ada Lovelace",
@@ -206,3 +206,20 @@ def test_support_hours_status_follows_the_support_time_zone(page: Page, portal: 
         page.clock.set_fixed_time(when)
         page.goto(portal.url + "/contact/")
         expect(page.locator("[data-kb-hours-status]")).to_have_text(expected)
+
+
+def test_the_thank_you_does_not_repeat_the_response_time(page: Page, portal: Portal) -> None:
+    """The page says "We answer within 4 business hours on Business, …" above the form; the
+    thank-you said it again ("Thank you, we have received your request; we answer within 4
+    business hours…"). Once sent, the page says the response time once."""
+    page.goto(portal.url + "/contact/")
+    fill_form(page)
+    page.get_by_role("button", name="Send request").click()
+    status = page.locator("[data-kb-contact-status]")
+    expect(status).to_contain_text("Your reference number is KB-")
+    expect(status).to_contain_text("We've received your request.")
+    page.screenshot(path=str(ARTIFACTS / "contact-sent.png"))
+    said = re.match(r"We answer (.+?)\. ", page.locator(".kb-hours").inner_text())
+    assert said, "the page says the response time above the form"
+    text = page.locator("article").inner_text()
+    assert text.count(said[1]) == 1, text

@@ -81,3 +81,18 @@ def test_an_ordinary_search_with_such_a_word_offers_no_contact(page: Page, porta
     options = page.locator("#kb-suggest-header [role=option]")
     expect(options.first).to_contain_text("Change your email address")
     expect(page.locator("#kb-suggest-header-contact")).to_have_count(0)
+
+
+def test_a_person_asked_for_with_no_article_is_not_told_of_articles_below(
+    page: Page, portal: Portal
+) -> None:
+    """ "i want to speak to someone" finds no article, only the contact option: the status
+    said "…or read the articles below." over no articles. It says what is shown."""
+    header_search(page, portal, "i want to speak to someone")
+    options = page.locator("#kb-suggest-header [role=option]")
+    expect(options.first).to_have_id("kb-suggest-header-contact")
+    page.wait_for_timeout(1200)  # the query settles: nothing changes after
+    expect(options).to_have_count(1)
+    status = page.locator(".kb-header-results [role=status]")
+    expect(status).to_have_text("You can contact our support team.")
+    shot(page, "no-articles")

@@ -12,6 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_accessibility import axe_script, run_axe  # noqa: F401 (a fixture)
 from tests.widget.conftest import INCIDENT, Site
 
@@ -157,6 +158,12 @@ def test_contact_with_suggestions_and_a_reference(page: Page, widget_site: Site)
     w.get_by_label("Email address").fill("wanda@example.com")
     w.get_by_role("button", name="Send").click()
     ref = sent_reference(w)
+    # the response time is said above the form: the thank-you does not say it again
+    expect(w.get_by_text("We've received your request.")).to_be_visible()
+    said = re.match(r"We answer (.+?)\.$", w.get_by_text(re.compile("^We answer ")).inner_text())
+    assert said, "the panel says the response time above the form"
+    panel = w.get_by_role("dialog").inner_text()
+    assert panel.count(said[1]) == 1, panel
     rows = widget_site.portal.rows(
         "SELECT source, host, subject FROM contact_requests WHERE reference = ?", (ref,)
     )
@@ -228,6 +235,22 @@ def test_a_search_asking_for_a_person_is_offered_support_first(
     expect(w.locator(".kb-results .kb-no-exact")).to_have_count(0)
     offer.get_by_role("button", name="Contact support").click()
     expect(w.get_by_label("How can we help?")).to_be_visible()
+
+
+def test_a_person_asked_for_is_offered_one_contact_button(page: Page, widget_site: Site) -> None:
+    """ "I need to talk to someone urgently" showed two "Contact support" buttons, the offer's
+    and the home view's under the results: one is shown, and the home view's comes back for
+    a search asking for no person."""
+    w = open_panel(page, widget_site)
+    with page.expect_response(lambda r: "/api/search?" in r.url):
+        search(w, "I need to talk to someone urgently")
+    expect(w.locator(".kb-results > .kb-person")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "widget-person.png"))
+    expect(w.get_by_role("button", name="Contact support")).to_have_count(1)
+    with page.expect_response(lambda r: "/api/search?" in r.url):
+        search(w, REFUND_Q)
+    expect(w.locator(".kb-results > .kb-person")).to_have_count(0)
+    expect(w.get_by_role("button", name="Contact support")).to_have_count(1)
 
 
 def test_typed_text_survives_closing_and_reloading(page: Page, widget_site: Site) -> None:

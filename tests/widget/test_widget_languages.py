@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ARTIFACTS
 from tests.widget.conftest import Site
 
 
@@ -39,3 +40,21 @@ def test_the_widget_on_an_english_page_stays_english(page: Page, widget_site: Si
     expect(w.get_by_role("dialog", name="Help")).to_be_visible()
     expect(w.get_by_role("searchbox", name="Search the help center")).to_be_visible()
     expect(w.get_by_role("dialog")).not_to_have_text(re.compile("Rechercher"))
+
+
+def test_the_french_widget_marks_english_articles(page: Page, widget_site: Site) -> None:
+    """An English article the French panel lists untranslated says so: "en anglais"."""
+    page.goto(widget_site.url + "/fr.html")
+    w = page.locator("[data-kb-widget]")
+    w.get_by_role("button", name="Aide").click()
+    box = w.get_by_role("searchbox", name="Rechercher dans le centre d'aide")
+    box.press_sequentially("remboursement", delay=5)
+    refund = page.get_by_role("link", name="Get a refund", exact=True)
+    english = w.locator(".kb-results .kb-list li").filter(has=refund)
+    expect(english.locator(".kb-lang")).to_have_text("en anglais")
+    page.screenshot(path=str(ARTIFACTS / "widget-fr-untranslated.png"))
+    box.fill("")
+    box.press_sequentially("pointages", delay=5)
+    french = w.locator(".kb-results .kb-list li").first
+    expect(french).to_contain_text("Pointer à l'arrivée et au départ")
+    expect(french.locator(".kb-lang")).to_have_count(0)

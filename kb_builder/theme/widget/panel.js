@@ -221,6 +221,16 @@
       });
     }
 
+    // an article shown untranslated says the language it is in ("en anglais"), as the portal does
+    function languageBadge(r) {
+      if (!r.language || r.language === LANG()) return [];
+      let name = String(r.language).toUpperCase();
+      try {
+        name = new Intl.DisplayNames([LANG() || "en"], { type: "language" }).of(r.language) || name;
+      } catch (_) { /* an unknown code: the code */ }
+      return [" ", el("span", { class: "kb-lang", text: L.in_language.replace("{language}", name) })];
+    }
+
     function list(items, q) {
       return el(
         "ul",
@@ -230,6 +240,7 @@
             "li",
             {},
             articleLink(r, i, q),
+            ...languageBadge(r),
             el("span", { class: "kb-summary" }, ...(r.snippet ? snippet(r.snippet) : [r.summary || ""])),
           ),
         ),
@@ -254,6 +265,8 @@
       // a search asking for a person ("talk to a human") is offered support first, as the
       // portal does; the articles still follow
       const person = data.contact === true && info && info.contact;
+      // the offer below is the one "Contact support" button then: the home view's hides
+      if (homeContact) homeContact.hidden = Boolean(person);
       if (person)
         nodes.push(
           el(
@@ -315,11 +328,13 @@
       if (q) run(q, true);
     });
 
+    let homeContact = null; // the home view's "Contact support" button, if support is offered
     function showHome() {
-      const contact = info && info.contact
+      homeContact = info && info.contact
         ? el("button", { type: "button", class: "kb-btn kb-btn--quiet", text: L.contact, onclick: showContact })
         : null;
-      view("home", form, results, contact);
+      if (homeContact) homeContact.hidden = Boolean(results.querySelector(".kb-person"));
+      view("home", form, results, homeContact);
       input.focus();
     }
 
@@ -587,7 +602,8 @@
           remember({ draft: {} });
           cform.replaceChildren(
             el("p", { class: "kb-ref" }, L.reference + " ", el("strong", { text: data.reference })),
-            el("p", { text: data.message }),
+            // the API's message says the response time again, when it is said above the form
+            el("p", { text: reply ? L.received : data.message }),
           );
           cform.append(status);
           status.replaceChildren();

@@ -30,6 +30,21 @@ def collapse_blanks(line: str) -> str:
     return _BLANKS.sub(" ", line).strip()
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a line's end, else a word's: a snippet
+    cut from it never ends mid-word ("The new owner gets an emai" was a stored text cut at
+    2,000 characters)."""
+    if len(text) <= limit:
+        return text
+    if text[limit].isspace():
+        return text[:limit].rstrip()
+    line = text.rfind("\n", 0, limit)
+    if line > limit // 2:
+        return text[:line].rstrip()
+    space = max(text.rfind(" ", 0, limit), text.rfind("\n", 0, limit))
+    return text[:space].rstrip() if space > 0 else text[:limit]
+
+
 def sentences(text: str, *, rows: bool = False) -> list[str]:
     """``text`` as sentences: its lines (paragraphs, list items, headings, table rows) split
     after a full stop, question or exclamation mark; with ``rows``, a table's row is one
@@ -56,7 +71,7 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     """An HTML-escaped excerpt of ``text`` made of whole sentences: the one with the most
     distinct query words, then those after it while they fit; matches in <mark>. A ``text``
     without any query word gives the excerpt of ``otherwise`` instead, if that is given."""
-    excerpted = text[: 50 * width]
+    excerpted = clip(text, 50 * width)
     if otherwise and len(excerpted) < len(text) and not finder.clauses_in(text):
         return snippet(otherwise, finder, width=width)
     units = sentences(excerpted, rows=True)
@@ -96,7 +111,7 @@ def snippet(text: str, finder: WordFinder, *, width: int = 200, otherwise: str =
     cut = len(excerpt) > width
     if cut:  # end at a word
         space = excerpt.rfind(" ", 0, width)
-        excerpt = excerpt[: space if space > width // 2 else width]
+        excerpt = excerpt[: space if space > 0 else width]  # a word, however long it is
     out: list[str] = [lead]
     pos = 0
     for m_start, m_end, _ in finder.words(excerpt):

@@ -78,6 +78,22 @@
     /^\/internal\//.test(String(r.url))
       ? [" ", el("span", { class: "kb-badge kb-badge--internal", text: tr("internal", "Internal") })]
       : [];
+  // An article this portal shows untranslated (the API's `language`: the one it is written in)
+  // says so after its title, in the portal's language: "en anglais" on /fr/.
+  const languageName = (code) => {
+    try {
+      return new Intl.DisplayNames([cfg.lang || "en"], { type: "language" }).of(code) || code;
+    } catch (_) {
+      return code.toUpperCase();
+    }
+  };
+  const languageBadge = (r) =>
+    r.language && r.language !== cfg.lang
+      ? [" ", el("span", {
+          class: "kb-badge kb-badge--language",
+          text: tr("in_language", "in {language}", { language: languageName(String(r.language)) }),
+        })]
+      : [];
   const resultsUrl = (q) => portalUrl("search-results/") + "?q=" + encodeURIComponent(q);
   // The contact form, which a search asking for a person is offered first (the API's `contact`).
   const contactUrl = cfg.contact ? portalUrl("contact/") : "";
@@ -254,6 +270,7 @@
     resultsUrl,
     contactUrl,
     internalBadge,
+    languageBadge,
     debounce,
     apiLikelyUp,
     rememberSearch,
@@ -295,7 +312,7 @@
     return el(
       "li",
       { class: "kb-result" },
-      el("h2", { class: "kb-result__title" }, link, ...internalBadge(r)),
+      el("h2", { class: "kb-result__title" }, link, ...internalBadge(r), ...languageBadge(r)),
       el("p", { class: "kb-result__category", text: r.category || "" }),
       el("p", { class: "kb-result__snippet" }, ...snippetNodes(r.snippet || r.summary))
     );
@@ -751,7 +768,8 @@
         "sent",
         el("p", { class: "kb-contact__reference" },
           tr("reference", "Your reference number is"), " ", ref),
-        el("p", { text: data.message || tr("received", "We've received your request.") }),
+        // not the API's message: it says the response time the page already says above
+        el("p", { text: tr("received", "We've received your request.") }),
         again
       );
       storage.remove("localStorage", KEY.draft);

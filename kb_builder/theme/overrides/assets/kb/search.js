@@ -171,7 +171,7 @@
         const li = el(
           "li",
           { id: `${list.id}-${i}`, role: "option", "aria-selected": "false", class: "kb-option" },
-          el("span", { class: "kb-option__title" }, r.title, ...kb.internalBadge(r)),
+          el("span", { class: "kb-option__title" }, r.title, ...kb.internalBadge(r), ...kb.languageBadge(r)),
           el("span", { class: "kb-option__summary", text: r.summary || "" })
         );
         li.dataset.href = articleHref(r);
@@ -198,7 +198,9 @@
         : tr("found_other", "{count} articles found", { count: strong });
       count = found.length && data.answered ? total : "";
       status.textContent = person
-        ? tr("contact_status", "You can contact our support team, or read the articles below.")
+        ? found.length
+          ? tr("contact_status", "You can contact our support team, or read the articles below.")
+          : tr("contact_only", "You can contact our support team.")
         : !found.length
         ? tr("none_enter", "No articles found. Press Enter to search anyway.")
         : data.answered
@@ -485,7 +487,8 @@
         ...found.map((r) => {
           const link = el("a", { href: articleHref(r), text: r.title });
           link.dataset.kbId = r.id;
-          return el("li", {}, link, el("span", { class: "kb-deflect__summary", text: r.summary }));
+          return el("li", {}, link, ...kb.languageBadge(r),
+            el("span", { class: "kb-deflect__summary", text: r.summary }));
         })
       );
       showBox();
