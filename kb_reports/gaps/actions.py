@@ -92,7 +92,7 @@ def suggest(
             state = "published" if stub.published else "still a draft"
             g.action = Action(
                 "write",
-                f"Finish the draft {stub.path} ({state}); it answers {quote(g.label)}.",
+                f"Finish {_drafts(stub, stubs)} ({state}); it answers {quote(g.label)}.",
                 article_id=stub.article_id,
                 source=stub.path,
                 title=stub.title,
@@ -243,6 +243,33 @@ def _now_untranslated(
         source=a.source,
         queries=tuple(asked),
     )
+
+
+def _drafts(stub: StubStatus, stubs: Sequence[StubStatus]) -> str:
+    """The drafts ``--stub`` wrote for one article: a translation's (``<id>.<language>.md``)
+    with the draft of its default-language article, to finish first."""
+    from kb_core.i18n import language_name
+
+    def folder(path: str) -> str:
+        return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+
+    name, *rest = stub.path.rsplit("/", 1)[-1].split(".")
+    if len(rest) > 1:
+        original, translation = f"{folder(stub.path)}{name}.md", stub.path
+    else:
+        original = stub.path
+        other = [
+            s.path
+            for s in stubs
+            if s.article_id == stub.article_id
+            and s.path.startswith(f"{folder(stub.path)}{name}.")
+            and s.path != stub.path
+        ]
+        if not other:
+            return f"the draft {stub.path}"
+        translation = other[0]
+    code = translation.rsplit("/", 1)[-1].split(".")[1]
+    return f"the drafts {original} and its {language_name(code, 'en')} translation {translation}"
 
 
 def _may_be(query: str, language: str, languages: Sequence[str]) -> bool:
