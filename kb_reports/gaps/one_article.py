@@ -91,6 +91,9 @@ def join_portals(
         name = language_name(g.language or "", "en")
         shown = ", ".join(quote(q) for q, _ in g.queries[:3])
         title = e.action.title
+        # the article's folder is the English group's: what its searchers read and wrote about
+        g.topics = g.topics or e.topics
+        g.read_after = g.read_after or e.read_after
         draft = f" (the draft {e.stub})" if e.stub else ""
         g.action = replace(
             g.action,

@@ -179,3 +179,48 @@ def test_a_french_gap_joins_the_english_gap_sharing_most_of_its_words(
         [bitcoin, pay, (alone := _group(3, "payer en bitcoin", "X", "fr"))], [], "en", catalog
     )
     assert alone.action is not None and alone.action.title == "X"  # without the synonyms: a tie
+
+
+def test_kb_gaps_stub_writes_one_article_and_its_translation(
+    tmp_path_factory: pytest.TempPathFactory, site_build: Path, config_path: Path
+) -> None:
+    """The reviewer's run, as processes: "bitcoin" on /, "payer en bitcoin" on /fr/, a
+    Billing request; ``kb gaps --stub 1`` then ``--stub 2`` wrote ``time-tracking/`` drafts
+    of two English articles, and the report named only the French file."""
+    from tests.gaps.conftest import Visitor, api_client, kb_gaps
+
+    with api_client(tmp_path_factory, "one-article", site_build, config_path) as (url, client):
+        v = [Visitor(client, f"10.9.0.{i}") for i in range(1, 6)]
+        for visitor in v[:3]:
+            assert visitor.search("bitcoin") == 0
+        v[0].contact("Billing and invoices", "Can I pay with bitcoin?")
+        for visitor in v[3:]:
+            visitor.search("payer en bitcoin", "fr")
+    content = tmp_path_factory.mktemp("one-article-content") / "content"
+    shutil.copytree(ROOT / "content", content)
+    for rank in ("1", "2"):
+        res = kb_gaps(url, config_path, site_build, "--content", str(content), "--stub", rank)
+        assert res.returncode == 0, res.stderr
+    assert sorted(p.relative_to(content).as_posix() for p in content.rglob("*bitcoin*")) == [
+        "billing/invoices-and-payments/bitcoin.fr.md",
+        "billing/invoices-and-payments/bitcoin.md",
+    ]
+    # the other way round: the translation's first, then its English group finds its draft
+    other = tmp_path_factory.mktemp("one-article-other") / "content"
+    shutil.copytree(ROOT / "content", other)
+    first = kb_gaps(url, config_path, site_build, "--content", str(other), "--stub", "2")
+    assert first.returncode == 0, first.stderr
+    again = kb_gaps(url, config_path, site_build, "--content", str(other), "--stub", "1")
+    assert again.returncode == 1 and "already has a draft" in again.stderr
+    assert sorted(p.relative_to(other).as_posix() for p in other.rglob("*bitcoin*")) == [
+        "billing/invoices-and-payments/bitcoin.fr.md",
+        "billing/invoices-and-payments/bitcoin.md",
+    ]
+    res = kb_gaps(url, config_path, site_build, "--content", str(content), fmt="text")
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert (
+        "Finish the drafts billing/invoices-and-payments/bitcoin.md and its French translation "
+        "billing/invoices-and-payments/bitcoin.fr.md (still a draft); it answers “bitcoin”. "
+        "(failed searches #1, #2, escalation #1)"
+    ) in text
