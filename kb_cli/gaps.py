@@ -157,17 +157,23 @@ def _write_stub(report: object, wanted: str, content_dir: Path, default_language
             "written; check that article answers its searches"
         )
     try:
-        path = write_stub(
-            group, content_dir, report.catalog or PublishedArticles(), default=default_language
+        *others, path = write_stub(
+            group,
+            content_dir,
+            report.catalog or PublishedArticles(),
+            default=default_language,
+            drafts=report.stubs,
         )
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write the draft: {exc}") from None
-    if path.name.count(".") > 1:  # another language's: its default-language article too
-        original = path.with_name(path.name.split(".")[0] + ".md")
+    for original in others:  # another language's: its default-language article too
         click.echo(f"Wrote {original} (visibility: draft): the article in {default_language}, ")
         click.echo("which every language's page falls back on; its translation:")
+    if path.name.count(".") > 1 and not others:
+        original = path.with_name(path.name.split(".")[0] + ".md")
+        click.echo(f"Beside the draft {original}, its translation:")
     click.echo(
         f"Wrote {path} (visibility: draft) for group #{group.rank} {group.label!r}: "
         f"{counted(group.searches, 'failed search')} by {counted(group.visitors, 'visitor')}. "

@@ -88,16 +88,7 @@ def suggest(
         label = (own or clean)[0] if clean else g.label
         stub = next((stub_of[q] for q, _ in g.queries if q in stub_of), None)
         if stub is not None:
-            g.stub = stub.path
-            state = "published" if stub.published else "still a draft"
-            g.action = Action(
-                "write",
-                f"Finish the draft {stub.path} ({state}); it answers {quote(g.label)}.",
-                article_id=stub.article_id,
-                source=stub.path,
-                title=stub.title,
-                queries=tuple((clean or [g.label])[:EXAMPLES]),
-            )
+            _finish(g, stub, stubs, clean)
             continue
         if asks_for_person(label, g.language or default_language or "en"):
             g.action = _contact_us(clean or [label])
@@ -145,6 +136,10 @@ def suggest(
             )
             continue
         g.action = _write(label, clean or [label], language, g.examples, vocab, speech)
+        # its article drafted with the translation another portal's group asked for
+        drafted = next((s for s in stubs if not language and s.article_id == _slug(g)), None)
+        if drafted is not None:
+            _finish(g, drafted, stubs, clean)
     for w in weak:
         shown_untranslated = _shown_untranslated(advisor, w, untranslated, default_language)
         if shown_untranslated is not None:
@@ -243,6 +238,57 @@ def _now_untranslated(
         source=a.source,
         queries=tuple(asked),
     )
+
+
+def _finish(
+    g: FailedGroup, stub: StubStatus, stubs: Sequence[StubStatus], clean: Sequence[str]
+) -> None:
+    """Ask to finish the draft ``--stub`` wrote for ``g`` (and its translation's)."""
+    g.stub = stub.path
+    state = "published" if stub.published else "still a draft"
+    g.action = Action(
+        "write",
+        f"Finish {_drafts(stub, stubs)} ({state}); it answers {quote(g.label)}.",
+        article_id=stub.article_id,
+        source=stub.path,
+        title=stub.title,
+        queries=tuple((clean or [g.label])[:EXAMPLES]),
+    )
+
+
+def _slug(g: FailedGroup) -> str:
+    """The id ``--stub`` gives the article ``g``'s action asks for."""
+    from kb_reports.gaps.loop import slug
+
+    title = g.action.title if g.action and g.action.title else g.label
+    return slug(title[:1].upper() + title[1:])
+
+
+def _drafts(stub: StubStatus, stubs: Sequence[StubStatus]) -> str:
+    """The drafts ``--stub`` wrote for one article: a translation's (``<id>.<language>.md``)
+    with the draft of its default-language article, to finish first."""
+    from kb_core.i18n import language_name
+
+    def folder(path: str) -> str:
+        return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+
+    name, *rest = stub.path.rsplit("/", 1)[-1].split(".")
+    if len(rest) > 1:
+        original, translation = f"{folder(stub.path)}{name}.md", stub.path
+    else:
+        original = stub.path
+        other = [
+            s.path
+            for s in stubs
+            if s.article_id == stub.article_id
+            and s.path.startswith(f"{folder(stub.path)}{name}.")
+            and s.path != stub.path
+        ]
+        if not other:
+            return f"the draft {stub.path}"
+        translation = other[0]
+    code = translation.rsplit("/", 1)[-1].split(".")[1]
+    return f"the drafts {original} and its {language_name(code, 'en')} translation {translation}"
 
 
 def _may_be(query: str, language: str, languages: Sequence[str]) -> bool:

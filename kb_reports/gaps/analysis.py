@@ -187,6 +187,7 @@ class Analysis:
             key = (plain_key.get(q) or grouping.key_of(q)) if where == portal else None
             if key is not None:
                 contacted[key].add(request)
+        topic_of = {c.id: c.topic for c in self.contact_rows}
         since = self.window.since
         out = []
         for g in grouping.groups:
@@ -213,6 +214,7 @@ class Analysis:
                     examples=[],
                     contacted=len(contacted[g.key]),
                     portal=portal,
+                    topics=Counter(topic_of[r] for r in contacted[g.key]).most_common(),
                 )
             )
         return out

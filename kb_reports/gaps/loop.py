@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb_core.config import SiteConfig
-from kb_reports.gaps.articles import PublishedArticles, TermIndex
+from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.model import FailedGroup, LoopCheck, StubStatus, counted
-from kb_reports.gaps.terms import terms_of_text
 
 if TYPE_CHECKING:
     from kb_core.search.searcher import Searcher
@@ -332,46 +331,45 @@ def write_stub(
     catalog: PublishedArticles,
     today: date | None = None,
     default: str | None = None,
-) -> Path:
-    """Write a draft for ``group`` next to the article closest to it; return its path.
-
-    The folder is that of the article the action names, else of the article the group's
-    visitors read next, else of the article whose title, keywords and summary share most
-    words with the queries, else ``drafts/``. Raises FileExistsError rather than overwrite.
+    drafts: Sequence[StubStatus] = (),
+) -> list[Path]:
+    """Write a draft for ``group`` where its topic belongs (:mod:`kb_reports.gaps.folders`);
+    return the paths written, the draft last. Raises FileExistsError rather than overwrite.
 
     A group searched in another language than ``default`` (the site's) gets its draft as a
     translation, ``<id>.<language>.md``, beside a draft of the article in the default
-    language that every translation needs (``<id>.md``, asking for it to be written).
+    language that every translation needs (``<id>.md``, asking for it to be written), or
+    beside the one already drafted (``drafts``: its group, of the default language's portal,
+    asks for the same article).
     """
+    from kb_reports.gaps.folders import draft_folder
+
     today = today or date.today()
     title = group.action.title if group.action and group.action.title else group.label
     title = title[:1].upper() + title[1:]
     article_id = slug(title)
     if article_id in catalog.articles:
         article_id = f"{article_id}-{slug(group.key)}"[:100]
-    folder = Path("drafts")
-    near = group.action.article_id if group.action else None
-    closest = TermIndex(catalog).best(terms_of_text(" ".join(q for q, _ in group.queries)))
-    for candidate in [near, *(a for a, _ in group.read_after), closest.id if closest else None]:
-        if candidate and candidate in catalog.articles:
-            folder = Path(catalog.articles[candidate].source).parent
-            break
     language = group.language if default and group.language not in (None, default) else None
+    drafted = next((d for d in drafts if language and d.article_id == article_id), None)
+    folder = Path(drafted.path).parent if drafted else draft_folder(group, content_dir, catalog)
     original = Path(content_dir) / folder / f"{article_id}.md"
     target = original.with_name(f"{article_id}.{language}.md") if language else original
-    for path in {original, target}:
+    for path in {target} if drafted else {original, target}:
         if path.exists():
             raise FileExistsError(f"{path} already exists; not overwriting it")
     target.parent.mkdir(parents=True, exist_ok=True)
     category = target.parent / "_category.yml"
     if folder == Path("drafts") and not category.exists():
         category.write_text("title: Drafts\ndescription: Articles being written.\n", "utf-8")
-    if language:
+    written = []
+    if language and not drafted:
         with original.open("x", encoding="utf-8") as f:
             f.write(_original_text(title, article_id, target.name))
+        written.append(original)
     with target.open("x", encoding="utf-8") as f:  # 'x': never overwrite, even in a race
         f.write(stub_text(group, title, article_id, today))
-    return target
+    return [*written, target]
 
 
 def _original_text(title: str, article_id: str, translation: str) -> str:

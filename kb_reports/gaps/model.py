@@ -121,6 +121,8 @@ class FailedGroup:
     # the title of the article the current build answers all its re-run searches with: then
     # its action is a "check", never a next action (rule "answered now", gaps_report)
     answered_by: str | None = None
+    # the contact-form topics of the requests its searchers then sent, most chosen first
+    topics: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def trend(self) -> str:

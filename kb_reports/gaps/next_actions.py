@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kb_reports.gaps.model import Action, GapReport
+from kb_reports.gaps.one_article import topic_terms
 
 # (the (section, rank) of each gap an action comes from, the action)
 NextAction = tuple[tuple[tuple[str, int], ...], Action]
@@ -49,12 +50,19 @@ def next_actions(report: GapReport) -> list[NextAction]:
         else:
             a_key = a
         same: object = (a_key.kind, a_key.title, a_key.article_id, a_key.source, a_key.terms)
+        if a_key.kind == "write" and a_key.title:
+            # a new article on one topic, titled in other words ("Integrate with Slack" for
+            # the searches, "Slack integration" for the requests), or its draft and its
+            # translation's: one article to write
+            same = ("write", topic_terms(a_key.title))
         if not (a.title or a.article_id or a.source or a.terms):
             same = (section, rank, a.text)  # nothing names what it asks: its own line
         if same not in out:
             out[same] = (((section, rank),), a)
             continue
         gaps, first = out[same]
+        if (section, rank) in gaps:  # a topic's request asking what its group asks
+            continue
         queries = tuple(dict.fromkeys(first.queries + a.queries))
         out[same] = ((*gaps, (section, rank)), replace(first, queries=queries))
     return list(out.values())

@@ -94,6 +94,7 @@ def build_report(
     """
     from kb_reports.gaps.analysis import Analysis
     from kb_reports.gaps.loop import LoopChecker, find_stubs
+    from kb_reports.gaps.one_article import join_portals
     from kb_store import reports as sql
     from kb_store.deflection import deflection_totals
     from kb_store.sources import by_source, widget_hosts
@@ -157,6 +158,8 @@ def build_report(
                     s.loop = checker.check(s.queries, article_id=s.article_id)
             notes.extend(checker.notes)
         _as_their_group(detail, escalations)
+        # one article and its translation, not one per portal (before --stub reads titles)
+        join_portals(detail, escalations, config.site.language, catalog, analysis.grouper.analyse)
     finally:
         if checker is not None:
             checker.close()

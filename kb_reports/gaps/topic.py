@@ -76,6 +76,9 @@ _EN_LEAD = (
     r"|(?:do|does|can) (?:you|it)(?: guys)? (?:have|offer|support|accept|take|provide)"
     r"(?: an?| any)?"
     r"|is there (?:an?|any)"
+    # a yes-or-no question about what the product does: "do you integrate with Slack" asks
+    # for "integrate with Slack" (after the longer frames: "do you have a" drops "have a")
+    r"|(?:do|does|will|can) (?:you|it|tandem)(?: guys)?"
     r"|(?:i|we) (?:would like|d like|want|wanted|need|needed|wish|am trying|m trying|"
     r"was trying|have been trying|ve been trying|tried) to|id like to|im trying to"
     r"|(?:i|we) (?:need|want|would like|d like) (?:some )?(?:help|assistance)(?: (?:with|on|to))?"

@@ -38,6 +38,7 @@ def texts(site_build: Path) -> list[str]:
         ("apple pay", ("apple pay", "Apple Pay"), "Apple Pay"),
         ("ios widget", ("iOS widget",), "iOS widget"),  # not "IOS widget"
         ("how do i connect slack", ("How do I connect Slack",), "Connect Slack"),
+        ("do you integrate with slack", ("Do you integrate with Slack?",), "Integrate with Slack"),
         ("dark mode", ("DARK MODE",), "Dark mode"),  # shouting is no spelling
         ("reset password", ("How To Reset My Password",), "Reset password"),  # Title Case
         ("tip pooling", ("Tip pooling",), "Tip pooling"),

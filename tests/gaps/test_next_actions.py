@@ -80,3 +80,37 @@ def test_an_escalation_s_other_subjects_are_not_its_group_s_article() -> None:
         "Write a new article, e.g. “Bitcoin”. (failed search #1, escalation #1)",
         "… “Devis pour 200 salariés” … (escalation #1)",
     ]
+
+
+def test_a_search_and_a_request_asking_for_one_article_in_other_words_are_one_line() -> None:
+    """The searches "do you integrate with Slack" want *Integrate with Slack*, the requests
+    "Do you have a Slack integration" *Slack integration*: one article to write, and one line
+    (they were two, the README promising matching actions join)."""
+    slack = Action(
+        "write", "Write a new article, e.g. “Integrate with Slack”.", title="Integrate with Slack"
+    )
+    group = FailedGroup(
+        1,
+        "integr slack",
+        "do you integrate with slack",
+        2,
+        0,
+        2,
+        NOW - timedelta(days=1),
+        NOW,
+        True,
+        [("do you integrate with slack", 2)],
+        [],
+        0,
+        slack,
+    )
+    asked = Action(
+        "write", "… e.g. “Slack integration”, that answers it.", title="Slack integration"
+    )
+    other = Action("write", "… e.g. “Slack pricing”, that answers it.", title="Slack pricing")
+    e = EscalationTopic(1, "Integrations and API", 3, 3, 3, 0, [], ["Slack"], asked, [asked, other])
+    lines = next_action_lines(report(e, failed=[group]))
+    assert lines == [
+        "Write a new article, e.g. “Integrate with Slack”. (failed search #1, escalation #1)",
+        "… e.g. “Slack pricing”, that answers it. (escalation #1)",
+    ]

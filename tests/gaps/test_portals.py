@@ -86,8 +86,11 @@ def test_each_portal_s_failed_searches_are_grouped_apart(report: dict[str, Any])
     assert (french["portal"], french["language"]) == ("fr", "fr")
     assert french["key"].startswith("fr:")
     assert [q for q, _ in french["queries"]] == ["payer en bitcoin hier"]
-    assert french["action"]["title"] == "Payer en bitcoin"
-    assert french["action"]["text"].startswith("Write a new article and its French translation")
+    # grouped apart, one article: the English group's and its translation
+    assert french["action"]["title"] == "Pay with bitcoin"
+    assert french["action"]["text"].startswith(
+        "Write “Pay with bitcoin” and its French translation"
+    )
     assert (english["portal"], english["action"]["title"]) == ("en", "Pay with bitcoin")
 
 

@@ -156,8 +156,9 @@ def test_another_language_s_stub_is_a_translation_beside_its_original(tmp_path: 
         portal="fr",
     )
     content = tmp_path / "content"
-    path = write_stub(group, content, PublishedArticles(), default="en")
+    first, path = write_stub(group, content, PublishedArticles(), default="en")
     assert path == content / "drafts" / "fuseau-horaire.fr.md"
+    assert first == content / "drafts" / "fuseau-horaire.md"
     original = frontmatter.loads((content / "drafts" / "fuseau-horaire.md").read_text("utf-8"))
     assert (original["id"], original["visibility"]) == ("fuseau-horaire", "draft")
     assert "fuseau-horaire.fr.md" in original.content
@@ -171,4 +172,5 @@ def test_another_language_s_stub_is_a_translation_beside_its_original(tmp_path: 
     assert "translation (fr) of a missing article" not in res.stdout + res.stderr
     # on the default language's portal, one draft as before
     english = _group(key="zone", label="time zone", queries=[("time zone", 2)], language="en")
-    assert write_stub(english, content, PublishedArticles(), default="en").name == "time-zone.md"
+    [written] = write_stub(english, content, PublishedArticles(), default="en")
+    assert written.name == "time-zone.md"

@@ -31,6 +31,9 @@ def topic(site_build: Path) -> Topic:
         ("wi-fi clock in not working for 3 days now", None, "wi-fi clock in not working"),
         ("zapier not syncing since yesterday", None, "zapier not syncing"),
         ("hi, do you have a referral program?", None, "referral program"),
+        # a yes-or-no question about the product asks for what it does
+        ("Do you integrate with Slack?", None, "integrate with Slack"),
+        ("does it work offline", None, "work offline"),
         ("cancel my order pls", None, "cancel my order"),
         # no circumstance: left as typed; a question stays a question
         ("why was I charged twice", None, "why was I charged twice"),

@@ -1,8 +1,8 @@
 """The topic ``kb gaps`` quotes, on a site of two languages: French requests are read with the
 French rule and the article their portal shows (its translation, or the English one shown
-untranslated), and each portal's failed-search group is titled in its own language. Real
-API (French portal by ``lang=fr``), real SQLite store, the built example; ``kb gaps`` as a
-process."""
+untranslated), and each portal's failed-search group on one topic asks for one article and
+its translation. Real API (French portal by ``lang=fr``), real SQLite store, the built
+example; ``kb gaps`` as a process."""
 
 from __future__ import annotations
 
@@ -84,7 +84,18 @@ def test_a_french_request_answered_untranslated_asks_for_the_translation(
     )
 
 
-def test_each_portal_s_group_is_titled_in_its_own_language(report: dict[str, Any]) -> None:
+def test_each_portal_s_group_asks_for_one_article(report: dict[str, Any]) -> None:
+    """Two groups (each portal's), one article: the English one and its French translation
+    (they were two articles to write, *Payer en bitcoin* drafted in English too)."""
     failed = report["failed_searches"]
-    titles = {g["portal"]: g["action"]["title"] for g in failed if "bitcoin" in g["key"]}
-    assert titles == {"fr": "Payer en bitcoin", "en": "Pay with bitcoin"}  # two groups
+    actions = {g["portal"]: g["action"] for g in failed if "bitcoin" in g["key"]}
+    assert {p: a["title"] for p, a in actions.items()} == {
+        "fr": "Pay with bitcoin",
+        "en": "Pay with bitcoin",
+    }
+    assert actions["fr"]["text"].startswith(
+        "Write \u201cPay with bitcoin\u201d and its French translation: the French portal "
+        "found nothing for \u201cpayer en bitcoin hier\u201d"
+    )
+    [line] = [a for a in report["next_actions"] if "bitcoin" in a["action"]["text"]]
+    assert [g["section"] for g in line["gaps"]] == ["failed", "failed"]
