@@ -485,3 +485,16 @@ def test_a_french_text_s_words_are_marked_as_french_reads_them(french_portal: Se
         for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)
     ]
     assert marked and "pays" not in marked, marked
+
+
+def test_a_french_note_is_no_negation(french_portal: Searcher) -> None:
+    """French Snowball makes "not" of "note", "noter" and "notez", the term every negation
+    ("pas", "jamais") is: "mes employés ne voient pas le planning" marked the "note" of *Pointer
+    à l'arrivée et au départ* as its "pas", and "ajouter une note" searched for negations. A
+    word other than "not" is never the negations' term: a note is a note."""
+    found = french_portal.search("mes employés ne voient pas le planning")
+    marked = {
+        m.lower() for hit in found.results for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)
+    }
+    assert not {m for m in marked if m.startswith("note")}, marked
+    assert french_portal.search("ajouter une note").results[0].id == "clock-in-and-out"

@@ -131,7 +131,8 @@ A negation ("can't", and on the French portal "pas", "jamais", "rien", "aucun": 
 another of them (``held``), never alone, and a query's negation is no evidence alone even where
 it is in most articles (``negated``: "jamais" and "rien" alone were answered, 1.0, on /fr/, by
 any article saying a negation). Its weight still counts in the coverage of a hit holding the
-words it goes with ("les notifications n'arrivent pas").
+words it goes with ("les notifications n'arrivent pas"). A word that stems as "not" and is no
+negation (French "note", "noter") is another term (kb_core.search.text.analysis).
 
 A word that no judged hit holds, that other articles do, and that weighs at least
 ``ORPHAN_SHARE`` of the query, leaves each judged hit holding one other distinctive word no
