@@ -78,3 +78,12 @@ def test_a_french_verb_in_yer_is_not_its_noun_in_i(same: list[str], other: list[
 )
 def test_a_french_participle_in_ee_is_its_verb(same: list[str], other: list[str]) -> None:
     assert_one_term(same, other)
+
+
+def test_a_word_stemmed_as_not_is_no_negation() -> None:
+    """ "note", "noter", "notez" stem as "not" in French, the negations' term: each is "note"
+    (as English's "notes" is), and "pas" and English "not" stay "not"."""
+    french, english = Analyzer("fr"), Analyzer("en")
+    assert {french.word_terms(w) for w in ("note", "noter", "notez", "notes")} == {("note",)}
+    assert french.word_terms("pas") == english.word_terms("not") == ("not",)
+    assert english.word_terms("notes") == ("note",)

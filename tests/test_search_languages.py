@@ -4,6 +4,7 @@ kb_core.search.languages). Real Whoosh indexes built in tmp_path."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -442,3 +443,58 @@ def test_an_english_article_s_words_weigh_as_among_the_english_ones(
     export to payroll) but 6 of 32 English ones, and *Export your data* still answers."""
     found = french_portal.search(query)
     assert found.answered and found.results[0].id == expected, found
+
+
+@pytest.mark.parametrize("query", ["jamais", "rien"])
+def test_a_negation_alone_is_no_evidence(french_portal: Searcher, query: str) -> None:
+    """French negations ("pas", "jamais", "rien", "aucun") are the term "not", as English's
+    are; "not" is in most articles, so a search of a negation alone was answered (1.0) by any
+    article saying one. A negation modifies the words it goes with: alone, or with words a
+    hit lacks, it matches nothing."""
+    found = french_portal.search(query)
+    assert found.results and not found.answered, found.confidence
+    assert found.matches <= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("les notifications n'arrivent pas", "notifications-not-arriving"),
+        ("code de vérification ne marche pas", "verification-code-not-working"),
+    ],
+)
+def test_a_negation_with_an_article_s_words_still_finds_it(
+    french_portal: Searcher, query: str, expected: str
+) -> None:
+    """A negation counts with the words it goes with: the article reporting the problem is
+    first."""
+    assert french_portal.search(query).results[0].id == expected
+
+
+def test_a_french_text_s_words_are_marked_as_french_reads_them(french_portal: Searcher) -> None:
+    """ "est-ce que je peux payer en bitcoin" showed *Règles d'heures supplémentaires et de
+    pauses* with "pays" (a country) marked as "payer": the snippet read the French text's
+    words with the English stemmer too, which makes "pay" of "pays". A French article's words
+    are read in French: its "payés" (paid) is marked instead."""
+    found = french_portal.search("est-ce que je peux payer en bitcoin")
+    assert not found.answered
+    marked = [
+        m.lower()
+        for hit in found.results
+        if hit.id == "overtime-and-break-rules"
+        for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)
+    ]
+    assert marked and "pays" not in marked, marked
+
+
+def test_a_french_note_is_no_negation(french_portal: Searcher) -> None:
+    """French Snowball makes "not" of "note", "noter" and "notez", the term every negation
+    ("pas", "jamais") is: "mes employés ne voient pas le planning" marked the "note" of *Pointer
+    à l'arrivée et au départ* as its "pas", and "ajouter une note" searched for negations. A
+    word other than "not" is never the negations' term: a note is a note."""
+    found = french_portal.search("mes employés ne voient pas le planning")
+    marked = {
+        m.lower() for hit in found.results for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)
+    }
+    assert not {m for m in marked if m.startswith("note")}, marked
+    assert french_portal.search("ajouter une note").results[0].id == "clock-in-and-out"

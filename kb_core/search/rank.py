@@ -197,10 +197,12 @@ class Ranker:
             )
             if self.meanings is None:  # words only: which hits they are no evidence for
                 shown = [d for _, d in ranked]  # past the limit too: the count of matches
+                negating = search_confidence.negations(typed)
                 found.weak = search_confidence.no_evidence(
                     search_confidence.coverage(weights, covered, shown),
-                    search_confidence.held(covered[: len(weights)], shown, distinct),
+                    search_confidence.held(covered[: len(weights)], shown, distinct, negating),
                     len(distinct),
+                    bool(negating),
                 )
             if vector is not None and not anchors:
                 self.by_meaning.open_at(vector, found, finder, len(plan.clauses))
@@ -212,8 +214,13 @@ class Ranker:
                 # heading of the section it opens at says words its title lacks ("tax ID")
                 if found.answer and not named(best, finder, len(plan.clauses)):
                     open_at(best, found.answer.anchor)
+        readers: dict[str | None, WordFinder] = {}  # each hit's words read in its language
         for hit in found.hits:  # words, or the summary
-            hit.snippet = snippet(hit.text, finder, otherwise=hit.fields.get("summary") or "")
+            language = hit.fields.get("language")
+            if language not in readers:
+                readers[language] = finder.reading(self.planner.terms_in(language))
+            marks = readers[language]
+            hit.snippet = snippet(hit.text, marks, otherwise=hit.fields.get("summary") or "")
         return found
 
     def _cards(self, query: str) -> bool:
@@ -309,9 +316,11 @@ class Ranker:
                 vector = encoded if encoded is not None else encoder().encode_one(query)
             docs = np.array(top, dtype=np.int64)
             meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
-        holds = search_confidence.held(covered[: len(weights)], top, distinct)
+        negating = search_confidence.negations(weights.clauses)
+        holds = search_confidence.held(covered[: len(weights)], top, distinct, negating)
+        orphan = search_confidence.orphaned(weights, covered, top, distinct, holds)
         found.coverage, found.meaning, found.lone = search_confidence.discount(
-            covers, meaning, holds, len(distinct)
+            covers, meaning, holds, len(distinct), orphan, bool(negating)
         )
         found.coverage = search_confidence.below_first(found.coverage, scores, held[0])
         found.confidence = search_confidence.confidence(found.coverage, found.meaning, found.lone)

@@ -34,7 +34,7 @@ from kb_core.search.text.plan import LANGUAGE_TAG
 INDEX_NAME = "kb"
 META_FILE = "kb_search.json"
 VOCAB_FILE = "kb_vocabulary.txt"
-FORMAT = 13  # bump when analysis or weights change: old indexes then ask for a rebuild
+FORMAT = 14  # bump when analysis or weights change: old indexes then ask for a rebuild
 HUB = "1"  # the term of the "hub" field that marks a landing page (kb_builder.index.hubs)
 SUGGEST_PREFIX = 20  # the suggest field holds each title word's first 1-20 characters
 

@@ -41,6 +41,7 @@ ENGLISH_NEGATIONS = frozenset(
     havent hasnt hadnt""".split()
 )
 NOT = "not"  # the term of every negation, in each language's text
+NOT_A_NEGATION = "note"  # the term of a word other than "not" that stems as "not" (see _term)
 # ... and in other languages the words that negate, read as "not" as English's are: "les
 # notifications n'arrivent pas" reports a problem, as "notifications aren't arriving" does,
 # and finds the article titled so (the index's "ne ... pas" were stop words, and said nothing)
@@ -283,7 +284,10 @@ class Analyzer:
             return (NOT,)
         if len(word) < 2 or len(word) > _MAX_WORD or word in self.stop_words:
             return ()
-        return (self._stem(word),) if self._stem and not word.isdigit() else (word,)
+        term = self._stem(word) if self._stem and not word.isdigit() else word
+        # a word that is no negation is never the negations' term: French Snowball makes "not"
+        # of "note", "noter", "notez", so "pas" found (and marked) them
+        return (NOT_A_NEGATION,) if term == NOT and word != NOT else (term,)
 
     def terms(self, text: str) -> list[str]:
         """The index terms of ``text``, in order."""

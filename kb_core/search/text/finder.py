@@ -4,6 +4,7 @@ ranking counts, and what snippets and answer cards mark)."""
 from __future__ import annotations
 
 import bisect
+import copy
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -67,6 +68,13 @@ class WordFinder:
         self.pattern = (
             re.compile(rf"{_starts(firsts)}\b(?:" + "|".join(groups) + r")\w*") if groups else None
         )
+
+    def reading(self, terms: Callable[[str], Iterable[str]]) -> WordFinder:
+        """This finder, showing words by ``terms`` instead (one language's analyser, for a
+        text in that language: see :meth:`words`)."""
+        other = copy.copy(self)
+        other._terms, other._owner, other._forms = terms, {}, {}
+        return other
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, clause number) of every match."""

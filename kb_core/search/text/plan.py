@@ -5,7 +5,7 @@ language the index holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kb_core.search.languages import languages_of
@@ -219,6 +219,16 @@ class QueryPlanner:
             return self.analyzer.word_terms(word)
         terms = (t for p in self._planners for t in p.analyzer.word_terms(word))
         return tuple(dict.fromkeys(terms))
+
+    def terms_in(self, language: str | None) -> Callable[[str], tuple[str, ...]]:
+        """The index terms of one folded word of a text in ``language`` (None, or one the
+        index does not hold: the index's): that language's only, as the index has them, not
+        every language's (:meth:`word_terms`). On the French portal, the English stemmer
+        makes "pay" of "pays" (a country): a French text's "pays" is no "payer"."""
+        for p in self._planners:
+            if p.analyzer.language == language:
+                return p.analyzer.word_terms
+        return self.analyzer.word_terms
 
     def is_stop_word(self, word: str) -> bool:
         """Whether ``word`` is a stop word of a language it may be a word of."""
