@@ -1,7 +1,8 @@
 """Query evaluation for :mod:`kb_core.search.searcher`: scores from the postings, typo
 correction and compounds (:mod:`.corrections`), the query's evidence in each candidate
 (:mod:`.evidence`), meaning's reordering (:mod:`.rerank`), the hits and their sections
-(:mod:`.hits`), confidence, the answer card and snippets, and as-you-type suggestions.
+(:mod:`.hits`), confidence (judged by :mod:`.judge`), the answer card and snippets, and
+as-you-type suggestions.
 
 Imports neither mkdocs nor Flask. Works on one borrowed Whoosh reader per call.
 
@@ -20,7 +21,8 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from kb_core.search import confidence as search_confidence
-from kb_core.search import corrections
+from kb_core.search import corrections, judge
+from kb_core.search import weights as search_weights
 from kb_core.search.answer import card as search_answer
 from kb_core.search.evidence import (
     HEADING_MATCH_QUERY,
@@ -36,9 +38,9 @@ from kb_core.search.schema import HUB, document_frequency, fields_of
 from kb_core.search.scores import Scores
 from kb_core.search.spell import Vocabulary
 from kb_core.search.suggest import complete_last, suggest
-from kb_core.search.text.analysis import fold, join_elisions
+from kb_core.search.text.analysis import join_elisions
 from kb_core.search.text.finder import WordFinder
-from kb_core.search.text.plan import Clause, QueryPlan, QueryPlanner, shown_words
+from kb_core.search.text.plan import QueryPlan, QueryPlanner, shown_words
 from kb_core.search.text.snippets import snippet
 from kb_core.semantic import Meanings, encoder
 
@@ -132,7 +134,7 @@ class Ranker:
         # "Fingerprinting protection" as the query typed right would
         said = self.planner.said(read_as)
         shares = (  # a query of one or two words gets no section evidence: skip the weights
-            search_confidence.clause_weights(reader, plan.clauses[:words], frequency)
+            search_weights.clause_weights(reader, plan.clauses[:words], frequency)
             if words >= HEADING_MATCH_QUERY
             else []
         )
@@ -183,27 +185,29 @@ class Ranker:
         if ranked:
             typed = plan.clauses[:words]
             # each hit's words weighed among the articles written in its language
-            weights = search_confidence.ClauseWeights(reader, typed, frequency, self.texts, stored)
-            distinct = search_confidence.distinctive(reader, typed, frequency)
+            weights = search_weights.ClauseWeights(reader, typed, frequency, self.texts, stored)
+            distinct = search_weights.distinctive(reader, typed, frequency)
             judged = [d for _, d in ranked[: search_confidence.DEPTH]]
             for d in judged:
                 if d not in stored:
                     stored[d] = reader.stored_fields(d)
-            apart = self._apart(
-                [stored[d] for d in judged], typed, finder, covered, distinct, judged
+            apart = judge.apart(
+                self.planner, [stored[d] for d in judged], typed, finder, covered, distinct, judged
             )
-            vector = self._judge(
-                read_as, vector, weights, (covered, distinct, apart), ranked, found, encoded
+            vector = judge.judge(
+                self.meanings,
+                self.rows,
+                read_as,
+                vector,
+                weights,
+                (covered, distinct, apart),
+                ranked,
+                found,
+                encoded,
             )
             if self.meanings is None:  # words only: which hits they are no evidence for
                 shown = [d for _, d in ranked]  # past the limit too: the count of matches
-                negating = search_confidence.negations(typed)
-                found.weak = search_confidence.no_evidence(
-                    search_confidence.coverage(weights, covered, shown),
-                    search_confidence.held(covered[: len(weights)], shown, distinct, negating),
-                    len(distinct),
-                    bool(negating),
-                )
+                found.weak = judge.weak(weights, covered, shown, typed, distinct)
             if vector is not None and not anchors:
                 self.by_meaning.open_at(vector, found, finder, len(plan.clauses))
             if found.answered and not prefix and self._cards(query):
@@ -248,86 +252,6 @@ class Ranker:
             query, vector, encoder(), best.fields, best.anchor, finder, weights, found.confidence
         )
         return made if made and made.score >= search_answer.CARD_THRESHOLD else None
-
-    def _apart(
-        self,
-        hits: list[dict[str, Any]],
-        typed: list[Clause],
-        finder: WordFinder,
-        covered: list[Scores],
-        distinct: set[int],
-        top: list[int],
-    ) -> list[bool]:
-        """For each of the best ``hits`` (stored fields; documents ``top``), whether it holds
-        every ``distinct`` typed clause, two or more, but none of them together
-        (:func:`search_confidence.apart`): its words then count nothing toward confidence."""
-        if len(distinct) < 2:
-            return [False] * len(hits)
-        holds = search_confidence.held(covered[: len(typed)], top, distinct)
-        synonyms = {i for i, c in enumerate(typed) if c.synonyms}
-        said = None  # the typed words of the clauses a synonym group widened
-        if synonyms & distinct:
-            stop = self.planner.is_stop_word
-            said = WordFinder(
-                [
-                    [
-                        t
-                        for w in fold(c.surface).split()
-                        if not stop(w)
-                        for t in (w, *self.planner.word_terms(w))
-                    ]
-                    if c.synonyms
-                    else []
-                    for c in typed
-                ]
-            )
-        return [
-            n == len(distinct) and search_confidence.apart(f, finder, said, distinct, synonyms)
-            for f, n in zip(hits, holds, strict=True)
-        ]
-
-    def _judge(
-        self,
-        query: str,
-        vector: np.ndarray | None,
-        weights: search_confidence.ClauseWeights,
-        words: tuple[list[Scores], set[int], list[bool]],
-        ranked: list[tuple[float, int]],
-        found: Ranked,
-        encoded: np.ndarray | None = None,
-    ) -> np.ndarray | None:
-        """Fill ``found``'s confidence from its best hits (see :mod:`.search_confidence`),
-        given ``words``: each clause's set of articles, the distinctive clauses, and whether
-        each hit holds them apart (:meth:`_apart`: its coverage counts nothing); the
-        query's vector if it was needed (``encoded``, when the search has it already but
-        meaning did not reorder with it: judged as if it had not been encoded)."""
-        covered, distinct, apart = words
-        top = [d for _, d in ranked[: search_confidence.DEPTH]]
-        held = search_confidence.coverage(weights, covered, top)
-        covers = [0.0 if a else c for c, a in zip(held, apart, strict=True)]
-        scores = [s for s, _ in ranked[: search_confidence.DEPTH]]
-        # a hit holding every typed word is answered without the model: keywords cost nothing
-        # (the first hit, or one the ranking nearly ties with it: see below_first)
-        whole = max(search_confidence.below_first(covers, scores, held[0]), default=0.0)
-        sure = vector is None and whole >= search_confidence.WHOLE
-        meaning = None
-        if self.meanings is not None and self.rows is not None and not sure:
-            if vector is None:
-                vector = encoded if encoded is not None else encoder().encode_one(query)
-            docs = np.array(top, dtype=np.int64)
-            meaning = self.meanings.similarity(vector, self.rows[docs]).tolist()
-        negating = search_confidence.negations(weights.clauses)
-        holds = search_confidence.held(covered[: len(weights)], top, distinct, negating)
-        orphan = search_confidence.orphaned(weights, covered, top, distinct, holds)
-        found.coverage, found.meaning, found.lone = search_confidence.discount(
-            covers, meaning, holds, len(distinct), orphan, bool(negating)
-        )
-        found.coverage = search_confidence.below_first(found.coverage, scores, held[0])
-        found.confidence = search_confidence.confidence(found.coverage, found.meaning, found.lone)
-        found.answered = search_confidence.answered(
-            found.confidence, with_meaning=found.meaning is not None
-        )
-        return vector
 
     def scores(
         self,
