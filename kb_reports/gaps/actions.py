@@ -18,31 +18,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kb_core.search.person import asks_for_person
+from kb_reports.gaps import translations
 from kb_reports.gaps.advisor import Advisor
 from kb_reports.gaps.model import Action, FailedGroup, StubStatus, WeakGroup
 from kb_reports.gaps.terms import words_of
-from kb_reports.gaps.words import Vocabulary, readable_title
+from kb_reports.gaps.translations import InDefault, Untranslated
+from kb_reports.gaps.words import EXAMPLES, Vocabulary, quote, readable_title
 
-EXAMPLES = 5  # queries and spellings shown per group
 READ_AFTER_SHARE = 0.2  # share of a group's visitors who must read one article to suggest it
 
 # (query as searched, its portal's language or None) -> (top article shown, the query search
 # corrected it to, if any)
 Shown = Callable[[str, str | None], tuple[str | None, str | None]]
-# (queries, their portal's language) -> the default language's article that search answers
-# them with, confidently, when that language's portal shows it untranslated (else None)
-InDefault = Callable[[Sequence[str], str | None], str | None]
-# (query, its portal's language) -> the article that portal answers it with, confidently, when
-# it shows that article untranslated (else None)
-Untranslated = Callable[[str, str | None], str | None]
 
 
 CONTACT_US = "How to contact us"
-
-
-def quote(text: str) -> str:
-    """Text in curly quotes, as the report's sentences quote searches and titles."""
-    return f"\u201c{text}\u201d"
 
 
 def suggest(
@@ -73,7 +63,7 @@ def suggest(
     answers them with, or write one. A new article for searches made in another language than
     ``default_language`` is asked for in theirs.
     """
-    translation = _translation(advisor, in_default, default_language)
+    translation = translations.translation(advisor, in_default, default_language)
     catalog, vocab = advisor.catalog, advisor.vocab
     stub_of: dict[str, StubStatus] = {}
     for s in stubs:
@@ -94,7 +84,9 @@ def suggest(
             g.action = _contact_us(clean or [label])
             continue
         found = translation(clean or [g.label], g.language, "found nothing")
-        found = found or _now_untranslated(advisor, g, clean, untranslated, default_language)
+        found = found or translations.now_untranslated(
+            advisor, g, clean, untranslated, default_language
+        )
         if found is not None:
             g.action = found
             continue
@@ -117,7 +109,7 @@ def suggest(
                 terms=tuple(dict.fromkeys(terms)),
             )
             continue
-        language = _other(g.language, default_language)
+        language = translations.other_language(g.language, default_language)
         # the advisor's words are the default language's articles' (its stemmer, its model):
         # a search of another language's portal is answered by that language's content, and
         # an English synonym of a French word ("excel" ~ "spreadsheet") fixes nothing there;
@@ -141,103 +133,13 @@ def suggest(
         if drafted is not None:
             _finish(g, drafted, stubs, clean)
     for w in weak:
-        shown_untranslated = _shown_untranslated(advisor, w, untranslated, default_language)
-        if shown_untranslated is not None:
-            w.action = shown_untranslated
+        translate = translations.shown_untranslated(advisor, w, untranslated, default_language)
+        if translate is not None:
+            w.action = translate
             continue
         w.action = _weak_action(advisor, w, shown, default_language)
         if w.action.kind == "write" and (found := translation(w.action.queries, w.language)):
             w.action = found
-
-
-def _translation(
-    advisor: Advisor, in_default: InDefault | None, default_language: str
-) -> Callable[..., Action | None]:
-    """``(queries, language, what their search did)`` -> a ``translate`` action naming the
-    default language's article that answers them (see :data:`InDefault`), or None."""
-    from kb_core.i18n import language_name
-
-    def translate(
-        queries: Sequence[str], language: str | None, outcome: str = "found no confident answer"
-    ) -> Action | None:
-        other = _other(language, default_language)
-        article_id = in_default(queries, other) if in_default and other else None
-        a = advisor.catalog.articles.get(article_id) if article_id else None
-        if a is None or other is None:
-            return None
-        name, default = language_name(other, "en"), language_name(default_language, "en")
-        shown = ", ".join(quote(q) for q in queries[:3])
-        return Action(
-            "translate",
-            f"Translate {quote(a.title)} ({a.source}) into {name}: the {name} portal "
-            f"{outcome} for {shown}, and the {default} portal's search answers it with "
-            "this article.",
-            article_id=a.id,
-            source=a.source,
-            queries=tuple(queries[:EXAMPLES]),
-        )
-
-    return translate
-
-
-def _shown_untranslated(
-    advisor: Advisor, w: WeakGroup, untranslated: Untranslated | None, default_language: str
-) -> Action | None:
-    """Translate the article a weak group's own portal showed it untranslated (its searchers
-    were answered in a language they did not search in, and opened nothing), or None."""
-    from kb_core.i18n import language_name
-
-    other = _other(w.portal, default_language)
-    article_id = untranslated(w.label, other) if untranslated and other else None
-    a = advisor.catalog.articles.get(article_id) if article_id else None
-    if a is None or other is None:
-        return None
-    name = language_name(other, "en")
-    return Action(
-        "translate",
-        f"Translate {quote(a.title)} ({a.source}) into {name}: the {name} portal answers "
-        f"{quote(w.label)} with it, untranslated, and none of its {w.searches} searches "
-        "opened it.",
-        article_id=a.id,
-        source=a.source,
-        queries=tuple(q for q, _ in w.queries[:EXAMPLES]),
-    )
-
-
-def _now_untranslated(
-    advisor: Advisor,
-    g: FailedGroup,
-    clean: Sequence[str],
-    untranslated: Untranslated | None,
-    default_language: str,
-) -> Action | None:
-    """Translate the article a failed group's own portal now answers most of its searches
-    with, untranslated (a synonym or an article added since they found nothing: "annuler mon
-    abonnement" after [cancel, annuler] joined search.synonyms), or None. The default
-    language's search may not answer them, its language's own words unknown to it ("mon")."""
-    from collections import Counter
-
-    from kb_core.i18n import language_name
-
-    other = _other(g.portal, default_language)
-    if untranslated is None or other is None:
-        return None
-    asked = list(dict.fromkeys(clean or [g.label]))[:EXAMPLES]
-    votes = Counter(found for q in asked if (found := untranslated(q, other)) is not None)
-    best = votes.most_common(1)
-    a = advisor.catalog.articles.get(best[0][0]) if best else None
-    if a is None or 2 * best[0][1] < len(asked):
-        return None
-    name = language_name(other, "en")
-    shown = ", ".join(quote(q) for q in asked[:3])
-    return Action(
-        "translate",
-        f"Translate {quote(a.title)} ({a.source}) into {name}: the {name} portal found "
-        f"nothing for {shown}, and now answers it with this article, untranslated.",
-        article_id=a.id,
-        source=a.source,
-        queries=tuple(asked),
-    )
 
 
 def _finish(
@@ -300,11 +202,6 @@ def _may_be(query: str, language: str, languages: Sequence[str]) -> bool:
     return all(language in languages_of(w, languages) for w in words_of(query))
 
 
-def _other(language: str | None, default: str) -> str | None:
-    """``language`` when it is another than the site's default, else None."""
-    return language if language and language != default else None
-
-
 def _write(
     label: str,
     queries: Sequence[str],
@@ -358,7 +255,7 @@ def _contact_us(queries: Sequence[str]) -> Action:
 
 def _weak_action(advisor: Advisor, w: WeakGroup, shown: Shown, default_language: str) -> Action:
     catalog = advisor.catalog
-    language = _other(w.language, default_language)
+    language = translations.other_language(w.language, default_language)
     speech = w.language or default_language or None
     topic = advisor.vocab.topic
     article_id, corrected = shown(w.label, w.portal)  # what its searchers were shown

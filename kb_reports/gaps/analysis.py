@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from kb_core.config import SiteConfig
-from kb_reports.gaps.actions import EXAMPLES, InDefault, Shown, Untranslated, quote, suggest
+from kb_reports.gaps.actions import Shown, suggest
 from kb_reports.gaps.advisor import Advisor
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.casing import Casing
@@ -31,7 +31,8 @@ from kb_reports.gaps.semantic import QueryVectors, centre_sample, encode_missing
 from kb_reports.gaps.subjects import Subjects, SubjectSearch
 from kb_reports.gaps.terms import words_of
 from kb_reports.gaps.topic import Topic
-from kb_reports.gaps.words import Vocabulary, wordfreq_languages
+from kb_reports.gaps.translations import InDefault, Untranslated
+from kb_reports.gaps.words import EXAMPLES, Vocabulary, quote, wordfreq_languages
 from kb_store import reports as sql
 from kb_store.reading import Connection
 from kb_store.vectors import load_vectors
@@ -381,7 +382,7 @@ class Analysis:
         """Attach a suggested action to each listed failed and weak group; ``shown`` says
         which article search shows first for a query, and what it corrected it to;
         ``in_default`` which article of the default language answers searches made in
-        another (actions.InDefault)."""
+        another (translations.InDefault)."""
         typos = {
             q for grouping in self._failed.values() for g in grouping.groups for q in g.corrected
         }

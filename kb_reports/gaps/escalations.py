@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb_core.search.person import asks_for_person
-from kb_reports.gaps.actions import EXAMPLES, quote
 from kb_reports.gaps.model import Action, EscalationTopic, FailedGroup, counted
 from kb_reports.gaps.subjects import Subjects
 from kb_reports.gaps.terms import words_of
-from kb_reports.gaps.words import Vocabulary, readable_title
+from kb_reports.gaps.words import EXAMPLES, Vocabulary, quote, readable_title
 from kb_store.reports import ContactRow
 
 __all__ = ["answered", "escalation_topics", "plain_query", "searched_before"]

@@ -63,7 +63,7 @@ def join_portals(
     search as the default language's grouping does (synonyms made canonical: "payer" is
     "pay")."""
     from kb_core.i18n import language_name
-    from kb_reports.gaps.actions import quote
+    from kb_reports.gaps.words import quote
 
     known = known_terms(catalog)
     renamed: dict[frozenset[str], str] = {}  # another language's title -> the article's

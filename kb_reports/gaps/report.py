@@ -222,7 +222,7 @@ def _answered_now(
     every one re-run confidently (``LoopCheck.answered``), has had its article written since;
     its action, and that of the escalation whose searches it holds, only asks to check the
     article answers them ("check", never a next action). A translation asked for stays."""
-    from kb_reports.gaps.actions import quote
+    from kb_reports.gaps.words import quote
 
     done: dict[str, FailedGroup] = {}
     for g in groups:

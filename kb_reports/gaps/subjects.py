@@ -27,13 +27,12 @@ from typing import Protocol
 
 from kb_core.manifest import ManifestArticle
 from kb_core.search.text.analysis import analysis_language, fold, stop_words
-from kb_reports.gaps.actions import EXAMPLES, quote
 from kb_reports.gaps.advisor import Advisor
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.model import Action, ActionKind, counted
 from kb_reports.gaps.terms import NEGATIONS, NOT, STOP_WORDS, stem, words_of
 from kb_reports.gaps.topic import word_spans
-from kb_reports.gaps.words import FILLER, Vocabulary, readable_title
+from kb_reports.gaps.words import EXAMPLES, FILLER, Vocabulary, quote, readable_title
 
 __all__ = ["SubjectSearch", "Subjects"]
 

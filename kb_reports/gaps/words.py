@@ -21,6 +21,14 @@ from kb_reports.gaps.topic import Topic
 
 log = logging.getLogger(__name__)
 
+EXAMPLES = 5  # queries and spellings shown per group
+
+
+def quote(text: str) -> str:
+    """Text in curly quotes, as the report's sentences quote searches and titles."""
+    return f"\u201c{text}\u201d"
+
+
 # Zipf 1.0 is one use in 100 million words: "timecard" (1.5) and "payslip" (1.7) pass;
 # "zzqqxx", "refnd", "asdfgh" and "passwrd" score 0. Chosen on the train situations of
 # tests/gaps/advice_cases.yml (bench/gaps_advice_eval.py prints the sweep).

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from kb_reports.gaps.actions import quote
 from kb_reports.gaps.articles import PublishedArticles
 from kb_reports.gaps.folders import draft_folder, topic_folder
 from kb_reports.gaps.loop import write_stub
@@ -19,6 +18,7 @@ from kb_reports.gaps.model import Action, FailedGroup, StubStatus, window_for
 from kb_reports.gaps.one_article import join_portals
 from kb_reports.gaps.report import GapReport
 from kb_reports.gaps.sections import next_action_lines
+from kb_reports.gaps.words import quote
 from tests.gaps.conftest import ROOT
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
