@@ -38,6 +38,28 @@ def report(*escalations: EscalationTopic, failed: list[FailedGroup] | None = Non
     )
 
 
+def failed_group(
+    key: str, label: str, searches: int, action: Action, contacted: int = 0
+) -> FailedGroup:
+    """Failed-search group #1, new since yesterday: ``searches`` searches of ``label`` by as
+    many visitors, ``contacted`` of whom then wrote to support."""
+    return FailedGroup(
+        1,
+        key,
+        label,
+        searches,
+        0,
+        searches,
+        NOW - timedelta(days=1),
+        NOW,
+        True,
+        [(label, searches)],
+        [],
+        contacted,
+        action,
+    )
+
+
 def test_actions_naming_nothing_are_never_joined() -> None:
     """Two topics' "write or link the article" name no article and no title: they ask for
     different things, so each keeps its line (they were one line, the second topic lost)."""
@@ -55,21 +77,7 @@ def test_an_escalation_s_other_subjects_are_not_its_group_s_article() -> None:
     other requests' subjects need: those were joined with the group's article too ("(failed
     search #1, escalations #1, #1, #1)"), and the articles they asked for were never listed."""
     bitcoin = Action("write", "Write a new article, e.g. “Bitcoin”.", title="Bitcoin")
-    group = FailedGroup(
-        1,
-        "bitcoin",
-        "bitcoin",
-        3,
-        0,
-        3,
-        NOW - timedelta(days=1),
-        NOW,
-        True,
-        [("bitcoin", 3)],
-        [],
-        1,
-        bitcoin,
-    )
+    group = failed_group("bitcoin", "bitcoin", 3, bitcoin, contacted=1)
     first = Action("write", "Write an article answering “bitcoin” (…).", title="Bitcoin")
     devis = Action("write", "… “Devis pour 200 salariés” …", title="Devis pour 200 salariés")
     e = EscalationTopic(
@@ -89,21 +97,7 @@ def test_a_search_and_a_request_asking_for_one_article_in_other_words_are_one_li
     slack = Action(
         "write", "Write a new article, e.g. “Integrate with Slack”.", title="Integrate with Slack"
     )
-    group = FailedGroup(
-        1,
-        "integr slack",
-        "do you integrate with slack",
-        2,
-        0,
-        2,
-        NOW - timedelta(days=1),
-        NOW,
-        True,
-        [("do you integrate with slack", 2)],
-        [],
-        0,
-        slack,
-    )
+    group = failed_group("integr slack", "do you integrate with slack", 2, slack)
     asked = Action(
         "write", "… e.g. “Slack integration”, that answers it.", title="Slack integration"
     )
